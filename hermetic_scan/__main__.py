@@ -1,0 +1,5 @@
+import sys
+
+from hermetic_scan.cli import main
+
+sys.exit(main())

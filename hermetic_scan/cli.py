@@ -1,0 +1,190 @@
+"""Command line: thin adapter over the engine. Exit 0 clean, 1 findings, 2 usage or I/O error."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from hermetic_scan import __version__
+from hermetic_scan.diagnostics import Severity
+from hermetic_scan.engine import Options, Result, scan
+from hermetic_scan.profile import ExecutorProfile
+from hermetic_scan.workspace import find_root
+
+
+class UsageError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hermetic-scan", description="Which Bazel targets can run on a remote executor, and why.")
+    parser.add_argument("--version", action="version", version=f"hermetic-scan {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--output", "-o", help="write the report to FILE instead of stdout")
+        p.add_argument("--strict", action="store_true", help="also report profile tools (info)")
+        p.add_argument("--no-cache", action="store_true", help="do not read or write the analysis cache")
+        p.add_argument("--repo", action="append", default=[], metavar="NAME=PATH", help="source of an external repository")
+        p.add_argument("--external", action="append", default=[], metavar="DIR", help="directory of external repositories by name")
+        p.add_argument("--profile", metavar="TOOLS", help="comma-separated tools the worker image provides (replaces the default)")
+        p.add_argument("--profile-add", metavar="TOOLS", help="comma-separated tools added to the default executor profile")
+        p.add_argument("--bazel-version", help="Bazel version to assume (default: .bazelversion)")
+
+    check = sub.add_parser("check", help="report remote-execution hazards")
+    check.add_argument("paths", nargs="*", default=["."])
+    check.add_argument("--format", choices=["text", "json"], default="text")
+    common(check)
+
+    inventory = sub.add_parser("inventory", help="per-target remote-execution verdicts")
+    inventory.add_argument("paths", nargs="*", default=["."])
+    inventory.add_argument("--format", choices=["json", "markdown", "html", "csv"], default="json")
+    common(inventory)
+
+    explain = sub.add_parser("explain", help="print a rule's documentation")
+    explain.add_argument("rule", nargs="?")
+
+    parse_only = sub.add_parser("parse", help="parse every file and exit (benchmark baseline)")
+    parse_only.add_argument("paths", nargs="*", default=["."])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "explain":
+            return _explain(args.rule)
+        if args.command == "parse":
+            return _parse_only(args.paths)
+        return _run(args)
+    except UsageError as error:
+        print(f"hermetic-scan: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 1
+
+
+def _options(args: argparse.Namespace, root: Path) -> Options:
+    repos = {}
+    for entry in args.repo:
+        name, sep, path = entry.partition("=")
+        if not sep or not name or not path:
+            raise UsageError(f"--repo expects NAME=PATH, got {entry!r}")
+        repos[name.lstrip("@")] = Path(path).resolve()
+    profile = ExecutorProfile.build(
+        add=[t.strip() for t in (args.profile_add or "").split(",") if t.strip()],
+        replace=[t.strip() for t in args.profile.split(",") if t.strip()] if args.profile else None,
+    )
+    version = args.bazel_version
+    if version is None:
+        try:
+            version = (root / ".bazelversion").read_text(encoding="utf-8").strip() or None
+        except OSError:
+            version = None
+    return Options(
+        strict=args.strict, profile=profile, repos=repos,
+        external_dirs=[Path(d).resolve() for d in args.external], bazel_version=version,
+    )
+
+
+def _resolve_paths(paths: list[str]) -> tuple[Path, list[str] | None]:
+    resolved = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise UsageError(f"{raw}: no such file or directory")
+        if path.is_dir() and not os.access(path, os.R_OK | os.X_OK):
+            raise UsageError(f"{raw}: permission denied")
+        resolved.append(path.resolve())
+    root = find_root(resolved[0])
+    only: list[str] | None = []
+    for path in resolved:
+        try:
+            rel = path.relative_to(root).as_posix()
+        except ValueError as error:
+            raise UsageError(f"{path}: not inside the workspace {root}") from error
+        if rel in ("", "."):
+            only = None
+            break
+        assert only is not None
+        only.append(rel)
+    return root, only
+
+
+def _run(args: argparse.Namespace) -> int:
+    root, only = _resolve_paths(args.paths)
+    options = _options(args, root)
+    options.only_paths = only
+    result = scan(root, options)
+    if args.command == "check":
+        from hermetic_scan.render import json as json_render
+        from hermetic_scan.render import text as text_render
+
+        output = (json_render if args.format == "json" else text_render).render(result)
+        _write(output, args.output)
+        return 1 if any(d.severity.rank >= Severity.WARNING.rank for d in result.diagnostics) else 0
+    from hermetic_scan.inventory import build_inventory
+    from hermetic_scan.render import inventory_formats
+
+    inventory = build_inventory(result)
+    _write(inventory_formats.render(inventory, args.format), args.output)
+    return 0
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        return
+    target = Path(output)
+    if target.is_char_device() or str(target) == os.devnull:
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except OSError as error:
+        raise UsageError(f"cannot write {output}: {error.strerror or error}") from error
+
+
+def _explain(rule_id: str | None) -> int:
+    from hermetic_scan.rules import all_rules, rule_doc
+
+    if rule_id is None:
+        for meta in all_rules():
+            print(f"{meta.id:22} {meta.severity.value:8} {meta.summary}")
+        return 0
+    try:
+        print(rule_doc(rule_id))
+    except KeyError as error:
+        raise UsageError(f"unknown rule {rule_id!r}; `hermetic-scan explain` lists them") from error
+    return 0
+
+
+def _parse_only(paths: list[str]) -> int:
+    from hermetic_scan import parse
+    from hermetic_scan.workspace import discover, read_file
+
+    root, _ = _resolve_paths(paths)
+    workspace = discover(root)
+    count = 0
+    for repo in workspace.repositories:
+        for rel in repo.build_files + repo.bzl_files + repo.other_starlark:
+            try:
+                parse.parse_starlark(read_file(repo.root / rel))
+                count += 1
+            except OSError:
+                continue
+    print(f"parsed {count} files")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

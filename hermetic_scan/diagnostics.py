@@ -1,0 +1,59 @@
+"""Diagnostics are plain frozen data, complete when built; renderers only format them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A region of a file. Lines and columns are 0-based; columns count Unicode code points."""
+
+    path: str
+    start_line: int
+    start_col: int
+    end_line: int
+    end_col: int
+    start_byte: int = 0
+    end_byte: int = 0
+
+
+@dataclass(frozen=True)
+class Edit:
+    span: Span
+    new_text: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    description: str
+    edits: tuple[Edit, ...]
+    safe: bool
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    rule: str
+    severity: Severity
+    span: Span
+    message: str
+    target: str | None = None
+    fix: Fix | None = None
+    # Which rule classes / targets this finding belongs to; the inventory joins on it.
+    # Not part of any output format.
+    owners: frozenset[str] = field(default=frozenset(), compare=False)
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.span.path, self.span.start_line, self.span.start_col, self.rule, self.message)

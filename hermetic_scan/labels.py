@@ -1,0 +1,83 @@
+"""Bazel labels as pure functions: parse, print, relate to packages.
+
+https://bazel.build/concepts/labels
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class LabelError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, order=True)
+class Label:
+    repo: str  # "" is the main repository
+    package: str
+    name: str
+    canonical: bool = False  # written with @@
+
+    def __str__(self) -> str:
+        head = "" if not self.repo else ("@@" if self.canonical else "@") + self.repo
+        return f"{head}//{self.package}:{self.name}"
+
+    @property
+    def path(self) -> str:
+        """Path of the named file relative to its repository root."""
+        return f"{self.package}/{self.name}" if self.package else self.name
+
+
+def parse_label(text: str, repo: str = "", package: str = "") -> Label:
+    """Parse `text` as written in a file of `package` in repository `repo`."""
+    raw = text.strip()
+    if not raw:
+        raise LabelError("empty label")
+    canonical = False
+    if raw.startswith("@"):
+        canonical = raw.startswith("@@")
+        body = raw[2:] if canonical else raw[1:]
+        repo_name, sep, rest = body.partition("//")
+        if not sep:
+            # "@repo" is shorthand for "@repo//:repo"
+            repo_name, rest = body, ":" + body
+            if ":" in body:
+                raise LabelError(f"label {text!r} has a repository but no package")
+        repo = repo_name
+        if not rest.startswith(":") and not rest.startswith("/"):
+            rest = rest
+        pkg, _, name = rest.partition(":")
+        if not name:
+            name = pkg.rsplit("/", 1)[-1]
+        return _checked(Label(repo, pkg, name, canonical), text)
+    if raw.startswith("//"):
+        pkg, colon, name = raw[2:].partition(":")
+        if not colon:
+            name = pkg.rsplit("/", 1)[-1]
+        return _checked(Label(repo, pkg, name), text)
+    name = raw[1:] if raw.startswith(":") else raw
+    return _checked(Label(repo, package, name), text)
+
+
+def _checked(label: Label, text: str) -> Label:
+    for part in label.package.split("/"):
+        if part in ("..", "."):
+            raise LabelError(f"label {text!r} climbs out of its repository")
+    for part in label.name.split("/"):
+        if part in ("..",):
+            raise LabelError(f"label {text!r} climbs out of its package")
+    if not label.name:
+        raise LabelError(f"label {text!r} has no target name")
+    return label
+
+
+def package_of(path: str, packages: set[str]) -> str | None:
+    """The package (directory with a BUILD file) that owns a repository-relative file path."""
+    directory = path.rsplit("/", 1)[0] if "/" in path else ""
+    while True:
+        if directory in packages:
+            return directory
+        if not directory:
+            return None
+        directory = directory.rsplit("/", 1)[0] if "/" in directory else ""

@@ -1,0 +1,169 @@
+"""The semantic model of a workspace: modules, rule classes, their actions, targets, shell sites.
+
+Built once per scan from files on disk (or editor buffers); rules and the inventory only read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hermetic_scan.labels import Label
+from hermetic_scan.model.actions import ActionAnalyzer, ActionModel, ImplementationModel, ShellSite, TemplateReader
+from hermetic_scan.model.evaluate import Interpreter
+from hermetic_scan.model.modules import Loader, ModuleModel
+from hermetic_scan.model.targets import Target, genrule_command, script_labels, targets_of_build_file
+from hermetic_scan.model.values import Function, RuleClass
+from hermetic_scan.source import MappedText, SourceFile
+from hermetic_scan.workspace import Workspace, read_file
+
+
+@dataclass(eq=False)
+class TargetModel:
+    target: Target
+    rule: RuleClass | None
+    implementation: ImplementationModel | None
+    actions: list[ActionModel] = field(default_factory=list)  # actions of native rules (genrule)
+    sites: list[ShellSite] = field(default_factory=list)  # shell owned by the target itself
+    unresolved: list[str] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class WorkspaceModel:
+    workspace: Workspace
+    loader: Loader
+    build_modules: list[ModuleModel] = field(default_factory=list)
+    bzl_modules: list[ModuleModel] = field(default_factory=list)
+    other_modules: list[ModuleModel] = field(default_factory=list)
+    rules: dict[str, RuleClass] = field(default_factory=dict)
+    implementations: dict[str, ImplementationModel] = field(default_factory=dict)
+    helpers: list[ImplementationModel] = field(default_factory=list)
+    targets: list[TargetModel] = field(default_factory=list)
+    script_files: dict[str, SourceFile] = field(default_factory=dict)
+
+    @property
+    def modules(self) -> list[ModuleModel]:
+        return self.build_modules + self.bzl_modules + self.other_modules
+
+    def all_actions(self) -> list[ActionModel]:
+        out = [a for impl in self.implementations.values() for a in impl.actions]
+        out += [a for impl in self.helpers for a in impl.actions]
+        out += [a for t in self.targets for a in t.actions]
+        return out
+
+    def all_sites(self) -> list[ShellSite]:
+        out = [s for impl in self.implementations.values() for s in impl.sites]
+        out += [s for impl in self.helpers for s in impl.sites]
+        out += [s for t in self.targets for s in t.sites]
+        return out
+
+    def target_by_label(self, label: str) -> TargetModel | None:
+        for target in self.targets:
+            if str(target.target.label) == label:
+                return target
+        return None
+
+
+def build_model(workspace: Workspace) -> WorkspaceModel:
+    loader = Loader(workspace)
+    model = WorkspaceModel(workspace, loader)
+    interpreter = Interpreter(loader)
+    analyzer = ActionAnalyzer(interpreter, TemplateReader(loader))
+    for repo in workspace.repositories:
+        for rel in repo.bzl_files:
+            module = loader.module(repo, rel)
+            if module is not None:
+                model.bzl_modules.append(module)
+        for rel in repo.build_files:
+            package = rel.rsplit("/", 1)[0] if "/" in rel else ""
+            module = loader.module(repo, rel, package)
+            if module is not None:
+                model.build_modules.append(module)
+        for rel in repo.other_starlark:
+            module = loader.module(repo, rel, "")
+            if module is not None:
+                model.other_modules.append(module)
+
+    seen_functions: set[int] = set()
+    for module in list(model.bzl_modules):
+        loader.resolve_loads(module)
+        for name, node in module.assignments.items():
+            fn = node.child_by_field_name("function") if node.type == "call" else None
+            if fn is None or module.text(fn) != "rule":
+                continue
+            value = interpreter.global_value(module, name)
+            if isinstance(value, RuleClass):
+                model.rules[value.key] = value
+
+    for key, rule in model.rules.items():
+        before = _function_ids(rule)
+        implementation = analyzer.analyze_rule(rule)
+        model.implementations[key] = implementation
+        seen_functions |= before
+    seen_functions |= _seen(interpreter)
+
+    for module in model.bzl_modules:
+        for name, node in module.functions.items():
+            if id(node) in seen_functions:
+                continue
+            helper = analyzer.analyze_free_function(Function(module, node, name))
+            if helper.actions or helper.sites:
+                model.helpers.append(helper)
+
+    for build in model.build_modules:
+        for target in targets_of_build_file(interpreter, build):
+            model.targets.append(_target_model(model, target))
+    return model
+
+
+def _function_ids(rule: RuleClass) -> set[int]:
+    impl = rule.implementation
+    return {id(impl.node)} if isinstance(impl, Function) else set()
+
+
+def _seen(interpreter: Interpreter) -> set[int]:
+    return set(interpreter.seen_function_nodes)
+
+
+def _target_model(model: WorkspaceModel, target: Target) -> TargetModel:
+    callee = target.callee
+    if isinstance(callee, RuleClass):
+        return TargetModel(target, callee, model.implementations.get(callee.key))
+    tm = TargetModel(target, None, None)
+    if target.kind == "genrule":
+        command = genrule_command(target)
+        if command is not None:
+            tm.sites.append(ShellSite(command.text, "action", target.key, None))
+    elif target.kind in ("sh_test", "sh_binary"):
+        context = "test" if target.kind == "sh_test" else "launcher"
+        labels = script_labels(target)
+        if labels:
+            label, _node = labels[0]
+            source = _script_file(model, target, label)
+            if source is None:
+                tm.unresolved.append(f"script {label} not found")
+            else:
+                tm.sites.append(ShellSite(MappedText.from_file(source), context, target.key, None))
+        else:
+            tm.unresolved.append("no script in srcs")
+    return tm
+
+
+def _script_file(model: WorkspaceModel, target: Target, label: Label) -> SourceFile | None:
+    repo = target.build.repo
+    if label.repo not in ("", repo.name):
+        return None
+    display = repo.display(label.path)
+    if display in model.script_files:
+        return model.script_files[display]
+    path: Path = repo.root / label.path
+    if not path.is_file():
+        return None
+    try:
+        data = read_file(path)
+    except OSError as error:
+        model.loader.io_problems.append((display, error.strerror or str(error)))
+        return None
+    source = SourceFile(display, data)
+    model.script_files[display] = source
+    return source

@@ -1,0 +1,304 @@
+"""The action model of a rule implementation: what each ctx.actions call does, and what scripts run.
+
+Contexts in which shell text runs:
+- "action": a run_shell command, or a written script that ctx.actions.run executes;
+- "test": the script a `test = True` rule returns as its executable (Bazel runs it as the TestRunner
+  action, https://bazel.build/reference/test-encyclopedia);
+- "launcher": the script an `executable = True` rule returns, run by `bazel run` on the host, where
+  BUILD_WORKSPACE_DIRECTORY is set (https://bazel.build/docs/user-manual#run).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tree_sitter import Node
+
+from hermetic_scan.labels import LabelError, parse_label
+from hermetic_scan.model.evaluate import ActionCall, Collector, Interpreter, as_text
+from hermetic_scan.model.modules import ModuleModel
+from hermetic_scan.model.values import (
+    Const,
+    Declared,
+    DictV,
+    Function,
+    ListV,
+    OutputFile,
+    RuleClass,
+    Script,
+    Str,
+    UnresolvedSymbol,
+    Unknown,
+    Value,
+)
+from hermetic_scan.source import MappedText, SourceFile
+from hermetic_scan.workspace import read_file
+
+SHELL_ACTIONS = ("run", "run_shell")
+
+
+@dataclass(eq=False)
+class ShellSite:
+    text: MappedText
+    context: str  # "action" | "test" | "launcher"
+    owner: str
+    action: ActionModel | None = None
+
+
+@dataclass(eq=False)
+class ActionModel:
+    kind: str
+    module: ModuleModel
+    node: Node
+    owner: str
+    mnemonic: str | None
+    mnemonic_source: str  # "literal" | "default" | "dynamic"
+    forwards_kwargs: bool
+    shell_env: str  # "absent" | "true" | "false" | "dynamic"
+    shell_env_node: Node | None
+    shell_env_why: str
+    env: DictV | None
+    execution_requirements: frozenset[str]
+    executable: str | None  # provenance: "declared", "toolchain", "script", "ambient", "unknown"
+    executable_name: str | None
+    executable_node: Node | None
+    sites: list[ShellSite] = field(default_factory=list)
+
+    @property
+    def effective_mnemonic(self) -> str:
+        return self.mnemonic or "Action"
+
+    @property
+    def line(self) -> int:
+        return self.module.source.position(self.node.start_byte)[0]
+
+
+@dataclass(eq=False)
+class ImplementationModel:
+    """What one analysis (of a rule implementation or a free helper) found."""
+
+    owner: str
+    actions: list[ActionModel] = field(default_factory=list)
+    sites: list[ShellSite] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+    test_script: bool = False
+
+
+class ActionAnalyzer:
+    def __init__(self, interpreter: Interpreter, template_reader: TemplateReader) -> None:
+        self.interpreter = interpreter
+        self.templates = template_reader
+
+    def analyze_rule(self, rule: RuleClass) -> ImplementationModel:
+        result = ImplementationModel(rule.key)
+        impl = rule.implementation
+        if isinstance(impl, UnresolvedSymbol):
+            result.unresolved.append(f"implementation {impl.symbol} comes from unresolved {impl.label}")
+            return result
+        if not isinstance(impl, Function):
+            result.unresolved.append("implementation function not found")
+            return result
+        collector = Collector()
+        from hermetic_scan.model.values import Ctx
+
+        self.interpreter.call_function(impl, [(impl.node, Ctx())], {}, False, collector, 1)
+        context = "test" if rule.test else "launcher" if rule.executable else None
+        self._build(result, collector, rule, context)
+        return result
+
+    def analyze_free_function(self, function: Function) -> ImplementationModel:
+        """A top-level function with a `ctx` or `actions` parameter, analysed on its own."""
+        from hermetic_scan.model.values import Actions, Ctx
+
+        collector = Collector()
+        env_overrides: dict[str, tuple[Node, Value]] = {}
+        params = function.node.child_by_field_name("parameters")
+        if params is not None:
+            for param in params.named_children:
+                name_node = param if param.type == "identifier" else param.child_by_field_name("name")
+                if name_node is None:
+                    continue
+                name = function.module.text(name_node)
+                if name == "ctx":
+                    env_overrides[name] = (param, Ctx())
+                elif name == "actions":
+                    env_overrides[name] = (param, Actions())
+        result = ImplementationModel(f"function:{function.module.display_path}:{function.name}")
+        if not env_overrides:
+            return result
+        self.interpreter.call_function(function, [], env_overrides, True, collector, 1)
+        self._build(result, collector, None, None)
+        return result
+
+    # ---------------------------------------------------------------------------------------
+    def _build(self, result: ImplementationModel, collector: Collector, rule: RuleClass | None, context: str | None) -> None:
+        result.unresolved.extend(collector.unresolved)
+        scripts: dict[int, Script] = {}
+        for call in collector.actions:
+            if call.kind in ("write", "expand_template"):
+                output = _kw(call, "output", 0)
+                script = self._script(call, rule)
+                if isinstance(output, OutputFile) and script is not None:
+                    scripts[id(output)] = script
+                    output.script.append(script)
+        used: set[int] = set()
+        for call in collector.actions:
+            if call.kind not in SHELL_ACTIONS:
+                continue
+            action = self._action(call, result.owner)
+            result.actions.append(action)
+            if call.kind == "run_shell":
+                command = _kw(call, "command", None)
+                if isinstance(command, Str):
+                    action.sites.append(ShellSite(command.text, "action", result.owner, action))
+                elif isinstance(command, ListV):
+                    for item in command.items:
+                        if isinstance(item, Str):
+                            action.sites.append(ShellSite(item.text, "action", result.owner, action))
+            else:
+                executable = _kw(call, "executable", None)
+                if isinstance(executable, OutputFile) and executable.script:
+                    used.add(id(executable))
+                    for script in executable.script:
+                        action.sites.append(ShellSite(script.text, "action", result.owner, action))
+                arguments = _kw(call, "arguments", None)
+                if action.executable_name in ("bash", "sh", "/bin/bash", "/bin/sh", "/usr/bin/bash") and isinstance(arguments, ListV):
+                    items = list(arguments.items)
+                    for i, item in enumerate(items[:-1]):
+                        if isinstance(item, Str) and item.text.text in ("-c", "-ec", "-euc", "-eu"):
+                            nxt = items[i + 1]
+                            if isinstance(nxt, Str):
+                                action.sites.append(ShellSite(nxt.text, "action", result.owner, action))
+            result.sites.extend(action.sites)
+        for value, _node, _module in collector.executables:
+            if isinstance(value, OutputFile) and value.script and context is not None:
+                used.add(id(value))
+                result.test_script = context == "test"
+                for script in value.script:
+                    result.sites.append(ShellSite(script.text, context, result.owner, None))
+        for key, script in scripts.items():
+            if key in used or not script.is_executable:
+                continue
+            fallback = context or "action"
+            result.sites.append(ShellSite(script.text, fallback, result.owner, None))
+
+    def _script(self, call: ActionCall, rule: RuleClass | None) -> Script | None:
+        if call.kind == "write":
+            content = _kw(call, "content", 1)
+            executable = _kw(call, "is_executable", None)
+            is_exec = isinstance(executable, Const) and bool(executable.value)
+            if isinstance(content, Str):
+                return Script(content.text, is_exec, "write")
+            return None
+        template = _kw(call, "template", None)
+        text = self.templates.read(template, rule, call.module)
+        if text is None:
+            return None
+        substitutions = _kw(call, "substitutions", None)
+        if isinstance(substitutions, DictV):
+            for key, value, _knode, vnode in substitutions.items:
+                if isinstance(key, Str):
+                    text = text.replace_all(key.text.text, as_text(value, call.module, vnode or call.node))
+        executable = _kw(call, "is_executable", None)
+        return Script(text, isinstance(executable, Const) and bool(executable.value), "expand_template")
+
+    def _action(self, call: ActionCall, owner: str) -> ActionModel:
+        mnemonic_entry = call.kwargs.get("mnemonic")
+        if mnemonic_entry is not None:
+            value = mnemonic_entry[1]
+            if isinstance(value, Str) and None not in value.text.offsets:
+                mnemonic, source = value.text.text, "literal"
+            else:
+                mnemonic, source = None, "dynamic"
+        elif call.forwards_kwargs:
+            mnemonic, source = None, "dynamic"
+        else:
+            mnemonic, source = None, "default"
+        env_entry = call.kwargs.get("use_default_shell_env")
+        shell_env, shell_env_node, why = "absent", None, ""
+        if env_entry is not None:
+            shell_env_node = env_entry[0]
+            value = env_entry[1]
+            if isinstance(value, Const):
+                shell_env = "true" if value.value else "false"
+            else:
+                shell_env = "dynamic"
+                why = _why(value, env_entry[0], call.module)
+        elif call.forwards_kwargs:
+            shell_env = "dynamic"
+            why = "**kwargs"
+        env_value = _kw(call, "env", None)
+        requirements = _kw(call, "execution_requirements", None)
+        req_keys = frozenset(k.text.text for k, *_ in requirements.items if isinstance(k, Str)) if isinstance(requirements, DictV) else frozenset()
+        provenance, name, exe_node = None, None, None
+        if call.kind == "run":
+            entry = call.kwargs.get("executable")
+            if entry is not None:
+                exe_node = entry[0]
+                provenance, name = _executable_provenance(entry[1])
+        return ActionModel(
+            call.kind, call.module, call.node, owner, mnemonic, source, call.forwards_kwargs, shell_env,
+            shell_env_node, why, env_value if isinstance(env_value, DictV) else None, req_keys, provenance,
+            name, exe_node,
+        )
+
+
+def _why(value: Value, node: Node, module: ModuleModel) -> str:
+    value_node = node.child_by_field_name("value") if node.type == "keyword_argument" else node
+    text = module.text(value_node) if value_node is not None else "?"
+    return text
+
+
+def _executable_provenance(value: Value) -> tuple[str, str | None]:
+    if isinstance(value, Str):
+        return ("ambient", value.text.text) if None not in value.text.offsets else ("unknown", None)
+    if isinstance(value, OutputFile):
+        return ("script", None) if value.script else ("declared", None)
+    if isinstance(value, Declared):
+        return ("toolchain" if value.how.startswith("toolchain") else "declared", value.how)
+    return ("unknown", None)
+
+
+def _kw(call: ActionCall, name: str, position: int | None) -> Value | None:
+    if name in call.kwargs:
+        return call.kwargs[name][1]
+    if position is not None and position < len(call.positional):
+        return call.positional[position][1]
+    return None
+
+
+class TemplateReader:
+    """Reads expand_template templates named by an attribute's default label."""
+
+    def __init__(self, loader: object) -> None:
+        self.loader = loader
+        self._cache: dict[Path, MappedText | None] = {}
+
+    def read(self, template: Value | None, rule: RuleClass | None, module: ModuleModel) -> MappedText | None:
+        if not isinstance(template, Declared) or template.attr is None or rule is None:
+            return None
+        decl = rule.attrs.get(template.attr)
+        if decl is None or not isinstance(decl.default, Str):
+            return None
+        try:
+            label = parse_label(decl.default.text.text, "", rule.module.package)
+        except LabelError:
+            return None
+        found = self.loader.resolve(label, rule.module.repo)  # type: ignore[attr-defined]
+        if found is None:
+            return None
+        repo, path = found
+        if path in self._cache:
+            return self._cache[path]
+        try:
+            data = read_file(path)
+        except OSError:
+            self._cache[path] = None
+            return None
+        text = MappedText.from_file(SourceFile(repo.display(label.path), data))
+        self._cache[path] = text
+        return text
+
+
+__all__ = ["ActionAnalyzer", "ActionModel", "ImplementationModel", "ShellSite", "TemplateReader", "Unknown"]

@@ -1,0 +1,793 @@
+"""A small abstract interpreter for Starlark: enough to follow strings, ctx, actions and macros.
+
+It never executes anything: it walks statements in order, visits both branches of an `if`, runs a
+loop body once, and answers `Unknown` for whatever it cannot know. Calls into functions of the same
+or loaded files are followed to a bounded depth, which is how helpers that receive `ctx` or
+`ctx.actions` are seen from the rule implementation that calls them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from hermetic_scan.model.modules import Loader, ModuleModel
+from hermetic_scan.model.strings import decode_string
+from hermetic_scan.model.values import (
+    DECLARED_TOKEN,
+    OPAQUE_TOKEN,
+    ActionFn,
+    Actions,
+    AttrDecl,
+    AttrFactory,
+    BoundMethod,
+    Builtin,
+    Const,
+    Ctx,
+    CtxField,
+    Declared,
+    DictV,
+    Function,
+    ListV,
+    Native,
+    NativeRule,
+    OutputFile,
+    RuleClass,
+    Str,
+    StructV,
+    SymbolicMacro,
+    UnresolvedSymbol,
+    Unknown,
+    Value,
+)
+from hermetic_scan.source import MappedText
+
+MAX_DEPTH = 8
+BUILTINS = {
+    "DefaultInfo",
+    "struct",
+    "rule",
+    "macro",
+    "select",
+    "provider",
+    "Label",
+    "depset",
+    "str",
+    "len",
+    "dict",
+    "list",
+    "aspect",
+    "repository_rule",
+    "module_extension",
+    "fail",
+    "print",
+    "glob",
+    "package_name",
+    "repository_name",
+    "package",
+    "RunEnvironmentInfo",
+    "OutputGroupInfo",
+    "transition",
+}
+# Rules Bazel provides without a load (https://bazel.build/reference/be/overview).
+NATIVE_RULES = {
+    "genrule",
+    "sh_test",
+    "sh_binary",
+    "sh_library",
+    "test_suite",
+    "filegroup",
+    "alias",
+    "exports_files",
+    "config_setting",
+    "cc_library",
+    "cc_binary",
+    "cc_test",
+    "java_library",
+    "java_binary",
+    "java_test",
+    "py_library",
+    "py_binary",
+    "py_test",
+    "proto_library",
+    "platform",
+    "constraint_setting",
+    "constraint_value",
+    "toolchain",
+    "toolchain_type",
+    "label_flag",
+    "label_setting",
+    "environment_group",
+    "package_group",
+    "licenses",
+}
+
+
+@dataclass
+class ActionCall:
+    """One call of a ctx.actions method, as seen during an implementation's analysis."""
+
+    kind: str
+    module: ModuleModel
+    node: Node
+    kwargs: dict[str, tuple[Node, Value]]
+    positional: list[tuple[Node, Value]]
+    forwards_kwargs: bool
+    result: Value | None = None
+
+
+@dataclass
+class RuleCall:
+    """A call that instantiates a rule (a target), seen in a BUILD file or a macro body."""
+
+    callee: Value  # RuleClass, NativeRule, UnresolvedSymbol or Unknown
+    kind: str
+    module: ModuleModel
+    node: Node
+    kwargs: dict[str, tuple[Node, Value]]
+
+
+@dataclass
+class Collector:
+    actions: list[ActionCall] = field(default_factory=list)
+    executables: list[tuple[Value, Node, ModuleModel]] = field(default_factory=list)  # DefaultInfo(executable=)
+    rule_calls: list[RuleCall] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+    functions_seen: set[int] = field(default_factory=set)
+
+
+class _Return(Exception):
+    pass
+
+
+@dataclass
+class Frame:
+    module: ModuleModel
+    env: dict[str, Value]
+    collector: Collector
+    depth: int
+    stack: tuple[int, ...] = ()
+    returned: Value | None = None
+
+
+class Interpreter:
+    def __init__(self, loader: Loader) -> None:
+        self.loader = loader
+        self.seen_function_nodes: set[int] = set()
+
+    # -- module level -----------------------------------------------------------------------
+    def global_value(self, module: ModuleModel, name: str, depth: int = 0) -> Value | None:
+        if name in module.globals_cache:
+            return module.globals_cache[name]  # type: ignore[return-value]
+        if name in module.evaluating or depth > 2 * MAX_DEPTH:
+            return Unknown(f"{name} is defined in terms of itself")
+        value: Value | None = None
+        module.evaluating.add(name)
+        try:
+            if name in module.assignments:
+                frame = Frame(module, {}, Collector(), 0)
+                value = self.eval(module.assignments[name], frame)
+                if isinstance(value, RuleClass) and value.name == "":
+                    value = RuleClass(
+                        module, name, value.node, value.implementation, value.attrs, value.test,
+                        value.executable, value.toolchains,
+                    )
+                elif isinstance(value, SymbolicMacro) and value.name == "":
+                    value = SymbolicMacro(module, name, value.implementation)
+            elif name in module.functions:
+                value = Function(module, module.functions[name], name)
+            else:
+                self.loader.resolve_loads(module)
+                bound = module.binding_of_load(name)
+                if bound is not None:
+                    load, exported = bound
+                    if load.module is None:
+                        value = UnresolvedSymbol(load.label_text, exported)
+                    else:
+                        value = self.global_value(load.module, exported, depth + 1)
+                        if value is None:
+                            value = Unknown(f"{load.label_text} does not define {exported}")
+        finally:
+            module.evaluating.discard(name)
+        if value is not None:
+            module.globals_cache[name] = value
+        return value
+
+    def lookup(self, name: str, frame: Frame) -> Value:
+        if name in frame.env:
+            return frame.env[name]
+        value = self.global_value(frame.module, name)
+        if value is not None:
+            return value
+        if name in ("True", "False"):
+            return Const(name == "True")
+        if name == "None":
+            return Const(None)
+        if name == "native":
+            return Native()
+        if name == "attr":
+            return Builtin("attr")
+        if name in BUILTINS:
+            return Builtin(name)
+        if name in NATIVE_RULES:
+            return NativeRule(name)
+        return Unknown(f"unknown name {name}")
+
+    # -- statements -------------------------------------------------------------------------
+    def run_block(self, node: Node, frame: Frame) -> None:
+        for statement in node.named_children:
+            self.run_statement(statement, frame)
+
+    def run_statement(self, node: Node, frame: Frame) -> None:
+        kind = node.type
+        if kind == "expression_statement":
+            for child in node.named_children:
+                if child.type == "assignment":
+                    self._assign(child, frame)
+                elif child.type == "augmented_assignment":
+                    self._augmented(child, frame)
+                else:
+                    self.eval(child, frame)
+        elif kind == "return_statement":
+            value = node.named_children[0] if node.named_children else None
+            result = self.eval(value, frame) if value is not None else Const(None)
+            if frame.returned is None:
+                frame.returned = result
+        elif kind == "if_statement":
+            condition = node.child_by_field_name("condition")
+            if condition is not None:
+                self.eval(condition, frame)
+            for child in node.named_children:
+                if child.type == "block":
+                    self.run_block(child, frame)
+                elif child.type == "elif_clause":
+                    cond = child.child_by_field_name("condition")
+                    if cond is not None:
+                        self.eval(cond, frame)
+                    body = child.child_by_field_name("consequence")
+                    if body is not None:
+                        self.run_block(body, frame)
+                elif child.type == "else_clause":
+                    body = child.child_by_field_name("body")
+                    if body is not None:
+                        self.run_block(body, frame)
+        elif kind == "for_statement":
+            left = node.child_by_field_name("left")
+            right = node.child_by_field_name("right")
+            items = self.eval(right, frame) if right is not None else Unknown()
+            first: Value = items.items[0] if isinstance(items, ListV) and items.items else Unknown("loop item")
+            if left is not None:
+                self._bind(left, first, frame)
+            body = node.child_by_field_name("body")
+            if body is not None:
+                self.run_block(body, frame)
+        elif kind == "function_definition":
+            name = node.child_by_field_name("name")
+            if name is not None:
+                frame.env[frame.module.text(name)] = Function(frame.module, node, frame.module.text(name))
+        elif kind == "block":
+            self.run_block(node, frame)
+
+    def _assign(self, node: Node, frame: Frame) -> None:
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        if left is None or right is None:
+            return
+        self._bind(left, self.eval(right, frame), frame)
+
+    def _augmented(self, node: Node, frame: Frame) -> None:
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        if left is None or right is None or left.type != "identifier":
+            return
+        name = frame.module.text(left)
+        current = frame.env.get(name) or self.lookup(name, frame)
+        frame.env[name] = _add(current, self.eval(right, frame))
+
+    def _bind(self, target: Node, value: Value, frame: Frame) -> None:
+        if target.type == "identifier":
+            frame.env[frame.module.text(target)] = value
+        elif target.type in ("pattern_list", "tuple_pattern", "tuple", "list_pattern", "list"):
+            names = [c for c in target.named_children]
+            items = value.items if isinstance(value, ListV) and len(value.items) == len(names) else None
+            for i, child in enumerate(names):
+                self._bind(child, items[i] if items else Unknown("unpacked"), frame)
+
+    # -- expressions ------------------------------------------------------------------------
+    def eval(self, node: Node | None, frame: Frame) -> Value:
+        if node is None:
+            return Unknown()
+        kind = node.type
+        module = frame.module
+        if kind in ("string", "concatenated_string"):
+            if any(c.type == "interpolation" for c in node.children):
+                return Unknown("f-string")
+            return Str(decode_string(node, module.source))
+        if kind == "identifier":
+            return self.lookup(module.text(node), frame)
+        if kind == "true":
+            return Const(True)
+        if kind == "false":
+            return Const(False)
+        if kind == "none":
+            return Const(None)
+        if kind == "integer":
+            try:
+                return Const(int(module.text(node), 0))
+            except ValueError:
+                return Unknown()
+        if kind == "parenthesized_expression":
+            inner = node.named_children
+            return self.eval(inner[0], frame) if inner else Unknown()
+        if kind in ("list", "tuple"):
+            children = [c for c in node.named_children if c.type != "comment"]
+            return ListV(tuple(self.eval(c, frame) for c in children), tuple(children))
+        if kind == "dictionary":
+            items = []
+            for pair in node.named_children:
+                if pair.type == "pair":
+                    k = pair.child_by_field_name("key")
+                    v = pair.child_by_field_name("value")
+                    items.append((self.eval(k, frame), self.eval(v, frame), k, v))
+            return DictV(tuple(items))
+        if kind == "binary_operator":
+            left = self.eval(node.child_by_field_name("left"), frame)
+            right = self.eval(node.child_by_field_name("right"), frame)
+            op = node.child_by_field_name("operator")
+            op_text = module.text(op) if op is not None else ""
+            if op_text == "+":
+                return _add(left, right)
+            if op_text == "%" and isinstance(left, Str):
+                return _percent(left, right, node, frame)
+            return Unknown("arithmetic")
+        if kind == "attribute":
+            return self._attribute(node, frame)
+        if kind == "subscript":
+            return self._subscript(node, frame)
+        if kind == "call":
+            return self._call(node, frame)
+        if kind == "conditional_expression":
+            parts = [self.eval(c, frame) for c in node.named_children]
+            if len(parts) == 3 and isinstance(parts[0], Const) and isinstance(parts[2], Const):
+                if parts[0].value == parts[2].value:
+                    return parts[0]
+            return Unknown("conditional expression")
+        if kind in ("list_comprehension", "dictionary_comprehension"):
+            return Unknown("comprehension")
+        for child in node.named_children:
+            self.eval(child, frame)
+        return Unknown(kind)
+
+    def _attribute(self, node: Node, frame: Frame) -> Value:
+        obj_node = node.child_by_field_name("object")
+        attr_node = node.child_by_field_name("attribute")
+        obj = self.eval(obj_node, frame)
+        name = frame.module.text(attr_node) if attr_node is not None else ""
+        if isinstance(obj, Ctx):
+            if name == "actions":
+                return Actions()
+            if name in ("attr", "file", "files", "executable", "outputs", "toolchains", "configuration", "var"):
+                return CtxField(name)
+            if name in ("expand_location", "expand_make_variables", "resolve_command", "runfiles"):
+                return BoundMethod(obj, name)
+            if name in ("version_file", "info_file", "bin_dir", "genfiles_dir"):
+                return Declared(f"ctx.{name}")
+            return Unknown(f"ctx.{name}")
+        if isinstance(obj, CtxField):
+            if obj.name == "outputs" and name == "executable":
+                return self._output_file("ctx.outputs.executable")
+            if obj.name in ("file", "files", "executable"):
+                return Declared(f"ctx.{obj.name}.{name}", attr=name)
+            if obj.name == "attr":
+                return Declared(f"ctx.attr.{name}", attr=name)
+            return Declared(f"ctx.{obj.name}.{name}")
+        if isinstance(obj, Actions):
+            return ActionFn(name)
+        if isinstance(obj, StructV):
+            return obj.fields.get(name, Unknown(f"struct has no {name}"))
+        if isinstance(obj, Native):
+            return NativeRule(name) if name not in ("package_name", "repository_name", "glob", "existing_rule", "existing_rules") else Builtin(name)
+        if isinstance(obj, Builtin) and obj.name == "attr":
+            return AttrFactory(name)
+        if isinstance(obj, Str):
+            return BoundMethod(obj, name)
+        if isinstance(obj, (Declared, OutputFile)):
+            if name in ("path", "short_path", "dirname", "basename", "root", "owner", "files_to_run", "executable"):
+                return obj if name in ("files_to_run", "executable") else Declared(f"{_describe(obj)}.{name}")
+            return Declared(f"{_describe(obj)}.{name}")
+        if isinstance(obj, (ListV, DictV)):
+            return BoundMethod(obj, name)
+        return Unknown(f"attribute {name}")
+
+    def _subscript(self, node: Node, frame: Frame) -> Value:
+        value = self.eval(node.child_by_field_name("value"), frame)
+        index_node = node.child_by_field_name("subscript")
+        index = self.eval(index_node, frame)
+        if isinstance(value, CtxField) and value.name == "toolchains":
+            return Declared("toolchain")
+        if isinstance(value, CtxField):
+            return Declared(f"ctx.{value.name}[...]")
+        if isinstance(value, Declared):
+            return Declared(value.how + "[...]", value.attr)
+        if isinstance(value, DictV) and isinstance(index, Str):
+            return value.get(index.text.text) or Unknown("missing key")
+        if isinstance(value, ListV) and isinstance(index, Const) and isinstance(index.value, int):
+            try:
+                return value.items[index.value]
+            except IndexError:
+                return Unknown("index")
+        return Unknown("subscript")
+
+    # -- calls ------------------------------------------------------------------------------
+    def arguments(self, args: Node | None, frame: Frame) -> tuple[list[tuple[Node, Value]], dict[str, tuple[Node, Value]], bool]:
+        positional: list[tuple[Node, Value]] = []
+        keywords: dict[str, tuple[Node, Value]] = {}
+        splat = False
+        if args is None:
+            return positional, keywords, splat
+        for arg in args.named_children:
+            if arg.type == "keyword_argument":
+                name = arg.child_by_field_name("name")
+                value = arg.child_by_field_name("value")
+                if name is not None and value is not None:
+                    keywords[frame.module.text(name)] = (arg, self.eval(value, frame))
+            elif arg.type == "dictionary_splat":
+                inner = self.eval(arg.named_children[0] if arg.named_children else None, frame)
+                if isinstance(inner, DictV):
+                    for k, v, knode, _ in inner.items:
+                        if isinstance(k, Str):
+                            keywords.setdefault(k.text.text, (knode or arg, v))
+                    if any(not isinstance(k, Str) for k, *_ in inner.items) or _is_open(inner):
+                        splat = True
+                else:
+                    splat = True
+            elif arg.type == "list_splat":
+                splat = True
+            elif arg.type != "comment":
+                positional.append((arg, self.eval(arg, frame)))
+        return positional, keywords, splat
+
+    def _call(self, node: Node, frame: Frame) -> Value:
+        callee_node = node.child_by_field_name("function")
+        callee = self.eval(callee_node, frame)
+        positional, keywords, splat = self.arguments(node.child_by_field_name("arguments"), frame)
+        module = frame.module
+        if isinstance(callee, ActionFn):
+            call = ActionCall(callee.kind, module, node, keywords, positional, splat)
+            frame.collector.actions.append(call)
+            if callee.kind in ("declare_file", "declare_directory", "declare_symlink"):
+                call.result = self._output_file(f"{module.display_path}:{node.start_byte}")
+                return call.result
+            if callee.kind == "args":
+                return Declared("ctx.actions.args()")
+            return Const(None)
+        if isinstance(callee, Function):
+            return self.call_function(callee, positional, keywords, splat, frame.collector, frame.depth + 1, frame.stack)
+        if isinstance(callee, (RuleClass, NativeRule, SymbolicMacro)) or isinstance(callee, UnresolvedSymbol):
+            return self._rule_call(callee, node, keywords, frame)
+        if isinstance(callee, BoundMethod):
+            return self._method(callee, positional, keywords, node, frame)
+        if isinstance(callee, Builtin):
+            return self._builtin(callee.name, positional, keywords, node, frame)
+        if isinstance(callee, AttrFactory):
+            return _attr_value(callee.kind, keywords)
+        if isinstance(callee, Unknown) and callee_node is not None and callee_node.type == "identifier":
+            return self._rule_call(callee, node, keywords, frame)
+        return Unknown("call")
+
+    def call_function(
+        self,
+        function: Function,
+        positional: list[tuple[Node, Value]],
+        keywords: dict[str, tuple[Node, Value]],
+        splat: bool,
+        collector: Collector,
+        depth: int,
+        stack: tuple[int, ...] = (),
+    ) -> Value:
+        key = id(function.node)
+        if depth > MAX_DEPTH or key in stack:
+            collector.unresolved.append(f"call depth limit reached at {function.name}()")
+            return Unknown("call depth")
+        collector.functions_seen.add(key)
+        self.seen_function_nodes.add(key)
+        self.loader.resolve_loads(function.module)
+        env = self.bind_parameters(function, [v for _, v in positional], {k: v for k, (_, v) in keywords.items()}, splat)
+        frame = Frame(function.module, env, collector, depth, stack + (key,))
+        body = function.node.child_by_field_name("body")
+        if body is not None:
+            self.run_block(body, frame)
+        return frame.returned or Const(None)
+
+    def bind_parameters(self, function: Function, positional: list[Value], keywords: dict[str, Value], splat: bool) -> dict[str, Value]:
+        env: dict[str, Value] = {}
+        params = function.node.child_by_field_name("parameters")
+        remaining = dict(keywords)
+        index = 0
+        if params is None:
+            return env
+        frame = Frame(function.module, {}, Collector(), MAX_DEPTH)
+        for param in params.named_children:
+            if param.type == "identifier":
+                name = function.module.text(param)
+                if index < len(positional):
+                    env[name] = positional[index]
+                    index += 1
+                else:
+                    env[name] = remaining.pop(name, Unknown(f"parameter {name}"))
+            elif param.type in ("default_parameter", "typed_default_parameter"):
+                name_node = param.child_by_field_name("name")
+                name = function.module.text(name_node) if name_node is not None else "?"
+                if index < len(positional):
+                    env[name] = positional[index]
+                    index += 1
+                elif name in remaining:
+                    env[name] = remaining.pop(name)
+                elif splat:
+                    env[name] = Unknown(f"parameter {name} (from **kwargs)")
+                else:
+                    env[name] = self.eval(param.child_by_field_name("value"), frame)
+            elif param.type == "dictionary_splat_pattern":
+                inner = param.named_children[0] if param.named_children else None
+                if inner is not None:
+                    items = tuple((Str(MappedText(k, (None,) * len(k), None)), v, None, None) for k, v in remaining.items())
+                    env[function.module.text(inner)] = DictV(items + ((_OPEN, _OPEN, None, None),) if splat else items)
+            elif param.type == "list_splat_pattern":
+                inner = param.named_children[0] if param.named_children else None
+                if inner is not None:
+                    env[function.module.text(inner)] = ListV(tuple(positional[index:]))
+        return env
+
+    def _rule_call(self, callee: Value, node: Node, keywords: dict[str, tuple[Node, Value]], frame: Frame) -> Value:
+        if isinstance(callee, SymbolicMacro) and isinstance(callee.implementation, Function):
+            args = {k: v for k, (_, v) in keywords.items()}
+            self.call_function(callee.implementation, [], {k: (node, v) for k, v in args.items()}, False, frame.collector, frame.depth + 1, frame.stack)
+            return Const(None)
+        kind = (
+            callee.name if isinstance(callee, (RuleClass, NativeRule))
+            else callee.symbol if isinstance(callee, UnresolvedSymbol)
+            else frame.module.text(node.child_by_field_name("function"))  # type: ignore[arg-type]
+        )
+        frame.collector.rule_calls.append(RuleCall(callee, kind, frame.module, node, keywords))
+        return Const(None)
+
+    def _method(self, method: BoundMethod, positional: list[tuple[Node, Value]], keywords: dict[str, tuple[Node, Value]], node: Node, frame: Frame) -> Value:
+        receiver, name = method.receiver, method.name
+        if isinstance(receiver, Str):
+            if name == "format":
+                return _format(receiver, positional, keywords, node, frame)
+            if name == "join":
+                items = positional[0][1] if positional else None
+                if isinstance(items, ListV):
+                    out: Value | None = None
+                    for item in items.items:
+                        piece = Str(as_text(item, frame.module, node))
+                        out = piece if out is None else _add(_add(out, receiver), piece)
+                    return out or Str(MappedText.empty(frame.module.source, node.start_byte))
+                return Unknown("join")
+            if name in ("strip", "lstrip", "rstrip", "lower", "upper", "replace"):
+                return Unknown(f"str.{name}")
+            return Unknown(f"str.{name}")
+        if isinstance(receiver, Ctx) and name in ("expand_location", "expand_make_variables") and positional:
+            value = positional[0][1]
+            if isinstance(value, Str):
+                return Str(mask_make_variables(value.text))
+            return value
+        if isinstance(receiver, DictV) and name == "get" and positional:
+            key = positional[0][1]
+            if isinstance(key, Str):
+                found = receiver.get(key.text.text)
+                if found is not None:
+                    return found
+                return positional[1][1] if len(positional) > 1 else Const(None)
+        return Unknown(f".{name}()")
+
+    def _builtin(self, name: str, positional: list[tuple[Node, Value]], keywords: dict[str, tuple[Node, Value]], node: Node, frame: Frame) -> Value:
+        if name == "DefaultInfo" and "executable" in keywords:
+            arg_node, value = keywords["executable"]
+            frame.collector.executables.append((value, arg_node, frame.module))
+            return Unknown("DefaultInfo")
+        if name == "struct":
+            return StructV({k: v for k, (_, v) in keywords.items()})
+        if name == "rule":
+            impl = keywords.get("implementation", (None, positional[0][1] if positional else Unknown()))[1]
+            attrs: dict[str, AttrDecl] = {}
+            attrs_value = keywords.get("attrs", (None, None))[1]
+            if isinstance(attrs_value, DictV):
+                for k, v, _, _ in attrs_value.items:
+                    if isinstance(k, Str) and isinstance(v, _AttrValue):
+                        attrs[k.text.text] = v.decl
+            toolchains = keywords.get("toolchains", (None, None))[1]
+            names: tuple[str, ...] = ()
+            if isinstance(toolchains, ListV):
+                names = tuple(i.text.text for i in toolchains.items if isinstance(i, Str))
+            return RuleClass(
+                frame.module, "", node, impl, attrs,
+                _truthy(keywords.get("test")), _truthy(keywords.get("executable")), names,
+            )
+        if name == "macro":
+            impl = keywords.get("implementation", (None, Unknown()))[1]
+            return SymbolicMacro(frame.module, "", impl)
+        if name == "str" and positional:
+            return Str(as_text(positional[0][1], frame.module, node))
+        if name == "dict":
+            return DictV(tuple((Str(MappedText(k, (None,) * len(k), None)), v, None, None) for k, (_, v) in keywords.items()))
+        if name == "select":
+            return Unknown("select()")
+        return Unknown(f"{name}()")
+
+    def _output_file(self, key: str) -> OutputFile:
+        return OutputFile(key)
+
+
+@dataclass(frozen=True, eq=False)
+class _AttrValue(Value):
+    decl: AttrDecl
+
+
+_OPEN = Unknown("more keyword arguments")
+
+
+def _is_open(value: DictV) -> bool:
+    return any(k is _OPEN for k, *_ in value.items)
+
+
+def _attr_value(kind: str, keywords: dict[str, tuple[Node, Value]]) -> Value:
+    default = keywords.get("default", (None, None))[1]
+    cfg = keywords.get("cfg", (None, None))[1]
+    return _AttrValue(
+        AttrDecl(
+            kind,
+            default,
+            _truthy(keywords.get("executable")),
+            cfg.text.text if isinstance(cfg, Str) else None,
+        )
+    )
+
+
+def _truthy(entry: tuple[Node, Value] | None) -> bool:
+    return entry is not None and isinstance(entry[1], Const) and bool(entry[1].value)
+
+
+def _describe(value: Value) -> str:
+    if isinstance(value, Declared):
+        return value.how
+    if isinstance(value, OutputFile):
+        return "output"
+    return "value"
+
+
+def as_text(value: Value, module: ModuleModel, node: Node) -> MappedText:
+    """The text a value contributes to a string; opaque holes anchor at `node`."""
+    if isinstance(value, Str):
+        return value.text
+    if isinstance(value, Const):
+        text = {True: "True", False: "False", None: "None"}.get(value.value, str(value.value))  # type: ignore[call-overload]
+        return MappedText.opaque(str(text), module.source, node.start_byte)
+    if isinstance(value, (Declared, OutputFile)):
+        return MappedText.opaque(DECLARED_TOKEN, module.source, node.start_byte)
+    return MappedText.opaque(OPAQUE_TOKEN, module.source, node.start_byte)
+
+
+def _add(left: Value, right: Value) -> Value:
+    if isinstance(left, Str) and isinstance(right, Str):
+        return Str(left.text + right.text)
+    if isinstance(left, Str) and isinstance(right, (Declared, OutputFile, Unknown)):
+        return Str(left.text + MappedText.opaque(DECLARED_TOKEN if not isinstance(right, Unknown) else OPAQUE_TOKEN, left.text.source, left.text.origin(len(left.text.text))))
+    if isinstance(right, Str) and isinstance(left, (Declared, OutputFile, Unknown)):
+        token = DECLARED_TOKEN if not isinstance(left, Unknown) else OPAQUE_TOKEN
+        return Str(MappedText.opaque(token, right.text.source, right.text.origin(0)) + right.text)
+    if isinstance(left, ListV) and isinstance(right, ListV):
+        return ListV(left.items + right.items, left.nodes + right.nodes)
+    return Unknown("+")
+
+
+def _format(template: Str, positional: list[tuple[Node, Value]], keywords: dict[str, tuple[Node, Value]], node: Node, frame: Frame) -> Value:
+    text = template.text
+    out = MappedText.empty(text.source, text.anchor)
+    i = 0
+    auto = 0
+    raw = text.text
+    while i < len(raw):
+        ch = raw[i]
+        if ch in "{}" and i + 1 < len(raw) and raw[i + 1] == ch:
+            out = out + text.slice(i, i + 1)
+            i += 2
+            continue
+        if ch == "{":
+            close = raw.find("}", i)
+            if close == -1:
+                return Unknown("bad format string")
+            field_name = raw[i + 1 : close].split("!")[0].split(":")[0]
+            if field_name == "":
+                value = positional[auto][1] if auto < len(positional) else Unknown()
+                arg_node = positional[auto][0] if auto < len(positional) else node
+                auto += 1
+            elif field_name.isdigit():
+                n = int(field_name)
+                value = positional[n][1] if n < len(positional) else Unknown()
+                arg_node = positional[n][0] if n < len(positional) else node
+            else:
+                entry = keywords.get(field_name)
+                value = entry[1] if entry else Unknown(f"format field {field_name}")
+                arg_node = entry[0] if entry else node
+            piece = as_text(value, frame.module, arg_node)
+            if piece.source is not text.source or not isinstance(value, Str):
+                piece = MappedText(piece.text, tuple(None for _ in piece.text), text.source, text.origin(i))
+            out = out + piece
+            i = close + 1
+            continue
+        out = out + text.slice(i, i + 1)
+        i += 1
+    return Str(out)
+
+
+def _percent(template: Str, right: Value, node: Node, frame: Frame) -> Value:
+    values = list(right.items) if isinstance(right, ListV) else [right]
+    text = template.text
+    raw = text.text
+    out = MappedText.empty(text.source, text.anchor)
+    i = 0
+    while i < len(raw):
+        if raw[i] == "%" and i + 1 < len(raw):
+            spec = raw[i + 1]
+            if spec == "%":
+                out = out + text.slice(i, i + 1)
+                i += 2
+                continue
+            if spec in "sdr" and values:
+                value = values.pop(0)
+                piece = as_text(value, frame.module, node)
+                if not isinstance(value, Str) or piece.source is not text.source:
+                    piece = MappedText(piece.text, tuple(None for _ in piece.text), text.source, text.origin(i))
+                out = out + piece
+                i += 2
+                continue
+        out = out + text.slice(i, i + 1)
+        i += 1
+    return Str(out)
+
+
+def mask_make_variables(text: MappedText) -> MappedText:
+    """Replace Bazel make variables with declared-path tokens and un-escape `$$`.
+
+    https://bazel.build/reference/be/make-variables
+    """
+    raw = text.text
+    out = MappedText.empty(text.source, text.anchor)
+    i = 0
+    start = 0
+    while i < len(raw):
+        if raw[i] != "$" or i + 1 >= len(raw):
+            i += 1
+            continue
+        nxt = raw[i + 1]
+        if nxt == "$":
+            out = out + text.slice(start, i + 1)
+            i += 2
+            start = i
+            continue
+        end = -1
+        if nxt == "(":
+            depth = 0
+            j = i + 1
+            while j < len(raw):
+                if raw[j] == "(":
+                    depth += 1
+                elif raw[j] == ")":
+                    depth -= 1
+                    if depth == 0:
+                        end = j + 1
+                        break
+                j += 1
+        elif nxt in "@<^":
+            end = i + 2
+        if end == -1:
+            i += 1
+            continue
+        token = MappedText(DECLARED_TOKEN, tuple(text.offsets[i] for _ in DECLARED_TOKEN), text.source, text.origin(i))
+        out = out + text.slice(start, i) + token
+        i = end
+        start = end
+    return out + text.slice(start, len(raw))

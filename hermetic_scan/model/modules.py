@@ -1,0 +1,201 @@
+"""Parsed Starlark files and the loader that resolves load() labels across repositories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tree_sitter import Node
+
+from hermetic_scan import parse
+from hermetic_scan.diagnostics import Span
+from hermetic_scan.labels import Label, LabelError, parse_label
+from hermetic_scan.model.strings import decode_string
+from hermetic_scan.source import SourceFile
+from hermetic_scan.workspace import Repository, Workspace, read_file
+
+
+@dataclass(frozen=True)
+class Load:
+    label_text: str
+    span: Span  # of the label string
+    statement: Node
+    bindings: dict[str, str]  # local name -> exported name
+    module: ModuleModel | None  # None when unresolved
+    problem: str | None  # why it is unresolved
+
+
+@dataclass(eq=False)
+class ModuleModel:
+    source: SourceFile
+    repo: Repository
+    rel_path: str  # repository-relative
+    package: str
+    parsed: parse.ParsedStarlark
+    functions: dict[str, Node] = field(default_factory=dict)
+    assignments: dict[str, Node] = field(default_factory=dict)
+    loads: list[Load] = field(default_factory=list)
+    load_nodes: list[Node] = field(default_factory=list)
+    # Filled by the evaluator: top-level names already evaluated.
+    globals_cache: dict[str, object] = field(default_factory=dict)
+    evaluating: set[str] = field(default_factory=set)
+
+    @property
+    def display_path(self) -> str:
+        return self.source.path
+
+    @property
+    def root(self) -> Node:
+        return self.parsed.tree.root_node
+
+    def text(self, node: Node) -> str:
+        return self.source.data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
+
+    def span(self, node: Node) -> Span:
+        return self.source.span(node.start_byte, node.end_byte)
+
+    def binding_of_load(self, name: str) -> tuple[Load, str] | None:
+        for load in self.loads:
+            if name in load.bindings:
+                return load, load.bindings[name]
+        return None
+
+
+@dataclass
+class LoadProblem:
+    kind: str  # "unresolved", "cycle", "io"
+    module: ModuleModel
+    span: Span
+    message: str
+
+
+class Loader:
+    """Parses each Starlark file once and resolves labels to files."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.modules: dict[Path, ModuleModel] = {}
+        self.problems: list[LoadProblem] = []
+        self.io_problems: list[tuple[str, str]] = []  # (display path, message)
+        self._loading: list[Path] = []
+        self._external: dict[str, Repository] = {}
+
+    # -- repositories -----------------------------------------------------------------------
+    def repository(self, name: str, current: Repository) -> Repository | None:
+        if name == "":
+            return current
+        main = self.workspace.main
+        if name in ("@",) or name == main.module_name:
+            return main
+        for repo in self.workspace.nested:
+            if repo.name == name:
+                return repo
+        if name in self._external:
+            return self._external[name]
+        path = self.workspace.extra_repos.get(name)
+        if path is None:
+            for directory in self.workspace.external_dirs:
+                for candidate in (directory / name, *sorted(directory.glob(f"{name}[~+]*"))):
+                    if candidate.is_dir():
+                        path = candidate
+                        break
+                if path is not None:
+                    break
+        if path is None:
+            return None
+        repo = Repository(name, path, "", external=True)
+        self._external[name] = repo
+        return repo
+
+    def resolve(self, label: Label, current: Repository) -> tuple[Repository, Path] | None:
+        repo = self.repository(label.repo, current)
+        if repo is None:
+            return None
+        return repo, repo.root / label.path
+
+    # -- modules ----------------------------------------------------------------------------
+    def module(self, repo: Repository, rel_path: str, package: str | None = None) -> ModuleModel | None:
+        path = repo.root / rel_path
+        key = path
+        if key in self.modules:
+            return self.modules[key]
+        display = repo.display(rel_path)
+        try:
+            data = read_file(path)
+        except OSError as error:
+            self.io_problems.append((display, error.strerror or str(error)))
+            return None
+        source = SourceFile(display, data)
+        if package is None:
+            package = rel_path.rsplit("/", 1)[0] if "/" in rel_path else ""
+        model = ModuleModel(source, repo, rel_path, package, parse.parse_starlark(data))
+        self.modules[key] = model
+        self._index(model)
+        return model
+
+    def _index(self, model: ModuleModel) -> None:
+        root = model.root
+        for found in parse.matches("starlark-definitions.scm", model.parsed.grammar, root):
+            if "function.name" in found:
+                model.functions[model.text(found["function.name"][0])] = found["function"][0]
+            elif "assignment.target" in found:
+                target = found["assignment.target"][0]
+                if target.type == "identifier":
+                    model.assignments[model.text(target)] = found["assignment.value"][0]
+        for found in parse.matches("starlark-loads.scm", model.parsed.grammar, root):
+            model.load_nodes.append(found["load"][0])
+
+    def resolve_loads(self, model: ModuleModel) -> None:
+        """Resolve the load() statements of `model` (once), loading the files they name."""
+        if model.loads or not model.load_nodes:
+            return
+        path = model.repo.root / model.rel_path
+        self._loading.append(path)
+        try:
+            for node in model.load_nodes:
+                model.loads.append(self._resolve_load(model, node))
+        finally:
+            self._loading.pop()
+
+    def _resolve_load(self, model: ModuleModel, node: Node) -> Load:
+        args = node.child_by_field_name("arguments")
+        assert args is not None
+        label_node = args.named_children[0]
+        label_text = decode_string(label_node, model.source).text
+        bindings: dict[str, str] = {}
+        for arg in args.named_children[1:]:
+            if arg.type == "string":
+                name = decode_string(arg, model.source).text
+                bindings[name] = name
+            elif arg.type == "keyword_argument":
+                key = arg.child_by_field_name("name")
+                value = arg.child_by_field_name("value")
+                if key is not None and value is not None and value.type == "string":
+                    bindings[model.text(key)] = decode_string(value, model.source).text
+        span = model.span(label_node)
+
+        def unresolved(message: str, kind: str = "unresolved") -> Load:
+            self.problems.append(LoadProblem(kind, model, span, message))
+            return Load(label_text, span, node, bindings, None, message)
+
+        try:
+            label = parse_label(label_text, "", model.package)
+        except LabelError as error:
+            return unresolved(str(error), "refused")
+        found = self.resolve(label, model.repo)
+        if found is None:
+            return unresolved(
+                f"cannot resolve {label_text!r}: repository @{label.repo} is not available "
+                "(pass --repo NAME=PATH or --external DIR)"
+            )
+        repo, path = found
+        if path in self._loading:
+            chain = " -> ".join(p.name for p in self._loading[self._loading.index(path) :])
+            return unresolved(f"load cycle: {chain} -> {path.name}", "cycle")
+        if not path.is_file():
+            return unresolved(f"cannot resolve {label_text!r}: no file {repo.display(label.path)}")
+        target = self.module(repo, label.path, label.package)
+        if target is None:
+            return unresolved(f"cannot read {repo.display(label.path)}", "io")
+        self.resolve_loads(target)
+        return Load(label_text, span, node, bindings, target, None)

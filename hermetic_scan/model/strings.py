@@ -1,0 +1,97 @@
+"""Decode Starlark string literals into MappedText, keeping each character's source offset.
+
+https://github.com/bazelbuild/starlark/blob/master/spec.md#string-literals
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from hermetic_scan.source import MappedText, SourceFile
+
+_SIMPLE_ESCAPES = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "v": "\v",
+}
+
+
+def decode_string(node: Node, source: SourceFile) -> MappedText:
+    """The value of a `string` node (or an implicitly concatenated run of them)."""
+    if node.type == "concatenated_string":
+        out = MappedText.empty(source, node.start_byte)
+        for child in node.named_children:
+            if child.type == "string":
+                out = out + decode_string(child, source)
+        return out
+    raw = source.data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
+    prefix_len = 0
+    while prefix_len < len(raw) and raw[prefix_len] not in "\"'":
+        prefix_len += 1
+    is_raw = "r" in raw[:prefix_len].lower()
+    quote = raw[prefix_len : prefix_len + 3]
+    if quote not in ('"""', "'''"):
+        quote = raw[prefix_len]
+    start = prefix_len + len(quote)
+    end = len(raw) - len(quote) if raw.endswith(quote) and len(raw) >= start + len(quote) else len(raw)
+    body = raw[start:end]
+    base = node.start_byte + len(raw[:start].encode("utf-8"))
+    chars: list[str] = []
+    offsets: list[int | None] = []
+    i = 0
+    byte = base
+    while i < len(body):
+        ch = body[i]
+        width = len(ch.encode("utf-8"))
+        if ch == "\\" and not is_raw and i + 1 < len(body):
+            nxt = body[i + 1]
+            if nxt == "\n":  # line continuation
+                i += 2
+                byte += 2
+                continue
+            if nxt in _SIMPLE_ESCAPES:
+                chars.append(_SIMPLE_ESCAPES[nxt])
+                offsets.append(byte)
+                i += 2
+                byte += 1 + len(nxt.encode("utf-8"))
+                continue
+            if nxt in "01234567":
+                j = i + 1
+                while j < len(body) and j < i + 4 and body[j] in "01234567":
+                    j += 1
+                chars.append(chr(int(body[i + 1 : j], 8)))
+                offsets.append(byte)
+                byte += j - i
+                i = j
+                continue
+            if nxt == "x" and i + 3 < len(body) + 1:
+                try:
+                    chars.append(chr(int(body[i + 2 : i + 4], 16)))
+                    offsets.append(byte)
+                    i += 4
+                    byte += 4
+                    continue
+                except ValueError:
+                    pass
+            if nxt in "uU":
+                digits = 4 if nxt == "u" else 8
+                try:
+                    chars.append(chr(int(body[i + 2 : i + 2 + digits], 16)))
+                    offsets.append(byte)
+                    i += 2 + digits
+                    byte += 2 + digits
+                    continue
+                except ValueError:
+                    pass
+        chars.append(ch)
+        offsets.append(byte)
+        i += 1
+        byte += width
+    return MappedText("".join(chars), tuple(offsets), source, node.start_byte)

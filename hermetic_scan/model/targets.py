@@ -1,0 +1,117 @@
+"""Targets: every rule instantiation in every BUILD file, through macros and native rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from hermetic_scan.labels import Label, LabelError, parse_label
+from hermetic_scan.model.evaluate import Collector, Frame, Interpreter, RuleCall, mask_make_variables
+from hermetic_scan.model.modules import ModuleModel
+from hermetic_scan.model.values import Const, ListV, NativeRule, RuleClass, Str, UnresolvedSymbol, Value
+from hermetic_scan.source import MappedText
+
+
+@dataclass(eq=False)
+class Target:
+    label: Label
+    kind: str
+    build: ModuleModel
+    call: RuleCall
+    top_node: Node  # the statement in the BUILD file that created it (macro call or rule call)
+    generator: str | None  # name of the macro that created it
+    tags: list[str] = field(default_factory=list)
+    tags_node: Node | None = None
+
+    @property
+    def key(self) -> str:
+        return f"target:{self.label}"
+
+    @property
+    def callee(self) -> Value:
+        return self.call.callee
+
+    def attr(self, name: str) -> Value | None:
+        entry = self.call.kwargs.get(name)
+        return entry[1] if entry else None
+
+    def attr_node(self, name: str) -> Node | None:
+        entry = self.call.kwargs.get(name)
+        return entry[0] if entry else None
+
+    @property
+    def is_test(self) -> bool:
+        callee = self.callee
+        if isinstance(callee, RuleClass):
+            return callee.test
+        return self.kind.endswith("_test")
+
+    def bool_attr(self, name: str) -> bool:
+        value = self.attr(name)
+        return isinstance(value, Const) and bool(value.value)
+
+
+def targets_of_build_file(interpreter: Interpreter, build: ModuleModel) -> list[Target]:
+    interpreter.loader.resolve_loads(build)
+    targets: list[Target] = []
+    for statement in build.root.named_children:
+        if statement.type != "expression_statement":
+            continue
+        collector = Collector()
+        frame = Frame(build, {}, collector, 0)
+        interpreter.run_statement(statement, frame)
+        generator = None
+        top_call = statement.named_children[0] if statement.named_children else None
+        if top_call is not None and top_call.type == "call":
+            fn = top_call.child_by_field_name("function")
+            generator = build.text(fn) if fn is not None else None
+        for call in collector.rule_calls:
+            name = call.kwargs.get("name")
+            if name is None or not isinstance(name[1], Str):
+                continue
+            target_name = name[1].text.text
+            if "__hs_" in target_name or not target_name:
+                continue
+            macro = generator if call.node is not top_call else None
+            target = Target(Label(build.repo.name, build.package, target_name), call.kind, build, call, statement, macro)
+            tags = call.kwargs.get("tags")
+            if tags is not None and isinstance(tags[1], ListV):
+                target.tags = [t.text.text for t in tags[1].items if isinstance(t, Str)]
+                target.tags_node = tags[0]
+            targets.append(target)
+    return targets
+
+
+def genrule_command(target: Target) -> Str | None:
+    for attribute in ("cmd_bash", "cmd"):
+        value = target.attr(attribute)
+        if isinstance(value, Str):
+            return Str(mask_make_variables(value.text))
+    return None
+
+
+def script_labels(target: Target) -> list[tuple[Label, Node]]:
+    """Labels in `srcs` of an sh_test / sh_binary (the first is the script Bazel runs)."""
+    srcs = target.attr("srcs")
+    if not isinstance(srcs, ListV):
+        return []
+    out = []
+    for item, node in zip(srcs.items, srcs.nodes, strict=False):
+        if isinstance(item, Str) and None not in item.text.offsets:
+            try:
+                out.append((parse_label(item.text.text, target.label.repo, target.label.package), node))
+            except LabelError:
+                continue
+    return out
+
+
+def is_unresolved(callee: Value) -> bool:
+    return isinstance(callee, UnresolvedSymbol)
+
+
+def is_native(callee: Value) -> bool:
+    return isinstance(callee, NativeRule)
+
+
+__all__ = ["MappedText", "Target", "genrule_command", "script_labels", "targets_of_build_file"]

@@ -1,0 +1,1 @@
+"""Renderers: pure functions from a Result (or an Inventory) to text."""

@@ -1,0 +1,43 @@
+"""JSON output, schema version 1 (docs/json-schema.md, hermetic_scan/schemas/check.schema.json)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hermetic_scan import __version__
+from hermetic_scan.diagnostics import Diagnostic
+from hermetic_scan.engine import Result
+
+
+def finding(d: Diagnostic) -> dict[str, Any]:
+    return {
+        "rule": d.rule,
+        "severity": d.severity.value,
+        "path": d.span.path,
+        "line": d.span.start_line + 1,
+        "column": d.span.start_col + 1,
+        "end_line": d.span.end_line + 1,
+        "end_column": d.span.end_col + 1,
+        "message": d.message,
+        "target": d.target,
+    }
+
+
+def render(result: Result) -> str:
+    counts = result.counts()
+    document = {
+        "version": 1,
+        "tool": {"name": "hermetic-scan", "version": __version__},
+        "root": str(result.root),
+        "findings": [finding(d) for d in result.diagnostics],
+        "summary": {
+            "findings": len(result.diagnostics),
+            "error": counts["error"],
+            "warning": counts["warning"],
+            "info": counts["info"],
+            "files_scanned": len(result.model.modules),
+            "targets": len(result.model.targets),
+        },
+    }
+    return json.dumps(document, indent=2) + "\n"

@@ -1,0 +1,110 @@
+"""ambient-tool: programs an action or test takes from the host instead of its declared inputs.
+
+## What it does
+Finds programs that actions and tests run without declaring them: a bare command in a `run_shell`
+command, a genrule `cmd`, a script an action executes or a test script; `executable = "tofu"` as a
+string; absolute host paths (`/usr/local/bin/x`, `/opt/...`, `/nix/store/...`, `$HOME/...`); and
+`command -v` / `which` / `type` / `hash` probes of such a program. Shell builtins, functions the
+script defines, paths from `$(location ...)`, `ctx.executable.x`, `ctx.file.x`, toolchains and
+variables holding such paths are declared. Programs the executor profile lists (bash and base
+tools by default; `--profile-add`, `--profile`) are assumed to be on every worker; `--strict`
+reports them at info. Launchers run by `bazel run` are not checked: they run on the host by design.
+
+## Why it matters for remote execution
+A remote worker runs the action inside the worker image with the action's declared inputs. A
+program found on the developer's PATH is neither: the worker may lack it (the action fails), or
+have another version (the output differs, and the cache mixes both).
+
+## Example
+```python
+ctx.actions.run_shell(
+    command = "tofu validate",   # tofu comes from the host PATH
+    mnemonic = "TofuValidate",
+)
+```
+
+## How to fix
+Declare the program: an attribute with `executable = True, cfg = "exec"` and a default label
+(`ctx.executable._tofu`), or a toolchain; reference it by path. Or add it to the executor profile
+if your worker image provides it, or tag the target `no-remote-exec`.
+
+## References
+- https://bazel.build/extending/rules#executables
+- https://bazel.build/extending/toolchains
+- https://bazel.build/reference/be/make-variables#predefined_label_variables
+"""
+
+from __future__ import annotations
+
+from hermetic_scan import shell
+from hermetic_scan.diagnostics import Severity
+from hermetic_scan.model.actions import ActionModel, ShellSite
+from hermetic_scan.rules.base import Check, Context, RuleMeta, owner_target
+
+META = RuleMeta(
+    "ambient-tool",
+    Severity.ERROR,
+    ("site", "action"),
+    "Action or test runs a program that is not a declared input",
+    blocking=True,
+)
+
+HOST_PREFIXES = ("/usr/local/", "/opt/", "/nix/", "/home/", "/Users/", "/root/", "/snap/", "/var/", "/srv/")
+
+
+def classify(name: str, ctx: Context, functions: frozenset[str] = frozenset()) -> str | None:
+    """None when `name` is declared or provided; otherwise "host-path", "profile" or "path"."""
+    if name.startswith(("~", "$HOME", "${HOME}")):
+        return "host-path"
+    if name.startswith("/"):
+        if ctx.profile.provides(name):
+            return "profile"
+        return "host-path"
+    if "/" in name or not name or name in shell.BUILTINS or name in shell.KEYWORDS or name in functions:
+        return None
+    if not all(c.isalnum() or c in "-_.+" for c in name):
+        return None
+    if ctx.profile.provides(name):
+        return "profile"
+    return "path"
+
+
+def check_site(site: ShellSite, ctx: Context) -> Check:
+    if site.context == "launcher":
+        return
+    facts = shell.analyze(site.text.text)
+    where = "this test" if site.context == "test" else "this action"
+    for command in facts.commands:
+        if command.dynamic:
+            continue
+        kind = classify(command.name, ctx, facts.functions)
+        if kind is None or (kind == "profile" and not ctx.strict):
+            continue
+        span = site.text.span(command.start, command.end)
+        if span is None:
+            continue
+        severity = Severity.INFO if kind == "profile" else None
+        if kind == "profile":
+            message = f"`{command.name}` is assumed to be on every worker (executor profile)"
+        elif command.kind == "probe":
+            message = f"probes the host PATH for `{command.name}`; {where} should declare it as a tool or toolchain"
+        elif kind == "host-path":
+            message = f"runs `{command.name}`, a path on the host machine that a remote worker does not have"
+        else:
+            message = f"`{command.name}` is not a declared input: {where} takes it from the host PATH"
+        yield ctx.report(META, span, message, severity=severity, owners={site.owner}, target=owner_target(site.owner))
+
+
+def check_action(action: ActionModel, ctx: Context) -> Check:
+    if action.executable != "ambient" or action.executable_name is None or action.executable_node is None:
+        return
+    kind = classify(action.executable_name, ctx)
+    if kind is None or (kind == "profile" and not ctx.strict):
+        return
+    value = action.executable_node.child_by_field_name("value") or action.executable_node
+    yield ctx.report(
+        META, action.module.span(value),
+        f"executable = \"{action.executable_name}\" runs a program from the host PATH; declare it as a tool",
+        severity=Severity.INFO if kind == "profile" else None,
+        owners={action.owner}, target=owner_target(action.owner),
+    )

@@ -1,0 +1,57 @@
+"""What every rule module provides, and the context a check receives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from hermetic_scan.diagnostics import Diagnostic, Fix, Severity, Span
+from hermetic_scan.model import WorkspaceModel
+from hermetic_scan.model.modules import ModuleModel
+from hermetic_scan.profile import ExecutorProfile
+
+DOC_SECTIONS = ("What it does", "Why it matters for remote execution", "Example", "How to fix", "References")
+SCOPES = ("module", "action", "site", "target", "workspace")
+
+
+@dataclass(frozen=True)
+class RuleMeta:
+    id: str
+    severity: Severity
+    scopes: tuple[str, ...]
+    summary: str
+    # True when a finding (at error or warning) means the target must not run remotely.
+    blocking: bool
+
+
+@dataclass
+class Context:
+    model: WorkspaceModel
+    profile: ExecutorProfile = field(default_factory=ExecutorProfile)
+    strict: bool = False
+    bazel_version: str | None = None
+
+    def node_span(self, module: ModuleModel, node: Node) -> Span:
+        return module.span(node)
+
+    def report(
+        self,
+        meta: RuleMeta,
+        span: Span,
+        message: str,
+        *,
+        severity: Severity | None = None,
+        owners: frozenset[str] | set[str] = frozenset(),
+        target: str | None = None,
+        fix: Fix | None = None,
+    ) -> Diagnostic:
+        return Diagnostic(meta.id, severity or meta.severity, span, message, target, fix, frozenset(owners))
+
+
+Check = Iterator[Diagnostic]
+
+
+def owner_target(owner: str) -> str | None:
+    return owner.removeprefix("target:") if owner.startswith("target:") else None

@@ -1,0 +1,130 @@
+"""Source files and text whose characters remember where they came from.
+
+`MappedText` is how a shell finding inside a Starlark string concatenation, a `.format()` call or a
+template lands on the right line of the right file: every character carries the byte offset it was
+read from, or None when it stands for a value we cannot see (an opaque hole).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from hermetic_scan.diagnostics import Span
+
+
+@dataclass(eq=False)
+class SourceFile:
+    path: str  # relative to the workspace root, forward slashes
+    data: bytes
+    _line_starts: list[int] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        starts = [0]
+        find = self.data.find
+        i = find(b"\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = find(b"\n", i + 1)
+        self._line_starts = starts
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8", errors="replace")
+
+    def position(self, byte: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self._line_starts, byte) - 1
+        start = self._line_starts[line]
+        col = len(self.data[start:byte].decode("utf-8", errors="replace"))
+        return line, col
+
+    def span(self, start_byte: int, end_byte: int) -> Span:
+        sl, sc = self.position(start_byte)
+        el, ec = self.position(max(start_byte, end_byte))
+        return Span(self.path, sl, sc, el, ec, start_byte, end_byte)
+
+    def line_text(self, line: int) -> str:
+        start = self._line_starts[line]
+        end = self._line_starts[line + 1] if line + 1 < len(self._line_starts) else len(self.data)
+        return self.data[start:end].decode("utf-8", errors="replace").rstrip("\r\n")
+
+    def line_count(self) -> int:
+        return len(self._line_starts)
+
+
+@dataclass(frozen=True)
+class MappedText:
+    """Text plus, per character, the byte offset in `source` it came from (None for opaque holes)."""
+
+    text: str
+    offsets: tuple[int | None, ...]
+    source: SourceFile | None
+    anchor: int = 0  # fallback byte offset when a character has no origin
+
+    @staticmethod
+    def empty(source: SourceFile | None = None, anchor: int = 0) -> MappedText:
+        return MappedText("", (), source, anchor)
+
+    @staticmethod
+    def opaque(token: str, source: SourceFile | None, anchor: int) -> MappedText:
+        return MappedText(token, (None,) * len(token), source, anchor)
+
+    @staticmethod
+    def from_file(source: SourceFile) -> MappedText:
+        text = source.text
+        offsets: list[int | None] = []
+        pos = 0
+        for ch in text:
+            offsets.append(pos)
+            pos += len(ch.encode("utf-8"))
+        return MappedText(text, tuple(offsets), source, 0)
+
+    def __add__(self, other: MappedText) -> MappedText:
+        source = self.source or other.source
+        if self.source is not None and other.source is not None and self.source is not other.source:
+            # Pieces from two files: keep positions of the first, the rest become holes.
+            return MappedText(self.text + other.text, self.offsets + (None,) * len(other.text), source, self.anchor)
+        anchor = self.anchor if self.source is not None else other.anchor
+        return MappedText(self.text + other.text, self.offsets + other.offsets, source, anchor)
+
+    def slice(self, start: int, end: int) -> MappedText:
+        return MappedText(self.text[start:end], self.offsets[start:end], self.source, self.anchor)
+
+    def origin(self, index: int) -> int:
+        """Byte offset of the character at `index`, or of the nearest earlier one with an origin."""
+        for i in range(min(index, len(self.offsets) - 1), -1, -1):
+            off = self.offsets[i]
+            if off is not None:
+                return off
+        for off in self.offsets[index:]:
+            if off is not None:
+                return off
+        return self.anchor
+
+    def span(self, start: int, end: int) -> Span | None:
+        if self.source is None:
+            return None
+        start_byte = self.origin(start)
+        last = self.origin(max(start, end - 1))
+        end_byte = last + 1 if last >= start_byte else start_byte
+        return self.source.span(start_byte, end_byte)
+
+    def replace_all(self, old: str, new: MappedText) -> MappedText:
+        if not old or old not in self.text:
+            return self
+        out = MappedText.empty(self.source, self.anchor)
+        pos = 0
+        while True:
+            i = self.text.find(old, pos)
+            if i == -1:
+                break
+            out = out + self.slice(pos, i) + _reanchor(new, self.origin(i), self.source)
+            pos = i + len(old)
+        return out + self.slice(pos, len(self.text))
+
+
+def _reanchor(value: MappedText, anchor: int, source: SourceFile | None) -> MappedText:
+    """A value pasted into other text: its characters map to the paste point when foreign."""
+    if value.source is source:
+        return value
+    return MappedText(value.text, (anchor,) * len(value.text), source, anchor)

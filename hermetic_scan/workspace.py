@@ -1,0 +1,197 @@
+"""Find the workspace root, its repositories, packages and the files of each kind.
+
+A directory below the root holding its own MODULE.bazel / WORKSPACE / REPO.bazel is a separate
+repository: it is scanned, but its labels never mix with the outer repository's.
+"""
+
+from __future__ import annotations
+
+import errno
+import fnmatch
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hermetic_scan.labels import Label
+
+BOUNDARY_FILES = ("MODULE.bazel", "REPO.bazel", "WORKSPACE.bazel", "WORKSPACE")
+BUILD_FILES = ("BUILD.bazel", "BUILD")
+MAX_FILE_BYTES = 8 * 1024 * 1024
+
+
+@dataclass
+class FileProblem:
+    path: str  # relative to the workspace root
+    message: str
+
+
+@dataclass
+class Repository:
+    name: str  # "" for the main repository; otherwise the directory's module/workspace name
+    root: Path
+    prefix: str  # path of root relative to the workspace root ("" for the main repository)
+    build_files: list[str] = field(default_factory=list)  # repository-relative
+    bzl_files: list[str] = field(default_factory=list)
+    other_starlark: list[str] = field(default_factory=list)  # WORKSPACE, MODULE.bazel, REPO.bazel
+    packages: set[str] = field(default_factory=set)
+    module_name: str | None = None
+    external: bool = False
+
+    def display(self, rel: str) -> str:
+        """A repository-relative path as shown in findings (relative to the workspace root)."""
+        if self.external:
+            return f"external/{self.name}/{rel}" if rel else f"external/{self.name}"
+        return f"{self.prefix}/{rel}" if self.prefix else rel
+
+    def label(self, package: str, name: str) -> Label:
+        return Label(self.name, package, name)
+
+
+@dataclass
+class Workspace:
+    root: Path
+    main: Repository
+    nested: list[Repository] = field(default_factory=list)
+    bazelrc: list[str] = field(default_factory=list)  # rc files at the root (workspace-relative)
+    problems: list[FileProblem] = field(default_factory=list)
+    extra_repos: dict[str, Path] = field(default_factory=dict)  # --repo NAME=PATH
+    external_dirs: list[Path] = field(default_factory=list)  # --external DIR
+
+    @property
+    def repositories(self) -> list[Repository]:
+        return [self.main, *self.nested]
+
+
+def find_root(start: Path) -> Path:
+    start = start.resolve()
+    here = start if start.is_dir() else start.parent
+    for candidate in (here, *here.parents):
+        if any((candidate / name).is_file() for name in BOUNDARY_FILES):
+            return candidate
+    return here
+
+
+def read_bazelignore(root: Path) -> list[str]:
+    try:
+        text = (root / ".bazelignore").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    entries = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            entries.append(line.strip("/"))
+    return entries
+
+
+def discover(root: Path, exclude: Iterable[str] = ()) -> Workspace:
+    main = Repository("", root, "")
+    workspace = Workspace(root, main)
+    patterns = list(exclude)
+    ignored = {entry for entry in read_bazelignore(root)}
+    workspace.bazelrc = [name for name in (".bazelrc",) if (root / name).is_file()]
+    _walk(workspace, main, root, "", ignored, patterns, set())
+    for repo in workspace.repositories:
+        repo.module_name = _module_name(repo)
+        if repo is not main and not repo.name:
+            repo.name = repo.module_name or repo.root.name
+    return workspace
+
+
+def _walk(
+    workspace: Workspace,
+    repo: Repository,
+    directory: Path,
+    rel: str,
+    ignored: set[str],
+    patterns: list[str],
+    seen: set[tuple[int, int]],
+) -> None:
+    try:
+        info = directory.stat()
+    except OSError as error:
+        workspace.problems.append(FileProblem(repo.display(rel), _describe(error)))
+        return
+    key = (info.st_dev, info.st_ino)
+    if key in seen:
+        return  # a symlink cycle back to a directory already being scanned
+    seen = seen | {key}
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError as error:
+        workspace.problems.append(FileProblem(repo.display(rel), _describe(error)))
+        return
+    names = {entry.name for entry in entries}
+    if any(name in BUILD_FILES for name in names if (directory / name).is_file()):
+        repo.packages.add(rel)
+    for entry in entries:
+        child_rel = f"{rel}/{entry.name}" if rel else entry.name
+        shown = repo.display(child_rel)
+        if entry.name == ".git" or (not rel and entry.name.startswith("bazel-")):
+            continue
+        if child_rel in ignored or any(fnmatch.fnmatch(shown, p) for p in patterns):
+            continue
+        try:
+            is_dir = entry.is_dir()
+            is_file = entry.is_file()
+        except OSError as error:
+            workspace.problems.append(FileProblem(shown, _describe(error)))
+            continue
+        if entry.is_symlink() and not is_dir and not is_file:
+            try:
+                os.stat(entry.path)
+            except OSError as error:
+                if error.errno == errno.ELOOP:
+                    workspace.problems.append(FileProblem(shown, "symbolic link loop; skipped"))
+                continue  # dangling link: nothing to read
+        if is_dir:
+            if any((Path(entry.path) / b).is_file() for b in BOUNDARY_FILES) and entry.name != "BUILD":
+                nested = Repository("", Path(entry.path), shown)
+                workspace.nested.append(nested)
+                _walk(workspace, nested, Path(entry.path), "", set(), patterns, seen)
+            else:
+                _walk(workspace, repo, Path(entry.path), child_rel, ignored, patterns, seen)
+        elif is_file:
+            if entry.name in BUILD_FILES:
+                if entry.name == "BUILD" and "BUILD.bazel" in names:
+                    continue  # Bazel prefers BUILD.bazel
+                repo.build_files.append(child_rel)
+            elif entry.name.endswith(".bzl"):
+                repo.bzl_files.append(child_rel)
+            elif entry.name in BOUNDARY_FILES and not rel:
+                repo.other_starlark.append(child_rel)
+
+
+def _module_name(repo: Repository) -> str | None:
+    import re
+
+    for name, pattern in (
+        ("MODULE.bazel", r"module\s*\([^)]*?\bname\s*=\s*[\"']([^\"']+)[\"']"),
+        ("WORKSPACE.bazel", r"workspace\s*\(\s*name\s*=\s*[\"']([^\"']+)[\"']"),
+        ("WORKSPACE", r"workspace\s*\(\s*name\s*=\s*[\"']([^\"']+)[\"']"),
+    ):
+        try:
+            text = (repo.root / name).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        match = re.search(pattern, text, re.S)
+        if match:
+            return match.group(1)
+    return None
+
+
+def _describe(error: OSError) -> str:
+    if error.errno == errno.ELOOP:
+        return "symbolic link loop; skipped"
+    if isinstance(error, PermissionError):
+        return "permission denied; skipped"
+    return f"cannot read: {error.strerror or error}"
+
+
+def read_file(path: Path) -> bytes:
+    """Read a file for analysis; raises OSError with a message fit for an io-error finding."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise OSError(errno.EFBIG, f"file is {size / 1e6:.1f} MB, over the {MAX_FILE_BYTES // 2**20} MiB limit; skipped")
+    return path.read_bytes()

@@ -1,0 +1,1 @@
+"""Tree-sitter queries, shipped with the package as data (see parse.py)."""

@@ -1,0 +1,10 @@
+; grammar: tree-sitter-bash 0.25
+; Simple commands, variable expansions and function names of a shell script.
+(command
+  name: (command_name) @command.name) @command
+(simple_expansion
+  (variable_name) @expansion.variable) @expansion
+(expansion
+  (variable_name) @expansion.variable) @expansion
+(function_definition
+  name: (word) @function.name)
