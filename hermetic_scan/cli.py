@@ -10,7 +10,7 @@ from pathlib import Path
 
 from hermetic_scan import __version__
 from hermetic_scan.diagnostics import Severity
-from hermetic_scan.engine import Options, Result, scan
+from hermetic_scan.engine import Options, scan
 from hermetic_scan.profile import ExecutorProfile
 from hermetic_scan.workspace import find_root
 
@@ -127,11 +127,9 @@ def _run(args: argparse.Namespace) -> int:
         output = (json_render if args.format == "json" else text_render).render(result)
         _write(output, args.output)
         return 1 if any(d.severity.rank >= Severity.WARNING.rank for d in result.diagnostics) else 0
-    from hermetic_scan.inventory import build_inventory
-    from hermetic_scan.render import inventory_formats
+    from hermetic_scan.render import render_inventory
 
-    inventory = build_inventory(result)
-    _write(inventory_formats.render(inventory, args.format), args.output)
+    _write(render_inventory(result.inventory, args.format), args.output)
     return 0
 
 

@@ -50,6 +50,8 @@ class Diagnostic:
     message: str
     target: str | None = None
     fix: Fix | None = None
+    # What the finding is about, when it names one thing (the tool of an ambient-tool finding).
+    subject: str | None = None
     # Which rule classes / targets this finding belongs to; the inventory joins on it.
     # Not part of any output format.
     owners: frozenset[str] = field(default=frozenset(), compare=False)

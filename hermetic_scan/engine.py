@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hermetic_scan.diagnostics import Diagnostic, Severity
+from hermetic_scan.inventory import Inventory, build_inventory
 from hermetic_scan.model import WorkspaceModel, build_model
 from hermetic_scan.profile import ExecutorProfile
 from hermetic_scan.rules import RULE_MODULES
@@ -30,6 +31,7 @@ class Result:
     root: Path
     model: WorkspaceModel
     diagnostics: list[Diagnostic]
+    inventory: Inventory
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Severity}
@@ -50,13 +52,18 @@ def analyze(workspace: Workspace, options: Options) -> Result:
     model = build_model(workspace)
     ctx = Context(model, options.profile, options.strict, options.bazel_version)
     diagnostics = merge(run_rules(ctx))
+    # Rules about verdicts (scope "inventory") see the inventory of the first pass.
+    first = build_inventory(model, diagnostics, options.bazel_version)
+    diagnostics = merge([*diagnostics, *run_rules(ctx, first)])
+    inventory = build_inventory(model, diagnostics, options.bazel_version)
     if options.only_paths is not None:
         wanted = [p.rstrip("/") for p in options.only_paths]
         diagnostics = [d for d in diagnostics if any(p in ("", ".") or d.span.path == p or d.span.path.startswith(p + "/") for p in wanted)]
-    return Result(workspace.root, model, diagnostics)
+    return Result(workspace.root, model, diagnostics, inventory)
 
 
-def run_rules(ctx: Context) -> Iterable[Diagnostic]:
+def run_rules(ctx: Context, inventory: Inventory | None = None) -> Iterable[Diagnostic]:
+    """Without an inventory: every scope but "inventory"; with one: only the "inventory" scope."""
     model = ctx.model
     subjects = {
         "module": model.modules,
@@ -66,8 +73,12 @@ def run_rules(ctx: Context) -> Iterable[Diagnostic]:
     }
     for rule in RULE_MODULES:
         for scope in rule.META.scopes:
+            if (scope == "inventory") != (inventory is not None):
+                continue
             check = getattr(rule, f"check_{scope}")
-            if scope == "workspace":
+            if scope == "inventory":
+                yield from check(inventory, ctx)
+            elif scope == "workspace":
                 yield from check(ctx)
             else:
                 for subject in subjects[scope]:
@@ -86,5 +97,5 @@ def merge(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
         owners = previous.owners | d.owners
         severity = previous.severity if previous.severity.rank >= d.severity.rank else d.severity
         target = previous.target if previous.target == d.target else None
-        merged[key] = Diagnostic(d.rule, severity, d.span, d.message, target, previous.fix or d.fix, owners)
+        merged[key] = Diagnostic(d.rule, severity, d.span, d.message, target, previous.fix or d.fix, d.subject, owners)
     return sorted(merged.values(), key=lambda d: d.sort_key)

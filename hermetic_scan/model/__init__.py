@@ -8,8 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hermetic_scan.bazelrc import RcFiles, load_bazelrc
 from hermetic_scan.labels import Label
-from hermetic_scan.model.actions import ActionAnalyzer, ActionModel, ImplementationModel, ShellSite, TemplateReader
+from hermetic_scan.model.actions import (
+    ActionAnalyzer,
+    ActionModel,
+    ImplementationModel,
+    ShellSite,
+    TemplateReader,
+)
 from hermetic_scan.model.evaluate import Interpreter
 from hermetic_scan.model.modules import Loader, ModuleModel
 from hermetic_scan.model.targets import Target, genrule_command, script_labels, targets_of_build_file
@@ -40,6 +47,22 @@ class WorkspaceModel:
     helpers: list[ImplementationModel] = field(default_factory=list)
     targets: list[TargetModel] = field(default_factory=list)
     script_files: dict[str, SourceFile] = field(default_factory=dict)
+    rc: RcFiles = field(default_factory=RcFiles)
+
+    def known_mnemonics(self) -> set[str]:
+        """Mnemonics some action of this workspace has (Bazel's own rules' included)."""
+        names = set(BAZEL_MNEMONICS)
+        for action in self.all_actions():
+            names.add(action.effective_mnemonic if action.mnemonic_source != "dynamic" else "")
+        if any(t.target.kind == "genrule" for t in self.targets):
+            names.add("Genrule")
+        if any(t.target.is_test for t in self.targets):
+            names.add("TestRunner")
+        names.discard("")
+        return names
+
+    def has_dynamic_mnemonics(self) -> bool:
+        return any(a.mnemonic_source == "dynamic" for a in self.all_actions())
 
     @property
     def modules(self) -> list[ModuleModel]:
@@ -113,7 +136,17 @@ def build_model(workspace: Workspace) -> WorkspaceModel:
     for build in model.build_modules:
         for target in targets_of_build_file(interpreter, build):
             model.targets.append(_target_model(model, target))
+    model.rc = load_bazelrc(workspace.root, workspace.bazelrc)
     return model
+
+
+# Mnemonics of actions Bazel's built-in rules register (seen in `bazel aquery` output).
+BAZEL_MNEMONICS = frozenset(
+    """CppCompile CppLink CppArchive CppModuleMap ObjcCompile ObjcLink Javac JavaIjar Turbine JavaSourceJar
+    JavaDeployJar FileWrite TemplateExpand Symlink SolibSymlink SymlinkTree SourceSymlinkManifest Middleman
+    ExecutableSymlink TestRunner Genrule CopyFile PyZip PythonZipper GenProto GenProtoDescriptorSet
+    CoverageReport TestResults BazelWorkspaceStatusAction Fail""".split()
+)
 
 
 def _function_ids(rule: RuleClass) -> set[int]:

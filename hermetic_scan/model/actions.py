@@ -28,8 +28,8 @@ from hermetic_scan.model.values import (
     RuleClass,
     Script,
     Str,
-    UnresolvedSymbol,
     Unknown,
+    UnresolvedSymbol,
     Value,
 )
 from hermetic_scan.source import MappedText, SourceFile
@@ -64,6 +64,10 @@ class ActionModel:
     executable_name: str | None
     executable_node: Node | None
     sites: list[ShellSite] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"action:{self.module.display_path}:{self.node.start_byte}"
 
     @property
     def effective_mnemonic(self) -> str:

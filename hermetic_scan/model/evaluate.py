@@ -37,8 +37,8 @@ from hermetic_scan.model.values import (
     Str,
     StructV,
     SymbolicMacro,
-    UnresolvedSymbol,
     Unknown,
+    UnresolvedSymbol,
     Value,
 )
 from hermetic_scan.source import MappedText

@@ -11,6 +11,9 @@ from hermetic_scan.rules import (
     load_cycle,
     missing_mnemonic,
     parse_error,
+    rc_env_placeholder,
+    rc_unknown_mnemonic,
+    tags_not_propagated,
     unresolved_load,
     workspace_dir,
 )
@@ -25,6 +28,9 @@ RULE_MODULES: tuple[ModuleType, ...] = (
     io_error,
     unresolved_load,
     load_cycle,
+    rc_env_placeholder,
+    rc_unknown_mnemonic,
+    tags_not_propagated,
 )
 
 # Renamed rule IDs keep working: old id -> new id. IDs are never reused.

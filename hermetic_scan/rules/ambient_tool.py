@@ -39,7 +39,7 @@ from __future__ import annotations
 from hermetic_scan import shell
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.model.actions import ActionModel, ShellSite
-from hermetic_scan.rules.base import Check, Context, RuleMeta, owner_target
+from hermetic_scan.rules.base import Check, Context, RuleMeta, action_owners, owner_target, site_owners
 
 META = RuleMeta(
     "ambient-tool",
@@ -92,7 +92,10 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
             message = f"runs `{command.name}`, a path on the host machine that a remote worker does not have"
         else:
             message = f"`{command.name}` is not a declared input: {where} takes it from the host PATH"
-        yield ctx.report(META, span, message, severity=severity, owners={site.owner}, target=owner_target(site.owner))
+        yield ctx.report(
+            META, span, message, severity=severity, owners=site_owners(site), target=owner_target(site.owner),
+            subject=command.name,
+        )
 
 
 def check_action(action: ActionModel, ctx: Context) -> Check:
@@ -106,5 +109,5 @@ def check_action(action: ActionModel, ctx: Context) -> Check:
         META, action.module.span(value),
         f"executable = \"{action.executable_name}\" runs a program from the host PATH; declare it as a tool",
         severity=Severity.INFO if kind == "profile" else None,
-        owners={action.owner}, target=owner_target(action.owner),
+        owners=action_owners(action), target=owner_target(action.owner), subject=action.executable_name,
     )

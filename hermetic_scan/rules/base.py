@@ -9,11 +9,12 @@ from tree_sitter import Node
 
 from hermetic_scan.diagnostics import Diagnostic, Fix, Severity, Span
 from hermetic_scan.model import WorkspaceModel
+from hermetic_scan.model.actions import ActionModel, ShellSite
 from hermetic_scan.model.modules import ModuleModel
 from hermetic_scan.profile import ExecutorProfile
 
 DOC_SECTIONS = ("What it does", "Why it matters for remote execution", "Example", "How to fix", "References")
-SCOPES = ("module", "action", "site", "target", "workspace")
+SCOPES = ("module", "action", "site", "target", "workspace", "inventory")
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,9 @@ class Context:
         owners: frozenset[str] | set[str] = frozenset(),
         target: str | None = None,
         fix: Fix | None = None,
+        subject: str | None = None,
     ) -> Diagnostic:
-        return Diagnostic(meta.id, severity or meta.severity, span, message, target, fix, frozenset(owners))
+        return Diagnostic(meta.id, severity or meta.severity, span, message, target, fix, subject, frozenset(owners))
 
 
 Check = Iterator[Diagnostic]
@@ -55,3 +57,14 @@ Check = Iterator[Diagnostic]
 
 def owner_target(owner: str) -> str | None:
     return owner.removeprefix("target:") if owner.startswith("target:") else None
+
+
+def site_owners(site: ShellSite) -> set[str]:
+    owners = {site.owner}
+    if site.action is not None:
+        owners.add(site.action.key)
+    return owners
+
+
+def action_owners(action: ActionModel) -> set[str]:
+    return {action.owner, action.key}

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.model.actions import ActionModel
-from hermetic_scan.rules.base import Check, Context, RuleMeta, owner_target
+from hermetic_scan.rules.base import Check, Context, RuleMeta, action_owners, owner_target
 
 META = RuleMeta(
     "default-shell-env",
@@ -51,7 +51,7 @@ def check_action(action: ActionModel, ctx: Context) -> Check:
     if node is None:
         return
     span = action.module.span(node)
-    common = {"owners": {action.owner}, "target": owner_target(action.owner)}
+    common = {"owners": action_owners(action), "target": owner_target(action.owner)}
     if action.shell_env == "true":
         yield ctx.report(
             META, span,

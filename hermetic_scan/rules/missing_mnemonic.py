@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.model.actions import ActionModel
-from hermetic_scan.rules.base import Check, Context, RuleMeta, owner_target
+from hermetic_scan.rules.base import Check, Context, RuleMeta, action_owners, owner_target
 
 META = RuleMeta(
     "missing-mnemonic",
@@ -51,5 +51,5 @@ def check_action(action: ActionModel, ctx: Context) -> Check:
         action.module.span(callee),
         f"ctx.actions.{action.kind} has no mnemonic: Bazel names it `Action`, which "
         "--modify_execution_info and --strategy cannot target",
-        owners={action.owner}, target=owner_target(action.owner),
+        owners=action_owners(action), target=owner_target(action.owner),
     )

@@ -37,7 +37,7 @@ from hermetic_scan import shell
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.model.actions import ActionModel, ShellSite
 from hermetic_scan.model.values import Str
-from hermetic_scan.rules.base import Check, Context, RuleMeta, owner_target
+from hermetic_scan.rules.base import Check, Context, RuleMeta, action_owners, owner_target, site_owners
 
 META = RuleMeta(
     "workspace-dir",
@@ -59,14 +59,14 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
         if site.context == "launcher":
             yield ctx.report(
                 META, span, f"${read.name} is read by a `bazel run` launcher: fine under `bazel run` only",
-                severity=Severity.INFO, owners={site.owner}, target=owner_target(site.owner),
+                severity=Severity.INFO, owners=site_owners(site), target=owner_target(site.owner),
             )
         else:
             where = "this test" if site.context == "test" else "this action"
             yield ctx.report(
                 META, span,
                 f"${read.name} is set only by `bazel run`; in {where} it is unset, and a remote worker has no workspace",
-                owners={site.owner}, target=owner_target(site.owner),
+                owners=site_owners(site), target=owner_target(site.owner),
             )
 
 
@@ -82,5 +82,5 @@ def check_action(action: ActionModel, ctx: Context) -> Check:
                 span = value.text.span(index, index + len(name)) or action.module.span(vnode)
                 yield ctx.report(
                     META, span, f"action env passes ${name}, which is set only by `bazel run`",
-                    owners={action.owner}, target=owner_target(action.owner),
+                    owners=action_owners(action), target=owner_target(action.owner),
                 )

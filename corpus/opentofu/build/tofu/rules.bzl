@@ -50,6 +50,13 @@ tofu_validate = rule(
 
 def _tofu_fmt_test_impl(ctx):
     module = ctx.attr.module[TofuModuleInfo]
+    tree = ctx.actions.declare_directory(ctx.label.name + ".tree")
+    ctx.actions.run_shell(  # expect: missing-mnemonic
+        inputs = module.srcs,
+        outputs = [tree],
+        command = "mkdir -p {out} && cp $@ {out}/".format(out = tree.path),
+        arguments = [f.path for f in module.srcs.to_list()],
+    )
     runner = ctx.actions.declare_file(ctx.label.name + ".sh")
     ctx.actions.expand_template(
         template = ctx.file._template,
@@ -59,7 +66,7 @@ def _tofu_fmt_test_impl(ctx):
     )
     return [DefaultInfo(
         executable = runner,
-        runfiles = ctx.runfiles(transitive_files = module.srcs),
+        runfiles = ctx.runfiles(files = [tree], transitive_files = module.srcs),
     )]
 
 tofu_fmt_test = rule(

@@ -1,0 +1,204 @@
+"""Per-target remote-execution verdicts, built from the model and the findings of the rules.
+
+A target is `no-remote-exec` when a blocking rule reports a finding (at warning or above) in its
+actions, test or scripts; `unknown` when its rule, an action or a script could not be resolved;
+`remote-ok` otherwise. Non-blocking findings are caveats and never change a verdict.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from hermetic_scan.diagnostics import Diagnostic, Severity
+from hermetic_scan.knowledge import ACTIONLESS_NATIVE, known_rule
+from hermetic_scan.model import TargetModel, WorkspaceModel
+from hermetic_scan.model.values import UnresolvedSymbol
+from hermetic_scan.rules import rule_meta
+
+LOCAL_TAGS = ("no-remote-exec", "no-remote", "local")
+
+
+@dataclass
+class TargetVerdict:
+    model: TargetModel
+    verdict: str
+    reasons: list[Diagnostic]
+    caveats: list[Diagnostic]
+    unknown_because: list[str]
+    already_tagged: bool
+    suggested_tags: list[str]
+    actions: list[dict[str, Any]]
+    provenance: str
+
+    @property
+    def label(self) -> str:
+        return str(self.model.target.label)
+
+    @property
+    def uses_starlark_actions(self) -> bool:
+        return any(a["kind"] in ("run", "run_shell") for a in self.actions)
+
+
+@dataclass
+class Inventory:
+    root: str
+    bazel_version: str | None
+    targets: list[TargetVerdict]
+    bazelrc_suggestions: list[str] = field(default_factory=list)
+    worker_requirements: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        out = {"remote-ok": 0, "no-remote-exec": 0, "unknown": 0}
+        for target in self.targets:
+            out[target.verdict] += 1
+        return out
+
+
+def is_blocking(d: Diagnostic) -> bool:
+    meta = rule_meta(d.rule)
+    return bool(meta and meta.blocking and d.severity.rank >= Severity.WARNING.rank)
+
+
+def build_inventory(model: WorkspaceModel, diagnostics: list[Diagnostic], bazel_version: str | None) -> Inventory:
+    by_owner: dict[str, list[Diagnostic]] = defaultdict(list)
+    for d in diagnostics:
+        for owner in d.owners:
+            by_owner[owner].append(d)
+    verdicts = [_verdict(tm, by_owner) for tm in model.targets]
+    verdicts.sort(key=lambda v: v.label)
+    inventory = Inventory(str(model.workspace.root), bazel_version, verdicts)
+    inventory.bazelrc_suggestions = _rc_suggestions(model, diagnostics)
+    inventory.worker_requirements = _worker_requirements(verdicts)
+    return inventory
+
+
+def _verdict(tm: TargetModel, by_owner: dict[str, list[Diagnostic]]) -> TargetVerdict:
+    target = tm.target
+    owners = [target.key] + ([tm.rule.key] if tm.rule is not None else [])
+    findings: list[Diagnostic] = []
+    for owner in owners:
+        for d in by_owner.get(owner, []):
+            if d not in findings:
+                findings.append(d)
+    findings.sort(key=lambda d: d.sort_key)
+    reasons = [d for d in findings if is_blocking(d)]
+    caveats = [d for d in findings if not is_blocking(d)]
+    unknown: list[str] = list(tm.unresolved)
+    provenance = "source"
+    actions: list[dict[str, Any]] = []
+    if tm.implementation is not None:
+        unknown += tm.implementation.unresolved
+        for action in tm.implementation.actions:
+            actions.append(_action_entry(action))
+    callee = target.callee
+    if tm.rule is None:
+        if isinstance(callee, UnresolvedSymbol):
+            known = known_rule(callee.label, callee.symbol)
+            if known is None:
+                provenance = "unresolved"
+                unknown.append(f"rule {callee.symbol} comes from {callee.label}, which is not available")
+            else:
+                provenance = "knowledge"
+                actions += [_known_action(m) for m in known.mnemonics]
+        elif target.kind == "genrule":
+            actions.append({"kind": "genrule", "mnemonic": "Genrule", "mnemonic_source": "literal",
+                            "use_default_shell_env": None, "path": target.build.display_path,
+                            "line": target.build.source.position(target.call.node.start_byte)[0] + 1})
+        elif target.kind == "sh_test":
+            pass
+        elif target.kind in ACTIONLESS_NATIVE or target.kind in ("sh_binary",):
+            pass
+        elif target.kind in ("cc_library", "cc_binary", "cc_test", "java_library", "java_binary", "java_test",
+                             "py_library", "py_binary", "py_test", "proto_library"):
+            provenance = "knowledge"
+        else:
+            provenance = "unresolved"
+            unknown.append(f"rule {target.kind} is not defined or loaded")
+    if target.is_test:
+        actions.append({"kind": "test", "mnemonic": "TestRunner", "mnemonic_source": "literal",
+                        "use_default_shell_env": None, "path": target.build.display_path,
+                        "line": target.build.source.position(target.call.node.start_byte)[0] + 1})
+    tags = list(target.tags)
+    already = any(t in LOCAL_TAGS for t in tags) or target.bool_attr("local")
+    if reasons or already:
+        verdict = "no-remote-exec"
+    elif unknown:
+        verdict = "unknown"
+    else:
+        verdict = "remote-ok"
+    suggested = ["no-remote-exec"] if verdict == "no-remote-exec" and not already else []
+    return TargetVerdict(tm, verdict, reasons, caveats, unknown, already, suggested, actions, provenance)
+
+
+def _action_entry(action: Any) -> dict[str, Any]:
+    env = {"true": True, "false": False, "absent": False}.get(action.shell_env)
+    return {
+        "kind": action.kind,
+        "mnemonic": action.effective_mnemonic if action.mnemonic_source != "dynamic" else None,
+        "mnemonic_source": action.mnemonic_source,
+        "use_default_shell_env": env,
+        "path": action.module.display_path,
+        "line": action.line + 1,
+    }
+
+
+def _known_action(mnemonic: str) -> dict[str, Any]:
+    return {"kind": "known", "mnemonic": mnemonic, "mnemonic_source": "literal",
+            "use_default_shell_env": None, "path": None, "line": None}
+
+
+def _rc_suggestions(model: WorkspaceModel, diagnostics: list[Diagnostic]) -> list[str]:
+    """`--modify_execution_info` lines for mnemonics whose every action is hazardous.
+
+    Bazel matches the regex against the whole mnemonic (ExecutionInfoModifier uses
+    Matcher.matches()), hence the anchors are for readers, not for Bazel.
+    https://bazel.build/reference/command-line-reference#flag--modify_execution_info
+    """
+    covered = _covered_mnemonics(model)
+    hazardous = {owner for d in diagnostics if is_blocking(d) for owner in d.owners if owner.startswith("action:")}
+    by_mnemonic: dict[str, list[bool]] = defaultdict(list)
+    seen: set[str] = set()
+    for action in model.all_actions():
+        if action.mnemonic_source != "literal" or action.mnemonic is None or action.key in seen:
+            continue
+        seen.add(action.key)
+        by_mnemonic[action.mnemonic].append(action.key in hazardous)
+    return [
+        f"build --modify_execution_info=^{mnemonic}$=+no-remote-exec"
+        for mnemonic, flags in sorted(by_mnemonic.items())
+        if flags and all(flags) and mnemonic != "TestRunner" and mnemonic not in covered
+    ]
+
+
+def _covered_mnemonics(model: WorkspaceModel) -> set[str]:
+    """Mnemonics an existing rc line already keeps off remote executors."""
+    import re
+
+    covered: set[str] = set()
+    names = {a.mnemonic for a in model.all_actions() if a.mnemonic}
+    for option in model.rc.options:
+        value = option.value or ""
+        if option.name == "--modify_execution_info":
+            for expression in value.split(","):
+                regex, _, key = expression.rpartition("=")
+                if key.lstrip("+") in ("no-remote-exec", "no-remote", "local"):
+                    try:
+                        covered |= {n for n in names if re.fullmatch(regex, n)}
+                    except re.error:
+                        continue
+        elif option.name == "--strategy" and "=" in value:
+            mnemonic, _, strategy = value.partition("=")
+            if "remote" not in strategy:
+                covered.add(mnemonic)
+    return covered
+
+
+def _worker_requirements(verdicts: list[TargetVerdict]) -> list[tuple[str, list[str]]]:
+    tools: dict[str, set[str]] = defaultdict(set)
+    for verdict in verdicts:
+        for d in verdict.reasons + verdict.caveats:
+            if d.rule == "ambient-tool" and d.subject and d.severity.rank >= Severity.WARNING.rank:
+                tools[d.subject].add(verdict.label)
+    return [(tool, sorted(labels)) for tool, labels in sorted(tools.items())]

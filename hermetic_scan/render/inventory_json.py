@@ -1,0 +1,49 @@
+"""Inventory as JSON, schema version 1 (docs/json-schema.md, schemas/inventory.schema.json)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hermetic_scan.diagnostics import Diagnostic
+from hermetic_scan.inventory import Inventory, TargetVerdict
+
+
+def _finding(d: Diagnostic) -> dict[str, Any]:
+    return {"rule": d.rule, "path": d.span.path, "line": d.span.start_line + 1, "message": d.message}
+
+
+def target_entry(t: TargetVerdict) -> dict[str, Any]:
+    target = t.model.target
+    return {
+        "label": t.label,
+        "kind": target.kind,
+        "path": target.build.display_path,
+        "line": target.build.source.position(target.top_node.start_byte)[0] + 1,
+        "generator": target.generator,
+        "verdict": t.verdict,
+        "reasons": [_finding(d) for d in t.reasons],
+        "caveats": [_finding(d) for d in t.caveats],
+        "unknown_because": t.unknown_because,
+        "tags": target.tags,
+        "already_tagged": t.already_tagged,
+        "suggested_tags": t.suggested_tags,
+        "actions": t.actions,
+        "provenance": t.provenance,
+    }
+
+
+def document(inventory: Inventory) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "root": inventory.root,
+        "bazel_version": inventory.bazel_version,
+        "targets": [target_entry(t) for t in inventory.targets],
+        "bazelrc_suggestions": inventory.bazelrc_suggestions,
+        "worker_requirements": [{"tool": tool, "targets": labels} for tool, labels in inventory.worker_requirements],
+        "summary": inventory.summary(),
+    }
+
+
+def render(inventory: Inventory) -> str:
+    return json.dumps(document(inventory), indent=2) + "\n"

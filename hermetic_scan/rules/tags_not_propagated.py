@@ -1,0 +1,81 @@
+"""tags-not-propagated: `no-remote-exec` tags that will not reach a Starlark rule's actions.
+
+## What it does
+When the Bazel version (`.bazelversion` or `--bazel-version`) is below 7.0 and neither
+`--incompatible_allow_tags_propagation` nor `--experimental_allow_tags_propagation` is set in
+`.bazelrc`, reports each `no-remote-exec` / `no-remote` / `local` tag on a target whose Starlark rule
+registers actions, and once (on `.bazelversion`) the targets for which the inventory suggests such a tag.
+
+## Why it matters for remote execution
+Before Bazel 7, target tags were not copied into the execution requirements of actions created by
+Starlark rules unless tag propagation was enabled. The tag looks like protection but the actions
+still run remotely. (A test's own TestRunner action does honour its tags.)
+
+## Example
+```python
+tofu_validate(name = "network_validate", module = ":network", tags = ["no-remote-exec"])
+```
+with `.bazelversion` `6.4.0` and no propagation flag.
+
+## How to fix
+Add `common --incompatible_allow_tags_propagation` (Bazel 6: `--experimental_allow_tags_propagation`)
+to `.bazelrc`, or set `execution_requirements = {"no-remote-exec": "1"}` on the action, or use a
+`--modify_execution_info` line for its mnemonic.
+
+## References
+- https://github.com/bazelbuild/bazel/issues/8830 (tags propagation, default since 7.0)
+- https://bazel.build/reference/be/common-definitions#common.tags
+"""
+
+from __future__ import annotations
+
+from hermetic_scan.diagnostics import Severity, Span
+from hermetic_scan.rules.base import Check, Context, RuleMeta
+
+META = RuleMeta("tags-not-propagated", Severity.WARNING, ("inventory",), "Target tags do not reach Starlark actions before Bazel 7", blocking=False)
+
+LOCAL_TAGS = ("no-remote-exec", "no-remote", "local")
+
+
+def major_version(version: str | None) -> int | None:
+    if not version:
+        return None
+    head = version.strip().lstrip("v").split(".", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def check_inventory(inventory: object, ctx: Context) -> Check:
+    major = major_version(ctx.bazel_version)
+    if major is None or major >= 7:
+        return
+    if ctx.model.rc.has_flag("incompatible_allow_tags_propagation", "experimental_allow_tags_propagation"):
+        return
+    suggested = []
+    for verdict in inventory.targets:  # type: ignore[attr-defined]
+        if not verdict.uses_starlark_actions or verdict.model.rule is None:
+            continue
+        target = verdict.model.target
+        if verdict.suggested_tags:
+            suggested.append(verdict.label)
+        tags_node = target.tags_node
+        if tags_node is None:
+            continue
+        value = tags_node.child_by_field_name("value") or tags_node
+        for item in value.named_children:
+            text = target.build.text(item).strip("\"'")
+            if text in LOCAL_TAGS:
+                yield ctx.report(
+                    META, target.build.span(item),
+                    f"tag {text!r} on {verdict.label} does not reach its {verdict.model.rule.name} actions "
+                    f"under Bazel {ctx.bazel_version} without --incompatible_allow_tags_propagation",
+                    owners={target.key}, target=verdict.label,
+                )
+    if suggested:
+        root = ctx.model.workspace.root
+        path = next((n for n in (".bazelversion", ".bazelrc", "MODULE.bazel", "WORKSPACE") if (root / n).is_file()), ".bazelversion")
+        yield ctx.report(
+            META, Span(path, 0, 0, 0, len(ctx.bazel_version or "")),
+            f"Bazel {ctx.bazel_version} does not propagate tags to Starlark actions: the no-remote-exec tags suggested "
+            f"for {len(suggested)} target(s) need --incompatible_allow_tags_propagation",
+            severity=Severity.WARNING, owners={f"target:{label}" for label in suggested},
+        )
