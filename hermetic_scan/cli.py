@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("rule", nargs="?")
+    explain.add_argument("--markdown", action="store_true", help="print every rule's documentation as Markdown")
 
     parse_only = sub.add_parser("parse", help="parse every file and exit (benchmark baseline)")
     parse_only.add_argument("paths", nargs="*", default=["."])
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "explain":
-            return _explain(args.rule)
+            return _explain(args.rule, args.markdown)
         if args.command == "parse":
             return _parse_only(args.paths)
         return _run(args)
@@ -152,9 +153,12 @@ def _write(text: str, output: str | None) -> None:
         raise UsageError(f"cannot write {output}: {error.strerror or error}") from error
 
 
-def _explain(rule_id: str | None) -> int:
-    from hermetic_scan.rules import all_rules, rule_doc
+def _explain(rule_id: str | None, markdown: bool = False) -> int:
+    from hermetic_scan.rules import all_rules, rule_doc, rules_markdown
 
+    if markdown:
+        sys.stdout.write(rules_markdown())
+        return 0
     if rule_id is None:
         for meta in all_rules():
             print(f"{meta.id:22} {meta.severity.value:8} {meta.summary}")

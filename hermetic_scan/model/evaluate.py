@@ -438,10 +438,8 @@ class Interpreter:
                     for k, v, knode, _ in inner.items:
                         if isinstance(k, Str):
                             keywords.setdefault(k.text.text, (knode or arg, v))
-                    if any(not isinstance(k, Str) for k, *_ in inner.items) or _is_open(inner):
-                        splat = True
-                else:
-                    splat = True
+                # Whatever it holds here, a **splat forwards the caller's choices.
+                splat = True
             elif arg.type == "list_splat":
                 splat = True
             elif arg.type != "comment":
@@ -627,10 +625,6 @@ class _AttrValue(Value):
 
 
 _OPEN = Unknown("more keyword arguments")
-
-
-def _is_open(value: DictV) -> bool:
-    return any(k is _OPEN for k, *_ in value.items)
 
 
 def _attr_value(kind: str, keywords: dict[str, tuple[Node, Value]]) -> Value:
