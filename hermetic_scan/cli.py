@@ -81,11 +81,6 @@ def _options(args: argparse.Namespace, root: Path) -> Options:
         replace=[t.strip() for t in args.profile.split(",") if t.strip()] if args.profile else None,
     )
     version = args.bazel_version
-    if version is None:
-        try:
-            version = (root / ".bazelversion").read_text(encoding="utf-8").strip() or None
-        except OSError:
-            version = None
     return Options(
         strict=args.strict, profile=profile, repos=repos,
         external_dirs=[Path(d).resolve() for d in args.external], bazel_version=version,

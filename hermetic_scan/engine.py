@@ -45,7 +45,17 @@ def scan(root: Path, options: Options | None = None) -> Result:
     workspace = discover(root, options.exclude)
     workspace.extra_repos = dict(options.repos)
     workspace.external_dirs = list(options.external_dirs)
+    if options.bazel_version is None:
+        options.bazel_version = read_bazelversion(workspace.root)
     return analyze(workspace, options)
+
+
+def read_bazelversion(root: Path) -> str | None:
+    try:
+        lines = (root / ".bazelversion").read_text(encoding="utf-8", errors="replace").split()
+    except OSError:
+        return None
+    return lines[0] if lines else None
 
 
 def analyze(workspace: Workspace, options: Options) -> Result:

@@ -4,7 +4,7 @@
 When the Bazel version (`.bazelversion` or `--bazel-version`) is below 7.0 and neither
 `--incompatible_allow_tags_propagation` nor `--experimental_allow_tags_propagation` is set in
 `.bazelrc`, reports each `no-remote-exec` / `no-remote` / `local` tag on a target whose Starlark rule
-registers actions, and once (on `.bazelversion`) the targets for which the inventory suggests such a tag.
+registers actions, and once (on the first line of `.bazelrc`, where the fix goes) the targets for which the inventory suggests such a tag.
 
 ## Why it matters for remote execution
 Before Bazel 7, target tags were not copied into the execution requirements of actions created by
@@ -72,9 +72,10 @@ def check_inventory(inventory: object, ctx: Context) -> Check:
                 )
     if suggested:
         root = ctx.model.workspace.root
-        path = next((n for n in (".bazelversion", ".bazelrc", "MODULE.bazel", "WORKSPACE") if (root / n).is_file()), ".bazelversion")
+        # The fix goes into .bazelrc, so the finding points there when it exists.
+        path = next((n for n in (".bazelrc", ".bazelversion", "MODULE.bazel", "WORKSPACE") if (root / n).is_file()), ".bazelversion")
         yield ctx.report(
-            META, Span(path, 0, 0, 0, len(ctx.bazel_version or "")),
+            META, Span(path, 0, 0, 0, 0),
             f"Bazel {ctx.bazel_version} does not propagate tags to Starlark actions: the no-remote-exec tags suggested "
             f"for {len(suggested)} target(s) need --incompatible_allow_tags_propagation",
             severity=Severity.WARNING, owners={f"target:{label}" for label in suggested},
