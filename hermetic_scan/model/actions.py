@@ -224,7 +224,7 @@ class ActionAnalyzer:
         if env_entry is not None:
             shell_env_node = env_entry[0]
             value = env_entry[1]
-            if isinstance(value, Const):
+            if isinstance(value, Const) and not _is_parameter(env_entry[0], call.module):
                 shell_env = "true" if value.value else "false"
             else:
                 shell_env = "dynamic"
@@ -246,6 +246,29 @@ class ActionAnalyzer:
             shell_env_node, why, env_value if isinstance(env_value, DictV) else None, req_keys, provenance,
             name, exe_node,
         )
+
+
+def _is_parameter(keyword: Node, module: ModuleModel) -> bool:
+    """Whether a keyword argument's value is a parameter of the function around the call.
+
+    Such a value is decided by each caller; the finding in the helper says what it depends on
+    rather than repeating one caller's choice.
+    """
+    value = keyword.child_by_field_name("value")
+    if value is None or value.type != "identifier":
+        return False
+    name = module.text(value)
+    scope = keyword.parent
+    while scope is not None and scope.type != "function_definition":
+        scope = scope.parent
+    if scope is None:
+        return False
+    params = scope.child_by_field_name("parameters")
+    for param in params.named_children if params is not None else []:
+        node = param if param.type == "identifier" else param.child_by_field_name("name")
+        if node is not None and module.text(node) == name:
+            return True
+    return False
 
 
 def _why(value: Value, node: Node, module: ModuleModel) -> str:
