@@ -17,7 +17,7 @@ def test_text_output_is_sorted_with_summary() -> None:
     assert out.returncode == 1
     lines = out.stdout.strip().splitlines()
     findings, summary = lines[:-1], lines[-1]
-    assert findings == sorted(findings, key=lambda l: (l.split(":")[0], int(l.split(":")[1]), int(l.split(":")[2])))
+    assert findings == sorted(findings, key=lambda line: (line.split(":")[0], int(line.split(":")[1]), int(line.split(":")[2])))
     assert "build/tofu/private/scripts.bzl:10:6: error: $BUILD_WORKSPACE_DIRECTORY is set only by `bazel run`" in out.stdout
     assert summary.startswith(f"{len(findings)} findings in ")
 

@@ -135,6 +135,11 @@ def build_model(workspace: Workspace) -> WorkspaceModel:
 
     for build in model.build_modules:
         for target in targets_of_build_file(interpreter, build):
+            callee = target.callee
+            if isinstance(callee, RuleClass) and callee.key not in model.implementations:
+                # A rule from an external repository (or a .bzl outside the scanned tree).
+                model.rules[callee.key] = callee
+                model.implementations[callee.key] = analyzer.analyze_rule(callee)
             model.targets.append(_target_model(model, target))
     model.rc = load_bazelrc(workspace.root, workspace.bazelrc)
     return model

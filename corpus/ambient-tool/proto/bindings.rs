@@ -1,0 +1,4 @@
+#[repr(C)]
+pub struct Network {
+    pub id: u32,
+}

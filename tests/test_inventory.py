@@ -1,0 +1,86 @@
+"""Inventory: golden reports per corpus workspace, schema validation, renderers."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import jsonschema
+import pytest
+from conftest import CORPUS, ROOT
+
+from hermetic_scan.engine import scan
+from hermetic_scan.render import render_inventory
+from hermetic_scan.render.inventory_json import document
+
+SCHEMA = json.loads((ROOT / "hermetic_scan" / "schemas" / "inventory.schema.json").read_text())
+WORKSPACES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
+GOLDEN = ROOT / "tests" / "golden"
+
+
+def _document(workspace: Path) -> dict:
+    doc = document(scan(workspace).inventory)
+    doc["root"] = workspace.name  # machine-independent
+    return doc
+
+
+@pytest.mark.parametrize("workspace", WORKSPACES, ids=lambda p: p.name)
+def test_inventory_matches_golden(workspace: Path) -> None:
+    doc = _document(workspace)
+    jsonschema.validate(doc, SCHEMA)
+    golden = GOLDEN / f"{workspace.name}.inventory.json"
+    text = json.dumps(doc, indent=2) + "\n"
+    if os.environ.get("HERMETIC_SCAN_UPDATE_GOLDEN"):
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(text)
+    assert golden.exists(), f"no golden file; run with HERMETIC_SCAN_UPDATE_GOLDEN=1 and review {golden}"
+    assert text == golden.read_text(), f"inventory of {workspace.name} differs from {golden.name}"
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html", "csv", "json"])
+@pytest.mark.parametrize("workspace", WORKSPACES, ids=lambda p: p.name)
+def test_every_format_renders_every_target(workspace: Path, fmt: str) -> None:
+    inventory = scan(workspace).inventory
+    out = render_inventory(inventory, fmt)
+    for target in inventory.targets:
+        assert target.label in out
+    if fmt == "html":
+        assert out.startswith("<!DOCTYPE html>") and "http://" not in out and "https://" not in out
+        assert "<script src" not in out and "<link" not in out, "self-contained"
+
+
+def _by_label(workspace: str) -> dict[str, dict]:
+    return {t["label"]: t for t in _document(CORPUS / workspace)["targets"]}
+
+
+def test_opentofu_verdicts() -> None:
+    targets = _by_label("opentofu")
+    for label, t in targets.items():
+        if label.endswith(("_validate", "_fmt_test")):
+            assert t["verdict"] == "no-remote-exec", label
+            assert {r["rule"] for r in t["reasons"]} == {"workspace-dir", "ambient-tool"}
+            assert t["suggested_tags"] == ["no-remote-exec"]
+    assert {c["rule"] for c in targets["//infra/network:network_validate"]["caveats"]} == {"default-shell-env"}
+    assert {c["rule"] for c in targets["//infra/network:network_fmt_test"]["caveats"]} == {"missing-mnemonic"}
+    assert targets["//infra/network:network_fmt_test"]["generator"] == "tofu_module_set"
+    for label in ("//infra/network:network", "//infra/dns:dns", "//infra/dns:sources", "//app:build", "//app:unit_tests"):
+        assert targets[label]["verdict"] == "remote-ok", label
+    doc = _document(CORPUS / "opentofu")
+    assert doc["worker_requirements"] == [{"tool": "tofu", "targets": sorted(label for label in targets if label.endswith(("_validate", "_fmt_test")))}]
+    findings = {(d.rule, d.span.path) for d in scan(CORPUS / "opentofu").diagnostics}
+    assert ("rc-env-placeholder", ".bazelrc") in findings and ("rc-unknown-mnemonic", ".bazelrc") in findings
+
+
+def test_mixed_workspace_verdicts() -> None:
+    targets = _by_label("inventory-mixed")
+    assert targets["//services/api:version_txt"]["verdict"] == "remote-ok"
+    assert targets["//services/api:git_sha"]["verdict"] == "no-remote-exec", "same rule, unsafe target"
+    assert targets["//services/api:chart"]["verdict"] == "unknown"
+    assert targets["//services/api:chart"]["provenance"] == "unresolved"
+    assert targets["//services/api:release"]["provenance"] == "knowledge"
+    made = {label: t["kind"] for label, t in targets.items() if t["generator"] == "service"}
+    assert made == {"//services/api:api_gen": "proto_gen", "//services/api:api_lint": "proto_gen", "//services/api:api_image": "docker_image"}
+    debug = targets["//services/api:debug_image"]
+    assert debug["already_tagged"] and debug["suggested_tags"] == [] and debug["verdict"] == "no-remote-exec"
+    assert _document(CORPUS / "inventory-mixed")["bazelrc_suggestions"] == ["build --modify_execution_info=^DockerBuild$=+no-remote-exec"]

@@ -1,0 +1,62 @@
+"""Shell analysis: commands run, probes, variable reads, make-variable masking."""
+
+from __future__ import annotations
+
+import pytest
+
+from hermetic_scan import shell
+from hermetic_scan.model.evaluate import mask_make_variables
+from hermetic_scan.source import MappedText, SourceFile
+
+
+def _commands(script: str) -> list[tuple[str, str]]:
+    return [(c.name, c.kind) for c in shell.analyze(script).commands if not c.dynamic]
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("tofu init && tofu validate", [("tofu", "run"), ("tofu", "run")]),
+        ("env TF_IN_AUTOMATION=1 tofu plan", [("tofu", "run")]),
+        ("timeout 30 terraform fmt", [("terraform", "run")]),
+        ("exec docker build .", [("docker", "run")]),
+        ("find . -name '*.tf' | xargs -n1 hclfmt", [("find", "run"), ("hclfmt", "run")]),
+        ("command -v tofu >/dev/null || exit 0", [("tofu", "probe"), ("exit", "run")]),
+        ("if ! which helm; then echo skip; fi", [("helm", "probe"), ("echo", "run")]),
+        ("x=$(git rev-parse HEAD)", [("git", "run")]),
+        ('"$TOFU" init', []),
+        ("/usr/local/bin/tofu init", [("/usr/local/bin/tofu", "run")]),
+        ("/usr/bin/env python3 gen.py", [("python3", "run")]),
+    ],
+)
+def test_commands(script: str, expected: list[tuple[str, str]]) -> None:
+    assert _commands(script) == expected
+
+
+def test_functions_are_collected() -> None:
+    facts = shell.analyze("fmt_all() { tofu fmt; }\nfmt_all\n")
+    assert facts.functions == {"fmt_all"}
+
+
+def test_reads_ignore_single_quotes_and_assignments() -> None:
+    facts = shell.analyze(
+        "cd \"${BUILD_WORKSPACE_DIRECTORY:-.}\"\necho '$BUILD_WORKSPACE_DIRECTORY'\nBUILD_WORKSPACE_DIRECTORY=x\necho $HOME\n"
+    )
+    assert [r.name for r in facts.reads] == ["BUILD_WORKSPACE_DIRECTORY", "HOME"]
+
+
+def test_make_variables_are_masked_and_dollars_unescaped() -> None:
+    source = SourceFile("BUILD", b'cmd = "$(location :gen) --out $@ $(SRCS) && echo $$HOME $$(date)"')
+    start = source.data.index(b"$(location")
+    end = source.data.rindex(b'"')
+    text = MappedText(
+        source.data[start:end].decode(), tuple(range(start, end)), source, start
+    )
+    masked = mask_make_variables(text)
+    assert "location" not in masked.text
+    assert masked.text.endswith("echo $HOME $(date)")
+    names = _commands(masked.text)
+    assert names == [("echo", "run"), ("date", "run")]
+    assert all("location" not in c.name for c in shell.analyze(masked.text).commands), "the masked tool is declared"
+    home = masked.text.index("$HOME")
+    assert source.data[masked.origin(home) : masked.origin(home) + 2] == b"$$"
