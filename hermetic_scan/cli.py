@@ -9,8 +9,10 @@ import tempfile
 from pathlib import Path
 
 from hermetic_scan import __version__
+from hermetic_scan.baseline import BaselineError
+from hermetic_scan.config import Config, ConfigError, load_config
 from hermetic_scan.diagnostics import Severity
-from hermetic_scan.engine import Options, scan
+from hermetic_scan.engine import Options, Result, scan
 from hermetic_scan.profile import ExecutorProfile
 from hermetic_scan.workspace import find_root
 
@@ -33,16 +35,34 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--profile", metavar="TOOLS", help="comma-separated tools the worker image provides (replaces the default)")
         p.add_argument("--profile-add", metavar="TOOLS", help="comma-separated tools added to the default executor profile")
         p.add_argument("--bazel-version", help="Bazel version to assume (default: .bazelversion)")
+        p.add_argument("--config", metavar="FILE", help="configuration file (default: WORKSPACE_ROOT/.hermetic-scan.toml)")
 
     check = sub.add_parser("check", help="report remote-execution hazards")
     check.add_argument("paths", nargs="*", default=["."])
-    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.add_argument("--format", choices=["text", "json", "sarif", "github"], default="text")
+    check.add_argument("--fail-on", choices=["error", "warning", "info", "never"], help="lowest severity that fails (default: warning)")
+    check.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE")
+    check.add_argument("--write-baseline", metavar="FILE", help="record the current findings in FILE")
+    check.add_argument("--changed-since", metavar="REV", help="report only findings in files changed since git REV")
     common(check)
 
     inventory = sub.add_parser("inventory", help="per-target remote-execution verdicts")
     inventory.add_argument("paths", nargs="*", default=["."])
     inventory.add_argument("--format", choices=["json", "markdown", "html", "csv"], default="json")
     common(inventory)
+
+    fix = sub.add_parser("fix", help="add the suggested no-remote-exec tags to BUILD files")
+    fix.add_argument("paths", nargs="*", default=["."])
+    mode = fix.add_mutually_exclusive_group()
+    mode.add_argument("--diff", action="store_true", help="print a unified diff (the default)")
+    mode.add_argument("--write", action="store_true", help="write the changes (atomically)")
+    fix.add_argument("--format", choices=["diff", "buildozer"], default="diff")
+    common(fix)
+
+    config = sub.add_parser("config", help="show the effective configuration")
+    config.add_argument("--show", action="store_true", required=True)
+    config.add_argument("paths", nargs="*", default=["."])
+    config.add_argument("--config", metavar="FILE")
 
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("rule", nargs="?")
@@ -61,29 +81,41 @@ def main(argv: list[str] | None = None) -> int:
             return _explain(args.rule, args.markdown)
         if args.command == "parse":
             return _parse_only(args.paths)
+        if args.command == "config":
+            root, _ = _resolve_paths(args.paths)
+            sys.stdout.write(_load_config(root, args.config).to_toml())
+            return 0
         return _run(args)
-    except UsageError as error:
+    except (UsageError, ConfigError, BaselineError) as error:
         print(f"hermetic-scan: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 1
 
 
-def _options(args: argparse.Namespace, root: Path) -> Options:
-    repos = {}
+def _load_config(root: Path, explicit: str | None) -> Config:
+    return load_config(root, Path(explicit) if explicit else None)
+
+
+def _options(args: argparse.Namespace, root: Path, config: Config) -> Options:
+    repos = dict(config.repos)
     for entry in args.repo:
         name, sep, path = entry.partition("=")
         if not sep or not name or not path:
             raise UsageError(f"--repo expects NAME=PATH, got {entry!r}")
         repos[name.lstrip("@")] = Path(path).resolve()
-    profile = ExecutorProfile.build(
-        add=[t.strip() for t in (args.profile_add or "").split(",") if t.strip()],
-        replace=[t.strip() for t in args.profile.split(",") if t.strip()] if args.profile else None,
-    )
-    version = args.bazel_version
+    add = config.profile_add + [t.strip() for t in (args.profile_add or "").split(",") if t.strip()]
+    replace = [t.strip() for t in args.profile.split(",") if t.strip()] if args.profile else config.profile_tools
     return Options(
-        strict=args.strict, profile=profile, repos=repos,
-        external_dirs=[Path(d).resolve() for d in args.external], bazel_version=version,
+        strict=args.strict or config.strict,
+        profile=ExecutorProfile.build(add=add, replace=replace),
+        repos=repos,
+        external_dirs=[Path(d).resolve() for d in args.external],
+        exclude=list(config.exclude),
+        bazel_version=args.bazel_version or config.bazel_version,
+        enable=config.enable,
+        disable=list(config.disable),
+        severity=dict(config.severity),
     )
 
 
@@ -113,19 +145,61 @@ def _resolve_paths(paths: list[str]) -> tuple[Path, list[str] | None]:
 
 def _run(args: argparse.Namespace) -> int:
     root, only = _resolve_paths(args.paths)
-    options = _options(args, root)
+    config = _load_config(root, args.config)
+    options = _options(args, root, config)
     options.only_paths = only
     result = scan(root, options)
     if args.command == "check":
-        from hermetic_scan.render import json as json_render
-        from hermetic_scan.render import text as text_render
-
-        output = (json_render if args.format == "json" else text_render).render(result)
-        _write(output, args.output)
-        return 1 if any(d.severity.rank >= Severity.WARNING.rank for d in result.diagnostics) else 0
+        return _check(args, result, config)
+    if args.command == "fix":
+        return _fix(args, result)
     from hermetic_scan.render import render_inventory
 
     _write(render_inventory(result.inventory, args.format), args.output)
+    return 0
+
+
+def _check(args: argparse.Namespace, result: Result, config: Config) -> int:
+    from hermetic_scan import baseline, changes
+    from hermetic_scan.render import github, sarif
+    from hermetic_scan.render import json as json_render
+    from hermetic_scan.render import text as text_render
+
+    sources = result.model.sources()
+    if args.changed_since:
+        try:
+            changed = changes.changed_files(result.root, args.changed_since)
+        except changes.GitError as error:
+            raise UsageError(str(error)) from error
+        result.diagnostics = changes.select(result, changed)
+    if args.write_baseline:
+        _write(baseline.write_baseline(result.diagnostics, sources), args.write_baseline)
+    if args.baseline:
+        result.diagnostics, result.baselined = baseline.split(result.diagnostics, sources, baseline.read_baseline(Path(args.baseline)))
+    renderer = {"json": json_render, "text": text_render, "sarif": sarif, "github": github}[args.format]
+    _write(renderer.render(result), args.output)
+    fail_on = args.fail_on or config.fail_on
+    if fail_on == "never":
+        return 0
+    threshold = Severity(fail_on).rank
+    return 1 if any(d.severity.rank >= threshold for d in result.diagnostics) else 0
+
+
+def _fix(args: argparse.Namespace, result: Result) -> int:
+    from hermetic_scan import fix
+
+    fix_plan = fix.plan(result.inventory, result.root)
+    for note in fix_plan.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.format == "buildozer":
+        _write("".join(line + "\n" for line in fix_plan.buildozer), args.output)
+        return 0
+    if args.write:
+        written = fix.write(result.root, fix_plan)
+        for path in written:
+            print(f"fixed {path.relative_to(result.root.resolve()).as_posix()}", file=sys.stderr)
+        return 0
+    _write(fix.diff(result.root, fix_plan), args.output)
     return 0
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from hermetic_scan import suppressions
 from hermetic_scan.diagnostics import Diagnostic, Severity
 from hermetic_scan.inventory import Inventory, build_inventory
 from hermetic_scan.model import WorkspaceModel, build_model
 from hermetic_scan.profile import ExecutorProfile
 from hermetic_scan.rules import RULE_MODULES
 from hermetic_scan.rules.base import Context
+from hermetic_scan.source import SourceFile
 from hermetic_scan.workspace import Workspace, discover
 
 
@@ -24,6 +26,12 @@ class Options:
     exclude: list[str] = field(default_factory=list)
     bazel_version: str | None = None
     only_paths: list[str] | None = None  # report findings only under these root-relative paths
+    enable: list[str] | None = None  # None: every rule
+    disable: list[str] = field(default_factory=list)
+    severity: dict[str, str] = field(default_factory=dict)
+
+    def runs(self, rule_id: str) -> bool:
+        return (self.enable is None or rule_id in self.enable) and rule_id not in self.disable
 
 
 @dataclass
@@ -32,6 +40,7 @@ class Result:
     model: WorkspaceModel
     diagnostics: list[Diagnostic]
     inventory: Inventory
+    baselined: int = 0
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Severity}
@@ -61,10 +70,21 @@ def read_bazelversion(root: Path) -> str | None:
 def analyze(workspace: Workspace, options: Options) -> Result:
     model = build_model(workspace)
     ctx = Context(model, options.profile, options.strict, options.bazel_version)
-    diagnostics = merge(run_rules(ctx))
+    sources = model.sources()
+    modules = {m.source.path: m for m in model.modules}
+
+    comments = suppressions.collect(sources)
+
+    def settle(found: Iterable[Diagnostic]) -> list[Diagnostic]:
+        return suppressions.apply(merge(_override(found, options)), comments, modules)
+
+    diagnostics = settle(run_rules(ctx, options))
     # Rules about verdicts (scope "inventory") see the inventory of the first pass.
     first = build_inventory(model, diagnostics, options.bazel_version)
-    diagnostics = merge([*diagnostics, *run_rules(ctx, first)])
+    diagnostics = settle([*diagnostics, *run_rules(ctx, options, first)])
+    if options.runs("unused-suppression"):
+        every = [s for found in comments.values() for s in found]
+        diagnostics = merge([*diagnostics, *_override(_unused(every, sources), options)])
     inventory = build_inventory(model, diagnostics, options.bazel_version)
     if options.only_paths is not None:
         wanted = [p.rstrip("/") for p in options.only_paths]
@@ -72,7 +92,29 @@ def analyze(workspace: Workspace, options: Options) -> Result:
     return Result(workspace.root, model, diagnostics, inventory)
 
 
-def run_rules(ctx: Context, inventory: Inventory | None = None) -> Iterable[Diagnostic]:
+def _override(found: Iterable[Diagnostic], options: Options) -> Iterable[Diagnostic]:
+    for d in found:
+        if not options.runs(d.rule):
+            continue
+        severity = options.severity.get(d.rule)
+        yield replace(d, severity=Severity(severity)) if severity else d
+
+
+def _unused(all_suppressions: list[suppressions.Suppression], sources: dict[str, SourceFile]) -> Iterable[Diagnostic]:
+    from hermetic_scan.rules import rule_meta, unused_suppression
+
+    for s in all_suppressions:
+        if s.used:
+            continue
+        source = sources[s.path]
+        what = "suppresses nothing" if rule_meta(s.rule) else "names no known rule"
+        yield Diagnostic(
+            unused_suppression.META.id, unused_suppression.META.severity, source.span(s.byte, s.byte + 1),
+            f"`disable{'-file' if s.whole_file else ''}={s.rule}` {what}", subject=s.rule,
+        )
+
+
+def run_rules(ctx: Context, options: Options, inventory: Inventory | None = None) -> Iterable[Diagnostic]:
     """Without an inventory: every scope but "inventory"; with one: only the "inventory" scope."""
     model = ctx.model
     subjects = {
@@ -82,6 +124,8 @@ def run_rules(ctx: Context, inventory: Inventory | None = None) -> Iterable[Diag
         "target": model.targets,
     }
     for rule in RULE_MODULES:
+        if not options.runs(rule.META.id):
+            continue
         for scope in rule.META.scopes:
             if (scope == "inventory") != (inventory is not None):
                 continue

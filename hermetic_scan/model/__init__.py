@@ -48,6 +48,15 @@ class WorkspaceModel:
     targets: list[TargetModel] = field(default_factory=list)
     script_files: dict[str, SourceFile] = field(default_factory=dict)
     rc: RcFiles = field(default_factory=RcFiles)
+    template_files: dict[str, SourceFile] = field(default_factory=dict)
+
+    def sources(self) -> dict[str, SourceFile]:
+        """Every file the model read, by the path findings use."""
+        out = {m.source.path: m.source for m in self.modules}
+        out.update(self.script_files)
+        out.update(self.template_files)
+        out.update({f.path: f for f in self.rc.files})
+        return out
 
     def known_mnemonics(self) -> set[str]:
         """Mnemonics some action of this workspace has (Bazel's own rules' included)."""
@@ -91,7 +100,8 @@ def build_model(workspace: Workspace) -> WorkspaceModel:
     loader = Loader(workspace)
     model = WorkspaceModel(workspace, loader)
     interpreter = Interpreter(loader)
-    analyzer = ActionAnalyzer(interpreter, TemplateReader(loader))
+    templates = TemplateReader(loader)
+    analyzer = ActionAnalyzer(interpreter, templates)
     for repo in workspace.repositories:
         for rel in repo.bzl_files:
             module = loader.module(repo, rel)
@@ -142,6 +152,7 @@ def build_model(workspace: Workspace) -> WorkspaceModel:
                 model.implementations[callee.key] = analyzer.analyze_rule(callee)
             model.targets.append(_target_model(model, target))
     model.rc = load_bazelrc(workspace.root, workspace.bazelrc)
+    model.template_files = templates.sources
     return model
 
 

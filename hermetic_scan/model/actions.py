@@ -301,6 +301,7 @@ class TemplateReader:
     def __init__(self, loader: object) -> None:
         self.loader = loader
         self._cache: dict[Path, MappedText | None] = {}
+        self.sources: dict[str, SourceFile] = {}
 
     def read(self, template: Value | None, rule: RuleClass | None, module: ModuleModel) -> MappedText | None:
         if not isinstance(template, Declared) or template.attr is None or rule is None:
@@ -323,7 +324,9 @@ class TemplateReader:
         except OSError:
             self._cache[path] = None
             return None
-        text = MappedText.from_file(SourceFile(repo.display(label.path), data))
+        source = SourceFile(repo.display(label.path), data)
+        self.sources[source.path] = source
+        text = MappedText.from_file(source)
         self._cache[path] = text
         return text
 

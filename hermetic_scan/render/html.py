@@ -13,7 +13,7 @@ h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
 .card b{display:block;font-size:1.6rem}
 table{border-collapse:collapse;width:100%;margin-top:.5rem}th,td{border:1px solid #d0d7de;padding:.35rem .5rem;vertical-align:top;text-align:left}
 th{background:#f6f8fa;cursor:pointer;user-select:none}tr:nth-child(even) td{background:#fbfcfd}
-.v-remote-ok{color:#1a7f37;font-weight:600}.v-no-remote-exec{color:#cf222e;font-weight:600}.v-unknown{color:#9a6700;font-weight:600}
+td.v-remote-ok,td.v-no-remote-exec,td.v-unknown{white-space:nowrap}.v-remote-ok{color:#1a7f37;font-weight:600}.v-no-remote-exec{color:#cf222e;font-weight:600}.v-unknown{color:#9a6700;font-weight:600}
 code{background:#f6f8fa;padding:0 .2rem;border-radius:3px}ul{margin:.2rem 0;padding-left:1.1rem}
 #filter{padding:.35rem;width:22rem}pre{background:#f6f8fa;padding:.6rem;border-radius:6px}
 """

@@ -38,6 +38,7 @@ def render(result: Result) -> str:
             "info": counts["info"],
             "files_scanned": len(result.model.modules),
             "targets": len(result.model.targets),
+            "baselined": result.baselined,
         },
     }
     return json.dumps(document, indent=2) + "\n"

@@ -17,5 +17,6 @@ def render(result: Result) -> str:
         f"{total} finding{'s' if total != 1 else ''} in {files} file{'s' if files != 1 else ''} "
         f"({counts['error']} error, {counts['warning']} warning, {counts['info']} info); "
         f"{len(result.model.modules)} Starlark files, {len(result.model.targets)} targets scanned"
+        + (f"; {result.baselined} baselined" if result.baselined else "")
     )
     return "\n".join(lines) + "\n"

@@ -15,6 +15,7 @@ from hermetic_scan.rules import (
     rc_unknown_mnemonic,
     tags_not_propagated,
     unresolved_load,
+    unused_suppression,
     workspace_dir,
 )
 from hermetic_scan.rules.base import DOC_SECTIONS, RuleMeta
@@ -31,6 +32,7 @@ RULE_MODULES: tuple[ModuleType, ...] = (
     rc_env_placeholder,
     rc_unknown_mnemonic,
     tags_not_propagated,
+    unused_suppression,
 )
 
 # Renamed rule IDs keep working: old id -> new id. IDs are never reused.

@@ -1,0 +1,43 @@
+"""`--changed-since REV`: findings in changed files, and findings of targets whose BUILD file changed.
+
+The scan still resolves every file, so a changed BUILD file re-evaluates its targets even when the
+hazard sits in a .bzl file that did not change.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from hermetic_scan.diagnostics import Diagnostic
+from hermetic_scan.engine import Result
+
+
+class GitError(Exception):
+    pass
+
+
+def changed_files(root: Path, revision: str) -> set[str]:
+    """Paths relative to `root` changed between `revision` and the working tree (untracked included)."""
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise GitError(f"cannot run git: {error}") from error
+        if done.returncode != 0:
+            raise GitError(f"git {' '.join(args)}: {done.stderr.strip() or 'failed'}")
+        return done.stdout
+
+    diff = git("diff", "--name-only", "--relative", revision, "--")
+    untracked = git("ls-files", "--others", "--exclude-standard")
+    return {line.strip() for line in (diff + untracked).splitlines() if line.strip()}
+
+
+def select(result: Result, changed: set[str]) -> list[Diagnostic]:
+    owners: set[str] = set()
+    for tm in result.model.targets:
+        if tm.target.build.display_path in changed:
+            owners.add(tm.target.key)
+            if tm.rule is not None:
+                owners.add(tm.rule.key)
+    return [d for d in result.diagnostics if d.span.path in changed or d.owners & owners]

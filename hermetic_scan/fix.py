@@ -1,0 +1,244 @@
+"""`hermetic-scan fix`: add the inventory's suggested tags to BUILD files.
+
+Edits keep every other byte of the file and, on a buildifier-formatted file, keep it formatted:
+buildifier orders a BUILD call's keyword arguments by a priority table and then by name, sorts
+string lists, and puts a list of more than one element on several lines. We insert where it would.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from tree_sitter import Node
+
+from hermetic_scan.inventory import Inventory, TargetVerdict
+from hermetic_scan.model.modules import ModuleModel
+
+# buildifier's argument priorities in BUILD files (lower first; unlisted names are 0, then by name).
+ARGUMENT_PRIORITY = {
+    "name": -99, "gwt_name": -98, "package_name": -97, "visible_node_name": -96, "size": -95,
+    "timeout": -94, "testonly": -93, "src": -92, "srcdir": -91, "srcs": -90, "out": -89, "outs": -88,
+    "hdrs": -87, "has_services": -86, "include": -85, "of": -84, "baseline": -83,
+    "destdir": 1, "exports": 2, "runtime_deps": 3, "deps": 4, "implementation": 5, "implements": 6,
+    "alwayslink": 7,
+}
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    start: int  # byte offsets in the BUILD file
+    end: int
+    text: str
+
+
+@dataclass
+class FixPlan:
+    edits: dict[Path, list[TextEdit]]
+    notes: list[str]  # targets that need a change the tool will not make
+    buildozer: list[str]
+
+
+def plan(inventory: Inventory, root: Path) -> FixPlan:
+    result = FixPlan({}, [], [])
+    done: set[tuple[str, int]] = set()
+    for verdict in inventory.targets:
+        if not verdict.suggested_tags:
+            continue
+        target = verdict.model.target
+        build = target.build
+        tag = verdict.suggested_tags[0]
+        result.buildozer.append(f"buildozer 'add tags {tag}' {verdict.label}")
+        call = target.call.node if target.generator is None else target.top_node.named_children[0]
+        if target.generator is not None and not _forwards_tags(verdict):
+            result.notes.append(
+                f"{verdict.label}: created by macro {target.generator}() which does not pass tags or **kwargs "
+                f"to it; change the macro to accept tags for this target"
+            )
+            continue
+        if build.repo.external or call.type != "call":
+            continue
+        key = (build.display_path, call.start_byte)
+        if key in done:
+            continue
+        done.add(key)
+        edit = _tag_edit(build, call, tag)
+        if edit is not None:
+            result.edits.setdefault(build.repo.root / build.rel_path, []).append(edit)
+    return result
+
+
+def _forwards_tags(verdict: TargetVerdict) -> bool:
+    node = verdict.model.target.call.node
+    args = node.child_by_field_name("arguments")
+    if args is None:
+        return False
+    for arg in args.named_children:
+        if arg.type == "dictionary_splat":
+            return True
+        if arg.type == "keyword_argument":
+            name = arg.child_by_field_name("name")
+            value = arg.child_by_field_name("value")
+            if name is not None and name.text == b"tags" and value is not None and value.type != "list":
+                return True
+    return False
+
+
+def _keyword(call: Node, name: str) -> Node | None:
+    args = call.child_by_field_name("arguments")
+    for arg in args.named_children if args is not None else []:
+        key = arg.child_by_field_name("name") if arg.type == "keyword_argument" else None
+        if key is not None and key.text == name.encode():
+            return arg
+    return None
+
+
+def _indent_of(module: ModuleModel, byte: int) -> str:
+    line, _ = module.source.position(byte)
+    text = module.source.line_text(line)
+    return text[: len(text) - len(text.lstrip())]
+
+
+def _quoted(tag: str) -> str:
+    return f'"{tag}"'
+
+
+def _tag_edit(build: ModuleModel, call: Node, tag: str) -> TextEdit | None:
+    existing = _keyword(call, "tags")
+    if existing is None:
+        return _new_tags_argument(build, call, tag)
+    value = existing.child_by_field_name("value")
+    if value is None:
+        return None
+    if value.type != "list":
+        return TextEdit(value.end_byte, value.end_byte, f" + [{_quoted(tag)}]")
+    items = [c for c in value.named_children if c.type != "comment"]
+    strings = [build.text(c) for c in items]
+    if any(s.strip("\"'") == tag for s in strings):
+        return None
+    multiline = value.start_point[0] != value.end_point[0]
+    plain = all(c.type == "string" for c in items) and not any(c.type == "comment" for c in value.named_children)
+    indent = _indent_of(build, existing.start_byte)
+    if not items:
+        return TextEdit(value.start_byte, value.end_byte, f"[{_quoted(tag)}]")
+    if not multiline and plain:
+        values = sorted([*(s.strip("\"'") for s in strings), tag])
+        body = "".join(f"{indent}    {_quoted(v)},\n" for v in values)
+        return TextEdit(value.start_byte, value.end_byte, f"[\n{body}{indent}]")
+    if multiline:
+        keys = [s.strip("\"'") for s in strings]
+        position = len(items)
+        if keys == sorted(keys):
+            position = next((i for i, k in enumerate(keys) if k > tag), len(items))
+        item_indent = _indent_of(build, items[0].start_byte)
+        if position < len(items):
+            anchor = _line_start(build, items[position].start_byte)
+            return TextEdit(anchor, anchor, f"{item_indent}{_quoted(tag)},\n")
+        last = items[-1]
+        after = build.source.data[last.end_byte : value.end_byte]
+        if after.lstrip().startswith(b","):
+            anchor = _line_end(build, last.end_byte) + 1
+            return TextEdit(anchor, anchor, f"{item_indent}{_quoted(tag)},\n")
+        return TextEdit(last.end_byte, last.end_byte, f",\n{item_indent}{_quoted(tag)}")
+    return TextEdit(items[-1].end_byte, items[-1].end_byte, f", {_quoted(tag)}")
+
+
+def _line_start(build: ModuleModel, byte: int) -> int:
+    return build.source.data.rfind(b"\n", 0, byte) + 1
+
+
+def _line_end(build: ModuleModel, byte: int) -> int:
+    end = build.source.data.find(b"\n", byte)
+    return len(build.source.data) if end == -1 else end
+
+
+def _order(name: str) -> tuple[int, str]:
+    return (ARGUMENT_PRIORITY.get(name, 0), name)
+
+
+def _new_tags_argument(build: ModuleModel, call: Node, tag: str) -> TextEdit | None:
+    args = call.child_by_field_name("arguments")
+    if args is None:
+        return None
+    arguments = [a for a in args.named_children if a.type != "comment"]
+    new = f"tags = [{_quoted(tag)}]"
+    if call.start_point[0] == call.end_point[0]:
+        indent = _indent_of(build, call.start_byte)
+        texts = [(build.text(a), a) for a in arguments]
+        names = [a.child_by_field_name("name") for a in arguments]
+        entries = [(build.text(n) if n is not None and a.type == "keyword_argument" else "", t) for (t, a), n in zip(texts, names, strict=True)]
+        entries.append(("tags", new))
+        keyed = [e for e in entries if e[0]]
+        positional = [e for e in entries if not e[0]]
+        ordered = positional + sorted(keyed, key=lambda e: _order(e[0]))
+        body = "".join(f"{indent}    {text},\n" for _, text in ordered)
+        return TextEdit(args.start_byte, args.end_byte, f"(\n{body}{indent})")
+    indent = _indent_of(build, arguments[0].start_byte) if arguments else _indent_of(build, call.start_byte) + "    "
+    for arg in arguments:
+        name = arg.child_by_field_name("name") if arg.type == "keyword_argument" else None
+        if name is not None and _order(build.text(name)) > _order("tags"):
+            anchor = _line_start(build, arg.start_byte)
+            return TextEdit(anchor, anchor, f"{indent}{new},\n")
+        if arg.type in ("dictionary_splat", "list_splat"):
+            anchor = _line_start(build, arg.start_byte)
+            return TextEdit(anchor, anchor, f"{indent}{new},\n")
+    if arguments:
+        last = arguments[-1]
+        after = build.source.data[last.end_byte : args.end_byte]
+        if after.lstrip().startswith(b","):
+            anchor = _line_end(build, last.end_byte) + 1
+            return TextEdit(anchor, anchor, f"{indent}{new},\n")
+        return TextEdit(last.end_byte, last.end_byte, f",\n{indent}{new}")
+    close = args.end_byte - 1
+    return TextEdit(close, close, f"\n{indent}{new},\n")
+
+
+def apply_edits(data: bytes, edits: list[TextEdit]) -> bytes:
+    out = data
+    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        out = out[: edit.start] + edit.text.encode("utf-8") + out[edit.end :]
+    return out
+
+
+def diff(root: Path, fix: FixPlan) -> str:
+    chunks = []
+    for path, edits in sorted(fix.edits.items()):
+        before = path.read_bytes()
+        after = apply_edits(before, edits)
+        rel = path.relative_to(root).as_posix()
+        chunks.extend(difflib.unified_diff(
+            before.decode("utf-8", errors="replace").splitlines(keepends=True),
+            after.decode("utf-8", errors="replace").splitlines(keepends=True),
+            fromfile=f"a/{rel}", tofile=f"b/{rel}",
+        ))
+    return "".join(chunks)
+
+
+def write(root: Path, fix: FixPlan) -> list[Path]:
+    """Apply the plan atomically per file (temp file + rename, mode kept). Never outside `root`."""
+    written = []
+    resolved_root = root.resolve()
+    for path, edits in sorted(fix.edits.items()):
+        real = path.resolve()
+        if resolved_root not in real.parents:
+            continue
+        before = real.read_bytes()
+        after = apply_edits(before, edits)
+        if after == before:
+            continue
+        mode = real.stat().st_mode
+        fd, tmp = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(after)
+            os.chmod(tmp, mode & 0o7777)
+            os.replace(tmp, real)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        written.append(real)
+    return written

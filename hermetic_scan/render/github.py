@@ -1,0 +1,30 @@
+"""GitHub Actions workflow commands: one `::error` / `::warning` / `::notice` line per finding.
+
+https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions
+"""
+
+from __future__ import annotations
+
+from hermetic_scan.engine import Result
+
+COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(result: Result) -> str:
+    lines = []
+    for d in result.diagnostics:
+        s = d.span
+        props = (
+            f"file={_property(s.path)},line={s.start_line + 1},col={s.start_col + 1},"
+            f"endLine={s.end_line + 1},endColumn={s.end_col + 1},title={_property(d.rule)}"
+        )
+        lines.append(f"::{COMMAND[d.severity.value]} {props}::{_data(d.message)}")
+    return "\n".join(lines) + ("\n" if lines else "")
