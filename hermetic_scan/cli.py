@@ -97,26 +97,20 @@ def _load_config(root: Path, explicit: str | None) -> Config:
     return load_config(root, Path(explicit) if explicit else None)
 
 
-def _options(args: argparse.Namespace, root: Path, config: Config) -> Options:
-    repos = dict(config.repos)
+def _options(args: argparse.Namespace, config: Config) -> Options:
+    options = config.options()
     for entry in args.repo:
         name, sep, path = entry.partition("=")
         if not sep or not name or not path:
             raise UsageError(f"--repo expects NAME=PATH, got {entry!r}")
-        repos[name.lstrip("@")] = Path(path).resolve()
+        options.repos[name.lstrip("@")] = Path(path).resolve()
     add = config.profile_add + [t.strip() for t in (args.profile_add or "").split(",") if t.strip()]
     replace = [t.strip() for t in args.profile.split(",") if t.strip()] if args.profile else config.profile_tools
-    return Options(
-        strict=args.strict or config.strict,
-        profile=ExecutorProfile.build(add=add, replace=replace),
-        repos=repos,
-        external_dirs=[Path(d).resolve() for d in args.external],
-        exclude=list(config.exclude),
-        bazel_version=args.bazel_version or config.bazel_version,
-        enable=config.enable,
-        disable=list(config.disable),
-        severity=dict(config.severity),
-    )
+    options.profile = ExecutorProfile.build(add=add, replace=replace)
+    options.strict = args.strict or config.strict
+    options.external_dirs = [Path(d).resolve() for d in args.external]
+    options.bazel_version = args.bazel_version or config.bazel_version
+    return options
 
 
 def _resolve_paths(paths: list[str]) -> tuple[Path, list[str] | None]:
@@ -146,7 +140,7 @@ def _resolve_paths(paths: list[str]) -> tuple[Path, list[str] | None]:
 def _run(args: argparse.Namespace) -> int:
     root, only = _resolve_paths(args.paths)
     config = _load_config(root, args.config)
-    options = _options(args, root, config)
+    options = _options(args, config)
     options.only_paths = only
     result = scan(root, options)
     if args.command == "check":

@@ -25,7 +25,10 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hermetic_scan.engine import Options
 
 FILE_NAME = ".hermetic-scan.toml"
 FAIL_ON = ("error", "warning", "info", "never")
@@ -49,6 +52,22 @@ class Config:
     profile_add: list[str] = field(default_factory=list)
     profile_tools: list[str] | None = None
     repos: dict[str, Path] = field(default_factory=dict)
+
+    def options(self) -> Options:
+        """Engine options as this configuration sets them (the CLI adds its flags on top)."""
+        from hermetic_scan.engine import Options
+        from hermetic_scan.profile import ExecutorProfile
+
+        return Options(
+            strict=self.strict,
+            profile=ExecutorProfile.build(add=self.profile_add, replace=self.profile_tools),
+            repos=dict(self.repos),
+            exclude=list(self.exclude),
+            bazel_version=self.bazel_version,
+            enable=self.enable,
+            disable=list(self.disable),
+            severity=dict(self.severity),
+        )
 
     def to_toml(self) -> str:
         def strings(values: list[str]) -> str:
@@ -88,7 +107,13 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
 
 
 def _line(text: str, key: str) -> int:
-    match = re.search(rf"^\s*\"?{re.escape(key)}\"?\s*=", text, re.M)
+    """1-based line of `key = ...` (at a line start, else inside an inline table)."""
+    escaped = re.escape(key)
+    match = re.search(rf"^[ \t]*\"?{escaped}\"?[ \t]*=", text, re.M) or re.search(
+        rf"(?<![\w-])\"?{escaped}\"?[ \t]*=", text
+    )
+    if match is None:
+        match = re.search(escaped, text)
     return text.count("\n", 0, match.start()) + 1 if match else 1
 
 

@@ -6,3 +6,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import os  # noqa: E402
+
+import pytest  # noqa: E402
+
+TOOLS = Path(__file__).resolve().parent / "tools"
+
+
+def external_tool(relative: str) -> Path:
+    """A test-only tool fetched by tests/tools/fetch.sh; CI must have it, a laptop may not."""
+    path = TOOLS / relative
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing: .ci/run must run tests/tools/fetch.sh")
+        pytest.skip(f"{relative} not fetched (run tests/tools/fetch.sh)")
+    return path

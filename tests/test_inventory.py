@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 from conftest import CORPUS, ROOT
 
+from hermetic_scan.config import load_config
 from hermetic_scan.engine import scan
 from hermetic_scan.render import render_inventory
 from hermetic_scan.render.inventory_json import document
@@ -20,7 +21,7 @@ GOLDEN = ROOT / "tests" / "golden"
 
 
 def _document(workspace: Path) -> dict:
-    doc = document(scan(workspace).inventory)
+    doc = document(scan(workspace, load_config(workspace).options()).inventory)
     doc["root"] = workspace.name  # machine-independent
     return doc
 
@@ -41,7 +42,7 @@ def test_inventory_matches_golden(workspace: Path) -> None:
 @pytest.mark.parametrize("fmt", ["markdown", "html", "csv", "json"])
 @pytest.mark.parametrize("workspace", WORKSPACES, ids=lambda p: p.name)
 def test_every_format_renders_every_target(workspace: Path, fmt: str) -> None:
-    inventory = scan(workspace).inventory
+    inventory = scan(workspace, load_config(workspace).options()).inventory
     out = render_inventory(inventory, fmt)
     for target in inventory.targets:
         assert target.label in out
