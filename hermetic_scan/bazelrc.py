@@ -114,11 +114,19 @@ def _parse_line(root: Path, source: SourceFile, start: int, line: str, rc: RcFil
     command, _, config = head.partition(":")
     cursor = 0
     encoded = line.encode("utf-8")
+    options: list[str] = []
     for word in words[1:]:
+        # `--flag value` is the same option as `--flag=value`.
+        if options and options[-1].startswith("--") and "=" not in options[-1] and not word.startswith("-"):
+            options[-1] = f"{options[-1]}={word}"
+        else:
+            options.append(word)
+    for word in options:
         probe = word.encode("utf-8")
         index = encoded.find(probe.split(b"=")[0], cursor)
         if index == -1:
             index = cursor
-        cursor = index + len(probe)
+        value_end = encoded.find(probe.split(b"=", 1)[-1], index) if b"=" in probe else -1
+        cursor = max(index + len(probe), value_end + len(probe.split(b"=", 1)[-1]) if value_end != -1 else 0)
         span = source.span(start + index, start + min(index + len(probe), len(encoded)))
         rc.options.append(RcOption(source, command, config or None, word, span))

@@ -80,8 +80,9 @@ def analyze(workspace: Workspace, options: Options) -> Result:
 
     diagnostics = settle(run_rules(ctx, options))
     # Rules about verdicts (scope "inventory") see the inventory of the first pass.
-    first = build_inventory(model, diagnostics, options.bazel_version)
-    diagnostics = settle([*diagnostics, *run_rules(ctx, options, first)])
+    if any(options.runs(r.META.id) and "inventory" in r.META.scopes and r.needs_inventory(ctx) for r in RULE_MODULES):
+        first = build_inventory(model, diagnostics, options.bazel_version)
+        diagnostics = settle([*diagnostics, *run_rules(ctx, options, first)])
     if options.runs("unused-suppression"):
         every = [s for found in comments.values() for s in found]
         diagnostics = merge([*diagnostics, *_override(_unused(every, sources), options)])

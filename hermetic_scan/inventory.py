@@ -17,7 +17,11 @@ from hermetic_scan.model import TargetModel, WorkspaceModel
 from hermetic_scan.model.values import UnresolvedSymbol
 from hermetic_scan.rules import rule_meta
 
+# https://bazel.build/reference/be/common-definitions#common.tags: `no-sandbox` actions "can still be
+# cached or run remotely", so it is not among them.
 LOCAL_TAGS = ("no-remote-exec", "no-remote", "local")
+# Tests Bazel runs locally (unless --incompatible_exclusive_test_sandboxed).
+LOCAL_TEST_TAGS = ("exclusive",)
 
 
 @dataclass
@@ -48,6 +52,7 @@ class Inventory:
     targets: list[TargetVerdict]
     bazelrc_suggestions: list[str] = field(default_factory=list)
     worker_requirements: list[tuple[str, list[str]]] = field(default_factory=list)
+    fetch_hazards: list[Diagnostic] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
         out = {"remote-ok": 0, "no-remote-exec": 0, "unknown": 0}
@@ -56,9 +61,11 @@ class Inventory:
         return out
 
 
-def is_blocking(d: Diagnostic) -> bool:
+def is_blocking(d: Diagnostic, tags: list[str] | tuple[str, ...] = ()) -> bool:
     meta = rule_meta(d.rule)
-    return bool(meta and meta.blocking and d.severity.rank >= Severity.WARNING.rank)
+    if not (meta and meta.blocking and d.severity.rank >= Severity.WARNING.rank):
+        return False
+    return not any(tag in tags for tag in meta.waived_by_tags)
 
 
 def build_inventory(model: WorkspaceModel, diagnostics: list[Diagnostic], bazel_version: str | None) -> Inventory:
@@ -71,6 +78,7 @@ def build_inventory(model: WorkspaceModel, diagnostics: list[Diagnostic], bazel_
     inventory = Inventory(str(model.workspace.root), bazel_version, verdicts)
     inventory.bazelrc_suggestions = _rc_suggestions(model, diagnostics)
     inventory.worker_requirements = _worker_requirements(verdicts)
+    inventory.fetch_hazards = [d for d in diagnostics if d.rule == "repo-rule-ambient"]
     return inventory
 
 
@@ -78,20 +86,25 @@ def _verdict(tm: TargetModel, by_owner: dict[str, list[Diagnostic]]) -> TargetVe
     target = tm.target
     owners = [target.key] + ([tm.rule.key] if tm.rule is not None else [])
     findings: list[Diagnostic] = []
+    seen: set[int] = set()
     for owner in owners:
         for d in by_owner.get(owner, []):
-            if d not in findings:
+            if id(d) not in seen:
+                seen.add(id(d))
                 findings.append(d)
     findings.sort(key=lambda d: d.sort_key)
-    reasons = [d for d in findings if is_blocking(d)]
-    caveats = [d for d in findings if not is_blocking(d)]
+    reasons = [d for d in findings if is_blocking(d, target.tags)]
+    caveats = [d for d in findings if not is_blocking(d, target.tags)]
     unknown: list[str] = list(tm.unresolved)
     provenance = "source"
     actions: list[dict[str, Any]] = []
     if tm.implementation is not None:
         unknown += tm.implementation.unresolved
+        seen_actions: set[str] = set()
         for action in tm.implementation.actions:
-            actions.append(_action_entry(action))
+            if action.key not in seen_actions:  # a loop body analysed once per item
+                seen_actions.add(action.key)
+                actions.append(_action_entry(action))
     callee = target.callee
     if tm.rule is None:
         if isinstance(callee, UnresolvedSymbol):
@@ -121,14 +134,24 @@ def _verdict(tm: TargetModel, by_owner: dict[str, list[Diagnostic]]) -> TargetVe
                         "use_default_shell_env": None, "path": target.build.display_path,
                         "line": target.build.source.position(target.call.node.start_byte)[0] + 1})
     tags = list(target.tags)
-    already = any(t in LOCAL_TAGS for t in tags) or target.bool_attr("local")
+    already = (
+        any(t in LOCAL_TAGS for t in tags)
+        or (target.is_test and any(t in LOCAL_TEST_TAGS for t in tags))
+        or ((target.kind == "genrule" or target.is_test) and target.bool_attr("local"))
+    )
     if reasons or already:
         verdict = "no-remote-exec"
     elif unknown:
         verdict = "unknown"
     else:
         verdict = "remote-ok"
-    suggested = ["no-remote-exec"] if verdict == "no-remote-exec" and not already else []
+    suggested: list[str] = []
+    if verdict == "no-remote-exec" and not already:
+        suggested = ["no-remote-exec"]
+        if target.is_test:
+            for d in reasons:
+                meta = rule_meta(d.rule)
+                suggested += [t for t in (meta.test_tags if meta else ()) if t not in suggested and t not in tags]
     return TargetVerdict(tm, verdict, reasons, caveats, unknown, already, suggested, actions, provenance)
 
 
@@ -196,9 +219,10 @@ def _covered_mnemonics(model: WorkspaceModel) -> set[str]:
 
 
 def _worker_requirements(verdicts: list[TargetVerdict]) -> list[tuple[str, list[str]]]:
+    """What the worker image must provide: each ambient tool, and `network`, with the targets needing it."""
     tools: dict[str, set[str]] = defaultdict(set)
     for verdict in verdicts:
         for d in verdict.reasons + verdict.caveats:
-            if d.rule == "ambient-tool" and d.subject and d.severity.rank >= Severity.WARNING.rank:
-                tools[d.subject].add(verdict.label)
+            if d.rule in ("ambient-tool", "network-access") and d.subject and d.severity.rank >= Severity.WARNING.rank:
+                tools[d.subject.rsplit("/", 1)[-1] if d.rule == "ambient-tool" else d.subject].add(verdict.label)
     return [(tool, sorted(labels)) for tool, labels in sorted(tools.items())]

@@ -6,6 +6,7 @@ https://bazel.build/concepts/labels
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 class LabelError(ValueError):
@@ -20,13 +21,18 @@ class Label:
     canonical: bool = False  # written with @@
 
     def __str__(self) -> str:
-        head = "" if not self.repo else ("@@" if self.canonical else "@") + self.repo
-        return f"{head}//{self.package}:{self.name}"
+        return _render(self.repo, self.package, self.name, self.canonical)
 
     @property
     def path(self) -> str:
         """Path of the named file relative to its repository root."""
         return f"{self.package}/{self.name}" if self.package else self.name
+
+
+@lru_cache(maxsize=65536)
+def _render(repo: str, package: str, name: str, canonical: bool) -> str:
+    head = "" if not repo else ("@@" if canonical else "@") + repo
+    return f"{head}//{package}:{name}"
 
 
 def parse_label(text: str, repo: str = "", package: str = "") -> Label:

@@ -25,6 +25,28 @@ KEYWORDS = frozenset("if then else elif fi case esac for select while until do d
 # Programs that run the word after them (after their own options).
 WRAPPERS = frozenset({"env", "exec", "nohup", "time", "timeout", "sudo", "xargs", "nice", "command", "stdbuf", "ionice"})
 PROBES = frozenset({"which", "type", "hash"})
+# Functions defined by shell libraries that tests source from Bazel's own runfiles and test helpers:
+# tools/bash/runfiles/runfiles.bash and src/test/shell/unittest.bash.
+LIBRARY_FUNCTIONS = frozenset(
+    """rlocation runfiles_export_envvars runfiles_current_repository runfiles_rlocation_checked
+    is_absolute is_windows normalize_windows_path
+    expect_log expect_not_log expect_log_once expect_log_n expect_log_pattern expect_not_log_pattern
+    expect_log_warning expect_query_targets assert_equals assert_not_equals assert_contains
+    assert_not_contains assert_contains_n assert_expected_exit_code assert_exit_code expect_assert_equals
+    assert_empty_file assert_nonempty_file assert_exists assert_not_exists assert_one_of fail fail_if_ran
+    run_suite setup tear_down set_up cleanup tear_down_suite set_up_suite log_info log_fatal
+    disable_errexit enable_errexit""".split()
+)
+SOURCE_COMMANDS = frozenset({"source", "."})
+KNOWN_LIBRARIES = ("runfiles.bash", "unittest.bash", "bashunit.bash", "testenv.sh", "bats")
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start: int  # character range in the analysed text
+    end: int
+    dynamic: bool  # depends on an expansion or an opaque value
 
 
 @dataclass(frozen=True)
@@ -34,6 +56,23 @@ class Command:
     end: int
     kind: str  # "run" | "probe"
     dynamic: bool  # the name comes from a variable or an opaque value
+    args: tuple[Word, ...] = ()
+
+    def subcommand(self, skip_options: bool = True) -> str | None:
+        for arg in self.args:
+            if skip_options and arg.text.startswith("-"):
+                continue
+            return arg.text
+        return None
+
+
+@dataclass(frozen=True)
+class Skip:
+    """An `exit 0` taken when a probe for a tool or file fails."""
+
+    start: int
+    end: int
+    probe: str
 
 
 @dataclass(frozen=True)
@@ -49,6 +88,13 @@ class ShellFacts:
     reads: tuple[VariableRead, ...]
     functions: frozenset[str]
     has_error: bool
+    skips: tuple[Skip, ...] = ()
+    arguments: tuple[Word, ...] = ()  # every argument word of every command (for path checks)
+    redirect_sources: tuple[Word, ...] = ()
+    sources_unknown: bool = False  # sources a file other than the well-known test libraries
+
+    def defines(self, name: str) -> bool:
+        return name in self.functions or name in LIBRARY_FUNCTIONS
 
 
 @lru_cache(maxsize=4096)
@@ -69,7 +115,109 @@ def analyze(text: str) -> ShellFacts:
         reads.append(VariableRead(_node_text(node, data), to_char(node.start_byte), to_char(node.end_byte)))
     commands.sort(key=lambda c: (c.start, c.name))
     reads.sort(key=lambda r: r.start)
-    return ShellFacts(tuple(commands), tuple(reads), functions, root.has_error)
+    arguments = [arg for command in commands for arg in command.args]
+    sources = []
+    for node in found.get("test", []):
+        for word in _walk(node):
+            if word.type in ("word", "string", "raw_string", "concatenation") and word.parent is not None and word.parent.type != "concatenation":
+                text, dynamic = _word(word, data)
+                arguments.append(Word(text, to_char(word.start_byte), to_char(word.end_byte), dynamic))
+    for node in found.get("redirect", []):
+        if node.children and node.children[0].type == "<":
+            destination = node.child_by_field_name("destination")
+            if destination is not None:
+                text, dynamic = _word(destination, data)
+                sources.append(Word(text, to_char(destination.start_byte), to_char(destination.end_byte), dynamic))
+    skips = tuple(_skips(found.get("list", []) + found.get("if", []), data, to_char))
+    sourced = [c for c in commands if c.name in SOURCE_COMMANDS]
+    unknown_source = any(not any(lib in " ".join(a.text for a in c.args) for lib in KNOWN_LIBRARIES) for c in sourced)
+    return ShellFacts(
+        tuple(commands), tuple(reads), functions, root.has_error, skips, tuple(arguments), tuple(sources), unknown_source
+    )
+
+
+def _walk(node: Node):  # noqa: ANN202 - generator
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))
+
+
+def _probe(node: Node | None, data: bytes) -> str | None:
+    """The tool or path a probe checks: `command -v X`, `which X`, `[ -x P ]`, `test -f P`."""
+    if node is None:
+        return None
+    if node.type == "redirected_statement":
+        return _probe(node.child_by_field_name("body"), data)
+    if node.type == "negated_command":
+        return _probe(node.named_children[0] if node.named_children else None, data)
+    if node.type == "test_command":
+        text = _node_text(node, data)
+        for op in ("-x", "-f", "-e", "-d", "-r", "-s"):
+            if f" {op} " in f" {text} ":
+                return text.strip("[] ").split()[-1]
+        return None
+    if node.type == "command":
+        name = node.child_by_field_name("name")
+        words = [_node_text(c, data) for c in node.children_by_field_name("argument")]
+        program = _node_text(name, data) if name is not None else ""
+        if program in PROBES and words:
+            return words[-1]
+        if program == "command" and words[:1] in (["-v"], ["-V"]) and len(words) > 1:
+            return words[-1]
+        if program == "test" and words and words[0] in ("-x", "-f", "-e", "-d", "-r", "-s"):
+            return words[-1]
+    return None
+
+
+def _is_exit_zero(node: Node, data: bytes, bare_ok: bool) -> bool:
+    if node.type != "command":
+        return False
+    name = node.child_by_field_name("name")
+    if name is None or _node_text(name, data) != "exit":
+        return False
+    args = [_node_text(c, data) for c in node.children_by_field_name("argument")]
+    return args == ["0"] or (bare_ok and not args)
+
+
+def _negated(condition: Node) -> bool:
+    if condition.type == "redirected_statement":
+        body = condition.child_by_field_name("body")
+        return body is not None and _negated(body)
+    if condition.type == "negated_command":
+        return True
+    if condition.type == "test_command":
+        inner = condition.named_children[0] if condition.named_children else None
+        return inner is not None and inner.type == "unary_expression" and inner.text.lstrip().startswith(b"!")
+    return False
+
+
+def _skips(nodes: list[Node], data: bytes, to_char) -> list[Skip]:  # noqa: ANN001
+    found = []
+    for node in nodes:
+        if node.type == "list" and len(node.named_children) == 2 and any(c.type == "||" for c in node.children):
+            left, right = node.named_children
+            probe = _probe(left, data)
+            if probe is None:
+                continue
+            candidates = [right] if right.type == "command" else right.named_children if right.type == "compound_statement" else []
+            for candidate in candidates:
+                if _is_exit_zero(candidate, data, bare_ok=False):
+                    found.append(Skip(to_char(candidate.start_byte), to_char(candidate.end_byte), probe))
+        elif node.type == "if_statement":
+            condition = node.child_by_field_name("condition")
+            if condition is None or not _negated(condition):
+                continue
+            probe = _probe(condition, data)
+            if probe is None:
+                continue
+            for child in node.named_children:
+                if child.type in ("elif_clause", "else_clause"):
+                    break
+                if child is not condition and _is_exit_zero(child, data, bare_ok=True):
+                    found.append(Skip(to_char(child.start_byte), to_char(child.end_byte), probe))
+    return found
 
 
 def _char_index(text: str, data: bytes):  # noqa: ANN202 - a small closure
@@ -110,6 +258,14 @@ def _word(node: Node, data: bytes) -> tuple[str, bool]:
     return text, dynamic or DECLARED_TOKEN in text or OPAQUE_TOKEN in text
 
 
+def _args(words: list[Node], data: bytes, to_char) -> tuple[Word, ...]:  # noqa: ANN001
+    out = []
+    for node in words:
+        text, dynamic = _word(node, data)
+        out.append(Word(text, to_char(node.start_byte), to_char(node.end_byte), dynamic))
+    return tuple(out)
+
+
 def _commands_of(node: Node, data: bytes, to_char) -> list[Command]:  # noqa: ANN001
     name_node = node.child_by_field_name("name")
     if name_node is None:
@@ -126,8 +282,8 @@ def _commands_of(node: Node, data: bytes, to_char) -> list[Command]:  # noqa: AN
         text, dynamic = _word(words[i], data)
         start, end = to_char(words[i].start_byte), to_char(words[i].end_byte)
         if dynamic:
-            if text.startswith(("$HOME", "${HOME}")):
-                found.append(Command(text, start, end, "run", False))
+            from_home = text.startswith(("$HOME", "${HOME}"))
+            found.append(Command(text, start, end, "run", not from_home, _args(words[i + 1 :], data, to_char)))
             return found
         base = text.rsplit("/", 1)[-1] if text.startswith("/") else text
         if text in PROBES or (text == "command" and i + 1 < len(words) and _node_text(words[i + 1], data) in ("-v", "-V")):
@@ -151,10 +307,8 @@ def _commands_of(node: Node, data: bytes, to_char) -> list[Command]:  # noqa: AN
                     i += 1
                     continue
                 break
-            if text == "command":
-                pass
             continue
-        found.append(Command(text, start, end, "run", False))
+        found.append(Command(text, start, end, "run", False, _args(words[i + 1 :], data, to_char)))
         return found
     return found
 

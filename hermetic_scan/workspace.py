@@ -36,6 +36,7 @@ class Repository:
     other_starlark: list[str] = field(default_factory=list)  # WORKSPACE, MODULE.bazel, REPO.bazel
     packages: set[str] = field(default_factory=set)
     module_name: str | None = None
+    repo_name: str | None = None  # module(repo_name = ...): how the module refers to itself
     external: bool = False
 
     def display(self, rel: str) -> str:
@@ -94,6 +95,7 @@ def discover(root: Path, exclude: Iterable[str] = ()) -> Workspace:
     _walk(workspace, main, root, "", ignored, patterns, set())
     for repo in workspace.repositories:
         repo.module_name = _module_name(repo)
+        repo.repo_name = _repo_name(repo)
         if repo is not main and not repo.name:
             repo.name = repo.module_name or repo.root.name
     return workspace
@@ -179,6 +181,17 @@ def _module_name(repo: Repository) -> str | None:
         if match:
             return match.group(1)
     return None
+
+
+def _repo_name(repo: Repository) -> str | None:
+    import re
+
+    try:
+        text = (repo.root / "MODULE.bazel").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    match = re.search(r"module\s*\([^)]*?\brepo_name\s*=\s*[\"']([^\"']+)[\"']", text, re.S)
+    return match.group(1) if match else None
 
 
 def _describe(error: OSError) -> str:

@@ -8,3 +8,7 @@
   (variable_name) @expansion.variable) @expansion
 (function_definition
   name: (word) @function.name)
+(test_command) @test
+(file_redirect) @redirect
+(list) @list
+(if_statement) @if

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,11 @@ def test_config_decides_fail_on_and_show_prints_it() -> None:
 
 
 def test_cli_flags_add_to_the_config(tmp_path: Path) -> None:
-    out = run_cli("check", str(CORPUS / "config"), "--profile-add", "gsutil")
-    assert out.returncode == 0, "only an info finding remains and fail-on is error"
+    out = run_cli("check", str(CORPUS / "config"), "--profile-add", "gsutil", "--format", "json")
+    rules = sorted(f["rule"] for f in json.loads(out.stdout)["findings"])
+    assert rules == ["default-shell-env", "network-access"], "gsutil is provided now, but it still reaches the network"
+    out = run_cli("check", str(CORPUS / "config"), "--profile-add", "gsutil", "--disable", "network-access")
+    assert out.returncode == 2, "no such flag: rules are disabled in the config file"
 
 
 @pytest.mark.parametrize(

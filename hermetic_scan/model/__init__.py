@@ -5,22 +5,27 @@ Built once per scan from files on disk (or editor buffers); rules and the invent
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tree_sitter import Node
+
+from hermetic_scan import shell
 from hermetic_scan.bazelrc import RcFiles, load_bazelrc
-from hermetic_scan.labels import Label
+from hermetic_scan.labels import Label, LabelError, parse_label
 from hermetic_scan.model.actions import (
     ActionAnalyzer,
     ActionModel,
     ImplementationModel,
     ShellSite,
     TemplateReader,
+    script_language,
 )
 from hermetic_scan.model.evaluate import Interpreter
 from hermetic_scan.model.modules import Loader, ModuleModel
 from hermetic_scan.model.targets import Target, genrule_command, script_labels, targets_of_build_file
-from hermetic_scan.model.values import Function, RuleClass
+from hermetic_scan.model.values import DECLARED_TOKEN, Function, RuleClass
 from hermetic_scan.source import MappedText, SourceFile
 from hermetic_scan.workspace import Workspace, read_file
 
@@ -49,6 +54,8 @@ class WorkspaceModel:
     script_files: dict[str, SourceFile] = field(default_factory=dict)
     rc: RcFiles = field(default_factory=RcFiles)
     template_files: dict[str, SourceFile] = field(default_factory=dict)
+    _by_label: dict[str, TargetModel] = field(default_factory=dict, repr=False)
+    _owners_by_function: dict[int, set[str]] = field(default_factory=dict, repr=False)
 
     def sources(self) -> dict[str, SourceFile]:
         """Every file the model read, by the path findings use."""
@@ -90,10 +97,52 @@ class WorkspaceModel:
         return out
 
     def target_by_label(self, label: str) -> TargetModel | None:
-        for target in self.targets:
-            if str(target.target.label) == label:
-                return target
-        return None
+        return self._by_label.get(label)
+
+    def add_target(self, tm: TargetModel) -> None:
+        self.targets.append(tm)
+        self._by_label.setdefault(str(tm.target.label), tm)
+
+    def package_file(self, target: Target, label_text: str) -> SourceFile | None:
+        """A source file of the target's repository named by a label, if it exists (not a rule)."""
+        try:
+            label = parse_label(label_text, target.label.repo, target.label.package)
+        except LabelError:
+            return None
+        if self.target_by_label(str(label)) is not None:
+            return None
+        return _script_file(self, target, label)
+
+    def genrule_scripts(self, tm: TargetModel, command: MappedText) -> list[SourceFile]:
+        """Source scripts a genrule runs as a command (`$(location gen.sh) ...`)."""
+        module = tm.target.call_module
+        scripts: list[SourceFile] = []
+        if DECLARED_TOKEN not in command.text:
+            return scripts
+        for found in shell.analyze(command.text).commands:
+            if found.name != DECLARED_TOKEN:
+                continue
+            origin = command.origin(found.start)
+            match = MAKE_LOCATION.match(module.source.data[origin : origin + 400].decode("utf-8", errors="replace"))
+            if match is None:
+                continue
+            source = self.package_file(tm.target, match.group(1))
+            if source is not None:
+                scripts.append(source)
+        return scripts
+
+    def owners_of(self, node: Node) -> set[str]:
+        """Rule keys whose implementation analysis went through the function around `node`."""
+        scope: Node | None = node
+        while scope is not None and scope.type != "function_definition":
+            scope = scope.parent
+        if scope is None:
+            return set()
+        if not self._owners_by_function:
+            for key, impl in self.implementations.items():
+                for function_id in impl.function_ids:
+                    self._owners_by_function.setdefault(function_id, set()).add(key)
+        return set(self._owners_by_function.get(id(scope), set()))
 
 
 def build_model(workspace: Workspace) -> WorkspaceModel:
@@ -150,11 +199,13 @@ def build_model(workspace: Workspace) -> WorkspaceModel:
                 # A rule from an external repository (or a .bzl outside the scanned tree).
                 model.rules[callee.key] = callee
                 model.implementations[callee.key] = analyzer.analyze_rule(callee)
-            model.targets.append(_target_model(model, target))
+            model.add_target(_target_model(model, target))
     model.rc = load_bazelrc(workspace.root, workspace.bazelrc)
     model.template_files = templates.sources
     return model
 
+
+MAKE_LOCATION = re.compile(r"\$\((?:location|execpath|rootpath)\s+([^)\s]+)\s*\)")
 
 # Mnemonics of actions Bazel's built-in rules register (seen in `bazel aquery` output).
 BAZEL_MNEMONICS = frozenset(
@@ -183,6 +234,8 @@ def _target_model(model: WorkspaceModel, target: Target) -> TargetModel:
         command = genrule_command(target)
         if command is not None:
             tm.sites.append(ShellSite(command.text, "action", target.key, None))
+            for source in model.genrule_scripts(tm, command.text):
+                tm.sites.append(ShellSite(MappedText.from_file(source), "action", target.key, None, script_language(source.text)))
     elif target.kind in ("sh_test", "sh_binary"):
         context = "test" if target.kind == "sh_test" else "launcher"
         labels = script_labels(target)
@@ -192,7 +245,7 @@ def _target_model(model: WorkspaceModel, target: Target) -> TargetModel:
             if source is None:
                 tm.unresolved.append(f"script {label} not found")
             else:
-                tm.sites.append(ShellSite(MappedText.from_file(source), context, target.key, None))
+                tm.sites.append(ShellSite(MappedText.from_file(source), context, target.key, None, script_language(source.text)))
         else:
             tm.unresolved.append("no script in srcs")
     return tm

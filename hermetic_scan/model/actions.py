@@ -38,12 +38,39 @@ from hermetic_scan.workspace import read_file
 SHELL_ACTIONS = ("run", "run_shell")
 
 
+SHELLS = frozenset({"bash", "sh", "dash", "zsh", "ksh"})
+
+
+def script_language(text: str, filename: str | None = None) -> str:
+    """"shell", "batch", or the interpreter a shebang names (python3, node, ...)."""
+    if filename and filename.lower().endswith((".bat", ".cmd", ".ps1")):
+        return "batch"
+    head = text.lstrip("\n")
+    if head[:1] == "@" or head[:4].lower() == "rem ":
+        return "batch"
+    if head.startswith("#!"):
+        words = head[2:].split("\n", 1)[0].split()
+        if words:
+            program = words[0].rsplit("/", 1)[-1]
+            if program == "env":
+                rest = [w for w in words[1:] if not w.startswith("-") and "=" not in w]
+                program = rest[0].rsplit("/", 1)[-1] if rest else "sh"
+            if program not in SHELLS:
+                return program
+    return "shell"
+
+
 @dataclass(eq=False)
 class ShellSite:
     text: MappedText
     context: str  # "action" | "test" | "launcher"
     owner: str
     action: ActionModel | None = None
+    language: str = "shell"  # see script_language(); rules analyse only "shell" sites as shell
+
+    @property
+    def is_shell(self) -> bool:
+        return self.language == "shell"
 
 
 @dataclass(eq=False)
@@ -87,6 +114,7 @@ class ImplementationModel:
     sites: list[ShellSite] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
     test_script: bool = False
+    function_ids: set[int] = field(default_factory=set)  # def nodes the analysis went through
 
 
 class ActionAnalyzer:
@@ -138,6 +166,7 @@ class ActionAnalyzer:
     # ---------------------------------------------------------------------------------------
     def _build(self, result: ImplementationModel, collector: Collector, rule: RuleClass | None, context: str | None) -> None:
         result.unresolved.extend(collector.unresolved)
+        result.function_ids |= collector.functions_seen
         scripts: dict[int, Script] = {}
         for call in collector.actions:
             if call.kind in ("write", "expand_template"):
@@ -165,7 +194,7 @@ class ActionAnalyzer:
                 if isinstance(executable, OutputFile) and executable.script:
                     used.add(id(executable))
                     for script in executable.script:
-                        action.sites.append(ShellSite(script.text, "action", result.owner, action))
+                        action.sites.append(_script_site(script, executable, "action", result.owner, action))
                 arguments = _kw(call, "arguments", None)
                 if action.executable_name in ("bash", "sh", "/bin/bash", "/bin/sh", "/usr/bin/bash") and isinstance(arguments, ListV):
                     items = list(arguments.items)
@@ -175,17 +204,23 @@ class ActionAnalyzer:
                             if isinstance(nxt, Str):
                                 action.sites.append(ShellSite(nxt.text, "action", result.owner, action))
             result.sites.extend(action.sites)
-        for value, _node, _module in collector.executables:
-            if isinstance(value, OutputFile) and value.script and context is not None:
-                used.add(id(value))
-                result.test_script = context == "test"
-                for script in value.script:
-                    result.sites.append(ShellSite(script.text, context, result.owner, None))
+        launched = [v for v, _node, _module in collector.executables if isinstance(v, OutputFile) and v.script]
+        implicit = collector.outputs.get("ctx.outputs.executable")
+        if not launched and implicit is not None and implicit.script:
+            launched = [implicit]  # Bazel runs ctx.outputs.executable when DefaultInfo names none
+        for value in launched:
+            if context is None:
+                continue
+            used.add(id(value))
+            result.test_script = context == "test"
+            for script in value.script:
+                result.sites.append(_script_site(script, value, context, result.owner, None))
+        outputs = {id(o): o for o in collector.outputs.values()}
         for key, script in scripts.items():
             if key in used or not script.is_executable:
                 continue
             fallback = context or "action"
-            result.sites.append(ShellSite(script.text, fallback, result.owner, None))
+            result.sites.append(_script_site(script, outputs.get(key), fallback, result.owner, None))
 
     def _script(self, call: ActionCall, rule: RuleClass | None) -> Script | None:
         if call.kind == "write":
@@ -246,6 +281,11 @@ class ActionAnalyzer:
             shell_env_node, why, env_value if isinstance(env_value, DictV) else None, req_keys, provenance,
             name, exe_node,
         )
+
+
+def _script_site(script: Script, output: OutputFile | None, context: str, owner: str, action: ActionModel | None) -> ShellSite:
+    language = script_language(script.text.text, output.filename if output is not None else None)
+    return ShellSite(script.text, context, owner, action, language)
 
 
 def _is_parameter(keyword: Node, module: ModuleModel) -> bool:

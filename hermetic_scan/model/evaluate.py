@@ -135,6 +135,7 @@ class Collector:
     rule_calls: list[RuleCall] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
     functions_seen: set[int] = field(default_factory=set)
+    outputs: dict[str, OutputFile] = field(default_factory=dict)
 
 
 class _Return(Exception):
@@ -235,39 +236,50 @@ class Interpreter:
             if frame.returned is None:
                 frame.returned = result
         elif kind == "if_statement":
-            condition = node.child_by_field_name("condition")
-            if condition is not None:
-                self.eval(condition, frame)
-            for child in node.named_children:
-                if child.type == "block":
-                    self.run_block(child, frame)
-                elif child.type == "elif_clause":
-                    cond = child.child_by_field_name("condition")
-                    if cond is not None:
-                        self.eval(cond, frame)
-                    body = child.child_by_field_name("consequence")
-                    if body is not None:
-                        self.run_block(body, frame)
-                elif child.type == "else_clause":
-                    body = child.child_by_field_name("body")
-                    if body is not None:
-                        self.run_block(body, frame)
+            self._if(node, frame)
         elif kind == "for_statement":
             left = node.child_by_field_name("left")
             right = node.child_by_field_name("right")
-            items = self.eval(right, frame) if right is not None else Unknown()
-            first: Value = items.items[0] if isinstance(items, ListV) and items.items else Unknown("loop item")
-            if left is not None:
-                self._bind(left, first, frame)
             body = node.child_by_field_name("body")
-            if body is not None:
-                self.run_block(body, frame)
+            items = self.eval(right, frame) if right is not None else Unknown()
+            for item in _loop_items(items):
+                if left is not None:
+                    self._bind(left, item, frame)
+                if body is not None:
+                    self.run_block(body, frame)
         elif kind == "function_definition":
             name = node.child_by_field_name("name")
             if name is not None:
                 frame.env[frame.module.text(name)] = Function(frame.module, node, frame.module.text(name))
         elif kind == "block":
             self.run_block(node, frame)
+
+    def _if(self, node: Node, frame: Frame) -> None:
+        """Run the branch a constant condition selects; with an unknown condition, every branch."""
+        branches: list[tuple[Node | None, Node | None]] = [(node.child_by_field_name("condition"), node.child_by_field_name("consequence"))]
+        for child in node.named_children:
+            if child.type == "elif_clause":
+                branches.append((child.child_by_field_name("condition"), child.child_by_field_name("consequence")))
+            elif child.type == "else_clause":
+                branches.append((None, child.child_by_field_name("body")))
+        for condition, body in branches:
+            value = self.eval(condition, frame) if condition is not None else Const(True)
+            if isinstance(value, Const):
+                if value.value:
+                    if body is not None:
+                        self.run_block(body, frame)
+                    return
+                continue
+            if isinstance(value, (Str, ListV, DictV)):
+                truthy = bool(value.text.text) if isinstance(value, Str) and None not in value.text.offsets else None
+                if truthy is not None:
+                    if truthy:
+                        if body is not None:
+                            self.run_block(body, frame)
+                        return
+                    continue
+            if body is not None:
+                self.run_block(body, frame)
 
     def _assign(self, node: Node, frame: Frame) -> None:
         left = node.child_by_field_name("left")
@@ -353,11 +365,37 @@ class Interpreter:
                 if parts[0].value == parts[2].value:
                     return parts[0]
             return Unknown("conditional expression")
-        if kind in ("list_comprehension", "dictionary_comprehension"):
+        if kind == "list_comprehension":
+            return self._comprehension(node, frame)
+        if kind == "dictionary_comprehension":
             return Unknown("comprehension")
+        if kind == "not_operator":
+            inner = self.eval(node.child_by_field_name("argument"), frame)
+            return Const(not inner.value) if isinstance(inner, Const) else Unknown("not")
         for child in node.named_children:
             self.eval(child, frame)
         return Unknown(kind)
+
+    def _comprehension(self, node: Node, frame: Frame) -> Value:
+        """`[body for x in items if cond]` with one for-clause: evaluated per item (rule calls included)."""
+        body = node.child_by_field_name("body")
+        clauses = [c for c in node.named_children if c.type == "for_in_clause"]
+        if body is None or len(clauses) != 1:
+            return Unknown("comprehension")
+        left = clauses[0].child_by_field_name("left")
+        right = clauses[0].child_by_field_name("right")
+        conditions = [c for c in node.named_children if c.type == "if_clause"]
+        items = self.eval(right, frame)
+        saved = dict(frame.env)
+        results: list[Value] = []
+        for item in _loop_items(items):
+            if left is not None:
+                self._bind(left, item, frame)
+            if any(isinstance(v, Const) and not v.value for v in (self.eval(c.named_children[0], frame) for c in conditions if c.named_children)):
+                continue
+            results.append(self.eval(body, frame))
+        frame.env = saved
+        return ListV(tuple(results)) if isinstance(items, ListV) else Unknown("comprehension")
 
     def _attribute(self, node: Node, frame: Frame) -> Value:
         obj_node = node.child_by_field_name("object")
@@ -376,7 +414,7 @@ class Interpreter:
             return Unknown(f"ctx.{name}")
         if isinstance(obj, CtxField):
             if obj.name == "outputs" and name == "executable":
-                return self._output_file("ctx.outputs.executable")
+                return self._output_file("ctx.outputs.executable", frame.collector)
             if obj.name in ("file", "files", "executable"):
                 return Declared(f"ctx.{obj.name}.{name}", attr=name)
             if obj.name == "attr":
@@ -420,7 +458,10 @@ class Interpreter:
         return Unknown("subscript")
 
     # -- calls ------------------------------------------------------------------------------
-    def arguments(self, args: Node | None, frame: Frame) -> tuple[list[tuple[Node, Value]], dict[str, tuple[Node, Value]], bool]:
+    def arguments(
+        self, args: Node | None, frame: Frame, only: frozenset[str] | None = None
+    ) -> tuple[list[tuple[Node, Value]], dict[str, tuple[Node, Value]], bool]:
+        """Evaluate a call's arguments; with `only`, keyword values outside it stay unevaluated."""
         positional: list[tuple[Node, Value]] = []
         keywords: dict[str, tuple[Node, Value]] = {}
         splat = False
@@ -431,7 +472,8 @@ class Interpreter:
                 name = arg.child_by_field_name("name")
                 value = arg.child_by_field_name("value")
                 if name is not None and value is not None:
-                    keywords[frame.module.text(name)] = (arg, self.eval(value, frame))
+                    key = frame.module.text(name)
+                    keywords[key] = (arg, self.eval(value, frame) if only is None or key in only else NOT_EVALUATED)
             elif arg.type == "dictionary_splat":
                 inner = self.eval(arg.named_children[0] if arg.named_children else None, frame)
                 if isinstance(inner, DictV):
@@ -449,19 +491,27 @@ class Interpreter:
     def _call(self, node: Node, frame: Frame) -> Value:
         callee_node = node.child_by_field_name("function")
         callee = self.eval(callee_node, frame)
-        positional, keywords, splat = self.arguments(node.child_by_field_name("arguments"), frame)
+        rule_like = isinstance(callee, (RuleClass, NativeRule, UnresolvedSymbol)) or (
+            isinstance(callee, Unknown) and callee_node is not None and callee_node.type == "identifier"
+        )
+        positional, keywords, splat = self.arguments(
+            node.child_by_field_name("arguments"), frame, TARGET_ATTRIBUTES if rule_like else None
+        )
         module = frame.module
         if isinstance(callee, ActionFn):
             call = ActionCall(callee.kind, module, node, keywords, positional, splat)
             frame.collector.actions.append(call)
             if callee.kind in ("declare_file", "declare_directory", "declare_symlink"):
-                call.result = self._output_file(f"{module.display_path}:{node.start_byte}")
+                call.result = self._output_file(f"{module.display_path}:{node.start_byte}", frame.collector, _kw_value(call, "filename"))
                 return call.result
             if callee.kind == "args":
                 return Declared("ctx.actions.args()")
             return Const(None)
         if isinstance(callee, Function):
             return self.call_function(callee, positional, keywords, splat, frame.collector, frame.depth + 1, frame.stack)
+        if isinstance(callee, UnresolvedSymbol) and any(isinstance(v, (Ctx, Actions)) for _, v in [*positional, *keywords.values()]):
+            frame.collector.unresolved.append(f"{callee.symbol}() from unresolved {callee.label} receives ctx")
+            return Unknown("unresolved helper")
         if isinstance(callee, (RuleClass, NativeRule, SymbolicMacro)) or isinstance(callee, UnresolvedSymbol):
             return self._rule_call(callee, node, keywords, frame)
         if isinstance(callee, BoundMethod):
@@ -615,8 +665,33 @@ class Interpreter:
             return Unknown("select()")
         return Unknown(f"{name}()")
 
-    def _output_file(self, key: str) -> OutputFile:
-        return OutputFile(key)
+    def _output_file(self, key: str, collector: Collector, name: Value | None = None) -> OutputFile:
+        """One OutputFile per declaration within an analysis, so writes and uses meet."""
+        if key not in collector.outputs:
+            filename = name.text.text if isinstance(name, Str) else None
+            collector.outputs[key] = OutputFile(key, filename=filename)
+        return collector.outputs[key]
+
+
+MAX_LOOP_ITEMS = 64
+# The attributes of a target the model reads; the others are not evaluated (a large BUILD file is
+# mostly srcs and deps lists).
+TARGET_ATTRIBUTES = frozenset(
+    {"name", "tags", "cmd", "cmd_bash", "srcs", "local", "stamp", "env_inherit", "executable", "tools", "testonly"}
+)
+NOT_EVALUATED = Unknown("not evaluated")
+
+
+def _loop_items(items: Value) -> list[Value]:
+    if isinstance(items, ListV) and items.items:
+        return list(items.items[:MAX_LOOP_ITEMS])
+    return [Unknown("loop item")]
+
+
+def _kw_value(call: ActionCall, name: str) -> Value | None:
+    if name in call.kwargs:
+        return call.kwargs[name][1]
+    return call.positional[0][1] if call.positional else None
 
 
 @dataclass(frozen=True, eq=False)
@@ -660,8 +735,22 @@ def as_text(value: Value, module: ModuleModel, node: Node) -> MappedText:
         text = {True: "True", False: "False", None: "None"}.get(value.value, str(value.value))  # type: ignore[call-overload]
         return MappedText.opaque(str(text), module.source, node.start_byte)
     if isinstance(value, (Declared, OutputFile)):
-        return MappedText.opaque(DECLARED_TOKEN, module.source, node.start_byte)
+        return MappedText.opaque(DECLARED_TOKEN + declared_hint(value), module.source, node.start_byte)
     return MappedText.opaque(OPAQUE_TOKEN, module.source, node.start_byte)
+
+
+PATH_FIELDS = {"path", "short_path", "dirname", "basename", "root", "files_to_run", "executable", "[...]"}
+
+
+def declared_hint(value: Value) -> str:
+    """`tofu__` for ctx.executable._tofu.path: lets shell rules know which declared program runs."""
+    if not isinstance(value, Declared):
+        return ""
+    parts = [p for p in value.how.replace("[...]", ".").split(".") if p and p not in PATH_FIELDS]
+    if not parts:
+        return ""
+    hint = "".join(c for c in parts[-1].lstrip("_") if c.isalnum() or c == "_")
+    return f"{hint}__" if hint and parts[-1] not in ("ctx", "toolchain") else ""
 
 
 def _add(left: Value, right: Value) -> Value:

@@ -85,8 +85,10 @@ class Loader:
         if name == "":
             return current
         main = self.workspace.main
-        if name in ("@",) or name == main.module_name:
+        if name in ("@",) or name in (main.module_name, main.repo_name):
             return main
+        if current.external is False and name in (current.module_name, current.repo_name):
+            return current
         for repo in self.workspace.nested:
             if repo.name == name:
                 return repo

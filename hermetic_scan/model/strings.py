@@ -43,6 +43,8 @@ def decode_string(node: Node, source: SourceFile) -> MappedText:
     end = len(raw) - len(quote) if raw.endswith(quote) and len(raw) >= start + len(quote) else len(raw)
     body = raw[start:end]
     base = node.start_byte + len(raw[:start].encode("utf-8"))
+    if "\\" not in body and body.isascii():
+        return MappedText(body, tuple(range(base, base + len(body))), source, node.start_byte)
     chars: list[str] = []
     offsets: list[int | None] = []
     i = 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from tree_sitter import Node
 
@@ -40,12 +42,35 @@ class Target:
         entry = self.call.kwargs.get(name)
         return entry[0] if entry else None
 
-    @property
+    @cached_property
+    def genrule_command(self) -> Str | None:
+        """The genrule's command with make variables masked (computed once)."""
+        return _genrule_command(self)
+
+    @cached_property
     def is_test(self) -> bool:
         callee = self.callee
         if isinstance(callee, RuleClass):
             return callee.test
         return self.kind.endswith("_test")
+
+    def tag_nodes(self, tag: str) -> list[Node]:
+        """Where `tag` is written in this target's tags (string literals), or the tags argument itself."""
+        if tag not in self.tags or self.tags_node is None:
+            return []
+        found = []
+        stack = [self.tags_node.child_by_field_name("value") or self.tags_node]
+        while stack:
+            node = stack.pop()
+            if node.type == "string" and self.call_module.text(node).strip("\"'") == tag:
+                found.append(node)
+            stack.extend(node.named_children)
+        return sorted(found, key=lambda n: n.start_byte) or [self.tags_node]
+
+    @property
+    def call_module(self) -> ModuleModel:
+        """The file holding the rule call: the BUILD file, or the .bzl of the macro that made it."""
+        return self.call.module
 
     def bool_attr(self, name: str) -> bool:
         value = self.attr(name)
@@ -70,8 +95,8 @@ def targets_of_build_file(interpreter: Interpreter, build: ModuleModel) -> list[
             name = call.kwargs.get("name")
             if name is None or not isinstance(name[1], Str):
                 continue
-            target_name = name[1].text.text
-            if "__hs_" in target_name or not target_name:
+            target_name = _readable_name(name[1].text.text)
+            if not target_name:
                 continue
             macro = generator if call.node is not top_call else None
             target = Target(Label(build.repo.name, build.package, target_name), call.kind, build, call, statement, macro)
@@ -83,7 +108,16 @@ def targets_of_build_file(interpreter: Interpreter, build: ModuleModel) -> list[
     return targets
 
 
+def _readable_name(name: str) -> str:
+    """A target name with computed parts shown as `*` (e.g. `*_moc` for `h.split(".")[0] + "_moc"`)."""
+    return re.sub(r"__hs_(?:declared|opaque)__(?:[A-Za-z0-9_]*?__)?", "*", name)
+
+
 def genrule_command(target: Target) -> Str | None:
+    return target.genrule_command
+
+
+def _genrule_command(target: Target) -> Str | None:
     for attribute in ("cmd_bash", "cmd"):
         value = target.attr(attribute)
         if isinstance(value, Str):

@@ -77,6 +77,7 @@ class OutputFile(Value):
 
     key: str  # identity within one implementation analysis
     script: list[Script] = field(default_factory=list)  # filled when written
+    filename: str | None = None  # as declared, when static
 
 
 @dataclass(frozen=True, eq=False)

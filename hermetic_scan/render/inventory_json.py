@@ -41,6 +41,7 @@ def document(inventory: Inventory) -> dict[str, Any]:
         "targets": [target_entry(t) for t in inventory.targets],
         "bazelrc_suggestions": inventory.bazelrc_suggestions,
         "worker_requirements": [{"tool": tool, "targets": labels} for tool, labels in inventory.worker_requirements],
+        "fetch_hazards": [_finding(d) for d in inventory.fetch_hazards],
         "summary": inventory.summary(),
     }
 

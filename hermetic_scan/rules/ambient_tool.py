@@ -38,19 +38,19 @@ from __future__ import annotations
 
 from hermetic_scan import shell
 from hermetic_scan.diagnostics import Severity
+from hermetic_scan.model import TargetModel
 from hermetic_scan.model.actions import ActionModel, ShellSite
+from hermetic_scan.model.targets import genrule_command
 from hermetic_scan.rules.base import Check, Context, RuleMeta, action_owners, owner_target, site_owners
+from hermetic_scan.source import SourceFile
 
 META = RuleMeta(
     "ambient-tool",
     Severity.ERROR,
-    ("site", "action"),
+    ("site", "action", "workspace"),
     "Action or test runs a program that is not a declared input",
     blocking=True,
 )
-
-HOST_PREFIXES = ("/usr/local/", "/opt/", "/nix/", "/home/", "/Users/", "/root/", "/snap/", "/var/", "/srv/")
-
 
 def classify(name: str, ctx: Context, functions: frozenset[str] = frozenset()) -> str | None:
     """None when `name` is declared or provided; otherwise "host-path", "profile" or "path"."""
@@ -62,6 +62,10 @@ def classify(name: str, ctx: Context, functions: frozenset[str] = frozenset()) -
         return "host-path"
     if "/" in name or not name or name in shell.BUILTINS or name in shell.KEYWORDS or name in functions:
         return None
+    if name in shell.LIBRARY_FUNCTIONS:
+        return None
+    if name.lower().endswith((".exe", ".bat", ".cmd", ".ps1")) or name in ("powershell", "pwsh"):
+        return "windows"
     if not all(c.isalnum() or c in "-_.+" for c in name):
         return None
     if ctx.profile.provides(name):
@@ -70,7 +74,11 @@ def classify(name: str, ctx: Context, functions: frozenset[str] = frozenset()) -
 
 
 def check_site(site: ShellSite, ctx: Context) -> Check:
-    if site.context == "launcher":
+    if site.context == "launcher" or site.language == "batch":
+        return
+    if not site.is_shell:
+        if not site.owner.startswith("target:"):  # sh_test and genrule scripts: check_workspace
+            yield from _interpreted(site, ctx)
         return
     facts = shell.analyze(site.text.text)
     where = "this test" if site.context == "test" else "this action"
@@ -83,8 +91,14 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
         span = site.text.span(command.start, command.end)
         if span is None:
             continue
-        severity = Severity.INFO if kind == "profile" else None
-        if kind == "profile":
+        # A script that sources another file may get the program as a function from it.
+        uncertain = kind == "path" and facts.sources_unknown
+        severity = Severity.INFO if kind in ("profile", "windows") or uncertain else None
+        if kind == "windows":
+            message = f"`{command.name}` is a Windows program: Linux workers never run this branch"
+        elif uncertain:
+            message = f"`{command.name}` is not a declared input, unless a file this script sources defines it"
+        elif kind == "profile":
             message = f"`{command.name}` is assumed to be on every worker (executor profile)"
         elif command.kind == "probe":
             message = f"probes the host PATH for `{command.name}`; {where} should declare it as a tool or toolchain"
@@ -105,9 +119,79 @@ def check_action(action: ActionModel, ctx: Context) -> Check:
     if kind is None or (kind == "profile" and not ctx.strict):
         return
     value = action.executable_node.child_by_field_name("value") or action.executable_node
+    windows = kind == "windows"
     yield ctx.report(
         META, action.module.span(value),
-        f"executable = \"{action.executable_name}\" runs a program from the host PATH; declare it as a tool",
-        severity=Severity.INFO if kind == "profile" else None,
+        f"executable = \"{action.executable_name}\" is a Windows program: Linux workers never run this branch" if windows
+        else f"executable = \"{action.executable_name}\" runs a program from the host PATH; declare it as a tool",
+        severity=Severity.INFO if kind in ("profile", "windows") else None,
         owners=action_owners(action), target=owner_target(action.owner), subject=action.executable_name,
     )
+
+
+def _interpreted(site: ShellSite, ctx: Context) -> Check:
+    """A written script in another language: its interpreter must be on the worker."""
+    kind = classify(site.language, ctx)
+    if kind is None or (kind == "profile" and not ctx.strict):
+        return
+    text = site.text.text
+    start = len(text) - len(text.lstrip("\n"))
+    end = text.find("\n", start)
+    span = site.text.span(start, end if end != -1 else len(text))
+    if span is None:
+        return
+    where = "this test" if site.context == "test" else "this action"
+    yield ctx.report(
+        META, span, f"the script's shebang runs `{site.language}`, which {where} takes from the worker image",
+        severity=Severity.INFO if kind == "profile" else None, owners=site_owners(site),
+        target=owner_target(site.owner), subject=site.language,
+    )
+
+
+def interpreter(source: SourceFile) -> tuple[str, int] | None:
+    """The program a script's shebang names, and the byte length of the shebang line."""
+    first = source.line_text(0) if source.data.startswith(b"#!") else ""
+    words = first[2:].split()
+    if not words:
+        return None
+    program = words[0]
+    if program.rsplit("/", 1)[-1] == "env":
+        rest = [w for w in words[1:] if not w.startswith("-") and "=" not in w]
+        if not rest:
+            return None
+        program = rest[0]
+    return program, len(first.encode("utf-8"))
+
+
+def check_workspace(ctx: Context) -> Check:
+    """Scripts run directly (sh_test sources, genrule command words) need their shebang's interpreter."""
+    runners: dict[str, tuple[SourceFile, set[str]]] = {}
+    for tm in ctx.model.targets:
+        target = tm.target
+        if target.kind == "sh_test":
+            for site in tm.sites:
+                if site.text.source is not None:
+                    runners.setdefault(site.text.source.path, (site.text.source, set()))[1].add(str(target.label))
+        elif target.kind == "genrule":
+            for source in _genrule_scripts(tm, ctx):
+                runners.setdefault(source.path, (source, set()))[1].add(str(target.label))
+    for _path, (source, labels) in sorted(runners.items()):
+        found = interpreter(source)
+        if found is None:
+            continue
+        program, length = found
+        kind = classify(program, ctx)
+        if kind is None or (kind == "profile" and not ctx.strict):
+            continue
+        names = ", ".join(sorted(labels))
+        yield ctx.report(
+            META, source.span(0, length),
+            f"the shebang runs `{program}`, which the worker must provide; executed by {names}",
+            severity=Severity.INFO if kind == "profile" else None,
+            owners={f"target:{label}" for label in labels}, subject=program.rsplit("/", 1)[-1],
+        )
+
+
+def _genrule_scripts(tm: TargetModel, ctx: Context) -> list[SourceFile]:
+    command = genrule_command(tm.target)
+    return ctx.model.genrule_scripts(tm, command.text) if command is not None else []

@@ -25,6 +25,10 @@ class RuleMeta:
     summary: str
     # True when a finding (at error or warning) means the target must not run remotely.
     blocking: bool
+    # Target tags that turn a blocking finding into a caveat for that target (it asked for it).
+    waived_by_tags: tuple[str, ...] = ()
+    # Tags the inventory suggests for a target with a blocking finding of this rule (tests only).
+    test_tags: tuple[str, ...] = ()
 
 
 @dataclass
@@ -53,6 +57,12 @@ class Context:
 
 
 Check = Iterator[Diagnostic]
+
+
+def target_tags(ctx: Context, owner: str) -> list[str]:
+    label = owner_target(owner)
+    target = ctx.model.target_by_label(label) if label else None
+    return list(target.target.tags) if target is not None else []
 
 
 def owner_target(owner: str) -> str | None:

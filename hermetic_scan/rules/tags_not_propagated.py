@@ -44,6 +44,11 @@ def major_version(version: str | None) -> int | None:
     return int(head) if head.isdigit() else None
 
 
+def needs_inventory(ctx: Context) -> bool:
+    major = major_version(ctx.bazel_version)
+    return major is not None and major < 7
+
+
 def check_inventory(inventory: object, ctx: Context) -> Check:
     major = major_version(ctx.bazel_version)
     if major is None or major >= 7:
@@ -57,16 +62,11 @@ def check_inventory(inventory: object, ctx: Context) -> Check:
         target = verdict.model.target
         if verdict.suggested_tags:
             suggested.append(verdict.label)
-        tags_node = target.tags_node
-        if tags_node is None:
-            continue
-        value = tags_node.child_by_field_name("value") or tags_node
-        for item in value.named_children:
-            text = target.build.text(item).strip("\"'")
-            if text in LOCAL_TAGS:
+        for tag in LOCAL_TAGS:
+            for item in target.tag_nodes(tag):
                 yield ctx.report(
-                    META, target.build.span(item),
-                    f"tag {text!r} on {verdict.label} does not reach its {verdict.model.rule.name} actions "
+                    META, target.call_module.span(item),
+                    f"tag {tag!r} on {verdict.label} does not reach its {verdict.model.rule.name} actions "
                     f"under Bazel {ctx.bazel_version} without --incompatible_allow_tags_propagation",
                     owners={target.key}, target=verdict.label,
                 )

@@ -49,6 +49,8 @@ META = RuleMeta(
 
 
 def check_site(site: ShellSite, ctx: Context) -> Check:
+    if not site.is_shell:
+        return
     facts = shell.analyze(site.text.text)
     for read in facts.reads:
         if not shell.is_workspace_variable(read.name):

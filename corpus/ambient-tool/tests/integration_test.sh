@@ -34,7 +34,7 @@ fi
 
 # Everything below talks to the host, which a remote executor does not have.
 revision="$(git -C "$TEST_SRCDIR" rev-parse HEAD 2> /dev/null || echo unknown)"  # expect: ambient-tool
-curl -fsS --retry 3 "$ENDPOINT/healthz" > health.json  # expect: ambient-tool
+curl -fsS --retry 3 "$ENDPOINT/healthz" > health.json  # expect: ambient-tool, network-access
 python3 - health.json <<'PY'  # expect: ambient-tool
 import json, sys
 status = json.load(open(sys.argv[1]))["status"]

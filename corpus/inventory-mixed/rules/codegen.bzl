@@ -27,7 +27,7 @@ def _docker_image_impl(ctx):
     ctx.actions.run_shell(
         inputs = ctx.files.srcs,
         outputs = [tarball],
-        command = "docker build -q -t {tag} {dir} && docker save {tag} -o {out}".format(  # expect: ambient-tool
+        command = "docker build -q -t {tag} {dir} && docker save {tag} -o {out}".format(  # expect: ambient-tool, network-access
             tag = ctx.label.name,
             dir = ctx.label.package,
             out = tarball.path,

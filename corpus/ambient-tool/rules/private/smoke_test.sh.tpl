@@ -34,7 +34,7 @@ case "$rc" in
 esac
 
 # Registry reachability: needs network and a host curl.
-curl -fsS --max-time 10 https://registry.opentofu.org/v1/providers/hashicorp/null/versions > /dev/null  # expect: ambient-tool
+curl -fsS --max-time 10 https://registry.opentofu.org/v1/providers/hashicorp/null/versions > /dev/null  # expect: ambient-tool, network-access
 gh api repos/opentofu/opentofu/releases/latest --jq .tag_name > "$WORK/latest.txt" || true  # expect: ambient-tool
 
 if [[ -x ./tools/hclfmt.sh ]]; then

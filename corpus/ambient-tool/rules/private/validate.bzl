@@ -44,7 +44,7 @@ if ! command -v tofu > /dev/null 2>&1; then  # expect: ambient-tool
 fi
 command -v sed > /dev/null  # ok: ambient-tool (profile tool)
 
-tofu -chdir="$module_dir" init -backend=false -input=false > /dev/null  # expect: ambient-tool
+tofu -chdir="$module_dir" init -backend=false -input=false > /dev/null  # expect: ambient-tool, network-access
 env TF_LOG=ERROR tofu -chdir="$module_dir" validate -json > "{out}"  # expect: ambient-tool
 jq -e '.valid' "{out}" > /dev/null || {{  # expect: ambient-tool
   echo "validation failed" >&2

@@ -122,7 +122,7 @@ def run_packer(ctx, mnemonic, inputs, outputs, arguments):
 def stamp_file(ctx, src, out):
     """Replaces @VERSION@ in `src` with the workspace status version."""
     actions = ctx.actions
-    status_files = [ctx.info_file, ctx.version_file]
+    status_files = [ctx.info_file, ctx.version_file]  # expect: stamped-action
 
     # expect: missing-mnemonic
     actions.run_shell(

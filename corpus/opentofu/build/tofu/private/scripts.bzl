@@ -8,7 +8,7 @@ if ! command -v tofu >/dev/null 2>&1; then  # expect: ambient-tool
   exit 1
 fi
 cd "$BUILD_WORKSPACE_DIRECTORY/{module_dir}"  # expect: workspace-dir
-tofu init -backend=false -input=false  # expect: ambient-tool
+tofu init -backend=false -input=false  # expect: ambient-tool, network-access
 tofu validate -no-color  # expect: ambient-tool
 cd - >/dev/null
 touch "$stamp"

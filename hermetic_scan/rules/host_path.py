@@ -1,0 +1,94 @@
+"""host-path: absolute paths of the developer's machine used as inputs in actions and tests.
+
+## What it does
+Finds arguments in action and test shell that point into the host's file system: `/usr/local/...`,
+`/opt/...`, `/nix/store/...`, `/home/...`, `/Users/...`, `/root/...`, `/snap/...`, `~/...`, `$HOME`;
+the same in an action's `env` values; and, at info, `.bazelrc` `--sandbox_add_mount_pair` /
+`--sandbox_writable_path`, which let local sandboxes see host paths a worker will not have. Programs
+run from such paths are `ambient-tool` findings; system paths every image has (`/bin`, `/usr/bin`,
+`/dev/null`, `/tmp`, `/etc`, `/proc`) are not reported.
+
+## Why it matters for remote execution
+The action reads a file that is not an input: locally it exists, on a worker it does not (the
+action fails) or holds something else (the output differs while the cache key does not).
+
+## Example
+```python
+genrule(
+    name = "ca_bundle",
+    outs = ["ca.pem"],
+    cmd = "cp /usr/local/share/ca-certificates/corp.pem $@",
+)
+```
+
+## How to fix
+Check the file in, or fetch it with a repository rule, and use it as a declared input
+(`$(location :corp_pem)`). Remove sandbox mounts once nothing needs them.
+
+## References
+- https://bazel.build/docs/sandboxing
+- https://bazel.build/reference/command-line-reference#flag--sandbox_add_mount_pair
+"""
+
+from __future__ import annotations
+
+from hermetic_scan import shell
+from hermetic_scan.diagnostics import Severity
+from hermetic_scan.model.actions import ActionModel, ShellSite
+from hermetic_scan.model.values import Str
+from hermetic_scan.rules.base import Check, Context, RuleMeta, action_owners, owner_target, site_owners
+
+META = RuleMeta("host-path", Severity.WARNING, ("site", "action", "workspace"), "Action or test reads an absolute path of the host", blocking=True)
+
+HOST_PREFIXES = ("/usr/local/", "/opt/", "/nix/store/", "/home/", "/Users/", "/root/", "/snap/", "~/")
+HOME = ("$HOME", "${HOME}")
+
+
+def is_host_path(text: str) -> bool:
+    stripped = text.strip("\"'")
+    return stripped.startswith(HOST_PREFIXES) or stripped.startswith(HOME) or stripped == "~"
+
+
+def check_site(site: ShellSite, ctx: Context) -> Check:
+    if not site.is_shell:
+        return
+    if site.context == "launcher":
+        return
+    facts = shell.analyze(site.text.text)
+    for word in (*facts.arguments, *facts.redirect_sources):
+        if not is_host_path(word.text):
+            continue
+        span = site.text.span(word.start, word.end)
+        if span is None:
+            continue
+        yield ctx.report(
+            META, span, f"`{word.text}` is a path on the host machine; a remote worker does not have it",
+            owners=site_owners(site), target=owner_target(site.owner), subject=word.text,
+        )
+
+
+def check_action(action: ActionModel, ctx: Context) -> Check:
+    if action.env is None:
+        return
+    for _key, value, _knode, _vnode in action.env.items:
+        if not isinstance(value, Str):
+            continue
+        for part in value.text.text.split(":"):
+            if is_host_path(part):
+                index = value.text.text.find(part)
+                span = value.text.span(index, index + len(part))
+                if span is not None:
+                    yield ctx.report(
+                        META, span, f"action env points at `{part}`, a path on the host machine",
+                        owners=action_owners(action), target=owner_target(action.owner), subject=part,
+                    )
+
+
+def check_workspace(ctx: Context) -> Check:
+    for option in ctx.model.rc.options:
+        if option.name in ("--sandbox_add_mount_pair", "--sandbox_writable_path"):
+            yield ctx.report(
+                META, option.span,
+                f"{option.name} lets local sandboxes use `{option.value}`; a remote worker will not have it",
+                severity=Severity.INFO, subject=option.value,
+            )

@@ -1,0 +1,132 @@
+"""network-access: actions and tests that download or call remote services while they run.
+
+## What it does
+Finds commands that reach the network at execution time in action and test shell: `curl`, `wget`,
+`git clone/fetch/pull/ls-remote`, `tofu`/`terraform` `init` (provider download, unless
+`-plugin-dir` points at a declared input) and `get`, `npm/pnpm/yarn install`, `pip install`,
+`go mod download`/`go get`, `cargo fetch`, `docker pull/build/push`, `nix build/develop/shell/run`,
+`apt-get`, `helm repo add/update` and `helm dependency update/build`, and any `gcloud`, `aws` or
+`kubectl` call (except the offline `kubectl kustomize`). Launchers run by `bazel run` are not checked.
+
+## Why it matters for remote execution
+Remote workers often have no network, or a different one; the action fails there. Worse, what the
+action downloads is not an input: two runs with the same inputs can produce different outputs, and
+the cache key does not change when the download does, so the remote cache serves stale results to
+everyone. Network in an action defeats caching as much as it defeats remote execution. Tests that
+need the network should say so with `tags = ["requires-network"]` (findings on such targets drop to
+info) and usually also run locally.
+
+## Example
+```python
+ctx.actions.run_shell(
+    command = "tofu init -backend=false && tofu validate",   # downloads providers
+    mnemonic = "TofuValidate",
+)
+```
+
+## How to fix
+Fetch in a repository rule or module extension (`http_archive`, `rctx.download`) so Bazel caches the
+download by checksum, and pass it as an input (`tofu init -plugin-dir=$(location :providers)`).
+For tests that must talk to a service, tag them `requires-network` and `no-remote-exec`.
+
+## References
+- https://bazel.build/reference/be/common-definitions#common.tags (requires-network, no-remote-exec)
+- https://bazel.build/external/overview (fetching belongs to repository rules)
+"""
+
+from __future__ import annotations
+
+from hermetic_scan import shell
+from hermetic_scan.diagnostics import Severity
+from hermetic_scan.model.actions import ShellSite
+from hermetic_scan.rules.base import Check, Context, RuleMeta, owner_target, site_owners, target_tags
+
+META = RuleMeta(
+    "network-access",
+    Severity.ERROR,
+    ("site",),
+    "Action or test downloads or calls a remote service at execution time",
+    blocking=True,
+    waived_by_tags=("requires-network",),
+    test_tags=("requires-network",),
+)
+
+ANY_USE = frozenset({"curl", "wget", "gcloud", "aws", "apt-get", "apt", "nix-build", "nix-shell", "gsutil", "az"})
+SUBCOMMANDS = {
+    "git": {"clone", "fetch", "pull", "ls-remote"},
+    "npm": {"install", "ci", "i"},
+    "pnpm": {"install", "i", "add"},
+    "yarn": {"install", "add", ""},
+    "pip": {"install"},
+    "pip3": {"install"},
+    "cargo": {"fetch"},
+    "docker": {"pull", "build", "push"},
+    "podman": {"pull", "build", "push"},
+    "nix": {"build", "develop", "shell", "run"},
+}
+
+
+def fetches(command: shell.Command) -> bool:
+    name = command.name.rsplit("/", 1)[-1]
+    words = [a.text for a in command.args]
+    if name == "kubectl":
+        return command.subcommand() not in ("kustomize", "completion")
+    if name in ANY_USE:
+        return True
+    if name in ("tofu", "terraform"):
+        sub = command.subcommand()
+        if sub == "get":
+            return True
+        return sub == "init" and not any(w == "-plugin-dir" or w.startswith("-plugin-dir=") for w in words)
+    if name in ("python", "python3") and words[:3] == ["-m", "pip", "install"]:
+        return True
+    if name == "go":
+        return words[:2] == ["mod", "download"] or words[:1] == ["get"]
+    if name == "helm":
+        return words[:2] in (["repo", "add"], ["repo", "update"], ["dependency", "update"], ["dependency", "build"], ["dep", "update"], ["dep", "build"])
+    if name in SUBCOMMANDS:
+        sub = _subcommand(words, GLOBAL_OPTIONS_WITH_VALUE.get(name, ()))
+        return sub in SUBCOMMANDS[name]
+    return False
+
+
+# Options that take the next word as their value, before the subcommand.
+GLOBAL_OPTIONS_WITH_VALUE = {"git": ("-C", "-c", "--git-dir", "--work-tree", "--namespace"), "docker": ("-H", "--host", "--context", "--config")}
+
+
+def _subcommand(words: list[str], with_value: tuple[str, ...]) -> str:
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+            continue
+        if word in with_value:
+            skip = True
+            continue
+        if word.startswith("-"):
+            continue
+        return word
+    return ""
+
+
+def check_site(site: ShellSite, ctx: Context) -> Check:
+    if not site.is_shell:
+        return
+    if site.context == "launcher":
+        return
+    waived = "requires-network" in target_tags(ctx, site.owner)
+    where = "this test" if site.context == "test" else "this action"
+    facts = shell.analyze(site.text.text)
+    for command in facts.commands:
+        if command.dynamic or command.kind != "run" or command.name in facts.functions or not fetches(command):
+            continue
+        span = site.text.span(command.start, command.end)
+        if span is None:
+            continue
+        what = " ".join([command.name.rsplit("/", 1)[-1], *(a.text for a in command.args[:1] if not a.text.startswith("-"))])
+        yield ctx.report(
+            META, span,
+            f"`{what}` reaches the network while {where} runs: remote workers may have none, and the download is not an input",
+            severity=Severity.INFO if waived else None, owners=site_owners(site), target=owner_target(site.owner),
+            subject="network",
+        )

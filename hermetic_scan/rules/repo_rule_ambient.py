@@ -1,0 +1,135 @@
+"""repo-rule-ambient: repository rules that depend on the fetching machine.
+
+## What it does
+In repository rule implementations (and helpers they call): `rctx.which("tool")`,
+`rctx.execute(["tool", ...])` with a bare program name, `rctx.os.environ` and `rctx.getenv(...)`.
+Reported at info, and listed under `fetch_hazards` in the inventory.
+
+## Why it matters for remote execution
+Repository rules run on the machine that runs Bazel, not on workers, so this does not stop remote
+execution. But what they produce becomes the input of remote actions: a repository generated from
+the host's `tofu` version or environment differs between developers and CI, so action keys differ,
+remote cache hits disappear, and workers build against whatever the client happened to have.
+
+## Example
+```python
+def _tofu_repo_impl(rctx):
+    tofu = rctx.which("tofu")
+    rctx.execute([tofu, "version"])
+```
+
+## How to fix
+Download pinned binaries with `rctx.download_and_extract(..., sha256 = ...)` and run them by path;
+pass settings as attributes instead of reading the environment (or declare `environ` so Bazel at
+least refetches when it changes).
+
+## References
+- https://bazel.build/rules/lib/builtins/repository_ctx
+- https://bazel.build/external/overview#repository-rules
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from hermetic_scan.diagnostics import Severity
+from hermetic_scan.model.modules import ModuleModel
+from hermetic_scan.rules.base import Check, Context, RuleMeta
+
+META = RuleMeta("repo-rule-ambient", Severity.INFO, ("module",), "Repository rule depends on the host's tools or environment", blocking=False)
+
+
+def _implementations(module: ModuleModel) -> dict[str, str]:
+    """Function name -> its context parameter, for repository rule implementations and helpers."""
+    names: dict[str, str] = {}
+    for node in module.assignments.values():
+        if node.type != "call" or module.text(node.child_by_field_name("function")) != "repository_rule":
+            continue
+        args = node.child_by_field_name("arguments")
+        for arg in args.named_children if args is not None else []:
+            key = arg.child_by_field_name("name") if arg.type == "keyword_argument" else None
+            value = arg.child_by_field_name("value") if key is not None else arg if arg.type == "identifier" else None
+            if (key is None or module.text(key) == "implementation") and value is not None and value.type == "identifier":
+                names[module.text(value)] = ""
+                break
+    for name, function in module.functions.items():
+        first_name = _parameters(module, function)[:1]
+        if name in names or (first_name and first_name[0] in ("repository_ctx", "rctx", "repo_ctx")):
+            names[name] = first_name[0] if first_name else ""
+    # Helpers that the implementations hand their context to, whatever the parameter is called.
+    pending = [n for n, p in names.items() if p]
+    while pending:
+        caller = pending.pop()
+        param = names[caller]
+        for callee, index in _calls_passing(module, module.functions[caller], param):
+            params = _parameters(module, module.functions[callee])
+            if index < len(params) and names.get(callee) != params[index]:
+                names[callee] = params[index]
+                pending.append(callee)
+    return names
+
+
+def _parameters(module: ModuleModel, function: Node) -> list[str]:
+    params = function.child_by_field_name("parameters")
+    out = []
+    for param in params.named_children if params is not None else []:
+        node = param if param.type == "identifier" else param.child_by_field_name("name")
+        out.append(module.text(node) if node is not None else "")
+    return out
+
+
+def _calls_passing(module: ModuleModel, function: Node, param: str) -> list[tuple[str, int]]:
+    """(function name, positional index) for calls of same-file functions that receive `param`."""
+    found = []
+    stack = [function]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.children)
+        if node.type != "call":
+            continue
+        callee = node.child_by_field_name("function")
+        name = module.text(callee) if callee is not None and callee.type == "identifier" else ""
+        if name not in module.functions:
+            continue
+        args = node.child_by_field_name("arguments")
+        for index, arg in enumerate(args.named_children if args is not None else []):
+            if arg.type == "identifier" and module.text(arg) == param:
+                found.append((name, index))
+    return found
+
+
+def check_module(module: ModuleModel, ctx: Context) -> Check:
+    if b"repository_rule" not in module.source.data and b"rctx" not in module.source.data and b"repository_ctx" not in module.source.data:
+        return
+    for name, param in _implementations(module).items():
+        if not param:
+            continue
+        yield from _check_function(module, module.functions[name], param, ctx)
+
+
+def _check_function(module: ModuleModel, function: Node, param: str, ctx: Context) -> Check:
+    stack = [function]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.children)
+        if node.type == "attribute" and module.text(node) == f"{param}.os.environ":
+            yield ctx.report(META, module.span(node), f"reads {param}.os.environ: the repository depends on the fetching machine's environment", subject="environ")
+        if node.type != "call":
+            continue
+        callee = module.text(node.child_by_field_name("function"))
+        args = node.child_by_field_name("arguments")
+        first = args.named_children[0] if args is not None and args.named_children else None
+        if callee == f"{param}.which":
+            tool = module.text(first).strip("\"'") if first is not None else "?"
+            yield ctx.report(META, module.span(node), f"{param}.which({tool!r}) uses whatever `{tool}` the fetching machine has", subject=tool)
+        elif callee == f"{param}.getenv":
+            yield ctx.report(META, module.span(node), f"{param}.getenv reads the fetching machine's environment", subject="environ")
+        elif callee == f"{param}.execute" and first is not None:
+            while first.type == "binary_operator" and first.child_by_field_name("left") is not None:
+                first = first.child_by_field_name("left")
+            if first.type != "list" or not first.named_children:
+                continue
+            program = first.named_children[0]
+            text = module.text(program).strip("\"'")
+            if program.type == "string" and "/" not in text:
+                yield ctx.report(META, module.span(node), f"{param}.execute runs `{text}` from the fetching machine's PATH", subject=text)
