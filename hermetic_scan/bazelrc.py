@@ -6,6 +6,7 @@ https://bazel.build/run/bazelrc
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,15 +45,15 @@ class RcFiles:
         return False
 
 
-def load_bazelrc(root: Path, names: list[str]) -> RcFiles:
+def load_bazelrc(root: Path, names: list[str], reader: Callable[[Path], bytes] = read_file) -> RcFiles:
     rc = RcFiles()
     seen: set[Path] = set()
     for name in names:
-        _load(root, root / name, rc, seen, required=True)
+        _load(root, root / name, rc, seen, required=True, reader=reader)
     return rc
 
 
-def _load(root: Path, path: Path, rc: RcFiles, seen: set[Path], required: bool) -> None:
+def _load(root: Path, path: Path, rc: RcFiles, seen: set[Path], required: bool, reader: Callable[[Path], bytes] = read_file) -> None:
     resolved = path.resolve()
     if resolved in seen:
         return
@@ -62,7 +63,7 @@ def _load(root: Path, path: Path, rc: RcFiles, seen: set[Path], required: bool) 
     except ValueError:
         return  # outside the workspace (e.g. a user rc): not ours to report on
     try:
-        data = read_file(path)
+        data = reader(path)
     except OSError as error:
         if required or path.exists():
             rc.problems.append((display, error.strerror or str(error)))
@@ -70,7 +71,7 @@ def _load(root: Path, path: Path, rc: RcFiles, seen: set[Path], required: bool) 
     source = SourceFile(display, data)
     rc.files.append(source)
     for start, line in _logical_lines(source.data):
-        _parse_line(root, source, start, line, rc, seen)
+        _parse_line(root, source, start, line, rc, seen, reader)
 
 
 def _logical_lines(data: bytes) -> list[tuple[int, str]]:
@@ -93,7 +94,7 @@ def _logical_lines(data: bytes) -> list[tuple[int, str]]:
     return out
 
 
-def _parse_line(root: Path, source: SourceFile, start: int, line: str, rc: RcFiles, seen: set[Path]) -> None:
+def _parse_line(root: Path, source: SourceFile, start: int, line: str, rc: RcFiles, seen: set[Path], reader: Callable[[Path], bytes]) -> None:
     stripped = line.strip()
     if not stripped or stripped.startswith("#"):
         return
@@ -109,7 +110,7 @@ def _parse_line(root: Path, source: SourceFile, start: int, line: str, rc: RcFil
     head = words[0]
     if head in ("import", "try-import") and len(words) > 1:
         target = words[1].replace("%workspace%", str(root))
-        _load(root, Path(target), rc, seen, required=head == "import")
+        _load(root, Path(target), rc, seen, required=head == "import", reader=reader)
         return
     command, _, config = head.partition(":")
     cursor = 0

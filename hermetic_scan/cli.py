@@ -64,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     config.add_argument("paths", nargs="*", default=["."])
     config.add_argument("--config", metavar="FILE")
 
+    sub.add_parser("lsp", help="run the language server on stdio")
+
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("rule", nargs="?")
     explain.add_argument("--markdown", action="store_true", help="print every rule's documentation as Markdown")
@@ -77,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
+        if args.command == "lsp":
+            from hermetic_scan.lsp.server import run
+
+            return run()
         if args.command == "explain":
             return _explain(args.rule, args.markdown)
         if args.command == "parse":

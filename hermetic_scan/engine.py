@@ -67,8 +67,8 @@ def read_bazelversion(root: Path) -> str | None:
     return lines[0] if lines else None
 
 
-def analyze(workspace: Workspace, options: Options) -> Result:
-    model = build_model(workspace)
+def analyze(workspace: Workspace, options: Options, only: set[str] | None = None) -> Result:
+    model = build_model(workspace, only)
     ctx = Context(model, options.profile, options.strict, options.bazel_version)
     sources = model.sources()
     modules = {m.source.path: m for m in model.modules}

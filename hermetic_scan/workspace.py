@@ -58,6 +58,20 @@ class Workspace:
     problems: list[FileProblem] = field(default_factory=list)
     extra_repos: dict[str, Path] = field(default_factory=dict)  # --repo NAME=PATH
     external_dirs: list[Path] = field(default_factory=list)  # --external DIR
+    # Editor buffers that replace the files on disk (absolute path -> contents), and parse trees
+    # kept between analyses of the same contents (the language server sets both).
+    overlays: dict[Path, bytes] = field(default_factory=dict)
+    parse_cache: dict[tuple[Path, int], object] | None = None
+
+    def read(self, path: Path) -> bytes:
+        overlay = self.overlays.get(path)
+        if overlay is None and self.overlays:
+            overlay = self.overlays.get(path.resolve())
+        if overlay is not None:
+            if len(overlay) > MAX_FILE_BYTES:
+                raise OSError(errno.EFBIG, f"buffer is {len(overlay) / 1e6:.1f} MB, over the {MAX_FILE_BYTES // 2**20} MiB limit; skipped")
+            return overlay
+        return read_file(path)
 
     @property
     def repositories(self) -> list[Repository]:

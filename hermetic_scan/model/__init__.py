@@ -27,7 +27,7 @@ from hermetic_scan.model.modules import Loader, ModuleModel
 from hermetic_scan.model.targets import Target, genrule_command, script_labels, targets_of_build_file
 from hermetic_scan.model.values import DECLARED_TOKEN, Function, RuleClass
 from hermetic_scan.source import MappedText, SourceFile
-from hermetic_scan.workspace import Workspace, read_file
+from hermetic_scan.workspace import Repository, Workspace
 
 
 @dataclass(eq=False)
@@ -145,23 +145,34 @@ class WorkspaceModel:
         return set(self._owners_by_function.get(id(scope), set()))
 
 
-def build_model(workspace: Workspace) -> WorkspaceModel:
+def build_model(workspace: Workspace, only: set[str] | None = None) -> WorkspaceModel:
+    """The model of the workspace, or, with `only`, of those files (root-relative paths) and
+    what they load: the language server analyses the open documents this way."""
     loader = Loader(workspace)
     model = WorkspaceModel(workspace, loader)
     interpreter = Interpreter(loader)
     templates = TemplateReader(loader)
     analyzer = ActionAnalyzer(interpreter, templates)
+    def wanted(repo: Repository, rel: str) -> bool:
+        return only is None or repo.display(rel) in only
+
     for repo in workspace.repositories:
         for rel in repo.bzl_files:
+            if not wanted(repo, rel):
+                continue
             module = loader.module(repo, rel)
             if module is not None:
                 model.bzl_modules.append(module)
         for rel in repo.build_files:
+            if not wanted(repo, rel):
+                continue
             package = rel.rsplit("/", 1)[0] if "/" in rel else ""
             module = loader.module(repo, rel, package)
             if module is not None:
                 model.build_modules.append(module)
         for rel in repo.other_starlark:
+            if not wanted(repo, rel):
+                continue
             module = loader.module(repo, rel, "")
             if module is not None:
                 model.other_modules.append(module)
@@ -200,7 +211,7 @@ def build_model(workspace: Workspace) -> WorkspaceModel:
                 model.rules[callee.key] = callee
                 model.implementations[callee.key] = analyzer.analyze_rule(callee)
             model.add_target(_target_model(model, target))
-    model.rc = load_bazelrc(workspace.root, workspace.bazelrc)
+    model.rc = load_bazelrc(workspace.root, workspace.bazelrc, workspace.read)
     model.template_files = templates.sources
     return model
 
@@ -262,7 +273,7 @@ def _script_file(model: WorkspaceModel, target: Target, label: Label) -> SourceF
     if not path.is_file():
         return None
     try:
-        data = read_file(path)
+        data = model.workspace.read(path)
     except OSError as error:
         model.loader.io_problems.append((display, error.strerror or str(error)))
         return None

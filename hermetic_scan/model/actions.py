@@ -33,7 +33,6 @@ from hermetic_scan.model.values import (
     Value,
 )
 from hermetic_scan.source import MappedText, SourceFile
-from hermetic_scan.workspace import read_file
 
 SHELL_ACTIONS = ("run", "run_shell")
 
@@ -360,7 +359,7 @@ class TemplateReader:
         if path in self._cache:
             return self._cache[path]
         try:
-            data = read_file(path)
+            data = self.loader.workspace.read(path)  # type: ignore[attr-defined]
         except OSError:
             self._cache[path] = None
             return None

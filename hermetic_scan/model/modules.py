@@ -12,7 +12,7 @@ from hermetic_scan.diagnostics import Span
 from hermetic_scan.labels import Label, LabelError, parse_label
 from hermetic_scan.model.strings import decode_string
 from hermetic_scan.source import SourceFile
-from hermetic_scan.workspace import Repository, Workspace, read_file
+from hermetic_scan.workspace import Repository, Workspace
 
 
 @dataclass(frozen=True)
@@ -123,17 +123,28 @@ class Loader:
             return self.modules[key]
         display = repo.display(rel_path)
         try:
-            data = read_file(path)
+            data = self.workspace.read(path)
         except OSError as error:
             self.io_problems.append((display, error.strerror or str(error)))
             return None
         source = SourceFile(display, data)
         if package is None:
             package = rel_path.rsplit("/", 1)[0] if "/" in rel_path else ""
-        model = ModuleModel(source, repo, rel_path, package, parse.parse_starlark(data))
+        model = ModuleModel(source, repo, rel_path, package, self._parse(path, data))
         self.modules[key] = model
         self._index(model)
         return model
+
+    def _parse(self, path: Path, data: bytes) -> parse.ParsedStarlark:
+        cache = self.workspace.parse_cache
+        if cache is None:
+            return parse.parse_starlark(data)
+        key = (path, hash(data))
+        parsed = cache.get(key)
+        if not isinstance(parsed, parse.ParsedStarlark):
+            parsed = parse.parse_starlark(data)
+            cache[key] = parsed
+        return parsed
 
     def _index(self, model: ModuleModel) -> None:
         root = model.root

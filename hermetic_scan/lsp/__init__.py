@@ -1,0 +1,1 @@
+"""The language server: a thin adapter that runs the engine on open documents and publishes findings."""

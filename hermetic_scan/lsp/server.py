@@ -1,0 +1,311 @@
+"""`hermetic-scan lsp`: diagnostics, quick fixes and hover over stdio, built on pygls.
+
+Each analysis covers the open documents (and what they load, read from disk or from other open
+buffers), so its cost follows what the user is editing, not the size of the repository. Parse trees
+are kept between analyses of unchanged contents.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+
+from hermetic_scan import __version__
+from hermetic_scan.config import ConfigError, load_config
+from hermetic_scan.diagnostics import Diagnostic
+from hermetic_scan.engine import Options, Result, analyze
+from hermetic_scan.inventory import TargetVerdict
+from hermetic_scan.lsp import convert
+from hermetic_scan.model.actions import ActionModel
+from hermetic_scan.profile import ExecutorProfile
+from hermetic_scan.workspace import BUILD_FILES, Workspace, discover, find_root
+
+DEBOUNCE_SECONDS = 0.15
+STARLARK_NAMES = {"BUILD", "BUILD.bazel", "WORKSPACE", "WORKSPACE.bazel", "MODULE.bazel", "REPO.bazel"}
+
+
+def uri_to_path(uri: str) -> Path:
+    return Path(unquote(urlparse(uri).path))
+
+
+class HermeticScanServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("hermetic-scan", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Full)
+        self.root: Path | None = None
+        self.workspace_model: Workspace | None = None
+        self.settings: dict[str, Any] = {}
+        self.open_documents: dict[str, str] = {}  # uri -> text
+        self.result: Result | None = None
+        self.generation = 0
+        self.parse_cache: dict[tuple[Path, int], object] = {}
+        self.loaded_by: dict[str, set[str]] | None = None  # .bzl path -> .bzl files that load it
+        self.loads_of: dict[str, set[str]] = {}  # .bzl path -> .bzl files it loads
+
+    # -- analysis ---------------------------------------------------------------------------
+    def ensure_workspace(self, uri: str | None = None) -> Workspace:
+        if self.root is None:
+            self.root = find_root(uri_to_path(uri)) if uri else Path.cwd()
+        if self.workspace_model is None:
+            options = self.options()
+            workspace = discover(self.root, options.exclude)
+            workspace.extra_repos = dict(options.repos)
+            workspace.parse_cache = self.parse_cache
+            self.workspace_model = workspace
+            self.loaded_by = None
+        return self.workspace_model
+
+    def index_loads(self, bzl: str) -> None:
+        """(Re)record the load() statements of one .bzl file in the reverse index."""
+        workspace = self.ensure_workspace()
+        assert self.loaded_by is not None
+        for target in self.loads_of.pop(bzl, set()):
+            self.loaded_by.get(target, set()).discard(bzl)
+        try:
+            text = workspace.read(workspace.root / bzl).decode("utf-8", errors="replace")
+        except OSError:
+            return
+        package = bzl.rsplit("/", 1)[0] if "/" in bzl else ""
+        targets = {t for t in (_label_path(label, package) for label in LOAD.findall(text)) if t is not None}
+        self.loads_of[bzl] = targets
+        for target in targets:
+            self.loaded_by.setdefault(target, set()).add(bzl)
+
+    def dependents(self, rel: str) -> set[str]:
+        """.bzl files that load `rel`, transitively: where its definitions get used by rules."""
+        workspace = self.ensure_workspace()
+        if self.loaded_by is None:
+            self.loaded_by = {}
+            self.loads_of = {}
+            for bzl in workspace.main.bzl_files:
+                self.index_loads(bzl)
+        assert self.loaded_by is not None
+        found: set[str] = set()
+        pending = [rel]
+        while pending:
+            for parent in self.loaded_by.get(pending.pop(), set()):
+                if parent not in found:
+                    found.add(parent)
+                    pending.append(parent)
+        return found
+
+    def options(self) -> Options:
+        assert self.root is not None
+        config_path = self.settings.get("config")
+        try:
+            options = load_config(self.root, Path(config_path) if config_path else None).options()
+        except ConfigError as error:
+            self.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Error, message=str(error)))
+            options = Options()
+        profile = self.settings.get("profile") or {}
+        if profile:
+            options.profile = ExecutorProfile.build(add=list(profile.get("add", [])), replace=profile.get("tools"))
+        for name, path in (self.settings.get("repos") or {}).items():
+            options.repos[name] = Path(path)
+        return options
+
+    def relative(self, uri: str) -> str | None:
+        if self.root is None:
+            return None
+        try:
+            return uri_to_path(uri).resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return None
+
+    def analyse(self) -> Result | None:
+        if not self.open_documents:
+            return None
+        workspace = self.ensure_workspace(next(iter(self.open_documents)))
+        workspace.overlays = {uri_to_path(uri).resolve(): text.encode("utf-8") for uri, text in self.open_documents.items()}
+        only: set[str] = set()
+        for uri in self.open_documents:
+            rel = self.relative(uri)
+            if rel is None:
+                continue
+            name = rel.rsplit("/", 1)[-1]
+            if name in STARLARK_NAMES or name.endswith(".bzl"):
+                _list(workspace, rel)
+                only.add(rel)
+                if name.endswith(".bzl"):
+                    only |= self.dependents(rel)
+            else:  # a script or template: analyse the package that uses it
+                directory = uri_to_path(uri).resolve().parent
+                while self.root is not None and self.root.resolve() in (directory, *directory.parents):
+                    build = next((directory / b for b in BUILD_FILES if (directory / b).is_file()), None)
+                    if build is not None:
+                        only.add(build.relative_to(self.root.resolve()).as_posix())
+                        break
+                    directory = directory.parent
+        self.result = analyze(workspace, self.options(), only)
+        return self.result
+
+    def publish(self) -> None:
+        result = self.analyse()
+        if result is None:
+            return
+        sources = result.model.sources()
+        by_path: dict[str, list[lsp.Diagnostic]] = {}
+        for d in result.diagnostics:
+            by_path.setdefault(d.span.path, []).append(convert.diagnostic(d, sources.get(d.span.path)))
+        for verdict in result.inventory.targets:
+            item = verdict_diagnostic(verdict)
+            if item is not None:
+                by_path.setdefault(verdict.model.target.build.display_path, []).append(item)
+        for uri in self.open_documents:
+            rel = self.relative(uri)
+            items = by_path.get(rel or "", [])
+            self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=items))
+
+    async def schedule(self, delay: float) -> None:
+        self.generation += 1
+        mine = self.generation
+        if delay:
+            await asyncio.sleep(delay)
+        if mine == self.generation:
+            self.publish()
+
+
+def _list(workspace: Workspace, rel: str) -> None:
+    """An open buffer for a file discovery did not see (new, unsaved) joins the main repository."""
+    repo = workspace.main
+    name = rel.rsplit("/", 1)[-1]
+    package = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    if name in BUILD_FILES and rel not in repo.build_files:
+        repo.build_files.append(rel)
+        repo.packages.add(package)
+    elif name.endswith(".bzl") and rel not in repo.bzl_files:
+        repo.bzl_files.append(rel)
+
+
+LOAD = re.compile(r"""\bload\(\s*["']([^"']+)["']""")
+
+
+def _label_path(label: str, package: str) -> str | None:
+    if label.startswith("@") and not label.startswith("@//"):
+        return None
+    label = label.removeprefix("@")
+    if label.startswith("//"):
+        pkg, _, name = label[2:].partition(":")
+        return f"{pkg}/{name}" if pkg else name
+    name = label.lstrip(":")
+    return f"{package}/{name}" if package else name
+
+
+def verdict_diagnostic(verdict: TargetVerdict) -> lsp.Diagnostic | None:
+    """In BUILD files: one note per target that cannot run remotely and is not tagged yet."""
+    if verdict.verdict != "no-remote-exec" or not verdict.suggested_tags:
+        return None
+    target = verdict.model.target
+    if target.generator is not None:
+        node = target.top_node
+    else:
+        node = target.call.node.child_by_field_name("function") or target.call.node
+    source = target.build.source
+    reasons = ", ".join(sorted({f"{d.rule} ({d.span.path}:{d.span.start_line + 1})" for d in verdict.reasons}))
+    return lsp.Diagnostic(
+        range=convert.byte_range(source, node.start_byte, node.end_byte if target.generator is None else node.start_byte + 1),
+        message=f"{verdict.label} cannot run on a remote executor: {reasons}",
+        severity=lsp.DiagnosticSeverity.Information,
+        code="target-verdict",
+        code_description=lsp.CodeDescription(href=f"{convert.DOCS}"),
+        source="hermetic-scan",
+        data={"target": verdict.label},
+    )
+
+
+server = HermeticScanServer()
+
+
+@server.feature(lsp.INITIALIZE)
+def initialize(ls: HermeticScanServer, params: lsp.InitializeParams) -> None:
+    folders = params.workspace_folders or []
+    uri = folders[0].uri if folders else params.root_uri
+    if uri:
+        ls.root = find_root(uri_to_path(uri))
+    if isinstance(params.initialization_options, dict):
+        ls.settings = dict(params.initialization_options)
+
+
+@server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
+async def did_change_configuration(ls: HermeticScanServer, params: lsp.DidChangeConfigurationParams) -> None:
+    settings = params.settings if isinstance(params.settings, dict) else {}
+    ls.settings = dict(settings.get("hermeticScan", settings))
+    ls.workspace_model = None
+    await ls.schedule(0)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+async def did_open(ls: HermeticScanServer, params: lsp.DidOpenTextDocumentParams) -> None:
+    ls.open_documents[params.text_document.uri] = params.text_document.text
+    await ls.schedule(0)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+async def did_change(ls: HermeticScanServer, params: lsp.DidChangeTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    if uri not in ls.open_documents:
+        return  # not opened: nothing to update (the protocol says didOpen comes first)
+    for change in params.content_changes:
+        if isinstance(change, lsp.TextDocumentContentChangeWholeDocument):
+            ls.open_documents[uri] = change.text
+        else:
+            ls.open_documents[uri] = ls.workspace.get_text_document(uri).source
+    rel = ls.relative(uri)
+    if rel is not None and rel.endswith(".bzl") and ls.loaded_by is not None and ls.workspace_model is not None:
+        ls.workspace_model.overlays[uri_to_path(uri).resolve()] = ls.open_documents[uri].encode("utf-8")
+        ls.index_loads(rel)  # its load() statements may have changed
+    await ls.schedule(DEBOUNCE_SECONDS)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+async def did_save(ls: HermeticScanServer, params: lsp.DidSaveTextDocumentParams) -> None:
+    ls.workspace_model = None  # files may have appeared on disk
+    await ls.schedule(0)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+async def did_close(ls: HermeticScanServer, params: lsp.DidCloseTextDocumentParams) -> None:
+    ls.open_documents.pop(params.text_document.uri, None)
+    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+    await ls.schedule(0)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
+def code_action(ls: HermeticScanServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    from hermetic_scan.lsp.actions import code_actions
+
+    result = ls.result or ls.analyse()
+    if result is None:
+        return []
+    return code_actions(result, params, ls.relative(params.text_document.uri), ls.root)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_HOVER)
+def hover(ls: HermeticScanServer, params: lsp.HoverParams) -> lsp.Hover | None:
+    from hermetic_scan.lsp.actions import hover_text
+
+    result = ls.result or ls.analyse()
+    rel = ls.relative(params.text_document.uri)
+    if result is None or rel is None:
+        return None
+    text = hover_text(result, rel, params.position)
+    return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text)) if text else None
+
+
+def suggested_mnemonic(function_name: str) -> str:
+    """`_tofu_validate_impl` -> `TofuValidate`."""
+    name = re.sub(r"(_impl|_implementation)$", "", function_name.strip("_"))
+    return "".join(part.capitalize() for part in name.split("_") if part) or "Action"
+
+
+def run() -> int:
+    server.start_io()
+    return 0
+
+
+__all__ = ["ActionModel", "Diagnostic", "run", "server", "suggested_mnemonic"]
