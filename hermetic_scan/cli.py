@@ -64,6 +64,19 @@ def _parser() -> argparse.ArgumentParser:
     config.add_argument("paths", nargs="*", default=["."])
     config.add_argument("--config", metavar="FILE")
 
+    evidence = sub.add_parser("evidence", help="where targets really ran: Bazel's execution log joined with the inventory")
+    evidence.add_argument("paths", nargs="*", default=["."])
+    evidence.add_argument("--exec-log", required=True, metavar="FILE", help="Bazel's --execution_log_json_file (or --execution_log_binary_file)")
+    evidence.add_argument("--build-log", metavar="FILE", help="Bazel's console output, for its `INFO: N processes: ...` line")
+    evidence.add_argument("--targets", action="append", default=[], metavar="PATTERN",
+                          help="target pattern to count and prove (//app:build, //app/...; repeatable, comma-separated; "
+                               "subtract with --targets=-//app:slow)")
+    evidence.add_argument("--wrapper", metavar="FILE", help="shell script that runs bazel: checked statically for --remote_executor")
+    evidence.add_argument("--require-distinct-executor", action="store_true",
+                          help="fail the check unless --remote_executor and --remote_cache are distinct")
+    evidence.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    common(evidence)
+
     sub.add_parser("lsp", help="run the language server on stdio")
 
     explain = sub.add_parser("explain", help="print a rule's documentation")
@@ -87,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             return _explain(args.rule, args.markdown)
         if args.command == "parse":
             return _parse_only(args.paths)
+        if args.command == "evidence":
+            return _evidence(args)
         if args.command == "config":
             root, _ = _resolve_paths(args.paths)
             sys.stdout.write(_load_config(root, args.config).to_toml())
@@ -201,6 +216,25 @@ def _fix(args: argparse.Namespace, result: Result) -> int:
         return 0
     _write(fix.diff(result.root, fix_plan), args.output)
     return 0
+
+
+def _evidence(args: argparse.Namespace) -> int:
+    from hermetic_scan.evidence import EvidenceError, run_evidence
+    from hermetic_scan.render import evidence as evidence_render
+
+    root, _ = _resolve_paths(args.paths)
+    config = _load_config(root, args.config)
+    targets = [p for entry in args.targets for p in entry.replace(",", " ").split()]
+    try:
+        report = run_evidence(
+            root, Path(args.exec_log), Path(args.build_log) if args.build_log else None, targets,
+            Path(args.wrapper) if args.wrapper else None, args.require_distinct_executor,
+            options=_options(args, config),
+        )
+    except EvidenceError as error:
+        raise UsageError(str(error)) from error
+    _write(evidence_render.render(report, args.format), args.output)
+    return 0 if report.ok else 1
 
 
 def _write(text: str, output: str | None) -> None:
