@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, ROOT
 from helpers import write_tree
-from lsp_client import LspClient
+
+from hermetic_scan.lsp.client import LspClient
 
 
 def _rules(diagnostics: list[dict]) -> set[tuple[int, str]]:

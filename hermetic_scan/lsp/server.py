@@ -26,7 +26,7 @@ from hermetic_scan.model.actions import ActionModel
 from hermetic_scan.profile import ExecutorProfile
 from hermetic_scan.workspace import BUILD_FILES, Workspace, discover, find_root
 
-DEBOUNCE_SECONDS = 0.15
+DEBOUNCE_SECONDS = 0.025  # editors send a change per keystroke; settings: debounceMs
 STARLARK_NAMES = {"BUILD", "BUILD.bazel", "WORKSPACE", "WORKSPACE.bazel", "MODULE.bazel", "REPO.bazel"}
 
 
@@ -259,7 +259,7 @@ async def did_change(ls: HermeticScanServer, params: lsp.DidChangeTextDocumentPa
     if rel is not None and rel.endswith(".bzl") and ls.loaded_by is not None and ls.workspace_model is not None:
         ls.workspace_model.overlays[uri_to_path(uri).resolve()] = ls.open_documents[uri].encode("utf-8")
         ls.index_loads(rel)  # its load() statements may have changed
-    await ls.schedule(DEBOUNCE_SECONDS)
+    await ls.schedule(float(ls.settings.get("debounceMs", DEBOUNCE_SECONDS * 1000)) / 1000)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)

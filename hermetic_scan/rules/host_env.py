@@ -77,7 +77,7 @@ def check_target(tm: TargetModel, ctx: Context) -> Check:
 
 
 def check_module(module: ModuleModel, ctx: Context) -> Check:
-    if b"default_shell_env" not in module.source.data:
+    if b"configuration.default_shell_env" not in module.source.data:
         return
     for node in _attributes(module.root, b"default_shell_env"):
         obj = node.child_by_field_name("object")

@@ -1,4 +1,4 @@
-"""A minimal JSON-RPC client that talks to `hermetic-scan lsp` over the subprocess's stdin/stdout.
+"""A minimal JSON-RPC client for `hermetic-scan lsp` over a subprocess's stdin/stdout (tests, benchmark).
 
 No sleeps: every wait is a blocking read from a queue with a timeout.
 """

@@ -1,0 +1,980 @@
+"""Bazel's own action graph (`bazel aquery`) as ground truth, joined with the static model.
+
+`load()` reads what `bazel aquery --output=jsonproto` prints (also `--output=streamed_jsonproto` and,
+without any library, binary `--output=proto`), in the shapes Bazel 4.x and later write:
+
+- analysis_v2 (Bazel 4 default, and every later version): numeric ids, artifacts as `pathFragmentId`
+  into `pathFragments`; Bazel 5+ adds `templateContent`, `substitutions`, `fileContents`
+  (`--include_file_write_contents`) and `executionPlatform`;
+- the old v1 shape (`--noincompatible_proto_output_v2`): string ids starting at "0", `execPath`;
+- streamed (Bazel 7+): one `{"action": {...}}` / `{"artifact": {...}}` / ... object per line;
+- snake_case field names (`target_id`, ...) as well as camelCase; key/value lists or JSON objects.
+
+`target_facts()` turns the graph into per-target facts (mnemonics, whether `PATH` is in an action's
+environment, executionInfo keys) and analyses the shell Bazel will run (`bash -c` arguments, scripts
+the target writes, `sh_test` sources) for ambient tools, BUILD_WORKSPACE_DIRECTORY reads and network
+commands. `join()` compares them with a scan's static model: targets the static inventory calls
+`unknown` get an aquery-based verdict (`provenance: "aquery"`), and every difference between the
+model and Bazel is listed in `model_disagreements`. Bazel's answer wins. `render_json()` is the JSON
+shape of the join. See docs/aquery.md.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from hermetic_scan import shell
+from hermetic_scan.model.actions import script_language
+from hermetic_scan.profile import ExecutorProfile
+
+# Mnemonics of Bazel's own bookkeeping actions. The static model never lists them: they create
+# runfiles trees and symlinks, write files whose content the rule computed at analysis time, or
+# group inputs, always run locally, and never run a user's tool.
+IGNORED_MNEMONICS = frozenset(
+    {
+        "SymlinkTree",  # the runfiles tree of an executable or test
+        "SourceSymlinkManifest",  # the MANIFEST of that tree
+        "Middleman",  # an input-grouping pseudo action (runfiles middleman)
+        "ExecutableSymlink",  # sh_binary / sh_test: the executable symlink to the script
+        "FileWrite",  # ctx.actions.write, and files Bazel writes for native rules
+        "TemplateExpand",  # ctx.actions.expand_template
+        "Symlink",  # ctx.actions.symlink
+        "SolibSymlink",  # C++ shared-library symlinks
+    }
+)
+
+# Execution-info keys that keep an action off remote executors.
+LOCAL_KEYS = ("no-remote-exec", "no-remote", "local")
+SHELLS = frozenset({"bash", "sh", "dash", "zsh", "ksh"})
+SHELL_FLAGS = frozenset({"-c", "-ec", "-ce", "-euc", "-eu", "-ceu", "-uec", "-exc", "-xc", "-cx", "-euxc"})
+GENRULE_SETUP = re.compile(r"^\s*source\s+\S*genrule-setup\.sh\s*;\s*")
+NO_STATIC = "no-static-model"
+
+
+class AqueryError(ValueError):
+    """The input is not aquery output this module understands."""
+
+
+# --------------------------------------------------------------------------------------------
+# The action graph
+
+
+@dataclass(frozen=True)
+class Action:
+    label: str | None
+    rule_class: str | None
+    mnemonic: str
+    arguments: tuple[str, ...]
+    env: tuple[tuple[str, str], ...]
+    execution_info: tuple[tuple[str, str], ...]
+    input_dep_sets: tuple[str, ...]
+    outputs: tuple[str, ...]  # exec paths
+    primary_output: str | None
+    configuration: str | None
+    aspects: tuple[str, ...] = ()
+    template_content: str | None = None
+    substitutions: tuple[tuple[str, str], ...] = ()
+    file_contents: str | None = None
+
+    @property
+    def internal(self) -> bool:
+        return self.mnemonic in IGNORED_MNEMONICS
+
+    @property
+    def env_keys(self) -> frozenset[str]:
+        return frozenset(k for k, _ in self.env)
+
+    @property
+    def default_shell_env(self) -> bool:
+        """Under --incompatible_strict_action_env, PATH is there exactly when the default shell env is."""
+        return "PATH" in self.env_keys
+
+    @property
+    def execution_keys(self) -> frozenset[str]:
+        return frozenset(k for k, _ in self.execution_info)
+
+    def shell_command(self) -> str | None:
+        """The command of `bash -c COMMAND ...` (run_shell, genrule, run with a shell executable)."""
+        args = self.arguments
+        if not args or args[0].rsplit("/", 1)[-1] not in SHELLS:
+            return None
+        for i, arg in enumerate(args[1:-1], start=1):
+            if arg in SHELL_FLAGS:
+                return args[i + 1]
+            if not arg.startswith("-"):
+                return None
+        return None
+
+
+@dataclass
+class ActionGraph:
+    actions: list[Action]
+    labels: dict[str, str | None]  # every target label in the output -> its rule class
+    dep_sets: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)  # id -> (direct paths, transitive ids)
+    shape: str = "v2"  # "v1" | "v2" | "streamed" | "proto"
+
+    def by_label(self) -> dict[str, list[Action]]:
+        out: dict[str, list[Action]] = defaultdict(list)
+        for action in self.actions:
+            if action.label is not None:
+                out[action.label].append(action)
+        return dict(out)
+
+    def inputs(self, action: Action) -> list[str]:
+        """Exec paths of an action's inputs (dep sets expanded, each path once)."""
+        seen: set[str] = set()
+        out: list[str] = []
+        stack = list(reversed(action.input_dep_sets))
+        visited: set[str] = set()
+        while stack:
+            ident = stack.pop()
+            if ident in visited or ident not in self.dep_sets:
+                continue
+            visited.add(ident)
+            direct, transitive = self.dep_sets[ident]
+            for path in direct:
+                if path not in seen:
+                    seen.add(path)
+                    out.append(path)
+            stack.extend(reversed(transitive))
+        return out
+
+
+def load(data: bytes | str | Mapping[str, Any]) -> ActionGraph:
+    """aquery output: a parsed JSON document, JSON / streamed JSON text, or binary proto bytes."""
+    if isinstance(data, Mapping):
+        return parse_document(data)
+    if isinstance(data, bytes):
+        if data.lstrip()[:1] not in (b"{", b"") or not _is_text(data):
+            return parse_document(decode_proto(data), shape="proto")
+        try:
+            return load(data.decode("utf-8"))
+        except (AqueryError, UnicodeDecodeError):
+            return parse_document(decode_proto(data), shape="proto")  # binary that happens to start with "{"
+    text = data.strip()
+    if not text:
+        return ActionGraph([], {})
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        document = None
+    if isinstance(document, dict) and not _is_component(document):
+        return parse_document(document)
+    components = [document] if isinstance(document, dict) else _json_lines(text)
+    return parse_document(_merge_components(components), shape="streamed")
+
+
+def load_file(path: str | Path) -> ActionGraph:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise AqueryError(f"cannot read {path}: {error.strerror or error}") from error
+    return load(data)
+
+
+def _is_text(data: bytes) -> bool:
+    try:
+        data[:4096].decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+COMPONENT_KEYS = {
+    "artifact": "artifacts", "action": "actions", "target": "targets", "depSetOfFiles": "depSetOfFiles",
+    "dep_set_of_files": "depSetOfFiles", "configuration": "configuration", "aspectDescriptor": "aspectDescriptors",
+    "aspect_descriptor": "aspectDescriptors", "ruleClass": "ruleClasses", "rule_class": "ruleClasses",
+    "pathFragment": "pathFragments", "path_fragment": "pathFragments",
+}
+
+
+def _is_component(document: Mapping[str, Any]) -> bool:
+    return len(document) == 1 and next(iter(document)) in COMPONENT_KEYS
+
+
+def _json_lines(text: str) -> list[dict[str, Any]]:
+    out = []
+    decoder = json.JSONDecoder()
+    position = 0
+    while position < len(text):
+        while position < len(text) and text[position].isspace():
+            position += 1
+        if position >= len(text):
+            break
+        try:
+            value, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as error:
+            raise AqueryError(f"not aquery JSON output: {error}") from error
+        if not isinstance(value, dict):
+            raise AqueryError("not aquery JSON output: expected objects")
+        out.append(value)
+    return out
+
+
+def _merge_components(components: Iterable[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    merged: dict[str, list[Any]] = defaultdict(list)
+    for component in components:
+        for key, value in component.items():
+            if key not in COMPONENT_KEYS:
+                raise AqueryError(f"not aquery streamed output: unexpected field {key!r}")
+            merged[COMPONENT_KEYS[key]].append(value)
+    return merged
+
+
+def _get(obj: Mapping[str, Any], camel: str, default: Any = None) -> Any:
+    if camel in obj:
+        return obj[camel]
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", camel).lower()
+    return obj.get(snake, default)
+
+
+def _list(obj: Mapping[str, Any], camel: str) -> list[Any]:
+    value = _get(obj, camel, None)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise AqueryError(f"field {camel} is not a list")
+    return value
+
+
+def _ident(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
+    """A repeated KeyValuePair (list of {key, value}) or a JSON object."""
+    if not value:
+        return ()
+    if isinstance(value, Mapping):
+        return tuple((str(k), "" if v is None else str(v)) for k, v in value.items())
+    out = []
+    for item in value:
+        if isinstance(item, Mapping):
+            out.append((str(item.get("key", "")), str(item.get("value", "") or "")))
+    return tuple(out)
+
+
+def parse_document(doc: Mapping[str, Any], shape: str | None = None) -> ActionGraph:
+    if not isinstance(doc, Mapping):
+        raise AqueryError("not aquery JSON output: expected an object")
+    known = {"artifacts", "actions", "targets", "depSetOfFiles", "dep_set_of_files", "configuration", "ruleClasses",
+             "rule_classes", "pathFragments", "path_fragments", "aspectDescriptors", "aspect_descriptors"}
+    if doc and not (set(doc) & known):
+        raise AqueryError("not aquery output: none of actions, artifacts, targets found")
+    fragments: dict[str, tuple[str, str | None]] = {}
+    for item in _list(doc, "pathFragments"):
+        fragments[str(item.get("id"))] = (str(item.get("label", "")), _ident(_get(item, "parentId")))
+
+    def fragment_path(ident: str | None) -> str:
+        parts: list[str] = []
+        seen: set[str] = set()
+        while ident is not None and ident in fragments and ident not in seen:
+            seen.add(ident)
+            label, parent = fragments[ident]
+            parts.append(label)
+            ident = parent
+        return "/".join(reversed(parts))
+
+    artifacts: dict[str, str] = {}
+    v1 = False
+    for item in _list(doc, "artifacts"):
+        exec_path = _get(item, "execPath")
+        if exec_path is not None:
+            v1 = True
+            artifacts[str(item.get("id"))] = str(exec_path)
+        else:
+            artifacts[str(item.get("id"))] = fragment_path(_ident(_get(item, "pathFragmentId")))
+    rule_classes = {str(item.get("id")): str(item.get("name", "")) for item in _list(doc, "ruleClasses")}
+    targets: dict[str, tuple[str, str | None]] = {}
+    for item in _list(doc, "targets"):
+        label = normalize_label(str(item.get("label", "")))
+        targets[str(item.get("id"))] = (label, rule_classes.get(str(_get(item, "ruleClassId"))))
+    aspects = {str(item.get("id")): str(item.get("name", "")) for item in _list(doc, "aspectDescriptors")}
+    configurations = {str(item.get("id")): str(item.get("mnemonic", "")) for item in _list(doc, "configuration")}
+    dep_sets: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for item in _list(doc, "depSetOfFiles"):
+        direct = tuple(artifacts.get(str(a), f"<artifact {a}>") for a in _list(item, "directArtifactIds"))
+        transitive = tuple(str(t) for t in _list(item, "transitiveDepSetIds"))
+        dep_sets[str(item.get("id"))] = (direct, transitive)
+    actions = []
+    for item in _list(doc, "actions"):
+        target = targets.get(str(_get(item, "targetId")))
+        primary = _ident(_get(item, "primaryOutputId"))
+        actions.append(
+            Action(
+                label=target[0] if target else None,
+                rule_class=target[1] if target else None,
+                mnemonic=str(item.get("mnemonic", "")),
+                arguments=tuple(str(a) for a in _list(item, "arguments")),
+                env=_pairs(_get(item, "environmentVariables")),
+                execution_info=_pairs(_get(item, "executionInfo")),
+                input_dep_sets=tuple(str(i) for i in _list(item, "inputDepSetIds")),
+                outputs=tuple(artifacts.get(str(o), f"<artifact {o}>") for o in _list(item, "outputIds")),
+                primary_output=artifacts.get(primary) if primary is not None else None,
+                configuration=configurations.get(str(_get(item, "configurationId"))),
+                aspects=tuple(aspects.get(str(a), str(a)) for a in _list(item, "aspectDescriptorIds")),
+                template_content=_get(item, "templateContent") or None,
+                substitutions=_pairs(_get(item, "substitutions")),
+                file_contents=_get(item, "fileContents") if _get(item, "fileContents") is not None else None,
+            )
+        )
+    labels = {label: rule_class for label, rule_class in targets.values()}
+    return ActionGraph(actions, labels, dep_sets, shape or ("v1" if v1 else "v2"))
+
+
+def normalize_label(label: str) -> str:
+    """`@//a:b`, `@@//a:b` (the main repository in Bazel 6+) -> `//a:b`, the form the model prints."""
+    if label.startswith("@@//"):
+        return label[2:]
+    if label.startswith("@//"):
+        return label[1:]
+    return label
+
+
+# --------------------------------------------------------------------------------------------
+# Binary `--output=proto` (analysis_v2.ActionGraphContainer), decoded without a protobuf library.
+
+# Field number -> (name, kind) per message; kind: "u" uint32, "s" string, "b" bool, "m:<Message>".
+_PROTO: dict[str, dict[int, tuple[str, str]]] = {
+    "Container": {1: ("artifacts", "m:Artifact"), 2: ("actions", "m:Action"), 3: ("targets", "m:Target"),
+                  4: ("depSetOfFiles", "m:DepSet"), 5: ("configuration", "m:Configuration"),
+                  6: ("aspectDescriptors", "m:Aspect"), 7: ("ruleClasses", "m:RuleClass"),
+                  8: ("pathFragments", "m:PathFragment")},
+    "Artifact": {1: ("id", "u"), 2: ("pathFragmentId", "u"), 3: ("isTreeArtifact", "b")},
+    "Action": {1: ("targetId", "u"), 2: ("aspectDescriptorIds", "u*"), 3: ("actionKey", "s"), 4: ("mnemonic", "s"),
+               5: ("configurationId", "u"), 6: ("arguments", "s*"), 7: ("environmentVariables", "m:Pair*"),
+               8: ("inputDepSetIds", "u*"), 9: ("outputIds", "u*"), 10: ("discoversInputs", "b"),
+               11: ("executionInfo", "m:Pair*"), 13: ("primaryOutputId", "u"), 14: ("executionPlatform", "s"),
+               15: ("templateContent", "s"), 16: ("substitutions", "m:Pair*"), 17: ("fileContents", "s")},
+    "Target": {1: ("id", "u"), 2: ("label", "s"), 3: ("ruleClassId", "u")},
+    "RuleClass": {1: ("id", "u"), 2: ("name", "s")},
+    "Aspect": {1: ("id", "u"), 2: ("name", "s")},
+    "DepSet": {1: ("id", "u"), 2: ("transitiveDepSetIds", "u*"), 3: ("directArtifactIds", "u*")},
+    "Configuration": {1: ("id", "u"), 2: ("mnemonic", "s"), 3: ("platformName", "s"), 4: ("checksum", "s"),
+                      5: ("isTool", "b")},
+    "PathFragment": {1: ("id", "u"), 2: ("label", "s"), 3: ("parentId", "u")},
+    "Pair": {1: ("key", "s"), 2: ("value", "s")},
+}
+_REPEATED_TOP = {"Container"}
+
+
+def decode_proto(data: bytes) -> dict[str, Any]:
+    """Decode a binary analysis_v2.ActionGraphContainer into the same dict the JSON output parses to."""
+    try:
+        return _decode_message(memoryview(data), "Container")
+    except (IndexError, ValueError, UnicodeDecodeError) as error:
+        raise AqueryError(f"not aquery --output=proto data: {error}") from error
+
+
+def _varint(buf: memoryview, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        byte = buf[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return result, pos
+        shift += 7
+        if shift > 63:
+            raise ValueError("varint too long")
+
+
+def _decode_message(buf: memoryview, message: str) -> dict[str, Any]:
+    fields = _PROTO[message]
+    out: dict[str, Any] = {}
+    pos = 0
+    while pos < len(buf):
+        key, pos = _varint(buf, pos)
+        number, wire = key >> 3, key & 7
+        spec = fields.get(number)
+        if wire == 0:
+            value, pos = _varint(buf, pos)
+            chunk = None
+        elif wire == 2:
+            length, pos = _varint(buf, pos)
+            if pos + length > len(buf):
+                raise ValueError("truncated field")
+            chunk = buf[pos : pos + length]
+            pos += length
+            value = None
+        elif wire == 1:
+            pos += 8
+            continue
+        elif wire == 5:
+            pos += 4
+            continue
+        else:
+            raise ValueError(f"unsupported wire type {wire}")
+        if spec is None:
+            continue
+        name, kind = spec
+        repeated = kind.endswith("*") or message in _REPEATED_TOP
+        base = kind.rstrip("*")
+        if base.startswith("m:"):
+            if chunk is None:
+                raise ValueError(f"field {name} is not a message")
+            values: list[Any] = [_decode_message(chunk, base[2:])]
+        elif base == "s":
+            if chunk is None:
+                raise ValueError(f"field {name} is not a string")
+            values = [bytes(chunk).decode("utf-8")]
+        elif chunk is not None:  # packed varints
+            values = []
+            inner = 0
+            while inner < len(chunk):
+                item, inner = _varint(chunk, inner)
+                values.append(item)
+        else:
+            values = [bool(value) if base == "b" else value]
+        if repeated:
+            out.setdefault(name, []).extend(values)
+        else:
+            out[name] = values[-1]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Facts per target
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str  # "ambient-tool" | "workspace-dir" | "network-access"
+    mnemonic: str
+    subject: str
+    message: str
+    blocking: bool
+
+
+@dataclass
+class ActionFacts:
+    action: Action
+    findings: list[Finding] = field(default_factory=list)
+    opaque: str | None = None  # why what the action runs could not be seen
+
+    @property
+    def local(self) -> bool:
+        return any(k in self.action.execution_keys for k in LOCAL_KEYS)
+
+
+@dataclass
+class TargetFacts:
+    label: str
+    rule_class: str | None
+    actions: list[ActionFacts]  # every action, internal ones included
+
+    @property
+    def relevant(self) -> list[ActionFacts]:
+        return [a for a in self.actions if not a.action.internal]
+
+    @property
+    def mnemonics(self) -> frozenset[str]:
+        return frozenset(a.action.mnemonic for a in self.relevant)
+
+    @property
+    def internal_mnemonics(self) -> frozenset[str]:
+        return frozenset(a.action.mnemonic for a in self.actions if a.action.internal)
+
+    @property
+    def default_shell_env(self) -> bool:
+        return any(a.action.default_shell_env for a in self.relevant)
+
+    @property
+    def execution_keys(self) -> frozenset[str]:
+        return frozenset(k for a in self.relevant for k in a.action.execution_keys)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for a in self.relevant for f in a.findings]
+
+    def verdict(self) -> tuple[str, bool, list[Finding], list[str]]:
+        """(verdict, already_tagged, blocking findings, unknown reasons) from Bazel's actions alone."""
+        relevant = self.relevant
+        if relevant and all(a.local for a in relevant):
+            return "no-remote-exec", True, [f for a in relevant for f in a.findings if f.blocking], []
+        reasons = [f for a in relevant if not a.local for f in a.findings if f.blocking]
+        unknown = [f"{a.action.mnemonic}: {a.opaque}" for a in relevant if not a.local and a.opaque]
+        if reasons:
+            return "no-remote-exec", False, reasons, unknown
+        if unknown:
+            return "unknown", False, [], unknown
+        return "remote-ok", False, [], []
+
+
+def target_facts(
+    graph: ActionGraph,
+    profile: ExecutorProfile | None = None,
+    root: Path | None = None,
+    tags: Mapping[str, Iterable[str]] | None = None,
+) -> dict[str, TargetFacts]:
+    """Per target label: Bazel's actions and what their shell does.
+
+    `root` (the workspace) lets a test's script be read when Bazel runs a source file (sh_test);
+    `tags` (label -> tags) waives network findings of targets tagged `requires-network`.
+    """
+    profile = profile or ExecutorProfile()
+    tags = tags or {}
+    out: dict[str, TargetFacts] = {}
+    for label, actions in graph.by_label().items():
+        producers = {path: action for action in actions for path in action.outputs}
+        facts = TargetFacts(label, actions[0].rule_class, [])
+        target_tags = set(tags.get(label, ()))
+        for action in actions:
+            af = ActionFacts(action)
+            if not action.internal:
+                _analyse_action(af, graph, producers, profile, root, target_tags)
+            facts.actions.append(af)
+        out[label] = facts
+    return out
+
+
+def _analyse_action(
+    af: ActionFacts, graph: ActionGraph, producers: dict[str, Action], profile: ExecutorProfile, root: Path | None,
+    tags: set[str],
+) -> None:
+    action = af.action
+    args = action.arguments
+    waived = "requires-network" in tags or "requires-network" in action.execution_keys
+    context = "action"
+    for key, value in action.env:
+        if shell.is_workspace_variable(key) or "BUILD_WORKSPACE_DIRECTORY" in value or "BUILD_WORKING_DIRECTORY" in value:
+            af.findings.append(Finding("workspace-dir", action.mnemonic, key, f"env {key}={value} refers to the workspace directory", True))
+    if action.mnemonic == "TestRunner":
+        context = "test"
+        script = _test_script(action, graph, producers, root)
+        if isinstance(script, str):
+            _analyse_shell(af, script, profile, "test", waived)
+        else:
+            af.opaque = script[1] if script else "the test's executable is not in the aquery output"
+        return
+    command = action.shell_command()
+    if command is not None:
+        _analyse_shell(af, GENRULE_SETUP.sub("", command, count=1), profile, context, waived)
+        return
+    if not args:
+        af.opaque = "no command line in the aquery output (run aquery with --include_commandline)"
+        return
+    program = args[0]
+    kind = _classify(program, profile)
+    if kind in ("path", "host-path"):
+        where = "a path on the host machine" if kind == "host-path" else "a program from the host PATH"
+        af.findings.append(Finding("ambient-tool", action.mnemonic, program, f"executable `{program}` is {where}", True))
+        return
+    writer = producers.get(program)
+    if writer is not None and writer.mnemonic in ("FileWrite", "TemplateExpand"):
+        text = _written_text(writer)
+        if text is None:
+            af.opaque = (f"runs {program}, which {writer.mnemonic} writes; its content is not in the aquery output "
+                         "(Bazel 6+: --include_file_write_contents)")
+            return
+        if script_language(text, program) == "shell":
+            _analyse_shell(af, text, profile, context, waived)
+
+
+def _written_text(writer: Action) -> str | None:
+    if writer.mnemonic == "FileWrite":
+        return writer.file_contents
+    if writer.template_content is None:
+        return None
+    text = writer.template_content
+    for key, value in writer.substitutions:
+        text = text.replace(key, value)
+    return text
+
+
+def _test_script(action: Action, graph: ActionGraph, producers: dict[str, Action], root: Path | None) -> str | tuple[None, str] | None:
+    """The text of the script a TestRunner action runs, or (None, why not)."""
+    args = [a for a in action.arguments if not a.endswith(("test-setup.sh", "collect_coverage.sh"))]
+    candidates = [a for a in args if not a.startswith("-")][:1]
+    if not candidates:
+        return None
+    short = candidates[0]
+    path = next((p for p in producers if p == short or p.endswith("/bin/" + short)), None)
+    seen: set[str] = set()
+    while path is not None and path not in seen:
+        seen.add(path)
+        writer = producers.get(path)
+        if writer is None:
+            break
+        if writer.mnemonic in ("FileWrite", "TemplateExpand"):
+            text = _written_text(writer)
+            if text is None:
+                return None, (f"the test runs {path}, which {writer.mnemonic} writes; its content is not in the aquery "
+                              "output (Bazel 6+: --include_file_write_contents)")
+            return text
+        if writer.mnemonic in ("ExecutableSymlink", "Symlink"):
+            inputs = [p for p in graph.inputs(writer) if not p.endswith("MANIFEST")]
+            path = inputs[0] if len(inputs) == 1 else None
+            continue
+        return None, f"the test runs {path}, which a {writer.mnemonic} action produces"
+    if path is None:
+        return None, f"the test's executable {short} is not produced by an action of this target"
+    unreadable = (None, f"the test runs {path}, which hermetic-scan cannot read")
+    if path.startswith(("bazel-out/", "external/", "/")) or root is None:
+        return unreadable
+    try:
+        source = (root / path).resolve()
+        if not source.is_relative_to(root.resolve()):
+            return unreadable
+        return source.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return unreadable
+
+
+def _classify(name: str, profile: ExecutorProfile) -> str | None:
+    from hermetic_scan.rules.ambient_tool import classify
+
+    return classify(name, SimpleNamespace(profile=profile))  # type: ignore[arg-type]
+
+
+def _analyse_shell(af: ActionFacts, text: str, profile: ExecutorProfile, context: str, waived: bool) -> None:
+    from hermetic_scan.rules.network_access import fetches
+
+    if script_language(text) != "shell":
+        return
+    facts = shell.analyze(text)
+    mnemonic = af.action.mnemonic
+    where = "this test" if context == "test" else "this action"
+    for command in facts.commands:
+        if command.dynamic or command.name in facts.functions:
+            continue
+        kind = _classify(command.name, profile)
+        if kind in ("path", "host-path"):
+            uncertain = kind == "path" and facts.sources_unknown
+            what = "a path on the host machine" if kind == "host-path" else "not a declared input"
+            message = f"`{command.name}` is {what}: {where} takes it from the host"
+            if command.kind == "probe":
+                message = f"probes the host PATH for `{command.name}`"
+            af.findings.append(Finding("ambient-tool", mnemonic, command.name, message, not uncertain))
+        if command.kind == "run" and fetches(command):
+            af.findings.append(
+                Finding("network-access", mnemonic, command.name.rsplit("/", 1)[-1],
+                        f"`{command.name.rsplit('/', 1)[-1]}` reaches the network while {where} runs", not waived)
+            )
+    for read in facts.reads:
+        if shell.is_workspace_variable(read.name):
+            af.findings.append(Finding("workspace-dir", mnemonic, read.name, f"reads ${read.name}, which only `bazel run` sets", True))
+
+
+# --------------------------------------------------------------------------------------------
+# The static side of a target, in the terms aquery can confirm
+
+
+@dataclass(frozen=True)
+class StaticAction:
+    kind: str  # "run" | "run_shell" | "genrule" | "test" | "known"
+    mnemonic: str | None  # None: computed, the model cannot tell
+    shell_env: bool | None  # None: the model cannot tell (or makes no claim)
+    requirements: frozenset[str] | None  # None: no claim
+    env_keys: frozenset[str] = frozenset()
+    where: str | None = None  # path:line of the action in the sources
+
+
+@dataclass
+class StaticTarget:
+    label: str
+    kind: str
+    verdict: str
+    provenance: str
+    tags: tuple[str, ...]
+    actions: list[StaticAction]
+    may_add: frozenset[str]  # execution-info keys Bazel may add from tags or the target's kind
+    complete: bool  # False when the model could not follow the whole implementation
+
+    @property
+    def mnemonics(self) -> frozenset[str]:
+        return frozenset(a.mnemonic for a in self.actions if a.mnemonic is not None)
+
+    @property
+    def dynamic_mnemonics(self) -> int:
+        return sum(1 for a in self.actions if a.mnemonic is None)
+
+
+def legal_execution_key(tag: str) -> bool:
+    """Tags Bazel copies into execution info (TargetUtils.legalExecInfoKeys)."""
+    return tag.startswith(("block-", "requires-", "no-", "supports-", "disable-", "cpu:", "resources:")) or tag in (
+        "local", "worker-key-mnemonic"
+    )
+
+
+def static_targets(result: Any) -> dict[str, StaticTarget]:
+    """The static model's claims per target label (from `engine.scan`'s result)."""
+    out: dict[str, StaticTarget] = {}
+    for verdict in result.inventory.targets:
+        tm = verdict.model
+        target = tm.target
+        tags = tuple(target.tags)
+        legal = frozenset(t for t in tags if legal_execution_key(t))
+        actions: list[StaticAction] = []
+        seen: set[tuple[Any, ...]] = set()
+        if tm.implementation is not None:
+            for a in list(tm.implementation.actions) + list(tm.actions):
+                mnemonic = a.effective_mnemonic if a.mnemonic_source != "dynamic" else None
+                shell_env = {"true": True, "false": False, "absent": False}.get(a.shell_env)
+                env_keys = frozenset(k.text.text for k, *_ in a.env.items if hasattr(k, "text")) if a.env is not None else frozenset()
+                where = f"{a.module.display_path}:{a.line + 1}"
+                key = (a.key, mnemonic, shell_env, a.execution_requirements)
+                if key in seen:
+                    continue
+                seen.add(key)
+                actions.append(StaticAction(a.kind, mnemonic, shell_env, frozenset(a.execution_requirements), env_keys, where))
+        for entry in verdict.actions:
+            if entry["kind"] == "genrule":
+                requirements = legal | ({"local"} if target.bool_attr("local") else set())
+                actions.append(StaticAction("genrule", "Genrule", True, frozenset(requirements), frozenset(),
+                                            f"{entry['path']}:{entry['line']}"))
+            elif entry["kind"] == "test":
+                requirements = set(legal) | ({"local"} if target.bool_attr("local") else set())
+                actions.append(StaticAction("test", "TestRunner", None, frozenset(requirements), frozenset(),
+                                            f"{entry['path']}:{entry['line']}"))
+            elif entry["kind"] == "known":
+                actions.append(StaticAction("known", entry["mnemonic"], None, None))
+        may_add = set(legal)  # tags propagate to Starlark actions with --incompatible_allow_tags_propagation
+        if target.is_test and "exclusive" in tags:
+            may_add.add("local")  # exclusive tests run locally (without --incompatible_exclusive_test_sandboxed)
+        complete = verdict.provenance in ("source",) and not verdict.unknown_because
+        out[verdict.label] = StaticTarget(verdict.label, target.kind, verdict.verdict, verdict.provenance, tags, actions,
+                                          frozenset(may_add), complete)
+    return out
+
+
+def rc_execution_keys(result: Any) -> dict[str, set[str]]:
+    """`--modify_execution_info` of the workspace's .bazelrc: regex -> keys it adds (applied per mnemonic)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for option in getattr(result.model.rc, "options", []):
+        if option.name != "--modify_execution_info" or not option.value:
+            continue
+        for expression in option.value.split(","):
+            regex, _, key = expression.rpartition("=")
+            if key.startswith("+") or (key and not key.startswith("-")):
+                out[regex].add(key.lstrip("+"))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The join
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    label: str
+    aspect: str  # "mnemonics" | "default_shell_env" | "execution_requirements"
+    kind: str  # "contradiction": the model said something else; "undetermined": the model could not tell
+    static: Any
+    aquery: Any
+    detail: str
+    mnemonic: str | None = None
+
+
+@dataclass
+class JoinedTarget:
+    label: str
+    kind: str | None
+    static_verdict: str | None  # None: not in the static model
+    aquery_verdict: str | None  # None: no actions in the aquery output
+    verdict: str
+    provenance: str
+    already_tagged: bool = False
+    reasons: list[Finding] = field(default_factory=list)
+    unknown_because: list[str] = field(default_factory=list)
+    facts: TargetFacts | None = None
+    static: StaticTarget | None = None
+
+
+@dataclass
+class AqueryJoin:
+    targets: list[JoinedTarget]
+    model_disagreements: list[Disagreement]
+    not_in_aquery: list[str]  # static targets without actions in the aquery output
+    only_in_aquery: list[str]  # main-repository labels with actions that the static model does not have
+    graph: ActionGraph
+
+    def target(self, label: str) -> JoinedTarget | None:
+        return next((t for t in self.targets if t.label == label), None)
+
+    def summary(self) -> dict[str, int]:
+        out = {"remote-ok": 0, "no-remote-exec": 0, "unknown": 0}
+        for t in self.targets:
+            out[t.verdict] += 1
+        return out
+
+
+def compare(static: StaticTarget, facts: TargetFacts | None, rc_keys: Mapping[str, set[str]] | None = None) -> list[Disagreement]:
+    """Where the static model's claims about one target differ from Bazel's actions (None: no actions)."""
+    label = static.label
+    out: list[Disagreement] = []
+    relevant = facts.relevant if facts is not None else []
+    bazel = frozenset(a.action.mnemonic for a in relevant)
+    known = static.mnemonics
+    dynamic = static.dynamic_mnemonics
+    if static.provenance != "knowledge":  # the knowledge table's mnemonics are descriptive only
+        missing = sorted(known - bazel)
+        extra = sorted(bazel - known)
+        if missing:
+            out.append(Disagreement(label, "mnemonics", "contradiction", sorted(known), sorted(bazel),
+                                    f"the model predicts {', '.join(missing)}, which Bazel does not register for this target"))
+        if extra and (dynamic == 0 and static.complete):
+            out.append(Disagreement(label, "mnemonics", "contradiction", sorted(known), sorted(bazel),
+                                    f"Bazel registers {', '.join(extra)}, which the model does not predict"))
+        elif extra:
+            out.append(Disagreement(label, "mnemonics", "undetermined", sorted(known) + ["?"] * dynamic, sorted(bazel),
+                                    f"the model could not compute {dynamic or 'some'} mnemonic(s); Bazel registers {', '.join(extra)}"))
+    by_mnemonic: dict[str, list[Action]] = defaultdict(list)
+    for a in relevant:
+        by_mnemonic[a.action.mnemonic].append(a.action)
+    static_by: dict[str, list[StaticAction]] = defaultdict(list)
+    for s in static.actions:
+        if s.mnemonic is not None:
+            static_by[s.mnemonic].append(s)
+    for mnemonic in sorted(set(static_by) & set(by_mnemonic)):
+        stat = static_by[mnemonic]
+        acts = by_mnemonic[mnemonic]
+        # use_default_shell_env: PATH in the env (strict action env), unless the action sets PATH itself.
+        claims = [s for s in stat if s.shell_env is not None]
+        bazel_env = sorted({a.default_shell_env for a in acts})
+        sets_path = any("PATH" in s.env_keys for s in stat)
+        if claims and not sets_path:
+            claimed = {s.shell_env for s in claims}
+            undetermined = len(claims) < len(stat)
+            if (not undetermined and claimed != set(bazel_env)) or (undetermined and not claimed <= set(bazel_env)):
+                out.append(Disagreement(label, "default_shell_env", "contradiction", sorted(claimed), bazel_env,
+                                        f"{mnemonic}: the model says use_default_shell_env={_show(claimed)}, "
+                                        f"Bazel's action {'has' if True in bazel_env else 'has no'} PATH", mnemonic))
+            elif undetermined and claimed != set(bazel_env):
+                out.append(Disagreement(label, "default_shell_env", "undetermined", sorted(claimed) + [None], bazel_env,
+                                        f"{mnemonic}: the model could not tell use_default_shell_env for some actions", mnemonic))
+        elif not claims and stat[0].kind in ("run", "run_shell") and not sets_path:
+            out.append(Disagreement(label, "default_shell_env", "undetermined", None, bazel_env,
+                                    f"{mnemonic}: the model could not tell use_default_shell_env; Bazel: "
+                                    f"{'PATH present' if True in bazel_env else 'no PATH'}", mnemonic))
+        # execution requirements
+        req_claims = [s.requirements for s in stat if s.requirements is not None]
+        if req_claims:
+            predicted = frozenset().union(*req_claims)
+            actual = frozenset(k for a in acts for k in a.execution_keys)
+            allowed = set(static.may_add)
+            for regex, keys in (rc_keys or {}).items():
+                try:
+                    if re.fullmatch(regex, mnemonic):
+                        allowed |= keys
+                except re.error:
+                    continue
+            lacking = sorted(predicted - actual)
+            added = sorted(actual - predicted - allowed)
+            if lacking or added:
+                parts = []
+                if lacking:
+                    parts.append(f"the model predicts {', '.join(lacking)}, which Bazel's action lacks")
+                if added:
+                    parts.append(f"Bazel's action has {', '.join(added)}, which the model does not predict")
+                out.append(Disagreement(label, "execution_requirements", "contradiction", sorted(predicted), sorted(actual),
+                                        f"{mnemonic}: " + "; ".join(parts), mnemonic))
+    return out
+
+
+def _show(values: set[bool | None]) -> str:
+    return " or ".join(sorted(str(v) for v in values))
+
+
+def join(
+    result: Any,
+    aquery_doc: Mapping[str, Any] | ActionGraph | bytes | str,
+    profile: ExecutorProfile | None = None,
+) -> AqueryJoin:
+    """Join a scan (`engine.scan(...)`) with aquery output. Bazel's answer wins.
+
+    Targets whose static verdict is `unknown` and that have actions in the aquery output get the
+    aquery-based verdict, with provenance "aquery". Other verdicts stay as the static inventory has
+    them (they include suppressions, the configuration and findings aquery cannot see, such as
+    scripts Bazel 4.x does not print); each target's `aquery_verdict` is there for comparison.
+    """
+    graph = aquery_doc if isinstance(aquery_doc, ActionGraph) else load(aquery_doc)
+    statics = static_targets(result)
+    tags = {label: s.tags for label, s in statics.items()}
+    facts = target_facts(graph, profile, Path(result.root), tags)
+    rc_keys = rc_execution_keys(result)
+    joined: list[JoinedTarget] = []
+    disagreements: list[Disagreement] = []
+    not_in: list[str] = []
+    for label, static in statics.items():
+        tf = facts.get(label)
+        if tf is None:
+            not_in.append(label)
+            jt = JoinedTarget(label, static.kind, static.verdict, None, static.verdict, static.provenance, static=static)
+            if static.verdict == "unknown":
+                jt.unknown_because.append("no actions in the aquery output (not analysed, tagged manual, or no actions)")
+            joined.append(jt)
+            continue
+        verdict, already, reasons, unknown = tf.verdict()
+        jt = JoinedTarget(label, static.kind, static.verdict, verdict, static.verdict, static.provenance, already, reasons,
+                          unknown, tf, static)
+        if static.verdict == "unknown":
+            jt.verdict, jt.provenance = verdict, "aquery"
+        disagreements.extend(compare(static, tf, rc_keys))
+        joined.append(jt)
+    only = sorted(label for label in set(facts) - set(statics) if label.startswith("//"))
+    return AqueryJoin(joined, disagreements, sorted(not_in), only, graph)
+
+
+def render_json(j: AqueryJoin) -> dict[str, Any]:
+    """The join as JSON-ready data (for `inventory --aquery FILE`)."""
+
+    def finding(f: Finding) -> dict[str, Any]:
+        return {"rule": f.rule, "mnemonic": f.mnemonic, "subject": f.subject, "message": f.message}
+
+    targets = []
+    for t in sorted(j.targets, key=lambda t: t.label):
+        entry: dict[str, Any] = {
+            "label": t.label,
+            "kind": t.kind,
+            "verdict": t.verdict,
+            "provenance": t.provenance,
+            "static_verdict": t.static_verdict,
+            "aquery_verdict": t.aquery_verdict,
+            "already_tagged": t.already_tagged,
+            "reasons": [finding(f) for f in t.reasons],
+            "unknown_because": list(t.unknown_because),
+        }
+        if t.facts is not None:
+            entry["aquery"] = {
+                "rule_class": t.facts.rule_class,
+                "mnemonics": sorted(t.facts.mnemonics),
+                "internal_mnemonics": sorted(t.facts.internal_mnemonics),
+                "default_shell_env": t.facts.default_shell_env,
+                "execution_info": sorted(t.facts.execution_keys),
+                "findings": [finding(f) for f in t.facts.findings],
+            }
+        else:
+            entry["aquery"] = None
+        targets.append(entry)
+    summary = j.summary()
+    return {
+        "version": 1,
+        "aquery_shape": j.graph.shape,
+        "ignored_mnemonics": sorted(IGNORED_MNEMONICS),
+        "targets": targets,
+        "model_disagreements": [
+            {"label": d.label, "aspect": d.aspect, "kind": d.kind, "mnemonic": d.mnemonic, "static": d.static,
+             "aquery": d.aquery, "detail": d.detail}
+            for d in sorted(j.model_disagreements, key=lambda d: (d.label, d.aspect, d.mnemonic or ""))
+        ],
+        "not_in_aquery": j.not_in_aquery,
+        "only_in_aquery": j.only_in_aquery,
+        "summary": summary,
+    }
+
+
+__all__ = [
+    "IGNORED_MNEMONICS", "Action", "ActionGraph", "AqueryError", "AqueryJoin", "Disagreement", "Finding", "JoinedTarget",
+    "StaticTarget", "TargetFacts", "compare", "decode_proto", "join", "load", "load_file", "render_json",
+    "static_targets", "target_facts",
+]
