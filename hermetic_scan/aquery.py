@@ -4,7 +4,7 @@
 without any library, binary `--output=proto`), in the shapes Bazel 4.x and later write:
 
 - analysis_v2 (Bazel 4 default, and every later version): numeric ids, artifacts as `pathFragmentId`
-  into `pathFragments`; Bazel 5+ adds `templateContent`, `substitutions`, `fileContents`
+  into `pathFragments`; newer versions add `templateContent`, `substitutions`, `fileContents`
   (`--include_file_write_contents`) and `executionPlatform`;
 - the old v1 shape (`--noincompatible_proto_output_v2`): string ids starting at "0", `execPath`;
 - streamed (Bazel 7+): one `{"action": {...}}` / `{"artifact": {...}}` / ... object per line;
@@ -574,7 +574,7 @@ def _analyse_action(
         text = _written_text(writer)
         if text is None:
             af.opaque = (f"runs {program}, which {writer.mnemonic} writes; its content is not in the aquery output "
-                         "(Bazel 6+: --include_file_write_contents)")
+                         "(newer Bazel: --include_file_write_contents)")
             return
         if script_language(text, program) == "shell":
             _analyse_shell(af, text, profile, context, waived)
@@ -609,7 +609,7 @@ def _test_script(action: Action, graph: ActionGraph, producers: dict[str, Action
             text = _written_text(writer)
             if text is None:
                 return None, (f"the test runs {path}, which {writer.mnemonic} writes; its content is not in the aquery "
-                              "output (Bazel 6+: --include_file_write_contents)")
+                              "output (newer Bazel: --include_file_write_contents)")
             return text
         if writer.mnemonic in ("ExecutableSymlink", "Symlink"):
             inputs = [p for p in graph.inputs(writer) if not p.endswith("MANIFEST")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import tempfile
@@ -159,6 +160,9 @@ def _resolve_paths(paths: list[str]) -> tuple[Path, list[str] | None]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # One bounded batch run that allocates millions of small objects and frees them at exit: the
+    # cyclic collector only costs time here (about a third of the run on large workspaces).
+    gc.disable()
     root, only = _resolve_paths(args.paths)
     config = _load_config(root, args.config)
     options = _options(args, config)

@@ -71,13 +71,22 @@ class MappedText:
 
     @staticmethod
     def from_file(source: SourceFile) -> MappedText:
+        cached = _FILE_TEXTS.get(id(source))
+        if cached is not None and cached.source is source:
+            return cached
         text = source.text
+        if source.data.isascii():
+            result = MappedText(text, tuple(range(len(text))), source, 0)
+            _FILE_TEXTS[id(source)] = result
+            return result
         offsets: list[int | None] = []
         pos = 0
         for ch in text:
             offsets.append(pos)
             pos += len(ch.encode("utf-8"))
-        return MappedText(text, tuple(offsets), source, 0)
+        result = MappedText(text, tuple(offsets), source, 0)
+        _FILE_TEXTS[id(source)] = result
+        return result
 
     def __add__(self, other: MappedText) -> MappedText:
         source = self.source or other.source
@@ -121,6 +130,10 @@ class MappedText:
             out = out + self.slice(pos, i) + _reanchor(new, self.origin(i), self.source)
             pos = i + len(old)
         return out + self.slice(pos, len(self.text))
+
+
+# One MappedText per source file (scripts shared by many targets); checked against the source itself.
+_FILE_TEXTS: dict[int, MappedText] = {}
 
 
 def _reanchor(value: MappedText, anchor: int, source: SourceFile | None) -> MappedText:

@@ -494,9 +494,10 @@ class Interpreter:
         rule_like = isinstance(callee, (RuleClass, NativeRule, UnresolvedSymbol)) or (
             isinstance(callee, Unknown) and callee_node is not None and callee_node.type == "identifier"
         )
-        positional, keywords, splat = self.arguments(
-            node.child_by_field_name("arguments"), frame, TARGET_ATTRIBUTES if rule_like else None
-        )
+        only = None
+        if rule_like:
+            only = SCRIPT_TARGET_ATTRIBUTES if isinstance(callee, NativeRule) and callee.name in ("sh_test", "sh_binary") else TARGET_ATTRIBUTES
+        positional, keywords, splat = self.arguments(node.child_by_field_name("arguments"), frame, only)
         module = frame.module
         if isinstance(callee, ActionFn):
             call = ActionCall(callee.kind, module, node, keywords, positional, splat)
@@ -676,9 +677,8 @@ class Interpreter:
 MAX_LOOP_ITEMS = 64
 # The attributes of a target the model reads; the others are not evaluated (a large BUILD file is
 # mostly srcs and deps lists).
-TARGET_ATTRIBUTES = frozenset(
-    {"name", "tags", "cmd", "cmd_bash", "srcs", "local", "stamp", "env_inherit", "executable", "tools", "testonly"}
-)
+TARGET_ATTRIBUTES = frozenset({"name", "tags", "cmd", "cmd_bash", "local", "stamp", "env_inherit", "testonly"})
+SCRIPT_TARGET_ATTRIBUTES = TARGET_ATTRIBUTES | {"srcs"}
 NOT_EVALUATED = Unknown("not evaluated")
 
 

@@ -59,12 +59,11 @@ def all_rules() -> list[RuleMeta]:
     return [module.META for module in RULE_MODULES]
 
 
+_BY_ID: dict[str, ModuleType] = {module.META.id: module for module in RULE_MODULES}
+
+
 def rule_module(rule_id: str) -> ModuleType | None:
-    rule_id = REDIRECTS.get(rule_id, rule_id)
-    for module in RULE_MODULES:
-        if module.META.id == rule_id:
-            return module
-    return None
+    return _BY_ID.get(REDIRECTS.get(rule_id, rule_id))
 
 
 def rule_meta(rule_id: str) -> RuleMeta | None:
