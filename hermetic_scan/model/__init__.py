@@ -100,8 +100,11 @@ class WorkspaceModel:
         return self._by_label.get(label)
 
     def add_target(self, tm: TargetModel) -> None:
+        label = str(tm.target.label)
+        if label in self._by_label:
+            return  # both branches of an undecidable `if` named the same target: keep the first
         self.targets.append(tm)
-        self._by_label.setdefault(str(tm.target.label), tm)
+        self._by_label[label] = tm
 
     def package_file(self, target: Target, label_text: str) -> SourceFile | None:
         """A source file of the target's repository named by a label, if it exists (not a rule)."""

@@ -36,9 +36,12 @@ For tests that must talk to a service, tag them `requires-network` and `no-remot
 
 from __future__ import annotations
 
+import re
+
 from hermetic_scan import shell
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.model.actions import ShellSite
+from hermetic_scan.model.values import DECLARED_TOKEN
 from hermetic_scan.rules.base import Check, Context, RuleMeta, owner_target, site_owners, target_tags
 
 META = RuleMeta(
@@ -66,8 +69,21 @@ SUBCOMMANDS = {
 }
 
 
+DECLARED_PROGRAM = re.compile(re.escape(DECLARED_TOKEN) + r"([A-Za-z0-9_]+?)__")
+
+
+def program_name(command: shell.Command) -> str:
+    """The program's name; for a declared tool (`{tofu}` from ctx.executable._tofu) the attribute's."""
+    match = DECLARED_PROGRAM.search(command.name)
+    if match is not None:
+        return match.group(1)
+    return command.name.rsplit("/", 1)[-1]
+
+
 def fetches(command: shell.Command) -> bool:
-    name = command.name.rsplit("/", 1)[-1]
+    name = program_name(command)
+    if name in ("tf", "opentofu"):
+        name = "tofu"
     words = [a.text for a in command.args]
     if name == "kubectl":
         return command.subcommand() not in ("kustomize", "completion")
@@ -118,12 +134,13 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
     where = "this test" if site.context == "test" else "this action"
     facts = shell.analyze(site.text.text)
     for command in facts.commands:
-        if command.dynamic or command.kind != "run" or command.name in facts.functions or not fetches(command):
+        declared = command.dynamic and DECLARED_PROGRAM.search(command.name) is not None
+        if (command.dynamic and not declared) or command.kind != "run" or command.name in facts.functions or not fetches(command):
             continue
         span = site.text.span(command.start, command.end)
         if span is None:
             continue
-        what = " ".join([command.name.rsplit("/", 1)[-1], *(a.text for a in command.args[:1] if not a.text.startswith("-"))])
+        what = " ".join([program_name(command), *(a.text for a in command.args[:1] if not a.text.startswith("-"))])
         yield ctx.report(
             META, span,
             f"`{what}` reaches the network while {where} runs: remote workers may have none, and the download is not an input",

@@ -1,0 +1,113 @@
+"""Rule behaviour on small workspaces written inline (cases the corpus does not cover)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers import write_tree
+
+from hermetic_scan.engine import scan
+
+
+def _found(root: Path) -> set[tuple[str, int, str]]:
+    return {(d.span.path, d.span.start_line + 1, d.rule) for d in scan(root).diagnostics}
+
+
+def test_declared_toolchain_program_that_downloads(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {
+        "MODULE.bazel": "",
+        "defs.bzl": (
+            "def _impl(ctx):\n"
+            '    tc = ctx.toolchains["//:tf_type"]\n'
+            '    out = ctx.actions.declare_file("x")\n'
+            "    ctx.actions.run_shell(\n"
+            "        outputs = [out],\n"
+            '        command = "{tf} init -backend=false && {tf} validate".format(tf = tc.tf.short_path),\n'
+            '        mnemonic = "TfValidate",\n'
+            "    )\n"
+            '    ctx.actions.run_shell(outputs = [out], command = "{tf} init -plugin-dir=p".format(tf = tc.tf.path), mnemonic = "TfOffline")\n'
+            'tf_validate = rule(implementation = _impl, toolchains = ["//:tf_type"])\n'
+        ),
+        "BUILD.bazel": 'load(":defs.bzl", "tf_validate")\ntf_validate(name = "v")\n',
+    })
+    assert _found(root) == {("defs.bzl", 6, "network-access")}
+
+
+def test_windows_branch_and_batch_script_are_not_bash(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {
+        "MODULE.bazel": "",
+        "defs.bzl": (
+            "def _impl(ctx):\n"
+            "    if ctx.attr.is_windows:\n"
+            '        out = ctx.actions.declare_file(ctx.label.name + ".bat")\n'
+            '        ctx.actions.write(out, "@echo off\\nfc.exe /B a b", is_executable = True)\n'
+            "    else:\n"
+            '        out = ctx.actions.declare_file(ctx.label.name + ".sh")\n'
+            '        ctx.actions.write(out, "diff a b", is_executable = True)\n'
+            "    return [DefaultInfo(executable = out)]\n"
+            'diff_check_test = rule(implementation = _impl, test = True, attrs = {"is_windows": attr.bool()})\n'
+        ),
+        "BUILD.bazel": 'load(":defs.bzl", "diff_check_test")\ndiff_check_test(name = "t")\n',
+    })
+    assert _found(root) == set()
+
+
+def test_sourced_runfiles_library_functions_are_not_tools(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {
+        "MODULE.bazel": "",
+        "BUILD.bazel": 'sh_test(name = "t", srcs = ["t.sh"])\n',
+        "t.sh": (
+            "#!/usr/bin/env bash\n"
+            'source "${RUNFILES_DIR}/bazel_tools/tools/bash/runfiles/runfiles.bash"\n'
+            'cat "$(rlocation ws/data.txt)"\n'
+            "tofu fmt -check\n"
+        ),
+    })
+    assert _found(root) == {("t.sh", 4, "ambient-tool")}
+
+
+def test_ctx_outputs_executable_is_the_test_script(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {
+        "MODULE.bazel": "",
+        "defs.bzl": (
+            "def _impl(ctx):\n"
+            '    ctx.actions.write(output = ctx.outputs.executable, content = "tofu validate")\n'
+            "tofu_test = rule(implementation = _impl, test = True)\n"
+        ),
+        "BUILD.bazel": 'load(":defs.bzl", "tofu_test")\ntofu_test(name = "t")\n',
+    })
+    assert _found(root) == {("defs.bzl", 2, "ambient-tool")}
+    assert {t.label: t.verdict for t in scan(root).inventory.targets} == {"//:t": "no-remote-exec"}
+
+
+def test_comprehension_targets_and_computed_names(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {
+        "MODULE.bazel": "",
+        "qt.bzl": (
+            "def moc_all(hdrs):\n"
+            "    for h in hdrs:\n"
+            '        native.genrule(name = h.split(".")[0] + "_moc", srcs = [h], outs = [h + ".cpp"], cmd = "moc $< -o $@")\n'
+        ),
+        "BUILD.bazel": (
+            'load(":qt.bzl", "moc_all")\n'
+            '[genrule(name = "g_%s" % x, outs = ["%s.txt" % x], cmd = "protoc > $@") for x in ["a", "b"]]\n'
+            "moc_all(HDRS)\n"
+        ),
+    })
+    labels = {t.label: t.verdict for t in scan(root).inventory.targets}
+    assert labels == {"//:g_a": "no-remote-exec", "//:g_b": "no-remote-exec", "//:*_moc": "no-remote-exec"}
+
+
+def test_unresolved_helper_receiving_ctx_makes_the_target_unknown(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {
+        "MODULE.bazel": "",
+        "defs.bzl": (
+            'load("@other//:h.bzl", "run_tool")\n'
+            "def _impl(ctx):\n"
+            "    run_tool(ctx, ctx.file.src)\n"
+            'r = rule(implementation = _impl, attrs = {"src": attr.label(allow_single_file = True)})\n'
+        ),
+        "BUILD.bazel": 'load(":defs.bzl", "r")\nr(name = "x", src = "a")\n',
+    })
+    verdict = {t.label: t for t in scan(root).inventory.targets}["//:x"]
+    assert verdict.verdict == "unknown" and "run_tool" in verdict.unknown_because[0]
