@@ -515,16 +515,21 @@ def target_facts(
     profile: ExecutorProfile | None = None,
     root: Path | None = None,
     tags: Mapping[str, Iterable[str]] | None = None,
+    only: Iterable[str] | None = None,
 ) -> dict[str, TargetFacts]:
     """Per target label: Bazel's actions and what their shell does.
 
     `root` (the workspace) lets a test's script be read when Bazel runs a source file (sh_test);
-    `tags` (label -> tags) waives network findings of targets tagged `requires-network`.
+    `tags` (label -> tags) waives network findings of targets tagged `requires-network`;
+    `only` restricts the analysis to these labels (and those of the main repository).
     """
     profile = profile or ExecutorProfile()
     tags = tags or {}
+    wanted = set(only) if only is not None else None
     out: dict[str, TargetFacts] = {}
     for label, actions in graph.by_label().items():
+        if wanted is not None and label not in wanted and not label.startswith("//"):
+            continue
         producers = {path: action for action in actions for path in action.outputs}
         facts = TargetFacts(label, actions[0].rule_class, [])
         target_tags = set(tags.get(label, ()))
@@ -544,12 +549,10 @@ def _analyse_action(
     action = af.action
     args = action.arguments
     waived = "requires-network" in tags or "requires-network" in action.execution_keys
-    context = "action"
     for key, value in action.env:
         if shell.is_workspace_variable(key) or "BUILD_WORKSPACE_DIRECTORY" in value or "BUILD_WORKING_DIRECTORY" in value:
             af.findings.append(Finding("workspace-dir", action.mnemonic, key, f"env {key}={value} refers to the workspace directory", True))
     if action.mnemonic == "TestRunner":
-        context = "test"
         script = _test_script(action, graph, producers, root)
         if isinstance(script, str):
             _analyse_shell(af, script, profile, "test", waived)
@@ -558,7 +561,7 @@ def _analyse_action(
         return
     command = action.shell_command()
     if command is not None:
-        _analyse_shell(af, GENRULE_SETUP.sub("", command, count=1), profile, context, waived)
+        _analyse_shell(af, GENRULE_SETUP.sub("", command, count=1), profile, "action", waived)
         return
     if not args:
         af.opaque = "no command line in the aquery output (run aquery with --include_commandline)"
@@ -577,7 +580,7 @@ def _analyse_action(
                          "(newer Bazel: --include_file_write_contents)")
             return
         if script_language(text, program) == "shell":
-            _analyse_shell(af, text, profile, context, waived)
+            _analyse_shell(af, text, profile, "action", waived)
 
 
 def _written_text(writer: Action) -> str | None:
@@ -900,7 +903,7 @@ def join(
     graph = aquery_doc if isinstance(aquery_doc, ActionGraph) else load(aquery_doc)
     statics = static_targets(result)
     tags = {label: s.tags for label, s in statics.items()}
-    facts = target_facts(graph, profile, Path(result.root), tags)
+    facts = target_facts(graph, profile, Path(result.root), tags, only=statics)
     rc_keys = rc_execution_keys(result)
     joined: list[JoinedTarget] = []
     disagreements: list[Disagreement] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import sys
 import tempfile
@@ -45,11 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE")
     check.add_argument("--write-baseline", metavar="FILE", help="record the current findings in FILE")
     check.add_argument("--changed-since", metavar="REV", help="report only findings in files changed since git REV")
+    check.add_argument("--aquery", metavar="FILE", help="`bazel aquery --output=jsonproto` output: report where Bazel and the model disagree")
     common(check)
 
     inventory = sub.add_parser("inventory", help="per-target remote-execution verdicts")
     inventory.add_argument("paths", nargs="*", default=["."])
     inventory.add_argument("--format", choices=["json", "markdown", "html", "csv"], default="json")
+    inventory.add_argument("--aquery", metavar="FILE", help="`bazel aquery --output=jsonproto` output (docs/aquery.md): Bazel's actions win")
     common(inventory)
 
     fix = sub.add_parser("fix", help="add the suggested no-remote-exec tags to BUILD files")
@@ -169,13 +172,37 @@ def _run(args: argparse.Namespace) -> int:
     options.only_paths = only
     result = scan(root, options)
     if args.command == "check":
+        if args.aquery:
+            joined = _aquery(args, result, options)
+            for item in joined.get("model_disagreements", []):
+                print(f"aquery: {item}", file=sys.stderr)
         return _check(args, result, config)
     if args.command == "fix":
         return _fix(args, result)
     from hermetic_scan.render import render_inventory
 
+    if args.aquery:
+        joined = _aquery(args, result, options)
+        if args.format != "json":
+            raise UsageError("--aquery reports are JSON: use --format json")
+        from hermetic_scan.render.inventory_json import document
+
+        report = document(result.inventory)
+        report["aquery"] = joined
+        _write(json.dumps(report, indent=2) + "\n", args.output)
+        return 0
     _write(render_inventory(result.inventory, args.format), args.output)
     return 0
+
+
+def _aquery(args: argparse.Namespace, result: Result, options: Options) -> dict:
+    from hermetic_scan import aquery
+
+    try:
+        graph = aquery.load_file(Path(args.aquery))
+    except (aquery.AqueryError, OSError) as error:
+        raise UsageError(f"{args.aquery}: {error}") from error
+    return aquery.render_json(aquery.join(result, graph, profile=options.profile))
 
 
 def _check(args: argparse.Namespace, result: Result, config: Config) -> int:

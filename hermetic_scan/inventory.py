@@ -61,10 +61,13 @@ class Inventory:
         return out
 
 
-def is_blocking(d: Diagnostic, tags: list[str] | tuple[str, ...] = ()) -> bool:
+def is_blocking(d: Diagnostic, tags: list[str] | tuple[str, ...] = (), pinned: frozenset[str] = frozenset()) -> bool:
+    """Blocking rule, at warning or above, not waived by the target's tags, not in a pinned action."""
     meta = rule_meta(d.rule)
     if not (meta and meta.blocking and d.severity.rank >= Severity.WARNING.rank):
         return False
+    if pinned and any(owner in pinned for owner in d.owners if owner.startswith("action:")):
+        return False  # that action already carries execution_requirements that keep it local
     return not any(tag in tags for tag in meta.waived_by_tags)
 
 
@@ -73,7 +76,10 @@ def build_inventory(model: WorkspaceModel, diagnostics: list[Diagnostic], bazel_
     for d in diagnostics:
         for owner in d.owners:
             by_owner[owner].append(d)
-    verdicts = [_verdict(tm, by_owner) for tm in model.targets]
+    pinned = frozenset(
+        a.key for a in model.all_actions() if a.execution_requirements & {"no-remote-exec", "no-remote", "local"}
+    )
+    verdicts = [_verdict(tm, by_owner, pinned) for tm in model.targets]
     verdicts.sort(key=lambda v: v.label)
     inventory = Inventory(str(model.workspace.root), bazel_version, verdicts)
     inventory.bazelrc_suggestions = _rc_suggestions(model, diagnostics)
@@ -82,7 +88,7 @@ def build_inventory(model: WorkspaceModel, diagnostics: list[Diagnostic], bazel_
     return inventory
 
 
-def _verdict(tm: TargetModel, by_owner: dict[str, list[Diagnostic]]) -> TargetVerdict:
+def _verdict(tm: TargetModel, by_owner: dict[str, list[Diagnostic]], pinned: frozenset[str] = frozenset()) -> TargetVerdict:
     target = tm.target
     owners = [target.key] + ([tm.rule.key] if tm.rule is not None else [])
     findings: list[Diagnostic] = []
@@ -93,17 +99,18 @@ def _verdict(tm: TargetModel, by_owner: dict[str, list[Diagnostic]]) -> TargetVe
                 seen.add(id(d))
                 findings.append(d)
     findings.sort(key=lambda d: d.sort_key)
-    reasons = [d for d in findings if is_blocking(d, target.tags)]
-    caveats = [d for d in findings if not is_blocking(d, target.tags)]
+    reasons = [d for d in findings if is_blocking(d, target.tags, pinned)]
+    caveats = [d for d in findings if not is_blocking(d, target.tags, pinned)]
     unknown: list[str] = list(tm.unresolved)
     provenance = "source"
     actions: list[dict[str, Any]] = []
     if tm.implementation is not None:
         unknown += tm.implementation.unresolved
-        seen_actions: set[str] = set()
+        seen_actions: set[tuple[str, str | None]] = set()
         for action in tm.implementation.actions:
-            if action.key not in seen_actions:  # a loop body analysed once per item
-                seen_actions.add(action.key)
+            identity = (action.key, action.mnemonic)  # a loop body analysed once per item
+            if identity not in seen_actions:
+                seen_actions.add(identity)
                 actions.append(_action_entry(action))
     callee = target.callee
     if tm.rule is None:
@@ -181,6 +188,7 @@ def _rc_suggestions(model: WorkspaceModel, diagnostics: list[Diagnostic]) -> lis
     """
     covered = _covered_mnemonics(model)
     hazardous = {owner for d in diagnostics if is_blocking(d) for owner in d.owners if owner.startswith("action:")}
+    hazardous -= {a.key for a in model.all_actions() if a.execution_requirements & {"no-remote-exec", "no-remote", "local"}}
     by_mnemonic: dict[str, list[bool]] = defaultdict(list)
     seen: set[str] = set()
     for action in model.all_actions():
