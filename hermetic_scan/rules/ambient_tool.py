@@ -39,7 +39,7 @@ from __future__ import annotations
 from hermetic_scan import shell
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.model import TargetModel
-from hermetic_scan.model.actions import ActionModel, ShellSite
+from hermetic_scan.model.actions import ActionModel, ShellSite, script_language
 from hermetic_scan.model.targets import genrule_command
 from hermetic_scan.rules.base import Check, Context, RuleMeta, action_owners, owner_target, site_owners
 from hermetic_scan.source import SourceFile
@@ -148,21 +148,6 @@ def _interpreted(site: ShellSite, ctx: Context) -> Check:
     )
 
 
-def interpreter(source: SourceFile) -> tuple[str, int] | None:
-    """The program a script's shebang names, and the byte length of the shebang line."""
-    first = source.line_text(0) if source.data.startswith(b"#!") else ""
-    words = first[2:].split()
-    if not words:
-        return None
-    program = words[0]
-    if program.rsplit("/", 1)[-1] == "env":
-        rest = [w for w in words[1:] if not w.startswith("-") and "=" not in w]
-        if not rest:
-            return None
-        program = rest[0]
-    return program, len(first.encode("utf-8"))
-
-
 def check_workspace(ctx: Context) -> Check:
     """Scripts run directly (sh_test sources, genrule command words) need their shebang's interpreter."""
     runners: dict[str, tuple[SourceFile, set[str]]] = {}
@@ -176,10 +161,10 @@ def check_workspace(ctx: Context) -> Check:
             for source in _genrule_scripts(tm, ctx):
                 runners.setdefault(source.path, (source, set()))[1].add(str(target.label))
     for _path, (source, labels) in sorted(runners.items()):
-        found = interpreter(source)
-        if found is None:
+        program = script_language(source.text)
+        if program in ("shell", "batch"):
             continue
-        program, length = found
+        length = len(source.line_text(0).encode("utf-8"))
         kind = classify(program, ctx)
         if kind is None or (kind == "profile" and not ctx.strict):
             continue
