@@ -132,7 +132,15 @@ class Loader:
             package = rel_path.rsplit("/", 1)[0] if "/" in rel_path else ""
         model = ModuleModel(source, repo, rel_path, package, self._parse(path, data))
         self.modules[key] = model
-        self._index(model)
+        cache = self.workspace.parse_cache
+        index_key = (path, hash(data), "index")
+        cached = cache.get(index_key) if cache is not None else None  # type: ignore[call-overload]
+        if isinstance(cached, tuple):
+            model.functions, model.assignments, model.load_nodes = dict(cached[0]), dict(cached[1]), list(cached[2])
+        else:
+            self._index(model)
+            if cache is not None:
+                cache[index_key] = (dict(model.functions), dict(model.assignments), list(model.load_nodes))  # type: ignore[index]
         return model
 
     def _parse(self, path: Path, data: bytes) -> parse.ParsedStarlark:
