@@ -81,6 +81,16 @@ def _parser() -> argparse.ArgumentParser:
     evidence.add_argument("--format", choices=["text", "json", "markdown"], default="text")
     common(evidence)
 
+    verify = sub.add_parser("verify", help="build and test targets in a strict local sandbox; compare with the static verdicts")
+    verify.add_argument("paths", nargs="*", default=["."])
+    verify.add_argument("--targets", action="append", default=[], metavar="PATTERN",
+                        help="target pattern to verify (//app:build, //app/...; repeatable, comma-separated; "
+                             "subtract with --targets=-//app:slow); default: every target of the inventory")
+    verify.add_argument("--bazel", default="bazel", metavar="BAZEL", help="the Bazel binary (default: bazel on PATH)")
+    verify.add_argument("--bazelrc", metavar="FILE", help="extra startup --bazelrc= file (e.g. an offline fragment)")
+    verify.add_argument("--format", choices=["text", "json"], default="text")
+    common(verify)
+
     sub.add_parser("lsp", help="run the language server on stdio")
 
     explain = sub.add_parser("explain", help="print a rule's documentation")
@@ -106,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
             return _parse_only(args.paths)
         if args.command == "evidence":
             return _evidence(args)
+        if args.command == "verify":
+            return _verify(args)
         if args.command == "config":
             root, _ = _resolve_paths(args.paths)
             sys.stdout.write(_load_config(root, args.config).to_toml())
@@ -265,6 +277,21 @@ def _evidence(args: argparse.Namespace) -> int:
     except EvidenceError as error:
         raise UsageError(str(error)) from error
     _write(evidence_render.render(report, args.format), args.output)
+    return 0 if report.ok else 1
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from hermetic_scan.render import verify as verify_render
+    from hermetic_scan.verify import VerifyError, run_verify
+
+    root, _ = _resolve_paths(args.paths)
+    config = _load_config(root, args.config)
+    targets = [p for entry in args.targets for p in entry.replace(",", " ").split()]
+    try:
+        report = run_verify(root, targets, args.bazel, _options(args, config), Path(args.bazelrc).resolve() if args.bazelrc else None)
+    except VerifyError as error:
+        raise UsageError(str(error)) from error
+    _write(verify_render.render(report, args.format), args.output)
     return 0 if report.ok else 1
 
 
