@@ -123,12 +123,8 @@ def _verdict(tm: TargetModel, by_owner: dict[str, list[Diagnostic]], pinned: fro
                 provenance = "knowledge"
                 actions += [_known_action(m) for m in known.mnemonics]
         elif target.kind == "genrule":
-            actions.append({"kind": "genrule", "mnemonic": "Genrule", "mnemonic_source": "literal",
-                            "use_default_shell_env": None, "path": target.build.display_path,
-                            "line": target.build.source.position(target.call.node.start_byte)[0] + 1})
-        elif target.kind == "sh_test":
-            pass
-        elif target.kind in ACTIONLESS_NATIVE or target.kind in ("sh_binary",):
+            actions.append(_call_action("genrule", "Genrule", target))
+        elif target.kind in ACTIONLESS_NATIVE or target.kind in ("sh_test", "sh_binary"):
             pass
         elif target.kind in ("cc_library", "cc_binary", "cc_test", "java_library", "java_binary", "java_test",
                              "py_library", "py_binary", "py_test", "proto_library"):
@@ -137,9 +133,7 @@ def _verdict(tm: TargetModel, by_owner: dict[str, list[Diagnostic]], pinned: fro
             provenance = "unresolved"
             unknown.append(f"rule {target.kind} is not defined or loaded")
     if target.is_test:
-        actions.append({"kind": "test", "mnemonic": "TestRunner", "mnemonic_source": "literal",
-                        "use_default_shell_env": None, "path": target.build.display_path,
-                        "line": target.build.source.position(target.call.node.start_byte)[0] + 1})
+        actions.append(_call_action("test", "TestRunner", target))
     tags = list(target.tags)
     already = (
         any(t in LOCAL_TAGS for t in tags)
@@ -160,6 +154,15 @@ def _verdict(tm: TargetModel, by_owner: dict[str, list[Diagnostic]], pinned: fro
                 meta = rule_meta(d.rule)
                 suggested += [t for t in (meta.test_tags if meta else ()) if t not in suggested and t not in tags]
     return TargetVerdict(tm, verdict, reasons, caveats, unknown, already, suggested, actions, provenance)
+
+
+def _call_action(kind: str, mnemonic: str, target: Any) -> dict[str, Any]:
+    """The action Bazel registers for the rule call itself (a genrule's command, a test's run)."""
+    module = target.call_module  # the BUILD file, or the .bzl of the macro that made the target
+    return {
+        "kind": kind, "mnemonic": mnemonic, "mnemonic_source": "literal", "use_default_shell_env": None,
+        "path": module.display_path, "line": module.source.position(target.call.node.start_byte)[0] + 1,
+    }
 
 
 def _action_entry(action: Any) -> dict[str, Any]:
