@@ -208,11 +208,10 @@ def test_corpus_target_agrees_with_bazel(corpus_oracle: dict[str, CorpusResult],
 
 
 @pytest.mark.parametrize("workspace", sorted(SKIPPED))
-def test_corpus_workspace_skipped(workspace: str) -> None:
-    """Listed in docs/aquery.md, then skipped: Bazel 4.2.3 cannot analyse it offline."""
+def test_unanalysable_workspace_is_documented(workspace: str) -> None:
+    """Bazel 4.2.3 cannot analyse it offline (external rulesets): not compared, but listed in docs/aquery.md."""
     docs = (ROOT / "docs" / "aquery.md").read_text(encoding="utf-8")
     assert f"`{workspace}`" in docs, f"docs/aquery.md must list skipped workspace {workspace}: {SKIPPED[workspace]}"
-    pytest.skip(f"{workspace}: {SKIPPED[workspace]}")
 
 
 def test_every_analysable_workspace_has_targets() -> None:
