@@ -92,9 +92,9 @@ def test_fix_every_corpus_workspace(workspace: Path, tmp_path: Path) -> None:
         original.parent.mkdir(exist_ok=True)
         original.write_bytes(old)
         formatted_before = subprocess.run([str(buildifier), "--mode=check", str(original)], capture_output=True).returncode == 0
-        if formatted_before:
-            check = subprocess.run([str(buildifier), "--mode=check", str(path)], capture_output=True, text=True)
-            assert check.returncode == 0, f"fix broke buildifier formatting of {path}: {check.stdout}{check.stderr}"
+        assert formatted_before, f"corpus BUILD files are kept buildifier-formatted: {path.relative_to(root)}"
+        check = subprocess.run([str(buildifier), "--mode=check", str(path)], capture_output=True, text=True)
+        assert check.returncode == 0, f"fix broke buildifier formatting of {path}: {check.stdout}{check.stderr}"
     after_inventory = {t.label: t for t in scan(root, options()).inventory.targets}
     notes = out.stderr
     for label, verdict in before_inventory.items():
