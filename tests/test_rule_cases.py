@@ -111,3 +111,19 @@ def test_unresolved_helper_receiving_ctx_makes_the_target_unknown(tmp_path: Path
     })
     verdict = {t.label: t for t in scan(root).inventory.targets}["//:x"]
     assert verdict.verdict == "unknown" and "run_tool" in verdict.unknown_because[0]
+
+
+def test_sh_binary_run_by_a_genrule_is_analysed_as_part_of_the_action(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {
+        "MODULE.bazel": "",
+        "BUILD.bazel": (
+            'sh_binary(name = "fetch", srcs = ["fetch.sh"])\n'
+            'genrule(name = "data", outs = ["d.json"], tools = [":fetch"], cmd = "$(location :fetch) > $@")\n'
+            'genrule(name = "other", outs = ["o.txt"], cmd = "echo ok > $@")\n'
+        ),
+        "fetch.sh": "#!/usr/bin/env bash\ncurl -fsS https://example.com/d.json\n",
+    })
+    found = {(d.span.path, d.span.start_line + 1, d.rule, d.target) for d in scan(root).diagnostics}
+    assert found == {("fetch.sh", 2, "ambient-tool", "//:data"), ("fetch.sh", 2, "network-access", "//:data")}
+    verdicts = {t.label: t.verdict for t in scan(root).inventory.targets}
+    assert verdicts == {"//:fetch": "remote-ok", "//:data": "no-remote-exec", "//:other": "remote-ok"}

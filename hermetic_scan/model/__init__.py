@@ -214,6 +214,7 @@ def build_model(workspace: Workspace, only: set[str] | None = None) -> Workspace
                 model.rules[callee.key] = callee
                 model.implementations[callee.key] = analyzer.analyze_rule(callee)
             model.add_target(_target_model(model, target))
+    _link_tool_binaries(model)
     model.rc = load_bazelrc(workspace.root, workspace.bazelrc, workspace.read)
     model.template_files = templates.sources
     return model
@@ -228,6 +229,31 @@ BAZEL_MNEMONICS = frozenset(
     ExecutableSymlink TestRunner Genrule CopyFile PyZip PythonZipper GenProto GenProtoDescriptorSet
     CoverageReport TestResults BazelWorkspaceStatusAction Fail""".split()
 )
+
+
+def _link_tool_binaries(model: WorkspaceModel) -> None:
+    """A genrule running an sh_binary (`$(location :tool) ...`) runs its script inside the action."""
+    for tm in model.targets:
+        command = tm.target.genrule_command if tm.target.kind == "genrule" else None
+        if command is None or DECLARED_TOKEN not in command.text.text:
+            continue
+        module = tm.target.call_module
+        for found in shell.analyze(command.text.text).commands:
+            if found.name != DECLARED_TOKEN:
+                continue
+            origin = command.text.origin(found.start)
+            match = MAKE_LOCATION.match(module.source.data[origin : origin + 400].decode("utf-8", errors="replace"))
+            if match is None:
+                continue
+            try:
+                label = parse_label(match.group(1), tm.target.label.repo, tm.target.label.package)
+            except LabelError:
+                continue
+            tool = model.target_by_label(str(label))
+            if tool is None or tool.target.kind != "sh_binary":
+                continue
+            for site in tool.sites:
+                tm.sites.append(ShellSite(site.text, "action", tm.target.key, None, site.language))
 
 
 def _function_ids(rule: RuleClass) -> set[int]:
