@@ -127,3 +127,15 @@ def test_sh_binary_run_by_a_genrule_is_analysed_as_part_of_the_action(tmp_path: 
     assert found == {("fetch.sh", 2, "ambient-tool", "//:data"), ("fetch.sh", 2, "network-access", "//:data")}
     verdicts = {t.label: t.verdict for t in scan(root).inventory.targets}
     assert verdicts == {"//:fetch": "remote-ok", "//:data": "no-remote-exec", "//:other": "remote-ok"}
+
+
+def test_host_path_in_an_option_value(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {
+        "MODULE.bazel": "",
+        "BUILD.bazel": (
+            'genrule(name = "g", outs = ["g.txt"], cmd = "sed --file=/opt/corp/rewrite.sed $< > $@", srcs = ["in.txt"])\n'
+            'genrule(name = "h", outs = ["h.txt"], cmd = "sort --temporary-directory=/tmp $< > $@", srcs = ["in.txt"])\n'
+        ),
+    })
+    found = {(d.span.path, d.span.start_line + 1, d.span.start_col + 1, d.rule) for d in scan(root).diagnostics}
+    assert found == {("BUILD.bazel", 1, 57, "host-path")}  # the value, not the option name

@@ -1,7 +1,8 @@
 """host-path: absolute paths of the developer's machine used as inputs in actions and tests.
 
 ## What it does
-Finds arguments in action and test shell that point into the host's file system: `/usr/local/...`,
+Finds arguments (and `--option=VALUE` values) in action and test shell that point into the host's
+file system: `/usr/local/...`,
 `/opt/...`, `/nix/store/...`, `/home/...`, `/Users/...`, `/root/...`, `/snap/...`, `~/...`, `$HOME`;
 the same in an action's `env` values; and, at info, `.bazelrc` `--sandbox_add_mount_pair` /
 `--sandbox_writable_path`, which let local sandboxes see host paths a worker will not have. Programs
@@ -56,14 +57,18 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
         return
     facts = shell.analyze(site.text.text)
     for word in (*facts.arguments, *facts.redirect_sources):
-        if not is_host_path(word.text):
+        start, text = word.start, word.text
+        if text.startswith("-") and "=" in text:  # --config=/home/me/x: the option's value
+            name, _, text = text.partition("=")
+            start += len(name) + 1
+        if not is_host_path(text):
             continue
-        span = site.text.span(word.start, word.end)
+        span = site.text.span(start, word.end)
         if span is None:
             continue
         yield ctx.report(
-            META, span, f"`{word.text}` is a path on the host machine; a remote worker does not have it",
-            owners=site_owners(site), target=owner_target(site.owner), subject=word.text,
+            META, span, f"`{text}` is a path on the host machine; a remote worker does not have it",
+            owners=site_owners(site), target=owner_target(site.owner), subject=text,
         )
 
 
