@@ -76,14 +76,3 @@ def _checked(label: Label, text: str) -> Label:
     if not label.name:
         raise LabelError(f"label {text!r} has no target name")
     return label
-
-
-def package_of(path: str, packages: set[str]) -> str | None:
-    """The package (directory with a BUILD file) that owns a repository-relative file path."""
-    directory = path.rsplit("/", 1)[0] if "/" in path else ""
-    while True:
-        if directory in packages:
-            return directory
-        if not directory:
-            return None
-        directory = directory.rsplit("/", 1)[0] if "/" in directory else ""

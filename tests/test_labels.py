@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from hermetic_scan.labels import Label, LabelError, package_of, parse_label
+from hermetic_scan.labels import Label, LabelError, parse_label
 
 
 @pytest.mark.parametrize(
@@ -33,9 +33,3 @@ def test_refused_labels(text: str) -> None:
 def test_str_round_trip() -> None:
     assert str(Label("", "a/b", "c")) == "//a/b:c"
     assert str(parse_label("@r//p:n")) == "@r//p:n"
-
-
-def test_package_of() -> None:
-    assert package_of("a/b/c.sh", {"a", ""}) == "a"
-    assert package_of("x.sh", {""}) == ""
-    assert package_of("z/x.sh", set()) is None

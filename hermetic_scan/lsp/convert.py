@@ -5,7 +5,6 @@ from __future__ import annotations
 from lsprotocol import types as lsp
 
 from hermetic_scan.diagnostics import Diagnostic, Severity, Span
-from hermetic_scan.rules.base import DOC_SECTIONS  # noqa: F401  (documentation link target)
 from hermetic_scan.source import SourceFile
 
 SEVERITY = {

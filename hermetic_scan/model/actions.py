@@ -112,7 +112,6 @@ class ImplementationModel:
     actions: list[ActionModel] = field(default_factory=list)
     sites: list[ShellSite] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
-    test_script: bool = False
     function_ids: set[int] = field(default_factory=set)  # def nodes the analysis went through
 
 
@@ -211,7 +210,6 @@ class ActionAnalyzer:
             if context is None:
                 continue
             used.add(id(value))
-            result.test_script = context == "test"
             for script in value.script:
                 result.sites.append(_script_site(script, value, context, result.owner, None))
         outputs = {id(o): o for o in collector.outputs.values()}

@@ -138,10 +138,6 @@ class Collector:
     outputs: dict[str, OutputFile] = field(default_factory=dict)
 
 
-class _Return(Exception):
-    pass
-
-
 @dataclass
 class Frame:
     module: ModuleModel

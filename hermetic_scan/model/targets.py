@@ -11,7 +11,7 @@ from tree_sitter import Node
 from hermetic_scan.labels import Label, LabelError, parse_label
 from hermetic_scan.model.evaluate import Collector, Frame, Interpreter, RuleCall, mask_make_variables
 from hermetic_scan.model.modules import ModuleModel
-from hermetic_scan.model.values import Const, ListV, NativeRule, RuleClass, Str, UnresolvedSymbol, Value
+from hermetic_scan.model.values import Const, ListV, RuleClass, Str, Value
 from hermetic_scan.source import MappedText
 
 
@@ -138,14 +138,6 @@ def script_labels(target: Target) -> list[tuple[Label, Node]]:
             except LabelError:
                 continue
     return out
-
-
-def is_unresolved(callee: Value) -> bool:
-    return isinstance(callee, UnresolvedSymbol)
-
-
-def is_native(callee: Value) -> bool:
-    return isinstance(callee, NativeRule)
 
 
 __all__ = ["MappedText", "Target", "genrule_command", "script_labels", "targets_of_build_file"]

@@ -5,12 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from tree_sitter import Node
-
 from hermetic_scan.diagnostics import Diagnostic, Fix, Severity, Span
 from hermetic_scan.model import WorkspaceModel
 from hermetic_scan.model.actions import ActionModel, ShellSite
-from hermetic_scan.model.modules import ModuleModel
 from hermetic_scan.profile import ExecutorProfile
 
 DOC_SECTIONS = ("What it does", "Why it matters for remote execution", "Example", "How to fix", "References")
@@ -37,9 +34,6 @@ class Context:
     profile: ExecutorProfile = field(default_factory=ExecutorProfile)
     strict: bool = False
     bazel_version: str | None = None
-
-    def node_span(self, module: ModuleModel, node: Node) -> Span:
-        return module.span(node)
 
     def report(
         self,
