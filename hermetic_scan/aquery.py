@@ -30,7 +30,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from hermetic_scan import shell
+from hermetic_scan import jsonstream, shell
 from hermetic_scan.model.actions import script_language
 from hermetic_scan.profile import ExecutorProfile
 
@@ -201,20 +201,13 @@ def _is_component(document: Mapping[str, Any]) -> bool:
 
 def _json_lines(text: str) -> list[dict[str, Any]]:
     out = []
-    decoder = json.JSONDecoder()
-    position = 0
-    while position < len(text):
-        while position < len(text) and text[position].isspace():
-            position += 1
-        if position >= len(text):
-            break
-        try:
-            value, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as error:
-            raise AqueryError(f"not aquery JSON output: {error}") from error
-        if not isinstance(value, dict):
-            raise AqueryError("not aquery JSON output: expected objects")
-        out.append(value)
+    try:
+        for value in jsonstream.values(text):
+            if not isinstance(value, dict):
+                raise AqueryError("not aquery JSON output: expected objects")
+            out.append(value)
+    except json.JSONDecodeError as error:
+        raise AqueryError(f"not aquery JSON output: {error}") from error
     return out
 
 

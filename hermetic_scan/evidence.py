@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hermetic_scan import shell
+from hermetic_scan import jsonstream, shell
 from hermetic_scan.bazelrc import RcOption
 from hermetic_scan.inventory import LOCAL_TAGS, Inventory, TargetVerdict
 from hermetic_scan.labels import Label, LabelError, parse_label
@@ -152,22 +152,14 @@ def spawn_from_json(index: int, obj: dict[str, Any]) -> Spawn:
 
 def parse_json_log(text: str) -> list[Spawn]:
     """A stream of JSON objects: Bazel's pretty-printed `}{`-concatenated form, or one per line."""
-    decoder = json.JSONDecoder()
     spawns: list[Spawn] = []
-    position = 0
-    length = len(text)
-    while True:
-        while position < length and text[position] in " \t\r\n":
-            position += 1
-        if position >= length:
-            break
-        try:
-            obj, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as error:
-            raise EvidenceError(f"execution log: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from error
-        if not isinstance(obj, dict):
-            raise EvidenceError(f"execution log: entry {len(spawns) + 1} is not a JSON object")
-        spawns.append(spawn_from_json(len(spawns), obj))
+    try:
+        for obj in jsonstream.values(text):
+            if not isinstance(obj, dict):
+                raise EvidenceError(f"execution log: entry {len(spawns) + 1} is not a JSON object")
+            spawns.append(spawn_from_json(len(spawns), obj))
+    except json.JSONDecodeError as error:
+        raise EvidenceError(f"execution log: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from error
     return spawns
 
 

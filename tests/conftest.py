@@ -22,3 +22,16 @@ def external_tool(relative: str) -> Path:
             pytest.fail(f"{path} is missing: .ci/run must run tests/tools/fetch.sh")
         pytest.skip(f"{relative} not fetched (run tests/tools/fetch.sh)")
     return path
+
+
+def require_bazel() -> None:
+    """Bazel 4.2.3 for the oracle tests: CI must have it (tests/bazel/install.sh), a laptop may not."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "bazel"))
+    import oracle
+
+    missing = oracle.bazel_missing()
+    if missing is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{missing}; CI must run tests/bazel/install.sh before pytest")
+    pytest.skip(missing)

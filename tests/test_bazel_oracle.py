@@ -16,7 +16,6 @@ Without Bazel these tests skip; with CI set they fail instead (tests/bazel/insta
 from __future__ import annotations
 
 import fnmatch
-import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, ROOT
+from conftest import CORPUS, ROOT, require_bazel
 
 from hermetic_scan import aquery
 from hermetic_scan.config import load_config
@@ -100,15 +99,6 @@ def _not_analysable(workspace: str, label: str) -> str | None:
 # Bazel and its offline set-up
 
 
-def _require_bazel() -> None:
-    missing = oracle.bazel_missing()
-    if missing is None:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{missing}; CI must run tests/bazel/install.sh before pytest")
-    pytest.skip(missing)
-
-
 @dataclass
 class BazelSetup:
     fragment: Path
@@ -118,7 +108,7 @@ class BazelSetup:
 
 @pytest.fixture(scope="session")
 def bazel(tmp_path_factory: pytest.TempPathFactory) -> BazelSetup:
-    _require_bazel()
+    require_bazel()
     work = tmp_path_factory.mktemp("bazel-oracle")
     fragment = oracle.setup_offline(work / "offline")
     return BazelSetup(fragment, work / "output-user-root", work)

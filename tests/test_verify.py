@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, require_bazel
 
 from hermetic_scan.engine import Options
 from hermetic_scan.render import verify as verify_render
@@ -40,18 +40,9 @@ import oracle  # noqa: E402
 FAKE_TOFU = "#!/bin/sh\necho \"fake tofu $*\"\nexit 0\n"
 
 
-def _require_bazel() -> None:
-    missing = oracle.bazel_missing()
-    if missing is None:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{missing}; CI must run tests/bazel/install.sh before pytest")
-    pytest.skip(missing)
-
-
 @pytest.fixture(scope="module")
 def opentofu_report(tmp_path_factory: pytest.TempPathFactory) -> VerifyReport:
-    _require_bazel()
+    require_bazel()
     base = tmp_path_factory.mktemp("verify")
     workspace = oracle.prepare_corpus(CORPUS / "opentofu", base / "opentofu")
     for script in workspace.rglob("*.sh"):  # corpus files are checked in without the executable bit
@@ -122,7 +113,7 @@ def test_opentofu_renders(opentofu_report: VerifyReport) -> None:
 def test_bad_pattern_and_missing_bazel(tmp_path: Path) -> None:
     with pytest.raises(VerifyError, match="not found"):
         run_verify(CORPUS / "opentofu", [], str(tmp_path / "no-bazel"), Options(), None)
-    _require_bazel()
+    require_bazel()
     with pytest.raises(VerifyError, match="no target"):
         run_verify(CORPUS / "opentofu", ["//nowhere:x"], "bazel", Options(), None)
 

@@ -118,18 +118,9 @@ class WorkspaceModel:
 
     def genrule_scripts(self, tm: TargetModel, command: MappedText) -> list[SourceFile]:
         """Source scripts a genrule runs as a command (`$(location gen.sh) ...`)."""
-        module = tm.target.call_module
-        scripts: list[SourceFile] = []
-        if DECLARED_TOKEN not in command.text:
-            return scripts
-        for found in shell.analyze(command.text).commands:
-            if found.name != DECLARED_TOKEN:
-                continue
-            origin = command.origin(found.start)
-            match = MAKE_LOCATION.match(module.source.data[origin : origin + 400].decode("utf-8", errors="replace"))
-            if match is None:
-                continue
-            source = self.package_file(tm.target, match.group(1))
+        scripts = []
+        for label_text in command_labels(tm, command):
+            source = self.package_file(tm.target, label_text)
             if source is not None:
                 scripts.append(source)
         return scripts
@@ -231,22 +222,31 @@ BAZEL_MNEMONICS = frozenset(
 )
 
 
+def command_labels(tm: TargetModel, command: MappedText) -> list[str]:
+    """Labels a genrule runs as programs: `$(location X)` / `$(execpath X)` in command position."""
+    if DECLARED_TOKEN not in command.text:
+        return []
+    module = tm.target.call_module
+    labels = []
+    for found in shell.analyze(command.text).commands:
+        if found.name != DECLARED_TOKEN:
+            continue
+        origin = command.origin(found.start)
+        match = MAKE_LOCATION.match(module.source.data[origin : origin + 400].decode("utf-8", errors="replace"))
+        if match is not None:
+            labels.append(match.group(1))
+    return labels
+
+
 def _link_tool_binaries(model: WorkspaceModel) -> None:
     """A genrule running an sh_binary (`$(location :tool) ...`) runs its script inside the action."""
     for tm in model.targets:
         command = tm.target.genrule_command if tm.target.kind == "genrule" else None
-        if command is None or DECLARED_TOKEN not in command.text.text:
+        if command is None:
             continue
-        module = tm.target.call_module
-        for found in shell.analyze(command.text.text).commands:
-            if found.name != DECLARED_TOKEN:
-                continue
-            origin = command.text.origin(found.start)
-            match = MAKE_LOCATION.match(module.source.data[origin : origin + 400].decode("utf-8", errors="replace"))
-            if match is None:
-                continue
+        for label_text in command_labels(tm, command.text):
             try:
-                label = parse_label(match.group(1), tm.target.label.repo, tm.target.label.package)
+                label = parse_label(label_text, tm.target.label.repo, tm.target.label.package)
             except LabelError:
                 continue
             tool = model.target_by_label(str(label))
