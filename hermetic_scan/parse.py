@@ -55,8 +55,13 @@ def captures(file_name: str, grammar: str, node: Node) -> dict[str, list[Node]]:
     return QueryCursor(query(file_name, grammar)).captures(node)
 
 
-def matches(file_name: str, grammar: str, node: Node) -> Iterator[dict[str, list[Node]]]:
-    for _, found in QueryCursor(query(file_name, grammar)).matches(node):
+def matches(file_name: str, grammar: str, node: Node, max_start_depth: int | None = None) -> Iterator[dict[str, list[Node]]]:
+    """Matches of a query; `max_start_depth` keeps the cursor from walking a whole tree when the
+    pattern can only start near `node` (several times faster on large BUILD files)."""
+    cursor = QueryCursor(query(file_name, grammar))
+    if max_start_depth is not None:
+        cursor.set_max_start_depth(max_start_depth)
+    for _, found in cursor.matches(node):
         yield found
 
 

@@ -123,6 +123,7 @@ def _walk(
     ignored: set[str],
     patterns: list[str],
     seen: set[tuple[int, int]],
+    may_be_repository: bool = False,
 ) -> None:
     try:
         info = directory.stat()
@@ -138,23 +139,27 @@ def _walk(
     except OSError as error:
         workspace.problems.append(FileProblem(repo.display(rel), _describe(error)))
         return
-    names = {entry.name for entry in entries}
-    if any(name in BUILD_FILES for name in names if (directory / name).is_file()):
+    files = {entry.name for entry in entries if _is_file(entry)}
+    if may_be_repository and any(name in files for name in BOUNDARY_FILES):
+        repo = Repository("", directory, repo.display(rel))
+        workspace.nested.append(repo)
+        rel, ignored = "", set()
+    if any(name in files for name in BUILD_FILES):
         repo.packages.add(rel)
     for entry in entries:
         child_rel = f"{rel}/{entry.name}" if rel else entry.name
-        shown = repo.display(child_rel)
         if entry.name == ".git" or (not rel and entry.name.startswith("bazel-")):
             continue
-        if child_rel in ignored or any(fnmatch.fnmatch(shown, p) for p in patterns):
+        shown = repo.display(child_rel)
+        if child_rel in ignored or (patterns and any(fnmatch.fnmatch(shown, p) for p in patterns)):
             continue
         try:
             is_dir = entry.is_dir()
-            is_file = entry.is_file()
+            is_file = not is_dir and entry.name in files
         except OSError as error:
             workspace.problems.append(FileProblem(shown, _describe(error)))
             continue
-        if entry.is_symlink() and not is_dir and not is_file:
+        if not is_dir and not is_file and entry.is_symlink():
             try:
                 os.stat(entry.path)
             except OSError as error:
@@ -162,21 +167,23 @@ def _walk(
                     workspace.problems.append(FileProblem(shown, "symbolic link loop; skipped"))
                 continue  # dangling link: nothing to read
         if is_dir:
-            if any((Path(entry.path) / b).is_file() for b in BOUNDARY_FILES) and entry.name != "BUILD":
-                nested = Repository("", Path(entry.path), shown)
-                workspace.nested.append(nested)
-                _walk(workspace, nested, Path(entry.path), "", set(), patterns, seen)
-            else:
-                _walk(workspace, repo, Path(entry.path), child_rel, ignored, patterns, seen)
+            _walk(workspace, repo, Path(entry.path), child_rel, ignored, patterns, seen, entry.name != "BUILD")
         elif is_file:
             if entry.name in BUILD_FILES:
-                if entry.name == "BUILD" and "BUILD.bazel" in names:
+                if entry.name == "BUILD" and "BUILD.bazel" in files:
                     continue  # Bazel prefers BUILD.bazel
                 repo.build_files.append(child_rel)
             elif entry.name.endswith(".bzl"):
                 repo.bzl_files.append(child_rel)
             elif entry.name in BOUNDARY_FILES and not rel:
                 repo.other_starlark.append(child_rel)
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def _module_name(repo: Repository) -> str | None:

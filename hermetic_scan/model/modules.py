@@ -156,14 +156,15 @@ class Loader:
 
     def _index(self, model: ModuleModel) -> None:
         root = model.root
-        for found in parse.matches("starlark-definitions.scm", model.parsed.grammar, root):
+        for found in parse.matches("starlark-definitions.scm", model.parsed.grammar, root, max_start_depth=0):
             if "function.name" in found:
                 model.functions[model.text(found["function.name"][0])] = found["function"][0]
             elif "assignment.target" in found:
                 target = found["assignment.target"][0]
                 if target.type == "identifier":
                     model.assignments[model.text(target)] = found["assignment.value"][0]
-        for found in parse.matches("starlark-loads.scm", model.parsed.grammar, root):
+        # module > expression_statement > call: Bazel accepts load() only at the top level.
+        for found in parse.matches("starlark-loads.scm", model.parsed.grammar, root, max_start_depth=2):
             model.load_nodes.append(found["load"][0])
 
     def resolve_loads(self, model: ModuleModel) -> None:
