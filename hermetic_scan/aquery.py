@@ -706,7 +706,7 @@ def static_targets(result: Any) -> dict[str, StaticTarget]:
     """The static model's claims per target label (from `engine.scan`'s result)."""
     out: dict[str, StaticTarget] = {}
     for verdict in result.inventory.targets:
-        tm = verdict.model
+        tm = verdict.attached
         target = tm.target
         tags = tuple(target.tags)
         legal = frozenset(t for t in tags if legal_execution_key(t))
@@ -746,7 +746,7 @@ def static_targets(result: Any) -> dict[str, StaticTarget]:
 def rc_execution_keys(result: Any) -> dict[str, set[str]]:
     """`--modify_execution_info` of the workspace's .bazelrc: regex -> keys it adds (applied per mnemonic)."""
     out: dict[str, set[str]] = defaultdict(set)
-    for option in getattr(result.model.rc, "options", []):
+    for option in getattr(result.require_model().rc, "options", []):
         if option.name != "--modify_execution_info" or not option.value:
             continue
         for expression in option.value.split(","):

@@ -35,9 +35,10 @@ def changed_files(root: Path, revision: str) -> set[str]:
 
 def select(result: Result, changed: set[str]) -> list[Diagnostic]:
     owners: set[str] = set()
-    for tm in result.model.targets:
-        if tm.target.build.display_path in changed:
-            owners.add(tm.target.key)
-            if tm.rule is not None:
-                owners.add(tm.rule.key)
+    for verdict in result.inventory.targets:
+        info = verdict.info
+        if info.path in changed:
+            owners.add(info.key)
+            if info.rule_key is not None:
+                owners.add(info.rule_key)
     return [d for d in result.diagnostics if d.span.path in changed or d.owners & owners]

@@ -39,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--bazel-version", help="Bazel version to assume (default: .bazelversion)")
         p.add_argument("--config", metavar="FILE", help="configuration file (default: WORKSPACE_ROOT/.hermetic-scan.toml)")
 
+    def jobs(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--jobs", "-j", type=_positive, metavar="N",
+                       help="processes to split the BUILD files between (default: one per CPU on large workspaces)")
+
     check = sub.add_parser("check", help="report remote-execution hazards")
     check.add_argument("paths", nargs="*", default=["."])
     check.add_argument("--format", choices=["text", "json", "sarif", "github"], default="text")
@@ -48,12 +52,14 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--changed-since", metavar="REV", help="report only findings in files changed since git REV")
     check.add_argument("--aquery", metavar="FILE", help="`bazel aquery --output=jsonproto` output: report where Bazel and the model disagree")
     common(check)
+    jobs(check)
 
     inventory = sub.add_parser("inventory", help="per-target remote-execution verdicts")
     inventory.add_argument("paths", nargs="*", default=["."])
     inventory.add_argument("--format", choices=["json", "markdown", "html", "csv"], default="json")
     inventory.add_argument("--aquery", metavar="FILE", help="`bazel aquery --output=jsonproto` output (docs/aquery.md): Bazel's actions win")
     common(inventory)
+    jobs(inventory)
 
     fix = sub.add_parser("fix", help="add the suggested no-remote-exec tags to BUILD files")
     fix.add_argument("paths", nargs="*", default=["."])
@@ -130,6 +136,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
 def _load_config(root: Path, explicit: str | None) -> Config:
     return load_config(root, Path(explicit) if explicit else None)
 
@@ -182,6 +198,8 @@ def _run(args: argparse.Namespace) -> int:
     config = _load_config(root, args.config)
     options = _options(args, config)
     options.only_paths = only
+    # --aquery and fix read syntax trees, which stay in the process that built them.
+    options.jobs = 1 if args.command == "fix" or getattr(args, "aquery", None) else getattr(args, "jobs", None)
     result = scan(root, options)
     if args.command == "check":
         if args.aquery:
@@ -223,7 +241,7 @@ def _check(args: argparse.Namespace, result: Result, config: Config) -> int:
     from hermetic_scan.render import json as json_render
     from hermetic_scan.render import text as text_render
 
-    sources = result.model.sources()
+    sources = result.sources
     if args.changed_since:
         try:
             changed = changes.changed_files(result.root, args.changed_since)

@@ -25,6 +25,7 @@ class Options:
     external_dirs: list[Path] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     bazel_version: str | None = None
+    jobs: int | None = 1  # processes to split the BUILD files between; None: as many as pay off
     only_paths: list[str] | None = None  # report findings only under these root-relative paths
     enable: list[str] | None = None  # None: every rule
     disable: list[str] = field(default_factory=list)
@@ -37,9 +38,13 @@ class Options:
 @dataclass
 class Result:
     root: Path
-    model: WorkspaceModel
+    # The semantic model, for consumers that read syntax trees (fixes, the editor, aquery, evidence);
+    # None when shards of the scan ran in other processes (`Options.jobs`).
+    model: WorkspaceModel | None
     diagnostics: list[Diagnostic]
     inventory: Inventory
+    files_scanned: int
+    sources: dict[str, SourceFile]  # at least every file a finding or a suppression is in
     baselined: int = 0
 
     def counts(self) -> dict[str, int]:
@@ -47,6 +52,11 @@ class Result:
         for d in self.diagnostics:
             out[d.severity.value] += 1
         return out
+
+    def require_model(self) -> WorkspaceModel:
+        if self.model is None:
+            raise RuntimeError("this result was built by several processes and carries no model")
+        return self.model
 
 
 def scan(root: Path, options: Options | None = None) -> Result:
@@ -56,6 +66,11 @@ def scan(root: Path, options: Options | None = None) -> Result:
     workspace.external_dirs = list(options.external_dirs)
     if options.bazel_version is None:
         options.bazel_version = read_bazelversion(workspace.root)
+    shards = shard_count(options.jobs, sum(len(repo.build_files) for repo in workspace.repositories))
+    if shards > 1:
+        from hermetic_scan.shards import analyze_in_shards
+
+        return analyze_in_shards(workspace, options, shards)
     return analyze(workspace, options)
 
 
@@ -67,30 +82,71 @@ def read_bazelversion(root: Path) -> str | None:
     return lines[0] if lines else None
 
 
+# With `jobs` unset, one process per this many BUILD files (up to the CPUs there are): below it, a
+# second process costs more (start-up, every .bzl file analysed again) than it saves.
+BUILD_FILES_PER_JOB = 150
+
+
+def shard_count(jobs: int | None, build_files: int) -> int:
+    from hermetic_scan.shards import can_fork, usable_cpus
+
+    if not can_fork() or build_files < 2:
+        return 1
+    if jobs is None:
+        return max(1, min(usable_cpus(), build_files // BUILD_FILES_PER_JOB))
+    return max(1, min(jobs, build_files))
+
+
+class Analysis:
+    """Rules run over one model: of the whole workspace, or of a share of its BUILD files."""
+
+    def __init__(self, workspace: Workspace, options: Options, only: set[str] | None = None) -> None:
+        self.options = options
+        self.model = build_model(workspace, only)
+        self.ctx = Context(self.model, options.profile, options.strict, options.bazel_version)
+        self.sources = self.model.sources()
+        self.modules = {m.source.path: m for m in self.model.modules}
+        self.comments = suppressions.collect(self.sources)
+
+    def settle(self, found: Iterable[Diagnostic]) -> list[Diagnostic]:
+        return suppressions.apply(merge(_override(found, self.options)), self.comments, self.modules)
+
+    def findings(self) -> list[Diagnostic]:
+        """Every rule's findings, suppressions applied, except unused-suppression."""
+        options, ctx = self.options, self.ctx
+        diagnostics = self.settle(run_rules(ctx, options))
+        # Rules about verdicts (scope "inventory") see the inventory of the first pass.
+        if any(options.runs(r.META.id) and "inventory" in r.META.scopes and r.needs_inventory(ctx) for r in RULE_MODULES):
+            first = build_inventory(self.model, diagnostics, options.bazel_version)
+            diagnostics = self.settle([*diagnostics, *run_rules(ctx, options, first)])
+        return diagnostics
+
+    def every_suppression(self) -> list[suppressions.Suppression]:
+        return [s for found in self.comments.values() for s in found]
+
+
 def analyze(workspace: Workspace, options: Options, only: set[str] | None = None) -> Result:
-    model = build_model(workspace, only)
-    ctx = Context(model, options.profile, options.strict, options.bazel_version)
-    sources = model.sources()
-    modules = {m.source.path: m for m in model.modules}
+    analysis = Analysis(workspace, options, only)
+    diagnostics = finish(analysis.findings(), analysis.every_suppression(), analysis.sources, options)
+    inventory = build_inventory(analysis.model, diagnostics, options.bazel_version)
+    diagnostics = only_paths(diagnostics, options)
+    return Result(workspace.root, analysis.model, diagnostics, inventory, len(analysis.model.modules), analysis.sources)
 
-    comments = suppressions.collect(sources)
 
-    def settle(found: Iterable[Diagnostic]) -> list[Diagnostic]:
-        return suppressions.apply(merge(_override(found, options)), comments, modules)
-
-    diagnostics = settle(run_rules(ctx, options))
-    # Rules about verdicts (scope "inventory") see the inventory of the first pass.
-    if any(options.runs(r.META.id) and "inventory" in r.META.scopes and r.needs_inventory(ctx) for r in RULE_MODULES):
-        first = build_inventory(model, diagnostics, options.bazel_version)
-        diagnostics = settle([*diagnostics, *run_rules(ctx, options, first)])
+def finish(
+    diagnostics: list[Diagnostic], every: list[suppressions.Suppression], sources: dict[str, SourceFile], options: Options,
+) -> list[Diagnostic]:
+    """Add unused-suppression findings, once every other finding has had its chance to be suppressed."""
     if options.runs("unused-suppression"):
-        every = [s for found in comments.values() for s in found]
         diagnostics = merge([*diagnostics, *_override(_unused(every, sources), options)])
-    inventory = build_inventory(model, diagnostics, options.bazel_version)
-    if options.only_paths is not None:
-        wanted = [p.rstrip("/") for p in options.only_paths]
-        diagnostics = [d for d in diagnostics if any(p in ("", ".") or d.span.path == p or d.span.path.startswith(p + "/") for p in wanted)]
-    return Result(workspace.root, model, diagnostics, inventory)
+    return diagnostics
+
+
+def only_paths(diagnostics: list[Diagnostic], options: Options) -> list[Diagnostic]:
+    if options.only_paths is None:
+        return diagnostics
+    wanted = [p.rstrip("/") for p in options.only_paths]
+    return [d for d in diagnostics if any(p in ("", ".") or d.span.path == p or d.span.path.startswith(p + "/") for p in wanted)]
 
 
 def _override(found: Iterable[Diagnostic], options: Options) -> Iterable[Diagnostic]:

@@ -342,7 +342,7 @@ def normalize_label(text: str) -> str | None:
 
 def _declared_outputs(verdict: TargetVerdict) -> set[str]:
     """File names written in the target's `outs` / `out` (string literals of the call)."""
-    target = verdict.model.target
+    target = verdict.attached.target
     names: set[str] = set()
     for attribute in ("outs", "out"):
         value = target.attr(attribute)
@@ -371,7 +371,7 @@ class Attributor:
         self.by_label: dict[str, TargetVerdict] = {t.label: t for t in targets}
         self.packages: dict[tuple[str, str], list[TargetVerdict]] = {}
         for t in targets:
-            label = t.model.target.label
+            label = t.attached.target.label
             self.packages.setdefault((label.repo, label.package), []).append(t)
         self.outs = {t.label: _declared_outputs(t) for t in targets}
 
@@ -426,7 +426,7 @@ class Attributor:
         if len(owners) == 1:
             return Attribution(owners[0], "declared-output")
         progress = self._progress_label(spawn)
-        if progress is not None and self.by_label[progress].model.target.label.package == package:
+        if progress is not None and self.by_label[progress].attached.target.label.package == package:
             return Attribution(progress, "progress-message")
         best = self._longest_name(candidates, file, separators=(".", "/", "_", "-"))
         if best is not None:
@@ -451,7 +451,7 @@ class Attributor:
         scored: list[tuple[int, str]] = []
         segments = file.split("/")
         for t in candidates:
-            name = t.model.target.label.name
+            name = t.attached.target.label.name
             if file == name or any(file.startswith(name + s) for s in separators):
                 scored.append((len(name), t.label))
             elif "/" in separators and name in segments[:-1]:
@@ -885,7 +885,7 @@ def evaluate(
 
     by_label: dict[str, TargetEvidence] = {}
     for t in inventory.targets:
-        by_label[t.label] = TargetEvidence(t.label, t.model.target.kind, t.verdict, t.already_tagged, _empty_counts())
+        by_label[t.label] = TargetEvidence(t.label, t.attached.target.kind, t.verdict, t.already_tagged, _empty_counts())
     for entry in entries:
         label = entry.attribution.label
         if label is None:
@@ -920,7 +920,7 @@ def evaluate(
     flags.sort(key=lambda f: f.sort_key)
 
     wanted = [parse_pattern(p) for p in patterns or []]
-    all_labels = [t.model.target.label for t in inventory.targets]
+    all_labels = [t.attached.target.label for t in inventory.targets]
     selected: list[str] | None = None
     pattern_counters: list[PatternCounters] = []
     if wanted:
@@ -974,9 +974,9 @@ def _target_flags(te: TargetEvidence, verdict: TargetVerdict, entries: list[Spaw
     flags: list[Flag] = []
     mine = [entries[i] for i in te.spawns]
     remote = [e.spawn.index for e in mine if e.spawn.klass == "remote_execution" and not e.spawn.failed]
-    tagged = ", ".join(t for t in verdict.model.target.tags if t in LOCAL_TAGS) or "local-only"
+    tagged = ", ".join(t for t in verdict.attached.target.tags if t in LOCAL_TAGS) or "local-only"
     if te.verdict == "no-remote-exec" and remote:
-        starlark = verdict.uses_starlark_actions and verdict.model.rule is not None
+        starlark = verdict.uses_starlark_actions and verdict.attached.rule is not None
         propagation = any(d.rule == "tags-not-propagated" for d in verdict.caveats)
         if te.already_tagged:
             cause = ("the tag did not reach its Starlark actions (before Bazel 7 tags propagate only with "
@@ -1084,7 +1084,7 @@ def _notes(
     if fallback_enabled and remote_in_effect and not any(e.fallback for e in entries):
         notes.append("--remote_local_fallback is on: a failing executor would silently turn remote spawns into local ones")
     for pattern in wanted:
-        if not pattern.negative and not any(pattern.matches(t.model.target.label) for t in inventory.targets):
+        if not pattern.negative and not any(pattern.matches(t.attached.target.label) for t in inventory.targets):
             notes.append(f"--targets {pattern.text} matches no target of the inventory")
     if selected is not None:
         silent = [lb for lb in selected if not by_label[lb].spawns]
@@ -1138,7 +1138,7 @@ def run_evidence(
     result = scan(root, options if options is not None else load_config(root).options())
     return evaluate(
         result.inventory, spawns,
-        rc_options=result.model.rc.options, console=console, patterns=targets, wrapper=wrapper_facts,
+        rc_options=result.require_model().rc.options, console=console, patterns=targets, wrapper=wrapper_facts,
         require_distinct_executor=require_distinct_executor,
         exec_log=str(exec_log), log_format=log_format, build_log=str(build_log) if build_log else None,
     )

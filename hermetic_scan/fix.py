@@ -48,7 +48,7 @@ def plan(inventory: Inventory, root: Path) -> FixPlan:
     for verdict in inventory.targets:
         if not verdict.suggested_tags:
             continue
-        target = verdict.model.target
+        target = verdict.attached.target
         build = target.build
         tag = verdict.suggested_tags[0]
         result.buildozer.append(f"buildozer 'add tags {tag}' {verdict.label}")
@@ -72,7 +72,7 @@ def plan(inventory: Inventory, root: Path) -> FixPlan:
 
 
 def _forwards_tags(verdict: TargetVerdict) -> bool:
-    node = verdict.model.target.call.node
+    node = verdict.attached.target.call.node
     args = node.child_by_field_name("arguments")
     if args is None:
         return False

@@ -8,11 +8,12 @@ actions, test or scripts; `unknown` when its rule, an action or a script could n
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hermetic_scan.diagnostics import Diagnostic, Severity
 from hermetic_scan.knowledge import ACTIONLESS_NATIVE, known_rule
+from hermetic_scan.labels import Label
 from hermetic_scan.model import TargetModel, WorkspaceModel
 from hermetic_scan.model.values import UnresolvedSymbol
 from hermetic_scan.rules import rule_meta
@@ -24,9 +25,35 @@ LOCAL_TAGS = ("no-remote-exec", "no-remote", "local")
 LOCAL_TEST_TAGS = ("exclusive",)
 
 
+@dataclass(frozen=True)
+class TargetInfo:
+    """What reports say about a target: plain data that survives the trip back from a worker process."""
+
+    label: Label
+    key: str
+    rule_key: str | None
+    kind: str
+    path: str  # the BUILD file
+    line: int  # 1-based, of the statement that created the target
+    generator: str | None
+    tags: tuple[str, ...]
+    is_test: bool
+
+    @staticmethod
+    def of(tm: TargetModel) -> TargetInfo:
+        target = tm.target
+        return TargetInfo(
+            target.label, target.key, tm.rule.key if tm.rule is not None else None, target.kind,
+            target.build.display_path, target.build.source.position(target.top_node.start_byte)[0] + 1,
+            target.generator, tuple(target.tags), target.is_test,
+        )
+
+
 @dataclass
 class TargetVerdict:
-    model: TargetModel
+    info: TargetInfo
+    # The target's model; None once the verdict left the process that built it (`detached`).
+    model: TargetModel | None
     verdict: str
     reasons: list[Diagnostic]
     caveats: list[Diagnostic]
@@ -38,7 +65,17 @@ class TargetVerdict:
 
     @property
     def label(self) -> str:
-        return str(self.model.target.label)
+        return str(self.info.label)
+
+    @property
+    def attached(self) -> TargetModel:
+        """The target's model, for consumers that read syntax trees (fixes, the editor, aquery)."""
+        if self.model is None:
+            raise RuntimeError(f"the verdict of {self.label} was built in another process")
+        return self.model
+
+    def detached(self) -> TargetVerdict:
+        return replace(self, model=None)
 
     @property
     def uses_starlark_actions(self) -> bool:
@@ -51,6 +88,7 @@ class Inventory:
     bazel_version: str | None
     targets: list[TargetVerdict]
     bazelrc_suggestions: list[str] = field(default_factory=list)
+    action_hazards: ActionHazards = field(default_factory=lambda: ActionHazards({}, set()))
     worker_requirements: list[tuple[str, list[str]]] = field(default_factory=list)
     fetch_hazards: list[Diagnostic] = field(default_factory=list)
 
@@ -80,9 +118,17 @@ def build_inventory(model: WorkspaceModel, diagnostics: list[Diagnostic], bazel_
         a.key for a in model.all_actions() if a.execution_requirements & {"no-remote-exec", "no-remote", "local"}
     )
     verdicts = [_verdict(tm, by_owner, pinned) for tm in model.targets]
-    verdicts.sort(key=lambda v: v.label)
-    inventory = Inventory(str(model.workspace.root), bazel_version, verdicts)
-    inventory.bazelrc_suggestions = _rc_suggestions(model, diagnostics)
+    return assemble(str(model.workspace.root), bazel_version, verdicts, _action_hazards(model, diagnostics), diagnostics)
+
+
+def assemble(
+    root: str, bazel_version: str | None, verdicts: list[TargetVerdict], hazards: ActionHazards, diagnostics: list[Diagnostic],
+) -> Inventory:
+    """The inventory from its parts (one process's, or the merged parts of several)."""
+    verdicts = sorted(verdicts, key=lambda v: v.label)
+    inventory = Inventory(root, bazel_version, verdicts)
+    inventory.action_hazards = hazards
+    inventory.bazelrc_suggestions = hazards.suggestions()
     inventory.worker_requirements = _worker_requirements(verdicts)
     inventory.fetch_hazards = [d for d in diagnostics if d.rule == "repo-rule-ambient"]
     return inventory
@@ -153,7 +199,7 @@ def _verdict(tm: TargetModel, by_owner: dict[str, list[Diagnostic]], pinned: fro
             for d in reasons:
                 meta = rule_meta(d.rule)
                 suggested += [t for t in (meta.test_tags if meta else ()) if t not in suggested and t not in tags]
-    return TargetVerdict(tm, verdict, reasons, caveats, unknown, already, suggested, actions, provenance)
+    return TargetVerdict(TargetInfo.of(tm), tm, verdict, reasons, caveats, unknown, already, suggested, actions, provenance)
 
 
 def _call_action(kind: str, mnemonic: str, target: Any) -> dict[str, Any]:
@@ -182,28 +228,42 @@ def _known_action(mnemonic: str) -> dict[str, Any]:
             "use_default_shell_env": None, "path": None, "line": None}
 
 
-def _rc_suggestions(model: WorkspaceModel, diagnostics: list[Diagnostic]) -> list[str]:
-    """`--modify_execution_info` lines for mnemonics whose every action is hazardous.
+@dataclass
+class ActionHazards:
+    """Per literal mnemonic, each action's key and whether a blocking finding sits in it; the
+    mnemonics an rc line already keeps local. Unions of these are exact, so shards merge them."""
 
-    Bazel matches the regex against the whole mnemonic (ExecutionInfoModifier uses
-    Matcher.matches()), hence the anchors are for readers, not for Bazel.
-    https://bazel.build/reference/command-line-reference#flag--modify_execution_info
-    """
-    covered = _covered_mnemonics(model)
+    by_mnemonic: dict[str, dict[str, bool]]
+    covered: set[str]
+
+    def merge(self, other: ActionHazards) -> None:
+        for mnemonic, actions in other.by_mnemonic.items():
+            self.by_mnemonic.setdefault(mnemonic, {}).update(actions)
+        self.covered |= other.covered
+
+    def suggestions(self) -> list[str]:
+        """`--modify_execution_info` lines for mnemonics whose every action is hazardous.
+
+        Bazel matches the regex against the whole mnemonic (ExecutionInfoModifier uses
+        Matcher.matches()), hence the anchors are for readers, not for Bazel.
+        https://bazel.build/reference/command-line-reference#flag--modify_execution_info
+        """
+        return [
+            f"build --modify_execution_info=^{mnemonic}$=+no-remote-exec"
+            for mnemonic, actions in sorted(self.by_mnemonic.items())
+            if actions and all(actions.values()) and mnemonic != "TestRunner" and mnemonic not in self.covered
+        ]
+
+
+def _action_hazards(model: WorkspaceModel, diagnostics: list[Diagnostic]) -> ActionHazards:
     hazardous = {owner for d in diagnostics if is_blocking(d) for owner in d.owners if owner.startswith("action:")}
     hazardous -= {a.key for a in model.all_actions() if a.execution_requirements & {"no-remote-exec", "no-remote", "local"}}
-    by_mnemonic: dict[str, list[bool]] = defaultdict(list)
-    seen: set[str] = set()
+    by_mnemonic: dict[str, dict[str, bool]] = defaultdict(dict)
     for action in model.all_actions():
-        if action.mnemonic_source != "literal" or action.mnemonic is None or action.key in seen:
+        if action.mnemonic_source != "literal" or action.mnemonic is None:
             continue
-        seen.add(action.key)
-        by_mnemonic[action.mnemonic].append(action.key in hazardous)
-    return [
-        f"build --modify_execution_info=^{mnemonic}$=+no-remote-exec"
-        for mnemonic, flags in sorted(by_mnemonic.items())
-        if flags and all(flags) and mnemonic != "TestRunner" and mnemonic not in covered
-    ]
+        by_mnemonic[action.mnemonic].setdefault(action.key, action.key in hazardous)
+    return ActionHazards(dict(by_mnemonic), _covered_mnemonics(model))
 
 
 def _covered_mnemonics(model: WorkspaceModel) -> set[str]:

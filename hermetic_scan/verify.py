@@ -273,14 +273,14 @@ def _outcome(run: TargetRun, code: int, text: str) -> None:
 def _choose(targets: list[TargetVerdict], patterns: list[str]) -> list[TargetVerdict]:
     from hermetic_scan.evidence import EvidenceError, parse_pattern, select
 
-    main = [t for t in targets if t.model.target.label.repo == ""]
+    main = [t for t in targets if t.attached.target.label.repo == ""]
     if not patterns:
         return main
     try:
         parsed = [parse_pattern(p) for p in patterns]
     except EvidenceError as error:
         raise VerifyError(str(error)) from error
-    by_label = {t.model.target.label: t for t in main}
+    by_label = {t.attached.target.label: t for t in main}
     chosen = select(parsed, list(by_label))
     if not chosen:
         raise VerifyError(f"no target of the static inventory matches {' '.join(patterns)}")
@@ -347,7 +347,7 @@ def run_verify(
         sandboxes: set[str] = set()
         try:
             for verdict in chosen:
-                target = verdict.model.target
+                target = verdict.attached.target
                 run = TargetRun(
                     label=verdict.label, kind=target.kind, is_test=target.is_test, static_verdict=verdict.verdict,
                     already_tagged=verdict.already_tagged,

@@ -403,7 +403,7 @@ def test_pattern_matching_nothing_is_noted() -> None:
 
 def _rc_checks(tmp_path: Path, rc: str, wrapper: str | None = None, distinct: bool = False) -> dict[str, tuple[str, str]]:
     root = write_tree(tmp_path / "ws", {"MODULE.bazel": "", ".bazelrc": rc, "BUILD": ""})
-    options = scan(root).model.rc.options
+    options = scan(root).require_model().rc.options
     facts = analyze_wrapper(wrapper, "ci.sh") if wrapper is not None else None
     return {c.id: (c.status, c.message) for c in static_checks(options, facts, distinct)}
 

@@ -22,7 +22,7 @@ def _uri(root: Path, rel: str) -> str:
 def code_actions(result: Result, params: lsp.CodeActionParams, rel: str | None, root: Path | None) -> list[lsp.CodeAction]:
     if rel is None or root is None:
         return []
-    sources = result.model.sources()
+    sources = result.require_model().sources()
     source = sources.get(rel)
     if source is None:
         return []
@@ -42,9 +42,9 @@ def code_actions(result: Result, params: lsp.CodeActionParams, rel: str | None, 
             if action is not None:
                 actions.append(action)
     for verdict in result.inventory.targets:
-        if not verdict.suggested_tags or verdict.model.target.build.display_path != rel:
+        if not verdict.suggested_tags or verdict.attached.target.build.display_path != rel:
             continue
-        node = verdict.model.target.top_node
+        node = verdict.attached.target.top_node
         first, _ = source.position(node.start_byte)
         last, _ = source.position(node.end_byte)
         if last < start_line or first > end_line:
@@ -87,7 +87,7 @@ def _enclosing_function(node: Node) -> Node | None:
 def _mnemonic(uri: str, source: SourceFile, result: Result, d, diagnostic: lsp.Diagnostic) -> lsp.CodeAction | None:  # noqa: ANN001
     from hermetic_scan.lsp.server import suggested_mnemonic
 
-    action = next((a for a in result.model.all_actions() if a.module.source is source and a.node.start_byte <= d.span.start_byte < a.node.end_byte), None)
+    action = next((a for a in result.require_model().all_actions() if a.module.source is source and a.node.start_byte <= d.span.start_byte < a.node.end_byte), None)
     if action is None:
         return None
     args = action.node.child_by_field_name("arguments")
@@ -124,7 +124,7 @@ def _add_tag(root: Path, verdict: TargetVerdict, inventory: Inventory, relevant:
         rel = path.resolve().relative_to(root.resolve()).as_posix()
         source = sources.get(rel) or SourceFile(rel, path.read_bytes())
         changes[_uri(root, rel)] = [lsp.TextEdit(range=convert.byte_range(source, e.start, e.end), new_text=e.text) for e in edits]
-    owners = {f"target:{verdict.label}"} | ({verdict.model.rule.key} if verdict.model.rule else set())
+    owners = {f"target:{verdict.label}"} | ({verdict.attached.rule.key} if verdict.attached.rule else set())
     resolved = [convert.diagnostic(d, sources.get(d.span.path)) for d in relevant if d.owners & owners]
     return lsp.CodeAction(
         title=f"Add {verdict.suggested_tags[0]} tag to {verdict.label}",
@@ -136,22 +136,22 @@ def _add_tag(root: Path, verdict: TargetVerdict, inventory: Inventory, relevant:
 
 
 def hover_text(result: Result, rel: str, position: lsp.Position) -> str | None:
-    source = result.model.sources().get(rel)
+    source = result.require_model().sources().get(rel)
     if source is None:
         return None
     offset = convert.to_byte(source, position)
     for verdict in result.inventory.targets:
-        target = verdict.model.target
+        target = verdict.attached.target
         if target.build.display_path == rel and target.top_node.start_byte <= offset < target.top_node.end_byte:
             return _target_hover(verdict)
-    for action in result.model.all_actions():
+    for action in result.require_model().all_actions():
         if action.module.source is source and action.node.start_byte <= offset < action.node.end_byte:
             return _action_hover(action)
     return None
 
 
 def _target_hover(verdict: TargetVerdict) -> str:
-    lines = [f"**{verdict.label}** ({verdict.model.target.kind}): `{verdict.verdict}`"]
+    lines = [f"**{verdict.label}** ({verdict.attached.target.kind}): `{verdict.verdict}`"]
     if verdict.already_tagged:
         lines.append("already tagged to run locally")
     for d in verdict.reasons:

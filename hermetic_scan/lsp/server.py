@@ -151,14 +151,14 @@ class HermeticScanServer(LanguageServer):
         result = self.analyse()
         if result is None:
             return
-        sources = result.model.sources()
+        sources = result.require_model().sources()
         by_path: dict[str, list[lsp.Diagnostic]] = {}
         for d in result.diagnostics:
             by_path.setdefault(d.span.path, []).append(convert.diagnostic(d, sources.get(d.span.path)))
         for verdict in result.inventory.targets:
             item = verdict_diagnostic(verdict)
             if item is not None:
-                by_path.setdefault(verdict.model.target.build.display_path, []).append(item)
+                by_path.setdefault(verdict.attached.target.build.display_path, []).append(item)
         for uri in self.open_documents:
             rel = self.relative(uri)
             items = by_path.get(rel or "", [])
@@ -204,7 +204,7 @@ def verdict_diagnostic(verdict: TargetVerdict) -> lsp.Diagnostic | None:
     """In BUILD files: one note per target that cannot run remotely and is not tagged yet."""
     if verdict.verdict != "no-remote-exec" or not verdict.suggested_tags:
         return None
-    target = verdict.model.target
+    target = verdict.attached.target
     if target.generator is not None:
         node = target.top_node
     else:

@@ -6,6 +6,7 @@ Built once per scan from files on disk (or editor buffers); rules and the invent
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from tree_sitter import Node
 
 from hermetic_scan import shell
 from hermetic_scan.bazelrc import RcFiles, load_bazelrc
+from hermetic_scan.diagnostics import Span
 from hermetic_scan.labels import Label, LabelError, parse_label
 from hermetic_scan.model.actions import (
     ActionAnalyzer,
@@ -40,6 +42,27 @@ class TargetModel:
     unresolved: list[str] = field(default_factory=list)
 
 
+@dataclass
+class WorkspaceFacts:
+    """What workspace-wide checks read about all targets and files. Plain data: a scan split across
+    processes gathers these in each and merges them (unions), so every check sees the whole workspace."""
+
+    known_mnemonics: set[str] = field(default_factory=set)
+    dynamic_mnemonics: bool = False
+    load_problems: list[tuple[str, Span, str]] = field(default_factory=list)  # (kind, span, message)
+    io_problems: list[tuple[str, str]] = field(default_factory=list)  # (display path, message)
+    # Scripts a target runs directly (sh_test sources, genrule command words) and the labels running them.
+    script_runners: dict[str, tuple[SourceFile, set[str]]] = field(default_factory=dict)
+
+    def merge(self, other: WorkspaceFacts) -> None:
+        self.known_mnemonics |= other.known_mnemonics
+        self.dynamic_mnemonics |= other.dynamic_mnemonics
+        self.load_problems += [p for p in other.load_problems if p not in self.load_problems]
+        self.io_problems += [p for p in other.io_problems if p not in self.io_problems]
+        for path, (source, labels) in other.script_runners.items():
+            self.script_runners.setdefault(path, (source, set()))[1].update(labels)
+
+
 @dataclass(eq=False)
 class WorkspaceModel:
     workspace: Workspace
@@ -56,6 +79,11 @@ class WorkspaceModel:
     template_files: dict[str, SourceFile] = field(default_factory=dict)
     _by_label: dict[str, TargetModel] = field(default_factory=dict, repr=False)
     _owners_by_function: dict[int, set[str]] = field(default_factory=dict, repr=False)
+    # Packages evaluated before their turn or outside this model's share of the BUILD files (another
+    # package's genrule named one of their targets): BUILD display path -> targets by label.
+    _packages: dict[str, dict[str, TargetModel]] = field(default_factory=dict, repr=False)
+    _evaluate: Callable[[ModuleModel], list[TargetModel]] | None = field(default=None, repr=False)
+    _evaluated: set[str] = field(default_factory=set, repr=False)  # BUILD files whose targets are in `targets`
 
     def sources(self) -> dict[str, SourceFile]:
         """Every file the model read, by the path findings use."""
@@ -80,6 +108,26 @@ class WorkspaceModel:
     def has_dynamic_mnemonics(self) -> bool:
         return any(a.mnemonic_source == "dynamic" for a in self.all_actions())
 
+    def facts(self) -> WorkspaceFacts:
+        runners: dict[str, tuple[SourceFile, set[str]]] = {}
+        for tm in self.targets:
+            target = tm.target
+            scripts: list[SourceFile] = []
+            if target.kind == "sh_test":
+                scripts = [site.text.source for site in tm.sites if site.text.source is not None]
+            elif target.kind == "genrule":
+                command = genrule_command(target)
+                scripts = self.genrule_scripts(tm, command.text) if command is not None else []
+            for source in scripts:
+                runners.setdefault(source.path, (source, set()))[1].add(str(target.label))
+        return WorkspaceFacts(
+            self.known_mnemonics(),
+            self.has_dynamic_mnemonics(),
+            [(p.kind, p.span, p.message) for p in self.loader.problems],
+            list(self.loader.io_problems),
+            runners,
+        )
+
     @property
     def modules(self) -> list[ModuleModel]:
         return self.build_modules + self.bzl_modules + self.other_modules
@@ -99,6 +147,38 @@ class WorkspaceModel:
     def target_by_label(self, label: str) -> TargetModel | None:
         return self._by_label.get(label)
 
+    def find_target(self, label: Label, current: ModuleModel | None = None) -> TargetModel | None:
+        """The target a label names, evaluating its package if no target of it is known yet.
+
+        Independent of the order BUILD files are evaluated in, and of how they are split between
+        processes, except within `current` (the BUILD file being evaluated), where only the targets
+        above are known.
+        """
+        found = self._by_label.get(str(label))
+        if found is not None or self._evaluate is None:
+            return found
+        build = self._build_module(label)
+        if build is None or build is current or build.display_path in self._evaluated:
+            return None
+        key = build.display_path
+        if key not in self._packages:
+            self._packages[key] = {}  # a package reached again while it is evaluated sees none
+            targets: dict[str, TargetModel] = {}
+            for tm in self._evaluate(build):
+                targets.setdefault(str(tm.target.label), tm)
+            self._packages[key] = targets
+        return self._packages[key].get(str(label))
+
+    def _build_module(self, label: Label) -> ModuleModel | None:
+        repo = self.loader.repository(label.repo, self.workspace.main)
+        if repo is None or label.package not in repo.packages:
+            return None
+        for name in ("BUILD.bazel", "BUILD"):
+            rel = f"{label.package}/{name}" if label.package else name
+            if rel in repo.build_files:
+                return self.loader.module(repo, rel, label.package)
+        return None
+
     def add_target(self, tm: TargetModel) -> None:
         label = str(tm.target.label)
         if label in self._by_label:
@@ -112,7 +192,7 @@ class WorkspaceModel:
             label = parse_label(label_text, target.label.repo, target.label.package)
         except LabelError:
             return None
-        if self.target_by_label(str(label)) is not None:
+        if not _is_source_file(target, label) or self.find_target(label, target.build) is not None:
             return None
         return _script_file(self, target, label)
 
@@ -197,14 +277,23 @@ def build_model(workspace: Workspace, only: set[str] | None = None) -> Workspace
             if helper.actions or helper.sites:
                 model.helpers.append(helper)
 
-    for build in model.build_modules:
+    def evaluate(build: ModuleModel) -> list[TargetModel]:
+        out = []
         for target in targets_of_build_file(interpreter, build):
             callee = target.callee
             if isinstance(callee, RuleClass) and callee.key not in model.implementations:
                 # A rule from an external repository (or a .bzl outside the scanned tree).
                 model.rules[callee.key] = callee
                 model.implementations[callee.key] = analyzer.analyze_rule(callee)
-            model.add_target(_target_model(model, target))
+            out.append(_target_model(model, target))
+        return out
+
+    model._evaluate = evaluate
+    for build in model.build_modules:
+        model._evaluated.add(build.display_path)
+        early = model._packages.get(build.display_path)
+        for tm in early.values() if early else evaluate(build):
+            model.add_target(tm)
     _link_tool_binaries(model)
     model.rc = load_bazelrc(workspace.root, workspace.bazelrc, workspace.read)
     model.template_files = templates.sources
@@ -249,7 +338,7 @@ def _link_tool_binaries(model: WorkspaceModel) -> None:
                 label = parse_label(label_text, tm.target.label.repo, tm.target.label.package)
             except LabelError:
                 continue
-            tool = model.target_by_label(str(label))
+            tool = model.find_target(label)
             if tool is None or tool.target.kind != "sh_binary":
                 continue
             for site in tool.sites:
@@ -289,6 +378,11 @@ def _target_model(model: WorkspaceModel, target: Target) -> TargetModel:
         else:
             tm.unresolved.append("no script in srcs")
     return tm
+
+
+def _is_source_file(target: Target, label: Label) -> bool:
+    repo = target.build.repo
+    return label.repo in ("", repo.name) and (repo.root / label.path).is_file()
 
 
 def _script_file(model: WorkspaceModel, target: Target, label: Label) -> SourceFile | None:

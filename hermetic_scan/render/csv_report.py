@@ -15,7 +15,7 @@ def render(inventory: Inventory) -> str:
     for t in inventory.targets:
         writer.writerow([
             t.label,
-            t.model.target.kind,
+            t.info.kind,
             t.verdict,
             "; ".join(f"{d.rule} {d.span.path}:{d.span.start_line + 1}" for d in t.reasons) or "; ".join(t.unknown_because),
             "; ".join(sorted({d.rule for d in t.caveats})),

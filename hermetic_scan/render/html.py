@@ -39,7 +39,7 @@ def render(inventory: Inventory) -> str:
         caveats = "".join(f"<li><code>{escape(d.rule)}</code> {escape(d.span.path)}:{d.span.start_line + 1}</li>" for d in t.caveats)
         mnemonics = ", ".join(escape(a["mnemonic"] or "?") for a in t.actions) or "—"
         rows.append(
-            f"<tr><td><code>{escape(t.label)}</code></td><td>{escape(t.model.target.kind)}</td>"
+            f"<tr><td><code>{escape(t.label)}</code></td><td>{escape(t.info.kind)}</td>"
             f"<td class=\"v-{t.verdict}\">{t.verdict}</td><td><ul>{''.join(why)}</ul></td><td><ul>{caveats}</ul></td>"
             f"<td>{mnemonics}</td><td>{escape(' '.join(t.suggested_tags)) or '—'}</td><td>{t.provenance}</td></tr>"
         )

@@ -14,18 +14,18 @@ def _finding(d: Diagnostic) -> dict[str, Any]:
 
 
 def target_entry(t: TargetVerdict) -> dict[str, Any]:
-    target = t.model.target
+    info = t.info
     return {
         "label": t.label,
-        "kind": target.kind,
-        "path": target.build.display_path,
-        "line": target.build.source.position(target.top_node.start_byte)[0] + 1,
-        "generator": target.generator,
+        "kind": info.kind,
+        "path": info.path,
+        "line": info.line,
+        "generator": info.generator,
         "verdict": t.verdict,
         "reasons": [_finding(d) for d in t.reasons],
         "caveats": [_finding(d) for d in t.caveats],
         "unknown_because": t.unknown_because,
-        "tags": target.tags,
+        "tags": list(info.tags),
         "already_tagged": t.already_tagged,
         "suggested_tags": t.suggested_tags,
         "actions": t.actions,

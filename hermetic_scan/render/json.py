@@ -36,8 +36,8 @@ def render(result: Result) -> str:
             "error": counts["error"],
             "warning": counts["warning"],
             "info": counts["info"],
-            "files_scanned": len(result.model.modules),
-            "targets": len(result.model.targets),
+            "files_scanned": result.files_scanned,
+            "targets": len(result.inventory.targets),
             "baselined": result.baselined,
         },
     }

@@ -38,7 +38,7 @@ def render(inventory: Inventory) -> str:
     for t in inventory.targets:
         caveats = ", ".join(sorted({f"`{d.rule}`" for d in t.caveats})) or "—"
         tags = ", ".join(f"`{tag}`" for tag in t.suggested_tags) or "—"
-        lines.append(f"| `{t.label}` | {t.model.target.kind} | {ICON[t.verdict]} | {_why(t)} | {caveats} | {tags} |")
+        lines.append(f"| `{t.label}` | {t.info.kind} | {ICON[t.verdict]} | {_why(t)} | {caveats} | {tags} |")
     lines += ["", "## Worker requirements", ""]
     if inventory.worker_requirements:
         lines += ["Programs actions and tests take from the host: provide them in the worker image or declare them.", ""]

@@ -40,7 +40,7 @@ def _rule_descriptor(meta: Any) -> dict[str, Any]:
 def document(result: Result) -> dict[str, Any]:
     metas = all_rules()
     index = {meta.id: i for i, meta in enumerate(metas)}
-    prints = fingerprints(result.diagnostics, result.model.sources())
+    prints = fingerprints(result.diagnostics, result.sources)
     results = []
     for d in result.diagnostics:
         entry: dict[str, Any] = {

@@ -38,11 +38,8 @@ from __future__ import annotations
 
 from hermetic_scan import shell
 from hermetic_scan.diagnostics import Severity
-from hermetic_scan.model import TargetModel
 from hermetic_scan.model.actions import ActionModel, ShellSite, script_language
-from hermetic_scan.model.targets import genrule_command
 from hermetic_scan.rules.base import Check, Context, RuleMeta, action_owners, owner_target, site_owners
-from hermetic_scan.source import SourceFile
 
 META = RuleMeta(
     "ambient-tool",
@@ -150,17 +147,7 @@ def _interpreted(site: ShellSite, ctx: Context) -> Check:
 
 def check_workspace(ctx: Context) -> Check:
     """Scripts run directly (sh_test sources, genrule command words) need their shebang's interpreter."""
-    runners: dict[str, tuple[SourceFile, set[str]]] = {}
-    for tm in ctx.model.targets:
-        target = tm.target
-        if target.kind == "sh_test":
-            for site in tm.sites:
-                if site.text.source is not None:
-                    runners.setdefault(site.text.source.path, (site.text.source, set()))[1].add(str(target.label))
-        elif target.kind == "genrule":
-            for source in _genrule_scripts(tm, ctx):
-                runners.setdefault(source.path, (source, set()))[1].add(str(target.label))
-    for _path, (source, labels) in sorted(runners.items()):
+    for _path, (source, labels) in sorted(ctx.facts.script_runners.items()):
         program = script_language(source.text)
         if program in ("shell", "batch"):
             continue
@@ -175,8 +162,3 @@ def check_workspace(ctx: Context) -> Check:
             severity=Severity.INFO if kind == "profile" else None,
             owners={f"target:{label}" for label in labels}, subject=program.rsplit("/", 1)[-1],
         )
-
-
-def _genrule_scripts(tm: TargetModel, ctx: Context) -> list[SourceFile]:
-    command = genrule_command(tm.target)
-    return ctx.model.genrule_scripts(tm, command.text) if command is not None else []

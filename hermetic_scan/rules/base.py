@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from hermetic_scan.diagnostics import Diagnostic, Fix, Severity, Span
-from hermetic_scan.model import WorkspaceModel
+from hermetic_scan.model import WorkspaceFacts, WorkspaceModel
 from hermetic_scan.model.actions import ActionModel, ShellSite
 from hermetic_scan.profile import ExecutorProfile
 
@@ -34,6 +35,13 @@ class Context:
     profile: ExecutorProfile = field(default_factory=ExecutorProfile)
     strict: bool = False
     bazel_version: str | None = None
+    # Set when the model holds only a share of the BUILD files: the merged facts of all shares.
+    shared_facts: WorkspaceFacts | None = None
+
+    @cached_property
+    def facts(self) -> WorkspaceFacts:
+        """Workspace-scope checks read these instead of walking `model.targets`."""
+        return self.shared_facts if self.shared_facts is not None else self.model.facts()
 
     def report(
         self,

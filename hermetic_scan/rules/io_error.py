@@ -28,6 +28,6 @@ META = RuleMeta("io-error", Severity.ERROR, ("workspace",), "File or directory c
 
 
 def check_workspace(ctx: Context) -> Check:
-    problems = [(p.path, p.message) for p in ctx.model.workspace.problems] + ctx.model.loader.io_problems
+    problems = [(p.path, p.message) for p in ctx.model.workspace.problems] + ctx.facts.io_problems
     for path, message in sorted(set(problems)):
         yield ctx.report(META, Span(path, 0, 0, 0, 0), message)

@@ -32,6 +32,6 @@ META = RuleMeta("load-cycle", Severity.ERROR, ("workspace",), "load() statements
 
 
 def check_workspace(ctx: Context) -> Check:
-    for problem in ctx.model.loader.problems:
-        if problem.kind == "cycle":
-            yield ctx.report(META, problem.span, problem.message)
+    for kind, span, message in ctx.facts.load_problems:
+        if kind == "cycle":
+            yield ctx.report(META, span, message)

@@ -56,8 +56,8 @@ def patterns(option: RcOption) -> list[str]:
 
 
 def check_workspace(ctx: Context) -> Check:
-    known = ctx.model.known_mnemonics()
-    uncertain = ctx.model.has_dynamic_mnemonics() or bool(ctx.model.loader.problems)
+    known = ctx.facts.known_mnemonics
+    uncertain = ctx.facts.dynamic_mnemonics or bool(ctx.facts.load_problems)
     for option in ctx.model.rc.options:
         for regex in patterns(option):
             try:

@@ -57,16 +57,16 @@ def check_inventory(inventory: object, ctx: Context) -> Check:
         return
     suggested = []
     for verdict in inventory.targets:  # type: ignore[attr-defined]
-        if not verdict.uses_starlark_actions or verdict.model.rule is None:
+        if not verdict.uses_starlark_actions or verdict.attached.rule is None:
             continue
-        target = verdict.model.target
+        target = verdict.attached.target
         if verdict.suggested_tags:
             suggested.append(verdict.label)
         for tag in LOCAL_TAGS:
             for item in target.tag_nodes(tag):
                 yield ctx.report(
                     META, target.call_module.span(item),
-                    f"tag {tag!r} on {verdict.label} does not reach its {verdict.model.rule.name} actions "
+                    f"tag {tag!r} on {verdict.label} does not reach its {verdict.attached.rule.name} actions "
                     f"under Bazel {ctx.bazel_version} without --incompatible_allow_tags_propagation",
                     owners={target.key}, target=verdict.label,
                 )

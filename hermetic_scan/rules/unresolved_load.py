@@ -33,6 +33,6 @@ META = RuleMeta("unresolved-load", Severity.INFO, ("workspace",), "load() names 
 
 
 def check_workspace(ctx: Context) -> Check:
-    for problem in ctx.model.loader.problems:
-        if problem.kind in ("unresolved", "refused", "io"):
-            yield ctx.report(META, problem.span, problem.message)
+    for kind, span, message in ctx.facts.load_problems:
+        if kind in ("unresolved", "refused", "io"):
+            yield ctx.report(META, span, message)

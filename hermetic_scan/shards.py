@@ -1,0 +1,169 @@
+"""A scan split across processes: each analyses a share of the BUILD files, the parent merges.
+
+Every shard parses and analyses all .bzl files (rule implementations and helpers then come out the
+same in each, so their findings merge into one), and evaluates only its own BUILD files. The result
+must not depend on the split: tests compare it with a single-process scan on every corpus workspace.
+
+Two rounds per shard:
+1. build the model, send back its `WorkspaceFacts` (known mnemonics, load problems, scripts and the
+   targets running them);
+2. receive the facts of all shards merged, run every rule with them, apply suppressions, build the
+   verdicts of its own targets, send back findings, suppressions (used or not) and verdicts.
+A finding can only be suppressed by the shard that read its file; a shard marks the findings in files
+it did not read as foreign, and the parent keeps those only when no shard read that file.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import traceback
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from hermetic_scan.diagnostics import Diagnostic
+from hermetic_scan.engine import Analysis, Options, Result, finish, merge, only_paths
+from hermetic_scan.inventory import ActionHazards, TargetVerdict, assemble, build_inventory
+from hermetic_scan.model import WorkspaceFacts
+from hermetic_scan.source import SourceFile
+from hermetic_scan.suppressions import Suppression
+from hermetic_scan.workspace import Workspace
+
+
+def can_fork() -> bool:
+    """Shards are forked: they inherit the discovered workspace and the compiled queries."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+@dataclass
+class ShardOutput:
+    owned: list[Diagnostic]  # in files this shard read, suppressions applied
+    foreign: list[Diagnostic]  # in files it did not read (a package evaluated for a lookup, a script of another shard)
+    read: set[str]  # paths of the files it read
+    modules: set[str]  # paths of its Starlark files
+    suppressions: list[Suppression]
+    sources: dict[str, SourceFile]  # files its findings and suppressions are in
+    verdicts: list[TargetVerdict]  # of its own targets, detached from the model
+    hazards: ActionHazards
+
+
+def split(workspace: Workspace, shards: int) -> list[set[str]]:
+    """BUILD files (display paths) in `shards` groups of about equal size, largest files first."""
+    files: list[tuple[int, str]] = []
+    for repo in workspace.repositories:
+        for rel in repo.build_files:
+            try:
+                size = (repo.root / rel).stat().st_size
+            except OSError:
+                size = 0
+            files.append((size, repo.display(rel)))
+    groups: list[set[str]] = [set() for _ in range(shards)]
+    loads = [0] * shards
+    for size, path in sorted(files, key=lambda f: (-f[0], f[1])):
+        smallest = loads.index(min(loads))
+        groups[smallest].add(path)
+        loads[smallest] += size + 1
+    return groups
+
+
+def analyze_in_shards(workspace: Workspace, options: Options, shards: int) -> Result:
+    common = {repo.display(rel) for repo in workspace.repositories for rel in repo.bzl_files}
+    others = {repo.display(rel) for repo in workspace.repositories for rel in repo.other_starlark}
+    context = multiprocessing.get_context("fork")
+    workers: list[tuple[Any, Connection]] = []
+    try:
+        for index, group in enumerate(split(workspace, shards)):
+            only = common | group | (others if index == 0 else set())
+            parent_end, child_end = context.Pipe()
+            process = context.Process(target=_shard, args=(child_end, workspace, options, only), daemon=True)
+            process.start()
+            child_end.close()
+            workers.append((process, parent_end))
+        facts = WorkspaceFacts()
+        for _process, connection in workers:
+            facts.merge(_receive(connection))
+        for _process, connection in workers:
+            connection.send(facts)
+        outputs: list[ShardOutput] = [_receive(connection) for _process, connection in workers]
+    finally:
+        for process, connection in workers:
+            connection.close()
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+    return _combine(workspace, options, outputs)
+
+
+def _receive(connection: Connection) -> Any:
+    try:
+        message = connection.recv()
+    except EOFError as error:
+        raise RuntimeError("a scan process ended without a result") from error
+    if isinstance(message, _Failure):
+        raise RuntimeError(f"a scan process failed:\n{message.trace}")
+    return message
+
+
+@dataclass
+class _Failure:
+    trace: str
+
+
+def _shard(connection: Connection, workspace: Workspace, options: Options, only: set[str]) -> None:
+    try:
+        analysis = Analysis(workspace, options, only)
+        connection.send(analysis.model.facts())
+        analysis.ctx.shared_facts = connection.recv()
+        connection.send(_output(analysis))
+    except BaseException:  # the parent must hear about it, whatever it is
+        connection.send(_Failure(traceback.format_exc()))
+    finally:
+        connection.close()
+
+
+def _output(analysis: Analysis) -> ShardOutput:
+    model = analysis.model
+    diagnostics = analysis.findings()
+    read = set(analysis.sources)
+    owned = [d for d in diagnostics if d.span.path in read]
+    foreign = [d for d in diagnostics if d.span.path not in read]
+    every = analysis.every_suppression()
+    known = {m.source.path: m.source for m in model.loader.modules.values()} | analysis.sources
+    wanted = {d.span.path for d in diagnostics} | {s.path for s in every}
+    inventory = build_inventory(model, diagnostics, analysis.options.bazel_version)
+    return ShardOutput(
+        owned, foreign, read, {m.source.path for m in model.modules}, every,
+        {path: known[path] for path in wanted if path in known},
+        [verdict.detached() for verdict in inventory.targets], inventory.action_hazards,
+    )
+
+
+def _combine(workspace: Workspace, options: Options, outputs: list[ShardOutput]) -> Result:
+    read = set().union(*(o.read for o in outputs))
+    found = [d for o in outputs for d in o.owned]
+    found += [d for o in outputs for d in o.foreign if d.span.path not in read]
+    # The same suppression comment, read by several shards, is used when any of them used it.
+    by_place: dict[tuple[str, int, str, bool], Suppression] = {}
+    for o in outputs:
+        for s in o.suppressions:
+            kept = by_place.setdefault((s.path, s.byte, s.rule, s.whole_file), s)
+            kept.used = kept.used or s.used
+    sources: dict[str, SourceFile] = {}
+    for o in outputs:
+        sources.update(o.sources)
+    diagnostics = finish(merge(found), list(by_place.values()), sources, options)
+    hazards = ActionHazards({}, set())
+    for o in outputs:
+        hazards.merge(o.hazards)
+    verdicts = [v for o in outputs for v in o.verdicts]
+    inventory = assemble(str(workspace.root), options.bazel_version, verdicts, hazards, diagnostics)
+    files = len(set().union(*(o.modules for o in outputs)))
+    return Result(workspace.root, None, only_paths(diagnostics, options), inventory, files, sources)
