@@ -9,7 +9,7 @@ from pathlib import Path
 EXPECT = re.compile(r"#\s*expect:\s*(?P<rules>[a-z0-9-]+(?:\([a-z]+\))?(?:\s*,\s*[a-z0-9-]+(?:\([a-z]+\))?)*)")
 OK = re.compile(r"#\s*ok:\s*[a-z0-9-]+")
 RULE = re.compile(r"(?P<rule>[a-z0-9-]+)(?:\((?P<severity>[a-z]+)\))?")
-TEXT_SUFFIXES = {"", ".bzl", ".bazel", ".sh", ".tpl", ".bazelrc", ".py", ".txt", ".tf", ".toml", ".json"}
+TEXT_SUFFIXES = {"", ".bzl", ".bazel", ".sh", ".tpl", ".bazelrc", ".py", ".rb", ".txt", ".tf", ".toml", ".json"}
 
 
 @dataclass(frozen=True, order=True)

@@ -1,0 +1,3 @@
+#!/usr/bin/env ruby  # expect: ambient-tool
+# Table of contents for the docs and the site.
+puts ARGV.join("\n")

@@ -1,0 +1,123 @@
+"""A scan split across processes reports exactly what a single-process scan reports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, ROOT
+from helpers import run_cli
+
+from hermetic_scan import engine, shards
+from hermetic_scan.config import load_config
+from hermetic_scan.engine import Options, Result, analyze
+from hermetic_scan.render import json as json_render
+from hermetic_scan.render import sarif
+from hermetic_scan.render.inventory_json import document
+from hermetic_scan.workspace import discover
+
+WORKSPACES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
+
+pytestmark = pytest.mark.skipif(not shards.can_fork(), reason="shards are forked processes")
+
+
+def _options(workspace: Path) -> Options:
+    options = load_config(workspace).options()
+    options.bazel_version = engine.read_bazelversion(workspace)
+    return options
+
+
+def _reports(result: Result) -> dict[str, object]:
+    return {
+        "check": json.loads(json_render.render(result)),
+        "sarif": json.loads(sarif.render(result)),
+        "inventory": document(result.inventory),
+    }
+
+
+def _compare(workspace: Path, counts: list[int]) -> None:
+    single = _reports(analyze(discover(workspace), _options(workspace)))
+    for count in counts:
+        split = _reports(shards.analyze_in_shards(discover(workspace), _options(workspace), count))
+        for name, report in single.items():
+            assert split[name] == report, f"{name} differs with {count} shards"
+
+
+def _build_files(workspace: Path) -> int:
+    return sum(len(repo.build_files) for repo in discover(workspace).repositories)
+
+
+@pytest.mark.parametrize("workspace", WORKSPACES, ids=lambda p: p.name)
+def test_every_split_of_a_corpus_workspace_reports_the_same(workspace: Path) -> None:
+    # One shard per BUILD file is the split where most lookups cross process boundaries.
+    _compare(workspace, sorted({2, min(_build_files(workspace), 6)}))
+
+
+def test_cross_package_workspace_needs_every_shard() -> None:
+    """The fixture made for splits: each finding below depends on facts from another shard."""
+    workspace = CORPUS / "cross-package"
+    result = shards.analyze_in_shards(discover(workspace), _options(workspace), _build_files(workspace))
+    messages = {(d.rule, d.span.path): d.message for d in result.diagnostics}
+    # Both genrules running toc.rb live in different shards; one finding names both.
+    assert "executed by //docs:toc, //site:toc" in messages[("ambient-tool", "scripts/toc.rb")]
+    # pandoc comes from //tools:gen, an sh_binary evaluated in the shards of //docs and //site too.
+    assert ("ambient-tool", "tools/gen.sh") in messages
+    # --strategy=Genrule=local is live although the shard of .bazelrc has no genrule.
+    assert not any(d.rule == "rc-unknown-mnemonic" and d.span.start_line == 1 for d in result.diagnostics)
+    # The suppression in rules/defs.bzl is used by every shard, the one in //api by none.
+    assert [(d.span.path, d.span.start_line + 1) for d in result.diagnostics if d.rule == "unused-suppression"] == [
+        ("api/BUILD.bazel", 3)
+    ]
+    assert result.model is None and result.files_scanned == 8
+    verdicts = {t.label: t.verdict for t in result.inventory.targets}
+    assert verdicts["//docs:guide"] == verdicts["//site:index"] == "no-remote-exec"
+
+
+def test_generated_workspace_reports_the_same_in_two_and_three_shards(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(workspace), "--files", "240"], check=True,
+                   capture_output=True)
+    assert _build_files(workspace) > 100
+    _compare(workspace, [2, 3])
+
+
+def test_split_balances_bytes_and_keeps_every_build_file() -> None:
+    workspace = discover(CORPUS / "cross-package")
+    groups = shards.split(workspace, 3)
+    every = [path for group in groups for path in group]
+    assert sorted(every) == sorted(workspace.main.build_files) and len(every) == len(set(every))
+    assert all(groups)
+
+
+def test_a_failing_shard_reports_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise ValueError("model exploded")
+
+    monkeypatch.setattr(shards, "Analysis", broken)  # the forked shards inherit it
+    workspace = CORPUS / "cross-package"
+    with pytest.raises(RuntimeError, match="model exploded"):
+        shards.analyze_in_shards(discover(workspace), _options(workspace), 2)
+
+
+def test_jobs_default_depends_on_the_workspace_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shards, "usable_cpus", lambda: 4)
+    assert engine.shard_count(None, 20) == 1
+    assert engine.shard_count(None, engine.BUILD_FILES_PER_JOB * 2) == 2
+    assert engine.shard_count(None, engine.BUILD_FILES_PER_JOB * 100) == 4
+    assert engine.shard_count(3, 20) == 3
+    assert engine.shard_count(8, 2) == 2
+    monkeypatch.setattr(shards, "can_fork", lambda: False)
+    assert engine.shard_count(8, 1000) == 1
+
+
+def test_cli_jobs_must_be_positive_and_gives_the_same_report() -> None:
+    workspace = str(CORPUS / "cross-package")
+    bad = run_cli("check", workspace, "--jobs", "0")
+    assert bad.returncode == 2 and "positive" in bad.stderr
+    one = run_cli("check", workspace, "--format", "json", "-j", "1")
+    three = run_cli("check", workspace, "--format", "json", "-j", "3")
+    assert one.returncode == three.returncode == 1
+    assert one.stdout == three.stdout
