@@ -13,6 +13,7 @@ Steps:
    runs of each, interleaved:
      buildifier  buildifier --lint=warn --mode=check -r WS
      check       python -m hermetic_scan check WS --format json --output /dev/null
+     check-j1    the same with --jobs 1 (one process; check uses one per CPU by default)
      inventory   python -m hermetic_scan inventory WS --format json --output /dev/null
      parse       python -m hermetic_scan parse WS
 4. print median wall times, the ratios and whether check <= 0.5 x buildifier.
@@ -52,7 +53,7 @@ BUILDIFIER_PACKAGE = f"@bazel/buildifier@{BUILDIFIER_VERSION}"
 BUILDIFIER_PKG_DIR = BENCH_DIR / "node_modules" / "@bazel" / "buildifier"
 
 TARGET_RATIO = 0.5
-ALL_COMMANDS = ("buildifier", "check", "inventory", "parse")
+ALL_COMMANDS = ("buildifier", "check", "check-j1", "inventory", "parse")
 
 
 class BenchError(Exception):
@@ -393,6 +394,13 @@ def build_commands(only: list[str], ws: Path, buildifier: str | None) -> list[Co
             # 0: no finding at warning or above; 1: findings.
             (0, 1),
         ),
+        # The same check in one process: what the default (one process per CPU) gains.
+        "check-j1": lambda: Command(
+            "check-j1",
+            "hermetic-scan check -j1",
+            [*scan, "check", str(ws), "--jobs", "1", "--format", "json", "--output", os.devnull],
+            (0, 1),
+        ),
         "inventory": lambda: Command(
             "inventory",
             "hermetic-scan inventory",
@@ -438,6 +446,7 @@ def report(
         )
     ratios = {
         "check/buildifier": ratio(by_key.get("check"), by_key.get("buildifier")),
+        "check -j1/buildifier": ratio(by_key.get("check-j1"), by_key.get("buildifier")),
         "inventory/buildifier": ratio(by_key.get("inventory"), by_key.get("buildifier")),
         "check/parse-only": ratio(by_key.get("check"), by_key.get("parse")),
     }

@@ -57,8 +57,8 @@ class WorkspaceFacts:
     def merge(self, other: WorkspaceFacts) -> None:
         self.known_mnemonics |= other.known_mnemonics
         self.dynamic_mnemonics |= other.dynamic_mnemonics
-        self.load_problems += [p for p in other.load_problems if p not in self.load_problems]
-        self.io_problems += [p for p in other.io_problems if p not in self.io_problems]
+        self.load_problems = list(dict.fromkeys([*self.load_problems, *other.load_problems]))
+        self.io_problems = list(dict.fromkeys([*self.io_problems, *other.io_problems]))
         for path, (source, labels) in other.script_runners.items():
             self.script_runners.setdefault(path, (source, set()))[1].update(labels)
 

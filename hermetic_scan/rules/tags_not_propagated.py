@@ -76,7 +76,8 @@ def check_inventory(inventory: object, ctx: Context) -> Check:
         path = next((n for n in (".bazelrc", ".bazelversion", "MODULE.bazel", "WORKSPACE") if (root / n).is_file()), ".bazelversion")
         yield ctx.report(
             META, Span(path, 0, 0, 0, 0),
+            # No count in the message: a scan split across processes reports it once, whichever share saw which targets.
             f"Bazel {ctx.bazel_version} does not propagate tags to Starlark actions: the no-remote-exec tags suggested "
-            f"for {len(suggested)} target(s) need --incompatible_allow_tags_propagation",
+            "for targets with Starlark actions need --incompatible_allow_tags_propagation",
             severity=Severity.WARNING, owners={f"target:{label}" for label in suggested},
         )
