@@ -200,6 +200,7 @@ def _run(args: argparse.Namespace) -> int:
     options.only_paths = only
     # --aquery and fix read syntax trees, which stay in the process that built them.
     options.jobs = 1 if args.command == "fix" or getattr(args, "aquery", None) else getattr(args, "jobs", None)
+    options.inventory = args.command != "check" or bool(args.changed_since or args.aquery)
     result = scan(root, options)
     if args.command == "check":
         if args.aquery:

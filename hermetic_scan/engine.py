@@ -25,6 +25,8 @@ class Options:
     external_dirs: list[Path] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     bazel_version: str | None = None
+    # Build the per-target verdicts (`check` alone does not need them, except for --changed-since).
+    inventory: bool = True
     jobs: int | None = 1  # processes to split the BUILD files between; None: as many as pay off
     only_paths: list[str] | None = None  # report findings only under these root-relative paths
     enable: list[str] | None = None  # None: every rule
@@ -42,10 +44,17 @@ class Result:
     # None when shards of the scan ran in other processes (`Options.jobs`).
     model: WorkspaceModel | None
     diagnostics: list[Diagnostic]
-    inventory: Inventory
+    built_inventory: Inventory | None  # None when `Options.inventory` was off
     files_scanned: int
+    targets_scanned: int
     sources: dict[str, SourceFile]  # at least every file a finding or a suppression is in
     baselined: int = 0
+
+    @property
+    def inventory(self) -> Inventory:
+        if self.built_inventory is None:
+            raise RuntimeError("this scan ran with Options.inventory off")
+        return self.built_inventory
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Severity}
@@ -128,9 +137,10 @@ class Analysis:
 def analyze(workspace: Workspace, options: Options, only: set[str] | None = None) -> Result:
     analysis = Analysis(workspace, options, only)
     diagnostics = finish(analysis.findings(), analysis.every_suppression(), analysis.sources, options)
-    inventory = build_inventory(analysis.model, diagnostics, options.bazel_version)
+    model = analysis.model
+    inventory = build_inventory(model, diagnostics, options.bazel_version) if options.inventory else None
     diagnostics = only_paths(diagnostics, options)
-    return Result(workspace.root, analysis.model, diagnostics, inventory, len(analysis.model.modules), analysis.sources)
+    return Result(workspace.root, model, diagnostics, inventory, len(model.modules), len(model.targets), analysis.sources)
 
 
 def finish(

@@ -8,7 +8,7 @@ actions, test or scripts; `unknown` when its rule, an action or a script could n
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from hermetic_scan.diagnostics import Diagnostic, Severity
@@ -52,7 +52,7 @@ class TargetInfo:
 @dataclass
 class TargetVerdict:
     info: TargetInfo
-    # The target's model; None once the verdict left the process that built it (`detached`).
+    # The target's model; None once the verdict left the process that built it (pickled).
     model: TargetModel | None
     verdict: str
     reasons: list[Diagnostic]
@@ -74,8 +74,9 @@ class TargetVerdict:
             raise RuntimeError(f"the verdict of {self.label} was built in another process")
         return self.model
 
-    def detached(self) -> TargetVerdict:
-        return replace(self, model=None)
+    def __getstate__(self) -> dict[str, Any]:
+        """A verdict sent to another process leaves its model (syntax trees) behind."""
+        return {**self.__dict__, "model": None}
 
     @property
     def uses_starlark_actions(self) -> bool:

@@ -51,7 +51,8 @@ class ShardOutput:
     modules: set[str]  # paths of its Starlark files
     suppressions: list[Suppression]
     sources: dict[str, SourceFile]  # files its findings and suppressions are in
-    verdicts: list[TargetVerdict]  # of its own targets, detached from the model
+    targets: int
+    verdicts: list[TargetVerdict]  # of its own targets (none unless Options.inventory), detached from the model
     hazards: ActionHazards
 
 
@@ -138,11 +139,14 @@ def _output(analysis: Analysis) -> ShardOutput:
     every = analysis.every_suppression()
     known = {m.source.path: m.source for m in model.loader.modules.values()} | analysis.sources
     wanted = {d.span.path for d in diagnostics} | {s.path for s in every}
-    inventory = build_inventory(model, diagnostics, analysis.options.bazel_version)
+    if analysis.options.inventory:
+        inventory = build_inventory(model, diagnostics, analysis.options.bazel_version)
+        verdicts, hazards = inventory.targets, inventory.action_hazards
+    else:
+        verdicts, hazards = [], ActionHazards({}, set())
     return ShardOutput(
         owned, foreign, read, {m.source.path for m in model.modules}, every,
-        {path: known[path] for path in wanted if path in known},
-        [verdict.detached() for verdict in inventory.targets], inventory.action_hazards,
+        {path: known[path] for path in wanted if path in known}, len(model.targets), verdicts, hazards,
     )
 
 
@@ -163,7 +167,10 @@ def _combine(workspace: Workspace, options: Options, outputs: list[ShardOutput])
     hazards = ActionHazards({}, set())
     for o in outputs:
         hazards.merge(o.hazards)
-    verdicts = [v for o in outputs for v in o.verdicts]
-    inventory = assemble(str(workspace.root), options.bazel_version, verdicts, hazards, diagnostics)
+    inventory = None
+    if options.inventory:
+        verdicts = [v for o in outputs for v in o.verdicts]
+        inventory = assemble(str(workspace.root), options.bazel_version, verdicts, hazards, diagnostics)
     files = len(set().union(*(o.modules for o in outputs)))
-    return Result(workspace.root, None, only_paths(diagnostics, options), inventory, files, sources)
+    targets = sum(o.targets for o in outputs)
+    return Result(workspace.root, None, only_paths(diagnostics, options), inventory, files, targets, sources)

@@ -5,6 +5,8 @@ https://github.com/bazelbuild/starlark/blob/master/spec.md#string-literals
 
 from __future__ import annotations
 
+import re
+
 from tree_sitter import Node
 
 from hermetic_scan.source import MappedText, SourceFile
@@ -23,6 +25,21 @@ _SIMPLE_ESCAPES = {
 }
 
 
+# An ASCII literal without escapes and with its closing quote: most strings in BUILD files.
+_SIMPLE = re.compile(rb"""[rRbBuU]{0,2}(?:(\"\"\"|\'\'\')([^\\\x80-\xff]*)\1|(["'])([^\\\x80-\xff]*)\3)\Z""", re.S)
+
+
+def _simple(node: Node, source: SourceFile) -> MappedText | None:
+    start = node.start_byte
+    match = _SIMPLE.match(source.data, start, node.end_byte)
+    if match is None:
+        return None
+    group = 2 if match.group(1) else 4
+    base = match.start(group)
+    body = match.group(group).decode("ascii")
+    return MappedText(body, tuple(range(base, base + len(body))), source, start)
+
+
 def decode_string(node: Node, source: SourceFile) -> MappedText:
     """The value of a `string` node (or an implicitly concatenated run of them)."""
     if node.type == "concatenated_string":
@@ -31,6 +48,9 @@ def decode_string(node: Node, source: SourceFile) -> MappedText:
             if child.type == "string":
                 out = out + decode_string(child, source)
         return out
+    simple = _simple(node, source)
+    if simple is not None:
+        return simple
     raw = source.data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
     prefix_len = 0
     while prefix_len < len(raw) and raw[prefix_len] not in "\"'":

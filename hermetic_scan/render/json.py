@@ -37,7 +37,7 @@ def render(result: Result) -> str:
             "warning": counts["warning"],
             "info": counts["info"],
             "files_scanned": result.files_scanned,
-            "targets": len(result.inventory.targets),
+            "targets": result.targets_scanned,
             "baselined": result.baselined,
         },
     }

@@ -16,7 +16,7 @@ def render(result: Result) -> str:
     lines.append(
         f"{total} finding{'s' if total != 1 else ''} in {files} file{'s' if files != 1 else ''} "
         f"({counts['error']} error, {counts['warning']} warning, {counts['info']} info); "
-        f"{result.files_scanned} Starlark files, {len(result.inventory.targets)} targets scanned"
+        f"{result.files_scanned} Starlark files, {result.targets_scanned} targets scanned"
         + (f"; {result.baselined} baselined" if result.baselined else "")
     )
     return "\n".join(lines) + "\n"
