@@ -97,7 +97,9 @@ class ShellFacts:
         return name in self.functions or name in LIBRARY_FUNCTIONS
 
 
-@lru_cache(maxsize=4096)
+# The model reads a genrule's command once to find the scripts it runs, the rules read it again: the
+# cache must hold every command of a large workspace between the two.
+@lru_cache(maxsize=1 << 16)
 def analyze(text: str) -> ShellFacts:
     data = text.encode("utf-8")
     tree = parse.parse_bash(data)

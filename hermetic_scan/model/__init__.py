@@ -5,6 +5,7 @@ Built once per scan from files on disk (or editor buffers); rules and the invent
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,9 @@ class TargetModel:
     actions: list[ActionModel] = field(default_factory=list)  # actions of native rules (genrule)
     sites: list[ShellSite] = field(default_factory=list)  # shell owned by the target itself
     unresolved: list[str] = field(default_factory=list)
+    # A genrule's `$(location X)` command words and the source scripts among them, computed once.
+    run_labels: list[str] | None = None
+    run_scripts: list[SourceFile] | None = None
 
 
 @dataclass
@@ -116,8 +120,7 @@ class WorkspaceModel:
             if target.kind == "sh_test":
                 scripts = [site.text.source for site in tm.sites if site.text.source is not None]
             elif target.kind == "genrule":
-                command = genrule_command(target)
-                scripts = self.genrule_scripts(tm, command.text) if command is not None else []
+                scripts = self.genrule_scripts(tm)
             for source in scripts:
                 runners.setdefault(source.path, (source, set()))[1].add(str(target.label))
         return WorkspaceFacts(
@@ -196,14 +199,12 @@ class WorkspaceModel:
             return None
         return _script_file(self, target, label)
 
-    def genrule_scripts(self, tm: TargetModel, command: MappedText) -> list[SourceFile]:
+    def genrule_scripts(self, tm: TargetModel) -> list[SourceFile]:
         """Source scripts a genrule runs as a command (`$(location gen.sh) ...`)."""
-        scripts = []
-        for label_text in command_labels(tm, command):
-            source = self.package_file(tm.target, label_text)
-            if source is not None:
-                scripts.append(source)
-        return scripts
+        if tm.run_scripts is None:
+            found = (self.package_file(tm.target, label_text) for label_text in command_labels(tm))
+            tm.run_scripts = [source for source in found if source is not None]
+        return tm.run_scripts
 
     def owners_of(self, node: Node) -> set[str]:
         """Rule keys whose implementation analysis went through the function around `node`."""
@@ -311,8 +312,15 @@ BAZEL_MNEMONICS = frozenset(
 )
 
 
-def command_labels(tm: TargetModel, command: MappedText) -> list[str]:
+def command_labels(tm: TargetModel) -> list[str]:
     """Labels a genrule runs as programs: `$(location X)` / `$(execpath X)` in command position."""
+    if tm.run_labels is None:
+        command = tm.target.genrule_command if tm.target.kind == "genrule" else None
+        tm.run_labels = _command_labels(tm, command.text) if command is not None else []
+    return tm.run_labels
+
+
+def _command_labels(tm: TargetModel, command: MappedText) -> list[str]:
     if DECLARED_TOKEN not in command.text:
         return []
     module = tm.target.call_module
@@ -330,10 +338,7 @@ def command_labels(tm: TargetModel, command: MappedText) -> list[str]:
 def _link_tool_binaries(model: WorkspaceModel) -> None:
     """A genrule running an sh_binary (`$(location :tool) ...`) runs its script inside the action."""
     for tm in model.targets:
-        command = tm.target.genrule_command if tm.target.kind == "genrule" else None
-        if command is None:
-            continue
-        for label_text in command_labels(tm, command.text):
+        for label_text in command_labels(tm):
             try:
                 label = parse_label(label_text, tm.target.label.repo, tm.target.label.package)
             except LabelError:
@@ -363,7 +368,7 @@ def _target_model(model: WorkspaceModel, target: Target) -> TargetModel:
         command = genrule_command(target)
         if command is not None:
             tm.sites.append(ShellSite(command.text, "action", target.key, None))
-            for source in model.genrule_scripts(tm, command.text):
+            for source in model.genrule_scripts(tm):
                 tm.sites.append(ShellSite(MappedText.from_file(source), "action", target.key, None, script_language(source.text)))
     elif target.kind in ("sh_test", "sh_binary"):
         context = "test" if target.kind == "sh_test" else "launcher"
@@ -382,7 +387,7 @@ def _target_model(model: WorkspaceModel, target: Target) -> TargetModel:
 
 def _is_source_file(target: Target, label: Label) -> bool:
     repo = target.build.repo
-    return label.repo in ("", repo.name) and (repo.root / label.path).is_file()
+    return label.repo in ("", repo.name) and os.path.isfile(os.path.join(repo.root, label.path))
 
 
 def _script_file(model: WorkspaceModel, target: Target, label: Label) -> SourceFile | None:

@@ -309,7 +309,7 @@ class Interpreter:
         kind = node.type
         module = frame.module
         if kind in ("string", "concatenated_string"):
-            if any(c.type == "interpolation" for c in node.children):
+            if _maybe_f_string(node, module) and any(c.type == "interpolation" for c in node.children):
                 return Unknown("f-string")
             return Str(decode_string(node, module.source))
         if kind == "identifier":
@@ -828,19 +828,29 @@ def _percent(template: Str, right: Value, node: Node, frame: Frame) -> Value:
     return Str(out)
 
 
+def _maybe_f_string(node: Node, module: ModuleModel) -> bool:
+    """Only a literal with an f prefix can hold interpolations (not Starlark, but the Python fallback grammar parses them)."""
+    if node.type == "concatenated_string":
+        return True
+    head = module.source.data[node.start_byte : node.start_byte + 3]
+    return b"f" in head.split(b'"')[0].split(b"'")[0].lower()
+
+
 def mask_make_variables(text: MappedText) -> MappedText:
     """Replace Bazel make variables with declared-path tokens and un-escape `$$`.
 
     https://bazel.build/reference/be/make-variables
     """
     raw = text.text
+    if "$" not in raw:
+        return text
     out = MappedText.empty(text.source, text.anchor)
     i = 0
     start = 0
-    while i < len(raw):
-        if raw[i] != "$" or i + 1 >= len(raw):
-            i += 1
-            continue
+    while True:
+        i = raw.find("$", i)
+        if i == -1 or i + 1 >= len(raw):
+            break
         nxt = raw[i + 1]
         if nxt == "$":
             out = out + text.slice(start, i + 1)
