@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import sys
 import tempfile
@@ -217,10 +216,11 @@ def _run(args: argparse.Namespace) -> int:
         if args.format != "json":
             raise UsageError("--aquery reports are JSON: use --format json")
         from hermetic_scan.render.inventory_json import document
+        from hermetic_scan.render.json_text import dumps
 
         report = document(result.inventory)
         report["aquery"] = joined
-        _write(json.dumps(report, indent=2) + "\n", args.output)
+        _write(dumps(report, expand=2), args.output)
         return 0
     _write(render_inventory(result.inventory, args.format), args.output)
     return 0

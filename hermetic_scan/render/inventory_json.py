@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from hermetic_scan.diagnostics import Diagnostic
 from hermetic_scan.inventory import Inventory, TargetVerdict
+from hermetic_scan.render.json_text import dumps
 
 
 def _finding(d: Diagnostic) -> dict[str, Any]:
@@ -47,4 +47,4 @@ def document(inventory: Inventory) -> dict[str, Any]:
 
 
 def render(inventory: Inventory) -> str:
-    return json.dumps(document(inventory), indent=2) + "\n"
+    return dumps(document(inventory), expand=2)

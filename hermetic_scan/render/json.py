@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from hermetic_scan import __version__
 from hermetic_scan.diagnostics import Diagnostic
 from hermetic_scan.engine import Result
+from hermetic_scan.render.json_text import dumps
 
 
 def finding(d: Diagnostic) -> dict[str, Any]:
@@ -41,4 +41,4 @@ def render(result: Result) -> str:
             "baselined": result.baselined,
         },
     }
-    return json.dumps(document, indent=2) + "\n"
+    return dumps(document, expand=2)

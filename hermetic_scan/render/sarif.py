@@ -5,12 +5,12 @@ https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from hermetic_scan import __version__
 from hermetic_scan.engine import Result
 from hermetic_scan.fingerprint import fingerprints
+from hermetic_scan.render.json_text import dumps
 from hermetic_scan.rules import all_rules, rule_doc
 
 INFORMATION_URI = "https://github.com/hermetic-scan/hermetic-scan"
@@ -83,4 +83,4 @@ def document(result: Result) -> dict[str, Any]:
 
 
 def render(result: Result) -> str:
-    return json.dumps(document(result), indent=2) + "\n"
+    return dumps(document(result), expand=4)
