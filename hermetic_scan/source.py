@@ -96,6 +96,19 @@ class MappedText:
         anchor = self.anchor if self.source is not None else other.anchor
         return MappedText(self.text + other.text, self.offsets + other.offsets, source, anchor)
 
+    @staticmethod
+    def join(pieces: list[MappedText], source: SourceFile | None, anchor: int) -> MappedText:
+        """`empty(source, anchor) + pieces[0] + pieces[1] + ...`, in one pass."""
+        out = MappedText.empty(source, anchor)
+        if all(p.source is None or p.source is source for p in pieces) and source is not None:
+            offsets: list[int | None] = []
+            for piece in pieces:
+                offsets.extend(piece.offsets)
+            return MappedText("".join(p.text for p in pieces), tuple(offsets), source, anchor)
+        for piece in pieces:
+            out = out + piece
+        return out
+
     def slice(self, start: int, end: int) -> MappedText:
         return MappedText(self.text[start:end], self.offsets[start:end], self.source, self.anchor)
 

@@ -314,6 +314,10 @@ class Interpreter:
             return Str(decode_string(node, module.source))
         if kind == "identifier":
             return self.lookup(module.text(node), frame)
+        if kind == "call":
+            return self._call(node, frame)
+        if kind == "attribute":
+            return self._attribute(node, frame)
         if kind == "true":
             return Const(True)
         if kind == "false":
@@ -349,12 +353,8 @@ class Interpreter:
             if op_text == "%" and isinstance(left, Str):
                 return _percent(left, right, node, frame)
             return Unknown("arithmetic")
-        if kind == "attribute":
-            return self._attribute(node, frame)
         if kind == "subscript":
             return self._subscript(node, frame)
-        if kind == "call":
-            return self._call(node, frame)
         if kind == "conditional_expression":
             parts = [self.eval(c, frame) for c in node.named_children]
             if len(parts) == 3 and isinstance(parts[0], Const) and isinstance(parts[2], Const):
@@ -844,7 +844,7 @@ def mask_make_variables(text: MappedText) -> MappedText:
     raw = text.text
     if "$" not in raw:
         return text
-    out = MappedText.empty(text.source, text.anchor)
+    pieces: list[MappedText] = []
     i = 0
     start = 0
     while True:
@@ -853,7 +853,7 @@ def mask_make_variables(text: MappedText) -> MappedText:
             break
         nxt = raw[i + 1]
         if nxt == "$":
-            out = out + text.slice(start, i + 1)
+            pieces.append(text.slice(start, i + 1))
             i += 2
             start = i
             continue
@@ -875,8 +875,9 @@ def mask_make_variables(text: MappedText) -> MappedText:
         if end == -1:
             i += 1
             continue
-        token = MappedText(DECLARED_TOKEN, tuple(text.offsets[i] for _ in DECLARED_TOKEN), text.source, text.origin(i))
-        out = out + text.slice(start, i) + token
+        token = MappedText(DECLARED_TOKEN, (text.offsets[i],) * len(DECLARED_TOKEN), text.source, text.origin(i))
+        pieces += [text.slice(start, i), token]
         i = end
         start = end
-    return out + text.slice(start, len(raw))
+    pieces.append(text.slice(start, len(raw)))
+    return MappedText.join(pieces, text.source, text.anchor)

@@ -79,6 +79,9 @@ class Loader:
         self.io_problems: list[tuple[str, str]] = []  # (display path, message)
         self._loading: list[Path] = []
         self._external: dict[str, Repository] = {}
+        # (repository root, package, label text) -> the file it names, or why it names none: most
+        # BUILD files load the same few .bzl files.
+        self._resolved: dict[tuple[Path, str, str], tuple[str, str, Repository] | tuple[str, str]] = {}
 
     # -- repositories -----------------------------------------------------------------------
     def repository(self, name: str, current: Repository) -> Repository | None:
@@ -200,24 +203,35 @@ class Loader:
             self.problems.append(LoadProblem(kind, model, span, message))
             return Load(label_text, span, node, bindings, None, message)
 
-        try:
-            label = parse_label(label_text, "", model.package)
-        except LabelError as error:
-            return unresolved(str(error), "refused")
-        found = self.resolve(label, model.repo)
-        if found is None:
-            return unresolved(
-                f"cannot resolve {label_text!r}: repository @{label.repo} is not available "
-                "(pass --repo NAME=PATH or --external DIR)"
-            )
-        repo, path = found
+        key = (model.repo.root, model.package if not label_text.startswith(("//", "@")) else "", label_text)
+        resolved = self._resolved.get(key)
+        if resolved is None:
+            resolved = self._resolved[key] = self._file_of(label_text, model)
+        if len(resolved) == 2:
+            kind, message = resolved
+            return unresolved(message, kind)
+        label_path, label_package, repo = resolved
+        path = repo.root / label_path
         if path in self._loading:
             chain = " -> ".join(p.name for p in self._loading[self._loading.index(path) :])
             return unresolved(f"load cycle: {chain} -> {path.name}", "cycle")
-        if not path.is_file():
-            return unresolved(f"cannot resolve {label_text!r}: no file {repo.display(label.path)}")
-        target = self.module(repo, label.path, label.package)
+        target = self.module(repo, label_path, label_package)
         if target is None:
-            return unresolved(f"cannot read {repo.display(label.path)}", "io")
+            return unresolved(f"cannot read {repo.display(label_path)}", "io")
         self.resolve_loads(target)
         return Load(label_text, span, node, bindings, target, None)
+
+    def _file_of(self, label_text: str, model: ModuleModel) -> tuple[str, str, Repository] | tuple[str, str]:
+        """The file a load label names: (path, package, repository), or (problem kind, message)."""
+        try:
+            label = parse_label(label_text, "", model.package)
+        except LabelError as error:
+            return ("refused", str(error))
+        found = self.resolve(label, model.repo)
+        if found is None:
+            return ("unresolved", f"cannot resolve {label_text!r}: repository @{label.repo} is not available "
+                    "(pass --repo NAME=PATH or --external DIR)")
+        repo, path = found
+        if not path.is_file():
+            return ("unresolved", f"cannot resolve {label_text!r}: no file {repo.display(label.path)}")
+        return (label.path, label.package, repo)
