@@ -7,6 +7,7 @@ actions, test or scripts; `unknown` when its rule, an action or a script could n
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,10 +63,37 @@ class TargetVerdict:
     suggested_tags: list[str]
     actions: list[dict[str, Any]]
     provenance: str
+    entry_json: str | None = None
 
     @property
     def label(self) -> str:
         return str(self.info.label)
+
+    def entry(self) -> dict[str, Any]:
+        """The target in the JSON inventory (docs/json-schema.md)."""
+        info = self.info
+        return {
+            "label": self.label,
+            "kind": info.kind,
+            "path": info.path,
+            "line": info.line,
+            "generator": info.generator,
+            "verdict": self.verdict,
+            "reasons": [finding_entry(d) for d in self.reasons],
+            "caveats": [finding_entry(d) for d in self.caveats],
+            "unknown_because": self.unknown_because,
+            "tags": list(info.tags),
+            "already_tagged": self.already_tagged,
+            "suggested_tags": self.suggested_tags,
+            "actions": self.actions,
+            "provenance": self.provenance,
+        }
+
+    def encoded(self) -> str:
+        """`entry()` as JSON text, computed once."""
+        if self.entry_json is None:
+            self.entry_json = json.dumps(self.entry())
+        return self.entry_json
 
     @property
     def attached(self) -> TargetModel:
@@ -98,6 +126,10 @@ class Inventory:
         for target in self.targets:
             out[target.verdict] += 1
         return out
+
+
+def finding_entry(d: Diagnostic) -> dict[str, Any]:
+    return {"rule": d.rule, "path": d.span.path, "line": d.span.start_line + 1, "message": d.message}
 
 
 def is_blocking(d: Diagnostic, tags: list[str] | tuple[str, ...] = (), pinned: frozenset[str] = frozenset()) -> bool:

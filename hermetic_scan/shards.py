@@ -142,6 +142,8 @@ def _output(analysis: Analysis) -> ShardOutput:
     if analysis.options.inventory:
         inventory = build_inventory(model, diagnostics, analysis.options.bazel_version)
         verdicts, hazards = inventory.targets, inventory.action_hazards
+        for verdict in verdicts:
+            verdict.encoded()  # here, in parallel, rather than one after the other in the parent
     else:
         verdicts, hazards = [], ActionHazards({}, set())
     return ShardOutput(

@@ -14,6 +14,7 @@ from helpers import run_cli
 from hermetic_scan import engine, shards
 from hermetic_scan.config import load_config
 from hermetic_scan.engine import Options, Result, analyze
+from hermetic_scan.render import inventory_json
 from hermetic_scan.render import json as json_render
 from hermetic_scan.render import sarif
 from hermetic_scan.render.inventory_json import document
@@ -35,11 +36,13 @@ def _reports(result: Result) -> dict[str, object]:
         "check": json.loads(json_render.render(result)),
         "sarif": json.loads(sarif.render(result)),
         "inventory": document(result.inventory),
+        "inventory-text": json.loads(inventory_json.render(result.inventory)),
     }
 
 
 def _compare(workspace: Path, counts: list[int]) -> None:
     single = _reports(analyze(discover(workspace), _options(workspace)))
+    assert single["inventory-text"] == single["inventory"]
     for count in counts:
         split = _reports(shards.analyze_in_shards(discover(workspace), _options(workspace), count))
         for name, report in single.items():

@@ -11,11 +11,17 @@ import json
 from typing import Any
 
 
+class Raw(str):
+    """Text that is JSON already (encoded elsewhere, e.g. in another process): written as is."""
+
+
 def dumps(value: Any, expand: int) -> str:
     return _dumps(value, expand, "") + "\n"
 
 
 def _dumps(value: Any, expand: int, indent: str) -> str:
+    if isinstance(value, Raw):
+        return str(value)
     inner = indent + "  "
     if expand > 0 and isinstance(value, dict) and value:
         entries = [f"{inner}{json.dumps(str(k))}: {_dumps(v, expand - 1, inner)}" for k, v in value.items()]
