@@ -14,9 +14,8 @@ from helpers import run_cli
 from hermetic_scan import engine, shards
 from hermetic_scan.config import load_config
 from hermetic_scan.engine import Options, Result, analyze
-from hermetic_scan.render import inventory_json
+from hermetic_scan.render import inventory_json, sarif
 from hermetic_scan.render import json as json_render
-from hermetic_scan.render import sarif
 from hermetic_scan.render.inventory_json import document
 from hermetic_scan.workspace import discover
 
