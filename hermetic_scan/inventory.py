@@ -31,6 +31,7 @@ class TargetInfo:
     """What reports say about a target: plain data that survives the trip back from a worker process."""
 
     label: Label
+    text: str  # the label as written in reports
     key: str
     rule_key: str | None
     kind: str
@@ -44,7 +45,7 @@ class TargetInfo:
     def of(tm: TargetModel) -> TargetInfo:
         target = tm.target
         return TargetInfo(
-            target.label, target.key, tm.rule.key if tm.rule is not None else None, target.kind,
+            target.label, str(target.label), target.key, tm.rule.key if tm.rule is not None else None, target.kind,
             target.build.display_path, target.build.source.position(target.top_node.start_byte)[0] + 1,
             target.generator, tuple(target.tags), target.is_test,
         )
@@ -67,7 +68,7 @@ class TargetVerdict:
 
     @property
     def label(self) -> str:
-        return str(self.info.label)
+        return self.info.text
 
     def entry(self) -> dict[str, Any]:
         """The target in the JSON inventory (docs/json-schema.md)."""
@@ -150,7 +151,8 @@ def build_inventory(model: WorkspaceModel, diagnostics: list[Diagnostic], bazel_
     pinned = frozenset(
         a.key for a in model.all_actions() if a.execution_requirements & {"no-remote-exec", "no-remote", "local"}
     )
-    verdicts = [_verdict(tm, by_owner, pinned) for tm in model.targets]
+    action_entries: dict[int, list[dict[str, Any]]] = {}  # per implementation: shared by its targets
+    verdicts = [_verdict(tm, by_owner, pinned, action_entries) for tm in model.targets]
     return assemble(str(model.workspace.root), bazel_version, verdicts, _action_hazards(model, diagnostics), diagnostics)
 
 
@@ -167,7 +169,9 @@ def assemble(
     return inventory
 
 
-def _verdict(tm: TargetModel, by_owner: dict[str, list[Diagnostic]], pinned: frozenset[str] = frozenset()) -> TargetVerdict:
+def _verdict(
+    tm: TargetModel, by_owner: dict[str, list[Diagnostic]], pinned: frozenset[str], action_entries: dict[int, list[dict[str, Any]]],
+) -> TargetVerdict:
     target = tm.target
     owners = [target.key] + ([tm.rule.key] if tm.rule is not None else [])
     findings: list[Diagnostic] = []
@@ -178,19 +182,19 @@ def _verdict(tm: TargetModel, by_owner: dict[str, list[Diagnostic]], pinned: fro
                 seen.add(id(d))
                 findings.append(d)
     findings.sort(key=lambda d: d.sort_key)
-    reasons = [d for d in findings if is_blocking(d, target.tags, pinned)]
-    caveats = [d for d in findings if not is_blocking(d, target.tags, pinned)]
+    reasons: list[Diagnostic] = []
+    caveats: list[Diagnostic] = []
+    for d in findings:
+        (reasons if is_blocking(d, target.tags, pinned) else caveats).append(d)
     unknown: list[str] = list(tm.unresolved)
     provenance = "source"
     actions: list[dict[str, Any]] = []
     if tm.implementation is not None:
         unknown += tm.implementation.unresolved
-        seen_actions: set[tuple[str, str | None]] = set()
-        for action in tm.implementation.actions:
-            identity = (action.key, action.mnemonic)  # a loop body analysed once per item
-            if identity not in seen_actions:
-                seen_actions.add(identity)
-                actions.append(_action_entry(action))
+        entries = action_entries.get(id(tm.implementation))
+        if entries is None:
+            entries = action_entries[id(tm.implementation)] = _implementation_actions(tm.implementation)
+        actions += entries
     callee = target.callee
     if tm.rule is None:
         if isinstance(callee, UnresolvedSymbol):
@@ -233,6 +237,17 @@ def _verdict(tm: TargetModel, by_owner: dict[str, list[Diagnostic]], pinned: fro
                 meta = rule_meta(d.rule)
                 suggested += [t for t in (meta.test_tags if meta else ()) if t not in suggested and t not in tags]
     return TargetVerdict(TargetInfo.of(tm), tm, verdict, reasons, caveats, unknown, already, suggested, actions, provenance)
+
+
+def _implementation_actions(implementation: Any) -> list[dict[str, Any]]:
+    entries = []
+    seen: set[tuple[str, str | None]] = set()
+    for action in implementation.actions:
+        identity = (action.key, action.mnemonic)  # a loop body analysed once per item
+        if identity not in seen:
+            seen.add(identity)
+            entries.append(_action_entry(action))
+    return entries
 
 
 def _call_action(kind: str, mnemonic: str, target: Any) -> dict[str, Any]:
