@@ -157,6 +157,8 @@ class Interpreter:
     def global_value(self, module: ModuleModel, name: str, depth: int = 0) -> Value | None:
         if name in module.globals_cache:
             return module.globals_cache[name]  # type: ignore[return-value]
+        if name in module.not_globals:
+            return None
         if name in module.evaluating or depth > 2 * MAX_DEPTH:
             return Unknown(f"{name} is defined in terms of itself")
         value: Value | None = None
@@ -189,6 +191,8 @@ class Interpreter:
             module.evaluating.discard(name)
         if value is not None:
             module.globals_cache[name] = value
+        elif name not in module.assignments and name not in module.functions and module.binding_of_load(name) is None:
+            module.not_globals.add(name)  # a builtin or native rule name: found elsewhere, every time
         return value
 
     def lookup(self, name: str, frame: Frame) -> Value:

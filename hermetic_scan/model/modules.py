@@ -38,6 +38,7 @@ class ModuleModel:
     load_nodes: list[Node] = field(default_factory=list)
     # Filled by the evaluator: top-level names already evaluated.
     globals_cache: dict[str, object] = field(default_factory=dict)
+    not_globals: set[str] = field(default_factory=set)
     evaluating: set[str] = field(default_factory=set)
 
     @property
