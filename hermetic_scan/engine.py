@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -79,7 +80,12 @@ def scan(root: Path, options: Options | None = None) -> Result:
     if shards > 1:
         from hermetic_scan.shards import analyze_in_shards
 
-        return analyze_in_shards(workspace, options, shards)
+        try:
+            return analyze_in_shards(workspace, options, shards)
+        except (OSError, RuntimeError) as error:
+            # The report must not depend on the machine: one process gives the same one, only slower.
+            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+            print(f"hermetic-scan: {first_line}; scanning in one process", file=sys.stderr)
     return analyze(workspace, options)
 
 

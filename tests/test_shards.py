@@ -123,3 +123,19 @@ def test_cli_jobs_must_be_positive_and_gives_the_same_report() -> None:
     three = run_cli("check", workspace, "--format", "json", "-j", "3")
     assert one.returncode == three.returncode == 1
     assert one.stdout == three.stdout
+
+
+def test_scan_falls_back_to_one_process_when_a_shard_fails(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise ValueError("model exploded")
+
+    workspace = CORPUS / "cross-package"
+    expected = _reports(analyze(discover(workspace), _options(workspace)))
+    monkeypatch.setattr(shards, "Analysis", broken)
+    options = _options(workspace)
+    options.jobs = 3
+    result = engine.scan(workspace, options)
+    assert result.model is not None  # built by the fallback, in this process
+    assert _reports(result) == expected
+    assert "a scan process failed" in capsys.readouterr().err
+
