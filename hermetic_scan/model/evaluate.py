@@ -832,10 +832,15 @@ def _percent(template: Str, right: Value, node: Node, frame: Frame) -> Value:
     return Str(out)
 
 
+_QUOTES = frozenset(b"\"'")
+
+
 def _maybe_f_string(node: Node, module: ModuleModel) -> bool:
     """Only a literal with an f prefix can hold interpolations (not Starlark, but the Python fallback grammar parses them)."""
     if node.type == "concatenated_string":
         return True
+    if module.source.data[node.start_byte] in _QUOTES:
+        return False  # no prefix at all: the common case
     head = module.source.data[node.start_byte : node.start_byte + 3]
     return b"f" in head.split(b'"')[0].split(b"'")[0].lower()
 

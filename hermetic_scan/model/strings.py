@@ -34,10 +34,8 @@ def _simple(node: Node, source: SourceFile) -> MappedText | None:
     match = _SIMPLE.match(source.data, start, node.end_byte)
     if match is None:
         return None
-    group = 2 if match.group(1) else 4
-    base = match.start(group)
-    body = match.group(group).decode("ascii")
-    return MappedText(body, tuple(range(base, base + len(body))), source, start)
+    base, end = match.span(match.lastindex)  # the body: group 2 (triple quotes) or 4
+    return MappedText(source.data[base:end].decode("ascii"), tuple(range(base, end)), source, start)
 
 
 def decode_string(node: Node, source: SourceFile) -> MappedText:
