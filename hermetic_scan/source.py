@@ -8,9 +8,12 @@ read from, or None when it stands for a value we cannot see (an opaque hole).
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 
 from hermetic_scan.diagnostics import Span
+
+_NEWLINE = re.compile(b"\n")
 
 
 @dataclass(eq=False)
@@ -20,13 +23,7 @@ class SourceFile:
     _line_starts: list[int] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
-        starts = [0]
-        find = self.data.find
-        i = find(b"\n")
-        while i != -1:
-            starts.append(i + 1)
-            i = find(b"\n", i + 1)
-        self._line_starts = starts
+        self._line_starts = [0, *(m.end() for m in _NEWLINE.finditer(self.data))]
 
     @property
     def text(self) -> str:
