@@ -125,7 +125,10 @@ def _shard(connection: Connection, workspace: Workspace, options: Options, only:
         analysis.ctx.shared_facts = connection.recv()
         connection.send(_output(analysis))
     except BaseException:  # the parent must hear about it, whatever it is
-        connection.send(_Failure(traceback.format_exc()))
+        try:
+            connection.send(_Failure(traceback.format_exc()))
+        except OSError:
+            pass  # the parent gave up already (another shard failed)
     finally:
         connection.close()
 
