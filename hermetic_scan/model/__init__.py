@@ -88,6 +88,7 @@ class WorkspaceModel:
     _packages: dict[str, dict[str, TargetModel]] = field(default_factory=dict, repr=False)
     _evaluate: Callable[[ModuleModel], list[TargetModel]] | None = field(default=None, repr=False)
     _evaluated: set[str] = field(default_factory=set, repr=False)  # BUILD files whose targets are in `targets`
+    _build_modules: dict[tuple[str, str], ModuleModel | None] = field(default_factory=dict, repr=False)
 
     def sources(self) -> dict[str, SourceFile]:
         """Every file the model read, by the path findings use."""
@@ -173,12 +174,18 @@ class WorkspaceModel:
         return self._packages[key].get(str(label))
 
     def _build_module(self, label: Label) -> ModuleModel | None:
+        key = (label.repo, label.package)
+        if key not in self._build_modules:
+            self._build_modules[key] = self._find_build_module(label)
+        return self._build_modules[key]
+
+    def _find_build_module(self, label: Label) -> ModuleModel | None:
         repo = self.loader.repository(label.repo, self.workspace.main)
         if repo is None or label.package not in repo.packages:
             return None
         for name in ("BUILD.bazel", "BUILD"):
             rel = f"{label.package}/{name}" if label.package else name
-            if rel in repo.build_files:
+            if (repo.root / rel).is_file():
                 return self.loader.module(repo, rel, label.package)
         return None
 
