@@ -202,9 +202,7 @@ class WorkspaceModel:
             label = parse_label(label_text, target.label.repo, target.label.package)
         except LabelError:
             return None
-        if not _is_source_file(target, label) or self.find_target(label, target.build) is not None:
-            return None
-        return _script_file(self, target, label)
+        return _script_file(self, target, label, unless_a_target=True)
 
     def genrule_scripts(self, tm: TargetModel) -> list[SourceFile]:
         """Source scripts a genrule runs as a command (`$(location gen.sh) ...`)."""
@@ -392,21 +390,20 @@ def _target_model(model: WorkspaceModel, target: Target) -> TargetModel:
     return tm
 
 
-def _is_source_file(target: Target, label: Label) -> bool:
-    repo = target.build.repo
-    return label.repo in ("", repo.name) and os.path.isfile(os.path.join(repo.root, label.path))
-
-
-def _script_file(model: WorkspaceModel, target: Target, label: Label) -> SourceFile | None:
+def _script_file(model: WorkspaceModel, target: Target, label: Label, unless_a_target: bool = False) -> SourceFile | None:
+    """The source file a label names; with `unless_a_target`, None when a target has that name (Bazel's
+    label then means the target)."""
     repo = target.build.repo
     if label.repo not in ("", repo.name):
         return None
     display = repo.display(label.path)
+    path: Path = repo.root / label.path
+    if display not in model.script_files and not os.path.isfile(path):
+        return None
+    if unless_a_target and model.find_target(label, target.build) is not None:
+        return None
     if display in model.script_files:
         return model.script_files[display]
-    path: Path = repo.root / label.path
-    if not path.is_file():
-        return None
     try:
         data = model.workspace.read(path)
     except OSError as error:

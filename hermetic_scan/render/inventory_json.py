@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from hermetic_scan.inventory import Inventory, finding_entry
@@ -10,22 +9,23 @@ from hermetic_scan.render.json_text import Raw, dumps
 
 
 def document(inventory: Inventory) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "root": inventory.root,
-        "bazel_version": inventory.bazel_version,
-        "targets": [t.entry() for t in inventory.targets],
-        "bazelrc_suggestions": inventory.bazelrc_suggestions,
-        "worker_requirements": [{"tool": tool, "targets": labels} for tool, labels in inventory.worker_requirements],
-        "fetch_hazards": [finding_entry(d) for d in inventory.fetch_hazards],
-        "summary": inventory.summary(),
-    }
+    return _document(inventory, [t.entry() for t in inventory.targets])
 
 
 def render(inventory: Inventory) -> str:
     """`document` as text. Each target's line comes from its verdict, already encoded in the shard
     that built it when the scan ran in several processes."""
-    skeleton = document(replace(inventory, targets=[]))
-    skeleton["targets"] = [Raw(t.encoded()) for t in inventory.targets]
-    skeleton["summary"] = inventory.summary()
-    return dumps(skeleton, expand=2)
+    return dumps(_document(inventory, [Raw(t.encoded()) for t in inventory.targets]), expand=2)
+
+
+def _document(inventory: Inventory, targets: list[Any]) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "root": inventory.root,
+        "bazel_version": inventory.bazel_version,
+        "targets": targets,
+        "bazelrc_suggestions": inventory.bazelrc_suggestions,
+        "worker_requirements": [{"tool": tool, "targets": labels} for tool, labels in inventory.worker_requirements],
+        "fetch_hazards": [finding_entry(d) for d in inventory.fetch_hazards],
+        "summary": inventory.summary(),
+    }
