@@ -49,7 +49,7 @@ class SourceFile:
         return len(self._line_starts)
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)  # not frozen: see Value; nothing mutates it
 class MappedText:
     """Text plus, per character, the byte offset in `source` it came from (None for opaque holes)."""
 
