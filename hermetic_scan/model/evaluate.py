@@ -197,10 +197,7 @@ class Interpreter:
 
     def lookup(self, name: str, frame: Frame) -> Value:
         if name in frame.env:
-            value = frame.env[name]
-            if type(value) is Deferred:
-                value = frame.env[name] = self.eval(value.node, value.frame)
-            return value
+            return frame.env[name]
         value = self.global_value(frame.module, name)
         if value is not None:
             return value
@@ -297,7 +294,7 @@ class Interpreter:
         if left is None or right is None or left.type != "identifier":
             return
         name = frame.module.text(left)
-        current = self.lookup(name, frame)
+        current = frame.env.get(name) or self.lookup(name, frame)
         frame.env[name] = _add(current, self.eval(right, frame))
 
     def _bind(self, target: Node, value: Value, frame: Frame) -> None:
@@ -462,10 +459,9 @@ class Interpreter:
 
     # -- calls ------------------------------------------------------------------------------
     def arguments(
-        self, args: Node | None, frame: Frame, only: frozenset[str] | None = None, defer: bool = False,
+        self, args: Node | None, frame: Frame, only: frozenset[str] | None = None
     ) -> tuple[list[tuple[Node, Value]], dict[str, tuple[Node, Value]], bool]:
-        """Evaluate a call's arguments; with `only`, keyword values outside it stay unevaluated; with
-        `defer`, keyword values that are plain data are evaluated when the callee reads them."""
+        """Evaluate a call's arguments; with `only`, keyword values outside it stay unevaluated."""
         positional: list[tuple[Node, Value]] = []
         keywords: dict[str, tuple[Node, Value]] = {}
         splat = False
@@ -477,12 +473,7 @@ class Interpreter:
                 value = arg.child_by_field_name("value")
                 if name is not None and value is not None:
                     key = frame.module.text(name)
-                    if only is not None and key not in only:
-                        keywords[key] = (arg, NOT_EVALUATED)
-                    elif defer and value.type in _DATA_NODES and b"(" not in frame.module.source.data[value.start_byte : value.end_byte]:
-                        keywords[key] = (arg, Deferred(value, frame))
-                    else:
-                        keywords[key] = (arg, self.eval(value, frame))
+                    keywords[key] = (arg, self.eval(value, frame) if only is None or key in only else NOT_EVALUATED)
             elif arg.type == "dictionary_splat":
                 inner = self.eval(arg.named_children[0] if arg.named_children else None, frame)
                 if isinstance(inner, DictV):
@@ -506,10 +497,7 @@ class Interpreter:
         only = None
         if rule_like:
             only = SCRIPT_TARGET_ATTRIBUTES if isinstance(callee, NativeRule) and callee.name in ("sh_test", "sh_binary") else TARGET_ATTRIBUTES
-        # A macro called from the top of a BUILD file reads few of its arguments (most go to rule
-        # attributes that are never evaluated): the others are not worth evaluating.
-        defer = isinstance(callee, Function) and frame.depth == 0 and not frame.env
-        positional, keywords, splat = self.arguments(node.child_by_field_name("arguments"), frame, only, defer)
+        positional, keywords, splat = self.arguments(node.child_by_field_name("arguments"), frame, only)
         module = frame.module
         if isinstance(callee, ActionFn):
             call = ActionCall(callee.kind, module, node, keywords, positional, splat)
@@ -561,9 +549,6 @@ class Interpreter:
             self.run_block(body, frame)
         return frame.returned or Const(None)
 
-    def forced(self, value: Value) -> Value:
-        return self.eval(value.node, value.frame) if type(value) is Deferred else value
-
     def bind_parameters(self, function: Function, positional: list[Value], keywords: dict[str, Value], splat: bool) -> dict[str, Value]:
         env: dict[str, Value] = {}
         params = function.node.child_by_field_name("parameters")
@@ -595,12 +580,12 @@ class Interpreter:
             elif param.type == "dictionary_splat_pattern":
                 inner = param.named_children[0] if param.named_children else None
                 if inner is not None:
-                    items = tuple((Str(MappedText(k, (None,) * len(k), None)), self.forced(v), None, None) for k, v in remaining.items())
+                    items = tuple((Str(MappedText(k, (None,) * len(k), None)), v, None, None) for k, v in remaining.items())
                     env[function.module.text(inner)] = DictV(items + ((_OPEN, _OPEN, None, None),) if splat else items)
             elif param.type == "list_splat_pattern":
                 inner = param.named_children[0] if param.named_children else None
                 if inner is not None:
-                    env[function.module.text(inner)] = ListV(tuple(self.forced(v) for v in positional[index:]))
+                    env[function.module.text(inner)] = ListV(tuple(positional[index:]))
         return env
 
     def _rule_call(self, callee: Value, node: Node, keywords: dict[str, tuple[Node, Value]], frame: Frame) -> Value:
@@ -692,18 +677,6 @@ class Interpreter:
 MAX_LOOP_ITEMS = 64
 # The attributes of a target the model reads; the others are not evaluated (a large BUILD file is
 # mostly srcs and deps lists).
-@dataclass(eq=False, slots=True)
-class Deferred(Value):
-    """An argument not evaluated yet: `node`, to be evaluated in `frame` when read (see `lookup`)."""
-
-    node: Node
-    frame: Frame
-
-
-# Argument expressions that only build data (when their text has no call in it): evaluating them
-# later, or never, changes nothing but the time spent.
-_DATA_NODES = frozenset({"string", "concatenated_string", "list", "tuple", "dictionary", "integer", "true", "false", "none"})
-
 TARGET_ATTRIBUTES = frozenset({"name", "tags", "cmd", "cmd_bash", "local", "stamp", "env_inherit", "testonly"})
 SCRIPT_TARGET_ATTRIBUTES = TARGET_ATTRIBUTES | {"srcs"}
 NOT_EVALUATED = Unknown("not evaluated")
