@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -115,9 +115,11 @@ def shard_count(jobs: int | None, build_files: int) -> int:
 class Analysis:
     """Rules run over one model: of the whole workspace, or of a share of its BUILD files."""
 
-    def __init__(self, workspace: Workspace, options: Options, only: set[str] | None = None) -> None:
+    def __init__(
+        self, workspace: Workspace, options: Options, only: set[str] | None = None, claim: Callable[[], list[str]] | None = None,
+    ) -> None:
         self.options = options
-        self.model = build_model(workspace, only)
+        self.model = build_model(workspace, only, claim)
         self.ctx = Context(self.model, options.profile, options.strict, options.bazel_version)
         self.sources = self.model.sources()
         self.modules = {m.source.path: m for m in self.model.modules}

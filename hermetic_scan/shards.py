@@ -1,8 +1,11 @@
 """A scan split across processes: each analyses a share of the BUILD files, the parent merges.
 
 Every shard parses and analyses all .bzl files (rule implementations and helpers then come out the
-same in each, so their findings merge into one), and evaluates only its own BUILD files. The result
-must not depend on the split: tests compare it with a single-process scan on every corpus workspace.
+same in each, so their findings merge into one), and evaluates only its own BUILD files. Which BUILD
+files are its own is decided as it goes: shards take them from a shared list, largest first, a few at
+a time, so that a shard slowed down (by heavier files, or by a busy machine) takes fewer and all
+finish together. The result must not depend on the split: tests compare it with a single-process
+scan on every corpus workspace, split as it happens and split in fixed groups.
 
 Two rounds per shard:
 1. build the model, send back its `WorkspaceFacts` (known mnemonics, load problems, scripts and the
@@ -18,6 +21,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -56,8 +60,8 @@ class ShardOutput:
     hazards: ActionHazards
 
 
-def split(workspace: Workspace, shards: int) -> list[set[str]]:
-    """BUILD files (display paths) in `shards` groups of about equal size, largest files first."""
+def _by_size(workspace: Workspace) -> list[tuple[int, str]]:
+    """BUILD files (display paths) with their sizes, largest first."""
     files: list[tuple[int, str]] = []
     for repo in workspace.repositories:
         for rel in repo.build_files:
@@ -66,25 +70,64 @@ def split(workspace: Workspace, shards: int) -> list[set[str]]:
             except OSError:
                 size = 0
             files.append((size, repo.display(rel)))
+    return sorted(files, key=lambda f: (-f[0], f[1]))
+
+
+def split(workspace: Workspace, shards: int) -> list[set[str]]:
+    """BUILD files (display paths) in `shards` fixed groups of about equal size."""
     groups: list[set[str]] = [set() for _ in range(shards)]
     loads = [0] * shards
-    for size, path in sorted(files, key=lambda f: (-f[0], f[1])):
+    for size, path in _by_size(workspace):
         smallest = loads.index(min(loads))
         groups[smallest].add(path)
         loads[smallest] += size + 1
     return groups
 
 
-def analyze_in_shards(workspace: Workspace, options: Options, shards: int) -> Result:
+# BUILD files a shard takes at a time: small enough for shards to finish within a file or two of
+# each other, large enough that asking costs nothing (a lock and a shared integer).
+CLAIM_SIZE = 8
+
+
+class _SharedClaims:
+    """The BUILD files not taken yet, shared by the forked shards."""
+
+    def __init__(self, context: Any, files: list[str]) -> None:
+        self.files = files
+        self.taken = context.Value("q", 0)
+
+    def __call__(self) -> list[str]:
+        with self.taken.get_lock():
+            start = self.taken.value
+            self.taken.value = start + CLAIM_SIZE
+        return self.files[start : start + CLAIM_SIZE]
+
+
+class _FixedClaim:
+    """One group of BUILD files, handed out once."""
+
+    def __init__(self, files: set[str]) -> None:
+        self.files: list[str] | None = sorted(files)
+
+    def __call__(self) -> list[str]:
+        files, self.files = self.files or [], None
+        return files
+
+
+def analyze_in_shards(workspace: Workspace, options: Options, shards: int, groups: list[set[str]] | None = None) -> Result:
+    """The scan in `shards` processes taking BUILD files as they go, or, with `groups`, one process
+    per group of BUILD files."""
     common = {repo.display(rel) for repo in workspace.repositories for rel in repo.bzl_files}
     others = {repo.display(rel) for repo in workspace.repositories for rel in repo.other_starlark}
     context = multiprocessing.get_context("fork")
+    shared = _SharedClaims(context, [path for _size, path in _by_size(workspace)]) if groups is None else None
     workers: list[tuple[Any, Connection]] = []
     try:
-        for index, group in enumerate(split(workspace, shards)):
-            only = common | group | (others if index == 0 else set())
+        for index in range(shards if groups is None else len(groups)):
+            only = common | (others if index == 0 else set())
+            claim = shared if groups is None else _FixedClaim(groups[index])
             parent_end, child_end = context.Pipe()
-            process = context.Process(target=_shard, args=(child_end, workspace, options, only), daemon=True)
+            process = context.Process(target=_shard, args=(child_end, workspace, options, only, claim), daemon=True)
             process.start()
             child_end.close()
             workers.append((process, parent_end))
@@ -118,9 +161,9 @@ class _Failure:
     trace: str
 
 
-def _shard(connection: Connection, workspace: Workspace, options: Options, only: set[str]) -> None:
+def _shard(connection: Connection, workspace: Workspace, options: Options, only: set[str], claim: Callable[[], list[str]]) -> None:
     try:
-        analysis = Analysis(workspace, options, only)
+        analysis = Analysis(workspace, options, only, claim)
         connection.send(analysis.model.facts())
         analysis.ctx.shared_facts = connection.recv()
         connection.send(_output(analysis))

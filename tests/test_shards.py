@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,12 @@ WORKSPACES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
 pytestmark = pytest.mark.skipif(not shards.can_fork(), reason="shards are forked processes")
 
 
+@pytest.fixture(autouse=True)
+def _one_build_file_per_claim(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Corpus workspaces have a few BUILD files: claimed one at a time, they spread over the shards.
+    monkeypatch.setattr(shards, "CLAIM_SIZE", 1)
+
+
 def _options(workspace: Path) -> Options:
     options = load_config(workspace).options()
     options.bazel_version = engine.read_bazelversion(workspace)
@@ -43,9 +50,11 @@ def _compare(workspace: Path, counts: list[int]) -> None:
     single = _reports(analyze(discover(workspace), _options(workspace)))
     assert single["inventory-text"] == single["inventory"]
     for count in counts:
-        split = _reports(shards.analyze_in_shards(discover(workspace), _options(workspace), count))
-        for name, report in single.items():
-            assert split[name] == report, f"{name} differs with {count} shards"
+        fixed = shards.split(discover(workspace), count)
+        for how, groups in (("taking files as they go", None), ("in fixed groups", fixed)):
+            split = _reports(shards.analyze_in_shards(discover(workspace), _options(workspace), count, groups))
+            for name, report in single.items():
+                assert split[name] == report, f"{name} differs with {count} shards {how}"
 
 
 def _build_files(workspace: Path) -> int:
@@ -61,7 +70,10 @@ def test_every_split_of_a_corpus_workspace_reports_the_same(workspace: Path) -> 
 def test_cross_package_workspace_needs_every_shard() -> None:
     """The fixture made for splits: each finding below depends on facts from another shard."""
     workspace = CORPUS / "cross-package"
-    result = shards.analyze_in_shards(discover(workspace), _options(workspace), _build_files(workspace))
+    count = _build_files(workspace)
+    one_each = shards.split(discover(workspace), count)
+    assert all(len(group) == 1 for group in one_each)
+    result = shards.analyze_in_shards(discover(workspace), _options(workspace), count, one_each)
     messages = {(d.rule, d.span.path): d.message for d in result.diagnostics}
     # Both genrules running toc.rb live in different shards; one finding names both.
     assert "executed by //docs:toc, //site:toc" in messages[("ambient-tool", "scripts/toc.rb")]
@@ -92,6 +104,18 @@ def test_split_balances_bytes_and_keeps_every_build_file() -> None:
     every = [path for group in groups for path in group]
     assert sorted(every) == sorted(workspace.main.build_files) and len(every) == len(set(every))
     assert all(groups)
+
+
+def test_shared_claims_hand_out_every_build_file_once_largest_first() -> None:
+    workspace = discover(CORPUS / "cross-package")
+    files = [path for _size, path in shards._by_size(workspace)]
+    claims = shards._SharedClaims(multiprocessing.get_context("fork"), files)
+    chunks = list(iter(claims, []))
+    taken = [path for chunk in chunks for path in chunk]
+    assert taken == files and sorted(taken) == sorted(workspace.main.build_files)
+    assert all(len(chunk) <= shards.CLAIM_SIZE for chunk in chunks)
+    sizes = [(CORPUS / "cross-package" / path).stat().st_size for path in taken]
+    assert sizes == sorted(sizes, reverse=True)
 
 
 def test_a_failing_shard_reports_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -225,9 +225,13 @@ class WorkspaceModel:
         return set(self._owners_by_function.get(id(scope), set()))
 
 
-def build_model(workspace: Workspace, only: set[str] | None = None) -> WorkspaceModel:
+def build_model(workspace: Workspace, only: set[str] | None = None, claim: Callable[[], list[str]] | None = None) -> WorkspaceModel:
     """The model of the workspace, or, with `only`, of those files (root-relative paths) and
-    what they load: the language server analyses the open documents this way."""
+    what they load: the language server analyses the open documents this way.
+
+    With `claim`, the BUILD files to evaluate are not taken from `only` but asked for, a few at a
+    time, until `claim` returns none: processes sharing a scan take work as they become free.
+    """
     loader = Loader(workspace)
     model = WorkspaceModel(workspace, loader)
     interpreter = Interpreter(loader)
@@ -243,11 +247,10 @@ def build_model(workspace: Workspace, only: set[str] | None = None) -> Workspace
             module = loader.module(repo, rel)
             if module is not None:
                 model.bzl_modules.append(module)
-        for rel in repo.build_files:
+        for rel in repo.build_files if claim is None else ():
             if not wanted(repo, rel):
                 continue
-            package = rel.rsplit("/", 1)[0] if "/" in rel else ""
-            module = loader.module(repo, rel, package)
+            module = loader.module(repo, rel, _package_of(rel))
             if module is not None:
                 model.build_modules.append(module)
         for rel in repo.other_starlark:
@@ -295,7 +298,7 @@ def build_model(workspace: Workspace, only: set[str] | None = None) -> Workspace
         return out
 
     model._evaluate = evaluate
-    for build in model.build_modules:
+    for build in model.build_modules if claim is None else _claimed(workspace, loader, model, claim):
         model._evaluated.add(build.display_path)
         early = model._packages.get(build.display_path)
         for tm in early.values() if early else evaluate(build):
@@ -304,6 +307,22 @@ def build_model(workspace: Workspace, only: set[str] | None = None) -> Workspace
     model.rc = load_bazelrc(workspace.root, workspace.bazelrc, workspace.read)
     model.template_files = templates.sources
     return model
+
+
+def _package_of(build_file: str) -> str:
+    return build_file.rsplit("/", 1)[0] if "/" in build_file else ""
+
+
+def _claimed(workspace: Workspace, loader: Loader, model: WorkspaceModel, claim: Callable[[], list[str]]) -> Iterator[ModuleModel]:
+    """BUILD files as `claim` hands them out (display paths), parsed as they come."""
+    by_display = {repo.display(rel): (repo, rel) for repo in workspace.repositories for rel in repo.build_files}
+    while chunk := claim():
+        for display in chunk:
+            repo, rel = by_display[display]
+            module = loader.module(repo, rel, _package_of(rel))
+            if module is not None:
+                model.build_modules.append(module)
+                yield module
 
 
 MAKE_LOCATION = re.compile(r"\$\((?:location|execpath|rootpath)\s+([^)\s]+)\s*\)")
