@@ -156,7 +156,9 @@ def finish(
 ) -> list[Diagnostic]:
     """Add unused-suppression findings, once every other finding has had its chance to be suppressed."""
     if options.runs("unused-suppression"):
-        diagnostics = merge([*diagnostics, *_override(_unused(every, sources), options)])
+        unused = list(_override(_unused(every, sources), options))
+        if unused:
+            diagnostics = merge([*diagnostics, *unused])
     return diagnostics
 
 

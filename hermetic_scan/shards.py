@@ -64,9 +64,10 @@ def _by_size(workspace: Workspace) -> list[tuple[int, str]]:
     """BUILD files (display paths) with their sizes, largest first."""
     files: list[tuple[int, str]] = []
     for repo in workspace.repositories:
+        root = str(repo.root)
         for rel in repo.build_files:
             try:
-                size = (repo.root / rel).stat().st_size
+                size = os.stat(os.path.join(root, rel)).st_size
             except OSError:
                 size = 0
             files.append((size, repo.display(rel)))

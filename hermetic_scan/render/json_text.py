@@ -27,5 +27,7 @@ def _dumps(value: Any, expand: int, indent: str) -> str:
         entries = [f"{inner}{json.dumps(str(k))}: {_dumps(v, expand - 1, inner)}" for k, v in value.items()]
         return "{\n" + ",\n".join(entries) + f"\n{indent}}}"
     if expand > 0 and isinstance(value, list) and value:
+        if all(type(v) is Raw for v in value):  # the entries of a large report: no call per entry
+            return "[\n" + inner + f",\n{inner}".join(value) + f"\n{indent}]"
         return "[\n" + ",\n".join(inner + _dumps(v, expand - 1, inner) for v in value) + f"\n{indent}]"
     return json.dumps(value)
