@@ -46,7 +46,7 @@ class TargetInfo:
         target = tm.target
         return TargetInfo(
             target.label, str(target.label), target.key, tm.rule.key if tm.rule is not None else None, target.kind,
-            target.build.display_path, target.build.source.position(target.top_node.start_byte)[0] + 1,
+            target.build.display_path, target.build.source.line_of(target.top_node.start_byte) + 1,
             target.generator, tuple(target.tags), target.is_test,
         )
 
@@ -278,7 +278,7 @@ def _call_action(kind: str, mnemonic: str, target: Any) -> dict[str, Any]:
     module = target.call_module  # the BUILD file, or the .bzl of the macro that made the target
     return {
         "kind": kind, "mnemonic": mnemonic, "mnemonic_source": "literal", "use_default_shell_env": None,
-        "path": module.display_path, "line": module.source.position(target.call.node.start_byte)[0] + 1,
+        "path": module.display_path, "line": module.source.line_of(target.call.node.start_byte) + 1,
     }
 
 

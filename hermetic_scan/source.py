@@ -29,6 +29,10 @@ class SourceFile:
     def text(self) -> str:
         return self.data.decode("utf-8", errors="replace")
 
+    def line_of(self, byte: int) -> int:
+        """0-based line of a byte offset (`position(byte)[0]`, without computing the column)."""
+        return bisect.bisect_right(self._line_starts, byte) - 1
+
     def position(self, byte: int) -> tuple[int, int]:
         line = bisect.bisect_right(self._line_starts, byte) - 1
         start = self._line_starts[line]

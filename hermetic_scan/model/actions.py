@@ -101,7 +101,7 @@ class ActionModel:
 
     @property
     def line(self) -> int:
-        return self.module.source.position(self.node.start_byte)[0]
+        return self.module.source.line_of(self.node.start_byte)
 
 
 @dataclass(eq=False)
