@@ -55,6 +55,12 @@ def _compare(workspace: Path, counts: list[int]) -> None:
             split = _reports(shards.analyze_in_shards(discover(workspace), _options(workspace), count, groups))
             for name, report in single.items():
                 assert split[name] == report, f"{name} differs with {count} shards {how}"
+    # `check` builds no verdicts, and its shards send none.
+    options = _options(workspace)
+    options.inventory = False
+    findings_only = shards.analyze_in_shards(discover(workspace), options, counts[0])
+    assert findings_only.built_inventory is None
+    assert json.loads(json_render.render(findings_only)) == single["check"]
 
 
 def _build_files(workspace: Path) -> int:
