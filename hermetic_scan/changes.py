@@ -25,7 +25,9 @@ def changed_files(root: Path, revision: str) -> set[str]:
         except (OSError, subprocess.TimeoutExpired) as error:
             raise GitError(f"cannot run git: {error}") from error
         if done.returncode != 0:
-            raise GitError(f"git {' '.join(args)}: {done.stderr.strip() or 'failed'}")
+            # One line: outside a repository `git diff` follows its complaint with its whole usage text.
+            said = next((line.strip() for line in done.stderr.splitlines() if line.strip()), "failed")
+            raise GitError(f"git {' '.join(args)}: {said}")
         return done.stdout
 
     diff = git("diff", "--name-only", "--relative", revision, "--")

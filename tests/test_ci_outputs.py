@@ -121,3 +121,10 @@ def test_changed_since_keeps_targets_of_changed_build_files(tmp_path: Path) -> N
     assert paths() == {"rules/defs.bzl"}, "the hazard of a changed BUILD file's target, though its .bzl did not change"
     out = run_cli("check", str(root), "--changed-since", "no-such-rev")
     assert out.returncode == 2 and "git diff" in out.stderr
+
+
+def test_changed_since_outside_a_git_repository_says_so_in_one_line(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {"MODULE.bazel": "", "a/BUILD.bazel": HAZARD})
+    out = run_cli("check", str(root), "--changed-since", "HEAD")
+    assert out.returncode == 2
+    assert len(out.stderr.strip().splitlines()) == 1 and "git" in out.stderr
