@@ -45,7 +45,7 @@ class TargetInfo:
     def of(tm: TargetModel) -> TargetInfo:
         target = tm.target
         return TargetInfo(
-            target.label, str(target.label), target.key, tm.rule.key if tm.rule is not None else None, target.kind,
+            target.label, target.text, target.key, tm.rule.key if tm.rule is not None else None, target.kind,
             target.build.display_path, target.build.source.line_of(target.top_node.start_byte) + 1,
             target.generator, tuple(target.tags), target.is_test,
         )

@@ -33,7 +33,7 @@ from hermetic_scan.source import MappedText, SourceFile
 from hermetic_scan.workspace import Repository, Workspace
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class TargetModel:
     target: Target
     rule: RuleClass | None
@@ -123,7 +123,7 @@ class WorkspaceModel:
             elif target.kind == "genrule":
                 scripts = self.genrule_scripts(tm)
             for source in scripts:
-                runners.setdefault(source.path, (source, set()))[1].add(str(target.label))
+                runners.setdefault(source.path, (source, set()))[1].add(target.text)
         return WorkspaceFacts(
             self.known_mnemonics(),
             self.has_dynamic_mnemonics(),
@@ -169,7 +169,7 @@ class WorkspaceModel:
             self._packages[key] = {}  # a package reached again while it is evaluated sees none
             targets: dict[str, TargetModel] = {}
             for tm in self._evaluate(build):
-                targets.setdefault(str(tm.target.label), tm)
+                targets.setdefault(tm.target.text, tm)
             self._packages[key] = targets
         return self._packages[key].get(str(label))
 
@@ -190,7 +190,7 @@ class WorkspaceModel:
         return None
 
     def add_target(self, tm: TargetModel) -> None:
-        label = str(tm.target.label)
+        label = tm.target.text
         if label in self._by_label:
             return  # both branches of an undecidable `if` named the same target: keep the first
         self.targets.append(tm)

@@ -59,7 +59,7 @@ def script_language(text: str, filename: str | None = None) -> str:
     return "shell"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class ShellSite:
     text: MappedText
     context: str  # "action" | "test" | "launcher"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from hermetic_scan.model.modules import Loader, ModuleModel
-from hermetic_scan.model.strings import decode_string
+from hermetic_scan.model.strings import decode_literal, decode_string
 from hermetic_scan.model.values import (
     DECLARED_TOKEN,
     OPAQUE_TOKEN,
@@ -117,7 +117,7 @@ class ActionCall:
     result: Value | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class RuleCall:
     """A call that instantiates a rule (a target), seen in a BUILD file or a macro body."""
 
@@ -128,7 +128,7 @@ class RuleCall:
     kwargs: dict[str, tuple[Node, Value]]
 
 
-@dataclass
+@dataclass(slots=True)
 class Collector:
     actions: list[ActionCall] = field(default_factory=list)
     executables: list[tuple[Value, Node, ModuleModel]] = field(default_factory=list)  # DefaultInfo(executable=)
@@ -138,7 +138,7 @@ class Collector:
     outputs: dict[str, OutputFile] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class Frame:
     module: ModuleModel
     env: dict[str, Value]
@@ -312,6 +312,8 @@ class Interpreter:
             return Unknown()
         kind = node.type
         module = frame.module
+        if kind == "string" and module.source.data[node.start_byte] in _QUOTES:  # no prefix: not an f-string
+            return Str(decode_literal(node, module.source))
         if kind in ("string", "concatenated_string"):
             if _maybe_f_string(node, module) and any(c.type == "interpolation" for c in node.children):
                 return Unknown("f-string")

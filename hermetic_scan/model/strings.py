@@ -44,8 +44,13 @@ def decode_string(node: Node, source: SourceFile) -> MappedText:
         out = MappedText.empty(source, node.start_byte)
         for child in node.named_children:
             if child.type == "string":
-                out = out + decode_string(child, source)
+                out = out + decode_literal(child, source)
         return out
+    return decode_literal(node, source)
+
+
+def decode_literal(node: Node, source: SourceFile) -> MappedText:
+    """The value of one `string` node."""
     simple = _simple(node, source)
     if simple is not None:
         return simple

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from tree_sitter import Node
 
@@ -15,7 +14,7 @@ from hermetic_scan.model.values import Const, ListV, RuleClass, Str, Value
 from hermetic_scan.source import MappedText
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Target:
     label: Label
     kind: str
@@ -25,10 +24,17 @@ class Target:
     generator: str | None  # name of the macro that created it
     tags: list[str] = field(default_factory=list)
     tags_node: Node | None = None
+    # Asked for by every rule and verdict, tens of thousands of times: computed once, up front.
+    text: str = field(init=False)  # the label as written in reports
+    key: str = field(init=False)
+    is_test: bool = field(init=False)
+    _genrule_command: Str | None | bool = field(init=False, default=False)  # False: not computed yet
 
-    @property
-    def key(self) -> str:
-        return f"target:{self.label}"
+    def __post_init__(self) -> None:
+        self.text = str(self.label)
+        self.key = f"target:{self.text}"
+        callee = self.call.callee
+        self.is_test = callee.test if isinstance(callee, RuleClass) else self.kind.endswith("_test")
 
     @property
     def callee(self) -> Value:
@@ -42,17 +48,12 @@ class Target:
         entry = self.call.kwargs.get(name)
         return entry[0] if entry else None
 
-    @cached_property
+    @property
     def genrule_command(self) -> Str | None:
         """The genrule's command with make variables masked (computed once)."""
-        return _genrule_command(self)
-
-    @cached_property
-    def is_test(self) -> bool:
-        callee = self.callee
-        if isinstance(callee, RuleClass):
-            return callee.test
-        return self.kind.endswith("_test")
+        if self._genrule_command is False:
+            self._genrule_command = _genrule_command(self)
+        return self._genrule_command  # type: ignore[return-value]
 
     def tag_nodes(self, tag: str) -> list[Node]:
         """Where `tag` is written in this target's tags (string literals), or the tags argument itself."""
@@ -80,8 +81,9 @@ class Target:
 def targets_of_build_file(interpreter: Interpreter, build: ModuleModel) -> list[Target]:
     interpreter.loader.resolve_loads(build)
     targets: list[Target] = []
+    loads = {node.start_byte for node in build.load_nodes}  # resolved by the loader: nothing to evaluate
     for statement in build.root.named_children:
-        if statement.type != "expression_statement":
+        if statement.type != "expression_statement" or statement.start_byte in loads:
             continue
         collector = Collector()
         frame = Frame(build, {}, collector, 0)
@@ -110,7 +112,10 @@ def targets_of_build_file(interpreter: Interpreter, build: ModuleModel) -> list[
 
 def _readable_name(name: str) -> str:
     """A target name with computed parts shown as `*` (e.g. `*_moc` for `h.split(".")[0] + "_moc"`)."""
-    return re.sub(r"__hs_(?:declared|opaque)__(?:[A-Za-z0-9_]*?__)?", "*", name)
+    return _COMPUTED_PART.sub("*", name) if "__hs_" in name else name
+
+
+_COMPUTED_PART = re.compile(r"__hs_(?:declared|opaque)__(?:[A-Za-z0-9_]*?__)?")
 
 
 def genrule_command(target: Target) -> Str | None:

@@ -108,10 +108,10 @@ class RuleClass(Value):
     test: bool
     executable: bool
     toolchains: tuple[str, ...]
+    key: str = field(init=False)  # asked for once per target and per finding: built once
 
-    @property
-    def key(self) -> str:
-        return f"rule:{self.module.display_path}:{self.name}"
+    def __post_init__(self) -> None:
+        self.key = f"rule:{self.module.display_path}:{self.name}"
 
 
 @dataclass(eq=False, slots=True)

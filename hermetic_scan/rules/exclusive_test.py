@@ -40,5 +40,5 @@ def check_target(tm: TargetModel, ctx: Context) -> Check:
     for item in target.tag_nodes("exclusive"):
         yield ctx.report(
             META, target.call_module.span(item), f"{target.label} is exclusive: Bazel runs it locally, one test at a time",
-            owners={target.key}, target=str(target.label),
+            owners={target.key}, target=target.text,
         )

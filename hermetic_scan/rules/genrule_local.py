@@ -45,12 +45,12 @@ def check_target(tm: TargetModel, ctx: Context) -> Check:
         local = target.attr("local")
         node = target.attr_node("local")
         if node is not None and isinstance(local, Const) and local.value in (True, 1):
-            yield ctx.report(META, target.call_module.span(node), f"{target.label} runs locally (local = True): never remotely", owners={target.key}, target=str(target.label))
+            yield ctx.report(META, target.call_module.span(node), f"{target.label} runs locally (local = True): never remotely", owners={target.key}, target=target.text)
     for item in target.tag_nodes("local"):
-        yield ctx.report(META, target.call_module.span(item), f"{target.label} is tagged 'local': it runs locally, never remotely", owners={target.key}, target=str(target.label))
+        yield ctx.report(META, target.call_module.span(item), f"{target.label} is tagged 'local': it runs locally, never remotely", owners={target.key}, target=target.text)
     for item in target.tag_nodes("no-sandbox"):
         yield ctx.report(
             META, target.call_module.span(item),
             f"{target.label} is tagged 'no-sandbox': unsandboxed locally, yet it may still run remotely",
-            owners={target.key}, target=str(target.label),
+            owners={target.key}, target=target.text,
         )

@@ -72,7 +72,7 @@ def check_target(tm: TargetModel, ctx: Context) -> Check:
         return
     yield ctx.report(
         META, target.call_module.span(node), f"env_inherit copies the client's environment into {target.label}",
-        owners={target.key}, target=str(target.label),
+        owners={target.key}, target=target.text,
     )
 
 

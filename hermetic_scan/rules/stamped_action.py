@@ -63,5 +63,5 @@ def check_target(tm: TargetModel, ctx: Context) -> Check:
     if node is not None and isinstance(value, Const) and value.value in (True, 1) and value.value is not False:
         yield ctx.report(
             META, target.call_module.span(node), f"{target.label} is always stamped: its actions read the workspace status of the machine that builds it",
-            owners={target.key}, target=str(target.label),
+            owners={target.key}, target=target.text,
         )
