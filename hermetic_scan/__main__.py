@@ -1,5 +1,3 @@
-import sys
+from hermetic_scan.cli import entry
 
-from hermetic_scan.cli import main
-
-sys.exit(main())
+entry()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from hermetic_scan.rules import rule_meta
 LOCAL_TAGS = ("no-remote-exec", "no-remote", "local")
 # Tests Bazel runs locally (unless --incompatible_exclusive_test_sandboxed).
 LOCAL_TEST_TAGS = ("exclusive",)
+_LOCAL_TAG_SET, _LOCAL_TEST_TAG_SET = frozenset(LOCAL_TAGS), frozenset(LOCAL_TEST_TAGS)
 
 
 @dataclass(unsafe_hash=True, slots=True)  # not frozen, like Label; nothing mutates it
@@ -93,7 +95,7 @@ class TargetVerdict:
     def encoded(self) -> str:
         """`entry()` as JSON text, computed once."""
         if self.entry_json is None:
-            self.entry_json = json.dumps(self.entry())
+            self.entry_json = _encode_entry(self.entry())
         return self.entry_json
 
     @property
@@ -152,6 +154,23 @@ class Inventory:
         return out
 
 
+def _entry_encoder() -> Callable[[Any], str]:
+    """`json.dumps` for tens of thousands of small entries: the C encoder built once, where `json.dumps`
+    builds one per call (a third of its time on an inventory entry). Same text as `json.dumps`."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # an interpreter without the C accelerator
+        return json.dumps
+
+    def unserializable(value: Any) -> Any:
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+    encode = make(None, unserializable, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, True)
+    return lambda value: "".join(encode(value, 0))
+
+
+_encode_entry = _entry_encoder()
+
+
 def finding_entry(d: Diagnostic) -> dict[str, Any]:
     return {"rule": d.rule, "path": d.span.path, "line": d.span.start_line + 1, "message": d.message}
 
@@ -204,7 +223,8 @@ def _verdict(
             if id(d) not in seen:
                 seen.add(id(d))
                 findings.append(d)
-    findings.sort(key=lambda d: d.sort_key)
+    if len(findings) > 1:
+        findings.sort(key=lambda d: d.sort_key)
     reasons: list[Diagnostic] = []
     caveats: list[Diagnostic] = []
     for d in findings:
@@ -242,8 +262,8 @@ def _verdict(
         actions.append(_call_action("test", "TestRunner", target))
     tags = list(target.tags)
     already = (
-        any(t in LOCAL_TAGS for t in tags)
-        or (target.is_test and any(t in LOCAL_TEST_TAGS for t in tags))
+        not _LOCAL_TAG_SET.isdisjoint(tags)
+        or (target.is_test and not _LOCAL_TEST_TAG_SET.isdisjoint(tags))
         or ((target.kind == "genrule" or target.is_test) and target.bool_attr("local"))
     )
     if reasons or already:
