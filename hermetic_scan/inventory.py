@@ -111,7 +111,7 @@ class TargetVerdict:
         three nested dataclasses pickles and loads several times slower."""
         info, label = self.info, self.info.label
         return _verdict_from_parts, (
-            label.repo, label.package, label.name, label.canonical, info.rule_key, info.kind, info.path, info.line,
+            label.repo, label.package, label.name, label.canonical, info.key, info.rule_key, info.kind, info.path, info.line,
             info.generator, info.tags, info.is_test, self.verdict, self.reasons or None, self.caveats or None,
             self.unknown_because or None, self.already_tagged, self.suggested_tags or None, self.actions,
             self.provenance, self.entry_json,
@@ -123,14 +123,13 @@ class TargetVerdict:
 
 
 def _verdict_from_parts(
-    repo: str, package: str, name: str, canonical: bool, rule_key: str | None, kind: str, path: str, line: int,
+    repo: str, package: str, name: str, canonical: bool, key: str, rule_key: str | None, kind: str, path: str, line: int,
     generator: str | None, tags: tuple[str, ...], is_test: bool, verdict: str, reasons: list[Diagnostic] | None,
     caveats: list[Diagnostic] | None, unknown_because: list[str] | None, already_tagged: bool,
     suggested_tags: list[str] | None, actions: list[dict[str, Any]], provenance: str, entry_json: str | None,
 ) -> TargetVerdict:
     label = Label(repo, package, name, canonical)
-    text = str(label)
-    info = TargetInfo(label, text, f"target:{text}", rule_key, kind, path, line, generator, tags, is_test)
+    info = TargetInfo(label, str(label), key, rule_key, kind, path, line, generator, tags, is_test)
     return TargetVerdict(
         info, None, verdict, reasons or [], caveats or [], unknown_because or [], already_tagged, suggested_tags or [],
         actions, provenance, entry_json,

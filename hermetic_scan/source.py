@@ -35,7 +35,7 @@ class SourceFile:
         return bisect.bisect_right(self._line_starts, byte) - 1
 
     def position(self, byte: int) -> tuple[int, int]:
-        line = bisect.bisect_right(self._line_starts, byte) - 1
+        line = self.line_of(byte)
         start = self._line_starts[line]
         col = len(self.data[start:byte].decode("utf-8", errors="replace"))
         return line, col
