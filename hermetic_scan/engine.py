@@ -28,6 +28,9 @@ class Options:
     bazel_version: str | None = None
     # Build the per-target verdicts (`check` alone does not need them, except for --changed-since).
     inventory: bool = True
+    # Only the JSON report will be rendered: shards send each verdict as its JSON entry, not as an
+    # object (markdown, HTML, CSV, fixes, the editor and evidence read the objects).
+    verdicts_as_json: bool = False
     jobs: int | None = 1  # processes to split the BUILD files between; None: as many as pay off
     only_paths: list[str] | None = None  # report findings only under these root-relative paths
     enable: list[str] | None = None  # None: every rule

@@ -92,10 +92,10 @@ class TargetVerdict:
             "provenance": self.provenance,
         }
 
-    def encoded(self) -> str:
+    def encoded(self, encoder: EntryEncoder | None = None) -> str:
         """`entry()` as JSON text, computed once."""
         if self.entry_json is None:
-            self.entry_json = _encode_entry(self.entry())
+            self.entry_json = (encoder or EntryEncoder())(self)
         return self.entry_json
 
     @property
@@ -137,6 +137,33 @@ def _verdict_from_parts(
 
 
 @dataclass
+class EncodedVerdicts:
+    """Verdicts reduced to what the JSON report needs: each target's entry as JSON text, with its label
+    (the report's order), its verdict (the summary) and the tools it needs on a worker. A shard sends
+    these instead of verdict objects when the report is JSON (`Options.verdicts_as_json`): strings pickle
+    and load many times faster than tens of thousands of small objects."""
+
+    labels: list[str]
+    entries: list[str]
+    summary: dict[str, int]
+    tools: dict[str, list[str]]
+
+    @staticmethod
+    def of(verdicts: list[TargetVerdict]) -> EncodedVerdicts:
+        encoder = EntryEncoder()
+        summary = _no_targets()
+        for verdict in verdicts:
+            summary[verdict.verdict] += 1
+        return EncodedVerdicts(
+            [v.label for v in verdicts], [v.encoded(encoder) for v in verdicts], summary, dict(_worker_requirements(verdicts)),
+        )
+
+
+def _no_targets() -> dict[str, int]:
+    return {"remote-ok": 0, "no-remote-exec": 0, "unknown": 0}
+
+
+@dataclass
 class Inventory:
     root: str
     bazel_version: str | None
@@ -145,12 +172,25 @@ class Inventory:
     action_hazards: ActionHazards = field(default_factory=lambda: ActionHazards({}, set()))
     worker_requirements: list[tuple[str, list[str]]] = field(default_factory=list)
     fetch_hazards: list[Diagnostic] = field(default_factory=list)
+    # Assembled from `EncodedVerdicts`: the targets' JSON entries in label order, and their summary;
+    # `targets` is then empty, and only the JSON report can be rendered.
+    entries: list[str] | None = None
+    counts: dict[str, int] | None = None
 
     def summary(self) -> dict[str, int]:
-        out = {"remote-ok": 0, "no-remote-exec": 0, "unknown": 0}
+        if self.counts is not None:
+            return dict(self.counts)
+        out = _no_targets()
         for target in self.targets:
             out[target.verdict] += 1
         return out
+
+    @property
+    def verdicts(self) -> list[TargetVerdict]:
+        """The verdict objects, for every report but JSON."""
+        if self.entries is not None:
+            raise RuntimeError("this inventory holds JSON entries only (Options.verdicts_as_json)")
+        return self.targets
 
 
 def _entry_encoder() -> Callable[[Any], str]:
@@ -168,6 +208,56 @@ def _entry_encoder() -> Callable[[Any], str]:
 
 
 _encode_entry = _entry_encoder()
+_string = json.encoder.encode_basestring_ascii  # what `_encode_entry` writes for a string
+
+
+class EntryEncoder:
+    """`_encode_entry(verdict.entry())`, put together from pieces: the targets of one rule share its
+    actions and often its findings, and each of those is encoded once per encoder. The pieces are
+    kept with their objects, so an identity cannot be reused by another object while cached."""
+
+    def __init__(self) -> None:
+        self._findings: dict[int, tuple[Diagnostic, str]] = {}
+        self._actions: dict[int, tuple[dict[str, Any], str]] = {}
+
+    def __call__(self, verdict: TargetVerdict) -> str:
+        info = verdict.info
+        generator = "null" if info.generator is None else _string(info.generator)
+        return (
+            f'{{"label": {_string(info.text)}, "kind": {_string(info.kind)}, "path": {_string(info.path)}, '
+            f'"line": {info.line}, "generator": {generator}, "verdict": {_string(verdict.verdict)}, '
+            f'"reasons": {self._findings_list(verdict.reasons)}, "caveats": {self._findings_list(verdict.caveats)}, '
+            f'"unknown_because": {_strings(verdict.unknown_because)}, "tags": {_strings(info.tags)}, '
+            f'"already_tagged": {"true" if verdict.already_tagged else "false"}, '
+            f'"suggested_tags": {_strings(verdict.suggested_tags)}, "actions": {self._actions_list(verdict.actions)}, '
+            f'"provenance": {_string(verdict.provenance)}}}'
+        )
+
+    def _findings_list(self, findings: list[Diagnostic]) -> str:
+        if not findings:
+            return "[]"
+        cache, parts = self._findings, []
+        for d in findings:
+            cached = cache.get(id(d))
+            if cached is None:
+                cached = cache[id(d)] = (d, _encode_entry(finding_entry(d)))
+            parts.append(cached[1])
+        return "[" + ", ".join(parts) + "]"
+
+    def _actions_list(self, actions: list[dict[str, Any]]) -> str:
+        if not actions:
+            return "[]"
+        cache, parts = self._actions, []
+        for action in actions:
+            cached = cache.get(id(action))
+            if cached is None:
+                cached = cache[id(action)] = (action, _encode_entry(action))
+            parts.append(cached[1])
+        return "[" + ", ".join(parts) + "]"
+
+
+def _strings(items: list[str] | tuple[str, ...]) -> str:
+    return "[" + ", ".join(map(_string, items)) + "]" if items else "[]"
 
 
 def finding_entry(d: Diagnostic) -> dict[str, Any]:
@@ -202,12 +292,34 @@ def assemble(
 ) -> Inventory:
     """The inventory from its parts (one process's, or the merged parts of several)."""
     verdicts = sorted(verdicts, key=lambda v: v.label)
-    inventory = Inventory(root, bazel_version, verdicts)
+    return _complete(Inventory(root, bazel_version, verdicts, worker_requirements=_worker_requirements(verdicts)), hazards, diagnostics)
+
+
+def _complete(inventory: Inventory, hazards: ActionHazards, diagnostics: list[Diagnostic]) -> Inventory:
+    """The parts of an inventory that come from the whole workspace, not from its targets."""
     inventory.action_hazards = hazards
     inventory.bazelrc_suggestions = hazards.suggestions()
-    inventory.worker_requirements = _worker_requirements(verdicts)
     inventory.fetch_hazards = [d for d in diagnostics if d.rule == "repo-rule-ambient"]
     return inventory
+
+
+def assemble_encoded(
+    root: str, bazel_version: str | None, parts: list[EncodedVerdicts], hazards: ActionHazards, diagnostics: list[Diagnostic],
+) -> Inventory:
+    """`assemble` for verdicts that arrived as JSON entries: the same report, without the objects."""
+    labels = [label for part in parts for label in part.labels]
+    entries = [entry for part in parts for entry in part.entries]
+    order = sorted(range(len(labels)), key=labels.__getitem__)  # stable, as `assemble`'s sort
+    counts = _no_targets()
+    tools: dict[str, set[str]] = defaultdict(set)
+    for part in parts:
+        for verdict, count in part.summary.items():
+            counts[verdict] += count
+        for tool, needing in part.tools.items():
+            tools[tool].update(needing)
+    requirements = [(tool, sorted(needing)) for tool, needing in sorted(tools.items())]
+    inventory = Inventory(root, bazel_version, [], worker_requirements=requirements, entries=[entries[i] for i in order], counts=counts)
+    return _complete(inventory, hazards, diagnostics)
 
 
 def _verdict(

@@ -28,7 +28,15 @@ from typing import Any
 
 from hermetic_scan.diagnostics import Diagnostic
 from hermetic_scan.engine import Analysis, Options, Result, finish, merge, only_paths
-from hermetic_scan.inventory import ActionHazards, TargetVerdict, assemble, build_inventory
+from hermetic_scan.inventory import (
+    ActionHazards,
+    EncodedVerdicts,
+    EntryEncoder,
+    TargetVerdict,
+    assemble,
+    assemble_encoded,
+    build_inventory,
+)
 from hermetic_scan.model import WorkspaceFacts
 from hermetic_scan.source import SourceFile
 from hermetic_scan.suppressions import Suppression
@@ -57,6 +65,7 @@ class ShardOutput:
     sources: dict[str, SourceFile]  # files its findings and suppressions are in
     targets: int
     verdicts: list[TargetVerdict]  # of its own targets (none unless Options.inventory), detached from the model
+    encoded: EncodedVerdicts | None  # the same verdicts as JSON entries instead, with Options.verdicts_as_json
     hazards: ActionHazards
 
 
@@ -186,16 +195,22 @@ def _output(analysis: Analysis) -> ShardOutput:
     every = analysis.every_suppression()
     known = {m.source.path: m.source for m in model.loader.modules.values()} | analysis.sources
     wanted = {d.span.path for d in diagnostics} | {s.path for s in every}
+    verdicts: list[TargetVerdict] = []
+    encoded = None
+    hazards = ActionHazards({}, set())
     if analysis.options.inventory:
         inventory = build_inventory(model, diagnostics, analysis.options.bazel_version)
-        verdicts, hazards = inventory.targets, inventory.action_hazards
-        for verdict in verdicts:
-            verdict.encoded()  # here, in parallel, rather than one after the other in the parent
-    else:
-        verdicts, hazards = [], ActionHazards({}, set())
+        hazards = inventory.action_hazards
+        # Encoded here, in parallel, rather than one after the other in the parent.
+        if analysis.options.verdicts_as_json:
+            encoded = EncodedVerdicts.of(inventory.targets)
+        else:
+            verdicts, encoder = inventory.targets, EntryEncoder()
+            for verdict in verdicts:
+                verdict.encoded(encoder)
     return ShardOutput(
         owned, foreign, read, {m.source.path for m in model.modules}, every,
-        {path: known[path] for path in wanted if path in known}, len(model.targets), verdicts, hazards,
+        {path: known[path] for path in wanted if path in known}, len(model.targets), verdicts, encoded, hazards,
     )
 
 
@@ -217,7 +232,10 @@ def _combine(workspace: Workspace, options: Options, outputs: list[ShardOutput])
     for o in outputs:
         hazards.merge(o.hazards)
     inventory = None
-    if options.inventory:
+    if options.inventory and options.verdicts_as_json:
+        parts = [o.encoded for o in outputs if o.encoded is not None]
+        inventory = assemble_encoded(str(workspace.root), options.bazel_version, parts, hazards, diagnostics)
+    elif options.inventory:
         verdicts = [v for o in outputs for v in o.verdicts]
         inventory = assemble(str(workspace.root), options.bazel_version, verdicts, hazards, diagnostics)
     files = len(set().union(*(o.modules for o in outputs)))

@@ -12,6 +12,7 @@ from conftest import CORPUS, ROOT
 
 from hermetic_scan.config import load_config
 from hermetic_scan.engine import scan
+from hermetic_scan.inventory import EntryEncoder, Inventory
 from hermetic_scan.render import render_inventory
 from hermetic_scan.render.inventory_json import document
 
@@ -49,6 +50,23 @@ def test_every_format_renders_every_target(workspace: Path, fmt: str) -> None:
     if fmt == "html":
         assert out.startswith("<!DOCTYPE html>") and "http://" not in out and "https://" not in out
         assert "<script src" not in out and "<link" not in out, "self-contained"
+
+
+@pytest.mark.parametrize("workspace", WORKSPACES, ids=lambda p: p.name)
+def test_entries_put_together_from_pieces_read_as_json_dumps_writes_them(workspace: Path) -> None:
+    # One encoder for the whole workspace, as shards use it: shared findings and actions come from its cache.
+    inventory = scan(workspace, load_config(workspace).options()).inventory
+    encoder = EntryEncoder()
+    for target in inventory.targets:
+        assert encoder(target) == json.dumps(target.entry()), target.label
+
+
+def test_an_inventory_of_json_entries_renders_only_as_json() -> None:
+    inventory = scan(CORPUS / "opentofu", load_config(CORPUS / "opentofu").options()).inventory
+    entries = Inventory(inventory.root, None, [], entries=[t.encoded() for t in inventory.targets], counts=inventory.summary())
+    assert document(entries)["targets"] == document(inventory)["targets"]
+    with pytest.raises(RuntimeError, match="JSON entries only"):
+        render_inventory(entries, "markdown")
 
 
 def _by_label(workspace: str) -> dict[str, dict]:

@@ -47,7 +47,8 @@ def _reports(result: Result) -> dict[str, object]:
 
 
 def _compare(workspace: Path, counts: list[int]) -> None:
-    single = _reports(analyze(discover(workspace), _options(workspace)))
+    single_result = analyze(discover(workspace), _options(workspace))
+    single = _reports(single_result)
     assert single["inventory-text"] == single["inventory"]
     for count in counts:
         fixed = shards.split(discover(workspace), count)
@@ -55,6 +56,12 @@ def _compare(workspace: Path, counts: list[int]) -> None:
             split = _reports(shards.analyze_in_shards(discover(workspace), _options(workspace), count, groups))
             for name, report in single.items():
                 assert split[name] == report, f"{name} differs with {count} shards {how}"
+    # For a JSON report, shards send JSON entries: the same text, without verdict objects.
+    options = _options(workspace)
+    options.verdicts_as_json = True
+    as_json = shards.analyze_in_shards(discover(workspace), options, counts[-1]).inventory
+    assert as_json.targets == [] and as_json.entries is not None
+    assert inventory_json.render(as_json) == inventory_json.render(single_result.inventory)
     # `check` builds no verdicts, and its shards send none.
     options = _options(workspace)
     options.inventory = False

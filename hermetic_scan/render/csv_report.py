@@ -12,7 +12,7 @@ def render(inventory: Inventory) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["label", "kind", "verdict", "reasons", "caveats", "already_tagged", "suggested_tags", "mnemonics", "provenance"])
-    for t in inventory.targets:
+    for t in inventory.verdicts:
         writer.writerow([
             t.label,
             t.info.kind,

@@ -31,7 +31,7 @@ const body=th.closest('table').tBodies[0],dir=th.dataset.dir==='asc'?-1:1;th.dat
 def render(inventory: Inventory) -> str:
     s = inventory.summary()
     rows = []
-    for t in inventory.targets:
+    for t in inventory.verdicts:
         why = [f"<li><code>{escape(d.rule)}</code> {escape(d.span.path)}:{d.span.start_line + 1}: {escape(d.message)}</li>" for d in t.reasons]
         why += [f"<li>{escape(u)}</li>" for u in t.unknown_because]
         if t.already_tagged:

@@ -11,8 +11,8 @@ import json
 from typing import Any
 
 
-class Raw(str):
-    """Text that is JSON already (encoded elsewhere, e.g. in another process): written as is."""
+class RawList(list[str]):
+    """A list whose items are JSON text already: the entries of a large report, one per line."""
 
 
 def dumps(value: Any, expand: int) -> str:
@@ -20,14 +20,12 @@ def dumps(value: Any, expand: int) -> str:
 
 
 def _dumps(value: Any, expand: int, indent: str) -> str:
-    if isinstance(value, Raw):
-        return str(value)
     inner = indent + "  "
     if expand > 0 and isinstance(value, dict) and value:
         entries = [f"{inner}{json.dumps(str(k))}: {_dumps(v, expand - 1, inner)}" for k, v in value.items()]
         return "{\n" + ",\n".join(entries) + f"\n{indent}}}"
+    if type(value) is RawList:
+        return "[\n" + inner + f",\n{inner}".join(value) + f"\n{indent}]" if value and expand > 0 else "[" + ", ".join(value) + "]"
     if expand > 0 and isinstance(value, list) and value:
-        if all(type(v) is Raw for v in value):  # the entries of a large report: no call per entry
-            return "[\n" + inner + f",\n{inner}".join(value) + f"\n{indent}]"
         return "[\n" + ",\n".join(inner + _dumps(v, expand - 1, inner) for v in value) + f"\n{indent}]"
     return json.dumps(value)

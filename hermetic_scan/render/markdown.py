@@ -35,7 +35,7 @@ def render(inventory: Inventory) -> str:
         "| Target | Kind | Verdict | Why | Caveats | Suggested tags |",
         "|---|---|---|---|---|---|",
     ]
-    for t in inventory.targets:
+    for t in inventory.verdicts:
         caveats = ", ".join(sorted({f"`{d.rule}`" for d in t.caveats})) or "—"
         tags = ", ".join(f"`{tag}`" for tag in t.suggested_tags) or "—"
         lines.append(f"| `{t.label}` | {t.info.kind} | {ICON[t.verdict]} | {_why(t)} | {caveats} | {tags} |")
