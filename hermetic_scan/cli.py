@@ -214,6 +214,7 @@ def _run(args: argparse.Namespace) -> int:
     options.jobs = 1 if args.command == "fix" or getattr(args, "aquery", None) else getattr(args, "jobs", None)
     options.inventory = args.command != "check" or bool(args.changed_since or args.aquery)
     options.verdicts_as_json = args.command == "inventory" and args.format == "json" and not args.aquery
+    options.report_findings = args.command != "inventory"
     result = scan(root, options)
     if args.command == "check":
         if args.aquery:

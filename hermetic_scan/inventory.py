@@ -18,7 +18,7 @@ from hermetic_scan.knowledge import ACTIONLESS_NATIVE, known_rule
 from hermetic_scan.labels import Label
 from hermetic_scan.model import TargetModel, WorkspaceModel
 from hermetic_scan.model.values import UnresolvedSymbol
-from hermetic_scan.rules import rule_meta
+from hermetic_scan.rules import RULE_MODULES, rule_meta
 
 # https://bazel.build/reference/be/common-definitions#common.tags: `no-sandbox` actions "can still be
 # cached or run remotely", so it is not among them.
@@ -149,13 +149,12 @@ class EncodedVerdicts:
     tools: dict[str, list[str]]
 
     @staticmethod
-    def of(verdicts: list[TargetVerdict]) -> EncodedVerdicts:
+    def of(inventory: Inventory) -> EncodedVerdicts:
         encoder = EntryEncoder()
-        summary = _no_targets()
-        for verdict in verdicts:
-            summary[verdict.verdict] += 1
+        verdicts = inventory.targets
         return EncodedVerdicts(
-            [v.label for v in verdicts], [v.encoded(encoder) for v in verdicts], summary, dict(_worker_requirements(verdicts)),
+            [v.label for v in verdicts], [v.encoded(encoder) for v in verdicts], inventory.summary(),
+            dict(inventory.worker_requirements),
         )
 
 
@@ -279,12 +278,18 @@ def build_inventory(model: WorkspaceModel, diagnostics: list[Diagnostic], bazel_
     for d in diagnostics:
         for owner in d.owners:
             by_owner[owner].append(d)
+    for found in by_owner.values():
+        found.sort(key=_sort_key)  # sorted already, as a rule: then this costs one pass
     pinned = frozenset(
         a.key for a in model.all_actions() if a.execution_requirements & {"no-remote-exec", "no-remote", "local"}
     )
-    action_entries: dict[int, list[dict[str, Any]]] = {}  # per implementation: shared by its targets
-    verdicts = [_verdict(tm, by_owner, pinned, action_entries) for tm in model.targets]
-    return assemble(str(model.workspace.root), bazel_version, verdicts, _action_hazards(model, diagnostics), diagnostics)
+    verdicts = _Verdicts(by_owner, pinned)
+    targets = [verdicts.of(tm) for tm in model.targets]
+    return assemble(str(model.workspace.root), bazel_version, targets, _action_hazards(model, diagnostics), diagnostics)
+
+
+def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
+    return d.sort_key
 
 
 def assemble(
@@ -299,8 +304,13 @@ def _complete(inventory: Inventory, hazards: ActionHazards, diagnostics: list[Di
     """The parts of an inventory that come from the whole workspace, not from its targets."""
     inventory.action_hazards = hazards
     inventory.bazelrc_suggestions = hazards.suggestions()
-    inventory.fetch_hazards = [d for d in diagnostics if d.rule == "repo-rule-ambient"]
+    inventory.fetch_hazards = fetch_hazards(diagnostics)
     return inventory
+
+
+def fetch_hazards(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """The only findings an inventory reports besides its targets' reasons and caveats."""
+    return [d for d in diagnostics if d.rule == "repo-rule-ambient"]
 
 
 def assemble_encoded(
@@ -322,75 +332,109 @@ def assemble_encoded(
     return _complete(inventory, hazards, diagnostics)
 
 
-def _verdict(
-    tm: TargetModel, by_owner: dict[str, list[Diagnostic]], pinned: frozenset[str], action_entries: dict[int, list[dict[str, Any]]],
-) -> TargetVerdict:
-    target = tm.target
-    owners = [target.key] + ([tm.rule.key] if tm.rule is not None else [])
-    findings: list[Diagnostic] = []
-    seen: set[int] = set()
-    for owner in owners:
-        for d in by_owner.get(owner, []):
-            if id(d) not in seen:
-                seen.add(id(d))
-                findings.append(d)
-    if len(findings) > 1:
-        findings.sort(key=lambda d: d.sort_key)
-    reasons: list[Diagnostic] = []
-    caveats: list[Diagnostic] = []
-    for d in findings:
-        (reasons if is_blocking(d, target.tags, pinned) else caveats).append(d)
-    unknown: list[str] = list(tm.unresolved)
-    provenance = "source"
-    actions: list[dict[str, Any]] = []
-    if tm.implementation is not None:
-        unknown += tm.implementation.unresolved
-        entries = action_entries.get(id(tm.implementation))
-        if entries is None:
-            entries = action_entries[id(tm.implementation)] = _implementation_actions(tm.implementation)
-        actions += entries
-    callee = target.callee
-    if tm.rule is None:
-        if isinstance(callee, UnresolvedSymbol):
-            known = known_rule(callee.label, callee.symbol)
-            if known is None:
-                provenance = "unresolved"
-                unknown.append(f"rule {callee.symbol} comes from {callee.label}, which is not available")
-            else:
-                provenance = "knowledge"
-                actions += [_known_action(m) for m in known.mnemonics]
-        elif target.kind == "genrule":
-            actions.append(_call_action("genrule", "Genrule", target))
-        elif target.kind in ACTIONLESS_NATIVE or target.kind in ("sh_test", "sh_binary"):
-            pass
-        elif target.kind in ("cc_library", "cc_binary", "cc_test", "java_library", "java_binary", "java_test",
-                             "py_library", "py_binary", "py_test", "proto_library"):
-            provenance = "knowledge"
-        else:
-            provenance = "unresolved"
-            unknown.append(f"rule {target.kind} is not defined or loaded")
-    if target.is_test:
-        actions.append(_call_action("test", "TestRunner", target))
-    tags = list(target.tags)
-    already = (
-        not _LOCAL_TAG_SET.isdisjoint(tags)
-        or (target.is_test and not _LOCAL_TEST_TAG_SET.isdisjoint(tags))
-        or ((target.kind == "genrule" or target.is_test) and target.bool_attr("local"))
-    )
-    if reasons or already:
-        verdict = "no-remote-exec"
-    elif unknown:
-        verdict = "unknown"
-    else:
-        verdict = "remote-ok"
-    suggested: list[str] = []
-    if verdict == "no-remote-exec" and not already:
-        suggested = ["no-remote-exec"]
+# Tags that waive some blocking rule (`RuleMeta.waived_by_tags`): a target carrying none of them
+# splits its findings into reasons and caveats as every other target of its rule does.
+_WAIVING_TAGS = frozenset(tag for module in RULE_MODULES for tag in module.META.waived_by_tags)
+
+
+class _Verdicts:
+    """Verdicts of the targets of one model. Targets of one rule share its findings and its actions:
+    those are split into reasons and caveats, and turned into entries, once per rule."""
+
+    def __init__(self, by_owner: dict[str, list[Diagnostic]], pinned: frozenset[str]) -> None:
+        self.by_owner = by_owner
+        self.pinned = pinned
+        self.splits: dict[int, tuple[list[Diagnostic], tuple[list[Diagnostic], list[Diagnostic]]]] = {}
+        self.action_entries: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
+
+    def findings(self, tm: TargetModel) -> list[Diagnostic]:
+        own = self.by_owner.get(tm.target.key)
+        shared = self.by_owner.get(tm.rule.key) if tm.rule is not None else None
+        if not (own and shared):
+            return own or shared or []
+        seen = {id(d) for d in own}
+        return sorted(own + [d for d in shared if id(d) not in seen], key=_sort_key)
+
+    def split(self, findings: list[Diagnostic], tags: list[str]) -> tuple[list[Diagnostic], list[Diagnostic]]:
+        """(reasons, caveats), in the order of `findings`."""
+        if not findings:
+            return [], []
+        reusable = _WAIVING_TAGS.isdisjoint(tags)
+        cached = self.splits.get(id(findings)) if reusable else None
+        if cached is not None:
+            return list(cached[1][0]), list(cached[1][1])
+        reasons: list[Diagnostic] = []
+        caveats: list[Diagnostic] = []
+        for d in findings:
+            (reasons if is_blocking(d, tags, self.pinned) else caveats).append(d)
+        if reusable:
+            self.splits[id(findings)] = (findings, (reasons, caveats))  # the list is kept: its id stays its own
+            return list(reasons), list(caveats)
+        return reasons, caveats
+
+    def actions(self, implementation: Any) -> list[dict[str, Any]]:
+        cached = self.action_entries.get(id(implementation))
+        if cached is None:
+            cached = self.action_entries[id(implementation)] = (implementation, _implementation_actions(implementation))
+        return cached[1]
+
+    def of(self, tm: TargetModel) -> TargetVerdict:
+        target = tm.target
+        tags = target.tags
+        reasons, caveats = self.split(self.findings(tm), tags)
+        unknown: list[str] = list(tm.unresolved)
+        provenance = "source"
+        actions: list[dict[str, Any]] = []
+        if tm.implementation is not None:
+            unknown += tm.implementation.unresolved
+            actions += self.actions(tm.implementation)
+        if tm.rule is None:
+            provenance = _rule_call_actions(target, actions, unknown)
         if target.is_test:
-            for d in reasons:
-                meta = rule_meta(d.rule)
-                suggested += [t for t in (meta.test_tags if meta else ()) if t not in suggested and t not in tags]
-    return TargetVerdict(TargetInfo.of(tm), tm, verdict, reasons, caveats, unknown, already, suggested, actions, provenance)
+            actions.append(_call_action("test", "TestRunner", target))
+        already = (
+            not _LOCAL_TAG_SET.isdisjoint(tags)
+            or (target.is_test and not _LOCAL_TEST_TAG_SET.isdisjoint(tags))
+            or ((target.kind == "genrule" or target.is_test) and target.bool_attr("local"))
+        )
+        if reasons or already:
+            verdict = "no-remote-exec"
+        elif unknown:
+            verdict = "unknown"
+        else:
+            verdict = "remote-ok"
+        suggested: list[str] = []
+        if verdict == "no-remote-exec" and not already:
+            suggested = ["no-remote-exec"]
+            if target.is_test:
+                for d in reasons:
+                    meta = rule_meta(d.rule)
+                    suggested += [t for t in (meta.test_tags if meta else ()) if t not in suggested and t not in tags]
+        return TargetVerdict(TargetInfo.of(tm), tm, verdict, reasons, caveats, unknown, already, suggested, actions, provenance)
+
+
+def _rule_call_actions(target: Any, actions: list[dict[str, Any]], unknown: list[str]) -> str:
+    """For a target whose rule is not a Starlark rule of the model: the actions known of its rule
+    (added to `actions`), why it cannot be known (added to `unknown`), and the verdict's provenance."""
+    callee = target.callee
+    if isinstance(callee, UnresolvedSymbol):
+        known = known_rule(callee.label, callee.symbol)
+        if known is None:
+            unknown.append(f"rule {callee.symbol} comes from {callee.label}, which is not available")
+            return "unresolved"
+        actions += [_known_action(m) for m in known.mnemonics]
+        return "knowledge"
+    if target.kind == "genrule":
+        actions.append(_call_action("genrule", "Genrule", target))
+    elif target.kind in ACTIONLESS_NATIVE or target.kind in ("sh_test", "sh_binary"):
+        pass
+    elif target.kind in ("cc_library", "cc_binary", "cc_test", "java_library", "java_binary", "java_test",
+                         "py_library", "py_binary", "py_test", "proto_library"):
+        return "knowledge"
+    else:
+        unknown.append(f"rule {target.kind} is not defined or loaded")
+        return "unresolved"
+    return "source"
 
 
 def _implementation_actions(implementation: Any) -> list[dict[str, Any]]:
@@ -495,7 +539,11 @@ def _worker_requirements(verdicts: list[TargetVerdict]) -> list[tuple[str, list[
     """What the worker image must provide: each ambient tool, and `network`, with the targets needing it."""
     tools: dict[str, set[str]] = defaultdict(set)
     for verdict in verdicts:
-        for d in verdict.reasons + verdict.caveats:
-            if d.rule in ("ambient-tool", "network-access") and d.subject and d.severity.rank >= Severity.WARNING.rank:
-                tools[d.subject.rsplit("/", 1)[-1] if d.rule == "ambient-tool" else d.subject].add(verdict.label)
+        for findings in (verdict.reasons, verdict.caveats):
+            for d in findings:
+                if d.rule in _WORKER_RULES and d.subject and d.severity is not Severity.INFO:
+                    tools[d.subject.rsplit("/", 1)[-1] if d.rule == "ambient-tool" else d.subject].add(verdict.info.text)
     return [(tool, sorted(labels)) for tool, labels in sorted(tools.items())]
+
+
+_WORKER_RULES = frozenset({"ambient-tool", "network-access"})

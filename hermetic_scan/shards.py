@@ -36,6 +36,7 @@ from hermetic_scan.inventory import (
     assemble,
     assemble_encoded,
     build_inventory,
+    fetch_hazards,
 )
 from hermetic_scan.model import WorkspaceFacts
 from hermetic_scan.source import SourceFile
@@ -147,13 +148,13 @@ def analyze_in_shards(workspace: Workspace, options: Options, shards: int, group
         for _process, connection in workers:
             connection.send(facts)
         outputs: list[ShardOutput] = [_receive(connection) for _process, connection in workers]
+        return _combine(workspace, options, outputs)  # while the shards exit (freeing their memory takes a while)
     finally:
         for process, connection in workers:
             connection.close()
             process.join(timeout=5)
             if process.is_alive():
                 process.kill()
-    return _combine(workspace, options, outputs)
 
 
 def _receive(connection: Connection) -> Any:
@@ -195,6 +196,8 @@ def _output(analysis: Analysis) -> ShardOutput:
     every = analysis.every_suppression()
     known = {m.source.path: m.source for m in model.loader.modules.values()} | analysis.sources
     wanted = {d.span.path for d in diagnostics} | {s.path for s in every}
+    if not analysis.options.report_findings:
+        owned, foreign, every, wanted = fetch_hazards(owned), fetch_hazards(foreign), [], set()
     verdicts: list[TargetVerdict] = []
     encoded = None
     hazards = ActionHazards({}, set())
@@ -203,7 +206,7 @@ def _output(analysis: Analysis) -> ShardOutput:
         hazards = inventory.action_hazards
         # Encoded here, in parallel, rather than one after the other in the parent.
         if analysis.options.verdicts_as_json:
-            encoded = EncodedVerdicts.of(inventory.targets)
+            encoded = EncodedVerdicts.of(inventory)
         else:
             verdicts, encoder = inventory.targets, EntryEncoder()
             for verdict in verdicts:

@@ -15,6 +15,7 @@ from helpers import run_cli
 from hermetic_scan import engine, shards
 from hermetic_scan.config import load_config
 from hermetic_scan.engine import Options, Result, analyze
+from hermetic_scan.inventory import fetch_hazards
 from hermetic_scan.render import inventory_json, sarif
 from hermetic_scan.render import json as json_render
 from hermetic_scan.render.inventory_json import document
@@ -56,12 +57,15 @@ def _compare(workspace: Path, counts: list[int]) -> None:
             split = _reports(shards.analyze_in_shards(discover(workspace), _options(workspace), count, groups))
             for name, report in single.items():
                 assert split[name] == report, f"{name} differs with {count} shards {how}"
-    # For a JSON report, shards send JSON entries: the same text, without verdict objects.
+    # For the `inventory` command's JSON report, shards send JSON entries (the same text, without
+    # verdict objects) and no findings but the fetch hazards the report shows.
     options = _options(workspace)
-    options.verdicts_as_json = True
-    as_json = shards.analyze_in_shards(discover(workspace), options, counts[-1]).inventory
+    options.verdicts_as_json, options.report_findings = True, False
+    inventory_only = shards.analyze_in_shards(discover(workspace), options, counts[-1])
+    as_json = inventory_only.inventory
     assert as_json.targets == [] and as_json.entries is not None
     assert inventory_json.render(as_json) == inventory_json.render(single_result.inventory)
+    assert inventory_only.diagnostics == fetch_hazards(single_result.diagnostics) and not inventory_only.sources
     # `check` builds no verdicts, and its shards send none.
     options = _options(workspace)
     options.inventory = False

@@ -16,16 +16,33 @@ class RawList(list[str]):
 
 
 def dumps(value: Any, expand: int) -> str:
-    return _dumps(value, expand, "") + "\n"
+    # Pieces joined once at the end: a large report is copied once, not once per nesting level.
+    out: list[str] = []
+    _write(value, expand, "", out)
+    out.append("\n")
+    return "".join(out)
 
 
-def _dumps(value: Any, expand: int, indent: str) -> str:
+def _write(value: Any, expand: int, indent: str, out: list[str]) -> None:
     inner = indent + "  "
-    if expand > 0 and isinstance(value, dict) and value:
-        entries = [f"{inner}{json.dumps(str(k))}: {_dumps(v, expand - 1, inner)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(entries) + f"\n{indent}}}"
     if type(value) is RawList:
-        return "[\n" + inner + f",\n{inner}".join(value) + f"\n{indent}]" if value and expand > 0 else "[" + ", ".join(value) + "]"
-    if expand > 0 and isinstance(value, list) and value:
-        return "[\n" + ",\n".join(inner + _dumps(v, expand - 1, inner) for v in value) + f"\n{indent}]"
-    return json.dumps(value)
+        if value and expand > 0:
+            pieces = [f",\n{inner}"] * (2 * len(value) - 1)
+            pieces[::2] = value
+            out += ("[\n", inner, *pieces, f"\n{indent}]")
+        else:
+            out += ("[", ", ".join(value), "]")
+    elif expand > 0 and isinstance(value, dict) and value:
+        out.append("{\n")
+        for number, (key, item) in enumerate(value.items()):
+            out += (",\n" if number else "", inner, json.dumps(str(key)), ": ")
+            _write(item, expand - 1, inner, out)
+        out.append(f"\n{indent}}}")
+    elif expand > 0 and isinstance(value, list) and value:
+        out.append("[\n")
+        for number, item in enumerate(value):
+            out += (",\n" if number else "", inner)
+            _write(item, expand - 1, inner, out)
+        out.append(f"\n{indent}]")
+    else:
+        out.append(json.dumps(value))
