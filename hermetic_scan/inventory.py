@@ -158,7 +158,7 @@ class EncodedVerdicts:
         )
 
 
-def _no_targets() -> dict[str, int]:
+def _empty_summary() -> dict[str, int]:
     return {"remote-ok": 0, "no-remote-exec": 0, "unknown": 0}
 
 
@@ -179,7 +179,7 @@ class Inventory:
     def summary(self) -> dict[str, int]:
         if self.counts is not None:
             return dict(self.counts)
-        out = _no_targets()
+        out = _empty_summary()
         for target in self.targets:
             out[target.verdict] += 1
         return out
@@ -320,7 +320,7 @@ def assemble_encoded(
     labels = [label for part in parts for label in part.labels]
     entries = [entry for part in parts for entry in part.entries]
     order = sorted(range(len(labels)), key=labels.__getitem__)  # stable, as `assemble`'s sort
-    counts = _no_targets()
+    counts = _empty_summary()
     tools: dict[str, set[str]] = defaultdict(set)
     for part in parts:
         for verdict, count in part.summary.items():
@@ -339,7 +339,7 @@ _WAIVING_TAGS = frozenset(tag for module in RULE_MODULES for tag in module.META.
 
 class _Verdicts:
     """Verdicts of the targets of one model. Targets of one rule share its findings and its actions:
-    those are split into reasons and caveats, and turned into entries, once per rule."""
+    the findings are split into reasons and caveats, and the actions turned into entries, once per rule."""
 
     def __init__(self, by_owner: dict[str, list[Diagnostic]], pinned: frozenset[str]) -> None:
         self.by_owner = by_owner
@@ -347,19 +347,20 @@ class _Verdicts:
         self.splits: dict[int, tuple[list[Diagnostic], tuple[list[Diagnostic], list[Diagnostic]]]] = {}
         self.action_entries: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
 
-    def findings(self, tm: TargetModel) -> list[Diagnostic]:
+    def findings(self, tm: TargetModel) -> tuple[list[Diagnostic], bool]:
+        """The target's findings, sorted, and whether the list is one of `by_owner` (shared)."""
         own = self.by_owner.get(tm.target.key)
         shared = self.by_owner.get(tm.rule.key) if tm.rule is not None else None
         if not (own and shared):
-            return own or shared or []
+            return own or shared or [], True
         seen = {id(d) for d in own}
-        return sorted(own + [d for d in shared if id(d) not in seen], key=_sort_key)
+        return sorted(own + [d for d in shared if id(d) not in seen], key=_sort_key), False
 
-    def split(self, findings: list[Diagnostic], tags: list[str]) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    def split(self, findings: list[Diagnostic], shared: bool, tags: list[str]) -> tuple[list[Diagnostic], list[Diagnostic]]:
         """(reasons, caveats), in the order of `findings`."""
         if not findings:
             return [], []
-        reusable = _WAIVING_TAGS.isdisjoint(tags)
+        reusable = shared and _WAIVING_TAGS.isdisjoint(tags)
         cached = self.splits.get(id(findings)) if reusable else None
         if cached is not None:
             return list(cached[1][0]), list(cached[1][1])
@@ -381,7 +382,7 @@ class _Verdicts:
     def of(self, tm: TargetModel) -> TargetVerdict:
         target = tm.target
         tags = target.tags
-        reasons, caveats = self.split(self.findings(tm), tags)
+        reasons, caveats = self.split(*self.findings(tm), tags)
         unknown: list[str] = list(tm.unresolved)
         provenance = "source"
         actions: list[dict[str, Any]] = []
