@@ -31,6 +31,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from hermetic_scan import jsonstream, shell
+from hermetic_scan.local_keys import LOCAL_KEYS
 from hermetic_scan.model.actions import script_language
 from hermetic_scan.profile import ExecutorProfile
 
@@ -50,8 +51,6 @@ IGNORED_MNEMONICS = frozenset(
     }
 )
 
-# Execution-info keys that keep an action off remote executors.
-LOCAL_KEYS = ("no-remote-exec", "no-remote", "local")
 SHELLS = frozenset({"bash", "sh", "dash", "zsh", "ksh"})
 SHELL_FLAGS = frozenset({"-c", "-ec", "-ce", "-euc", "-eu", "-ceu", "-uec", "-exc", "-xc", "-cx", "-euxc"})
 GENRULE_SETUP = re.compile(r"^\s*source\s+\S*genrule-setup\.sh\s*;\s*")

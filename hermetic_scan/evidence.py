@@ -31,8 +31,9 @@ from typing import TYPE_CHECKING, Any
 
 from hermetic_scan import jsonstream, shell
 from hermetic_scan.bazelrc import RcOption
-from hermetic_scan.inventory import LOCAL_TAGS, Inventory, TargetVerdict
+from hermetic_scan.inventory import Inventory, TargetVerdict
 from hermetic_scan.labels import Label, LabelError, parse_label
+from hermetic_scan.local_keys import LOCAL_KEY_SET
 from hermetic_scan.model.values import ListV, Str
 
 if TYPE_CHECKING:
@@ -974,7 +975,7 @@ def _target_flags(te: TargetEvidence, verdict: TargetVerdict, entries: list[Spaw
     flags: list[Flag] = []
     mine = [entries[i] for i in te.spawns]
     remote = [e.spawn.index for e in mine if e.spawn.klass == "remote_execution" and not e.spawn.failed]
-    tagged = ", ".join(t for t in verdict.attached.target.tags if t in LOCAL_TAGS) or "local-only"
+    tagged = ", ".join(t for t in verdict.attached.target.tags if t in LOCAL_KEY_SET) or "local-only"
     if te.verdict == "no-remote-exec" and remote:
         starlark = verdict.uses_starlark_actions and verdict.attached.rule is not None
         propagation = any(d.rule == "tags-not-propagated" for d in verdict.caveats)

@@ -16,16 +16,10 @@ from typing import Any
 from hermetic_scan.diagnostics import Diagnostic, Severity
 from hermetic_scan.knowledge import ACTIONLESS_NATIVE, known_rule
 from hermetic_scan.labels import Label
+from hermetic_scan.local_keys import LOCAL_KEY_SET, LOCAL_TEST_TAGS
 from hermetic_scan.model import TargetModel, WorkspaceModel
 from hermetic_scan.model.values import UnresolvedSymbol
 from hermetic_scan.rules import RULE_MODULES, rule_meta
-
-# https://bazel.build/reference/be/common-definitions#common.tags: `no-sandbox` actions "can still be
-# cached or run remotely", so it is not among them.
-LOCAL_TAGS = ("no-remote-exec", "no-remote", "local")
-# Tests Bazel runs locally (unless --incompatible_exclusive_test_sandboxed).
-LOCAL_TEST_TAGS = ("exclusive",)
-_LOCAL_TAG_SET, _LOCAL_TEST_TAG_SET = frozenset(LOCAL_TAGS), frozenset(LOCAL_TEST_TAGS)
 
 
 @dataclass(unsafe_hash=True, slots=True)  # not frozen, like Label; nothing mutates it
@@ -281,7 +275,7 @@ def build_inventory(model: WorkspaceModel, diagnostics: list[Diagnostic], bazel_
     for found in by_owner.values():
         found.sort(key=_sort_key)  # sorted already, as a rule: then this costs one pass
     pinned = frozenset(
-        a.key for a in model.all_actions() if a.execution_requirements & {"no-remote-exec", "no-remote", "local"}
+        a.key for a in model.all_actions() if a.execution_requirements & LOCAL_KEY_SET
     )
     verdicts = _Verdicts(by_owner, pinned)
     targets = [verdicts.of(tm) for tm in model.targets]
@@ -394,8 +388,8 @@ class _Verdicts:
         if target.is_test:
             actions.append(_call_action("test", "TestRunner", target))
         already = (
-            not _LOCAL_TAG_SET.isdisjoint(tags)
-            or (target.is_test and not _LOCAL_TEST_TAG_SET.isdisjoint(tags))
+            not LOCAL_KEY_SET.isdisjoint(tags)
+            or (target.is_test and not LOCAL_TEST_TAGS.isdisjoint(tags))
             or ((target.kind == "genrule" or target.is_test) and target.bool_attr("local"))
         )
         if reasons or already:
@@ -504,7 +498,7 @@ class ActionHazards:
 
 def _action_hazards(model: WorkspaceModel, diagnostics: list[Diagnostic]) -> ActionHazards:
     hazardous = {owner for d in diagnostics if is_blocking(d) for owner in d.owners if owner.startswith("action:")}
-    hazardous -= {a.key for a in model.all_actions() if a.execution_requirements & {"no-remote-exec", "no-remote", "local"}}
+    hazardous -= {a.key for a in model.all_actions() if a.execution_requirements & LOCAL_KEY_SET}
     by_mnemonic: dict[str, dict[str, bool]] = defaultdict(dict)
     for action in model.all_actions():
         if action.mnemonic_source != "literal" or action.mnemonic is None:
@@ -524,7 +518,7 @@ def _covered_mnemonics(model: WorkspaceModel) -> set[str]:
         if option.name == "--modify_execution_info":
             for expression in value.split(","):
                 regex, _, key = expression.rpartition("=")
-                if key.lstrip("+") in ("no-remote-exec", "no-remote", "local"):
+                if key.lstrip("+") in LOCAL_KEY_SET:
                     try:
                         covered |= {n for n in names if re.fullmatch(regex, n)}
                     except re.error:

@@ -28,6 +28,7 @@ from conftest import CORPUS, ROOT, require_bazel
 from hermetic_scan import aquery
 from hermetic_scan.config import load_config
 from hermetic_scan.engine import scan
+from hermetic_scan.local_keys import LOCAL_KEYS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "bazel"))
 import oracle  # noqa: E402
@@ -302,7 +303,7 @@ def _verdict_problems(label: str, result: GeneratedResult, facts: aquery.TargetF
         return []
     verdict, _already, reasons, _unknown = facts.verdict()
     static = result.verdicts[label]
-    pinned = any(k in a.action.execution_keys for a in facts.relevant for k in aquery.LOCAL_KEYS)
+    pinned = any(k in a.action.execution_keys for a in facts.relevant for k in LOCAL_KEYS)
     if verdict == "unknown" or pinned or static.already_tagged:  # type: ignore[attr-defined]
         return []
     if verdict != static.verdict:  # type: ignore[attr-defined]

@@ -30,11 +30,10 @@ to `.bazelrc`, or set `execution_requirements = {"no-remote-exec": "1"}` on the 
 from __future__ import annotations
 
 from hermetic_scan.diagnostics import Severity, Span
+from hermetic_scan.local_keys import LOCAL_KEYS
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
 META = RuleMeta("tags-not-propagated", Severity.WARNING, ("inventory",), "Target tags do not reach Starlark actions before Bazel 7", blocking=False)
-
-LOCAL_TAGS = ("no-remote-exec", "no-remote", "local")
 
 
 def major_version(version: str | None) -> int | None:
@@ -62,7 +61,7 @@ def check_inventory(inventory: object, ctx: Context) -> Check:
         target = verdict.attached.target
         if verdict.suggested_tags:
             suggested.append(verdict.label)
-        for tag in LOCAL_TAGS:
+        for tag in LOCAL_KEYS:
             for item in target.tag_nodes(tag):
                 yield ctx.report(
                     META, target.call_module.span(item),
