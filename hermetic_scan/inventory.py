@@ -210,8 +210,8 @@ class EntryEncoder:
     kept with their objects, so an identity cannot be reused by another object while cached."""
 
     def __init__(self) -> None:
-        self._findings: dict[int, tuple[Diagnostic, str]] = {}
-        self._actions: dict[int, tuple[dict[str, Any], str]] = {}
+        self._findings: dict[int, tuple[Any, str]] = {}
+        self._actions: dict[int, tuple[Any, str]] = {}
 
     def __call__(self, verdict: TargetVerdict) -> str:
         info = verdict.info
@@ -227,26 +227,22 @@ class EntryEncoder:
         )
 
     def _findings_list(self, findings: list[Diagnostic]) -> str:
-        if not findings:
-            return "[]"
-        cache, parts = self._findings, []
-        for d in findings:
-            cached = cache.get(id(d))
-            if cached is None:
-                cached = cache[id(d)] = (d, _encode_entry(finding_entry(d)))
-            parts.append(cached[1])
-        return "[" + ", ".join(parts) + "]"
+        return _cached_list(findings, self._findings, finding_entry)
 
     def _actions_list(self, actions: list[dict[str, Any]]) -> str:
-        if not actions:
-            return "[]"
-        cache, parts = self._actions, []
-        for action in actions:
-            cached = cache.get(id(action))
-            if cached is None:
-                cached = cache[id(action)] = (action, _encode_entry(action))
-            parts.append(cached[1])
-        return "[" + ", ".join(parts) + "]"
+        return _cached_list(actions, self._actions, lambda action: action)
+
+
+def _cached_list(items: list[Any], cache: dict[int, tuple[Any, str]], to_entry: Callable[[Any], Any]) -> str:
+    if not items:
+        return "[]"
+    parts = []
+    for item in items:
+        cached = cache.get(id(item))
+        if cached is None:
+            cached = cache[id(item)] = (item, _encode_entry(to_entry(item)))
+        parts.append(cached[1])
+    return "[" + ", ".join(parts) + "]"
 
 
 def _strings(items: list[str] | tuple[str, ...]) -> str:
