@@ -1,13 +1,14 @@
-"""repo-rule-ambient: repository rules that depend on the fetching machine.
+"""repo-rule-ambient: repository rules and module extensions that depend on the fetching machine.
 
 ## What it does
-In repository rule implementations (and helpers they call): `rctx.which("tool")`,
-`rctx.execute(["tool", ...])` with a bare program name, `rctx.os.environ` and `rctx.getenv(...)`.
-Reported at info, and listed under `fetch_hazards` in the inventory.
+In repository rule and module extension implementations (and helpers they call):
+`rctx.which("tool")`, `rctx.execute(["tool", ...])` with a bare program name, `rctx.os.environ` and
+`rctx.getenv(...)`, and the same calls on a `module_ctx`. Reported at info, and listed under
+`fetch_hazards` in the inventory.
 
 ## Why it matters for remote execution
-Repository rules run on the machine that runs Bazel, not on workers, so this does not stop remote
-execution. But what they produce becomes the input of remote actions: a repository generated from
+Repository rules and module extensions run on the machine that runs Bazel, not on workers, so
+this does not stop remote execution. But what they produce becomes the input of remote actions: a repository generated from
 the host's `tofu` version or environment differs between developers and CI, so action keys differ,
 remote cache hits disappear, and workers build against whatever the client happened to have.
 
@@ -25,6 +26,7 @@ least refetches when it changes).
 
 ## References
 - https://bazel.build/rules/lib/builtins/repository_ctx
+- https://bazel.build/rules/lib/builtins/module_ctx (`execute`, `which`, `getenv`, `os`, as on a repository_ctx)
 - https://bazel.build/external/overview#repository-rules
 """
 
@@ -36,14 +38,23 @@ from hermetic_scan.diagnostics import Severity
 from hermetic_scan.model.modules import ModuleModel
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
-META = RuleMeta("repo-rule-ambient", Severity.INFO, ("module",), "Repository rule depends on the host's tools or environment", blocking=False)
+META = RuleMeta(
+    "repo-rule-ambient", Severity.INFO, ("module",), "Repository rule or module extension depends on the host's tools or environment",
+    blocking=False,
+)
+
+# Functions whose `implementation` runs on the machine that runs Bazel, with a context that can run
+# host programs and read the host's environment.
+_FETCH_TIME = ("repository_rule", "module_extension")
+_CONTEXT_NAMES = ("repository_ctx", "rctx", "repo_ctx", "module_ctx", "mctx")
 
 
 def _implementations(module: ModuleModel) -> dict[str, str]:
-    """Function name -> its context parameter, for repository rule implementations and helpers."""
+    """Function name -> its context parameter, for repository rule and module extension
+    implementations and their helpers."""
     names: dict[str, str] = {}
     for node in module.assignments.values():
-        if node.type != "call" or module.text(node.child_by_field_name("function")) != "repository_rule":
+        if node.type != "call" or module.text(node.child_by_field_name("function")) not in _FETCH_TIME:
             continue
         args = node.child_by_field_name("arguments")
         for arg in args.named_children if args is not None else []:
@@ -54,7 +65,7 @@ def _implementations(module: ModuleModel) -> dict[str, str]:
                 break
     for name, function in module.functions.items():
         first_name = _parameters(module, function)[:1]
-        if name in names or (first_name and first_name[0] in ("repository_ctx", "rctx", "repo_ctx")):
+        if name in names or (first_name and first_name[0] in _CONTEXT_NAMES):
             names[name] = first_name[0] if first_name else ""
     # Helpers that the implementations hand their context to, whatever the parameter is called.
     pending = [n for n, p in names.items() if p]
@@ -99,7 +110,8 @@ def _calls_passing(module: ModuleModel, function: Node, param: str) -> list[tupl
 
 
 def check_module(module: ModuleModel, ctx: Context) -> Check:
-    if b"repository_rule" not in module.source.data and b"rctx" not in module.source.data and b"repository_ctx" not in module.source.data:
+    data = module.source.data
+    if not any(word in data for word in (b"repository_rule", b"module_extension", b"rctx", b"repository_ctx", b"module_ctx", b"mctx")):
         return
     for name, param in _implementations(module).items():
         if not param:
