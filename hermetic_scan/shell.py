@@ -91,6 +91,7 @@ class ShellFacts:
     skips: tuple[Skip, ...] = ()
     arguments: tuple[Word, ...] = ()  # every argument word of every command (for path checks)
     redirect_sources: tuple[Word, ...] = ()
+    assigned: tuple[Word, ...] = ()  # values given to variables: `X=v`, `export X=v`, `X=v cmd`
     sources_unknown: bool = False  # sources a file other than the well-known test libraries
 
     def defines(self, name: str) -> bool:
@@ -130,11 +131,17 @@ def analyze(text: str) -> ShellFacts:
             if destination is not None:
                 text, dynamic = _word(destination, data)
                 sources.append(Word(text, to_char(destination.start_byte), to_char(destination.end_byte), dynamic))
+    assigned = []
+    for node in found.get("assignment.value", []):
+        text, dynamic = _word(node, data)
+        assigned.append(Word(text, to_char(node.start_byte), to_char(node.end_byte), dynamic))
+    assigned.sort(key=lambda w: w.start)
     skips = tuple(_skips(found.get("list", []) + found.get("if", []), data, to_char))
     sourced = [c for c in commands if c.name in SOURCE_COMMANDS]
     unknown_source = any(not any(lib in " ".join(a.text for a in c.args) for lib in KNOWN_LIBRARIES) for c in sourced)
     return ShellFacts(
-        tuple(commands), tuple(reads), functions, root.has_error, skips, tuple(arguments), tuple(sources), unknown_source
+        tuple(commands), tuple(reads), functions, root.has_error, skips, tuple(arguments), tuple(sources), tuple(assigned),
+        unknown_source,
     )
 
 

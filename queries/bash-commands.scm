@@ -6,6 +6,8 @@
   (variable_name) @expansion.variable) @expansion
 (expansion
   (variable_name) @expansion.variable) @expansion
+(variable_assignment
+  value: (_) @assignment.value)
 (function_definition
   name: (word) @function.name)
 (test_command) @test

@@ -1,8 +1,8 @@
 """host-path: absolute paths of the developer's machine used as inputs in actions and tests.
 
 ## What it does
-Finds arguments (and `--option=VALUE` values) in action and test shell that point into the host's
-file system: `/usr/local/...`,
+Finds arguments (and `--option=VALUE` values) and values given to shell variables (`SDK=/opt/sdk`,
+`export PATH=/opt/tools/bin:$PATH`) in action and test shell that point into the host's file system: `/usr/local/...`,
 `/opt/...`, `/nix/store/...`, `/home/...`, `/Users/...`, `/root/...`, `/snap/...`, `~/...`, `$HOME`;
 the same in an action's `env` values; and, at info, `.bazelrc` `--sandbox_add_mount_pair` /
 `--sandbox_writable_path`, which let local sandboxes see host paths a worker will not have. Programs
@@ -56,7 +56,7 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
     if site.context == "launcher":
         return
     facts = shell.analyze(site.text.text)
-    for word in (*facts.arguments, *facts.redirect_sources):
+    for word in (*facts.arguments, *facts.redirect_sources, *facts.assigned):
         start, text = word.start, word.text
         if text.startswith("-") and "=" in text:  # --config=/home/me/x: the option's value
             name, _, text = text.partition("=")

@@ -12,12 +12,16 @@ def _release_tarball_impl(ctx):
 set -euo pipefail
 stage="$(mktemp -d /tmp/release.XXXXXX)"  # ok: host-path (/tmp)
 trap 'rm -rf "$stage"' EXIT
+export PATH="/opt/release-tools/bin:$PATH"  # expect: host-path
+signer=/usr/local/bin/release-sign  # expect: host-path
+umask_file="$stage/.umask"  # ok: host-path (inside the stage)
 for f in {srcs}; do
   install -m 0644 "$f" "$stage/"
 done
 cp ~/.config/release/NOTICE "$stage/NOTICE"  # expect: host-path
 install -m 0644 "$HOME/.config/release/VERSION" "$stage/VERSION"  # expect: host-path
 cp external/corp_branding/LICENSE "$stage/LICENSE"  # ok: host-path (relative)
+"$signer" --check "$stage/NOTICE"
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -czf "{out}" -C "$stage" .
 """.format(
             out = out.path,
