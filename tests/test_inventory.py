@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from conftest import CORPUS, ROOT
+from helpers import write_tree
 
 from hermetic_scan.config import load_config
 from hermetic_scan.engine import scan
@@ -107,3 +108,32 @@ def test_mixed_workspace_verdicts() -> None:
     debug = targets["//services/api:debug_image"]
     assert debug["already_tagged"] and debug["suggested_tags"] == [] and debug["verdict"] == "no-remote-exec"
     assert _document(CORPUS / "inventory-mixed")["bazelrc_suggestions"] == ["build --modify_execution_info=^DockerBuild$=+no-remote-exec"]
+
+
+def test_execution_requirements_keep_an_action_local_only_when_they_always_apply(tmp_path: Path) -> None:
+    # Each rule runs `tofu` from the host PATH; only the first always pins its action to the local machine.
+    pins = {
+        "always": 'reqs = {"no-remote-exec": "1"}',
+        "when_asked": 'reqs = {}\n    if ctx.attr.pin:\n        reqs = {"no-remote-exec": "1"}',
+        "unless_asked": 'if ctx.attr.pin:\n        reqs = {}\n    else:\n        reqs = {"no-remote-exec": "1"}',
+        "by_helper": "reqs = _requirements(ctx)",
+    }
+    rules = "".join(
+        f"def _{name}_impl(ctx):\n"
+        f"    {pin}\n"
+        '    out = ctx.actions.declare_file(ctx.label.name)\n'
+        f'    ctx.actions.run_shell(outputs = [out], command = "tofu fmt > " + out.path, mnemonic = "{name.title()}", execution_requirements = reqs)\n'
+        "    return [DefaultInfo(files = depset([out]))]\n\n"
+        f'{name} = rule(implementation = _{name}_impl, attrs = {{"pin": attr.bool()}})\n\n'
+        for name, pin in pins.items()
+    )
+    helper = 'def _requirements(ctx):\n    if ctx.attr.pin:\n        return {"no-remote-exec": "1"}\n    return {}\n\n'
+    root = write_tree(tmp_path, {
+        "MODULE.bazel": "",
+        "defs.bzl": helper + rules,
+        "BUILD.bazel": f'load(":defs.bzl", {", ".join(repr(n) for n in pins)})\n' + "".join(f'{n}(name = "{n}")\n' for n in pins),
+    })
+    inventory = scan(root).inventory
+    verdicts = {t.label: t.verdict for t in inventory.targets}
+    assert verdicts == {"//:always": "remote-ok", "//:when_asked": "no-remote-exec", "//:unless_asked": "no-remote-exec", "//:by_helper": "no-remote-exec"}
+    assert inventory.bazelrc_suggestions == [f"build --modify_execution_info=^{n}$=+no-remote-exec" for n in ("By_Helper", "Unless_Asked", "When_Asked")]

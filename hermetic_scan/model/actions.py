@@ -266,7 +266,11 @@ class ActionAnalyzer:
             why = "**kwargs"
         env_value = _kw(call, "env", None)
         requirements = _kw(call, "execution_requirements", None)
-        req_keys = frozenset(k.text.text for k, *_ in requirements.items if isinstance(k, Str)) if isinstance(requirements, DictV) else frozenset()
+        req_keys = (
+            frozenset(k.text.text for k, *_ in requirements.items if isinstance(k, Str))
+            if isinstance(requirements, DictV) and not requirements.conditional
+            else frozenset()
+        )
         provenance, name, exe_node = None, None, None
         if call.kind == "run":
             entry = call.kwargs.get("executable")

@@ -146,6 +146,7 @@ class Frame:
     depth: int
     stack: tuple[int, ...] = ()
     returned: Value | None = None
+    undecided: int = 0  # depth of branches entered on a condition the model could not decide
 
 
 class Interpreter:
@@ -234,7 +235,7 @@ class Interpreter:
             value = node.named_children[0] if node.named_children else None
             result = self.eval(value, frame) if value is not None else Const(None)
             if frame.returned is None:
-                frame.returned = result
+                frame.returned = _maybe(result, frame)
         elif kind == "if_statement":
             self._if(node, frame)
         elif kind == "for_statement":
@@ -262,24 +263,23 @@ class Interpreter:
                 branches.append((child.child_by_field_name("condition"), child.child_by_field_name("consequence")))
             elif child.type == "else_clause":
                 branches.append((None, child.child_by_field_name("body")))
+        undecided = False  # once a condition is undecided, every later branch (the else too) may not run
         for condition, body in branches:
             value = self.eval(condition, frame) if condition is not None else Const(True)
+            truthy: bool | None = None
             if isinstance(value, Const):
-                if value.value:
-                    if body is not None:
-                        self.run_block(body, frame)
-                    return
+                truthy = bool(value.value)
+            elif isinstance(value, Str) and None not in value.text.offsets:
+                truthy = bool(value.text.text)
+            if truthy is False:
                 continue
-            if isinstance(value, (Str, ListV, DictV)):
-                truthy = bool(value.text.text) if isinstance(value, Str) and None not in value.text.offsets else None
-                if truthy is not None:
-                    if truthy:
-                        if body is not None:
-                            self.run_block(body, frame)
-                        return
-                    continue
+            undecided = undecided or truthy is None
             if body is not None:
+                frame.undecided += undecided
                 self.run_block(body, frame)
+                frame.undecided -= undecided
+            if truthy:
+                return
 
     def _assign(self, node: Node, frame: Frame) -> None:
         left = node.child_by_field_name("left")
@@ -299,7 +299,7 @@ class Interpreter:
 
     def _bind(self, target: Node, value: Value, frame: Frame) -> None:
         if target.type == "identifier":
-            frame.env[frame.module.text(target)] = value
+            frame.env[frame.module.text(target)] = _maybe(value, frame)
         elif target.type in ("pattern_list", "tuple_pattern", "tuple", "list_pattern", "list"):
             names = [c for c in target.named_children]
             items = value.items if isinstance(value, ListV) and len(value.items) == len(names) else None
@@ -674,6 +674,13 @@ class Interpreter:
             filename = name.text.text if isinstance(name, Str) else None
             collector.outputs[key] = OutputFile(key, filename=filename)
         return collector.outputs[key]
+
+
+def _maybe(value: Value, frame: Frame) -> Value:
+    """`value` as bound or returned in `frame`: marked conditional inside an undecided branch."""
+    if frame.undecided and isinstance(value, DictV) and not value.conditional:
+        return DictV(value.items, conditional=True)
+    return value
 
 
 MAX_LOOP_ITEMS = 64

@@ -143,6 +143,9 @@ class ListV(Value):
 @dataclass(eq=False, slots=True)
 class DictV(Value):
     items: tuple[tuple[Value, Value, Node | None, Node | None], ...]
+    # Bound or returned under a condition the model could not decide: the dict may not be the one
+    # in use. Findings still read it; what it would waive (execution requirements) does not count.
+    conditional: bool = False
 
     def get(self, key: str) -> Value | None:
         for k, v, _, _ in self.items:
