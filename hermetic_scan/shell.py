@@ -6,7 +6,8 @@ output is plain facts with character ranges into that text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from tree_sitter import Node
@@ -57,6 +58,7 @@ class Command:
     kind: str  # "run" | "probe"
     dynamic: bool  # the name comes from a variable or an opaque value
     args: tuple[Word, ...] = ()
+    via: str | None = None  # the variable the name was read from (`TOFU=tofu; $TOFU init`)
 
     def subcommand(self, skip_options: bool = True) -> str | None:
         for arg in self.args:
@@ -136,6 +138,9 @@ def analyze(text: str) -> ShellFacts:
         text, dynamic = _word(node, data)
         assigned.append(Word(text, to_char(node.start_byte), to_char(node.end_byte), dynamic))
     assigned.sort(key=lambda w: w.start)
+    constants = _constants(found.get("assignment.value", []), data)
+    if constants:
+        commands = [_resolved(c, constants) for c in commands]
     skips = tuple(_skips(found.get("list", []) + found.get("if", []), data, to_char))
     sourced = [c for c in commands if c.name in SOURCE_COMMANDS]
     unknown_source = any(not any(lib in " ".join(a.text for a in c.args) for lib in KNOWN_LIBRARIES) for c in sourced)
@@ -143,6 +148,34 @@ def analyze(text: str) -> ShellFacts:
         tuple(commands), tuple(reads), functions, root.has_error, skips, tuple(arguments), tuple(sources), tuple(assigned),
         unknown_source,
     )
+
+
+_VARIABLE = re.compile(r"\$\{?(\w+)\}?")
+# `${TOFU_BIN:-tofu}`: the program when the host's environment does not name another.
+_DEFAULTED = re.compile(r"\$\{\w+:?-([\w./+-]+)\}")
+
+
+def _constants(values: list[Node], data: bytes) -> dict[str, str]:
+    """Variables the script assigns once, to a literal program name or path (or to `${X:-name}`)."""
+    seen: dict[str, str | None] = {}
+    for node in values:
+        name_node = node.parent.child_by_field_name("name") if node.parent is not None else None
+        if name_node is None:
+            continue
+        name = _node_text(name_node, data)
+        text, dynamic = _word(node, data)
+        defaulted = _DEFAULTED.fullmatch(text)
+        literal = defaulted.group(1) if defaulted else None if dynamic or not text else text
+        seen[name] = literal if name not in seen else None  # assigned twice: no longer one value
+    return {name: value for name, value in seen.items() if value is not None}
+
+
+def _resolved(command: Command, constants: dict[str, str]) -> Command:
+    """A command run through a variable holding one known program, as that program."""
+    read = _VARIABLE.fullmatch(command.name) if command.dynamic and command.kind == "run" else None
+    if read is None or read.group(1) not in constants:
+        return command
+    return replace(command, name=constants[read.group(1)], dynamic=False, via=read.group(1))
 
 
 def _walk(node: Node):  # noqa: ANN202 - generator

@@ -4,7 +4,9 @@
 Finds programs that actions and tests run without declaring them: a bare command in a `run_shell`
 command, a genrule `cmd`, a script an action executes or a test script; `executable = "tofu"` as a
 string; absolute host paths (`/usr/local/bin/x`, `/opt/...`, `/nix/store/...`, `$HOME/...`); and
-`command -v` / `which` / `type` / `hash` probes of such a program. Shell builtins, functions the
+`command -v` / `which` / `type` / `hash` probes of such a program. A program run through a variable
+the script sets once to a name or path (`TFLINT="${TFLINT_BIN:-tflint}"; "$TFLINT" ...`) counts as
+that program. Shell builtins, functions the
 script defines, paths from `$(location ...)`, `ctx.executable.x`, `ctx.file.x`, toolchains and
 variables holding such paths are declared. Programs the executor profile lists (bash and base
 tools by default; `--profile-add`, `--profile`) are assumed to be on every worker; `--strict`
@@ -103,6 +105,8 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
             message = f"runs `{command.name}`, a path on the host machine that a remote worker does not have"
         else:
             message = f"`{command.name}` is not a declared input: {where} takes it from the host PATH"
+        if command.via is not None:
+            message = message.replace(f"`{command.name}`", f"`{command.name}` (from `${command.via}`)", 1)
         yield ctx.report(
             META, span, message, severity=severity, owners=site_owners(site), target=owner_target(site.owner),
             subject=command.name,

@@ -21,3 +21,7 @@ echo "long lines: $count"
 # The Go formatter from the developer's GOPATH.
 $HOME/go/bin/hclfmt -check "$MAIN_TF"  # expect: ambient-tool
 env -i PATH=/usr/bin:/bin /usr/local/bin/terraform-docs markdown . > /dev/null  # expect: ambient-tool
+
+# The linter: an override from the host's environment, or whatever the host PATH has.
+TFLINT="${TFLINT_BIN:-tflint}"
+"$TFLINT" --chdir infra/modules/network  # expect: ambient-tool

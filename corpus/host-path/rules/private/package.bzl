@@ -21,7 +21,7 @@ done
 cp ~/.config/release/NOTICE "$stage/NOTICE"  # expect: host-path
 install -m 0644 "$HOME/.config/release/VERSION" "$stage/VERSION"  # expect: host-path
 cp external/corp_branding/LICENSE "$stage/LICENSE"  # ok: host-path (relative)
-"$signer" --check "$stage/NOTICE"
+"$signer" --check "$stage/NOTICE"  # expect: ambient-tool
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -czf "{out}" -C "$stage" .
 """.format(
             out = out.path,
