@@ -25,6 +25,13 @@ def _commands(script: str) -> list[tuple[str, str]]:
         ("if ! which helm; then echo skip; fi", [("helm", "probe"), ("echo", "run")]),
         ("x=$(git rev-parse HEAD)", [("git", "run")]),
         ('"$TOFU" init', []),
+        ('TOFU=tofu; "$TOFU" init', [("tofu", "run")]),
+        ('TOFU="${TOFU_BIN:-/opt/tofu/bin/tofu}"\n${TOFU} init', [("/opt/tofu/bin/tofu", "run")]),
+        # Set twice, from an argument, in a loop or from a command: no one program.
+        ("T=tofu; T=terraform; $T init", []),
+        ('T="$1"; $T init', []),
+        ("for T in tofu terraform; do $T fmt; done", []),
+        ("T=$(command -v tofu); $T init", [("tofu", "probe")]),
         ("/usr/local/bin/tofu init", [("/usr/local/bin/tofu", "run")]),
         ("/usr/bin/env python3 gen.py", [("python3", "run")]),
     ],
