@@ -111,10 +111,14 @@ def test_mixed_workspace_verdicts() -> None:
 
 
 def test_execution_requirements_keep_an_action_local_only_when_they_always_apply(tmp_path: Path) -> None:
-    # Each rule runs `tofu` from the host PATH; only the first always pins its action to the local machine.
+    # Each rule runs `tofu` from the host PATH; the first four always pin its action to the local machine.
     pins = {
         "always": 'reqs = {"no-remote-exec": "1"}',
+        "by_key": 'reqs = {"requires-network": "1"}\n    reqs["no-remote-exec"] = "1"',
+        "merged": 'reqs = dict(_BASE, **{"requires-network": "1"})',
+        "union": 'reqs = {"requires-network": "1"} | _BASE',
         "when_asked": 'reqs = {}\n    if ctx.attr.pin:\n        reqs = {"no-remote-exec": "1"}',
+        "key_when_asked": 'reqs = {}\n    if ctx.attr.pin:\n        reqs["no-remote-exec"] = "1"',
         "unless_asked": 'if ctx.attr.pin:\n        reqs = {}\n    else:\n        reqs = {"no-remote-exec": "1"}',
         "by_helper": "reqs = _requirements(ctx)",
     }
@@ -127,7 +131,7 @@ def test_execution_requirements_keep_an_action_local_only_when_they_always_apply
         f'{name} = rule(implementation = _{name}_impl, attrs = {{"pin": attr.bool()}})\n\n'
         for name, pin in pins.items()
     )
-    helper = 'def _requirements(ctx):\n    if ctx.attr.pin:\n        return {"no-remote-exec": "1"}\n    return {}\n\n'
+    helper = '_BASE = {"no-remote-exec": "1"}\n\ndef _requirements(ctx):\n    if ctx.attr.pin:\n        return {"no-remote-exec": "1"}\n    return {}\n\n'
     root = write_tree(tmp_path, {
         "MODULE.bazel": "",
         "defs.bzl": helper + rules,
@@ -135,5 +139,8 @@ def test_execution_requirements_keep_an_action_local_only_when_they_always_apply
     })
     inventory = scan(root).inventory
     verdicts = {t.label: t.verdict for t in inventory.targets}
-    assert verdicts == {"//:always": "remote-ok", "//:when_asked": "no-remote-exec", "//:unless_asked": "no-remote-exec", "//:by_helper": "no-remote-exec"}
-    assert inventory.bazelrc_suggestions == [f"build --modify_execution_info=^{n}$=+no-remote-exec" for n in ("By_Helper", "Unless_Asked", "When_Asked")]
+    always = ("always", "by_key", "merged", "union")
+    assert verdicts == {f"//:{n}": "remote-ok" if n in always else "no-remote-exec" for n in pins}
+    assert inventory.bazelrc_suggestions == [
+        f"build --modify_execution_info=^{n}$=+no-remote-exec" for n in ("By_Helper", "Key_When_Asked", "Unless_Asked", "When_Asked")
+    ]

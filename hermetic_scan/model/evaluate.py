@@ -300,6 +300,16 @@ class Interpreter:
     def _bind(self, target: Node, value: Value, frame: Frame) -> None:
         if target.type == "identifier":
             frame.env[frame.module.text(target)] = _maybe(value, frame)
+        elif target.type == "subscript":  # d[key] = value: a dict of this frame gains or changes a key
+            name_node, key_node = target.child_by_field_name("value"), target.child_by_field_name("subscript")
+            name = frame.module.text(name_node) if name_node is not None and name_node.type == "identifier" else None
+            current = frame.env.get(name) if name is not None else None
+            if isinstance(current, DictV) and key_node is not None:
+                key = self.eval(key_node, frame)
+                if isinstance(key, Str):
+                    frame.env[name] = _maybe(_union(current, DictV(((key, value, key_node, None),))), frame)
+                else:
+                    frame.env[name] = DictV(current.items, conditional=True)  # some key, we cannot say which
         elif target.type in ("pattern_list", "tuple_pattern", "tuple", "list_pattern", "list"):
             names = [c for c in target.named_children]
             items = value.items if isinstance(value, ListV) and len(value.items) == len(names) else None
@@ -358,6 +368,8 @@ class Interpreter:
                 return _add(left, right)
             if op_text == "%" and isinstance(left, Str):
                 return _percent(left, right, node, frame)
+            if op_text == "|" and isinstance(left, DictV) and isinstance(right, DictV):
+                return _union(left, right)
             return Unknown("arithmetic")
         if kind == "subscript":
             return self._subscript(node, frame)
@@ -663,7 +675,11 @@ class Interpreter:
         if name == "str" and positional:
             return Str(as_text(positional[0][1], frame.module, node))
         if name == "dict":
-            return DictV(tuple((Str(MappedText(k, (None,) * len(k), None)), v, None, None) for k, (_, v) in keywords.items()))
+            base = positional[0][1] if positional else DictV(())
+            if len(positional) > 1 or not isinstance(base, DictV):
+                return Unknown("dict()")  # from pairs, or from something the model does not know
+            added = DictV(tuple((Str(MappedText(k, (None,) * len(k), None)), v, None, None) for k, (_, v) in keywords.items()))
+            return _union(base, added)
         if name == "select":
             return Unknown("select()")
         return Unknown(f"{name}()")
@@ -674,6 +690,13 @@ class Interpreter:
             filename = name.text.text if isinstance(name, Str) else None
             collector.outputs[key] = OutputFile(key, filename=filename)
         return collector.outputs[key]
+
+
+def _union(left: DictV, right: DictV) -> DictV:
+    """`left | right`: the keys of both, the values of `right` where both have a key."""
+    keys = {k.text.text for k, *_ in right.items if isinstance(k, Str)}
+    kept = tuple(item for item in left.items if not (isinstance(item[0], Str) and item[0].text.text in keys))
+    return DictV(kept + right.items, conditional=left.conditional or right.conditional)
 
 
 def _maybe(value: Value, frame: Frame) -> Value:

@@ -125,7 +125,7 @@ def _check_function(module: ModuleModel, function: Node, param: str, ctx: Contex
         node = stack.pop()
         stack.extend(node.children)
         if node.type == "attribute" and module.text(node) == f"{param}.os.environ":
-            yield ctx.report(META, module.span(node), f"reads {param}.os.environ: the repository depends on the fetching machine's environment", subject="environ")
+            yield ctx.report(META, module.span(node), f"reads {param}.os.environ: what it generates depends on the fetching machine's environment", subject="environ")
         if node.type != "call":
             continue
         callee = module.text(node.child_by_field_name("function"))
