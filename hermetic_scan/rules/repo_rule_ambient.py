@@ -132,8 +132,13 @@ def _check_function(module: ModuleModel, function: Node, param: str, ctx: Contex
         args = node.child_by_field_name("arguments")
         first = args.named_children[0] if args is not None and args.named_children else None
         if callee == f"{param}.which":
-            tool = module.text(first).strip("\"'") if first is not None else "?"
-            yield ctx.report(META, module.span(node), f"{param}.which({tool!r}) uses whatever `{tool}` the fetching machine has", subject=tool)
+            if first is not None and first.type == "string":
+                tool = module.text(first).strip("\"'")
+                message = f"{param}.which({tool!r}) uses whatever `{tool}` the fetching machine has"
+            else:  # the name comes from an attribute or a variable
+                tool = module.text(first) if first is not None else "?"
+                message = f"{param}.which({tool}) uses whatever program of that name the fetching machine has"
+            yield ctx.report(META, module.span(node), message, subject=tool)
         elif callee == f"{param}.getenv":
             yield ctx.report(META, module.span(node), f"{param}.getenv reads the fetching machine's environment", subject="environ")
         elif callee == f"{param}.execute" and first is not None:

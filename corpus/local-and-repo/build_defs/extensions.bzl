@@ -35,3 +35,17 @@ def _release_info_impl(mctx):
     return None if branch.return_code else None
 
 release_info = module_extension(implementation = _release_info_impl)
+
+def _required_tools_impl(module_ctx):
+    missing = []
+    for mod in module_ctx.modules:
+        for tool in mod.tags.tool:
+            if module_ctx.which(tool.name) == None:  # expect: repo-rule-ambient
+                missing.append(tool.name)
+    if missing:
+        fail("missing on this machine: " + ", ".join(missing))
+
+required_tools = module_extension(
+    implementation = _required_tools_impl,
+    tag_classes = {"tool": tag_class(attrs = {"name": attr.string()})},
+)
