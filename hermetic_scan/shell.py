@@ -93,7 +93,8 @@ class ShellFacts:
     skips: tuple[Skip, ...] = ()
     arguments: tuple[Word, ...] = ()  # every argument word of every command (for path checks)
     redirect_sources: tuple[Word, ...] = ()
-    assigned: tuple[Word, ...] = ()  # values given to variables: `X=v`, `export X=v`, `X=v cmd`
+    # Values given to variables (`X=v`, `export X=v`, `X=v cmd`), with the variable's name.
+    assigned: tuple[tuple[str, Word], ...] = ()
     sources_unknown: bool = False  # sources a file other than the well-known test libraries
 
     def defines(self, name: str) -> bool:
@@ -136,8 +137,8 @@ def analyze(text: str) -> ShellFacts:
     assigned = []
     for node in found.get("assignment.value", []):
         text, dynamic = _word(node, data)
-        assigned.append(Word(text, to_char(node.start_byte), to_char(node.end_byte), dynamic))
-    assigned.sort(key=lambda w: w.start)
+        assigned.append((_assigned_name(node, data), Word(text, to_char(node.start_byte), to_char(node.end_byte), dynamic)))
+    assigned.sort(key=lambda pair: pair[1].start)
     constants = _constants(found.get("assignment.value", []), data)
     if constants:
         commands = [_resolved(c, constants) for c in commands]
@@ -159,15 +160,17 @@ def _constants(values: list[Node], data: bytes) -> dict[str, str]:
     """Variables the script assigns once, to a literal program name or path (or to `${X:-name}`)."""
     seen: dict[str, str | None] = {}
     for node in values:
-        name_node = node.parent.child_by_field_name("name") if node.parent is not None else None
-        if name_node is None:
-            continue
-        name = _node_text(name_node, data)
+        name = _assigned_name(node, data)
         text, dynamic = _word(node, data)
         defaulted = _DEFAULTED.fullmatch(text)
         literal = defaulted.group(1) if defaulted else None if dynamic or not text else text
         seen[name] = literal if name not in seen else None  # assigned twice: no longer one value
     return {name: value for name, value in seen.items() if value is not None}
+
+
+def _assigned_name(value: Node, data: bytes) -> str:
+    name = value.parent.child_by_field_name("name") if value.parent is not None else None
+    return _node_text(name, data) if name is not None else ""
 
 
 def _resolved(command: Command, constants: dict[str, str]) -> Command:

@@ -56,7 +56,10 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
     if site.context == "launcher":
         return
     facts = shell.analyze(site.text.text)
-    for word in (*facts.arguments, *facts.redirect_sources, *facts.assigned):
+    # A variable run as a program is ambient-tool's finding, where it runs: not reported twice.
+    run = {command.via for command in facts.commands if command.via is not None}
+    assigned = [word for name, word in facts.assigned if name not in run]
+    for word in (*facts.arguments, *facts.redirect_sources, *assigned):
         start, text = word.start, word.text
         if text.startswith("-") and "=" in text:  # --config=/home/me/x: the option's value
             name, _, text = text.partition("=")

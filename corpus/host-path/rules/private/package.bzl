@@ -13,7 +13,7 @@ set -euo pipefail
 stage="$(mktemp -d /tmp/release.XXXXXX)"  # ok: host-path (/tmp)
 trap 'rm -rf "$stage"' EXIT
 export PATH="/opt/release-tools/bin:$PATH"  # expect: host-path
-signer=/usr/local/bin/release-sign  # expect: host-path
+signer=/usr/local/bin/release-sign  # ok: host-path (run below: an ambient-tool finding there)
 umask_file="$stage/.umask"  # ok: host-path (inside the stage)
 for f in {srcs}; do
   install -m 0644 "$f" "$stage/"
