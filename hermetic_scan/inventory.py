@@ -18,7 +18,8 @@ from hermetic_scan.knowledge import ACTIONLESS_NATIVE, known_rule
 from hermetic_scan.labels import Label
 from hermetic_scan.local_keys import LOCAL_KEY_SET, LOCAL_TEST_TAGS
 from hermetic_scan.model import TargetModel, WorkspaceModel
-from hermetic_scan.model.values import UnresolvedSymbol
+from hermetic_scan.model.evaluate import NOT_EVALUATED, Guards
+from hermetic_scan.model.values import Const, ListV, Str, UnresolvedSymbol
 from hermetic_scan.rules import RULE_MODULES, rule_meta
 
 
@@ -336,15 +337,45 @@ class _Verdicts:
         self.pinned = pinned
         self.splits: dict[int, tuple[list[Diagnostic], tuple[list[Diagnostic], list[Diagnostic]]]] = {}
         self.action_entries: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
+        self.guarded_actions: dict[int, tuple[Any, dict[str, list[Guards]]]] = {}
 
     def findings(self, tm: TargetModel) -> tuple[list[Diagnostic], bool]:
         """The target's findings, sorted, and whether the list is one of `by_owner` (shared)."""
         own = self.by_owner.get(tm.target.key)
         shared = self.by_owner.get(tm.rule.key) if tm.rule is not None else None
-        if not (own and shared):
+        skipped = self.skipped_actions(tm) if shared else set()
+        if skipped:
+            shared = [d for d in shared or [] if not _only_in(d, skipped)]
+            own = own or []
+        elif not (own and shared):
             return own or shared or [], True
-        seen = {id(d) for d in own}
-        return sorted(own + [d for d in shared if id(d) not in seen], key=_sort_key), False
+        seen = {id(d) for d in own or []}
+        return sorted((own or []) + [d for d in shared or [] if id(d) not in seen], key=_sort_key), False
+
+    def skipped_actions(self, tm: TargetModel) -> set[str]:
+        """Keys of the rule's actions that this target's attributes keep from running: every call of
+        the action sits under a condition (`if ctx.attr.push:`) that the target's value contradicts."""
+        implementation = tm.implementation
+        if implementation is None:
+            return set()
+        cached = self.guarded_actions.get(id(implementation))
+        if cached is None:
+            calls: dict[str, list[Guards]] = defaultdict(list)
+            for action in implementation.actions:
+                calls[action.key].append(action.guards)
+            cached = self.guarded_actions[id(implementation)] = (implementation, {k: g for k, g in calls.items() if all(g)})
+        guarded = cached[1]
+        if not guarded:
+            return set()
+        truth: dict[str, bool | None] = {}
+        for guards in guarded.values():
+            for name, _ in (g for alternative in guards for g in alternative):
+                if name not in truth:
+                    truth[name] = attribute_truth(tm, name)
+        return {
+            key for key, alternatives in guarded.items()
+            if all(any(truth[name] is (not wanted) for name, wanted in guards) for guards in alternatives)
+        }
 
     def split(self, findings: list[Diagnostic], shared: bool, tags: list[str]) -> tuple[list[Diagnostic], list[Diagnostic]]:
         """(reasons, caveats), in the order of `findings`."""
@@ -402,6 +433,50 @@ class _Verdicts:
                     meta = rule_meta(d.rule)
                     suggested += [t for t in (meta.test_tags if meta else ()) if t not in suggested and t not in tags]
         return TargetVerdict(TargetInfo.of(tm), tm, verdict, reasons, caveats, unknown, already, suggested, actions, provenance)
+
+
+def _only_in(d: Diagnostic, actions: set[str]) -> bool:
+    """Whether a finding belongs to actions and to none but these."""
+    owners = [owner for owner in d.owners if owner.startswith("action:")]
+    return bool(owners) and all(owner in actions for owner in owners)
+
+
+_LITERALS = {"true": True, "false": False, "none": False}
+
+
+def attribute_truth(tm: TargetModel, name: str) -> bool | None:
+    """Whether the target's attribute `name` is truthy, when its rule call or the attribute's default
+    says so; None when the model cannot tell (a select(), a macro's variable, a **splat)."""
+    call = tm.target.call
+    entry = call.kwargs.get(name)
+    if entry is not None:
+        node, value = entry
+        if value is NOT_EVALUATED:  # an attribute the model does not read: a literal's syntax decides
+            written = node.child_by_field_name("value")
+            if written is not None and written.type in _LITERALS:
+                return _LITERALS[written.type]
+            if written is not None and written.type == "integer":
+                return tm.target.call.module.text(written) not in ("0", "0x0", "0o0")
+            return None
+        return _truthy(value)
+    if call.open_kwargs or tm.rule is None:
+        return None
+    decl = tm.rule.attrs.get(name)
+    if decl is None:
+        return None
+    # https://bazel.build/rules/lib/toplevel/attr: every kind's default default is falsy (False, 0, "",
+    # None, empty list or dict).
+    return False if decl.default is None else _truthy(decl.default)
+
+
+def _truthy(value: Any) -> bool | None:
+    if isinstance(value, Const):
+        return bool(value.value)
+    if isinstance(value, Str) and None not in value.text.offsets:
+        return bool(value.text.text)
+    if isinstance(value, ListV):
+        return bool(value.items) or None  # an empty list may still grow by a select()
+    return None
 
 
 def _rule_call_actions(target: Any, actions: list[dict[str, Any]], unknown: list[str]) -> str:

@@ -144,3 +144,47 @@ def test_execution_requirements_keep_an_action_local_only_when_they_always_apply
     assert inventory.bazelrc_suggestions == [
         f"build --modify_execution_info=^{n}$=+no-remote-exec" for n in ("By_Helper", "Key_When_Asked", "Unless_Asked", "When_Asked")
     ]
+
+
+def test_actions_under_attribute_conditions_count_only_for_targets_that_can_reach_them(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {
+        "MODULE.bazel": "",
+        "defs.bzl": (
+            "def _push(ctx, out):\n"
+            '    ctx.actions.run_shell(outputs = [out], command = "docker push x > " + out.path, mnemonic = "Push")\n'
+            "\n"
+            "def _impl(ctx):\n"
+            "    out = ctx.actions.declare_file(ctx.label.name)\n"
+            "    if ctx.attr.push:\n"
+            "        _push(ctx, out)\n"
+            "    elif not ctx.attr.offline:\n"
+            '        ctx.actions.run_shell(outputs = [out], command = "curl -o " + out.path + " https://example.com/x", mnemonic = "Fetch")\n'
+            "    else:\n"
+            '        ctx.actions.run_shell(outputs = [out], command = "tofu fmt > " + out.path, mnemonic = "Fmt")\n'
+            "    return [DefaultInfo(files = depset([out]))]\n"
+            "\n"
+            'image = rule(implementation = _impl, attrs = {"push": attr.bool(), "offline": attr.bool(default = True)})\n'
+            "\n"
+            "def image_macro(name, **kwargs):\n"
+            "    image(name = name, **kwargs)\n"
+        ),
+        "BUILD.bazel": (
+            'load(":defs.bzl", "image", "image_macro")\n'
+            'image(name = "plain")\n'
+            'image(name = "pushed", push = True)\n'
+            'image(name = "online", offline = False)\n'
+            'image(name = "chosen", push = select({"//conditions:default": True}))\n'
+            'image_macro(name = "via_macro")\n'
+        ),
+    })
+    inventory = scan(root).inventory
+    lines = {t.label: sorted({d.span.start_line + 1 for d in t.reasons}) for t in inventory.targets}
+    assert lines == {
+        "//:plain": [11],  # push defaults to False, offline to True: the else branch alone
+        "//:pushed": [2],  # the helper's action, called from the first branch
+        "//:online": [9],
+        "//:chosen": [2, 11],  # a select(): push may be either; offline's default still rules out the elif
+        "//:via_macro": [2, 9, 11],  # a **kwargs splat: the model cannot say what the call set
+    }
+    # `check` still reports every action: the code is there, whichever target reaches it.
+    assert {d.span.start_line + 1 for d in scan(root).diagnostics if d.rule == "ambient-tool"} == {2, 9, 11}

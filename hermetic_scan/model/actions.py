@@ -16,7 +16,7 @@ from pathlib import Path
 from tree_sitter import Node
 
 from hermetic_scan.labels import LabelError, parse_label
-from hermetic_scan.model.evaluate import ActionCall, Collector, Interpreter, as_text
+from hermetic_scan.model.evaluate import ActionCall, Collector, Guards, Interpreter, as_text
 from hermetic_scan.model.modules import ModuleModel
 from hermetic_scan.model.values import (
     Const,
@@ -90,6 +90,7 @@ class ActionModel:
     executable_name: str | None
     executable_node: Node | None
     sites: list[ShellSite] = field(default_factory=list)
+    guards: Guards = ()  # what the rule's attributes must be for this call to run (`Frame.guards`)
 
     @property
     def key(self) -> str:
@@ -280,7 +281,7 @@ class ActionAnalyzer:
         return ActionModel(
             call.kind, call.module, call.node, owner, mnemonic, source, call.forwards_kwargs, shell_env,
             shell_env_node, why, env_value if isinstance(env_value, DictV) else None, req_keys, provenance,
-            name, exe_node,
+            name, exe_node, guards=call.guards,
         )
 
 

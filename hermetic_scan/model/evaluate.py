@@ -104,6 +104,9 @@ NATIVE_RULES = {
 }
 
 
+Guards = tuple[tuple[str, bool], ...]
+
+
 @dataclass
 class ActionCall:
     """One call of a ctx.actions method, as seen during an implementation's analysis."""
@@ -115,6 +118,7 @@ class ActionCall:
     positional: list[tuple[Node, Value]]
     forwards_kwargs: bool
     result: Value | None = None
+    guards: Guards = ()  # what the rule's attributes must be for the call to run (Frame.guards)
 
 
 @dataclass(slots=True)
@@ -126,6 +130,7 @@ class RuleCall:
     module: ModuleModel
     node: Node
     kwargs: dict[str, tuple[Node, Value]]
+    open_kwargs: bool = False  # a **splat may have passed arguments `kwargs` does not show
 
 
 @dataclass(slots=True)
@@ -147,6 +152,9 @@ class Frame:
     stack: tuple[int, ...] = ()
     returned: Value | None = None
     undecided: int = 0  # depth of branches entered on a condition the model could not decide
+    # Conditions on the rule's attributes that must hold for this code to run, as (attribute, truthy):
+    # `if ctx.attr.push:` adds ("push", True) in its body and ("push", False) in its else.
+    guards: Guards = ()
 
 
 class Interpreter:
@@ -264,6 +272,8 @@ class Interpreter:
             elif child.type == "else_clause":
                 branches.append((None, child.child_by_field_name("body")))
         undecided = False  # once a condition is undecided, every later branch (the else too) may not run
+        outer = frame.guards
+        earlier: Guards = ()  # earlier conditions on attributes, each false in the branches after it
         for condition, body in branches:
             value = self.eval(condition, frame) if condition is not None else Const(True)
             truthy: bool | None = None
@@ -274,12 +284,32 @@ class Interpreter:
             if truthy is False:
                 continue
             undecided = undecided or truthy is None
+            test = self._attribute_test(condition, value, frame) if truthy is None and condition is not None else None
             if body is not None:
                 frame.undecided += undecided
+                frame.guards = outer + earlier + ((test,) if test else ())
                 self.run_block(body, frame)
+                frame.guards = outer
                 frame.undecided -= undecided
             if truthy:
                 return
+            if test is not None:
+                earlier += ((test[0], not test[1]),)
+
+    def _attribute_test(self, condition: Node, value: Value, frame: Frame) -> tuple[str, bool] | None:
+        """`ctx.attr.x` or `not ctx.attr.x` as a condition: (x, whether it must be truthy)."""
+        if condition.type == "not_operator":
+            inner = self._attribute_test(condition.child_by_field_name("argument"), Unknown("not"), frame) if condition.child_by_field_name("argument") else None
+            return (inner[0], not inner[1]) if inner is not None else None
+        if condition.type == "parenthesized_expression" and condition.named_children:
+            return self._attribute_test(condition.named_children[0], value, frame)
+        if condition.type != "attribute":
+            return None
+        if not isinstance(value, Declared):
+            value = self.eval(condition, frame)
+        if isinstance(value, Declared) and value.attr is not None and value.how == f"ctx.attr.{value.attr}":
+            return (value.attr, True)
+        return None
 
     def _assign(self, node: Node, frame: Frame) -> None:
         left = node.child_by_field_name("left")
@@ -514,7 +544,7 @@ class Interpreter:
         positional, keywords, splat = self.arguments(node.child_by_field_name("arguments"), frame, only)
         module = frame.module
         if isinstance(callee, ActionFn):
-            call = ActionCall(callee.kind, module, node, keywords, positional, splat)
+            call = ActionCall(callee.kind, module, node, keywords, positional, splat, guards=frame.guards)
             frame.collector.actions.append(call)
             if callee.kind in ("declare_file", "declare_directory", "declare_symlink"):
                 call.result = self._output_file(f"{module.display_path}:{node.start_byte}", frame.collector, _kw_value(call, "filename"))
@@ -523,12 +553,12 @@ class Interpreter:
                 return Declared("ctx.actions.args()")
             return Const(None)
         if isinstance(callee, Function):
-            return self.call_function(callee, positional, keywords, splat, frame.collector, frame.depth + 1, frame.stack)
+            return self.call_function(callee, positional, keywords, splat, frame.collector, frame.depth + 1, frame.stack, frame.guards)
         if isinstance(callee, UnresolvedSymbol) and any(isinstance(v, (Ctx, Actions)) for _, v in [*positional, *keywords.values()]):
             frame.collector.unresolved.append(f"{callee.symbol}() from unresolved {callee.label} receives ctx")
             return Unknown("unresolved helper")
         if isinstance(callee, (RuleClass, NativeRule, SymbolicMacro)) or isinstance(callee, UnresolvedSymbol):
-            return self._rule_call(callee, node, keywords, frame)
+            return self._rule_call(callee, node, keywords, frame, splat)
         if isinstance(callee, BoundMethod):
             return self._method(callee, positional, keywords, node, frame)
         if isinstance(callee, Builtin):
@@ -536,7 +566,7 @@ class Interpreter:
         if isinstance(callee, AttrFactory):
             return _attr_value(callee.kind, keywords)
         if isinstance(callee, Unknown) and callee_node is not None and callee_node.type == "identifier":
-            return self._rule_call(callee, node, keywords, frame)
+            return self._rule_call(callee, node, keywords, frame, splat)
         return Unknown("call")
 
     def call_function(
@@ -548,6 +578,7 @@ class Interpreter:
         collector: Collector,
         depth: int,
         stack: tuple[int, ...] = (),
+        guards: Guards = (),
     ) -> Value:
         key = id(function.node)
         if depth > MAX_DEPTH or key in stack:
@@ -557,7 +588,7 @@ class Interpreter:
         self.seen_function_nodes.add(key)
         self.loader.resolve_loads(function.module)
         env = self.bind_parameters(function, [v for _, v in positional], {k: v for k, (_, v) in keywords.items()}, splat)
-        frame = Frame(function.module, env, collector, depth, stack + (key,))
+        frame = Frame(function.module, env, collector, depth, stack + (key,), guards=guards)
         body = function.node.child_by_field_name("body")
         if body is not None:
             self.run_block(body, frame)
@@ -602,7 +633,7 @@ class Interpreter:
                     env[function.module.text(inner)] = ListV(tuple(positional[index:]))
         return env
 
-    def _rule_call(self, callee: Value, node: Node, keywords: dict[str, tuple[Node, Value]], frame: Frame) -> Value:
+    def _rule_call(self, callee: Value, node: Node, keywords: dict[str, tuple[Node, Value]], frame: Frame, splat: bool = False) -> Value:
         if isinstance(callee, SymbolicMacro) and isinstance(callee.implementation, Function):
             args = {k: v for k, (_, v) in keywords.items()}
             self.call_function(callee.implementation, [], {k: (node, v) for k, v in args.items()}, False, frame.collector, frame.depth + 1, frame.stack)
@@ -612,7 +643,7 @@ class Interpreter:
             else callee.symbol if isinstance(callee, UnresolvedSymbol)
             else frame.module.text(node.child_by_field_name("function"))  # type: ignore[arg-type]
         )
-        frame.collector.rule_calls.append(RuleCall(callee, kind, frame.module, node, keywords))
+        frame.collector.rule_calls.append(RuleCall(callee, kind, frame.module, node, keywords, splat))
         return Const(None)
 
     def _method(self, method: BoundMethod, positional: list[tuple[Node, Value]], keywords: dict[str, tuple[Node, Value]], node: Node, frame: Frame) -> Value:
