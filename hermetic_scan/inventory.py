@@ -456,7 +456,7 @@ def attribute_truth(tm: TargetModel, name: str) -> bool | None:
             if written is not None and written.type in _LITERALS:
                 return _LITERALS[written.type]
             if written is not None and written.type == "integer":
-                return tm.target.call.module.text(written) not in ("0", "0x0", "0o0")
+                return call.module.text(written) not in ("0", "0x0", "0o0")
             return None
         return _truthy(value)
     if call.open_kwargs or tm.rule is None:

@@ -299,7 +299,8 @@ class Interpreter:
     def _attribute_test(self, condition: Node, value: Value, frame: Frame) -> tuple[str, bool] | None:
         """`ctx.attr.x` or `not ctx.attr.x` as a condition: (x, whether it must be truthy)."""
         if condition.type == "not_operator":
-            inner = self._attribute_test(condition.child_by_field_name("argument"), Unknown("not"), frame) if condition.child_by_field_name("argument") else None
+            argument = condition.child_by_field_name("argument")
+            inner = self._attribute_test(argument, Unknown("not"), frame) if argument is not None else None
             return (inner[0], not inner[1]) if inner is not None else None
         if condition.type == "parenthesized_expression" and condition.named_children:
             return self._attribute_test(condition.named_children[0], value, frame)
