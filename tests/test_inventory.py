@@ -175,6 +175,8 @@ def test_actions_under_attribute_conditions_count_only_for_targets_that_can_reac
             'image(name = "online", offline = False)\n'
             'image(name = "chosen", push = select({"//conditions:default": True}))\n'
             'image_macro(name = "via_macro")\n'
+            'image_macro(name = "macro_pushed", push = True)\n'
+            'image_macro(name = "macro_opaque", **OPTIONS)\n'
         ),
     })
     inventory = scan(root).inventory
@@ -184,7 +186,9 @@ def test_actions_under_attribute_conditions_count_only_for_targets_that_can_reac
         "//:pushed": [2],  # the helper's action, called from the first branch
         "//:online": [9],
         "//:chosen": [2, 11],  # a select(): push may be either; offline's default still rules out the elif
-        "//:via_macro": [2, 9, 11],  # a **kwargs splat: the model cannot say what the call set
+        "//:via_macro": [11],  # the macro's **kwargs holds known keys only: the defaults apply
+        "//:macro_pushed": [2],
+        "//:macro_opaque": [2, 9, 11],  # a splat of something unknown: the call may set anything
     }
     # `check` still reports every action: the code is there, whichever target reaches it.
     assert {d.span.start_line + 1 for d in scan(root).diagnostics if d.rule == "ambient-tool"} == {2, 9, 11}

@@ -559,7 +559,7 @@ class Interpreter:
             frame.collector.unresolved.append(f"{callee.symbol}() from unresolved {callee.label} receives ctx")
             return Unknown("unresolved helper")
         if isinstance(callee, (RuleClass, NativeRule, SymbolicMacro)) or isinstance(callee, UnresolvedSymbol):
-            return self._rule_call(callee, node, keywords, frame, splat)
+            return self._rule_call(callee, node, keywords, frame, splat and self._open_arguments(node, frame))
         if isinstance(callee, BoundMethod):
             return self._method(callee, positional, keywords, node, frame)
         if isinstance(callee, Builtin):
@@ -567,8 +567,22 @@ class Interpreter:
         if isinstance(callee, AttrFactory):
             return _attr_value(callee.kind, keywords)
         if isinstance(callee, Unknown) and callee_node is not None and callee_node.type == "identifier":
-            return self._rule_call(callee, node, keywords, frame, splat)
+            return self._rule_call(callee, node, keywords, frame, splat and self._open_arguments(node, frame))
         return Unknown("call")
+
+    def _open_arguments(self, call: Node, frame: Frame) -> bool:
+        """Whether a call's splats may pass arguments the model does not see: a `*args`, or a
+        `**kwargs` that is not a dict of known keys (a macro's own `**kwargs` is, when its caller
+        passed keywords only)."""
+        args = call.child_by_field_name("arguments")
+        for arg in args.named_children if args is not None else []:
+            if arg.type == "list_splat":
+                return True
+            if arg.type == "dictionary_splat":
+                inner = self.eval(arg.named_children[0] if arg.named_children else None, frame)
+                if not isinstance(inner, DictV) or any(not isinstance(k, Str) for k, *_ in inner.items):
+                    return True
+        return False
 
     def call_function(
         self,
