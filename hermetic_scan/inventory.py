@@ -19,7 +19,7 @@ from hermetic_scan.labels import Label
 from hermetic_scan.local_keys import LOCAL_KEY_SET, LOCAL_TEST_TAGS
 from hermetic_scan.model import TargetModel, WorkspaceModel
 from hermetic_scan.model.evaluate import NOT_EVALUATED, Guards
-from hermetic_scan.model.values import Const, ListV, Str, UnresolvedSymbol
+from hermetic_scan.model.values import ListV, UnresolvedSymbol, known_truth
 from hermetic_scan.rules import RULE_MODULES, rule_meta
 
 
@@ -341,16 +341,15 @@ class _Verdicts:
 
     def findings(self, tm: TargetModel) -> tuple[list[Diagnostic], bool]:
         """The target's findings, sorted, and whether the list is one of `by_owner` (shared)."""
-        own = self.by_owner.get(tm.target.key)
-        shared = self.by_owner.get(tm.rule.key) if tm.rule is not None else None
+        own = self.by_owner.get(tm.target.key, [])
+        shared = self.by_owner.get(tm.rule.key, []) if tm.rule is not None else []
         skipped = self.skipped_actions(tm) if shared else set()
         if skipped:
-            shared = [d for d in shared or [] if not _only_in(d, skipped)]
-            own = own or []
-        elif not (own and shared):
-            return own or shared or [], True
-        seen = {id(d) for d in own or []}
-        return sorted((own or []) + [d for d in shared or [] if id(d) not in seen], key=_sort_key), False
+            shared = [d for d in shared if not _only_in(d, skipped)]
+        if not (own and shared):
+            return own or shared, not (skipped and shared)
+        seen = {id(d) for d in own}
+        return sorted(own + [d for d in shared if id(d) not in seen], key=_sort_key), False
 
     def skipped_actions(self, tm: TargetModel) -> set[str]:
         """Keys of the rule's actions that this target's attributes keep from running: every call of
@@ -470,13 +469,9 @@ def attribute_truth(tm: TargetModel, name: str) -> bool | None:
 
 
 def _truthy(value: Any) -> bool | None:
-    if isinstance(value, Const):
-        return bool(value.value)
-    if isinstance(value, Str) and None not in value.text.offsets:
-        return bool(value.text.text)
     if isinstance(value, ListV):
         return bool(value.items) or None  # an empty list may still grow by a select()
-    return None
+    return known_truth(value)
 
 
 def _rule_call_actions(target: Any, actions: list[dict[str, Any]], unknown: list[str]) -> str:

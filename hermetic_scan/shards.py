@@ -31,7 +31,6 @@ from hermetic_scan.engine import Analysis, Options, Result, finish, merge, only_
 from hermetic_scan.inventory import (
     ActionHazards,
     EncodedVerdicts,
-    EntryEncoder,
     TargetVerdict,
     assemble,
     assemble_encoded,
@@ -194,26 +193,25 @@ def _output(analysis: Analysis) -> ShardOutput:
     owned = [d for d in diagnostics if d.span.path in read]
     foreign = [d for d in diagnostics if d.span.path not in read]
     every = analysis.every_suppression()
-    known = {m.source.path: m.source for m in model.loader.modules.values()} | analysis.sources
-    wanted = {d.span.path for d in diagnostics} | {s.path for s in every}
-    if not analysis.options.report_findings:
-        owned, foreign, every, wanted = fetch_hazards(owned), fetch_hazards(foreign), [], set()
+    if analysis.options.report_findings:
+        known = {m.source.path: m.source for m in model.loader.modules.values()} | analysis.sources
+        wanted = {d.span.path for d in diagnostics} | {s.path for s in every}
+        sources = {path: known[path] for path in wanted if path in known}
+    else:  # only the inventory is reported: of the findings, it shows the fetch hazards alone
+        owned, foreign, every, sources = fetch_hazards(owned), fetch_hazards(foreign), [], {}
     verdicts: list[TargetVerdict] = []
     encoded = None
     hazards = ActionHazards({}, set())
     if analysis.options.inventory:
         inventory = build_inventory(model, diagnostics, analysis.options.bazel_version)
         hazards = inventory.action_hazards
-        # Encoded here, in parallel, rather than one after the other in the parent.
-        if analysis.options.verdicts_as_json:
+        if analysis.options.verdicts_as_json:  # encoded here, in parallel, not one after the other in the parent
             encoded = EncodedVerdicts.of(inventory)
-        else:
-            verdicts, encoder = inventory.targets, EntryEncoder()
-            for verdict in verdicts:
-                verdict.encoded(encoder)
+        else:  # for reports that read verdict objects: their JSON entries are not needed
+            verdicts = inventory.targets
     return ShardOutput(
-        owned, foreign, read, {m.source.path for m in model.modules}, every,
-        {path: known[path] for path in wanted if path in known}, len(model.targets), verdicts, encoded, hazards,
+        owned, foreign, read, {m.source.path for m in model.modules}, every, sources, len(model.targets), verdicts,
+        encoded, hazards,
     )
 
 

@@ -139,7 +139,7 @@ def analyze(text: str) -> ShellFacts:
         text, dynamic = _word(node, data)
         assigned.append((_assigned_name(node, data), Word(text, to_char(node.start_byte), to_char(node.end_byte), dynamic)))
     assigned.sort(key=lambda pair: pair[1].start)
-    constants = _constants(found.get("assignment.value", []), data)
+    constants = _constants(assigned)
     if constants:
         commands = [_resolved(c, constants) for c in commands]
     skips = tuple(_skips(found.get("list", []) + found.get("if", []), data, to_char))
@@ -156,14 +156,12 @@ _VARIABLE = re.compile(r"\$\{?(\w+)\}?")
 _DEFAULTED = re.compile(r"\$\{\w+:?-([\w./+-]+)\}")
 
 
-def _constants(values: list[Node], data: bytes) -> dict[str, str]:
+def _constants(assigned: list[tuple[str, Word]]) -> dict[str, str]:
     """Variables the script assigns once, to a literal program name or path (or to `${X:-name}`)."""
     seen: dict[str, str | None] = {}
-    for node in values:
-        name = _assigned_name(node, data)
-        text, dynamic = _word(node, data)
-        defaulted = _DEFAULTED.fullmatch(text)
-        literal = defaulted.group(1) if defaulted else None if dynamic or not text else text
+    for name, word in assigned:
+        defaulted = _DEFAULTED.fullmatch(word.text)
+        literal = defaulted.group(1) if defaulted else None if word.dynamic or not word.text else word.text
         seen[name] = literal if name not in seen else None  # assigned twice: no longer one value
     return {name: value for name, value in seen.items() if value is not None}
 

@@ -40,6 +40,7 @@ from hermetic_scan.model.values import (
     Unknown,
     UnresolvedSymbol,
     Value,
+    known_truth,
 )
 from hermetic_scan.source import MappedText
 
@@ -276,11 +277,7 @@ class Interpreter:
         earlier: Guards = ()  # earlier conditions on attributes, each false in the branches after it
         for condition, body in branches:
             value = self.eval(condition, frame) if condition is not None else Const(True)
-            truthy: bool | None = None
-            if isinstance(value, Const):
-                truthy = bool(value.value)
-            elif isinstance(value, Str) and None not in value.text.offsets:
-                truthy = bool(value.text.text)
+            truthy = known_truth(value)
             if truthy is False:
                 continue
             undecided = undecided or truthy is None

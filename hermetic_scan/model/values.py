@@ -186,3 +186,13 @@ class UnresolvedSymbol(Value):
 
     label: str
     symbol: str
+
+
+def known_truth(value: Value) -> bool | None:
+    """Starlark's truth of `value`, where the model knows it exactly: a constant, or a string with no
+    part of unknown origin; None otherwise."""
+    if isinstance(value, Const):
+        return bool(value.value)
+    if isinstance(value, Str) and None not in value.text.offsets:
+        return bool(value.text.text)
+    return None
