@@ -271,7 +271,9 @@ def byte_compile(cwd: Path) -> None:
     package = found.stdout.strip()
     if found.returncode != 0 or not package:
         return  # preflight_scan says what is wrong
-    compiled = subprocess.run([sys.executable, "-m", "compileall", "-q", package], capture_output=True, text=True)
+    compiled = subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", package], capture_output=True, text=True
+    )
     if compiled.returncode != 0:
         print(f"note: could not byte-compile {package}; timed runs include compiling it", flush=True)
 
@@ -481,7 +483,9 @@ def report(
         if value is None:
             print(f"TARGET NOT MEASURED (needs both commands): {name} <= {TARGET_RATIO}")
         else:
-            print(f"{'TARGET MET' if met[name] else 'TARGET MISSED'}: {name.replace('/', ' / ')} = {value:.3f} (target <= {TARGET_RATIO})")
+            print(
+                f"{'TARGET MET' if met[name] else 'TARGET MISSED'}: {name.replace('/', ' / ')} = {value:.3f} (target <= {TARGET_RATIO})"
+            )
     return {
         "workspace": str(ws),
         "files": args.files,

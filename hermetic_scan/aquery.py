@@ -116,7 +116,9 @@ class Action:
 class ActionGraph:
     actions: list[Action]
     labels: dict[str, str | None]  # every target label in the output -> its rule class
-    dep_sets: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)  # id -> (direct paths, transitive ids)
+    dep_sets: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(
+        default_factory=dict
+    )  # id -> (direct paths, transitive ids)
     shape: str = "v2"  # "v1" | "v2" | "streamed" | "proto"
 
     def by_label(self) -> dict[str, list[Action]]:
@@ -187,10 +189,18 @@ def _is_text(data: bytes) -> bool:
 
 
 COMPONENT_KEYS = {
-    "artifact": "artifacts", "action": "actions", "target": "targets", "depSetOfFiles": "depSetOfFiles",
-    "dep_set_of_files": "depSetOfFiles", "configuration": "configuration", "aspectDescriptor": "aspectDescriptors",
-    "aspect_descriptor": "aspectDescriptors", "ruleClass": "ruleClasses", "rule_class": "ruleClasses",
-    "pathFragment": "pathFragments", "path_fragment": "pathFragments",
+    "artifact": "artifacts",
+    "action": "actions",
+    "target": "targets",
+    "depSetOfFiles": "depSetOfFiles",
+    "dep_set_of_files": "depSetOfFiles",
+    "configuration": "configuration",
+    "aspectDescriptor": "aspectDescriptors",
+    "aspect_descriptor": "aspectDescriptors",
+    "ruleClass": "ruleClasses",
+    "rule_class": "ruleClasses",
+    "pathFragment": "pathFragments",
+    "path_fragment": "pathFragments",
 }
 
 
@@ -258,8 +268,20 @@ def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
 def parse_document(doc: Mapping[str, Any], shape: str | None = None) -> ActionGraph:
     if not isinstance(doc, Mapping):
         raise AqueryError("not aquery JSON output: expected an object")
-    known = {"artifacts", "actions", "targets", "depSetOfFiles", "dep_set_of_files", "configuration", "ruleClasses",
-             "rule_classes", "pathFragments", "path_fragments", "aspectDescriptors", "aspect_descriptors"}
+    known = {
+        "artifacts",
+        "actions",
+        "targets",
+        "depSetOfFiles",
+        "dep_set_of_files",
+        "configuration",
+        "ruleClasses",
+        "rule_classes",
+        "pathFragments",
+        "path_fragments",
+        "aspectDescriptors",
+        "aspect_descriptors",
+    }
     if doc and not (set(doc) & known):
         raise AqueryError("not aquery output: none of actions, artifacts, targets found")
     fragments: dict[str, tuple[str, str | None]] = {}
@@ -291,7 +313,9 @@ def parse_document(doc: Mapping[str, Any], shape: str | None = None) -> ActionGr
         label = normalize_label(str(item.get("label", "")))
         targets[str(item.get("id"))] = (label, rule_classes.get(str(_get(item, "ruleClassId"))))
     aspects = {str(item.get("id")): str(item.get("name", "")) for item in _list(doc, "aspectDescriptors")}
-    configurations = {str(item.get("id")): str(item.get("mnemonic", "")) for item in _list(doc, "configuration")}
+    configurations = {
+        str(item.get("id")): str(item.get("mnemonic", "")) for item in _list(doc, "configuration")
+    }
     dep_sets: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
     for item in _list(doc, "depSetOfFiles"):
         direct = tuple(artifacts.get(str(a), f"<artifact {a}>") for a in _list(item, "directArtifactIds"))
@@ -337,22 +361,46 @@ def normalize_label(label: str) -> str:
 
 # Field number -> (name, kind) per message; kind: "u" uint32, "s" string, "b" bool, "m:<Message>".
 _PROTO: dict[str, dict[int, tuple[str, str]]] = {
-    "Container": {1: ("artifacts", "m:Artifact"), 2: ("actions", "m:Action"), 3: ("targets", "m:Target"),
-                  4: ("depSetOfFiles", "m:DepSet"), 5: ("configuration", "m:Configuration"),
-                  6: ("aspectDescriptors", "m:Aspect"), 7: ("ruleClasses", "m:RuleClass"),
-                  8: ("pathFragments", "m:PathFragment")},
+    "Container": {
+        1: ("artifacts", "m:Artifact"),
+        2: ("actions", "m:Action"),
+        3: ("targets", "m:Target"),
+        4: ("depSetOfFiles", "m:DepSet"),
+        5: ("configuration", "m:Configuration"),
+        6: ("aspectDescriptors", "m:Aspect"),
+        7: ("ruleClasses", "m:RuleClass"),
+        8: ("pathFragments", "m:PathFragment"),
+    },
     "Artifact": {1: ("id", "u"), 2: ("pathFragmentId", "u"), 3: ("isTreeArtifact", "b")},
-    "Action": {1: ("targetId", "u"), 2: ("aspectDescriptorIds", "u*"), 3: ("actionKey", "s"), 4: ("mnemonic", "s"),
-               5: ("configurationId", "u"), 6: ("arguments", "s*"), 7: ("environmentVariables", "m:Pair*"),
-               8: ("inputDepSetIds", "u*"), 9: ("outputIds", "u*"), 10: ("discoversInputs", "b"),
-               11: ("executionInfo", "m:Pair*"), 13: ("primaryOutputId", "u"), 14: ("executionPlatform", "s"),
-               15: ("templateContent", "s"), 16: ("substitutions", "m:Pair*"), 17: ("fileContents", "s")},
+    "Action": {
+        1: ("targetId", "u"),
+        2: ("aspectDescriptorIds", "u*"),
+        3: ("actionKey", "s"),
+        4: ("mnemonic", "s"),
+        5: ("configurationId", "u"),
+        6: ("arguments", "s*"),
+        7: ("environmentVariables", "m:Pair*"),
+        8: ("inputDepSetIds", "u*"),
+        9: ("outputIds", "u*"),
+        10: ("discoversInputs", "b"),
+        11: ("executionInfo", "m:Pair*"),
+        13: ("primaryOutputId", "u"),
+        14: ("executionPlatform", "s"),
+        15: ("templateContent", "s"),
+        16: ("substitutions", "m:Pair*"),
+        17: ("fileContents", "s"),
+    },
     "Target": {1: ("id", "u"), 2: ("label", "s"), 3: ("ruleClassId", "u")},
     "RuleClass": {1: ("id", "u"), 2: ("name", "s")},
     "Aspect": {1: ("id", "u"), 2: ("name", "s")},
     "DepSet": {1: ("id", "u"), 2: ("transitiveDepSetIds", "u*"), 3: ("directArtifactIds", "u*")},
-    "Configuration": {1: ("id", "u"), 2: ("mnemonic", "s"), 3: ("platformName", "s"), 4: ("checksum", "s"),
-                      5: ("isTool", "b")},
+    "Configuration": {
+        1: ("id", "u"),
+        2: ("mnemonic", "s"),
+        3: ("platformName", "s"),
+        4: ("checksum", "s"),
+        5: ("isTool", "b"),
+    },
     "PathFragment": {1: ("id", "u"), 2: ("label", "s"), 3: ("parentId", "u")},
     "Pair": {1: ("key", "s"), 2: ("value", "s")},
 }
@@ -535,15 +583,31 @@ def target_facts(
 
 
 def _analyse_action(
-    af: ActionFacts, graph: ActionGraph, producers: dict[str, Action], profile: ExecutorProfile, root: Path | None,
+    af: ActionFacts,
+    graph: ActionGraph,
+    producers: dict[str, Action],
+    profile: ExecutorProfile,
+    root: Path | None,
     tags: set[str],
 ) -> None:
     action = af.action
     args = action.arguments
     waived = "requires-network" in tags or "requires-network" in action.execution_keys
     for key, value in action.env:
-        if shell.is_workspace_variable(key) or "BUILD_WORKSPACE_DIRECTORY" in value or "BUILD_WORKING_DIRECTORY" in value:
-            af.findings.append(Finding("workspace-dir", action.mnemonic, key, f"env {key}={value} refers to the workspace directory", True))
+        if (
+            shell.is_workspace_variable(key)
+            or "BUILD_WORKSPACE_DIRECTORY" in value
+            or "BUILD_WORKING_DIRECTORY" in value
+        ):
+            af.findings.append(
+                Finding(
+                    "workspace-dir",
+                    action.mnemonic,
+                    key,
+                    f"env {key}={value} refers to the workspace directory",
+                    True,
+                )
+            )
     if action.mnemonic == "TestRunner":
         script = _test_script(action, graph, producers, root)
         if isinstance(script, str):
@@ -562,14 +626,18 @@ def _analyse_action(
     kind = _classify(program, profile)
     if kind in ("path", "host-path"):
         where = "a path on the host machine" if kind == "host-path" else "a program from the host PATH"
-        af.findings.append(Finding("ambient-tool", action.mnemonic, program, f"executable `{program}` is {where}", True))
+        af.findings.append(
+            Finding("ambient-tool", action.mnemonic, program, f"executable `{program}` is {where}", True)
+        )
         return
     writer = producers.get(program)
     if writer is not None and writer.mnemonic in ("FileWrite", "TemplateExpand"):
         text = _written_text(writer)
         if text is None:
-            af.opaque = (f"runs {program}, which {writer.mnemonic} writes; its content is not in the aquery output "
-                         "(newer Bazel: --include_file_write_contents)")
+            af.opaque = (
+                f"runs {program}, which {writer.mnemonic} writes; its content is not in the aquery output "
+                "(newer Bazel: --include_file_write_contents)"
+            )
             return
         if script_language(text, program) == "shell":
             _analyse_shell(af, text, profile, "action", waived)
@@ -586,7 +654,9 @@ def _written_text(writer: Action) -> str | None:
     return text
 
 
-def _test_script(action: Action, graph: ActionGraph, producers: dict[str, Action], root: Path | None) -> str | tuple[None, str] | None:
+def _test_script(
+    action: Action, graph: ActionGraph, producers: dict[str, Action], root: Path | None
+) -> str | tuple[None, str] | None:
     """The text of the script a TestRunner action runs, or (None, why not)."""
     args = [a for a in action.arguments if not a.endswith(("test-setup.sh", "collect_coverage.sh"))]
     candidates = [a for a in args if not a.startswith("-")][:1]
@@ -603,8 +673,10 @@ def _test_script(action: Action, graph: ActionGraph, producers: dict[str, Action
         if writer.mnemonic in ("FileWrite", "TemplateExpand"):
             text = _written_text(writer)
             if text is None:
-                return None, (f"the test runs {path}, which {writer.mnemonic} writes; its content is not in the aquery "
-                              "output (newer Bazel: --include_file_write_contents)")
+                return None, (
+                    f"the test runs {path}, which {writer.mnemonic} writes; its content is not in the aquery "
+                    "output (newer Bazel: --include_file_write_contents)"
+                )
             return text
         if writer.mnemonic in ("ExecutableSymlink", "Symlink"):
             inputs = [p for p in graph.inputs(writer) if not p.endswith("MANIFEST")]
@@ -652,12 +724,25 @@ def _analyse_shell(af: ActionFacts, text: str, profile: ExecutorProfile, context
             af.findings.append(Finding("ambient-tool", mnemonic, command.name, message, not uncertain))
         if command.kind == "run" and fetches(command):
             af.findings.append(
-                Finding("network-access", mnemonic, command.name.rsplit("/", 1)[-1],
-                        f"`{command.name.rsplit('/', 1)[-1]}` reaches the network while {where} runs", not waived)
+                Finding(
+                    "network-access",
+                    mnemonic,
+                    command.name.rsplit("/", 1)[-1],
+                    f"`{command.name.rsplit('/', 1)[-1]}` reaches the network while {where} runs",
+                    not waived,
+                )
             )
     for read in facts.reads:
         if shell.is_workspace_variable(read.name):
-            af.findings.append(Finding("workspace-dir", mnemonic, read.name, f"reads ${read.name}, which only `bazel run` sets", True))
+            af.findings.append(
+                Finding(
+                    "workspace-dir",
+                    mnemonic,
+                    read.name,
+                    f"reads ${read.name}, which only `bazel run` sets",
+                    True,
+                )
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -696,9 +781,9 @@ class StaticTarget:
 
 def legal_execution_key(tag: str) -> bool:
     """Tags Bazel copies into execution info (TargetUtils.legalExecInfoKeys)."""
-    return tag.startswith(("block-", "requires-", "no-", "supports-", "disable-", "cpu:", "resources:")) or tag in (
-        "local", "worker-key-mnemonic"
-    )
+    return tag.startswith(
+        ("block-", "requires-", "no-", "supports-", "disable-", "cpu:", "resources:")
+    ) or tag in ("local", "worker-key-mnemonic")
 
 
 def static_targets(result: Any) -> dict[str, StaticTarget]:
@@ -715,30 +800,64 @@ def static_targets(result: Any) -> dict[str, StaticTarget]:
             for a in list(tm.implementation.actions) + list(tm.actions):
                 mnemonic = a.effective_mnemonic if a.mnemonic_source != "dynamic" else None
                 shell_env = {"true": True, "false": False, "absent": False}.get(a.shell_env)
-                env_keys = frozenset(k.text.text for k, *_ in a.env.items if hasattr(k, "text")) if a.env is not None else frozenset()
+                env_keys = (
+                    frozenset(k.text.text for k, *_ in a.env.items if hasattr(k, "text"))
+                    if a.env is not None
+                    else frozenset()
+                )
                 where = f"{a.module.display_path}:{a.line + 1}"
                 key = (a.key, mnemonic, shell_env, a.execution_requirements)
                 if key in seen:
                     continue
                 seen.add(key)
-                actions.append(StaticAction(a.kind, mnemonic, shell_env, frozenset(a.execution_requirements), env_keys, where))
+                actions.append(
+                    StaticAction(
+                        a.kind, mnemonic, shell_env, frozenset(a.execution_requirements), env_keys, where
+                    )
+                )
         for entry in verdict.actions:
             if entry["kind"] == "genrule":
                 requirements = legal | ({"local"} if target.bool_attr("local") else set())
-                actions.append(StaticAction("genrule", "Genrule", True, frozenset(requirements), frozenset(),
-                                            f"{entry['path']}:{entry['line']}"))
+                actions.append(
+                    StaticAction(
+                        "genrule",
+                        "Genrule",
+                        True,
+                        frozenset(requirements),
+                        frozenset(),
+                        f"{entry['path']}:{entry['line']}",
+                    )
+                )
             elif entry["kind"] == "test":
                 requirements = set(legal) | ({"local"} if target.bool_attr("local") else set())
-                actions.append(StaticAction("test", "TestRunner", None, frozenset(requirements), frozenset(),
-                                            f"{entry['path']}:{entry['line']}"))
+                actions.append(
+                    StaticAction(
+                        "test",
+                        "TestRunner",
+                        None,
+                        frozenset(requirements),
+                        frozenset(),
+                        f"{entry['path']}:{entry['line']}",
+                    )
+                )
             elif entry["kind"] == "known":
                 actions.append(StaticAction("known", entry["mnemonic"], None, None))
         may_add = set(legal)  # tags propagate to Starlark actions with --incompatible_allow_tags_propagation
         if target.is_test and "exclusive" in tags:
-            may_add.add("local")  # exclusive tests run locally (without --incompatible_exclusive_test_sandboxed)
+            may_add.add(
+                "local"
+            )  # exclusive tests run locally (without --incompatible_exclusive_test_sandboxed)
         complete = verdict.provenance in ("source",) and not verdict.unknown_because
-        out[verdict.label] = StaticTarget(verdict.label, target.kind, verdict.verdict, verdict.provenance, tags, actions,
-                                          frozenset(may_add), complete)
+        out[verdict.label] = StaticTarget(
+            verdict.label,
+            target.kind,
+            verdict.verdict,
+            verdict.provenance,
+            tags,
+            actions,
+            frozenset(may_add),
+            complete,
+        )
     return out
 
 
@@ -803,7 +922,9 @@ class AqueryJoin:
         return out
 
 
-def compare(static: StaticTarget, facts: TargetFacts | None, rc_keys: Mapping[str, set[str]] | None = None) -> list[Disagreement]:
+def compare(
+    static: StaticTarget, facts: TargetFacts | None, rc_keys: Mapping[str, set[str]] | None = None
+) -> list[Disagreement]:
     """Where the static model's claims about one target differ from Bazel's actions (None: no actions)."""
     label = static.label
     out: list[Disagreement] = []
@@ -815,14 +936,38 @@ def compare(static: StaticTarget, facts: TargetFacts | None, rc_keys: Mapping[st
         missing = sorted(known - bazel)
         extra = sorted(bazel - known)
         if missing:
-            out.append(Disagreement(label, "mnemonics", "contradiction", sorted(known), sorted(bazel),
-                                    f"the model predicts {', '.join(missing)}, which Bazel does not register for this target"))
+            out.append(
+                Disagreement(
+                    label,
+                    "mnemonics",
+                    "contradiction",
+                    sorted(known),
+                    sorted(bazel),
+                    f"the model predicts {', '.join(missing)}, which Bazel does not register for this target",
+                )
+            )
         if extra and (dynamic == 0 and static.complete):
-            out.append(Disagreement(label, "mnemonics", "contradiction", sorted(known), sorted(bazel),
-                                    f"Bazel registers {', '.join(extra)}, which the model does not predict"))
+            out.append(
+                Disagreement(
+                    label,
+                    "mnemonics",
+                    "contradiction",
+                    sorted(known),
+                    sorted(bazel),
+                    f"Bazel registers {', '.join(extra)}, which the model does not predict",
+                )
+            )
         elif extra:
-            out.append(Disagreement(label, "mnemonics", "undetermined", sorted(known) + ["?"] * dynamic, sorted(bazel),
-                                    f"the model could not compute {dynamic or 'some'} mnemonic(s); Bazel registers {', '.join(extra)}"))
+            out.append(
+                Disagreement(
+                    label,
+                    "mnemonics",
+                    "undetermined",
+                    sorted(known) + ["?"] * dynamic,
+                    sorted(bazel),
+                    f"the model could not compute {dynamic or 'some'} mnemonic(s); Bazel registers {', '.join(extra)}",
+                )
+            )
     by_mnemonic: dict[str, list[Action]] = defaultdict(list)
     for a in relevant:
         by_mnemonic[a.action.mnemonic].append(a.action)
@@ -840,17 +985,46 @@ def compare(static: StaticTarget, facts: TargetFacts | None, rc_keys: Mapping[st
         if claims and not sets_path:
             claimed = {s.shell_env for s in claims}
             undetermined = len(claims) < len(stat)
-            if (not undetermined and claimed != set(bazel_env)) or (undetermined and not claimed <= set(bazel_env)):
-                out.append(Disagreement(label, "default_shell_env", "contradiction", sorted(claimed), bazel_env,
-                                        f"{mnemonic}: the model says use_default_shell_env={_show(claimed)}, "
-                                        f"Bazel's action {'has' if True in bazel_env else 'has no'} PATH", mnemonic))
+            if (not undetermined and claimed != set(bazel_env)) or (
+                undetermined and not claimed <= set(bazel_env)
+            ):
+                out.append(
+                    Disagreement(
+                        label,
+                        "default_shell_env",
+                        "contradiction",
+                        sorted(claimed),
+                        bazel_env,
+                        f"{mnemonic}: the model says use_default_shell_env={_show(claimed)}, "
+                        f"Bazel's action {'has' if True in bazel_env else 'has no'} PATH",
+                        mnemonic,
+                    )
+                )
             elif undetermined and claimed != set(bazel_env):
-                out.append(Disagreement(label, "default_shell_env", "undetermined", sorted(claimed) + [None], bazel_env,
-                                        f"{mnemonic}: the model could not tell use_default_shell_env for some actions", mnemonic))
+                out.append(
+                    Disagreement(
+                        label,
+                        "default_shell_env",
+                        "undetermined",
+                        sorted(claimed) + [None],
+                        bazel_env,
+                        f"{mnemonic}: the model could not tell use_default_shell_env for some actions",
+                        mnemonic,
+                    )
+                )
         elif not claims and stat[0].kind in ("run", "run_shell") and not sets_path:
-            out.append(Disagreement(label, "default_shell_env", "undetermined", None, bazel_env,
-                                    f"{mnemonic}: the model could not tell use_default_shell_env; Bazel: "
-                                    f"{'PATH present' if True in bazel_env else 'no PATH'}", mnemonic))
+            out.append(
+                Disagreement(
+                    label,
+                    "default_shell_env",
+                    "undetermined",
+                    None,
+                    bazel_env,
+                    f"{mnemonic}: the model could not tell use_default_shell_env; Bazel: "
+                    f"{'PATH present' if True in bazel_env else 'no PATH'}",
+                    mnemonic,
+                )
+            )
         # execution requirements
         req_claims = [s.requirements for s in stat if s.requirements is not None]
         if req_claims:
@@ -871,8 +1045,17 @@ def compare(static: StaticTarget, facts: TargetFacts | None, rc_keys: Mapping[st
                     parts.append(f"the model predicts {', '.join(lacking)}, which Bazel's action lacks")
                 if added:
                     parts.append(f"Bazel's action has {', '.join(added)}, which the model does not predict")
-                out.append(Disagreement(label, "execution_requirements", "contradiction", sorted(predicted), sorted(actual),
-                                        f"{mnemonic}: " + "; ".join(parts), mnemonic))
+                out.append(
+                    Disagreement(
+                        label,
+                        "execution_requirements",
+                        "contradiction",
+                        sorted(predicted),
+                        sorted(actual),
+                        f"{mnemonic}: " + "; ".join(parts),
+                        mnemonic,
+                    )
+                )
     return out
 
 
@@ -904,14 +1087,29 @@ def join(
         tf = facts.get(label)
         if tf is None:
             not_in.append(label)
-            jt = JoinedTarget(label, static.kind, static.verdict, None, static.verdict, static.provenance, static=static)
+            jt = JoinedTarget(
+                label, static.kind, static.verdict, None, static.verdict, static.provenance, static=static
+            )
             if static.verdict == "unknown":
-                jt.unknown_because.append("no actions in the aquery output (not analysed, tagged manual, or no actions)")
+                jt.unknown_because.append(
+                    "no actions in the aquery output (not analysed, tagged manual, or no actions)"
+                )
             joined.append(jt)
             continue
         verdict, already, reasons, unknown = tf.verdict()
-        jt = JoinedTarget(label, static.kind, static.verdict, verdict, static.verdict, static.provenance, already, reasons,
-                          unknown, tf, static)
+        jt = JoinedTarget(
+            label,
+            static.kind,
+            static.verdict,
+            verdict,
+            static.verdict,
+            static.provenance,
+            already,
+            reasons,
+            unknown,
+            tf,
+            static,
+        )
         if static.verdict == "unknown":
             jt.verdict, jt.provenance = verdict, "aquery"
         disagreements.extend(compare(static, tf, rc_keys))
@@ -958,8 +1156,15 @@ def render_json(j: AqueryJoin) -> dict[str, Any]:
         "ignored_mnemonics": sorted(IGNORED_MNEMONICS),
         "targets": targets,
         "model_disagreements": [
-            {"label": d.label, "aspect": d.aspect, "kind": d.kind, "mnemonic": d.mnemonic, "static": d.static,
-             "aquery": d.aquery, "detail": d.detail}
+            {
+                "label": d.label,
+                "aspect": d.aspect,
+                "kind": d.kind,
+                "mnemonic": d.mnemonic,
+                "static": d.static,
+                "aquery": d.aquery,
+                "detail": d.detail,
+            }
             for d in sorted(j.model_disagreements, key=lambda d: (d.label, d.aspect, d.mnemonic or ""))
         ],
         "not_in_aquery": j.not_in_aquery,
@@ -969,7 +1174,22 @@ def render_json(j: AqueryJoin) -> dict[str, Any]:
 
 
 __all__ = [
-    "IGNORED_MNEMONICS", "Action", "ActionGraph", "AqueryError", "AqueryJoin", "Disagreement", "Finding", "JoinedTarget",
-    "StaticTarget", "TargetFacts", "compare", "decode_proto", "join", "load", "load_file", "render_json",
-    "static_targets", "target_facts",
+    "IGNORED_MNEMONICS",
+    "Action",
+    "ActionGraph",
+    "AqueryError",
+    "AqueryJoin",
+    "Disagreement",
+    "Finding",
+    "JoinedTarget",
+    "StaticTarget",
+    "TargetFacts",
+    "compare",
+    "decode_proto",
+    "join",
+    "load",
+    "load_file",
+    "render_json",
+    "static_targets",
+    "target_facts",
 ]

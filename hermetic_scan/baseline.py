@@ -21,10 +21,14 @@ class BaselineError(Exception):
 def write_baseline(diagnostics: list[Diagnostic], sources: dict[str, SourceFile]) -> str:
     prints = fingerprints(diagnostics, sources)
     entries = {
-        prints[id(d)]: {"rule": d.rule, "path": d.span.path, "message": d.message}
-        for d in diagnostics
+        prints[id(d)]: {"rule": d.rule, "path": d.span.path, "message": d.message} for d in diagnostics
     }
-    return json.dumps({"version": 1, "tool": "hermetic-scan", "fingerprints": dict(sorted(entries.items()))}, indent=2) + "\n"
+    return (
+        json.dumps(
+            {"version": 1, "tool": "hermetic-scan", "fingerprints": dict(sorted(entries.items()))}, indent=2
+        )
+        + "\n"
+    )
 
 
 def read_baseline(path: Path) -> set[str]:
@@ -32,12 +36,18 @@ def read_baseline(path: Path) -> set[str]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise BaselineError(f"{path}: cannot read baseline: {error}") from error
-    if not isinstance(data, dict) or data.get("version") != 1 or not isinstance(data.get("fingerprints"), dict):
+    if (
+        not isinstance(data, dict)
+        or data.get("version") != 1
+        or not isinstance(data.get("fingerprints"), dict)
+    ):
         raise BaselineError(f"{path}: not a hermetic-scan baseline (version 1)")
     return set(data["fingerprints"])
 
 
-def split(diagnostics: list[Diagnostic], sources: dict[str, SourceFile], known: set[str]) -> tuple[list[Diagnostic], int]:
+def split(
+    diagnostics: list[Diagnostic], sources: dict[str, SourceFile], known: set[str]
+) -> tuple[list[Diagnostic], int]:
     """(new findings, number of baselined ones)."""
     prints = fingerprints(diagnostics, sources)
     new = [d for d in diagnostics if prints[id(d)] not in known]

@@ -53,7 +53,14 @@ def load_bazelrc(root: Path, names: list[str], reader: Callable[[Path], bytes] =
     return rc
 
 
-def _load(root: Path, path: Path, rc: RcFiles, seen: set[Path], required: bool, reader: Callable[[Path], bytes] = read_file) -> None:
+def _load(
+    root: Path,
+    path: Path,
+    rc: RcFiles,
+    seen: set[Path],
+    required: bool,
+    reader: Callable[[Path], bytes] = read_file,
+) -> None:
     resolved = path.resolve()
     if resolved in seen:
         return
@@ -94,7 +101,15 @@ def _logical_lines(data: bytes) -> list[tuple[int, str]]:
     return out
 
 
-def _parse_line(root: Path, source: SourceFile, start: int, line: str, rc: RcFiles, seen: set[Path], reader: Callable[[Path], bytes]) -> None:
+def _parse_line(
+    root: Path,
+    source: SourceFile,
+    start: int,
+    line: str,
+    rc: RcFiles,
+    seen: set[Path],
+    reader: Callable[[Path], bytes],
+) -> None:
     stripped = line.strip()
     if not stripped or stripped.startswith("#"):
         return

@@ -19,6 +19,7 @@ class GitError(Exception):
 
 def changed_files(root: Path, revision: str) -> set[str]:
     """Paths relative to `root` changed between `revision` and the working tree (untracked included)."""
+
     def git(*args: str) -> str:
         try:
             done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=60)

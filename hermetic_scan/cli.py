@@ -23,7 +23,9 @@ class UsageError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hermetic-scan", description="Which Bazel targets can run on a remote executor, and why.")
+    parser = argparse.ArgumentParser(
+        prog="hermetic-scan", description="Which Bazel targets can run on a remote executor, and why."
+    )
     parser.add_argument("--version", action="version", version=f"hermetic-scan {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -31,32 +33,75 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--output", "-o", help="write the report to FILE instead of stdout")
         p.add_argument("--strict", action="store_true", help="also report profile tools (info)")
         p.add_argument("--no-cache", action="store_true", help="do not read or write the analysis cache")
-        p.add_argument("--repo", action="append", default=[], metavar="NAME=PATH", help="source of an external repository")
-        p.add_argument("--external", action="append", default=[], metavar="DIR", help="directory of external repositories by name")
-        p.add_argument("--profile", metavar="TOOLS", help="comma-separated tools the worker image provides (replaces the default)")
-        p.add_argument("--profile-add", metavar="TOOLS", help="comma-separated tools added to the default executor profile")
+        p.add_argument(
+            "--repo",
+            action="append",
+            default=[],
+            metavar="NAME=PATH",
+            help="source of an external repository",
+        )
+        p.add_argument(
+            "--external",
+            action="append",
+            default=[],
+            metavar="DIR",
+            help="directory of external repositories by name",
+        )
+        p.add_argument(
+            "--profile",
+            metavar="TOOLS",
+            help="comma-separated tools the worker image provides (replaces the default)",
+        )
+        p.add_argument(
+            "--profile-add",
+            metavar="TOOLS",
+            help="comma-separated tools added to the default executor profile",
+        )
         p.add_argument("--bazel-version", help="Bazel version to assume (default: .bazelversion)")
-        p.add_argument("--config", metavar="FILE", help="configuration file (default: WORKSPACE_ROOT/.hermetic-scan.toml)")
+        p.add_argument(
+            "--config",
+            metavar="FILE",
+            help="configuration file (default: WORKSPACE_ROOT/.hermetic-scan.toml)",
+        )
 
     def jobs(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--jobs", "-j", type=_positive, metavar="N",
-                       help="processes to split the BUILD files between (default: one per CPU on large workspaces)")
+        p.add_argument(
+            "--jobs",
+            "-j",
+            type=_positive,
+            metavar="N",
+            help="processes to split the BUILD files between (default: one per CPU on large workspaces)",
+        )
 
     check = sub.add_parser("check", help="report remote-execution hazards")
     check.add_argument("paths", nargs="*", default=["."])
     check.add_argument("--format", choices=["text", "json", "sarif", "github"], default="text")
-    check.add_argument("--fail-on", choices=["error", "warning", "info", "never"], help="lowest severity that fails (default: warning)")
+    check.add_argument(
+        "--fail-on",
+        choices=["error", "warning", "info", "never"],
+        help="lowest severity that fails (default: warning)",
+    )
     check.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE")
     check.add_argument("--write-baseline", metavar="FILE", help="record the current findings in FILE")
-    check.add_argument("--changed-since", metavar="REV", help="report only findings in files changed since git REV")
-    check.add_argument("--aquery", metavar="FILE", help="`bazel aquery --output=jsonproto` output: report where Bazel and the model disagree")
+    check.add_argument(
+        "--changed-since", metavar="REV", help="report only findings in files changed since git REV"
+    )
+    check.add_argument(
+        "--aquery",
+        metavar="FILE",
+        help="`bazel aquery --output=jsonproto` output: report where Bazel and the model disagree",
+    )
     common(check)
     jobs(check)
 
     inventory = sub.add_parser("inventory", help="per-target remote-execution verdicts")
     inventory.add_argument("paths", nargs="*", default=["."])
     inventory.add_argument("--format", choices=["json", "markdown", "html", "csv"], default="json")
-    inventory.add_argument("--aquery", metavar="FILE", help="`bazel aquery --output=jsonproto` output (docs/aquery.md): Bazel's actions win")
+    inventory.add_argument(
+        "--aquery",
+        metavar="FILE",
+        help="`bazel aquery --output=jsonproto` output (docs/aquery.md): Bazel's actions win",
+    )
     common(inventory)
     jobs(inventory)
 
@@ -73,26 +118,58 @@ def _parser() -> argparse.ArgumentParser:
     config.add_argument("paths", nargs="*", default=["."])
     config.add_argument("--config", metavar="FILE")
 
-    evidence = sub.add_parser("evidence", help="where targets really ran: Bazel's execution log joined with the inventory")
+    evidence = sub.add_parser(
+        "evidence", help="where targets really ran: Bazel's execution log joined with the inventory"
+    )
     evidence.add_argument("paths", nargs="*", default=["."])
-    evidence.add_argument("--exec-log", required=True, metavar="FILE", help="Bazel's --execution_log_json_file (or --execution_log_binary_file)")
-    evidence.add_argument("--build-log", metavar="FILE", help="Bazel's console output, for its `INFO: N processes: ...` line")
-    evidence.add_argument("--targets", action="append", default=[], metavar="PATTERN",
-                          help="target pattern to count and prove (//app:build, //app/...; repeatable, comma-separated; "
-                               "subtract with --targets=-//app:slow)")
-    evidence.add_argument("--wrapper", metavar="FILE", help="shell script that runs bazel: checked statically for --remote_executor")
-    evidence.add_argument("--require-distinct-executor", action="store_true",
-                          help="fail the check unless --remote_executor and --remote_cache are distinct")
+    evidence.add_argument(
+        "--exec-log",
+        required=True,
+        metavar="FILE",
+        help="Bazel's --execution_log_json_file (or --execution_log_binary_file)",
+    )
+    evidence.add_argument(
+        "--build-log", metavar="FILE", help="Bazel's console output, for its `INFO: N processes: ...` line"
+    )
+    evidence.add_argument(
+        "--targets",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="target pattern to count and prove (//app:build, //app/...; repeatable, comma-separated; "
+        "subtract with --targets=-//app:slow)",
+    )
+    evidence.add_argument(
+        "--wrapper",
+        metavar="FILE",
+        help="shell script that runs bazel: checked statically for --remote_executor",
+    )
+    evidence.add_argument(
+        "--require-distinct-executor",
+        action="store_true",
+        help="fail the check unless --remote_executor and --remote_cache are distinct",
+    )
     evidence.add_argument("--format", choices=["text", "json", "markdown"], default="text")
     common(evidence)
 
-    verify = sub.add_parser("verify", help="build and test targets in a strict local sandbox; compare with the static verdicts")
+    verify = sub.add_parser(
+        "verify", help="build and test targets in a strict local sandbox; compare with the static verdicts"
+    )
     verify.add_argument("paths", nargs="*", default=["."])
-    verify.add_argument("--targets", action="append", default=[], metavar="PATTERN",
-                        help="target pattern to verify (//app:build, //app/...; repeatable, comma-separated; "
-                             "subtract with --targets=-//app:slow); default: every target of the inventory")
-    verify.add_argument("--bazel", default="bazel", metavar="BAZEL", help="the Bazel binary (default: bazel on PATH)")
-    verify.add_argument("--bazelrc", metavar="FILE", help="extra startup --bazelrc= file (e.g. an offline fragment)")
+    verify.add_argument(
+        "--targets",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="target pattern to verify (//app:build, //app/...; repeatable, comma-separated; "
+        "subtract with --targets=-//app:slow); default: every target of the inventory",
+    )
+    verify.add_argument(
+        "--bazel", default="bazel", metavar="BAZEL", help="the Bazel binary (default: bazel on PATH)"
+    )
+    verify.add_argument(
+        "--bazelrc", metavar="FILE", help="extra startup --bazelrc= file (e.g. an offline fragment)"
+    )
     verify.add_argument("--format", choices=["text", "json"], default="text")
     common(verify)
 
@@ -100,7 +177,9 @@ def _parser() -> argparse.ArgumentParser:
 
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("rule", nargs="?")
-    explain.add_argument("--markdown", action="store_true", help="print every rule's documentation as Markdown")
+    explain.add_argument(
+        "--markdown", action="store_true", help="print every rule's documentation as Markdown"
+    )
 
     parse_only = sub.add_parser("parse", help="parse every file and exit (benchmark baseline)")
     parse_only.add_argument("paths", nargs="*", default=["."])
@@ -170,7 +249,9 @@ def _options(args: argparse.Namespace, config: Config) -> Options:
             raise UsageError(f"--repo expects NAME=PATH, got {entry!r}")
         options.repos[name.lstrip("@")] = Path(path).resolve()
     add = config.profile_add + [t.strip() for t in (args.profile_add or "").split(",") if t.strip()]
-    replace = [t.strip() for t in args.profile.split(",") if t.strip()] if args.profile else config.profile_tools
+    replace = (
+        [t.strip() for t in args.profile.split(",") if t.strip()] if args.profile else config.profile_tools
+    )
     options.profile = ExecutorProfile.build(add=add, replace=replace)
     options.strict = args.strict or config.strict
     options.external_dirs = [Path(d).resolve() for d in args.external]
@@ -211,7 +292,9 @@ def _run(args: argparse.Namespace) -> int:
     options = _options(args, config)
     options.only_paths = only
     # --aquery and fix read syntax trees, which stay in the process that built them.
-    options.jobs = 1 if args.command == "fix" or getattr(args, "aquery", None) else getattr(args, "jobs", None)
+    options.jobs = (
+        1 if args.command == "fix" or getattr(args, "aquery", None) else getattr(args, "jobs", None)
+    )
     options.inventory = args.command != "check" or bool(args.changed_since or args.aquery)
     options.verdicts_as_json = args.command == "inventory" and args.format == "json" and not args.aquery
     options.report_findings = args.command != "inventory"
@@ -267,7 +350,9 @@ def _check(args: argparse.Namespace, result: Result, config: Config) -> int:
     if args.write_baseline:
         _write(baseline.write_baseline(result.diagnostics, sources), args.write_baseline)
     if args.baseline:
-        result.diagnostics, result.baselined = baseline.split(result.diagnostics, sources, baseline.read_baseline(Path(args.baseline)))
+        result.diagnostics, result.baselined = baseline.split(
+            result.diagnostics, sources, baseline.read_baseline(Path(args.baseline))
+        )
     renderer = {"json": json_render, "text": text_render, "sarif": sarif, "github": github}[args.format]
     _write(renderer.render(result), args.output)
     fail_on = args.fail_on or config.fail_on
@@ -304,8 +389,12 @@ def _evidence(args: argparse.Namespace) -> int:
     targets = [p for entry in args.targets for p in entry.replace(",", " ").split()]
     try:
         report = run_evidence(
-            root, Path(args.exec_log), Path(args.build_log) if args.build_log else None, targets,
-            Path(args.wrapper) if args.wrapper else None, args.require_distinct_executor,
+            root,
+            Path(args.exec_log),
+            Path(args.build_log) if args.build_log else None,
+            targets,
+            Path(args.wrapper) if args.wrapper else None,
+            args.require_distinct_executor,
             options=_options(args, config),
         )
     except EvidenceError as error:
@@ -322,7 +411,13 @@ def _verify(args: argparse.Namespace) -> int:
     config = _load_config(root, args.config)
     targets = [p for entry in args.targets for p in entry.replace(",", " ").split()]
     try:
-        report = run_verify(root, targets, args.bazel, _options(args, config), Path(args.bazelrc).resolve() if args.bazelrc else None)
+        report = run_verify(
+            root,
+            targets,
+            args.bazel,
+            _options(args, config),
+            Path(args.bazelrc).resolve() if args.bazelrc else None,
+        )
     except VerifyError as error:
         raise UsageError(str(error)) from error
     _write(verify_render.render(report, args.format), args.output)

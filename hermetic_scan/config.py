@@ -73,15 +73,21 @@ class Config:
         def strings(values: list[str]) -> str:
             return "[" + ", ".join(f'"{v}"' for v in values) + "]"
 
-        lines = [f"# effective configuration ({self.path or 'defaults'})", f'fail-on = "{self.fail_on}"',
-                 f"exclude = {strings(self.exclude)}", f"strict = {'true' if self.strict else 'false'}"]
+        lines = [
+            f"# effective configuration ({self.path or 'defaults'})",
+            f'fail-on = "{self.fail_on}"',
+            f"exclude = {strings(self.exclude)}",
+            f"strict = {'true' if self.strict else 'false'}",
+        ]
         if self.bazel_version:
             lines.append(f'bazel-version = "{self.bazel_version}"')
         lines += ["", "[rules]"]
         if self.enable is not None:
             lines.append(f"enable = {strings(self.enable)}")
         lines.append(f"disable = {strings(self.disable)}")
-        lines.append("severity = {" + ", ".join(f'{k} = "{v}"' for k, v in sorted(self.severity.items())) + "}")
+        lines.append(
+            "severity = {" + ", ".join(f'{k} = "{v}"' for k, v in sorted(self.severity.items())) + "}"
+        )
         lines += ["", "[profile]", f"add = {strings(self.profile_add)}"]
         if self.profile_tools is not None:
             lines.append(f"tools = {strings(self.profile_tools)}")
@@ -169,7 +175,11 @@ def _validate(data: dict[str, Any], text: str, path: Path) -> Config:
                     for rule_id, severity in item.items():
                         rule_ids("rules.severity", [rule_id])
                         if severity not in SEVERITIES:
-                            raise fail(f"rules.severity.{rule_id}", f"expected one of {', '.join(SEVERITIES)}", rule_id)
+                            raise fail(
+                                f"rules.severity.{rule_id}",
+                                f"expected one of {', '.join(SEVERITIES)}",
+                                rule_id,
+                            )
                         config.severity[rule_id] = severity
                 else:
                     raise fail(f"rules.{sub}", "unknown key (expected enable, disable, severity)", sub)
@@ -186,5 +196,7 @@ def _validate(data: dict[str, Any], text: str, path: Path) -> Config:
                 if not isinstance(item, str):
                     raise fail(f"repos.{name}", "expected a path string", name)
                 candidate = Path(item)
-                config.repos[name] = (candidate if candidate.is_absolute() else path.parent / candidate).resolve()
+                config.repos[name] = (
+                    candidate if candidate.is_absolute() else path.parent / candidate
+                ).resolve()
     return config

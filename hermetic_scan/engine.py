@@ -123,7 +123,11 @@ class Analysis:
     """Rules run over one model: of the whole workspace, or of a share of its BUILD files."""
 
     def __init__(
-        self, workspace: Workspace, options: Options, only: set[str] | None = None, claim: Callable[[], list[str]] | None = None,
+        self,
+        workspace: Workspace,
+        options: Options,
+        only: set[str] | None = None,
+        claim: Callable[[], list[str]] | None = None,
     ) -> None:
         self.options = options
         self.model = build_model(workspace, only, claim)
@@ -140,7 +144,10 @@ class Analysis:
         options, ctx = self.options, self.ctx
         diagnostics = self.settle(run_rules(ctx, options))
         # Rules about verdicts (scope "inventory") see the inventory of the first pass.
-        if any(options.runs(r.META.id) and "inventory" in r.META.scopes and r.needs_inventory(ctx) for r in RULE_MODULES):
+        if any(
+            options.runs(r.META.id) and "inventory" in r.META.scopes and r.needs_inventory(ctx)
+            for r in RULE_MODULES
+        ):
             first = build_inventory(self.model, diagnostics, options.bazel_version)
             diagnostics = self.settle([*diagnostics, *run_rules(ctx, options, first)])
         return diagnostics
@@ -155,11 +162,22 @@ def analyze(workspace: Workspace, options: Options, only: set[str] | None = None
     model = analysis.model
     inventory = build_inventory(model, diagnostics, options.bazel_version) if options.inventory else None
     diagnostics = only_paths(diagnostics, options)
-    return Result(workspace.root, model, diagnostics, inventory, len(model.modules), len(model.targets), analysis.sources)
+    return Result(
+        workspace.root,
+        model,
+        diagnostics,
+        inventory,
+        len(model.modules),
+        len(model.targets),
+        analysis.sources,
+    )
 
 
 def finish(
-    diagnostics: list[Diagnostic], every: list[suppressions.Suppression], sources: dict[str, SourceFile], options: Options,
+    diagnostics: list[Diagnostic],
+    every: list[suppressions.Suppression],
+    sources: dict[str, SourceFile],
+    options: Options,
 ) -> list[Diagnostic]:
     """Add unused-suppression findings, once every other finding has had its chance to be suppressed."""
     if options.runs("unused-suppression"):
@@ -173,7 +191,11 @@ def only_paths(diagnostics: list[Diagnostic], options: Options) -> list[Diagnost
     if options.only_paths is None:
         return diagnostics
     wanted = [p.rstrip("/") for p in options.only_paths]
-    return [d for d in diagnostics if any(p in ("", ".") or d.span.path == p or d.span.path.startswith(p + "/") for p in wanted)]
+    return [
+        d
+        for d in diagnostics
+        if any(p in ("", ".") or d.span.path == p or d.span.path.startswith(p + "/") for p in wanted)
+    ]
 
 
 def _override(found: Iterable[Diagnostic], options: Options) -> Iterable[Diagnostic]:
@@ -184,7 +206,9 @@ def _override(found: Iterable[Diagnostic], options: Options) -> Iterable[Diagnos
         yield replace(d, severity=Severity(severity)) if severity else d
 
 
-def _unused(all_suppressions: list[suppressions.Suppression], sources: dict[str, SourceFile]) -> Iterable[Diagnostic]:
+def _unused(
+    all_suppressions: list[suppressions.Suppression], sources: dict[str, SourceFile]
+) -> Iterable[Diagnostic]:
     from hermetic_scan.rules import rule_meta, unused_suppression
 
     for s in all_suppressions:
@@ -193,8 +217,11 @@ def _unused(all_suppressions: list[suppressions.Suppression], sources: dict[str,
         source = sources[s.path]
         what = "suppresses nothing" if rule_meta(s.rule) else "names no known rule"
         yield Diagnostic(
-            unused_suppression.META.id, unused_suppression.META.severity, source.span(s.byte, s.byte + 1),
-            f"`disable{'-file' if s.whole_file else ''}={s.rule}` {what}", subject=s.rule,
+            unused_suppression.META.id,
+            unused_suppression.META.severity,
+            source.span(s.byte, s.byte + 1),
+            f"`disable{'-file' if s.whole_file else ''}={s.rule}` {what}",
+            subject=s.rule,
         )
 
 
@@ -235,5 +262,7 @@ def merge(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
         owners = previous.owners | d.owners
         severity = previous.severity if previous.severity.rank >= d.severity.rank else d.severity
         target = previous.target if previous.target == d.target else None
-        merged[key] = Diagnostic(d.rule, severity, d.span, d.message, target, previous.fix or d.fix, d.subject, owners)
+        merged[key] = Diagnostic(
+            d.rule, severity, d.span, d.message, target, previous.fix or d.fix, d.subject, owners
+        )
     return sorted(merged.values(), key=lambda d: d.sort_key)

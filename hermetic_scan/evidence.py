@@ -160,12 +160,21 @@ def parse_json_log(text: str) -> list[Spawn]:
                 raise EvidenceError(f"execution log: entry {len(spawns) + 1} is not a JSON object")
             spawns.append(spawn_from_json(len(spawns), obj))
     except json.JSONDecodeError as error:
-        raise EvidenceError(f"execution log: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from error
+        raise EvidenceError(
+            f"execution log: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        ) from error
     return spawns
 
 
 # SpawnExec field numbers (src/main/protobuf/spawn.proto): the ones evidence needs.
-_PB_STRINGS = {5: "listedOutputs", 9: "progressMessage", 10: "mnemonic", 12: "runner", 14: "status", 18: "targetLabel"}
+_PB_STRINGS = {
+    5: "listedOutputs",
+    9: "progressMessage",
+    10: "mnemonic",
+    12: "runner",
+    14: "status",
+    18: "targetLabel",
+}
 _PB_BOOLS = {6: "remotable", 7: "cacheable", 13: "cacheHit"}
 _PB_INTS = {15: "exitCode"}
 
@@ -198,7 +207,7 @@ def _spawn_message(data: bytes) -> dict[str, Any]:
                 obj[_PB_INTS[number]] = value - (1 << 64) if value >= 1 << 63 else value
         elif wire == 2:
             size, position = _varint(data, position)
-            chunk = data[position:position + size]
+            chunk = data[position : position + size]
             if len(chunk) != size:
                 raise EvidenceError("execution log: truncated binary entry")
             position += size
@@ -225,7 +234,7 @@ def parse_binary_log(data: bytes) -> list[Spawn]:
     position = 0
     while position < len(data):
         size, position = _varint(data, position)
-        chunk = data[position:position + size]
+        chunk = data[position : position + size]
         if len(chunk) != size:
             raise EvidenceError("execution log: truncated binary entry")
         position += size
@@ -392,7 +401,9 @@ class Attributor:
             return Attribution(from_progress, "progress-message")
         if not spawn.outputs:
             return Attribution(None, None, "no targetLabel and no listed outputs")
-        return Attribution(None, None, reasons[0] if reasons else f"no inventory target owns {sorted(spawn.outputs)[0]}")
+        return Attribution(
+            None, None, reasons[0] if reasons else f"no inventory target owns {sorted(spawn.outputs)[0]}"
+        )
 
     def _progress_label(self, spawn: Spawn) -> str | None:
         for match in _LABEL_IN_TEXT.finditer(spawn.progress):
@@ -418,7 +429,7 @@ class Attributor:
             reasons.append(f"output {path} is in {where}")
             return None
         candidates = self.packages[(repo, package)]
-        file = rest[len(package) + 1:] if package else rest
+        file = rest[len(package) + 1 :] if package else rest
         if tree == "testlogs":
             best = self._longest_name(candidates, file, separators=("/",))
             if best is not None:
@@ -482,7 +493,11 @@ class Pattern:
         if label.repo != self.repo:
             return False
         if self.recursive:
-            return not self.package or label.package == self.package or label.package.startswith(self.package + "/")
+            return (
+                not self.package
+                or label.package == self.package
+                or label.package.startswith(self.package + "/")
+            )
         if label.package != self.package:
             return False
         return self.name is None or label.name == self.name
@@ -516,7 +531,9 @@ def parse_pattern(text: str) -> Pattern:
         raise EvidenceError(f"--targets {text!r}: empty target name")
     if ".." in package.split("/"):
         raise EvidenceError(f"--targets {text!r}: a package cannot contain '..'")
-    return Pattern(text, repo, package, False, None if name in ("all", "*", "all-targets") else name, negative)
+    return Pattern(
+        text, repo, package, False, None if name in ("all", "*", "all-targets") else name, negative
+    )
 
 
 def select(patterns: list[Pattern], labels: list[Label]) -> list[Label]:
@@ -559,7 +576,9 @@ class Endpoint:
 
     @property
     def variables(self) -> tuple[str, ...]:
-        return tuple(m.group(1).strip("{}").split(":")[0].split("-")[0] for m in _PLACEHOLDER.finditer(self.value))
+        return tuple(
+            m.group(1).strip("{}").split(":")[0].split("-")[0] for m in _PLACEHOLDER.finditer(self.value)
+        )
 
 
 def rc_endpoints(options: list[RcOption], flag: str) -> list[Endpoint]:
@@ -570,8 +589,12 @@ def rc_endpoints(options: list[RcOption], flag: str) -> list[Endpoint]:
         value = option.value
         if value is None:
             following = options[i + 1] if i + 1 < len(options) else None
-            if following is not None and following.span.path == option.span.path and following.span.start_line == option.span.start_line \
-                    and not following.text.startswith("-"):
+            if (
+                following is not None
+                and following.span.path == option.span.path
+                and following.span.start_line == option.span.start_line
+                and not following.text.startswith("-")
+            ):
                 value = following.text
         scope = option.command + (f":{option.config}" if option.config else "")
         found.append(Endpoint(flag, value or "", f"{option.span.path}:{option.span.start_line + 1}", scope))
@@ -618,7 +641,9 @@ def analyze_wrapper(text: str, display: str) -> WrapperFacts:
             word = _strip_quotes(arg.text)
             for flag, bucket in (("--remote_executor", out.executor), ("--remote_cache", out.cache)):
                 if word == flag and i + 1 < len(args):
-                    bucket.append(Endpoint(flag, _strip_quotes(args[i + 1].text), line_of(arg.start), "wrapper"))
+                    bucket.append(
+                        Endpoint(flag, _strip_quotes(args[i + 1].text), line_of(arg.start), "wrapper")
+                    )
                 elif word.startswith(flag + "="):
                     bucket.append(Endpoint(flag, word.split("=", 1)[1], line_of(arg.start), "wrapper"))
             if word.startswith("--config="):
@@ -634,14 +659,20 @@ def analyze_wrapper(text: str, display: str) -> WrapperFacts:
 
 
 def _endpoint_text(e: Endpoint) -> str:
-    return f"{e.scope} {e.flag}={e.value} ({e.where})" if e.scope != "wrapper" else f"{e.flag}={e.value} ({e.where})"
+    return (
+        f"{e.scope} {e.flag}={e.value} ({e.where})"
+        if e.scope != "wrapper"
+        else f"{e.flag}={e.value} ({e.where})"
+    )
 
 
 def _normalized(value: str) -> str:
     return value.strip().rstrip("/").lower()
 
 
-def static_checks(options: list[RcOption], wrapper: WrapperFacts | None, require_distinct: bool) -> list[Check]:
+def static_checks(
+    options: list[RcOption], wrapper: WrapperFacts | None, require_distinct: bool
+) -> list[Check]:
     checks: list[Check] = []
     rc_executor = rc_endpoints(options, "--remote_executor")
     rc_cache = rc_endpoints(options, "--remote_cache")
@@ -659,63 +690,173 @@ def static_checks(options: list[RcOption], wrapper: WrapperFacts | None, require
         good = usable(rc_list)
         if wrapper_list:
             overridden = f" (it overrides the rc line at {bad[0].where})" if bad else ""
-            checks.append(Check(check_id, "pass", f"{flag} passed explicitly by the wrapper: {wrapper_list[0].value}{overridden}",
-                                wrapper_list[0].where))
+            checks.append(
+                Check(
+                    check_id,
+                    "pass",
+                    f"{flag} passed explicitly by the wrapper: {wrapper_list[0].value}{overridden}",
+                    wrapper_list[0].where,
+                )
+            )
         elif bad:
             e = bad[0]
             placeholder = _PLACEHOLDER.search(e.value)
             what = f"holds {placeholder.group(0)}" if placeholder else "has no value"
-            checks.append(Check(check_id, "fail", f"{e.scope} {flag} {what}: Bazel does not expand variables in rc files; "
-                                f"pass the endpoint on the command line (a wrapper) instead", e.where))
+            checks.append(
+                Check(
+                    check_id,
+                    "fail",
+                    f"{e.scope} {flag} {what}: Bazel does not expand variables in rc files; "
+                    f"pass the endpoint on the command line (a wrapper) instead",
+                    e.where,
+                )
+            )
         elif good:
             via = [e for e in good if e.scope.partition(":")[2] in configs_used] or good
-            checks.append(Check(check_id, "pass", f"{flag} set explicitly: " + "; ".join(_endpoint_text(e) for e in via), via[0].where))
+            checks.append(
+                Check(
+                    check_id,
+                    "pass",
+                    f"{flag} set explicitly: " + "; ".join(_endpoint_text(e) for e in via),
+                    via[0].where,
+                )
+            )
         elif flag == "--remote_executor":
-            checks.append(Check(check_id, "fail", "no --remote_executor in .bazelrc" + (" or in the wrapper" if wrapper else "")
-                                + ": remote execution cannot have been configured through them", None))
+            checks.append(
+                Check(
+                    check_id,
+                    "fail",
+                    "no --remote_executor in .bazelrc"
+                    + (" or in the wrapper" if wrapper else "")
+                    + ": remote execution cannot have been configured through them",
+                    None,
+                )
+            )
         else:
-            checks.append(Check(check_id, "info", "no --remote_cache: Bazel uses the --remote_executor endpoint as its cache", None))
+            checks.append(
+                Check(
+                    check_id,
+                    "info",
+                    "no --remote_cache: Bazel uses the --remote_executor endpoint as its cache",
+                    None,
+                )
+            )
 
     if wrapper is not None:
         if wrapper.bazel_calls == 0:
-            checks.append(Check("wrapper-passes-executor", "fail", f"{wrapper.path} never runs bazel (or bazelisk)", wrapper.path))
+            checks.append(
+                Check(
+                    "wrapper-passes-executor",
+                    "fail",
+                    f"{wrapper.path} never runs bazel (or bazelisk)",
+                    wrapper.path,
+                )
+            )
         elif wrapper.executor:
             e = wrapper.executor[0]
             note = ""
             for variable in e.variables:
                 note += f"; ${variable} is {'checked' if variable in wrapper.validated else 'not checked'} before use"
-            checks.append(Check("wrapper-passes-executor", "pass", f"the wrapper passes --remote_executor={e.value} to bazel{note}", e.where))
+            checks.append(
+                Check(
+                    "wrapper-passes-executor",
+                    "pass",
+                    f"the wrapper passes --remote_executor={e.value} to bazel{note}",
+                    e.where,
+                )
+            )
         else:
-            via = [e for e in rc_executor if e.scope.partition(":")[2] in configs_used and e.value and not e.placeholder]
+            via = [
+                e
+                for e in rc_executor
+                if e.scope.partition(":")[2] in configs_used and e.value and not e.placeholder
+            ]
             if via:
-                checks.append(Check("wrapper-passes-executor", "pass",
-                                    f"the wrapper passes --config={via[0].scope.partition(':')[2]}, which sets --remote_executor={via[0].value}",
-                                    via[0].where))
+                checks.append(
+                    Check(
+                        "wrapper-passes-executor",
+                        "pass",
+                        f"the wrapper passes --config={via[0].scope.partition(':')[2]}, which sets --remote_executor={via[0].value}",
+                        via[0].where,
+                    )
+                )
             else:
-                checks.append(Check("wrapper-passes-executor", "fail",
-                                    f"{wrapper.path} runs bazel without --remote_executor (nor a --config that sets it)", wrapper.path))
+                checks.append(
+                    Check(
+                        "wrapper-passes-executor",
+                        "fail",
+                        f"{wrapper.path} runs bazel without --remote_executor (nor a --config that sets it)",
+                        wrapper.path,
+                    )
+                )
         if wrapper.parse_error:
-            checks.append(Check("wrapper-parsed", "info", f"{wrapper.path} has shell syntax errors: the check may have missed calls", wrapper.path))
+            checks.append(
+                Check(
+                    "wrapper-parsed",
+                    "info",
+                    f"{wrapper.path} has shell syntax errors: the check may have missed calls",
+                    wrapper.path,
+                )
+            )
 
     if require_distinct:
-        executors = (wrapper.executor if wrapper and wrapper.executor else usable(rc_executor))
-        caches = (wrapper.cache if wrapper and wrapper.cache else usable(rc_cache))
+        executors = wrapper.executor if wrapper and wrapper.executor else usable(rc_executor)
+        caches = wrapper.cache if wrapper and wrapper.cache else usable(rc_cache)
         if not executors:
-            checks.append(Check("executor-distinct", "fail", "no explicit --remote_executor to compare with the cache", None))
+            checks.append(
+                Check(
+                    "executor-distinct",
+                    "fail",
+                    "no explicit --remote_executor to compare with the cache",
+                    None,
+                )
+            )
         elif not caches:
-            checks.append(Check("executor-distinct", "fail", "no explicit --remote_cache: the executor serves as the cache", None))
+            checks.append(
+                Check(
+                    "executor-distinct",
+                    "fail",
+                    "no explicit --remote_cache: the executor serves as the cache",
+                    None,
+                )
+            )
         else:
             e, c = executors[0], caches[0]
             if _normalized(e.value) == _normalized(c.value):
-                checks.append(Check("executor-distinct", "fail", f"--remote_executor and --remote_cache are the same endpoint ({e.value})", e.where))
+                checks.append(
+                    Check(
+                        "executor-distinct",
+                        "fail",
+                        f"--remote_executor and --remote_cache are the same endpoint ({e.value})",
+                        e.where,
+                    )
+                )
             elif e.variables and c.variables and set(e.variables) & set(c.variables):
-                checks.append(Check("executor-distinct", "fail", f"--remote_executor and --remote_cache come from the same variable (${sorted(set(e.variables) & set(c.variables))[0]})", e.where))
+                checks.append(
+                    Check(
+                        "executor-distinct",
+                        "fail",
+                        f"--remote_executor and --remote_cache come from the same variable (${sorted(set(e.variables) & set(c.variables))[0]})",
+                        e.where,
+                    )
+                )
             else:
                 note = ""
                 if wrapper is not None and e.variables and c.variables:
                     refused = wrapper.compared_variables(e.variables[0], c.variables[0])
-                    note = "; the wrapper refuses equal values" if refused else "; nothing in the wrapper stops both variables naming the same endpoint"
-                checks.append(Check("executor-distinct", "pass", f"executor {e.value} is distinct from cache {c.value}{note}", e.where))
+                    note = (
+                        "; the wrapper refuses equal values"
+                        if refused
+                        else "; nothing in the wrapper stops both variables naming the same endpoint"
+                    )
+                checks.append(
+                    Check(
+                        "executor-distinct",
+                        "pass",
+                        f"executor {e.value} is distinct from cache {c.value}{note}",
+                        e.where,
+                    )
+                )
     return checks
 
 
@@ -759,7 +900,9 @@ class TargetEvidence:
 class SpawnEntry:
     spawn: Spawn
     attribution: Attribution
-    fallback: str | None = None  # "retry" (failed remote attempt, then local) | "probable" (--remote_local_fallback)
+    fallback: str | None = (
+        None  # "retry" (failed remote attempt, then local) | "probable" (--remote_local_fallback)
+    )
     fallback_of: int | None = None
 
 
@@ -827,7 +970,9 @@ class EvidenceReport:
             why = "no spawn executed remotely"
         else:
             why = "no target meant to run remotely had a spawn that executed remotely"
-        return f"remote execution NOT proven{scope}: {why}" + (f" ({detail})" if detail else " (the log has no spawns)")
+        return f"remote execution NOT proven{scope}: {why}" + (
+            f" ({detail})" if detail else " (the log has no spawns)"
+        )
 
 
 def _empty_counts() -> dict[str, int]:
@@ -875,9 +1020,18 @@ def evaluate(
     summary = console.summary if console else None
     console_remote = bool(summary and summary.classes()["remote_execution"])
     capabilities_failed = bool(console and console.capabilities_failed)
-    remote_in_effect = remote_seen or console_remote or capabilities_failed or bool(console and console.remote_failures)
-    rc_fallback = any(o.name == "--remote_local_fallback" and o.value in (None, "true", "1", "yes") and o.config is None for o in options)
-    fallback_enabled = bool(console and (console.fallback_enabled or console.fallback_traces)) or rc_fallback or capabilities_failed
+    remote_in_effect = (
+        remote_seen or console_remote or capabilities_failed or bool(console and console.remote_failures)
+    )
+    rc_fallback = any(
+        o.name == "--remote_local_fallback" and o.value in (None, "true", "1", "yes") and o.config is None
+        for o in options
+    )
+    fallback_enabled = (
+        bool(console and (console.fallback_enabled or console.fallback_traces))
+        or rc_fallback
+        or capabilities_failed
+    )
     _detect_fallbacks(entries, probable=remote_in_effect and fallback_enabled)
 
     totals = _empty_counts()
@@ -886,7 +1040,9 @@ def evaluate(
 
     by_label: dict[str, TargetEvidence] = {}
     for t in inventory.targets:
-        by_label[t.label] = TargetEvidence(t.label, t.attached.target.kind, t.verdict, t.already_tagged, _empty_counts())
+        by_label[t.label] = TargetEvidence(
+            t.label, t.attached.target.kind, t.verdict, t.already_tagged, _empty_counts()
+        )
     for entry in entries:
         label = entry.attribution.label
         if label is None:
@@ -915,9 +1071,15 @@ def evaluate(
             flags.append(Flag("remote-failure", "error", entry.attribution.label, message, (s.index,)))
     if capabilities_failed:
         assert console is not None
-        flags.append(Flag("build-fell-back", "error", None,
-                          "Bazel could not query the remote executor and, with --remote_local_fallback, ran the build locally: "
-                          + console.capabilities_failed[0]))
+        flags.append(
+            Flag(
+                "build-fell-back",
+                "error",
+                None,
+                "Bazel could not query the remote executor and, with --remote_local_fallback, ran the build locally: "
+                + console.capabilities_failed[0],
+            )
+        )
     flags.sort(key=lambda f: f.sort_key)
 
     wanted = [parse_pattern(p) for p in patterns or []]
@@ -934,16 +1096,35 @@ def evaluate(
             for label in labels:
                 for k, v in by_label[label].counts.items():
                     counts[k] += v
-            pattern_counters.append(PatternCounters(
-                pattern.text, labels, counts, [lb for lb in labels if by_label[lb].executed_remotely],
-                sum(by_label[lb].failed for lb in labels), sum(by_label[lb].fallbacks for lb in labels),
-            ))
+            pattern_counters.append(
+                PatternCounters(
+                    pattern.text,
+                    labels,
+                    counts,
+                    [lb for lb in labels if by_label[lb].executed_remotely],
+                    sum(by_label[lb].failed for lb in labels),
+                    sum(by_label[lb].fallbacks for lb in labels),
+                )
+            )
     scope = selected if selected is not None else list(by_label)
     # Targets meant to run remotely: a local-only target that executed remotely is a flag, not proof.
-    proven = sorted(lb for lb in scope if by_label[lb].executed_remotely and by_label[lb].verdict != "no-remote-exec")
+    proven = sorted(
+        lb for lb in scope if by_label[lb].executed_remotely and by_label[lb].verdict != "no-remote-exec"
+    )
 
     checks = static_checks(options, wrapper, require_distinct_executor)
-    notes = _notes(inventory, spawns, entries, console, remote_in_effect, fallback_enabled, wanted, selected, by_label, totals)
+    notes = _notes(
+        inventory,
+        spawns,
+        entries,
+        console,
+        remote_in_effect,
+        fallback_enabled,
+        wanted,
+        selected,
+        by_label,
+        totals,
+    )
     return EvidenceReport(
         root=inventory.root,
         bazel_version=inventory.bazel_version,
@@ -971,7 +1152,9 @@ def _mnemonics(entries: list[SpawnEntry], indices: list[int]) -> str:
     return ", ".join(names)
 
 
-def _target_flags(te: TargetEvidence, verdict: TargetVerdict, entries: list[SpawnEntry], remote_in_effect: bool) -> list[Flag]:
+def _target_flags(
+    te: TargetEvidence, verdict: TargetVerdict, entries: list[SpawnEntry], remote_in_effect: bool
+) -> list[Flag]:
     flags: list[Flag] = []
     mine = [entries[i] for i in te.spawns]
     remote = [e.spawn.index for e in mine if e.spawn.klass == "remote_execution" and not e.spawn.failed]
@@ -980,34 +1163,47 @@ def _target_flags(te: TargetEvidence, verdict: TargetVerdict, entries: list[Spaw
         starlark = verdict.uses_starlark_actions and verdict.attached.rule is not None
         propagation = any(d.rule == "tags-not-propagated" for d in verdict.caveats)
         if te.already_tagged:
-            cause = ("the tag did not reach its Starlark actions (before Bazel 7 tags propagate only with "
-                     "--incompatible_allow_tags_propagation)" if starlark or propagation else "the tag did not take effect")
+            cause = (
+                "the tag did not reach its Starlark actions (before Bazel 7 tags propagate only with "
+                "--incompatible_allow_tags_propagation)"
+                if starlark or propagation
+                else "the tag did not take effect"
+            )
             message = f"tagged {tagged}, yet {len(remote)} spawn(s) ({_mnemonics(entries, remote)}) executed remotely: {cause}"
             why: tuple[str, ...] = ("tag-not-propagated",) if starlark or propagation else ("tag-ignored",)
         else:
             reasons = ", ".join(sorted({d.rule for d in verdict.reasons})) or "blocking findings"
-            message = (f"verdict no-remote-exec ({reasons}) but not tagged: {len(remote)} spawn(s) "
-                       f"({_mnemonics(entries, remote)}) executed remotely; `hermetic-scan fix` adds the tag")
+            message = (
+                f"verdict no-remote-exec ({reasons}) but not tagged: {len(remote)} spawn(s) "
+                f"({_mnemonics(entries, remote)}) executed remotely; `hermetic-scan fix` adds the tag"
+            )
             why = ("not-tagged",)
         flags.append(Flag("local-only-ran-remotely", "error", te.label, message, tuple(remote), why))
     elif te.already_tagged:
         # `remotable` comes from the spawn's execution requirements, whichever runner served it.
         remotable = [e.spawn.index for e in mine if e.spawn.remotable]
         if remotable:
-            flags.append(Flag(
-                "tag-not-effective", "warning", te.label,
-                f"tagged {tagged}, yet {len(remotable)} spawn(s) ({_mnemonics(entries, remotable)}) were logged as remotable: "
-                "with remote execution on they would run remotely (tag propagation off?)",
-                tuple(remotable), ("remotable",),
-            ))
+            flags.append(
+                Flag(
+                    "tag-not-effective",
+                    "warning",
+                    te.label,
+                    f"tagged {tagged}, yet {len(remotable)} spawn(s) ({_mnemonics(entries, remotable)}) were logged as remotable: "
+                    "with remote execution on they would run remotely (tag propagation off?)",
+                    tuple(remotable),
+                    ("remotable",),
+                )
+            )
     fallback = [e.spawn.index for e in mine if e.fallback is not None]
     if fallback:
         retry = [e for e in mine if e.fallback == "retry"]
         if retry:
             message = f"{len(retry)} spawn(s) ({_mnemonics(entries, [e.spawn.index for e in retry])}) failed remotely and ran again locally"
         else:
-            message = (f"{len(fallback)} remotable spawn(s) ({_mnemonics(entries, fallback)}) ran locally while --remote_local_fallback "
-                       "was on: remote execution probably failed for them")
+            message = (
+                f"{len(fallback)} remotable spawn(s) ({_mnemonics(entries, fallback)}) ran locally while --remote_local_fallback "
+                "was on: remote execution probably failed for them"
+            )
         flags.append(Flag("remote-fallback", "warning", te.label, message, tuple(fallback), ("fallback",)))
     if te.verdict == "remote-ok" and remote_in_effect and mine and not te.executed_remotely:
         why_list: list[str] = []
@@ -1031,11 +1227,18 @@ def _target_flags(te: TargetEvidence, verdict: TargetVerdict, entries: list[Spaw
             "remote-failed": "failed on the remote executor",
         }
         hint = " (rerun with --noremote_accept_cached to make it execute)" if "cache-hit" in why_list else ""
-        flags.append(Flag(
-            "not-executed-remotely", "warning", te.label,
-            f"remote-ok but none of its {len(mine)} spawn(s) executed remotely: " + "; ".join(text[w] for w in why_list) + hint,
-            tuple(te.spawns), tuple(why_list),
-        ))
+        flags.append(
+            Flag(
+                "not-executed-remotely",
+                "warning",
+                te.label,
+                f"remote-ok but none of its {len(mine)} spawn(s) executed remotely: "
+                + "; ".join(text[w] for w in why_list)
+                + hint,
+                tuple(te.spawns),
+                tuple(why_list),
+            )
+        )
     return flags
 
 
@@ -1053,19 +1256,30 @@ def _notes(
 ) -> list[str]:
     notes: list[str] = []
     if not spawns:
-        notes.append("the execution log has no spawns: everything came from Bazel's local action cache (run `bazel clean` first) "
-                     "or the log belongs to another command")
+        notes.append(
+            "the execution log has no spawns: everything came from Bazel's local action cache (run `bazel clean` first) "
+            "or the log belongs to another command"
+        )
     elif not remote_in_effect:
         notes.append("remote execution was not in effect for this build: no spawn ran on a remote executor")
     major = _major(inventory.bazel_version)
-    if totals["remote_cache_hit"] and not remote_in_effect and not any(s.target_label for s in spawns) and (major is None or major < 5):
-        notes.append("Bazel 4 and older name disk cache hits \"remote cache hit\": with --disk_cache and no --remote_cache, "
-                     "the remote cache hits counted here came from the disk cache")
+    if (
+        totals["remote_cache_hit"]
+        and not remote_in_effect
+        and not any(s.target_label for s in spawns)
+        and (major is None or major < 5)
+    ):
+        notes.append(
+            'Bazel 4 and older name disk cache hits "remote cache hit": with --disk_cache and no --remote_cache, '
+            "the remote cache hits counted here came from the disk cache"
+        )
     unattributed = [e for e in entries if e.attribution.label is None]
     if unattributed:
         remote = sum(e.spawn.executed_remotely for e in unattributed)
-        notes.append(f"{len(unattributed)} spawn(s) could not be attributed to an inventory target"
-                     + (f" ({remote} of them executed remotely; they prove nothing for a target)" if remote else ""))
+        notes.append(
+            f"{len(unattributed)} spawn(s) could not be attributed to an inventory target"
+            + (f" ({remote} of them executed remotely; they prove nothing for a target)" if remote else "")
+        )
     if console is not None:
         summary = console.summary
         if summary is None:
@@ -1077,21 +1291,31 @@ def _notes(
             logged["remote_execution"] -= sum(e.fallback_of is not None for e in entries)
             for k in ("remote_execution", "remote_cache_hit", "disk_cache_hit", "local", "worker"):
                 if classes[k] != logged[k]:
-                    notes.append(f"the build log counts {classes[k]} {CLASS_TITLES[k]}, the execution log {logged[k]}: "
-                                 "are they from the same invocation?")
+                    notes.append(
+                        f"the build log counts {classes[k]} {CLASS_TITLES[k]}, the execution log {logged[k]}: "
+                        "are they from the same invocation?"
+                    )
                     break
             if len(console.summaries) > 1:
-                notes.append(f"the build log holds {len(console.summaries)} process summaries; the last one is compared")
+                notes.append(
+                    f"the build log holds {len(console.summaries)} process summaries; the last one is compared"
+                )
     if fallback_enabled and remote_in_effect and not any(e.fallback for e in entries):
-        notes.append("--remote_local_fallback is on: a failing executor would silently turn remote spawns into local ones")
+        notes.append(
+            "--remote_local_fallback is on: a failing executor would silently turn remote spawns into local ones"
+        )
     for pattern in wanted:
-        if not pattern.negative and not any(pattern.matches(t.attached.target.label) for t in inventory.targets):
+        if not pattern.negative and not any(
+            pattern.matches(t.attached.target.label) for t in inventory.targets
+        ):
             notes.append(f"--targets {pattern.text} matches no target of the inventory")
     if selected is not None:
         silent = [lb for lb in selected if not by_label[lb].spawns]
         if silent:
-            notes.append(f"{len(silent)} selected target(s) have no spawn in the log (not built by this command, "
-                         f"or up to date in Bazel's local action cache): {', '.join(silent[:5])}{' ...' if len(silent) > 5 else ''}")
+            notes.append(
+                f"{len(silent)} selected target(s) have no spawn in the log (not built by this command, "
+                f"or up to date in Bazel's local action cache): {', '.join(silent[:5])}{' ...' if len(silent) > 5 else ''}"
+            )
     return notes
 
 
@@ -1138,10 +1362,16 @@ def run_evidence(
         wrapper_facts = analyze_wrapper(text, _display(wrapper, root))
     result = scan(root, options if options is not None else load_config(root).options())
     return evaluate(
-        result.inventory, spawns,
-        rc_options=result.require_model().rc.options, console=console, patterns=targets, wrapper=wrapper_facts,
+        result.inventory,
+        spawns,
+        rc_options=result.require_model().rc.options,
+        console=console,
+        patterns=targets,
+        wrapper=wrapper_facts,
         require_distinct_executor=require_distinct_executor,
-        exec_log=str(exec_log), log_format=log_format, build_log=str(build_log) if build_log else None,
+        exec_log=str(exec_log),
+        log_format=log_format,
+        build_log=str(build_log) if build_log else None,
     )
 
 

@@ -20,10 +20,29 @@ from hermetic_scan.model.modules import ModuleModel
 
 # buildifier's argument priorities in BUILD files (lower first; unlisted names are 0, then by name).
 ARGUMENT_PRIORITY = {
-    "name": -99, "gwt_name": -98, "package_name": -97, "visible_node_name": -96, "size": -95,
-    "timeout": -94, "testonly": -93, "src": -92, "srcdir": -91, "srcs": -90, "out": -89, "outs": -88,
-    "hdrs": -87, "has_services": -86, "include": -85, "of": -84, "baseline": -83,
-    "destdir": 1, "exports": 2, "runtime_deps": 3, "deps": 4, "implementation": 5, "implements": 6,
+    "name": -99,
+    "gwt_name": -98,
+    "package_name": -97,
+    "visible_node_name": -96,
+    "size": -95,
+    "timeout": -94,
+    "testonly": -93,
+    "src": -92,
+    "srcdir": -91,
+    "srcs": -90,
+    "out": -89,
+    "outs": -88,
+    "hdrs": -87,
+    "has_services": -86,
+    "include": -85,
+    "of": -84,
+    "baseline": -83,
+    "destdir": 1,
+    "exports": 2,
+    "runtime_deps": 3,
+    "deps": 4,
+    "implementation": 5,
+    "implements": 6,
     "alwayslink": 7,
 }
 
@@ -120,7 +139,9 @@ def _tag_edit(build: ModuleModel, call: Node, tag: str) -> TextEdit | None:
     if any(s.strip("\"'") == tag for s in strings):
         return None
     multiline = value.start_point[0] != value.end_point[0]
-    plain = all(c.type == "string" for c in items) and not any(c.type == "comment" for c in value.named_children)
+    plain = all(c.type == "string" for c in items) and not any(
+        c.type == "comment" for c in value.named_children
+    )
     indent = _indent_of(build, existing.start_byte)
     if not items:
         return TextEdit(value.start_byte, value.end_byte, f"[{_quoted(tag)}]")
@@ -169,14 +190,21 @@ def _new_tags_argument(build: ModuleModel, call: Node, tag: str) -> TextEdit | N
         indent = _indent_of(build, call.start_byte)
         texts = [(build.text(a), a) for a in arguments]
         names = [a.child_by_field_name("name") for a in arguments]
-        entries = [(build.text(n) if n is not None and a.type == "keyword_argument" else "", t) for (t, a), n in zip(texts, names, strict=True)]
+        entries = [
+            (build.text(n) if n is not None and a.type == "keyword_argument" else "", t)
+            for (t, a), n in zip(texts, names, strict=True)
+        ]
         entries.append(("tags", new))
         keyed = [e for e in entries if e[0]]
         positional = [e for e in entries if not e[0]]
         ordered = positional + sorted(keyed, key=lambda e: _order(e[0]))
         body = "".join(f"{indent}    {text},\n" for _, text in ordered)
         return TextEdit(args.start_byte, args.end_byte, f"(\n{body}{indent})")
-    indent = _indent_of(build, arguments[0].start_byte) if arguments else _indent_of(build, call.start_byte) + "    "
+    indent = (
+        _indent_of(build, arguments[0].start_byte)
+        if arguments
+        else _indent_of(build, call.start_byte) + "    "
+    )
     for arg in arguments:
         name = arg.child_by_field_name("name") if arg.type == "keyword_argument" else None
         if name is not None and _order(build.text(name)) > _order("tags"):
@@ -209,11 +237,14 @@ def diff(root: Path, fix: FixPlan) -> str:
         before = path.read_bytes()
         after = apply_edits(before, edits)
         rel = path.relative_to(root).as_posix()
-        chunks.extend(difflib.unified_diff(
-            before.decode("utf-8", errors="replace").splitlines(keepends=True),
-            after.decode("utf-8", errors="replace").splitlines(keepends=True),
-            fromfile=f"a/{rel}", tofile=f"b/{rel}",
-        ))
+        chunks.extend(
+            difflib.unified_diff(
+                before.decode("utf-8", errors="replace").splitlines(keepends=True),
+                after.decode("utf-8", errors="replace").splitlines(keepends=True),
+                fromfile=f"a/{rel}",
+                tofile=f"b/{rel}",
+            )
+        )
     return "".join(chunks)
 
 

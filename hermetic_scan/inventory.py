@@ -42,9 +42,16 @@ class TargetInfo:
     def of(tm: TargetModel) -> TargetInfo:
         target = tm.target
         return TargetInfo(
-            target.label, target.text, target.key, tm.rule.key if tm.rule is not None else None, target.kind,
-            target.build.display_path, target.build.source.line_of(target.top_node.start_byte) + 1,
-            target.generator, tuple(target.tags), target.is_test,
+            target.label,
+            target.text,
+            target.key,
+            tm.rule.key if tm.rule is not None else None,
+            target.kind,
+            target.build.display_path,
+            target.build.source.line_of(target.top_node.start_byte) + 1,
+            target.generator,
+            tuple(target.tags),
+            target.is_test,
         )
 
 
@@ -106,10 +113,27 @@ class TargetVerdict:
         three nested dataclasses pickles and loads several times slower."""
         info, label = self.info, self.info.label
         return _verdict_from_parts, (
-            label.repo, label.package, label.name, label.canonical, info.key, info.rule_key, info.kind, info.path, info.line,
-            info.generator, info.tags, info.is_test, self.verdict, self.reasons or None, self.caveats or None,
-            self.unknown_because or None, self.already_tagged, self.suggested_tags or None, self.actions,
-            self.provenance, self.entry_json,
+            label.repo,
+            label.package,
+            label.name,
+            label.canonical,
+            info.key,
+            info.rule_key,
+            info.kind,
+            info.path,
+            info.line,
+            info.generator,
+            info.tags,
+            info.is_test,
+            self.verdict,
+            self.reasons or None,
+            self.caveats or None,
+            self.unknown_because or None,
+            self.already_tagged,
+            self.suggested_tags or None,
+            self.actions,
+            self.provenance,
+            self.entry_json,
         )
 
     @property
@@ -118,16 +142,42 @@ class TargetVerdict:
 
 
 def _verdict_from_parts(
-    repo: str, package: str, name: str, canonical: bool, key: str, rule_key: str | None, kind: str, path: str, line: int,
-    generator: str | None, tags: tuple[str, ...], is_test: bool, verdict: str, reasons: list[Diagnostic] | None,
-    caveats: list[Diagnostic] | None, unknown_because: list[str] | None, already_tagged: bool,
-    suggested_tags: list[str] | None, actions: list[dict[str, Any]], provenance: str, entry_json: str | None,
+    repo: str,
+    package: str,
+    name: str,
+    canonical: bool,
+    key: str,
+    rule_key: str | None,
+    kind: str,
+    path: str,
+    line: int,
+    generator: str | None,
+    tags: tuple[str, ...],
+    is_test: bool,
+    verdict: str,
+    reasons: list[Diagnostic] | None,
+    caveats: list[Diagnostic] | None,
+    unknown_because: list[str] | None,
+    already_tagged: bool,
+    suggested_tags: list[str] | None,
+    actions: list[dict[str, Any]],
+    provenance: str,
+    entry_json: str | None,
 ) -> TargetVerdict:
     label = Label(repo, package, name, canonical)
     info = TargetInfo(label, str(label), key, rule_key, kind, path, line, generator, tags, is_test)
     return TargetVerdict(
-        info, None, verdict, reasons or [], caveats or [], unknown_because or [], already_tagged, suggested_tags or [],
-        actions, provenance, entry_json,
+        info,
+        None,
+        verdict,
+        reasons or [],
+        caveats or [],
+        unknown_because or [],
+        already_tagged,
+        suggested_tags or [],
+        actions,
+        provenance,
+        entry_json,
     )
 
 
@@ -148,7 +198,9 @@ class EncodedVerdicts:
         encoder = EntryEncoder()
         verdicts = inventory.targets
         return EncodedVerdicts(
-            [v.label for v in verdicts], [v.encoded(encoder) for v in verdicts], inventory.summary(),
+            [v.label for v in verdicts],
+            [v.encoded(encoder) for v in verdicts],
+            inventory.summary(),
             dict(inventory.worker_requirements),
         )
 
@@ -197,7 +249,9 @@ def _entry_encoder() -> Callable[[Any], str]:
     def unserializable(value: Any) -> Any:
         raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
-    encode = make(None, unserializable, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, True)
+    encode = make(
+        None, unserializable, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, True
+    )
     return lambda value: "".join(encode(value, 0))
 
 
@@ -254,7 +308,9 @@ def finding_entry(d: Diagnostic) -> dict[str, Any]:
     return {"rule": d.rule, "path": d.span.path, "line": d.span.start_line + 1, "message": d.message}
 
 
-def is_blocking(d: Diagnostic, tags: list[str] | tuple[str, ...] = (), pinned: frozenset[str] = frozenset()) -> bool:
+def is_blocking(
+    d: Diagnostic, tags: list[str] | tuple[str, ...] = (), pinned: frozenset[str] = frozenset()
+) -> bool:
     """Blocking rule, at warning or above, not waived by the target's tags, not in a pinned action."""
     meta = rule_meta(d.rule)
     if not (meta and meta.blocking and d.severity.rank >= Severity.WARNING.rank):
@@ -264,19 +320,21 @@ def is_blocking(d: Diagnostic, tags: list[str] | tuple[str, ...] = (), pinned: f
     return not any(tag in tags for tag in meta.waived_by_tags)
 
 
-def build_inventory(model: WorkspaceModel, diagnostics: list[Diagnostic], bazel_version: str | None) -> Inventory:
+def build_inventory(
+    model: WorkspaceModel, diagnostics: list[Diagnostic], bazel_version: str | None
+) -> Inventory:
     by_owner: dict[str, list[Diagnostic]] = defaultdict(list)
     for d in diagnostics:
         for owner in d.owners:
             by_owner[owner].append(d)
     for found in by_owner.values():
         found.sort(key=_sort_key)  # sorted already, as a rule: then this costs one pass
-    pinned = frozenset(
-        a.key for a in model.all_actions() if a.execution_requirements & LOCAL_KEY_SET
-    )
+    pinned = frozenset(a.key for a in model.all_actions() if a.execution_requirements & LOCAL_KEY_SET)
     verdicts = _Verdicts(by_owner, pinned)
     targets = [verdicts.of(tm) for tm in model.targets]
-    return assemble(str(model.workspace.root), bazel_version, targets, _action_hazards(model, diagnostics), diagnostics)
+    return assemble(
+        str(model.workspace.root), bazel_version, targets, _action_hazards(model, diagnostics), diagnostics
+    )
 
 
 def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
@@ -284,11 +342,19 @@ def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
 
 
 def assemble(
-    root: str, bazel_version: str | None, verdicts: list[TargetVerdict], hazards: ActionHazards, diagnostics: list[Diagnostic],
+    root: str,
+    bazel_version: str | None,
+    verdicts: list[TargetVerdict],
+    hazards: ActionHazards,
+    diagnostics: list[Diagnostic],
 ) -> Inventory:
     """The inventory from its parts (one process's, or the merged parts of several)."""
     verdicts = sorted(verdicts, key=lambda v: v.label)
-    return _complete(Inventory(root, bazel_version, verdicts, worker_requirements=_worker_requirements(verdicts)), hazards, diagnostics)
+    return _complete(
+        Inventory(root, bazel_version, verdicts, worker_requirements=_worker_requirements(verdicts)),
+        hazards,
+        diagnostics,
+    )
 
 
 def _complete(inventory: Inventory, hazards: ActionHazards, diagnostics: list[Diagnostic]) -> Inventory:
@@ -305,7 +371,11 @@ def fetch_hazards(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 
 
 def assemble_encoded(
-    root: str, bazel_version: str | None, parts: list[EncodedVerdicts], hazards: ActionHazards, diagnostics: list[Diagnostic],
+    root: str,
+    bazel_version: str | None,
+    parts: list[EncodedVerdicts],
+    hazards: ActionHazards,
+    diagnostics: list[Diagnostic],
 ) -> Inventory:
     """`assemble` for verdicts that arrived as JSON entries: the same report, without the objects."""
     labels = [label for part in parts for label in part.labels]
@@ -319,7 +389,14 @@ def assemble_encoded(
         for tool, needing in part.tools.items():
             tools[tool].update(needing)
     requirements = [(tool, sorted(needing)) for tool, needing in sorted(tools.items())]
-    inventory = Inventory(root, bazel_version, [], worker_requirements=requirements, entries=[entries[i] for i in order], counts=counts)
+    inventory = Inventory(
+        root,
+        bazel_version,
+        [],
+        worker_requirements=requirements,
+        entries=[entries[i] for i in order],
+        counts=counts,
+    )
     return _complete(inventory, hazards, diagnostics)
 
 
@@ -362,7 +439,10 @@ class _Verdicts:
             calls: dict[str, list[Guards]] = defaultdict(list)
             for action in implementation.actions:
                 calls[action.key].append(action.guards)
-            cached = self.guarded_actions[id(implementation)] = (implementation, {k: g for k, g in calls.items() if all(g)})
+            cached = self.guarded_actions[id(implementation)] = (
+                implementation,
+                {k: g for k, g in calls.items() if all(g)},
+            )
         guarded = cached[1]
         if not guarded:
             return set()
@@ -372,11 +452,14 @@ class _Verdicts:
                 if name not in truth:
                     truth[name] = attribute_truth(tm, name)
         return {
-            key for key, alternatives in guarded.items()
+            key
+            for key, alternatives in guarded.items()
             if all(any(truth[name] is (not wanted) for name, wanted in guards) for guards in alternatives)
         }
 
-    def split(self, findings: list[Diagnostic], shared: bool, tags: list[str]) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    def split(
+        self, findings: list[Diagnostic], shared: bool, tags: list[str]
+    ) -> tuple[list[Diagnostic], list[Diagnostic]]:
         """(reasons, caveats), in the order of `findings`."""
         if not findings:
             return [], []
@@ -389,14 +472,20 @@ class _Verdicts:
         for d in findings:
             (reasons if is_blocking(d, tags, self.pinned) else caveats).append(d)
         if reusable:
-            self.splits[id(findings)] = (findings, (reasons, caveats))  # the list is kept: its id stays its own
+            self.splits[id(findings)] = (
+                findings,
+                (reasons, caveats),
+            )  # the list is kept: its id stays its own
             return list(reasons), list(caveats)
         return reasons, caveats
 
     def actions(self, implementation: Any) -> list[dict[str, Any]]:
         cached = self.action_entries.get(id(implementation))
         if cached is None:
-            cached = self.action_entries[id(implementation)] = (implementation, _implementation_actions(implementation))
+            cached = self.action_entries[id(implementation)] = (
+                implementation,
+                _implementation_actions(implementation),
+            )
         return cached[1]
 
     def of(self, tm: TargetModel) -> TargetVerdict:
@@ -430,8 +519,12 @@ class _Verdicts:
             if target.is_test:
                 for d in reasons:
                     meta = rule_meta(d.rule)
-                    suggested += [t for t in (meta.test_tags if meta else ()) if t not in suggested and t not in tags]
-        return TargetVerdict(TargetInfo.of(tm), tm, verdict, reasons, caveats, unknown, already, suggested, actions, provenance)
+                    suggested += [
+                        t for t in (meta.test_tags if meta else ()) if t not in suggested and t not in tags
+                    ]
+        return TargetVerdict(
+            TargetInfo.of(tm), tm, verdict, reasons, caveats, unknown, already, suggested, actions, provenance
+        )
 
 
 def _only_in(d: Diagnostic, actions: set[str]) -> bool:
@@ -489,8 +582,18 @@ def _rule_call_actions(target: Any, actions: list[dict[str, Any]], unknown: list
         actions.append(_call_action("genrule", "Genrule", target))
     elif target.kind in ACTIONLESS_NATIVE or target.kind in ("sh_test", "sh_binary"):
         pass
-    elif target.kind in ("cc_library", "cc_binary", "cc_test", "java_library", "java_binary", "java_test",
-                         "py_library", "py_binary", "py_test", "proto_library"):
+    elif target.kind in (
+        "cc_library",
+        "cc_binary",
+        "cc_test",
+        "java_library",
+        "java_binary",
+        "java_test",
+        "py_library",
+        "py_binary",
+        "py_test",
+        "proto_library",
+    ):
         return "knowledge"
     else:
         unknown.append(f"rule {target.kind} is not defined or loaded")
@@ -513,8 +616,12 @@ def _call_action(kind: str, mnemonic: str, target: Any) -> dict[str, Any]:
     """The action Bazel registers for the rule call itself (a genrule's command, a test's run)."""
     module = target.call_module  # the BUILD file, or the .bzl of the macro that made the target
     return {
-        "kind": kind, "mnemonic": mnemonic, "mnemonic_source": "literal", "use_default_shell_env": None,
-        "path": module.display_path, "line": module.source.line_of(target.call.node.start_byte) + 1,
+        "kind": kind,
+        "mnemonic": mnemonic,
+        "mnemonic_source": "literal",
+        "use_default_shell_env": None,
+        "path": module.display_path,
+        "line": module.source.line_of(target.call.node.start_byte) + 1,
     }
 
 
@@ -531,8 +638,14 @@ def _action_entry(action: Any) -> dict[str, Any]:
 
 
 def _known_action(mnemonic: str) -> dict[str, Any]:
-    return {"kind": "known", "mnemonic": mnemonic, "mnemonic_source": "literal",
-            "use_default_shell_env": None, "path": None, "line": None}
+    return {
+        "kind": "known",
+        "mnemonic": mnemonic,
+        "mnemonic_source": "literal",
+        "use_default_shell_env": None,
+        "path": None,
+        "line": None,
+    }
 
 
 @dataclass
@@ -563,7 +676,9 @@ class ActionHazards:
 
 
 def _action_hazards(model: WorkspaceModel, diagnostics: list[Diagnostic]) -> ActionHazards:
-    hazardous = {owner for d in diagnostics if is_blocking(d) for owner in d.owners if owner.startswith("action:")}
+    hazardous = {
+        owner for d in diagnostics if is_blocking(d) for owner in d.owners if owner.startswith("action:")
+    }
     hazardous -= {a.key for a in model.all_actions() if a.execution_requirements & LOCAL_KEY_SET}
     by_mnemonic: dict[str, dict[str, bool]] = defaultdict(dict)
     for action in model.all_actions():
@@ -603,7 +718,9 @@ def _worker_requirements(verdicts: list[TargetVerdict]) -> list[tuple[str, list[
         for findings in (verdict.reasons, verdict.caveats):
             for d in findings:
                 if d.rule in _WORKER_RULES and d.subject and d.severity is not Severity.INFO:
-                    tools[d.subject.rsplit("/", 1)[-1] if d.rule == "ambient-tool" else d.subject].add(verdict.info.text)
+                    tools[d.subject.rsplit("/", 1)[-1] if d.rule == "ambient-tool" else d.subject].add(
+                        verdict.info.text
+                    )
     return [(tool, sorted(labels)) for tool, labels in sorted(tools.items())]
 
 

@@ -48,7 +48,9 @@ KNOWN_RULES: dict[tuple[str, str], KnownRule] = {
     ("rules_go", "go_test"): KnownRule("rules_go", ("GoCompilePkg", "GoLink", "TestRunner"), True, test=True),
     ("io_bazel_rules_go", "go_binary"): KnownRule("rules_go", ("GoCompilePkg", "GoLink"), True),
     ("io_bazel_rules_go", "go_library"): KnownRule("rules_go", ("GoCompilePkg",), True),
-    ("io_bazel_rules_go", "go_test"): KnownRule("rules_go", ("GoCompilePkg", "GoLink", "TestRunner"), True, test=True),
+    ("io_bazel_rules_go", "go_test"): KnownRule(
+        "rules_go", ("GoCompilePkg", "GoLink", "TestRunner"), True, test=True
+    ),
 }
 
 
@@ -61,7 +63,22 @@ def known_rule(label_text: str, symbol: str) -> KnownRule | None:
 
 # Native rules with no actions of their own (https://bazel.build/reference/be/overview).
 ACTIONLESS_NATIVE = frozenset(
-    {"filegroup", "alias", "exports_files", "config_setting", "test_suite", "sh_library", "platform",
-     "constraint_setting", "constraint_value", "toolchain", "toolchain_type", "label_flag", "label_setting",
-     "package_group", "licenses", "environment_group"}
+    {
+        "filegroup",
+        "alias",
+        "exports_files",
+        "config_setting",
+        "test_suite",
+        "sh_library",
+        "platform",
+        "constraint_setting",
+        "constraint_value",
+        "toolchain",
+        "toolchain_type",
+        "label_flag",
+        "label_setting",
+        "package_group",
+        "licenses",
+        "environment_group",
+    }
 )

@@ -13,7 +13,9 @@ class LabelError(ValueError):
     pass
 
 
-@dataclass(order=True, unsafe_hash=True, slots=True)  # not frozen: its __init__ would cost five times as much; nothing mutates it
+@dataclass(
+    order=True, unsafe_hash=True, slots=True
+)  # not frozen: its __init__ would cost five times as much; nothing mutates it
 class Label:
     repo: str  # "" is the main repository
     package: str

@@ -42,7 +42,9 @@ def query_source(file_name: str) -> str:
 
 def query_files() -> list[str]:
     return sorted(
-        entry.name for entry in resources.files("hermetic_scan.queries").iterdir() if entry.name.endswith(".scm")
+        entry.name
+        for entry in resources.files("hermetic_scan.queries").iterdir()
+        if entry.name.endswith(".scm")
     )
 
 
@@ -55,7 +57,9 @@ def captures(file_name: str, grammar: str, node: Node) -> dict[str, list[Node]]:
     return QueryCursor(query(file_name, grammar)).captures(node)
 
 
-def matches(file_name: str, grammar: str, node: Node, max_start_depth: int | None = None) -> Iterator[dict[str, list[Node]]]:
+def matches(
+    file_name: str, grammar: str, node: Node, max_start_depth: int | None = None
+) -> Iterator[dict[str, list[Node]]]:
     """Matches of a query; `max_start_depth` keeps the cursor from walking a whole tree when the
     pattern can only start near `node` (several times faster on large BUILD files)."""
     cursor = QueryCursor(query(file_name, grammar))

@@ -58,14 +58,20 @@ def usable_cpus() -> int:
 @dataclass
 class ShardOutput:
     owned: list[Diagnostic]  # in files this shard read, suppressions applied
-    foreign: list[Diagnostic]  # in files it did not read (a package evaluated for a lookup, a script of another shard)
+    foreign: list[
+        Diagnostic
+    ]  # in files it did not read (a package evaluated for a lookup, a script of another shard)
     read: set[str]  # paths of the files it read
     modules: set[str]  # paths of its Starlark files
     suppressions: list[Suppression]
     sources: dict[str, SourceFile]  # files its findings and suppressions are in
     targets: int
-    verdicts: list[TargetVerdict]  # of its own targets (none unless Options.inventory), detached from the model
-    encoded: EncodedVerdicts | None  # the same verdicts as JSON entries instead, with Options.verdicts_as_json
+    verdicts: list[
+        TargetVerdict
+    ]  # of its own targets (none unless Options.inventory), detached from the model
+    encoded: (
+        EncodedVerdicts | None
+    )  # the same verdicts as JSON entries instead, with Options.verdicts_as_json
     hazards: ActionHazards
 
 
@@ -124,7 +130,9 @@ class _FixedClaim:
         return files
 
 
-def analyze_in_shards(workspace: Workspace, options: Options, shards: int, groups: list[set[str]] | None = None) -> Result:
+def analyze_in_shards(
+    workspace: Workspace, options: Options, shards: int, groups: list[set[str]] | None = None
+) -> Result:
     """The scan in `shards` processes taking BUILD files as they go, or, with `groups`, one process
     per group of BUILD files."""
     common = {repo.display(rel) for repo in workspace.repositories for rel in repo.bzl_files}
@@ -137,7 +145,9 @@ def analyze_in_shards(workspace: Workspace, options: Options, shards: int, group
             only = common | (others if index == 0 else set())
             claim = shared if groups is None else _FixedClaim(groups[index])
             parent_end, child_end = context.Pipe()
-            process = context.Process(target=_shard, args=(child_end, workspace, options, only, claim), daemon=True)
+            process = context.Process(
+                target=_shard, args=(child_end, workspace, options, only, claim), daemon=True
+            )
             process.start()
             child_end.close()
             workers.append((process, parent_end))
@@ -147,7 +157,9 @@ def analyze_in_shards(workspace: Workspace, options: Options, shards: int, group
         for _process, connection in workers:
             connection.send(facts)
         outputs: list[ShardOutput] = [_receive(connection) for _process, connection in workers]
-        return _combine(workspace, options, outputs)  # while the shards exit (freeing their memory takes a while)
+        return _combine(
+            workspace, options, outputs
+        )  # while the shards exit (freeing their memory takes a while)
     finally:
         for process, connection in workers:
             connection.close()
@@ -171,7 +183,13 @@ class _Failure:
     trace: str
 
 
-def _shard(connection: Connection, workspace: Workspace, options: Options, only: set[str], claim: Callable[[], list[str]]) -> None:
+def _shard(
+    connection: Connection,
+    workspace: Workspace,
+    options: Options,
+    only: set[str],
+    claim: Callable[[], list[str]],
+) -> None:
     try:
         analysis = Analysis(workspace, options, only, claim)
         connection.send(analysis.model.facts())
@@ -205,13 +223,23 @@ def _output(analysis: Analysis) -> ShardOutput:
     if analysis.options.inventory:
         inventory = build_inventory(model, diagnostics, analysis.options.bazel_version)
         hazards = inventory.action_hazards
-        if analysis.options.verdicts_as_json:  # encoded here, in parallel, not one after the other in the parent
+        if (
+            analysis.options.verdicts_as_json
+        ):  # encoded here, in parallel, not one after the other in the parent
             encoded = EncodedVerdicts.of(inventory)
         else:  # for reports that read verdict objects: their JSON entries are not needed
             verdicts = inventory.targets
     return ShardOutput(
-        owned, foreign, read, {m.source.path for m in model.modules}, every, sources, len(model.targets), verdicts,
-        encoded, hazards,
+        owned,
+        foreign,
+        read,
+        {m.source.path for m in model.modules},
+        every,
+        sources,
+        len(model.targets),
+        verdicts,
+        encoded,
+        hazards,
     )
 
 

@@ -22,9 +22,13 @@ BUILTINS = frozenset(
     alias unalias builtin ulimit shopt caller disown jobs times mapfile readarray dirs enable help
     logout suspend bg fg compgen complete compopt fc history : break continue""".split()
 )
-KEYWORDS = frozenset("if then else elif fi case esac for select while until do done in function time !".split())
+KEYWORDS = frozenset(
+    "if then else elif fi case esac for select while until do done in function time !".split()
+)
 # Programs that run the word after them (after their own options).
-WRAPPERS = frozenset({"env", "exec", "nohup", "time", "timeout", "sudo", "xargs", "nice", "command", "stdbuf", "ionice"})
+WRAPPERS = frozenset(
+    {"env", "exec", "nohup", "time", "timeout", "sudo", "xargs", "nice", "command", "stdbuf", "ionice"}
+)
 PROBES = frozenset({"which", "type", "hash"})
 # Functions defined by shell libraries that tests source from Bazel's own runfiles and test helpers:
 # tools/bash/runfiles/runfiles.bash and src/test/shell/unittest.bash.
@@ -125,7 +129,11 @@ def analyze(text: str) -> ShellFacts:
     sources = []
     for node in found.get("test", []):
         for word in _walk(node):
-            if word.type in ("word", "string", "raw_string", "concatenation") and word.parent is not None and word.parent.type != "concatenation":
+            if (
+                word.type in ("word", "string", "raw_string", "concatenation")
+                and word.parent is not None
+                and word.parent.type != "concatenation"
+            ):
                 text, dynamic = _word(word, data)
                 arguments.append(Word(text, to_char(word.start_byte), to_char(word.end_byte), dynamic))
     for node in found.get("redirect", []):
@@ -133,20 +141,36 @@ def analyze(text: str) -> ShellFacts:
             destination = node.child_by_field_name("destination")
             if destination is not None:
                 text, dynamic = _word(destination, data)
-                sources.append(Word(text, to_char(destination.start_byte), to_char(destination.end_byte), dynamic))
+                sources.append(
+                    Word(text, to_char(destination.start_byte), to_char(destination.end_byte), dynamic)
+                )
     assigned = []
     for node in found.get("assignment.value", []):
         text, dynamic = _word(node, data)
-        assigned.append((_assigned_name(node, data), Word(text, to_char(node.start_byte), to_char(node.end_byte), dynamic)))
+        assigned.append(
+            (
+                _assigned_name(node, data),
+                Word(text, to_char(node.start_byte), to_char(node.end_byte), dynamic),
+            )
+        )
     assigned.sort(key=lambda pair: pair[1].start)
     constants = _constants(assigned)
     if constants:
         commands = [_resolved(c, constants) for c in commands]
     skips = tuple(_skips(found.get("list", []) + found.get("if", []), data, to_char))
     sourced = [c for c in commands if c.name in SOURCE_COMMANDS]
-    unknown_source = any(not any(lib in " ".join(a.text for a in c.args) for lib in KNOWN_LIBRARIES) for c in sourced)
+    unknown_source = any(
+        not any(lib in " ".join(a.text for a in c.args) for lib in KNOWN_LIBRARIES) for c in sourced
+    )
     return ShellFacts(
-        tuple(commands), tuple(reads), functions, root.has_error, skips, tuple(arguments), tuple(sources), tuple(assigned),
+        tuple(commands),
+        tuple(reads),
+        functions,
+        root.has_error,
+        skips,
+        tuple(arguments),
+        tuple(sources),
+        tuple(assigned),
         unknown_source,
     )
 
@@ -239,12 +263,22 @@ def _negated(condition: Node) -> bool:
 def _skips(nodes: list[Node], data: bytes, to_char) -> list[Skip]:  # noqa: ANN001
     found = []
     for node in nodes:
-        if node.type == "list" and len(node.named_children) == 2 and any(c.type == "||" for c in node.children):
+        if (
+            node.type == "list"
+            and len(node.named_children) == 2
+            and any(c.type == "||" for c in node.children)
+        ):
             left, right = node.named_children
             probe = _probe(left, data)
             if probe is None:
                 continue
-            candidates = [right] if right.type == "command" else right.named_children if right.type == "compound_statement" else []
+            candidates = (
+                [right]
+                if right.type == "command"
+                else right.named_children
+                if right.type == "compound_statement"
+                else []
+            )
             for candidate in candidates:
                 if _is_exit_zero(candidate, data, bare_ok=False):
                     found.append(Skip(to_char(candidate.start_byte), to_char(candidate.end_byte), probe))
@@ -293,7 +327,9 @@ def _word(node: Node, data: bytes) -> tuple[str, bool]:
         return text[1:-1], False
     if node.type == "string":
         inner = text[1:-1]
-        dynamic = any(c.type in ("simple_expansion", "expansion", "command_substitution") for c in node.children)
+        dynamic = any(
+            c.type in ("simple_expansion", "expansion", "command_substitution") for c in node.children
+        )
         return inner, dynamic or DECLARED_TOKEN in inner or OPAQUE_TOKEN in inner
     dynamic = node.type in ("simple_expansion", "expansion", "command_substitution", "concatenation") and any(
         c.type in ("simple_expansion", "expansion", "command_substitution") for c in [node, *node.children]
@@ -315,7 +351,12 @@ def _commands_of(node: Node, data: bytes, to_char) -> list[Command]:  # noqa: AN
         return []
     words: list[Node] = [name_node.named_children[0] if name_node.named_children else name_node]
     for child in node.children:
-        if child is name_node or child.type in ("variable_assignment", "file_redirect", "herestring_redirect", "comment"):
+        if child is name_node or child.type in (
+            "variable_assignment",
+            "file_redirect",
+            "herestring_redirect",
+            "comment",
+        ):
             continue
         if child.is_named and node.children.index(child) > node.children.index(name_node):
             words.append(child)
@@ -326,15 +367,21 @@ def _commands_of(node: Node, data: bytes, to_char) -> list[Command]:  # noqa: AN
         start, end = to_char(words[i].start_byte), to_char(words[i].end_byte)
         if dynamic:
             from_home = text.startswith(("$HOME", "${HOME}"))
-            found.append(Command(text, start, end, "run", not from_home, _args(words[i + 1 :], data, to_char)))
+            found.append(
+                Command(text, start, end, "run", not from_home, _args(words[i + 1 :], data, to_char))
+            )
             return found
         base = text.rsplit("/", 1)[-1] if text.startswith("/") else text
-        if text in PROBES or (text == "command" and i + 1 < len(words) and _node_text(words[i + 1], data) in ("-v", "-V")):
+        if text in PROBES or (
+            text == "command" and i + 1 < len(words) and _node_text(words[i + 1], data) in ("-v", "-V")
+        ):
             for arg in words[i + 1 :]:
                 arg_text, arg_dynamic = _word(arg, data)
                 if arg_text.startswith("-") or arg_dynamic:
                     continue
-                found.append(Command(arg_text, to_char(arg.start_byte), to_char(arg.end_byte), "probe", False))
+                found.append(
+                    Command(arg_text, to_char(arg.start_byte), to_char(arg.end_byte), "probe", False)
+                )
             return found
         if base in WRAPPERS and (text == base or text.startswith(("/usr/bin/", "/bin/"))):
             i += 1
@@ -342,7 +389,12 @@ def _commands_of(node: Node, data: bytes, to_char) -> list[Command]:  # noqa: AN
             while i < len(words):
                 arg_text, _ = _word(words[i], data)
                 if arg_text.startswith("-") or "=" in arg_text:
-                    if base in ("nice", "timeout", "ionice", "stdbuf") and arg_text in ("-n", "-s", "-k", "-c"):
+                    if base in ("nice", "timeout", "ionice", "stdbuf") and arg_text in (
+                        "-n",
+                        "-s",
+                        "-k",
+                        "-c",
+                    ):
                         i += 1
                     i += 1
                     continue

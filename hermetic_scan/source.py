@@ -24,7 +24,10 @@ class SourceFile:
     def __post_init__(self) -> None:
         # Start of line i+1 = (lengths of lines 0..i) + (i + 1) newlines; in C, without a loop per line.
         lines = self.data.split(b"\n")
-        self._line_starts = [0, *map(operator.add, itertools.accumulate(map(len, lines)), range(1, len(lines)))]
+        self._line_starts = [
+            0,
+            *map(operator.add, itertools.accumulate(map(len, lines)), range(1, len(lines))),
+        ]
 
     @property
     def text(self) -> str:
@@ -94,7 +97,9 @@ class MappedText:
         source = self.source or other.source
         if self.source is not None and other.source is not None and self.source is not other.source:
             # Pieces from two files: keep positions of the first, the rest become holes.
-            return MappedText(self.text + other.text, self.offsets + (None,) * len(other.text), source, self.anchor)
+            return MappedText(
+                self.text + other.text, self.offsets + (None,) * len(other.text), source, self.anchor
+            )
         anchor = self.anchor if self.source is not None else other.anchor
         return MappedText(self.text + other.text, self.offsets + other.offsets, source, anchor)
 

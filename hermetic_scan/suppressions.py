@@ -17,7 +17,9 @@ from hermetic_scan.diagnostics import Diagnostic
 from hermetic_scan.model.modules import ModuleModel
 from hermetic_scan.source import SourceFile
 
-COMMENT = re.compile(r"#\s*hermetic-scan:\s*(?P<kind>disable-file|disable)=(?P<ids>[a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)")
+COMMENT = re.compile(
+    r"#\s*hermetic-scan:\s*(?P<kind>disable-file|disable)=(?P<ids>[a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)"
+)
 
 
 @dataclass(eq=False)
@@ -41,7 +43,11 @@ def find(source: SourceFile) -> list[Suppression]:
             alone = text[: match.start()].strip() == ""
             start = source._line_starts[line_number] + len(text[: match.start()].encode("utf-8"))
             for rule in (r.strip() for r in match.group("ids").split(",")):
-                out.append(Suppression(source.path, line_number, start, rule, match.group("kind") == "disable-file", alone))
+                out.append(
+                    Suppression(
+                        source.path, line_number, start, rule, match.group("kind") == "disable-file", alone
+                    )
+                )
     return out
 
 

@@ -128,7 +128,9 @@ class VerifyReport:
 # The sandbox PATH
 
 
-def build_path_dir(directory: Path, tools: frozenset[str] | set[str], tripwires: set[str], host_path: str) -> tuple[list[str], list[str]]:
+def build_path_dir(
+    directory: Path, tools: frozenset[str] | set[str], tripwires: set[str], host_path: str
+) -> tuple[list[str], list[str]]:
     """Symlinks to the profile's tools found on `host_path`, plus tripwire stubs. Returns (linked, missing)."""
     directory.mkdir(parents=True, exist_ok=True)
     linked: list[str] = []
@@ -155,7 +157,12 @@ def ambient_tools(result) -> set[str]:  # noqa: ANN001 - engine.Result (imported
     """Bare program names the static analysis reports as ambient tools."""
     names = set()
     for d in result.diagnostics:
-        if d.rule == "ambient-tool" and d.subject and "/" not in d.subject and re.fullmatch(r"[\w.+-]+", d.subject):
+        if (
+            d.rule == "ambient-tool"
+            and d.subject
+            and "/" not in d.subject
+            and re.fullmatch(r"[\w.+-]+", d.subject)
+        ):
             names.add(d.subject)
     return names
 
@@ -224,8 +231,16 @@ def _sandbox(text: str) -> str:
 
 
 class _Bazel:
-    def __init__(self, bazel: str, root: Path, user_root: Path, fragment: Path | None, startup_args: list[str],
-                 env: dict[str, str], timeout: float) -> None:
+    def __init__(
+        self,
+        bazel: str,
+        root: Path,
+        user_root: Path,
+        fragment: Path | None,
+        startup_args: list[str],
+        env: dict[str, str],
+        timeout: float,
+    ) -> None:
         self.startup = [bazel, *startup_args, f"--output_user_root={user_root}", "--max_idle_secs=300"]
         if fragment is not None:
             self.startup.append(f"--bazelrc={fragment}")
@@ -235,16 +250,30 @@ class _Bazel:
 
     def run(self, args: list[str]) -> tuple[int, str]:
         try:
-            proc = subprocess.run([*self.startup, *args], cwd=self.root, env=self.env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True, errors="replace", timeout=self.timeout)
+            proc = subprocess.run(
+                [*self.startup, *args],
+                cwd=self.root,
+                env=self.env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+                timeout=self.timeout,
+            )
         except subprocess.TimeoutExpired as error:
-            out = error.stdout if isinstance(error.stdout, str) else (error.stdout or b"").decode("utf-8", "replace")
+            out = (
+                error.stdout
+                if isinstance(error.stdout, str)
+                else (error.stdout or b"").decode("utf-8", "replace")
+            )
             return -1, out + f"\nhermetic-scan verify: timed out after {self.timeout:.0f}s"
         return proc.returncode, proc.stdout
 
     def shutdown(self) -> None:
         try:
-            subprocess.run([*self.startup, "shutdown"], cwd=self.root, env=self.env, capture_output=True, timeout=120)
+            subprocess.run(
+                [*self.startup, "shutdown"], cwd=self.root, env=self.env, capture_output=True, timeout=120
+            )
         except (OSError, subprocess.TimeoutExpired):
             pass
 
@@ -341,15 +370,30 @@ def run_verify(
         path_dir = base / "path"
         linked, missing = build_path_dir(path_dir, options.profile.tools, wires, host_path)
         flags = strict_flags(path_dir, host_path) + list(extra_args or [])
-        env = {k: v for k, v in os.environ.items() if k not in ("BUILD_WORKSPACE_DIRECTORY", "BUILD_WORKING_DIRECTORY")}
-        runner = _Bazel(executable, root, base / "output_user_root", bazelrc_fragment, list(startup_args or []), env, timeout)
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("BUILD_WORKSPACE_DIRECTORY", "BUILD_WORKING_DIRECTORY")
+        }
+        runner = _Bazel(
+            executable,
+            root,
+            base / "output_user_root",
+            bazelrc_fragment,
+            list(startup_args or []),
+            env,
+            timeout,
+        )
         runs: list[TargetRun] = []
         sandboxes: set[str] = set()
         try:
             for verdict in chosen:
                 target = verdict.attached.target
                 run = TargetRun(
-                    label=verdict.label, kind=target.kind, is_test=target.is_test, static_verdict=verdict.verdict,
+                    label=verdict.label,
+                    kind=target.kind,
+                    is_test=target.is_test,
+                    static_verdict=verdict.verdict,
                     already_tagged=verdict.already_tagged,
                     static_reasons=[f"{d.rule}: {d.message}" for d in verdict.reasons],
                     command="test" if target.is_test else "build",
@@ -367,7 +411,13 @@ def run_verify(
         if owned:
             _remove_tree(base)
     return VerifyReport(
-        root=str(root), bazel=executable, flags=flags, path_tools=linked, missing_tools=missing,
-        tripwires=sorted(wires), sandbox=",".join(sorted(sandboxes)), targets=runs,
+        root=str(root),
+        bazel=executable,
+        flags=flags,
+        path_tools=linked,
+        missing_tools=missing,
+        tripwires=sorted(wires),
+        sandbox=",".join(sorted(sandboxes)),
+        targets=runs,
         seconds=round(time.monotonic() - started, 2),
     )

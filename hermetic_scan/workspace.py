@@ -69,7 +69,10 @@ class Workspace:
             overlay = self.overlays.get(path.resolve())
         if overlay is not None:
             if len(overlay) > MAX_FILE_BYTES:
-                raise OSError(errno.EFBIG, f"buffer is {len(overlay) / 1e6:.1f} MB, over the {MAX_FILE_BYTES // 2**20} MiB limit; skipped")
+                raise OSError(
+                    errno.EFBIG,
+                    f"buffer is {len(overlay) / 1e6:.1f} MB, over the {MAX_FILE_BYTES // 2**20} MiB limit; skipped",
+                )
             return overlay
         return read_file(path)
 
@@ -227,5 +230,7 @@ def read_file(path: Path) -> bytes:
     """Read a file for analysis; raises OSError with a message fit for an io-error finding."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise OSError(errno.EFBIG, f"file is {size / 1e6:.1f} MB, over the {MAX_FILE_BYTES // 2**20} MiB limit; skipped")
+        raise OSError(
+            errno.EFBIG, f"file is {size / 1e6:.1f} MB, over the {MAX_FILE_BYTES // 2**20} MiB limit; skipped"
+        )
     return path.read_bytes()

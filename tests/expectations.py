@@ -6,10 +6,25 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-EXPECT = re.compile(r"#\s*expect:\s*(?P<rules>[a-z0-9-]+(?:\([a-z]+\))?(?:\s*,\s*[a-z0-9-]+(?:\([a-z]+\))?)*)")
+EXPECT = re.compile(
+    r"#\s*expect:\s*(?P<rules>[a-z0-9-]+(?:\([a-z]+\))?(?:\s*,\s*[a-z0-9-]+(?:\([a-z]+\))?)*)"
+)
 OK = re.compile(r"#\s*ok:\s*[a-z0-9-]+")
 RULE = re.compile(r"(?P<rule>[a-z0-9-]+)(?:\((?P<severity>[a-z]+)\))?")
-TEXT_SUFFIXES = {"", ".bzl", ".bazel", ".sh", ".tpl", ".bazelrc", ".py", ".rb", ".txt", ".tf", ".toml", ".json"}
+TEXT_SUFFIXES = {
+    "",
+    ".bzl",
+    ".bazel",
+    ".sh",
+    ".tpl",
+    ".bazelrc",
+    ".py",
+    ".rb",
+    ".txt",
+    ".tf",
+    ".toml",
+    ".json",
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -25,7 +40,11 @@ def collect(root: Path) -> tuple[set[Expected], int]:
     expected: set[Expected] = set()
     negatives = 0
     for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.is_symlink() or (path.suffix not in TEXT_SUFFIXES and not path.name.endswith(".sh.tpl")):
+        if (
+            not path.is_file()
+            or path.is_symlink()
+            or (path.suffix not in TEXT_SUFFIXES and not path.name.endswith(".sh.tpl"))
+        ):
             continue
         rel = path.relative_to(root).as_posix()
         try:

@@ -19,4 +19,6 @@ def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "hermetic_scan", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "hermetic_scan", *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )

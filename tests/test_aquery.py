@@ -30,23 +30,41 @@ def _doc(name: str) -> dict:
 def _summary(graph: aquery.ActionGraph, v1: bool = False) -> set[tuple]:
     """Everything the join uses; v1 has no primaryOutputId and lists dep sets in another order."""
     return {
-        (a.label, a.rule_class, a.mnemonic, a.arguments, a.env, a.execution_info, a.outputs,
-         None if v1 else a.primary_output, tuple(sorted(graph.inputs(a))) if v1 else tuple(graph.inputs(a)))
+        (
+            a.label,
+            a.rule_class,
+            a.mnemonic,
+            a.arguments,
+            a.env,
+            a.execution_info,
+            a.outputs,
+            None if v1 else a.primary_output,
+            tuple(sorted(graph.inputs(a))) if v1 else tuple(graph.inputs(a)),
+        )
         for a in graph.actions
     }
 
 
 def _streamed(doc: dict) -> str:
     """Bazel 7's --output=streamed_jsonproto: one ActionGraphComponent per line."""
-    singular = {"artifacts": "artifact", "actions": "action", "targets": "target", "depSetOfFiles": "depSetOfFiles",
-                "configuration": "configuration", "ruleClasses": "ruleClass", "pathFragments": "pathFragment"}
+    singular = {
+        "artifacts": "artifact",
+        "actions": "action",
+        "targets": "target",
+        "depSetOfFiles": "depSetOfFiles",
+        "configuration": "configuration",
+        "ruleClasses": "ruleClass",
+        "pathFragments": "pathFragment",
+    }
     return "\n".join(json.dumps({singular[key]: item}) for key, items in doc.items() for item in items) + "\n"
 
 
 def _snake(value: object) -> object:
     if isinstance(value, dict):
-        return {re.sub(r"(?<!^)(?=[A-Z])", "_", k).lower() if k not in ("key", "value") else k: _snake(v)
-                for k, v in value.items()}
+        return {
+            re.sub(r"(?<!^)(?=[A-Z])", "_", k).lower() if k not in ("key", "value") else k: _snake(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_snake(v) for v in value]
     return value
@@ -76,8 +94,13 @@ def test_json_objects_for_key_value_lists_and_main_repo_labels() -> None:
         "targets": [{"id": 1, "label": "@@//app:a", "ruleClassId": 1}, {"id": 2, "label": "@//app:b"}],
         "ruleClasses": [{"id": 1, "name": "r"}],
         "actions": [
-            {"targetId": 1, "mnemonic": "M", "arguments": ["/bin/bash", "-c", "true"],
-             "environmentVariables": {"PATH": "/bin"}, "executionInfo": {"no-remote-exec": ""}},
+            {
+                "targetId": 1,
+                "mnemonic": "M",
+                "arguments": ["/bin/bash", "-c", "true"],
+                "environmentVariables": {"PATH": "/bin"},
+                "executionInfo": {"no-remote-exec": ""},
+            },
             {"targetId": 2, "mnemonic": "N", "arguments": ["bash", "-euc", "true"]},
         ],
     }
@@ -105,14 +128,18 @@ def test_shell_command(arguments: list[str], command: str | None) -> None:
     assert action.shell_command() == command
 
 
-@pytest.mark.parametrize("data", ["not json", "[1, 2]", '{"hello": 1}', b"\x00\x01\xff\xfe garbage", b"\x0a\x7f"])
+@pytest.mark.parametrize(
+    "data", ["not json", "[1, 2]", '{"hello": 1}', b"\x00\x01\xff\xfe garbage", b"\x0a\x7f"]
+)
 def test_bad_input_is_an_aquery_error(data: str | bytes) -> None:
     with pytest.raises(aquery.AqueryError):
         aquery.load(data)
 
 
 def test_empty_output_is_an_empty_graph() -> None:
-    assert aquery.load("").actions == [] and aquery.load("{}").actions == [] and aquery.load(b"").actions == []
+    assert (
+        aquery.load("").actions == [] and aquery.load("{}").actions == [] and aquery.load(b"").actions == []
+    )
 
 
 def test_unreadable_file(tmp_path: Path) -> None:
@@ -134,12 +161,24 @@ def test_mnemonics_ignore_internal_actions(facts: dict[str, aquery.TargetFacts])
     assert facts["//app:unnamed"].mnemonics == {"Action"}
     assert facts["//app:stamp"].mnemonics == {"Genrule"}
     assert facts["//app:lint_test"].mnemonics == {"TestRunner"}
-    assert {"SymlinkTree", "SourceSymlinkManifest", "ExecutableSymlink", "Middleman"} <= facts["//app:lint_test"].internal_mnemonics
+    assert {"SymlinkTree", "SourceSymlinkManifest", "ExecutableSymlink", "Middleman"} <= facts[
+        "//app:lint_test"
+    ].internal_mnemonics
     assert facts["//app:launcher"].mnemonics == frozenset()  # sh_binary: only Bazel's bookkeeping
     assert facts["//app:scripted"].internal_mnemonics == {"FileWrite"}
     every = {a.action.mnemonic for f in facts.values() for a in f.actions}
-    assert every - aquery.IGNORED_MNEMONICS == {"TofuValidate", "Fetch", "Hermetic", "Pinned", "Action", "WorkspaceDir",
-                                                 "HostPython", "Scripted", "TestRunner", "Genrule"}
+    assert every - aquery.IGNORED_MNEMONICS == {
+        "TofuValidate",
+        "Fetch",
+        "Hermetic",
+        "Pinned",
+        "Action",
+        "WorkspaceDir",
+        "HostPython",
+        "Scripted",
+        "TestRunner",
+        "Genrule",
+    }
 
 
 def test_path_means_default_shell_env(facts: dict[str, aquery.TargetFacts]) -> None:
@@ -163,13 +202,22 @@ def _findings(f: aquery.TargetFacts) -> set[tuple[str, str, bool]]:
 def test_shell_analysis(facts: dict[str, aquery.TargetFacts]) -> None:
     assert _findings(facts["//app:validate"]) == {("ambient-tool", "tofu", True)}
     # requires-network in the action's execution info waives the network finding, not the ambient curl.
-    assert _findings(facts["//app:fetch"]) == {("ambient-tool", "curl", True), ("network-access", "curl", False)}
+    assert _findings(facts["//app:fetch"]) == {
+        ("ambient-tool", "curl", True),
+        ("network-access", "curl", False),
+    }
     assert _findings(facts["//app:workspace_dir"]) == {("workspace-dir", "BUILD_WORKSPACE_DIRECTORY", True)}
-    assert _findings(facts["//app:host_python"]) == {("ambient-tool", "python3", True)}  # executable = "python3"
+    assert _findings(facts["//app:host_python"]) == {
+        ("ambient-tool", "python3", True)
+    }  # executable = "python3"
     assert _findings(facts["//app:protoc_version"]) == {("ambient-tool", "protoc", True)}
-    assert _findings(facts["//app:lint_test"]) == {("ambient-tool", "shellcheck", True)}  # sh_test source, read from disk
+    assert _findings(facts["//app:lint_test"]) == {
+        ("ambient-tool", "shellcheck", True)
+    }  # sh_test source, read from disk
     for label in ("//app:stamp", "//app:hermetic", "//app:unnamed", "//app:clean_test"):
-        assert _findings(facts[label]) == set(), label  # genrule-setup.sh is Bazel's own; date/touch/test are base tools
+        assert _findings(facts[label]) == set(), (
+            label
+        )  # genrule-setup.sh is Bazel's own; date/touch/test are base tools
 
 
 def test_verdicts_from_actions(facts: dict[str, aquery.TargetFacts]) -> None:
@@ -229,7 +277,10 @@ def test_opentofu_join_gives_the_static_verdicts() -> None:
     doc = aquery.render_json(j)
     assert doc["targets"][0]["aquery"] is not None
     validate = next(t for t in doc["targets"] if t["label"] == "//infra/network:network_validate")
-    assert validate["aquery"]["mnemonics"] == ["TofuValidate"] and validate["aquery"]["default_shell_env"] is True
+    assert (
+        validate["aquery"]["mnemonics"] == ["TofuValidate"]
+        and validate["aquery"]["default_shell_env"] is True
+    )
 
 
 @pytest.fixture()
@@ -260,7 +311,11 @@ def test_withheld_rule_source_gets_verdicts_from_aquery(withheld: Path) -> None:
     j = aquery.join(result, _doc("workspace.v2.json"))
     for label, verdict in WITHHELD.items():
         t = j.target(label)
-        assert t is not None and (t.verdict, t.provenance, t.static_verdict) == (verdict, "aquery", "unknown"), label
+        assert t is not None and (t.verdict, t.provenance, t.static_verdict) == (
+            verdict,
+            "aquery",
+            "unknown",
+        ), label
     assert j.target("//app:pinned").already_tagged  # type: ignore[union-attr]
     assert {f.rule for f in j.target("//app:workspace_dir").reasons} == {"workspace-dir"}  # type: ignore[union-attr]
     # Targets the static model decided keep their verdicts and provenance.
@@ -268,7 +323,10 @@ def test_withheld_rule_source_gets_verdicts_from_aquery(withheld: Path) -> None:
     assert _verdicts(j)["//app:lint_test"] == ("no-remote-exec", "source")
     # The model could not see the rules: Bazel's mnemonics are "undetermined", never contradictions.
     assert {d.kind for d in j.model_disagreements} == {"undetermined"}
-    assert {d.label for d in j.model_disagreements if d.aspect == "mnemonics"} >= {"//app:validate", "//app:fetch"}
+    assert {d.label for d in j.model_disagreements if d.aspect == "mnemonics"} >= {
+        "//app:validate",
+        "//app:fetch",
+    }
 
 
 def test_withheld_with_file_contents_of_newer_bazel(withheld: Path) -> None:
@@ -344,7 +402,9 @@ def test_tags_bazel_propagates_are_not_disagreements() -> None:
     """Bazel 7+ copies a target's no-* / requires-* tags into its actions' execution info."""
 
     def propagate(label: str, action: dict) -> None:
-        if label == "//app:protoc_version" or (label == "//app:validate" and action["mnemonic"] == "TofuValidate"):
+        if label == "//app:protoc_version" or (
+            label == "//app:validate" and action["mnemonic"] == "TofuValidate"
+        ):
             action["executionInfo"] = [{"key": "no-remote-exec", "value": ""}]
 
     found = _mutated(propagate)
@@ -354,7 +414,9 @@ def test_tags_bazel_propagates_are_not_disagreements() -> None:
 
 def test_rc_modify_execution_info_is_not_a_disagreement(tmp_path: Path) -> None:
     workspace = shutil.copytree(WORKSPACE, tmp_path / "ws")
-    (workspace / ".bazelrc").write_text("build --modify_execution_info=Tofu.*=+no-remote-exec,Genrule=-requires-x\n")
+    (workspace / ".bazelrc").write_text(
+        "build --modify_execution_info=Tofu.*=+no-remote-exec,Genrule=-requires-x\n"
+    )
     doc = _doc("workspace.v2.json")
     labels = {t["id"]: t["label"] for t in doc["targets"]}
     for action in doc["actions"]:
@@ -383,10 +445,28 @@ def test_render_json() -> None:
     assert doc["summary"] == j.summary() and sum(doc["summary"].values()) == len(doc["targets"])
     entry = next(t for t in doc["targets"] if t["label"] == "//app:fetch")
     assert entry["aquery"]["execution_info"] == ["requires-network"]
-    assert {"label", "kind", "verdict", "provenance", "static_verdict", "aquery_verdict", "already_tagged", "reasons",
-            "unknown_because", "aquery"} == set(entry)
-    assert set(doc) == {"version", "aquery_shape", "ignored_mnemonics", "targets", "model_disagreements",
-                        "not_in_aquery", "only_in_aquery", "summary"}
+    assert {
+        "label",
+        "kind",
+        "verdict",
+        "provenance",
+        "static_verdict",
+        "aquery_verdict",
+        "already_tagged",
+        "reasons",
+        "unknown_because",
+        "aquery",
+    } == set(entry)
+    assert set(doc) == {
+        "version",
+        "aquery_shape",
+        "ignored_mnemonics",
+        "targets",
+        "model_disagreements",
+        "not_in_aquery",
+        "only_in_aquery",
+        "summary",
+    }
 
 
 def test_targets_missing_from_aquery_stay_as_they_are(withheld: Path) -> None:

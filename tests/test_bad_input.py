@@ -24,7 +24,7 @@ def workspace(tmp_path: Path) -> Path:
 
 def test_non_utf8_file(workspace: Path) -> None:
     (workspace / "latin1").mkdir()
-    (workspace / "latin1" / "BUILD").write_bytes(b'# caf\xe9\n' + HAZARD.encode())
+    (workspace / "latin1" / "BUILD").write_bytes(b"# caf\xe9\n" + HAZARD.encode())
     found = _findings(workspace)
     assert ("latin1/BUILD", 1, "parse-error") in found
     assert ("latin1/BUILD", 2, "ambient-tool") in found, "the rest of the file is analysed"
@@ -32,7 +32,9 @@ def test_non_utf8_file(workspace: Path) -> None:
 
 
 def test_binary_and_empty_files(workspace: Path) -> None:
-    write_tree(workspace, {"bin/BUILD": b"\x00\x01\x02\xff" * 100, "empty/BUILD.bazel": "", "empty/defs.bzl": ""})
+    write_tree(
+        workspace, {"bin/BUILD": b"\x00\x01\x02\xff" * 100, "empty/BUILD.bazel": "", "empty/defs.bzl": ""}
+    )
     found = _findings(workspace)
     assert ("bin/BUILD", 1, "parse-error") in found
     assert not {f for f in found if f[0].startswith("empty/")}

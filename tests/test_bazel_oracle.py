@@ -74,9 +74,14 @@ NOT_ANALYSABLE: dict[tuple[str, str], str] = {
         "the toolchain's `tofu` attribute has allow_single_file, but //tools:fake_tofu (an sh_binary) "
         "produces two files (the script and its executable symlink)"
     ),
-    **{("ambient-tool", f"//infra:network_{name}"): "needs the tofu toolchain, whose analysis fails (above)"
-       for name in ("apply", "plan", "validate", "validate_host", "smoke_test", "conformance_test")},
-    ("ambient-tool", "//tests:integration_test"): "depends on //infra:network_plan, which needs the tofu toolchain",
+    **{
+        ("ambient-tool", f"//infra:network_{name}"): "needs the tofu toolchain, whose analysis fails (above)"
+        for name in ("apply", "plan", "validate", "validate_host", "smoke_test", "conformance_test")
+    },
+    (
+        "ambient-tool",
+        "//tests:integration_test",
+    ): "depends on //infra:network_plan, which needs the tofu toolchain",
     ("ambient-tool", "//tools:deploy"): "depends on //infra:network_plan, which needs the tofu toolchain",
     ("missing-mnemonic", "//examples:*"): "string.removesuffix() is not in Bazel 4.2.3's Starlark",
     ("network-access", "//third_party/providers:lock_check"): (
@@ -140,9 +145,13 @@ def _corpus_params() -> list:
             known = KNOWN_CORPUS_DISAGREEMENTS.get((workspace.name, label))
             why = _not_analysable(workspace.name, label)
             if why:
-                marks.append(pytest.mark.xfail(strict=True, raises=NotAnalysable, reason=f"not analysable: {why}"))
+                marks.append(
+                    pytest.mark.xfail(strict=True, raises=NotAnalysable, reason=f"not analysable: {why}")
+                )
             elif known:
-                marks.append(pytest.mark.xfail(strict=True, raises=KnownDisagreement, reason=f"{known[0]}: {known[1]}"))
+                marks.append(
+                    pytest.mark.xfail(strict=True, raises=KnownDisagreement, reason=f"{known[0]}: {known[1]}")
+                )
             params.append(pytest.param(workspace.name, label, id=f"{workspace.name}:{label}", marks=marks))
     return params
 
@@ -168,7 +177,9 @@ def corpus_oracle(bazel: BazelSetup) -> dict[str, CorpusResult]:
     started = time.monotonic()
     with ThreadPoolExecutor(PARALLEL) as pool:
         results = dict(pool.map(one, ANALYSED))
-    sys.stderr.write(f"\nbazel aquery on {len(results)} corpus workspaces: {time.monotonic() - started:.1f}s\n")
+    sys.stderr.write(
+        f"\nbazel aquery on {len(results)} corpus workspaces: {time.monotonic() - started:.1f}s\n"
+    )
     return results
 
 
@@ -184,7 +195,9 @@ def _check(disagreements: list[aquery.Disagreement], known_aspect: str | None, w
 
 
 @pytest.mark.parametrize(("workspace", "label"), _corpus_params())
-def test_corpus_target_agrees_with_bazel(corpus_oracle: dict[str, CorpusResult], workspace: str, label: str) -> None:
+def test_corpus_target_agrees_with_bazel(
+    corpus_oracle: dict[str, CorpusResult], workspace: str, label: str
+) -> None:
     result = corpus_oracle[workspace]
     if label in result.run.failed or label in result.run.missing:
         why = _not_analysable(workspace, label)
@@ -202,7 +215,9 @@ def test_corpus_target_agrees_with_bazel(corpus_oracle: dict[str, CorpusResult],
 def test_unanalysable_workspace_is_documented(workspace: str) -> None:
     """Bazel 4.2.3 cannot analyse it offline (external rulesets): not compared, but listed in docs/aquery.md."""
     docs = (ROOT / "docs" / "aquery.md").read_text(encoding="utf-8")
-    assert f"`{workspace}`" in docs, f"docs/aquery.md must list skipped workspace {workspace}: {SKIPPED[workspace]}"
+    assert f"`{workspace}`" in docs, (
+        f"docs/aquery.md must list skipped workspace {workspace}: {SKIPPED[workspace]}"
+    )
 
 
 def test_every_analysable_workspace_has_targets() -> None:
@@ -227,10 +242,13 @@ def _generated_params() -> list:
     for case in GENERATED:
         marks = []
         if any(_branch_alternatives(t) for t in case.targets):
-            marks.append(pytest.mark.xfail(
-                strict=True, raises=KnownDisagreement,
-                reason="limitation: an action under `if ctx.attr.flag:` is predicted although Bazel does not register it",
-            ))
+            marks.append(
+                pytest.mark.xfail(
+                    strict=True,
+                    raises=KnownDisagreement,
+                    reason="limitation: an action under `if ctx.attr.flag:` is predicted although Bazel does not register it",
+                )
+            )
         params.append(pytest.param(case, id=f"c{case.index:03d}", marks=marks))
     return params
 
@@ -248,7 +266,9 @@ def generated_oracle(bazel: BazelSetup) -> GeneratedResult:
     root = oracle.write_generated(bazel.work / "generated", GENERATED)
     labels = [label for case in GENERATED for label in case.labels]
     run = oracle.aquery(root, labels, bazel.fragment, bazel.output_user_root)
-    sys.stderr.write(f"\nbazel aquery on {len(GENERATED)} generated cases ({len(labels)} targets): {run.seconds:.1f}s\n")
+    sys.stderr.write(
+        f"\nbazel aquery on {len(GENERATED)} generated cases ({len(labels)} targets): {run.seconds:.1f}s\n"
+    )
     result = scan(root)
     static = aquery.static_targets(result)
     tags = {label: s.tags for label, s in static.items()}
@@ -278,8 +298,10 @@ def test_generated_case_agrees_with_bazel(generated_oracle: GeneratedResult, cas
                 continue
             problems.append(f"{label}: {d.aspect} {d.kind}: {d.detail} (static {d.static}, bazel {d.aquery})")
         problems += _verdict_problems(label, generated_oracle, facts)
-    assert not problems, f"case {case.index} (seed {SEED}; `python tests/bazel/oracle.py generate DIR --only {case.index}`):\n" + \
-        "\n".join(f"  {p}" for p in problems)
+    assert not problems, (
+        f"case {case.index} (seed {SEED}; `python tests/bazel/oracle.py generate DIR --only {case.index}`):\n"
+        + "\n".join(f"  {p}" for p in problems)
+    )
     if known:
         raise KnownDisagreement("\n".join(known))
 
@@ -292,8 +314,10 @@ def _explained(d: aquery.Disagreement, target: oracle.GenTarget, alternatives: s
         return any(a.mnemonic_mode == "attr" for a in target.actions)
     if d.aspect == "default_shell_env" and d.kind == "undetermined":
         # By design a helper's `use_default_shell_env = param` decides nothing; **kwargs forwarding neither.
-        return any(a.bazel_mnemonic == d.mnemonic and (a.env_mode == "param" or a.style == "kwargs_helper")
-                   for a in target.actions)
+        return any(
+            a.bazel_mnemonic == d.mnemonic and (a.env_mode == "param" or a.style == "kwargs_helper")
+            for a in target.actions
+        )
     return False
 
 
@@ -307,8 +331,10 @@ def _verdict_problems(label: str, result: GeneratedResult, facts: aquery.TargetF
     if verdict == "unknown" or pinned or static.already_tagged:  # type: ignore[attr-defined]
         return []
     if verdict != static.verdict:  # type: ignore[attr-defined]
-        return [f"{label}: static verdict {static.verdict}, from Bazel's actions {verdict} "  # type: ignore[attr-defined]
-                f"({'; '.join(f.message for f in reasons)})"]
+        return [
+            f"{label}: static verdict {static.verdict}, from Bazel's actions {verdict} "  # type: ignore[attr-defined]
+            f"({'; '.join(f.message for f in reasons)})"
+        ]
     return []
 
 
@@ -316,16 +342,47 @@ def test_generator_covers_every_feature() -> None:
     assert len(GENERATED) >= 200
     features = set().union(*(case.features for case in GENERATED))
     expected = {
-        "api:run_shell", "api:run_tool", "api:run_script",
-        "style:direct", "style:alias_actions", "style:alias_method", "style:helper", "style:shared_helper",
-        "style:helper_twice", "style:kwargs_helper",
-        "mnemonic:literal", "mnemonic:const", "mnemonic:loaded", "mnemonic:concat", "mnemonic:format",
-        "mnemonic:percent", "mnemonic:struct", "mnemonic:dict", "mnemonic:local", "mnemonic:missing",
-        "mnemonic:param", "mnemonic:attr",
-        "env:absent", "env:true", "env:false", "env:const", "env:param",
-        "requirements:none", "requirements:literal", "requirements:const", "requirements:loaded", "requirements:param",
-        "flow:plain", "flow:loop", "flow:branch",
-        "macro", "alias", "genrule", "test_rule", "sh_test", "sh_binary",
+        "api:run_shell",
+        "api:run_tool",
+        "api:run_script",
+        "style:direct",
+        "style:alias_actions",
+        "style:alias_method",
+        "style:helper",
+        "style:shared_helper",
+        "style:helper_twice",
+        "style:kwargs_helper",
+        "mnemonic:literal",
+        "mnemonic:const",
+        "mnemonic:loaded",
+        "mnemonic:concat",
+        "mnemonic:format",
+        "mnemonic:percent",
+        "mnemonic:struct",
+        "mnemonic:dict",
+        "mnemonic:local",
+        "mnemonic:missing",
+        "mnemonic:param",
+        "mnemonic:attr",
+        "env:absent",
+        "env:true",
+        "env:false",
+        "env:const",
+        "env:param",
+        "requirements:none",
+        "requirements:literal",
+        "requirements:const",
+        "requirements:loaded",
+        "requirements:param",
+        "flow:plain",
+        "flow:loop",
+        "flow:branch",
+        "macro",
+        "alias",
+        "genrule",
+        "test_rule",
+        "sh_test",
+        "sh_binary",
     }
     assert expected <= features, sorted(expected - features)
 

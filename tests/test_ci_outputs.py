@@ -28,7 +28,12 @@ def test_sarif_validates_against_the_official_schema(workspace: Path, sarif_sche
     jsonschema.Draft4Validator(sarif_schema).validate(document)
     run = document["runs"][0]
     rules = run["tool"]["driver"]["rules"]
-    assert {r["id"] for r in rules} >= {"workspace-dir", "ambient-tool", "default-shell-env", "missing-mnemonic"}
+    assert {r["id"] for r in rules} >= {
+        "workspace-dir",
+        "ambient-tool",
+        "default-shell-env",
+        "missing-mnemonic",
+    }
     for rule in rules:
         assert rule["helpUri"].endswith(f"docs/rules.md#{rule['id']}") and rule["help"]["markdown"]
     for result in run["results"]:
@@ -60,8 +65,14 @@ def test_fingerprint_survives_moving_the_finding(tmp_path: Path) -> None:
 def test_github_annotations() -> None:
     out = run_cli("check", str(CORPUS / "opentofu"), "--format", "github")
     lines = out.stdout.splitlines()
-    assert "::error file=build/tofu/private/scripts.bzl,line=10,col=6,endLine=10,endColumn=31,title=workspace-dir::" in "\n".join(lines)
-    assert any(line.startswith("::warning file=build/tofu/rules.bzl,line=41,") and "title=default-shell-env" in line for line in lines)
+    assert (
+        "::error file=build/tofu/private/scripts.bzl,line=10,col=6,endLine=10,endColumn=31,title=workspace-dir::"
+        in "\n".join(lines)
+    )
+    assert any(
+        line.startswith("::warning file=build/tofu/rules.bzl,line=41,") and "title=default-shell-env" in line
+        for line in lines
+    )
     assert all(line.startswith(("::error ", "::warning ", "::notice ")) for line in lines)
 
 
@@ -72,12 +83,18 @@ def test_baseline_reports_only_new_findings(tmp_path: Path) -> None:
     assert first.returncode == 1 and json.loads(baseline.read_text())["version"] == 1
     clean = run_cli("check", str(root), "--baseline", str(baseline), "--format", "json")
     assert clean.returncode == 0
-    assert json.loads(clean.stdout)["findings"] == [] and json.loads(clean.stdout)["summary"]["baselined"] == 1
+    assert (
+        json.loads(clean.stdout)["findings"] == [] and json.loads(clean.stdout)["summary"]["baselined"] == 1
+    )
     (root / "BUILD.bazel").write_text("\n\n# moved\n" + HAZARD)
-    assert run_cli("check", str(root), "--baseline", str(baseline)).returncode == 0, "a moved finding stays baselined"
+    assert run_cli("check", str(root), "--baseline", str(baseline)).returncode == 0, (
+        "a moved finding stays baselined"
+    )
     (root / "BUILD.bazel").write_text(HAZARD + HAZARD.replace('"g"', '"h"').replace('"o"', '"p"'))
     again = json.loads(run_cli("check", str(root), "--baseline", str(baseline), "--format", "json").stdout)
-    assert [(f["rule"], f["line"]) for f in again["findings"]] == [("ambient-tool", 9)], "a second instance is new"
+    assert [(f["rule"], f["line"]) for f in again["findings"]] == [("ambient-tool", 9)], (
+        "a second instance is new"
+    )
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
     out = run_cli("check", str(root), "--baseline", str(bad))
@@ -85,10 +102,13 @@ def test_baseline_reports_only_new_findings(tmp_path: Path) -> None:
 
 
 def test_fail_on_levels(tmp_path: Path) -> None:
-    root = write_tree(tmp_path, {
-        "MODULE.bazel": "",
-        "BUILD.bazel": 'load("@ext//:defs.bzl", "x")\n',
-    })
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "BUILD.bazel": 'load("@ext//:defs.bzl", "x")\n',
+        },
+    )
     assert run_cli("check", str(root)).returncode == 0, "only an info finding"
     assert run_cli("check", str(root), "--fail-on", "info").returncode == 1
     assert run_cli("check", str(CORPUS / "opentofu"), "--fail-on", "never").returncode == 0
@@ -96,13 +116,16 @@ def test_fail_on_levels(tmp_path: Path) -> None:
 
 
 def test_changed_since_keeps_targets_of_changed_build_files(tmp_path: Path) -> None:
-    root = write_tree(tmp_path, {
-        "MODULE.bazel": "",
-        "rules/BUILD.bazel": "",
-        "rules/defs.bzl": 'def _impl(ctx):\n    ctx.actions.run_shell(command = "make", outputs = [], mnemonic = "Make")\nmk = rule(implementation = _impl)\n',
-        "a/BUILD.bazel": 'load("//rules:defs.bzl", "mk")\nmk(name = "a")\n',
-        "b/BUILD.bazel": HAZARD,
-    })
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "rules/BUILD.bazel": "",
+            "rules/defs.bzl": 'def _impl(ctx):\n    ctx.actions.run_shell(command = "make", outputs = [], mnemonic = "Make")\nmk = rule(implementation = _impl)\n',
+            "a/BUILD.bazel": 'load("//rules:defs.bzl", "mk")\nmk(name = "a")\n',
+            "b/BUILD.bazel": HAZARD,
+        },
+    )
 
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
@@ -118,7 +141,9 @@ def test_changed_since_keeps_targets_of_changed_build_files(tmp_path: Path) -> N
 
     assert paths() == set()
     (root / "a" / "BUILD.bazel").write_text('load("//rules:defs.bzl", "mk")\nmk(name = "a2")\n')
-    assert paths() == {"rules/defs.bzl"}, "the hazard of a changed BUILD file's target, though its .bzl did not change"
+    assert paths() == {"rules/defs.bzl"}, (
+        "the hazard of a changed BUILD file's target, though its .bzl did not change"
+    )
     out = run_cli("check", str(root), "--changed-since", "no-such-rev")
     assert out.returncode == 2 and "git diff" in out.stderr
 

@@ -17,8 +17,13 @@ def test_text_output_is_sorted_with_summary() -> None:
     assert out.returncode == 1
     lines = out.stdout.strip().splitlines()
     findings, summary = lines[:-1], lines[-1]
-    assert findings == sorted(findings, key=lambda line: (line.split(":")[0], int(line.split(":")[1]), int(line.split(":")[2])))
-    assert "build/tofu/private/scripts.bzl:10:6: error: $BUILD_WORKSPACE_DIRECTORY is set only by `bazel run`" in out.stdout
+    assert findings == sorted(
+        findings, key=lambda line: (line.split(":")[0], int(line.split(":")[1]), int(line.split(":")[2]))
+    )
+    assert (
+        "build/tofu/private/scripts.bzl:10:6: error: $BUILD_WORKSPACE_DIRECTORY is set only by `bazel run`"
+        in out.stdout
+    )
     assert summary.startswith(f"{len(findings)} findings in ")
 
 
@@ -36,7 +41,10 @@ def test_json_output_validates_and_is_one_based() -> None:
 
 
 def test_exit_codes(tmp_path: Path) -> None:
-    clean = write_tree(tmp_path / "clean", {"MODULE.bazel": 'module(name = "c")\n', "BUILD.bazel": 'filegroup(name = "a", srcs = [])\n'})
+    clean = write_tree(
+        tmp_path / "clean",
+        {"MODULE.bazel": 'module(name = "c")\n', "BUILD.bazel": 'filegroup(name = "a", srcs = [])\n'},
+    )
     assert run_cli("check", str(clean)).returncode == 0
     assert run_cli("check", str(CORPUS / "opentofu")).returncode == 1
     missing = run_cli("check", str(tmp_path / "nope"))
@@ -59,8 +67,18 @@ def test_paths_narrow_the_report_but_keep_the_workspace() -> None:
 
 
 def test_profile_add_and_strict(tmp_path: Path) -> None:
-    out = json.loads(run_cli("check", str(CORPUS / "opentofu"), "--format", "json", "--profile-add", "tofu").stdout)
-    assert not [f for f in out["findings"] if f["rule"] == "ambient-tool" and "`tofu`" in f["message"] and "probes" not in f["message"]]
+    out = json.loads(
+        run_cli("check", str(CORPUS / "opentofu"), "--format", "json", "--profile-add", "tofu").stdout
+    )
+    assert not [
+        f
+        for f in out["findings"]
+        if f["rule"] == "ambient-tool" and "`tofu`" in f["message"] and "probes" not in f["message"]
+    ]
     strict = json.loads(run_cli("check", str(CORPUS / "opentofu"), "--format", "json", "--strict").stdout)
-    infos = {(f["path"], f["line"]) for f in strict["findings"] if f["rule"] == "ambient-tool" and f["severity"] == "info"}
+    infos = {
+        (f["path"], f["line"])
+        for f in strict["findings"]
+        if f["rule"] == "ambient-tool" and f["severity"] == "info"
+    }
     assert ("app/BUILD.bazel", 6) in infos  # cat and sort in the genrule, from the profile

@@ -25,14 +25,18 @@ def test_findings_match_expectations(workspace: Path) -> None:
     unexpected = sorted(actual - plain)
     details = {(d.span.path, d.span.start_line + 1, d.rule): d.message for d in result.diagnostics}
     report = [f"missing   {e.path}:{e.line} {e.rule}" for e in missing]
-    report += [f"unexpected {e.path}:{e.line} {e.rule}: {details[(e.path, e.line, e.rule)]}" for e in unexpected]
+    report += [
+        f"unexpected {e.path}:{e.line} {e.rule}: {details[(e.path, e.line, e.rule)]}" for e in unexpected
+    ]
     assert not report, "\n" + "\n".join(report)
     severities = {(d.span.path, d.span.start_line + 1, d.rule): set() for d in result.diagnostics}
     for d in result.diagnostics:
         severities[(d.span.path, d.span.start_line + 1, d.rule)].add(d.severity.value)
     for e in expected:
         if e.severity is not None:
-            assert severities[(e.path, e.line, e.rule)] == {e.severity}, f"{e.path}:{e.line} {e.rule} severity"
+            assert severities[(e.path, e.line, e.rule)] == {e.severity}, (
+                f"{e.path}:{e.line} {e.rule} severity"
+            )
 
 
 def test_every_rule_has_fixtures() -> None:

@@ -51,8 +51,14 @@ CASES: dict[str, tuple[list[str], str | None, bool]] = {
 
 def _report(name: str) -> EvidenceReport:
     targets, wrapper, distinct = CASES[name]
-    return run_evidence(WS, FIXTURES / f"{name}.json", FIXTURES / f"{name}.console", targets,
-                        FIXTURES / wrapper if wrapper else None, distinct)
+    return run_evidence(
+        WS,
+        FIXTURES / f"{name}.json",
+        FIXTURES / f"{name}.console",
+        targets,
+        FIXTURES / wrapper if wrapper else None,
+        distinct,
+    )
 
 
 def _document(name: str) -> dict[str, Any]:
@@ -148,8 +154,10 @@ def test_remote_build_proves_remote_execution() -> None:
     assert patterns["//app/..."]["executed_remotely"] == ["//app:build", "//app:unit_tests"]
     assert patterns["//lib:gen"]["targets"] == ["//lib:gen"]
     assert {c["id"]: c["status"] for c in doc["checks"]} == {
-        "remote-executor-explicit": "pass", "remote-cache-explicit": "pass",
-        "wrapper-passes-executor": "pass", "executor-distinct": "pass",
+        "remote-executor-explicit": "pass",
+        "remote-cache-explicit": "pass",
+        "wrapper-passes-executor": "pass",
+        "executor-distinct": "pass",
     }
 
 
@@ -157,7 +165,11 @@ def test_tagged_starlark_target_that_ran_remotely_is_flagged() -> None:
     doc = _document("tag-ignored")
     flags = {f["target"]: f for f in doc["flags"]}
     lint = flags["//infra:lint"]
-    assert (lint["id"], lint["severity"], lint["why"]) == ("local-only-ran-remotely", "error", ["tag-not-propagated"])
+    assert (lint["id"], lint["severity"], lint["why"]) == (
+        "local-only-ran-remotely",
+        "error",
+        ["tag-not-propagated"],
+    )
     assert "--incompatible_allow_tags_propagation" in lint["message"]
     report = flags["//infra:report"]
     assert (report["id"], report["why"]) == ("local-only-ran-remotely", ["not-tagged"])
@@ -168,10 +180,19 @@ def test_tagged_starlark_target_that_ran_remotely_is_flagged() -> None:
 def test_remote_failure_with_local_fallback() -> None:
     doc = _document("fallback")
     spawns = doc["spawns"]
-    assert [(s["index"], s["fallback"], s["fallback_of"]) for s in spawns if s["fallback"]] == [(0, "probable", None), (3, "retry", 2)]
+    assert [(s["index"], s["fallback"], s["fallback_of"]) for s in spawns if s["fallback"]] == [
+        (0, "probable", None),
+        (3, "retry", 2),
+    ]
     assert doc["totals"]["failed"] == 1 and doc["totals"]["fallbacks"] == 2
     gen = _targets(doc)["//lib:gen"]
-    assert (gen["counts"]["remote_execution"], gen["counts"]["local"], gen["failed"], gen["fallbacks"], gen["executed_remotely"]) == (1, 1, 1, 1, 0)
+    assert (
+        gen["counts"]["remote_execution"],
+        gen["counts"]["local"],
+        gen["failed"],
+        gen["fallbacks"],
+        gen["executed_remotely"],
+    ) == (1, 1, 1, 1, 0)
     assert ("//lib:gen", "remote-fallback", "warning") in _flags(doc)
     assert ("//app:build", "remote-fallback", "warning") in _flags(doc)
     assert doc["console"]["fallback_enabled"] is True
@@ -247,12 +268,15 @@ def test_one_object_per_line_is_accepted() -> None:
     assert [(s.klass, s.failed) for s in spawns] == [("remote_execution", False), ("worker", True)]
 
 
-@pytest.mark.parametrize("content, message", [
-    (b'{"runner": "remote"}{"runner": ', "invalid JSON at line 1"),
-    (b"[1, 2]", "binary"),
-    (b"\x28\xb5\x2f\xfd\x00\x01", "compact execution log"),
-    (b"\x05\x0a\x03ab", "truncated"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b'{"runner": "remote"}{"runner": ', "invalid JSON at line 1"),
+        (b"[1, 2]", "binary"),
+        (b"\x28\xb5\x2f\xfd\x00\x01", "compact execution log"),
+        (b"\x05\x0a\x03ab", "truncated"),
+    ],
+)
 def test_bad_logs_are_reported(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "bad.log"
     path.write_bytes(content)
@@ -267,19 +291,22 @@ def test_missing_inputs_are_evidence_errors(tmp_path: Path) -> None:
         run_evidence(WS, FIXTURES / "remote.json", None, ["app:build"], None, False)
 
 
-@pytest.mark.parametrize("runner, hit, expected", [
-    ("remote", False, "remote_execution"),
-    ("remote", True, "remote_cache_hit"),  # a cache hit found while executing remotely
-    ("remote cache hit", True, "remote_cache_hit"),
-    ("disk cache hit", True, "disk_cache_hit"),
-    ("linux-sandbox", False, "local"),
-    ("processwrapper-sandbox", False, "local"),
-    ("darwin-sandbox", False, "local"),
-    ("local", False, "local"),
-    ("worker", False, "worker"),
-    ("multiplex-worker", False, "worker"),
-    ("internal", False, "internal"),
-])
+@pytest.mark.parametrize(
+    "runner, hit, expected",
+    [
+        ("remote", False, "remote_execution"),
+        ("remote", True, "remote_cache_hit"),  # a cache hit found while executing remotely
+        ("remote cache hit", True, "remote_cache_hit"),
+        ("disk cache hit", True, "disk_cache_hit"),
+        ("linux-sandbox", False, "local"),
+        ("processwrapper-sandbox", False, "local"),
+        ("darwin-sandbox", False, "local"),
+        ("local", False, "local"),
+        ("worker", False, "worker"),
+        ("multiplex-worker", False, "worker"),
+        ("internal", False, "internal"),
+    ],
+)
 def test_runner_classes(runner: str, hit: bool, expected: str) -> None:
     assert runner_class(runner, hit) == expected
 
@@ -291,18 +318,30 @@ def test_console_summaries() -> None:
         "INFO: 9 processes: 2 disk cache hit, 1 action cache hit, 3 internal, 1 worker, 2 processwrapper-sandbox.\n"
     )
     assert [s.processes for s in console.summaries] == [1, 42, 9]
-    assert console.summaries[1].classes() == {"remote_execution": 20, "remote_cache_hit": 7, "disk_cache_hit": 0,
-                                              "local": 15, "worker": 0, "internal": 0}
+    assert console.summaries[1].classes() == {
+        "remote_execution": 20,
+        "remote_cache_hit": 7,
+        "disk_cache_hit": 0,
+        "local": 15,
+        "worker": 0,
+        "internal": 0,
+    }
     last = console.summary
     assert last is not None and last.runners["action cache hit"] == 1
-    assert last.classes()["disk_cache_hit"] == 2 and last.classes()["worker"] == 1 and last.classes()["local"] == 2
+    assert (
+        last.classes()["disk_cache_hit"] == 2
+        and last.classes()["worker"] == 1
+        and last.classes()["local"] == 2
+    )
 
 
 def test_capabilities_failure_means_the_whole_build_fell_back() -> None:
     inventory = scan(WS).inventory
     spawns = parse_json_log((FIXTURES / "sandboxed.json").read_text())
-    console = parse_console("WARNING: Failed to query remote execution capabilities: UNAVAILABLE: io exception\n"
-                            "INFO: 11 processes: 3 internal, 8 linux-sandbox.\n")
+    console = parse_console(
+        "WARNING: Failed to query remote execution capabilities: UNAVAILABLE: io exception\n"
+        "INFO: 11 processes: 3 internal, 8 linux-sandbox.\n"
+    )
     report = evaluate(inventory, spawns, console=console)
     assert report.remote_in_effect
     assert ("build-fell-back", "error") in {(f.id, f.severity) for f in report.flags}
@@ -313,10 +352,14 @@ def test_capabilities_failure_means_the_whole_build_fell_back() -> None:
 
 def test_failed_remote_spawn_without_retry_is_an_error() -> None:
     inventory = scan(WS).inventory
-    log = ('{"runner": "remote", "mnemonic": "Stamp", "status": "EXECUTION_FAILED", "exitCode": 34,'
-           ' "listedOutputs": ["bazel-out/k8-fastbuild/bin/app/build.txt"], "remotable": true}')
+    log = (
+        '{"runner": "remote", "mnemonic": "Stamp", "status": "EXECUTION_FAILED", "exitCode": 34,'
+        ' "listedOutputs": ["bazel-out/k8-fastbuild/bin/app/build.txt"], "remotable": true}'
+    )
     report = evaluate(inventory, parse_json_log(log))
-    assert [(f.id, f.target) for f in report.flags if f.severity == "error"] == [("remote-failure", "//app:build")]
+    assert [(f.id, f.target) for f in report.flags if f.severity == "error"] == [
+        ("remote-failure", "//app:build")
+    ]
     assert report.proven == [] and report.verdict_line().startswith("remote execution NOT proven")
 
 
@@ -333,18 +376,20 @@ def _attribute(objects: list[dict[str, Any]]) -> list[tuple[str | None, str | No
 
 def test_attribution_edge_cases() -> None:
     out = "bazel-out/k8-fastbuild/bin/"
-    got = _attribute([
-        {"runner": "remote", "targetLabel": "@@//app:build"},
-        {"runner": "remote", "targetLabel": "@rules_x//foo:bar"},
-        {"runner": "remote", "listedOutputs": [out + "external/bazel_tools/tools/x.sh"]},
-        {"runner": "remote", "listedOutputs": [out + "infra/other.txt"]},
-        {"runner": "remote", "listedOutputs": [out + "infra/report.lint.stderr"]},
-        {"runner": "remote", "listedOutputs": [out + "nowhere/x.txt"]},
-        {"runner": "remote", "listedOutputs": ["bazel-out/k8-opt-exec-2B5CBBC6/bin/app/version.txt"]},
-        {"runner": "remote", "listedOutputs": [out + "app/unit_tests.runfiles_manifest"]},
-        {"runner": "remote", "progressMessage": "Executing genrule //lib:gen"},
-        {"runner": "remote"},
-    ])
+    got = _attribute(
+        [
+            {"runner": "remote", "targetLabel": "@@//app:build"},
+            {"runner": "remote", "targetLabel": "@rules_x//foo:bar"},
+            {"runner": "remote", "listedOutputs": [out + "external/bazel_tools/tools/x.sh"]},
+            {"runner": "remote", "listedOutputs": [out + "infra/other.txt"]},
+            {"runner": "remote", "listedOutputs": [out + "infra/report.lint.stderr"]},
+            {"runner": "remote", "listedOutputs": [out + "nowhere/x.txt"]},
+            {"runner": "remote", "listedOutputs": ["bazel-out/k8-opt-exec-2B5CBBC6/bin/app/version.txt"]},
+            {"runner": "remote", "listedOutputs": [out + "app/unit_tests.runfiles_manifest"]},
+            {"runner": "remote", "progressMessage": "Executing genrule //lib:gen"},
+            {"runner": "remote"},
+        ]
+    )
     assert got[0] == ("//app:build", "target-label", None)
     assert got[1] == (None, None, "target @rules_x//foo:bar is not in the inventory")
     assert got[2][0] is None and "external repository @bazel_tools" in (got[2][2] or "")
@@ -359,8 +404,15 @@ def test_attribution_edge_cases() -> None:
 
 def test_unattributed_spawns_are_reported(tmp_path: Path) -> None:
     log = tmp_path / "exec.json"
-    log.write_text(json.dumps({"runner": "remote", "mnemonic": "Zip",
-                               "listedOutputs": ["bazel-out/k8-fastbuild/bin/external/bazel_tools/tools/zip.out"]}))
+    log.write_text(
+        json.dumps(
+            {
+                "runner": "remote",
+                "mnemonic": "Zip",
+                "listedOutputs": ["bazel-out/k8-fastbuild/bin/external/bazel_tools/tools/zip.out"],
+            }
+        )
+    )
     report = run_evidence(WS, log, None, [], None, False)
     assert len(report.unattributed) == 1 and report.proven == []
     assert any("could not be attributed" in n and "prove nothing" in n for n in report.notes)
@@ -372,15 +424,29 @@ def test_unattributed_spawns_are_reported(tmp_path: Path) -> None:
 # --targets patterns
 
 
-@pytest.mark.parametrize("patterns, expected", [
-    (["//..."], ["//app:build", "//app:unit_tests", "//app:version", "//infra:lint", "//infra:report", "//lib/sub:deep", "//lib:gen"]),
-    (["//lib/..."], ["//lib/sub:deep", "//lib:gen"]),
-    (["//lib:all"], ["//lib:gen"]),
-    (["//app:*", "-//app:version"], ["//app:build", "//app:unit_tests"]),
-    (["//app:build", "//app:build"], ["//app:build"]),
-    (["@//infra:lint"], ["//infra:lint"]),
-    (["//nothing/..."], []),
-])
+@pytest.mark.parametrize(
+    "patterns, expected",
+    [
+        (
+            ["//..."],
+            [
+                "//app:build",
+                "//app:unit_tests",
+                "//app:version",
+                "//infra:lint",
+                "//infra:report",
+                "//lib/sub:deep",
+                "//lib:gen",
+            ],
+        ),
+        (["//lib/..."], ["//lib/sub:deep", "//lib:gen"]),
+        (["//lib:all"], ["//lib:gen"]),
+        (["//app:*", "-//app:version"], ["//app:build", "//app:unit_tests"]),
+        (["//app:build", "//app:build"], ["//app:build"]),
+        (["@//infra:lint"], ["//infra:lint"]),
+        (["//nothing/..."], []),
+    ],
+)
 def test_target_patterns(patterns: list[str], expected: list[str]) -> None:
     report = evaluate(scan(WS).inventory, [], patterns=patterns)
     assert sorted(report.selected or []) == expected
@@ -401,7 +467,9 @@ def test_pattern_matching_nothing_is_noted() -> None:
 # Static checks: .bazelrc and wrapper
 
 
-def _rc_checks(tmp_path: Path, rc: str, wrapper: str | None = None, distinct: bool = False) -> dict[str, tuple[str, str]]:
+def _rc_checks(
+    tmp_path: Path, rc: str, wrapper: str | None = None, distinct: bool = False
+) -> dict[str, tuple[str, str]]:
     root = write_tree(tmp_path / "ws", {"MODULE.bazel": "", ".bazelrc": rc, "BUILD": ""})
     options = scan(root).require_model().rc.options
     facts = analyze_wrapper(wrapper, "ci.sh") if wrapper is not None else None
@@ -409,8 +477,13 @@ def _rc_checks(tmp_path: Path, rc: str, wrapper: str | None = None, distinct: bo
 
 
 def test_rc_placeholders_fail(tmp_path: Path) -> None:
-    checks = _rc_checks(tmp_path, "build:rbe --remote_executor=${BAZEL_REMOTE_EXECUTOR}\nbuild:rbe --remote_cache=$CACHE\n")
-    assert checks["remote-executor-explicit"][0] == "fail" and "${BAZEL_REMOTE_EXECUTOR}" in checks["remote-executor-explicit"][1]
+    checks = _rc_checks(
+        tmp_path, "build:rbe --remote_executor=${BAZEL_REMOTE_EXECUTOR}\nbuild:rbe --remote_cache=$CACHE\n"
+    )
+    assert (
+        checks["remote-executor-explicit"][0] == "fail"
+        and "${BAZEL_REMOTE_EXECUTOR}" in checks["remote-executor-explicit"][1]
+    )
     assert checks["remote-cache-explicit"][0] == "fail"
 
 
@@ -421,17 +494,33 @@ def test_rc_without_executor_fails_and_missing_cache_is_info(tmp_path: Path) -> 
 
 
 def test_rc_value_as_separate_word(tmp_path: Path) -> None:
-    checks = _rc_checks(tmp_path, "build:rbe --remote_executor grpc://exec:8980 --remote_cache grpc://exec:8980/\n", distinct=True)
-    assert checks["remote-executor-explicit"][0] == "pass" and "grpc://exec:8980" in checks["remote-executor-explicit"][1]
+    checks = _rc_checks(
+        tmp_path,
+        "build:rbe --remote_executor grpc://exec:8980 --remote_cache grpc://exec:8980/\n",
+        distinct=True,
+    )
+    assert (
+        checks["remote-executor-explicit"][0] == "pass"
+        and "grpc://exec:8980" in checks["remote-executor-explicit"][1]
+    )
     assert checks["executor-distinct"][0] == "fail"
 
 
 def test_wrapper_overrides_rc_placeholder(tmp_path: Path) -> None:
     wrapper = 'bazel build --remote_executor="$EXEC" --remote_cache="$CACHE" //...\n'
     checks = _rc_checks(tmp_path, "build --remote_executor=${EXEC}\n", wrapper, distinct=True)
-    assert checks["remote-executor-explicit"][0] == "pass" and "overrides" in checks["remote-executor-explicit"][1]
-    assert checks["wrapper-passes-executor"][0] == "pass" and "$EXEC is not checked" in checks["wrapper-passes-executor"][1]
-    assert checks["executor-distinct"][0] == "pass" and "nothing in the wrapper" in checks["executor-distinct"][1]
+    assert (
+        checks["remote-executor-explicit"][0] == "pass"
+        and "overrides" in checks["remote-executor-explicit"][1]
+    )
+    assert (
+        checks["wrapper-passes-executor"][0] == "pass"
+        and "$EXEC is not checked" in checks["wrapper-passes-executor"][1]
+    )
+    assert (
+        checks["executor-distinct"][0] == "pass"
+        and "nothing in the wrapper" in checks["executor-distinct"][1]
+    )
 
 
 def test_wrapper_without_executor_fails(tmp_path: Path) -> None:
@@ -441,12 +530,17 @@ def test_wrapper_without_executor_fails(tmp_path: Path) -> None:
 
 
 def test_wrapper_through_config(tmp_path: Path) -> None:
-    checks = _rc_checks(tmp_path, "build:rbe --remote_executor=grpcs://rbe:443\n", 'exec bazelisk test --config=rbe "$@"\n')
-    assert checks["wrapper-passes-executor"] == ("pass", "the wrapper passes --config=rbe, which sets --remote_executor=grpcs://rbe:443")
+    checks = _rc_checks(
+        tmp_path, "build:rbe --remote_executor=grpcs://rbe:443\n", 'exec bazelisk test --config=rbe "$@"\n'
+    )
+    assert checks["wrapper-passes-executor"] == (
+        "pass",
+        "the wrapper passes --config=rbe, which sets --remote_executor=grpcs://rbe:443",
+    )
 
 
 def test_wrapper_same_variable_for_both_fails(tmp_path: Path) -> None:
-    wrapper = 'bazel build --remote_executor=$EP --remote_cache=${EP} //...\n'
+    wrapper = "bazel build --remote_executor=$EP --remote_cache=${EP} //...\n"
     assert _rc_checks(tmp_path, "", wrapper, distinct=True)["executor-distinct"][0] == "fail"
 
 
@@ -481,7 +575,10 @@ def test_unknown_format() -> None:
 
 def test_text_report_of_the_remote_proof() -> None:
     out = render(_report("remote"), "text")
-    assert "remote execution proven for 3 targets (of 4 selected by --targets): //app:build, //app:unit_tests, //lib:gen\n" in out
+    assert (
+        "remote execution proven for 3 targets (of 4 selected by --targets): //app:build, //app:unit_tests, //lib:gen\n"
+        in out
+    )
     assert "proof: countable\n" in out
 
 
@@ -492,18 +589,45 @@ def test_text_report_of_the_remote_proof() -> None:
 @pytest.mark.bazel
 def test_real_bazel_sandboxed_log_matches_the_recorded_one(tmp_path: Path) -> None:
     setup = ROOT / "tests" / "bazel" / "setup.sh"
-    if shutil.which("bazel") is None or not Path("/usr/share/bazel/rules/java").is_dir() or not setup.exists():
+    if (
+        shutil.which("bazel") is None
+        or not Path("/usr/share/bazel/rules/java").is_dir()
+        or not setup.exists()
+    ):
         pytest.skip("Bazel 4.2.3 (bazel-bootstrap, bazel-rules-java) is not installed")
-    fragment = subprocess.run(["bash", str(setup), str(tmp_path / "offline")], capture_output=True, text=True,
-                              timeout=120, check=True).stdout.strip().splitlines()[-1]
+    fragment = (
+        subprocess.run(
+            ["bash", str(setup), str(tmp_path / "offline")],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     workspace = tmp_path / "ws"
     shutil.copytree(WS, workspace)
-    (workspace / ".bazelversion").unlink()  # Debian's bazel wrapper looks for a binary named after the version
+    (
+        workspace / ".bazelversion"
+    ).unlink()  # Debian's bazel wrapper looks for a binary named after the version
     log = tmp_path / "exec.json"
     proc = subprocess.run(
-        ["bazel", "--batch", f"--output_user_root={tmp_path / 'root'}", f"--bazelrc={fragment}", "test", "--color=no",
-         "--curses=no", f"--execution_log_json_file={log}", "//..."],
-        cwd=workspace, capture_output=True, text=True, timeout=900,
+        [
+            "bazel",
+            "--batch",
+            f"--output_user_root={tmp_path / 'root'}",
+            f"--bazelrc={fragment}",
+            "test",
+            "--color=no",
+            "--curses=no",
+            f"--execution_log_json_file={log}",
+            "//...",
+        ],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     fresh = run_evidence(workspace, log, None, [], None, False)

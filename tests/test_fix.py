@@ -83,7 +83,8 @@ def test_fix_every_corpus_workspace(workspace: Path, tmp_path: Path) -> None:
         if new == old:
             continue
         removed = [
-            line for line in difflib.ndiff(old.decode().splitlines(), new.decode().splitlines())
+            line
+            for line in difflib.ndiff(old.decode().splitlines(), new.decode().splitlines())
             if line.startswith("- ")
         ]
         for line in removed:
@@ -91,10 +92,15 @@ def test_fix_every_corpus_workspace(workspace: Path, tmp_path: Path) -> None:
         original = tmp_path / "original" / path.name
         original.parent.mkdir(exist_ok=True)
         original.write_bytes(old)
-        formatted_before = subprocess.run([str(buildifier), "--mode=check", str(original)], capture_output=True).returncode == 0
+        formatted_before = (
+            subprocess.run([str(buildifier), "--mode=check", str(original)], capture_output=True).returncode
+            == 0
+        )
         assert formatted_before, f"corpus BUILD files are kept buildifier-formatted: {path.relative_to(root)}"
         check = subprocess.run([str(buildifier), "--mode=check", str(path)], capture_output=True, text=True)
-        assert check.returncode == 0, f"fix broke buildifier formatting of {path}: {check.stdout}{check.stderr}"
+        assert check.returncode == 0, (
+            f"fix broke buildifier formatting of {path}: {check.stdout}{check.stderr}"
+        )
     after_inventory = {t.label: t for t in scan(root, options()).inventory.targets}
     notes = out.stderr
     for label, verdict in before_inventory.items():

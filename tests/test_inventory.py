@@ -64,7 +64,9 @@ def test_entries_put_together_from_pieces_read_as_json_dumps_writes_them(workspa
 
 def test_an_inventory_of_json_entries_renders_only_as_json() -> None:
     inventory = scan(CORPUS / "opentofu", load_config(CORPUS / "opentofu").options()).inventory
-    entries = Inventory(inventory.root, None, [], entries=[t.encoded() for t in inventory.targets], counts=inventory.summary())
+    entries = Inventory(
+        inventory.root, None, [], entries=[t.encoded() for t in inventory.targets], counts=inventory.summary()
+    )
     assert document(entries)["targets"] == document(inventory)["targets"]
     with pytest.raises(RuntimeError, match="JSON entries only"):
         render_inventory(entries, "markdown")
@@ -79,18 +81,33 @@ def test_opentofu_verdicts() -> None:
     for label, t in targets.items():
         if label.endswith(("_validate", "_fmt_test")):
             assert t["verdict"] == "no-remote-exec", label
-            expected = {"workspace-dir", "ambient-tool"} | ({"network-access"} if label.endswith("_validate") else {"silent-skip"})
+            expected = {"workspace-dir", "ambient-tool"} | (
+                {"network-access"} if label.endswith("_validate") else {"silent-skip"}
+            )
             assert {r["rule"] for r in t["reasons"]} == expected, label
-            assert t["suggested_tags"] == (["no-remote-exec"] if label.endswith("_validate") else ["no-remote-exec"])
-    assert {c["rule"] for c in targets["//infra/network:network_validate"]["caveats"]} == {"default-shell-env"}
+            assert t["suggested_tags"] == (
+                ["no-remote-exec"] if label.endswith("_validate") else ["no-remote-exec"]
+            )
+    assert {c["rule"] for c in targets["//infra/network:network_validate"]["caveats"]} == {
+        "default-shell-env"
+    }
     assert {c["rule"] for c in targets["//infra/network:network_fmt_test"]["caveats"]} == {"missing-mnemonic"}
     assert targets["//infra/network:network_fmt_test"]["generator"] == "tofu_module_set"
-    for label in ("//infra/network:network", "//infra/dns:dns", "//infra/dns:sources", "//app:build", "//app:unit_tests"):
+    for label in (
+        "//infra/network:network",
+        "//infra/dns:dns",
+        "//infra/dns:sources",
+        "//app:build",
+        "//app:unit_tests",
+    ):
         assert targets[label]["verdict"] == "remote-ok", label
     doc = _document(CORPUS / "opentofu")
     assert doc["worker_requirements"] == [
         {"tool": "network", "targets": sorted(label for label in targets if label.endswith("_validate"))},
-        {"tool": "tofu", "targets": sorted(label for label in targets if label.endswith(("_validate", "_fmt_test")))},
+        {
+            "tool": "tofu",
+            "targets": sorted(label for label in targets if label.endswith(("_validate", "_fmt_test"))),
+        },
     ]
     findings = {(d.rule, d.span.path) for d in scan(CORPUS / "opentofu").diagnostics}
     assert ("rc-env-placeholder", ".bazelrc") in findings and ("rc-unknown-mnemonic", ".bazelrc") in findings
@@ -104,10 +121,16 @@ def test_mixed_workspace_verdicts() -> None:
     assert targets["//services/api:chart"]["provenance"] == "unresolved"
     assert targets["//services/api:release"]["provenance"] == "knowledge"
     made = {label: t["kind"] for label, t in targets.items() if t["generator"] == "service"}
-    assert made == {"//services/api:api_gen": "proto_gen", "//services/api:api_lint": "proto_gen", "//services/api:api_image": "docker_image"}
+    assert made == {
+        "//services/api:api_gen": "proto_gen",
+        "//services/api:api_lint": "proto_gen",
+        "//services/api:api_image": "docker_image",
+    }
     debug = targets["//services/api:debug_image"]
     assert debug["already_tagged"] and debug["suggested_tags"] == [] and debug["verdict"] == "no-remote-exec"
-    assert _document(CORPUS / "inventory-mixed")["bazelrc_suggestions"] == ["build --modify_execution_info=^DockerBuild$=+no-remote-exec"]
+    assert _document(CORPUS / "inventory-mixed")["bazelrc_suggestions"] == [
+        "build --modify_execution_info=^DockerBuild$=+no-remote-exec"
+    ]
 
 
 def test_execution_requirements_keep_an_action_local_only_when_they_always_apply(tmp_path: Path) -> None:
@@ -125,60 +148,70 @@ def test_execution_requirements_keep_an_action_local_only_when_they_always_apply
     rules = "".join(
         f"def _{name}_impl(ctx):\n"
         f"    {pin}\n"
-        '    out = ctx.actions.declare_file(ctx.label.name)\n'
+        "    out = ctx.actions.declare_file(ctx.label.name)\n"
         f'    ctx.actions.run_shell(outputs = [out], command = "tofu fmt > " + out.path, mnemonic = "{name.title()}", execution_requirements = reqs)\n'
         "    return [DefaultInfo(files = depset([out]))]\n\n"
         f'{name} = rule(implementation = _{name}_impl, attrs = {{"pin": attr.bool()}})\n\n'
         for name, pin in pins.items()
     )
     helper = '_BASE = {"no-remote-exec": "1"}\n\ndef _requirements(ctx):\n    if ctx.attr.pin:\n        return {"no-remote-exec": "1"}\n    return {}\n\n'
-    root = write_tree(tmp_path, {
-        "MODULE.bazel": "",
-        "defs.bzl": helper + rules,
-        "BUILD.bazel": f'load(":defs.bzl", {", ".join(repr(n) for n in pins)})\n' + "".join(f'{n}(name = "{n}")\n' for n in pins),
-    })
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "defs.bzl": helper + rules,
+            "BUILD.bazel": f'load(":defs.bzl", {", ".join(repr(n) for n in pins)})\n'
+            + "".join(f'{n}(name = "{n}")\n' for n in pins),
+        },
+    )
     inventory = scan(root).inventory
     verdicts = {t.label: t.verdict for t in inventory.targets}
     always = ("always", "by_key", "merged", "union")
     assert verdicts == {f"//:{n}": "remote-ok" if n in always else "no-remote-exec" for n in pins}
     assert inventory.bazelrc_suggestions == [
-        f"build --modify_execution_info=^{n}$=+no-remote-exec" for n in ("By_Helper", "Key_When_Asked", "Unless_Asked", "When_Asked")
+        f"build --modify_execution_info=^{n}$=+no-remote-exec"
+        for n in ("By_Helper", "Key_When_Asked", "Unless_Asked", "When_Asked")
     ]
 
 
-def test_actions_under_attribute_conditions_count_only_for_targets_that_can_reach_them(tmp_path: Path) -> None:
-    root = write_tree(tmp_path, {
-        "MODULE.bazel": "",
-        "defs.bzl": (
-            "def _push(ctx, out):\n"
-            '    ctx.actions.run_shell(outputs = [out], command = "docker push x > " + out.path, mnemonic = "Push")\n'
-            "\n"
-            "def _impl(ctx):\n"
-            "    out = ctx.actions.declare_file(ctx.label.name)\n"
-            "    if ctx.attr.push:\n"
-            "        _push(ctx, out)\n"
-            "    elif not ctx.attr.offline:\n"
-            '        ctx.actions.run_shell(outputs = [out], command = "curl -o " + out.path + " https://example.com/x", mnemonic = "Fetch")\n'
-            "    else:\n"
-            '        ctx.actions.run_shell(outputs = [out], command = "tofu fmt > " + out.path, mnemonic = "Fmt")\n'
-            "    return [DefaultInfo(files = depset([out]))]\n"
-            "\n"
-            'image = rule(implementation = _impl, attrs = {"push": attr.bool(), "offline": attr.bool(default = True)})\n'
-            "\n"
-            "def image_macro(name, **kwargs):\n"
-            "    image(name = name, **kwargs)\n"
-        ),
-        "BUILD.bazel": (
-            'load(":defs.bzl", "image", "image_macro")\n'
-            'image(name = "plain")\n'
-            'image(name = "pushed", push = True)\n'
-            'image(name = "online", offline = False)\n'
-            'image(name = "chosen", push = select({"//conditions:default": True}))\n'
-            'image_macro(name = "via_macro")\n'
-            'image_macro(name = "macro_pushed", push = True)\n'
-            'image_macro(name = "macro_opaque", **OPTIONS)\n'
-        ),
-    })
+def test_actions_under_attribute_conditions_count_only_for_targets_that_can_reach_them(
+    tmp_path: Path,
+) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "defs.bzl": (
+                "def _push(ctx, out):\n"
+                '    ctx.actions.run_shell(outputs = [out], command = "docker push x > " + out.path, mnemonic = "Push")\n'
+                "\n"
+                "def _impl(ctx):\n"
+                "    out = ctx.actions.declare_file(ctx.label.name)\n"
+                "    if ctx.attr.push:\n"
+                "        _push(ctx, out)\n"
+                "    elif not ctx.attr.offline:\n"
+                '        ctx.actions.run_shell(outputs = [out], command = "curl -o " + out.path + " https://example.com/x", mnemonic = "Fetch")\n'
+                "    else:\n"
+                '        ctx.actions.run_shell(outputs = [out], command = "tofu fmt > " + out.path, mnemonic = "Fmt")\n'
+                "    return [DefaultInfo(files = depset([out]))]\n"
+                "\n"
+                'image = rule(implementation = _impl, attrs = {"push": attr.bool(), "offline": attr.bool(default = True)})\n'
+                "\n"
+                "def image_macro(name, **kwargs):\n"
+                "    image(name = name, **kwargs)\n"
+            ),
+            "BUILD.bazel": (
+                'load(":defs.bzl", "image", "image_macro")\n'
+                'image(name = "plain")\n'
+                'image(name = "pushed", push = True)\n'
+                'image(name = "online", offline = False)\n'
+                'image(name = "chosen", push = select({"//conditions:default": True}))\n'
+                'image_macro(name = "via_macro")\n'
+                'image_macro(name = "macro_pushed", push = True)\n'
+                'image_macro(name = "macro_opaque", **OPTIONS)\n'
+            ),
+        },
+    )
     inventory = scan(root).inventory
     lines = {t.label: sorted({d.span.start_line + 1 for d in t.reasons}) for t in inventory.targets}
     assert lines == {

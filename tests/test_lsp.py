@@ -28,8 +28,15 @@ def opentofu(tmp_path: Path) -> Path:
 @pytest.fixture
 def client(opentofu: Path):
     lsp = LspClient(cwd=str(opentofu))
-    result = lsp.request("initialize", {"processId": os.getpid(), "rootUri": opentofu.as_uri(), "capabilities": {},
-                                        "initializationOptions": {"profile": {"add": []}}})
+    result = lsp.request(
+        "initialize",
+        {
+            "processId": os.getpid(),
+            "rootUri": opentofu.as_uri(),
+            "capabilities": {},
+            "initializationOptions": {"profile": {"add": []}},
+        },
+    )
     capabilities = result["result"]["capabilities"]
     assert capabilities["hoverProvider"] and capabilities["codeActionProvider"]
     lsp.notify("initialized", {})
@@ -40,25 +47,46 @@ def client(opentofu: Path):
 
 def _open(client: LspClient, path: Path, text: str | None = None) -> str:
     uri = path.as_uri()
-    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "starlark", "version": 1,
-                                                            "text": text if text is not None else path.read_text()}})
+    client.notify(
+        "textDocument/didOpen",
+        {
+            "textDocument": {
+                "uri": uri,
+                "languageId": "starlark",
+                "version": 1,
+                "text": text if text is not None else path.read_text(),
+            }
+        },
+    )
     return uri
 
 
 def test_diagnostics_change_and_clear(client: LspClient, opentofu: Path) -> None:
     path = opentofu / "build/tofu/private/scripts.bzl"
     uri = _open(client, path)
-    expected = {(6, "ambient-tool"), (10, "workspace-dir"), (11, "ambient-tool"), (11, "network-access"), (12, "ambient-tool")}
+    expected = {
+        (6, "ambient-tool"),
+        (10, "workspace-dir"),
+        (11, "ambient-tool"),
+        (11, "network-access"),
+        (12, "ambient-tool"),
+    }
     diagnostics = client.diagnostics(uri, where=lambda ds: _rules(ds) == expected)
     first = next(d for d in diagnostics if d["code"] == "workspace-dir")
     assert first["source"] == "hermetic-scan" and first["severity"] == 1
     assert first["codeDescription"]["href"].endswith("docs/rules.md#workspace-dir")
     assert first["range"]["start"] == {"line": 9, "character": 5}
     fixed = path.read_text().replace('cd "$BUILD_WORKSPACE_DIRECTORY/{module_dir}"', 'cd "{module_dir}"')
-    client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]})
+    client.notify(
+        "textDocument/didChange",
+        {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]},
+    )
     client.diagnostics(uri, where=lambda ds: _rules(ds) == expected - {(10, "workspace-dir")})
-    everything_fixed = "VALIDATE_SCRIPT = \"\"\"#!/usr/bin/env bash\ntouch \"$1\"\n\"\"\"\n"
-    client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": everything_fixed}]})
+    everything_fixed = 'VALIDATE_SCRIPT = """#!/usr/bin/env bash\ntouch "$1"\n"""\n'
+    client.notify(
+        "textDocument/didChange",
+        {"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": everything_fixed}]},
+    )
     assert client.diagnostics(uri, where=lambda ds: ds == []) == []
 
 
@@ -78,13 +106,24 @@ def test_cross_file_bzl_edit_updates_open_build_file(client: LspClient, opentofu
     build = opentofu / "infra/dns/BUILD.bazel"
     rules = opentofu / "build/tofu/private/scripts.bzl"
     build_uri = _open(client, build)
-    verdicts = client.diagnostics(build_uri, where=lambda ds: sum(d["code"] == "target-verdict" for d in ds) == 2)
+    verdicts = client.diagnostics(
+        build_uri, where=lambda ds: sum(d["code"] == "target-verdict" for d in ds) == 2
+    )
     assert {d["data"]["target"] for d in verdicts} == {"//infra/dns:dns_validate", "//infra/dns:dns_fmt_test"}
     rules_uri = _open(client, rules)
-    client.notify("textDocument/didChange", {"textDocument": {"uri": rules_uri, "version": 2},
-                                             "contentChanges": [{"text": 'VALIDATE_SCRIPT = """touch "$1"\n"""\n'}]})
-    after = client.diagnostics(build_uri, where=lambda ds: sum(d["code"] == "target-verdict" for d in ds) == 1)
-    assert {d["data"]["target"] for d in after if d["code"] == "target-verdict"} == {"//infra/dns:dns_fmt_test"}
+    client.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": rules_uri, "version": 2},
+            "contentChanges": [{"text": 'VALIDATE_SCRIPT = """touch "$1"\n"""\n'}],
+        },
+    )
+    after = client.diagnostics(
+        build_uri, where=lambda ds: sum(d["code"] == "target-verdict" for d in ds) == 1
+    )
+    assert {d["data"]["target"] for d in after if d["code"] == "target-verdict"} == {
+        "//infra/dns:dns_fmt_test"
+    }
     client.notify("textDocument/didClose", {"textDocument": {"uri": rules_uri}})
     client.diagnostics(build_uri, where=lambda ds: sum(d["code"] == "target-verdict" for d in ds) == 2)
 
@@ -95,24 +134,39 @@ def test_code_actions_and_hover(client: LspClient, opentofu: Path) -> None:
     uri = _open(client, build, text)
     diagnostics = client.diagnostics(uri, where=lambda ds: any(d["code"] == "ambient-tool" for d in ds))
     ambient = next(d for d in diagnostics if d["code"] == "ambient-tool")
-    response = client.request("textDocument/codeAction", {
-        "textDocument": {"uri": uri}, "range": ambient["range"], "context": {"diagnostics": [ambient]}})
+    response = client.request(
+        "textDocument/codeAction",
+        {"textDocument": {"uri": uri}, "range": ambient["range"], "context": {"diagnostics": [ambient]}},
+    )
     actions = {a["title"]: a for a in response["result"]}
     assert set(actions) == {"Suppress ambient-tool on this line", "Add no-remote-exec tag to //app:sha"}
     tag_edit = actions["Add no-remote-exec tag to //app:sha"]["edit"]["changes"][uri]
-    assert tag_edit == [{"range": {"start": {"line": 4, "character": 0}, "end": {"line": 4, "character": 0}},
-                         "newText": '    tags = ["no-remote-exec"],\n'}]
+    assert tag_edit == [
+        {
+            "range": {"start": {"line": 4, "character": 0}, "end": {"line": 4, "character": 0}},
+            "newText": '    tags = ["no-remote-exec"],\n',
+        }
+    ]
     assert actions["Suppress ambient-tool on this line"]["diagnostics"][0]["code"] == "ambient-tool"
-    hover = client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 2}})
+    hover = client.request(
+        "textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 2}}
+    )
     value = hover["result"]["contents"]["value"]
     assert "//app:sha" in value and "`no-remote-exec`" in value and "reason: `ambient-tool`" in value
     suppress = actions["Suppress ambient-tool on this line"]["edit"]["changes"][uri][0]
     lines = text.splitlines(keepends=True)
     line = suppress["range"]["start"]["line"]
-    lines[line] = lines[line].rstrip("\n")[: suppress["range"]["start"]["character"]] + suppress["newText"] + "\n"
-    client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": "".join(lines)}]})
+    lines[line] = (
+        lines[line].rstrip("\n")[: suppress["range"]["start"]["character"]] + suppress["newText"] + "\n"
+    )
+    client.notify(
+        "textDocument/didChange",
+        {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": "".join(lines)}]},
+    )
     client.diagnostics(uri, where=lambda ds: ds == [])
-    hover = client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 2}})
+    hover = client.request(
+        "textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 2}}
+    )
     assert "`remote-ok`" in hover["result"]["contents"]["value"], "suppressing is accepting"
 
 
@@ -121,8 +175,10 @@ def test_missing_mnemonic_quick_fix(client: LspClient, opentofu: Path) -> None:
     uri = _open(client, path)
     diagnostics = client.diagnostics(uri, where=lambda ds: any(d["code"] == "missing-mnemonic" for d in ds))
     missing = next(d for d in diagnostics if d["code"] == "missing-mnemonic")
-    response = client.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": missing["range"],
-                                                          "context": {"diagnostics": [missing]}})
+    response = client.request(
+        "textDocument/codeAction",
+        {"textDocument": {"uri": uri}, "range": missing["range"], "context": {"diagnostics": [missing]}},
+    )
     fix = next(a for a in response["result"] if a["title"].startswith("Add mnemonic"))
     assert fix["title"] == 'Add mnemonic = "TofuFmtTest" (review the name)' and fix["isPreferred"] is False
     assert fix["edit"]["changes"][uri][0]["newText"] == '        mnemonic = "TofuFmtTest",\n'
@@ -132,31 +188,51 @@ def test_protocol_robustness(client: LspClient, opentofu: Path) -> None:
     client.send_raw(b"Content-Length: 12\r\n\r\n{not json!!}")
     unknown = client.request("hermetic/noSuchMethod", {})
     assert unknown["error"]["code"] == -32601
-    client.notify("textDocument/didChange", {"textDocument": {"uri": (opentofu / "nope.bzl").as_uri(), "version": 2},
-                                             "contentChanges": [{"text": "x = 1\n"}]})
+    client.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": (opentofu / "nope.bzl").as_uri(), "version": 2},
+            "contentChanges": [{"text": "x = 1\n"}],
+        },
+    )
     big = opentofu / "big" / "BUILD.bazel"
     big.parent.mkdir()
-    text = "# filler line for a large buffer\n" * 160_000 + 'genrule(name = "g", outs = ["g"], cmd = "terraform fmt > $@")\n'
+    text = (
+        "# filler line for a large buffer\n" * 160_000
+        + 'genrule(name = "g", outs = ["g"], cmd = "terraform fmt > $@")\n'
+    )
     assert len(text) > 5_000_000
     uri = _open(client, big, text)
-    diagnostics = client.diagnostics(uri, timeout=120, where=lambda ds: any(d["code"] == "ambient-tool" for d in ds))
+    diagnostics = client.diagnostics(
+        uri, timeout=120, where=lambda ds: any(d["code"] == "ambient-tool" for d in ds)
+    )
     assert diagnostics[0]["range"]["start"]["line"] == 160_000
-    assert client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}})["result"] is None
+    assert (
+        client.request(
+            "textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}
+        )["result"]
+        is None
+    )
 
 
 def test_settings_profile_via_configuration(client: LspClient, opentofu: Path) -> None:
     path = opentofu / "build/tofu/private/scripts.bzl"
     uri = _open(client, path)
     client.diagnostics(uri, where=lambda ds: any(d["code"] == "ambient-tool" for d in ds))
-    client.notify("workspace/didChangeConfiguration", {"settings": {"hermeticScan": {"profile": {"add": ["tofu"]}}}})
+    client.notify(
+        "workspace/didChangeConfiguration", {"settings": {"hermeticScan": {"profile": {"add": ["tofu"]}}}}
+    )
     client.diagnostics(uri, where=lambda ds: _rules(ds) == {(10, "workspace-dir"), (11, "network-access")})
 
 
 def test_session_transcript_golden(tmp_path: Path) -> None:
-    root = write_tree(tmp_path / "ws", {
-        "MODULE.bazel": 'module(name = "t")\n',
-        "BUILD.bazel": 'genrule(\n    name = "g",\n    outs = ["g.txt"],\n    cmd = "terraform version > $@",\n)\n',
-    })
+    root = write_tree(
+        tmp_path / "ws",
+        {
+            "MODULE.bazel": 'module(name = "t")\n',
+            "BUILD.bazel": 'genrule(\n    name = "g",\n    outs = ["g.txt"],\n    cmd = "terraform version > $@",\n)\n',
+        },
+    )
     lsp = LspClient(cwd=str(root))
     lsp.request("initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {}})
     lsp.notify("initialized", {})
@@ -164,7 +240,10 @@ def test_session_transcript_golden(tmp_path: Path) -> None:
     diagnostics = lsp.diagnostics(uri, where=lambda ds: len(ds) == 2)
     lsp.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 1, "character": 5}})
     ambient = next(d for d in diagnostics if d["code"] == "ambient-tool")
-    lsp.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": ambient["range"], "context": {"diagnostics": [ambient]}})
+    lsp.request(
+        "textDocument/codeAction",
+        {"textDocument": {"uri": uri}, "range": ambient["range"], "context": {"diagnostics": [ambient]}},
+    )
     assert lsp.close() == 0
     text = json.dumps([{"from": who, **m} for who, m in lsp.transcript], indent=1, sort_keys=True)
     text = text.replace(root.as_uri(), "file:///WORKSPACE").replace(str(root), "/WORKSPACE")

@@ -17,7 +17,10 @@ def test_assert_prefixed_calls_and_match_parse_via_fallback() -> None:
 
 
 def test_clean_file_keeps_the_starlark_grammar() -> None:
-    assert parse.parse_starlark(b'genrule(name = "a", outs = ["a"], cmd = "touch $@")\n').grammar == parse.STARLARK
+    assert (
+        parse.parse_starlark(b'genrule(name = "a", outs = ["a"], cmd = "touch $@")\n').grammar
+        == parse.STARLARK
+    )
 
 
 def test_real_syntax_error_is_located() -> None:

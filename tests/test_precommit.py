@@ -27,18 +27,29 @@ def _matches(path: str) -> bool:
 
 
 def test_files_pattern() -> None:
-    for path in ("BUILD", "a/BUILD.bazel", "rules/defs.bzl", ".bazelrc", "MODULE.bazel", "tools/x.sh", "a/t.sh.tpl"):
+    for path in (
+        "BUILD",
+        "a/BUILD.bazel",
+        "rules/defs.bzl",
+        ".bazelrc",
+        "MODULE.bazel",
+        "tools/x.sh",
+        "a/t.sh.tpl",
+    ):
         assert _matches(path), path
     for path in ("README.md", "src/main.py", "BUILD.md"):
         assert not _matches(path), path
 
 
 def test_hook_reports_only_staged_files_and_fails(tmp_path: Path) -> None:
-    root = write_tree(tmp_path, {
-        "MODULE.bazel": "",
-        "a/BUILD.bazel": 'genrule(name = "a", outs = ["a"], cmd = "helm template > $@")\n',
-        "b/BUILD.bazel": 'genrule(name = "b", outs = ["b"], cmd = "kubectl apply > $@")\n',
-    })
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "a/BUILD.bazel": 'genrule(name = "a", outs = ["a"], cmd = "helm template > $@")\n',
+            "b/BUILD.bazel": 'genrule(name = "b", outs = ["b"], cmd = "kubectl apply > $@")\n',
+        },
+    )
     staged = ["b/BUILD.bazel"]
     out = subprocess.run([*_hook_entry(), *staged], cwd=root, capture_output=True, text=True)
     assert out.returncode == 1

@@ -14,115 +14,136 @@ def _found(root: Path) -> set[tuple[str, int, str]]:
 
 
 def test_declared_toolchain_program_that_downloads(tmp_path: Path) -> None:
-    root = write_tree(tmp_path, {
-        "MODULE.bazel": "",
-        "defs.bzl": (
-            "def _impl(ctx):\n"
-            '    tc = ctx.toolchains["//:tf_type"]\n'
-            '    out = ctx.actions.declare_file("x")\n'
-            "    ctx.actions.run_shell(\n"
-            "        outputs = [out],\n"
-            '        command = "{tf} init -backend=false && {tf} validate".format(tf = tc.tf.short_path),\n'
-            '        mnemonic = "TfValidate",\n'
-            "    )\n"
-            '    ctx.actions.run_shell(outputs = [out], command = "{tf} init -plugin-dir=p".format(tf = tc.tf.path), mnemonic = "TfOffline")\n'
-            'tf_validate = rule(implementation = _impl, toolchains = ["//:tf_type"])\n'
-        ),
-        "BUILD.bazel": 'load(":defs.bzl", "tf_validate")\ntf_validate(name = "v")\n',
-    })
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "defs.bzl": (
+                "def _impl(ctx):\n"
+                '    tc = ctx.toolchains["//:tf_type"]\n'
+                '    out = ctx.actions.declare_file("x")\n'
+                "    ctx.actions.run_shell(\n"
+                "        outputs = [out],\n"
+                '        command = "{tf} init -backend=false && {tf} validate".format(tf = tc.tf.short_path),\n'
+                '        mnemonic = "TfValidate",\n'
+                "    )\n"
+                '    ctx.actions.run_shell(outputs = [out], command = "{tf} init -plugin-dir=p".format(tf = tc.tf.path), mnemonic = "TfOffline")\n'
+                'tf_validate = rule(implementation = _impl, toolchains = ["//:tf_type"])\n'
+            ),
+            "BUILD.bazel": 'load(":defs.bzl", "tf_validate")\ntf_validate(name = "v")\n',
+        },
+    )
     assert _found(root) == {("defs.bzl", 6, "network-access")}
 
 
 def test_windows_branch_and_batch_script_are_not_bash(tmp_path: Path) -> None:
-    root = write_tree(tmp_path, {
-        "MODULE.bazel": "",
-        "defs.bzl": (
-            "def _impl(ctx):\n"
-            "    if ctx.attr.is_windows:\n"
-            '        out = ctx.actions.declare_file(ctx.label.name + ".bat")\n'
-            '        ctx.actions.write(out, "@echo off\\nfc.exe /B a b", is_executable = True)\n'
-            "    else:\n"
-            '        out = ctx.actions.declare_file(ctx.label.name + ".sh")\n'
-            '        ctx.actions.write(out, "diff a b", is_executable = True)\n'
-            "    return [DefaultInfo(executable = out)]\n"
-            'diff_check_test = rule(implementation = _impl, test = True, attrs = {"is_windows": attr.bool()})\n'
-        ),
-        "BUILD.bazel": 'load(":defs.bzl", "diff_check_test")\ndiff_check_test(name = "t")\n',
-    })
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "defs.bzl": (
+                "def _impl(ctx):\n"
+                "    if ctx.attr.is_windows:\n"
+                '        out = ctx.actions.declare_file(ctx.label.name + ".bat")\n'
+                '        ctx.actions.write(out, "@echo off\\nfc.exe /B a b", is_executable = True)\n'
+                "    else:\n"
+                '        out = ctx.actions.declare_file(ctx.label.name + ".sh")\n'
+                '        ctx.actions.write(out, "diff a b", is_executable = True)\n'
+                "    return [DefaultInfo(executable = out)]\n"
+                'diff_check_test = rule(implementation = _impl, test = True, attrs = {"is_windows": attr.bool()})\n'
+            ),
+            "BUILD.bazel": 'load(":defs.bzl", "diff_check_test")\ndiff_check_test(name = "t")\n',
+        },
+    )
     assert _found(root) == set()
 
 
 def test_sourced_runfiles_library_functions_are_not_tools(tmp_path: Path) -> None:
-    root = write_tree(tmp_path, {
-        "MODULE.bazel": "",
-        "BUILD.bazel": 'sh_test(name = "t", srcs = ["t.sh"])\n',
-        "t.sh": (
-            "#!/usr/bin/env bash\n"
-            'source "${RUNFILES_DIR}/bazel_tools/tools/bash/runfiles/runfiles.bash"\n'
-            'cat "$(rlocation ws/data.txt)"\n'
-            "tofu fmt -check\n"
-        ),
-    })
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "BUILD.bazel": 'sh_test(name = "t", srcs = ["t.sh"])\n',
+            "t.sh": (
+                "#!/usr/bin/env bash\n"
+                'source "${RUNFILES_DIR}/bazel_tools/tools/bash/runfiles/runfiles.bash"\n'
+                'cat "$(rlocation ws/data.txt)"\n'
+                "tofu fmt -check\n"
+            ),
+        },
+    )
     assert _found(root) == {("t.sh", 4, "ambient-tool")}
 
 
 def test_ctx_outputs_executable_is_the_test_script(tmp_path: Path) -> None:
-    root = write_tree(tmp_path, {
-        "MODULE.bazel": "",
-        "defs.bzl": (
-            "def _impl(ctx):\n"
-            '    ctx.actions.write(output = ctx.outputs.executable, content = "tofu validate")\n'
-            "tofu_test = rule(implementation = _impl, test = True)\n"
-        ),
-        "BUILD.bazel": 'load(":defs.bzl", "tofu_test")\ntofu_test(name = "t")\n',
-    })
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "defs.bzl": (
+                "def _impl(ctx):\n"
+                '    ctx.actions.write(output = ctx.outputs.executable, content = "tofu validate")\n'
+                "tofu_test = rule(implementation = _impl, test = True)\n"
+            ),
+            "BUILD.bazel": 'load(":defs.bzl", "tofu_test")\ntofu_test(name = "t")\n',
+        },
+    )
     assert _found(root) == {("defs.bzl", 2, "ambient-tool")}
     assert {t.label: t.verdict for t in scan(root).inventory.targets} == {"//:t": "no-remote-exec"}
 
 
 def test_comprehension_targets_and_computed_names(tmp_path: Path) -> None:
-    root = write_tree(tmp_path, {
-        "MODULE.bazel": "",
-        "qt.bzl": (
-            "def moc_all(hdrs):\n"
-            "    for h in hdrs:\n"
-            '        native.genrule(name = h.split(".")[0] + "_moc", srcs = [h], outs = [h + ".cpp"], cmd = "moc $< -o $@")\n'
-        ),
-        "BUILD.bazel": (
-            'load(":qt.bzl", "moc_all")\n'
-            '[genrule(name = "g_%s" % x, outs = ["%s.txt" % x], cmd = "protoc > $@") for x in ["a", "b"]]\n'
-            "moc_all(HDRS)\n"
-        ),
-    })
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "qt.bzl": (
+                "def moc_all(hdrs):\n"
+                "    for h in hdrs:\n"
+                '        native.genrule(name = h.split(".")[0] + "_moc", srcs = [h], outs = [h + ".cpp"], cmd = "moc $< -o $@")\n'
+            ),
+            "BUILD.bazel": (
+                'load(":qt.bzl", "moc_all")\n'
+                '[genrule(name = "g_%s" % x, outs = ["%s.txt" % x], cmd = "protoc > $@") for x in ["a", "b"]]\n'
+                "moc_all(HDRS)\n"
+            ),
+        },
+    )
     labels = {t.label: t.verdict for t in scan(root).inventory.targets}
     assert labels == {"//:g_a": "no-remote-exec", "//:g_b": "no-remote-exec", "//:*_moc": "no-remote-exec"}
 
 
 def test_unresolved_helper_receiving_ctx_makes_the_target_unknown(tmp_path: Path) -> None:
-    root = write_tree(tmp_path, {
-        "MODULE.bazel": "",
-        "defs.bzl": (
-            'load("@other//:h.bzl", "run_tool")\n'
-            "def _impl(ctx):\n"
-            "    run_tool(ctx, ctx.file.src)\n"
-            'r = rule(implementation = _impl, attrs = {"src": attr.label(allow_single_file = True)})\n'
-        ),
-        "BUILD.bazel": 'load(":defs.bzl", "r")\nr(name = "x", src = "a")\n',
-    })
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "defs.bzl": (
+                'load("@other//:h.bzl", "run_tool")\n'
+                "def _impl(ctx):\n"
+                "    run_tool(ctx, ctx.file.src)\n"
+                'r = rule(implementation = _impl, attrs = {"src": attr.label(allow_single_file = True)})\n'
+            ),
+            "BUILD.bazel": 'load(":defs.bzl", "r")\nr(name = "x", src = "a")\n',
+        },
+    )
     verdict = {t.label: t for t in scan(root).inventory.targets}["//:x"]
     assert verdict.verdict == "unknown" and "run_tool" in verdict.unknown_because[0]
 
 
 def test_sh_binary_run_by_a_genrule_is_analysed_as_part_of_the_action(tmp_path: Path) -> None:
-    root = write_tree(tmp_path, {
-        "MODULE.bazel": "",
-        "BUILD.bazel": (
-            'sh_binary(name = "fetch", srcs = ["fetch.sh"])\n'
-            'genrule(name = "data", outs = ["d.json"], tools = [":fetch"], cmd = "$(location :fetch) > $@")\n'
-            'genrule(name = "other", outs = ["o.txt"], cmd = "echo ok > $@")\n'
-        ),
-        "fetch.sh": "#!/usr/bin/env bash\ncurl -fsS https://example.com/d.json\n",
-    })
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "BUILD.bazel": (
+                'sh_binary(name = "fetch", srcs = ["fetch.sh"])\n'
+                'genrule(name = "data", outs = ["d.json"], tools = [":fetch"], cmd = "$(location :fetch) > $@")\n'
+                'genrule(name = "other", outs = ["o.txt"], cmd = "echo ok > $@")\n'
+            ),
+            "fetch.sh": "#!/usr/bin/env bash\ncurl -fsS https://example.com/d.json\n",
+        },
+    )
     found = {(d.span.path, d.span.start_line + 1, d.rule, d.target) for d in scan(root).diagnostics}
     assert found == {("fetch.sh", 2, "ambient-tool", "//:data"), ("fetch.sh", 2, "network-access", "//:data")}
     verdicts = {t.label: t.verdict for t in scan(root).inventory.targets}
@@ -130,12 +151,17 @@ def test_sh_binary_run_by_a_genrule_is_analysed_as_part_of_the_action(tmp_path: 
 
 
 def test_host_path_in_an_option_value(tmp_path: Path) -> None:
-    root = write_tree(tmp_path, {
-        "MODULE.bazel": "",
-        "BUILD.bazel": (
-            'genrule(name = "g", outs = ["g.txt"], cmd = "sed --file=/opt/corp/rewrite.sed $< > $@", srcs = ["in.txt"])\n'
-            'genrule(name = "h", outs = ["h.txt"], cmd = "sort --temporary-directory=/tmp $< > $@", srcs = ["in.txt"])\n'
-        ),
-    })
-    found = {(d.span.path, d.span.start_line + 1, d.span.start_col + 1, d.rule) for d in scan(root).diagnostics}
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "BUILD.bazel": (
+                'genrule(name = "g", outs = ["g.txt"], cmd = "sed --file=/opt/corp/rewrite.sed $< > $@", srcs = ["in.txt"])\n'
+                'genrule(name = "h", outs = ["h.txt"], cmd = "sort --temporary-directory=/tmp $< > $@", srcs = ["in.txt"])\n'
+            ),
+        },
+    )
+    found = {
+        (d.span.path, d.span.start_line + 1, d.span.start_col + 1, d.rule) for d in scan(root).diagnostics
+    }
     assert found == {("BUILD.bazel", 1, 57, "host-path")}  # the value, not the option name

@@ -43,7 +43,14 @@ def test_docs_rules_md_is_generated_from_the_modules() -> None:
 
 
 def test_explain_prints_the_doc() -> None:
-    out = subprocess.run([sys.executable, "-m", "hermetic_scan", "explain", "ambient-tool"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "hermetic_scan", "explain", "ambient-tool"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == rule_doc("ambient-tool")
-    bad = subprocess.run([sys.executable, "-m", "hermetic_scan", "explain", "no-such-rule"], capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "hermetic_scan", "explain", "no-such-rule"], capture_output=True, text=True
+    )
     assert bad.returncode == 2 and "unknown rule" in bad.stderr

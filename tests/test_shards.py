@@ -54,7 +54,9 @@ def _compare(workspace: Path, counts: list[int]) -> None:
     for count in counts:
         fixed = shards.split(discover(workspace), count)
         for how, groups in (("taking files as they go", None), ("in fixed groups", fixed)):
-            split = _reports(shards.analyze_in_shards(discover(workspace), _options(workspace), count, groups))
+            split = _reports(
+                shards.analyze_in_shards(discover(workspace), _options(workspace), count, groups)
+            )
             for name, report in single.items():
                 assert split[name] == report, f"{name} differs with {count} shards {how}"
     # For the `inventory` command's JSON report, shards send JSON entries (the same text, without
@@ -65,7 +67,9 @@ def _compare(workspace: Path, counts: list[int]) -> None:
     as_json = inventory_only.inventory
     assert as_json.targets == [] and as_json.entries is not None
     assert inventory_json.render(as_json) == inventory_json.render(single_result.inventory)
-    assert inventory_only.diagnostics == fetch_hazards(single_result.diagnostics) and not inventory_only.sources
+    assert (
+        inventory_only.diagnostics == fetch_hazards(single_result.diagnostics) and not inventory_only.sources
+    )
     # `check` builds no verdicts, and its shards send none.
     options = _options(workspace)
     options.inventory = False
@@ -100,9 +104,9 @@ def test_cross_package_workspace_needs_every_shard() -> None:
     assert not any(d.rule == "rc-unknown-mnemonic" and d.span.start_line == 1 for d in result.diagnostics)
     # Of the suppressions in rules/defs.bzl, one is used by every shard, the other (in the macro only
     # //docs calls) by the shard of //docs alone; the one in //api is used by none.
-    assert [(d.span.path, d.span.start_line + 1) for d in result.diagnostics if d.rule == "unused-suppression"] == [
-        ("api/BUILD.bazel", 3)
-    ]
+    assert [
+        (d.span.path, d.span.start_line + 1) for d in result.diagnostics if d.rule == "unused-suppression"
+    ] == [("api/BUILD.bazel", 3)]
     assert result.model is None and result.files_scanned == 8
     verdicts = {t.label: t.verdict for t in result.inventory.targets}
     assert verdicts["//docs:guide"] == verdicts["//site:index"] == "no-remote-exec"
@@ -110,8 +114,11 @@ def test_cross_package_workspace_needs_every_shard() -> None:
 
 def test_generated_workspace_reports_the_same_in_two_and_three_shards(tmp_path: Path) -> None:
     workspace = tmp_path / "ws"
-    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(workspace), "--files", "240"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "generate.py"), str(workspace), "--files", "240"],
+        check=True,
+        capture_output=True,
+    )
     assert _build_files(workspace) > 100
     _compare(workspace, [2, 3])
 
@@ -167,7 +174,9 @@ def test_cli_jobs_must_be_positive_and_gives_the_same_report() -> None:
     assert one.stdout == three.stdout
 
 
-def test_scan_falls_back_to_one_process_when_a_shard_fails(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_scan_falls_back_to_one_process_when_a_shard_fails(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def broken(*_args: object, **_kwargs: object) -> None:
         raise ValueError("model exploded")
 
@@ -180,4 +189,3 @@ def test_scan_falls_back_to_one_process_when_a_shard_fails(monkeypatch: pytest.M
     assert result.model is not None  # built by the fallback, in this process
     assert _reports(result) == expected
     assert "a scan process failed" in capsys.readouterr().err
-

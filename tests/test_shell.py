@@ -56,14 +56,14 @@ def test_make_variables_are_masked_and_dollars_unescaped() -> None:
     source = SourceFile("BUILD", b'cmd = "$(location :gen) --out $@ $(SRCS) && echo $$HOME $$(date)"')
     start = source.data.index(b"$(location")
     end = source.data.rindex(b'"')
-    text = MappedText(
-        source.data[start:end].decode(), tuple(range(start, end)), source, start
-    )
+    text = MappedText(source.data[start:end].decode(), tuple(range(start, end)), source, start)
     masked = mask_make_variables(text)
     assert "location" not in masked.text
     assert masked.text.endswith("echo $HOME $(date)")
     names = _commands(masked.text)
     assert names == [("echo", "run"), ("date", "run")]
-    assert all("location" not in c.name for c in shell.analyze(masked.text).commands), "the masked tool is declared"
+    assert all("location" not in c.name for c in shell.analyze(masked.text).commands), (
+        "the masked tool is declared"
+    )
     home = masked.text.index("$HOME")
     assert source.data[masked.origin(home) : masked.origin(home) + 2] == b"$$"

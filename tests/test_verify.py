@@ -37,7 +37,7 @@ from hermetic_scan.verify import (
 sys.path.insert(0, str(Path(__file__).resolve().parent / "bazel"))
 import oracle  # noqa: E402
 
-FAKE_TOFU = "#!/bin/sh\necho \"fake tofu $*\"\nexit 0\n"
+FAKE_TOFU = '#!/bin/sh\necho "fake tofu $*"\nexit 0\n'
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,9 @@ def opentofu_report(tmp_path_factory: pytest.TempPathFactory) -> VerifyReport:
         mp.setenv("PATH", f"{fake}{os.pathsep}{os.environ.get('PATH', os.defpath)}")
         mp.setenv("BUILD_WORKSPACE_DIRECTORY", str(workspace))  # must not reach the actions
         mp.setenv("HOME", str(base))
-        report = run_verify(workspace, [], "bazel", Options(), fragment, startup_args=["--nohome_rc"], timeout=300)
+        report = run_verify(
+            workspace, [], "bazel", Options(), fragment, startup_args=["--nohome_rc"], timeout=300
+        )
     assert not list(workspace.glob("bazel-*")), "verify must not leave convenience symlinks in the workspace"
     return report
 
@@ -66,8 +68,10 @@ def test_opentofu_tofu_targets_fail_and_agree(opentofu_report: VerifyReport) -> 
     by_label = {t.label: t for t in opentofu_report.targets}
     tofu_targets = [label for label in by_label if label.endswith(("_validate", "_fmt_test"))]
     assert sorted(tofu_targets) == [
-        "//infra/dns:dns_fmt_test", "//infra/dns:dns_validate",
-        "//infra/network:network_fmt_test", "//infra/network:network_validate",
+        "//infra/dns:dns_fmt_test",
+        "//infra/dns:dns_validate",
+        "//infra/network:network_fmt_test",
+        "//infra/network:network_validate",
     ]
     for label in tofu_targets:
         run = by_label[label]
@@ -80,7 +84,9 @@ def test_opentofu_tofu_targets_fail_and_agree(opentofu_report: VerifyReport) -> 
         assert by_label[label].ambient_tools_called == ["tofu"]
         assert any(TRIPWIRE_MARK in line for line in by_label[label].error_lines)
     # The validate script reads BUILD_WORKSPACE_DIRECTORY, which verify keeps out of the actions.
-    assert any("BUILD_WORKSPACE_DIRECTORY" in line for line in by_label["//infra/dns:dns_validate"].error_lines)
+    assert any(
+        "BUILD_WORKSPACE_DIRECTORY" in line for line in by_label["//infra/dns:dns_validate"].error_lines
+    )
 
 
 @pytest.mark.bazel
@@ -122,9 +128,18 @@ def test_bad_pattern_and_missing_bazel(tmp_path: Path) -> None:
 # Without Bazel
 
 
-def _run(verdict: str, outcome: str, *, tagged: bool = False, reasons: bool = True, is_test: bool = False) -> TargetRun:
-    return TargetRun(label=f"//p:{verdict}_{outcome}", kind="x", is_test=is_test, static_verdict=verdict,
-                     already_tagged=tagged, static_reasons=["ambient-tool: x"] if reasons else [], outcome=outcome)
+def _run(
+    verdict: str, outcome: str, *, tagged: bool = False, reasons: bool = True, is_test: bool = False
+) -> TargetRun:
+    return TargetRun(
+        label=f"//p:{verdict}_{outcome}",
+        kind="x",
+        is_test=is_test,
+        static_verdict=verdict,
+        already_tagged=tagged,
+        static_reasons=["ambient-tool: x"] if reasons else [],
+        outcome=outcome,
+    )
 
 
 def test_agreement_rules() -> None:
@@ -139,30 +154,51 @@ def test_agreement_rules() -> None:
 
 
 def test_remote_ok_failures_come_first() -> None:
-    report = VerifyReport(root="/w", bazel="bazel", flags=[], path_tools=[], missing_tools=[], tripwires=[],
-                          sandbox="", targets=[_run("no-remote-exec", FAILED), _run("remote-ok", "built"),
-                                               _run("remote-ok", FAILED), _run("no-remote-exec", PASSED)])
+    report = VerifyReport(
+        root="/w",
+        bazel="bazel",
+        flags=[],
+        path_tools=[],
+        missing_tools=[],
+        tripwires=[],
+        sandbox="",
+        targets=[
+            _run("no-remote-exec", FAILED),
+            _run("remote-ok", "built"),
+            _run("remote-ok", FAILED),
+            _run("no-remote-exec", PASSED),
+        ],
+    )
     order = [t.label for t in verify_render.ordered(report)]
-    assert order == ["//p:remote-ok_failed", "//p:no-remote-exec_passed", "//p:no-remote-exec_failed", "//p:remote-ok_built"]
+    assert order == [
+        "//p:remote-ok_failed",
+        "//p:no-remote-exec_passed",
+        "//p:no-remote-exec_failed",
+        "//p:remote-ok_built",
+    ]
     text = verify_render.render(report, "text")
     assert text.index("STATIC remote-ok BUT FAILED") < text.index("//p:remote-ok_failed")
-    assert not report.ok and json.loads(verify_render.render(report, "json"))["summary"]["remote_ok_failed"] == 1
+    assert (
+        not report.ok and json.loads(verify_render.render(report, "json"))["summary"]["remote_ok_failed"] == 1
+    )
 
 
 def test_parse_output() -> None:
-    text = "\n".join([
-        "INFO: Analyzed target //infra/dns:dns_fmt_test (1 packages loaded).",
-        "FAIL: //infra/dns:dns_fmt_test (see /x/test.log)",
-        "INFO: From Testing //infra/dns:dns_fmt_test:",
-        "==================== Test output for //infra/dns:dns_fmt_test:",
-        f"{TRIPWIRE_MARK} 'tofu' is not in the executor profile (a remote worker does not have it)",
-        "================================================================================",
-        "ERROR: /w/app/BUILD:1:8: Executing genrule //app:build failed: (Exit 127): bash failed",
-        "Use --sandbox_debug to see verbose messages from the sandbox",
-        "/bin/bash: jq: command not found",
-        "Target //app:build failed to build",
-        "INFO: Elapsed time: 1.0s",
-    ])
+    text = "\n".join(
+        [
+            "INFO: Analyzed target //infra/dns:dns_fmt_test (1 packages loaded).",
+            "FAIL: //infra/dns:dns_fmt_test (see /x/test.log)",
+            "INFO: From Testing //infra/dns:dns_fmt_test:",
+            "==================== Test output for //infra/dns:dns_fmt_test:",
+            f"{TRIPWIRE_MARK} 'tofu' is not in the executor profile (a remote worker does not have it)",
+            "================================================================================",
+            "ERROR: /w/app/BUILD:1:8: Executing genrule //app:build failed: (Exit 127): bash failed",
+            "Use --sandbox_debug to see verbose messages from the sandbox",
+            "/bin/bash: jq: command not found",
+            "Target //app:build failed to build",
+            "INFO: Elapsed time: 1.0s",
+        ]
+    )
     lines, called = parse_output(text)
     assert called == ["tofu"]
     assert lines[0] == "Test output for //infra/dns:dns_fmt_test:"
@@ -179,4 +215,7 @@ def test_path_dir_links_profile_tools_and_tripwires(tmp_path: Path) -> None:
     linked, missing = build_path_dir(tmp_path / "path", frozenset({"bash", "sort"}), {"tofu"}, str(host))
     assert linked == ["bash"] and missing == ["sort"]
     assert (tmp_path / "path" / "bash").is_symlink()
-    assert not (tmp_path / "path" / "tofu").is_symlink() and TRIPWIRE_MARK in (tmp_path / "path" / "tofu").read_text()
+    assert (
+        not (tmp_path / "path" / "tofu").is_symlink()
+        and TRIPWIRE_MARK in (tmp_path / "path" / "tofu").read_text()
+    )

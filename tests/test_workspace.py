@@ -21,11 +21,20 @@ def test_root_is_found_walking_up(tmp_path: Path) -> None:
 
 
 def test_files_of_each_kind(tmp_path: Path) -> None:
-    write_tree(tmp_path, {
-        "MODULE.bazel": "", "WORKSPACE": "", ".bazelrc": "build --jobs=4\n",
-        "BUILD.bazel": "", "pkg/BUILD": "", "pkg/defs.bzl": "", "pkg/sub/BUILD.bazel": "", "pkg/sub/BUILD": "",
-        "notes/readme.md": "",
-    })
+    write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "WORKSPACE": "",
+            ".bazelrc": "build --jobs=4\n",
+            "BUILD.bazel": "",
+            "pkg/BUILD": "",
+            "pkg/defs.bzl": "",
+            "pkg/sub/BUILD.bazel": "",
+            "pkg/sub/BUILD": "",
+            "notes/readme.md": "",
+        },
+    )
     ws = discover(tmp_path)
     assert sorted(ws.main.build_files) == ["BUILD.bazel", "pkg/BUILD", "pkg/sub/BUILD.bazel"]
     assert ws.main.bzl_files == ["pkg/defs.bzl"]
@@ -35,28 +44,40 @@ def test_files_of_each_kind(tmp_path: Path) -> None:
 
 
 def test_bazelignore_output_symlinks_and_git_are_skipped(tmp_path: Path) -> None:
-    write_tree(tmp_path, {
-        "MODULE.bazel": "", ".bazelignore": "# generated\nnode_modules\nthird_party/vendored/\n",
-        "node_modules/x/BUILD": HAZARD, "third_party/vendored/BUILD": HAZARD, "third_party/kept/BUILD": HAZARD,
-        ".git/BUILD": HAZARD, "out/BUILD": HAZARD,
-    })
+    write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            ".bazelignore": "# generated\nnode_modules\nthird_party/vendored/\n",
+            "node_modules/x/BUILD": HAZARD,
+            "third_party/vendored/BUILD": HAZARD,
+            "third_party/kept/BUILD": HAZARD,
+            ".git/BUILD": HAZARD,
+            "out/BUILD": HAZARD,
+        },
+    )
     os.symlink(tmp_path / "out", tmp_path / "bazel-out")
     paths = {d.span.path for d in scan(tmp_path).diagnostics}
     assert paths == {"third_party/kept/BUILD", "out/BUILD"}
 
 
 def test_nested_repository_is_scanned_with_its_own_labels(tmp_path: Path) -> None:
-    write_tree(tmp_path, {
-        "MODULE.bazel": 'module(name = "outer")\n',
-        "tools/BUILD.bazel": HAZARD,
-        "examples/demo/MODULE.bazel": 'module(name = "demo")\n',
-        "examples/demo/BUILD.bazel": HAZARD,
-        "examples/demo/defs.bzl": "X = 1\n",
-        "examples/demo/pkg/BUILD.bazel": 'load("//:defs.bzl", "X")\nfilegroup(name = "f", srcs = [])\n',
-    })
+    write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": 'module(name = "outer")\n',
+            "tools/BUILD.bazel": HAZARD,
+            "examples/demo/MODULE.bazel": 'module(name = "demo")\n',
+            "examples/demo/BUILD.bazel": HAZARD,
+            "examples/demo/defs.bzl": "X = 1\n",
+            "examples/demo/pkg/BUILD.bazel": 'load("//:defs.bzl", "X")\nfilegroup(name = "f", srcs = [])\n',
+        },
+    )
     result = scan(tmp_path)
     paths = {d.span.path for d in result.diagnostics}
-    assert paths == {"tools/BUILD.bazel", "examples/demo/BUILD.bazel"}, "paths relative to the root; //:defs.bzl resolves inside demo"
+    assert paths == {"tools/BUILD.bazel", "examples/demo/BUILD.bazel"}, (
+        "paths relative to the root; //:defs.bzl resolves inside demo"
+    )
     labels = {t.label for t in result.inventory.targets}
     assert labels == {"//tools:g", "@demo//:g", "@demo//pkg:f"}
     targets = {d.target for d in result.diagnostics}
@@ -64,13 +85,16 @@ def test_nested_repository_is_scanned_with_its_own_labels(tmp_path: Path) -> Non
 
 
 def test_main_repository_answers_to_its_module_name_and_at(tmp_path: Path) -> None:
-    write_tree(tmp_path, {
-        "MODULE.bazel": 'module(name = "shop")\n',
-        "defs.bzl": 'def _impl(ctx):\n    ctx.actions.run_shell(command = "make", outputs = [], mnemonic = "Make")\nmake_rule = rule(implementation = _impl)\n',
-        "BUILD.bazel": "",
-        "a/BUILD.bazel": 'load("@shop//:defs.bzl", "make_rule")\nmake_rule(name = "a")\n',
-        "b/BUILD.bazel": 'load("@//:defs.bzl", "make_rule")\nmake_rule(name = "b")\n',
-    })
+    write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": 'module(name = "shop")\n',
+            "defs.bzl": 'def _impl(ctx):\n    ctx.actions.run_shell(command = "make", outputs = [], mnemonic = "Make")\nmake_rule = rule(implementation = _impl)\n',
+            "BUILD.bazel": "",
+            "a/BUILD.bazel": 'load("@shop//:defs.bzl", "make_rule")\nmake_rule(name = "a")\n',
+            "b/BUILD.bazel": 'load("@//:defs.bzl", "make_rule")\nmake_rule(name = "b")\n',
+        },
+    )
     result = scan(tmp_path)
     verdicts = {t.label: t.verdict for t in result.inventory.targets}
     assert verdicts == {"//a:a": "no-remote-exec", "//b:b": "no-remote-exec"}
@@ -80,28 +104,42 @@ def test_main_repository_answers_to_its_module_name_and_at(tmp_path: Path) -> No
 def test_external_repositories_resolve_with_repo_and_external(tmp_path: Path) -> None:
     from hermetic_scan.engine import Options
 
-    rules_tf = write_tree(tmp_path / "ext" / "rules_tf+", {
-        "MODULE.bazel": "", "tf/BUILD.bazel": "",
-        "tf/defs.bzl": 'def _impl(ctx):\n    ctx.actions.run_shell(command = "terraform validate", outputs = [], mnemonic = "TfValidate")\ntf_validate = rule(implementation = _impl)\n',
-    })
-    ws = write_tree(tmp_path / "ws", {
-        "MODULE.bazel": "",
-        "BUILD.bazel": 'load("@rules_tf//tf:defs.bzl", "tf_validate")\ntf_validate(name = "v")\n',
-    })
+    rules_tf = write_tree(
+        tmp_path / "ext" / "rules_tf+",
+        {
+            "MODULE.bazel": "",
+            "tf/BUILD.bazel": "",
+            "tf/defs.bzl": 'def _impl(ctx):\n    ctx.actions.run_shell(command = "terraform validate", outputs = [], mnemonic = "TfValidate")\ntf_validate = rule(implementation = _impl)\n',
+        },
+    )
+    ws = write_tree(
+        tmp_path / "ws",
+        {
+            "MODULE.bazel": "",
+            "BUILD.bazel": 'load("@rules_tf//tf:defs.bzl", "tf_validate")\ntf_validate(name = "v")\n',
+        },
+    )
     unresolved = scan(ws)
     assert {t.label: t.verdict for t in unresolved.inventory.targets} == {"//:v": "unknown"}
     assert [d.rule for d in unresolved.diagnostics] == ["unresolved-load"]
     for options in (Options(repos={"rules_tf": rules_tf}), Options(external_dirs=[tmp_path / "ext"])):
         resolved = scan(ws, options)
         assert {t.label: t.verdict for t in resolved.inventory.targets} == {"//:v": "no-remote-exec"}
-        assert {(d.rule, d.span.path) for d in resolved.diagnostics} == {("ambient-tool", "external/rules_tf/tf/defs.bzl")}
+        assert {(d.rule, d.span.path) for d in resolved.diagnostics} == {
+            ("ambient-tool", "external/rules_tf/tf/defs.bzl")
+        }
 
 
 def test_load_cycle_is_reported_once_and_does_not_loop(tmp_path: Path) -> None:
-    write_tree(tmp_path, {
-        "MODULE.bazel": "", "BUILD.bazel": 'load(":a.bzl", "A")\n',
-        "a.bzl": 'load(":b.bzl", "B")\nA = 1\n', "b.bzl": 'load(":a.bzl", "A")\nB = 2\n',
-    })
+    write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "BUILD.bazel": 'load(":a.bzl", "A")\n',
+            "a.bzl": 'load(":b.bzl", "B")\nA = 1\n',
+            "b.bzl": 'load(":a.bzl", "A")\nB = 2\n',
+        },
+    )
     cycles = [d for d in scan(tmp_path).diagnostics if d.rule == "load-cycle"]
     assert len(cycles) == 1 and "a.bzl" in cycles[0].message
 

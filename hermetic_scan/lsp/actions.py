@@ -19,7 +19,9 @@ def _uri(root: Path, rel: str) -> str:
     return (root / rel).resolve().as_uri()
 
 
-def code_actions(result: Result, params: lsp.CodeActionParams, rel: str | None, root: Path | None) -> list[lsp.CodeAction]:
+def code_actions(
+    result: Result, params: lsp.CodeActionParams, rel: str | None, root: Path | None
+) -> list[lsp.CodeAction]:
     if rel is None or root is None:
         return []
     sources = result.require_model().sources()
@@ -31,8 +33,10 @@ def code_actions(result: Result, params: lsp.CodeActionParams, rel: str | None, 
     wanted = {(d.code, d.range.start.line) for d in params.context.diagnostics}
     start_line, end_line = params.range.start.line, params.range.end.line
     relevant = [
-        d for d in result.diagnostics
-        if d.span.path == rel and (start_line <= d.span.start_line <= end_line or (d.rule, d.span.start_line) in wanted)
+        d
+        for d in result.diagnostics
+        if d.span.path == rel
+        and (start_line <= d.span.start_line <= end_line or (d.rule, d.span.start_line) in wanted)
     ]
     for d in relevant:
         lsp_diagnostic = convert.diagnostic(d, source)
@@ -55,7 +59,9 @@ def code_actions(result: Result, params: lsp.CodeActionParams, rel: str | None, 
     return actions
 
 
-def _suppress(uri: str, source: SourceFile, rule: str, line: int, diagnostic: lsp.Diagnostic) -> lsp.CodeAction:
+def _suppress(
+    uri: str, source: SourceFile, rule: str, line: int, diagnostic: lsp.Diagnostic
+) -> lsp.CodeAction:
     text = source.line_text(line)
     end = convert.utf16_column(text, len(text))
     existing = "# hermetic-scan: disable="
@@ -84,10 +90,19 @@ def _enclosing_function(node: Node) -> Node | None:
     return scope
 
 
-def _mnemonic(uri: str, source: SourceFile, result: Result, d, diagnostic: lsp.Diagnostic) -> lsp.CodeAction | None:  # noqa: ANN001
+def _mnemonic(
+    uri: str, source: SourceFile, result: Result, d, diagnostic: lsp.Diagnostic  # noqa: ANN001
+) -> lsp.CodeAction | None:
     from hermetic_scan.lsp.server import suggested_mnemonic
 
-    action = next((a for a in result.require_model().all_actions() if a.module.source is source and a.node.start_byte <= d.span.start_byte < a.node.end_byte), None)
+    action = next(
+        (
+            a
+            for a in result.require_model().all_actions()
+            if a.module.source is source and a.node.start_byte <= d.span.start_byte < a.node.end_byte
+        ),
+        None,
+    )
     if action is None:
         return None
     args = action.node.child_by_field_name("arguments")
@@ -110,11 +125,15 @@ def _mnemonic(uri: str, source: SourceFile, result: Result, d, diagnostic: lsp.D
         kind=lsp.CodeActionKind.QuickFix,
         diagnostics=[diagnostic],
         is_preferred=False,
-        edit=lsp.WorkspaceEdit(changes={uri: [lsp.TextEdit(range=lsp.Range(start=at, end=at), new_text=new_text)]}),
+        edit=lsp.WorkspaceEdit(
+            changes={uri: [lsp.TextEdit(range=lsp.Range(start=at, end=at), new_text=new_text)]}
+        ),
     )
 
 
-def _add_tag(root: Path, verdict: TargetVerdict, inventory: Inventory, relevant: list, sources: dict[str, SourceFile]) -> lsp.CodeAction | None:
+def _add_tag(
+    root: Path, verdict: TargetVerdict, inventory: Inventory, relevant: list, sources: dict[str, SourceFile]
+) -> lsp.CodeAction | None:
     single = Inventory(inventory.root, inventory.bazel_version, [verdict])
     plan = fix.plan(single, root)
     if not plan.edits:
@@ -123,7 +142,9 @@ def _add_tag(root: Path, verdict: TargetVerdict, inventory: Inventory, relevant:
     for path, edits in plan.edits.items():
         rel = path.resolve().relative_to(root.resolve()).as_posix()
         source = sources.get(rel) or SourceFile(rel, path.read_bytes())
-        changes[_uri(root, rel)] = [lsp.TextEdit(range=convert.byte_range(source, e.start, e.end), new_text=e.text) for e in edits]
+        changes[_uri(root, rel)] = [
+            lsp.TextEdit(range=convert.byte_range(source, e.start, e.end), new_text=e.text) for e in edits
+        ]
     owners = {f"target:{verdict.label}"} | ({verdict.attached.rule.key} if verdict.attached.rule else set())
     resolved = [convert.diagnostic(d, sources.get(d.span.path)) for d in relevant if d.owners & owners]
     return lsp.CodeAction(
@@ -142,7 +163,10 @@ def hover_text(result: Result, rel: str, position: lsp.Position) -> str | None:
     offset = convert.to_byte(source, position)
     for verdict in result.inventory.targets:
         target = verdict.attached.target
-        if target.build.display_path == rel and target.top_node.start_byte <= offset < target.top_node.end_byte:
+        if (
+            target.build.display_path == rel
+            and target.top_node.start_byte <= offset < target.top_node.end_byte
+        ):
             return _target_hover(verdict)
     for action in result.require_model().all_actions():
         if action.module.source is source and action.node.start_byte <= offset < action.node.end_byte:
@@ -182,8 +206,19 @@ def _action_hover(action: ActionModel) -> str:
     if action.execution_requirements:
         lines.append("execution requirements: " + ", ".join(sorted(action.execution_requirements)))
     if action.executable:
-        lines.append(f"executable: {action.executable}" + (f" (`{action.executable_name}`)" if action.executable_name else ""))
-    commands = sorted({c.name for site in action.sites if site.is_shell for c in shell.analyze(site.text.text).commands if not c.dynamic})
+        lines.append(
+            f"executable: {action.executable}"
+            + (f" (`{action.executable_name}`)" if action.executable_name else "")
+        )
+    commands = sorted(
+        {
+            c.name
+            for site in action.sites
+            if site.is_shell
+            for c in shell.analyze(site.text.text).commands
+            if not c.dynamic
+        }
+    )
     if commands:
         lines.append("commands: " + ", ".join(f"`{c}`" for c in commands))
     return "\n\n".join(lines)

@@ -17,7 +17,10 @@ class LspClient:
     def __init__(self, cwd: str | None = None) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "hermetic_scan", "lsp"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
         )
         self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
         self.transcript: list[tuple[str, dict[str, Any]]] = []
@@ -73,15 +76,20 @@ class LspClient:
                     return message
                 skipped.append(message)
         except queue.Empty:
-            raise TimeoutError(f"no matching message within {timeout}s; saw {[m.get('method', m.get('id')) for m in skipped]}") from None
+            raise TimeoutError(
+                f"no matching message within {timeout}s; saw {[m.get('method', m.get('id')) for m in skipped]}"
+            ) from None
         finally:
             for message in skipped:
                 self.messages.put(message)
 
     def diagnostics(self, uri: str, timeout: float = 60, where=None) -> list[dict[str, Any]]:  # noqa: ANN001
         message = self.wait(
-            lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri
-            and (where is None or where(m["params"]["diagnostics"])),
+            lambda m: (
+                m.get("method") == "textDocument/publishDiagnostics"
+                and m["params"]["uri"] == uri
+                and (where is None or where(m["params"]["diagnostics"]))
+            ),
             timeout,
         )
         # consume it so the next wait sees the next publication

@@ -35,7 +35,10 @@ def position(source: SourceFile | None, line: int, column: int) -> lsp.Position:
 
 
 def span_range(span: Span, source: SourceFile | None) -> lsp.Range:
-    return lsp.Range(start=position(source, span.start_line, span.start_col), end=position(source, span.end_line, span.end_col))
+    return lsp.Range(
+        start=position(source, span.start_line, span.start_col),
+        end=position(source, span.end_line, span.end_col),
+    )
 
 
 def byte_range(source: SourceFile, start: int, end: int) -> lsp.Range:

@@ -107,7 +107,9 @@ class HermeticScanServer(LanguageServer):
             options = Options()
         profile = self.settings.get("profile") or {}
         if profile:
-            options.profile = ExecutorProfile.build(add=list(profile.get("add", [])), replace=profile.get("tools"))
+            options.profile = ExecutorProfile.build(
+                add=list(profile.get("add", [])), replace=profile.get("tools")
+            )
         for name, path in (self.settings.get("repos") or {}).items():
             options.repos[name] = Path(path)
         return options
@@ -124,7 +126,9 @@ class HermeticScanServer(LanguageServer):
         if not self.open_documents:
             return None
         workspace = self.ensure_workspace(next(iter(self.open_documents)))
-        workspace.overlays = {uri_to_path(uri).resolve(): text.encode("utf-8") for uri, text in self.open_documents.items()}
+        workspace.overlays = {
+            uri_to_path(uri).resolve(): text.encode("utf-8") for uri, text in self.open_documents.items()
+        }
         only: set[str] = set()
         for uri in self.open_documents:
             rel = self.relative(uri)
@@ -210,9 +214,13 @@ def verdict_diagnostic(verdict: TargetVerdict) -> lsp.Diagnostic | None:
     else:
         node = target.call.node.child_by_field_name("function") or target.call.node
     source = target.build.source
-    reasons = ", ".join(sorted({f"{d.rule} ({d.span.path}:{d.span.start_line + 1})" for d in verdict.reasons}))
+    reasons = ", ".join(
+        sorted({f"{d.rule} ({d.span.path}:{d.span.start_line + 1})" for d in verdict.reasons})
+    )
     return lsp.Diagnostic(
-        range=convert.byte_range(source, node.start_byte, node.end_byte if target.generator is None else node.start_byte + 1),
+        range=convert.byte_range(
+            source, node.start_byte, node.end_byte if target.generator is None else node.start_byte + 1
+        ),
         message=f"{verdict.label} cannot run on a remote executor: {reasons}",
         severity=lsp.DiagnosticSeverity.Information,
         code="target-verdict",
@@ -260,7 +268,12 @@ async def did_change(ls: HermeticScanServer, params: lsp.DidChangeTextDocumentPa
         else:
             ls.open_documents[uri] = ls.workspace.get_text_document(uri).source
     rel = ls.relative(uri)
-    if rel is not None and rel.endswith(".bzl") and ls.loaded_by is not None and ls.workspace_model is not None:
+    if (
+        rel is not None
+        and rel.endswith(".bzl")
+        and ls.loaded_by is not None
+        and ls.workspace_model is not None
+    ):
         ls.workspace_model.overlays[uri_to_path(uri).resolve()] = ls.open_documents[uri].encode("utf-8")
         ls.index_loads(rel)  # its load() statements may have changed
     await ls.schedule(float(ls.settings.get("debounceMs", DEBOUNCE_SECONDS * 1000)) / 1000)
@@ -275,11 +288,15 @@ async def did_save(ls: HermeticScanServer, params: lsp.DidSaveTextDocumentParams
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
 async def did_close(ls: HermeticScanServer, params: lsp.DidCloseTextDocumentParams) -> None:
     ls.open_documents.pop(params.text_document.uri, None)
-    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+    ls.text_document_publish_diagnostics(
+        lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
+    )
     await ls.schedule(0)
 
 
-@server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
+@server.feature(
+    lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix])
+)
 def code_action(ls: HermeticScanServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
     from hermetic_scan.lsp.actions import code_actions
 

@@ -87,7 +87,9 @@ class WorkspaceModel:
     # package's genrule named one of their targets): BUILD display path -> targets by label.
     _packages: dict[str, dict[str, TargetModel]] = field(default_factory=dict, repr=False)
     _evaluate: Callable[[ModuleModel], list[TargetModel]] | None = field(default=None, repr=False)
-    _evaluated: set[str] = field(default_factory=set, repr=False)  # BUILD files whose targets are in `targets`
+    _evaluated: set[str] = field(
+        default_factory=set, repr=False
+    )  # BUILD files whose targets are in `targets`
     _build_modules: dict[tuple[str, str], ModuleModel | None] = field(default_factory=dict, repr=False)
 
     def sources(self) -> dict[str, SourceFile]:
@@ -225,7 +227,9 @@ class WorkspaceModel:
         return set(self._owners_by_function.get(id(scope), set()))
 
 
-def build_model(workspace: Workspace, only: set[str] | None = None, claim: Callable[[], list[str]] | None = None) -> WorkspaceModel:
+def build_model(
+    workspace: Workspace, only: set[str] | None = None, claim: Callable[[], list[str]] | None = None
+) -> WorkspaceModel:
     """The model of the workspace, or, with `only`, of those files (root-relative paths) and
     what they load: the language server analyses the open documents this way.
 
@@ -237,6 +241,7 @@ def build_model(workspace: Workspace, only: set[str] | None = None, claim: Calla
     interpreter = Interpreter(loader)
     templates = TemplateReader(loader)
     analyzer = ActionAnalyzer(interpreter, templates)
+
     def wanted(repo: Repository, rel: str) -> bool:
         return only is None or repo.display(rel) in only
 
@@ -313,9 +318,13 @@ def _package_of(build_file: str) -> str:
     return build_file.rsplit("/", 1)[0] if "/" in build_file else ""
 
 
-def _claimed(workspace: Workspace, loader: Loader, model: WorkspaceModel, claim: Callable[[], list[str]]) -> Iterator[ModuleModel]:
+def _claimed(
+    workspace: Workspace, loader: Loader, model: WorkspaceModel, claim: Callable[[], list[str]]
+) -> Iterator[ModuleModel]:
     """BUILD files as `claim` hands them out (display paths), parsed as they come."""
-    by_display = {repo.display(rel): (repo, rel) for repo in workspace.repositories for rel in repo.build_files}
+    by_display = {
+        repo.display(rel): (repo, rel) for repo in workspace.repositories for rel in repo.build_files
+    }
     while chunk := claim():
         for display in chunk:
             repo, rel = by_display[display]
@@ -353,7 +362,9 @@ def _command_labels(tm: TargetModel, command: MappedText) -> list[str]:
         if found.name != DECLARED_TOKEN:
             continue
         origin = command.origin(found.start)
-        match = MAKE_LOCATION.match(module.source.data[origin : origin + 400].decode("utf-8", errors="replace"))
+        match = MAKE_LOCATION.match(
+            module.source.data[origin : origin + 400].decode("utf-8", errors="replace")
+        )
         if match is not None:
             labels.append(match.group(1))
     return labels
@@ -393,7 +404,11 @@ def _target_model(model: WorkspaceModel, target: Target) -> TargetModel:
         if command is not None:
             tm.sites.append(ShellSite(command.text, "action", target.key, None))
             for source in model.genrule_scripts(tm):
-                tm.sites.append(ShellSite(MappedText.from_file(source), "action", target.key, None, script_language(source.text)))
+                tm.sites.append(
+                    ShellSite(
+                        MappedText.from_file(source), "action", target.key, None, script_language(source.text)
+                    )
+                )
     elif target.kind in ("sh_test", "sh_binary"):
         context = "test" if target.kind == "sh_test" else "launcher"
         labels = script_labels(target)
@@ -403,13 +418,19 @@ def _target_model(model: WorkspaceModel, target: Target) -> TargetModel:
             if source is None:
                 tm.unresolved.append(f"script {label} not found")
             else:
-                tm.sites.append(ShellSite(MappedText.from_file(source), context, target.key, None, script_language(source.text)))
+                tm.sites.append(
+                    ShellSite(
+                        MappedText.from_file(source), context, target.key, None, script_language(source.text)
+                    )
+                )
         else:
             tm.unresolved.append("no script in srcs")
     return tm
 
 
-def _script_file(model: WorkspaceModel, target: Target, label: Label, unless_a_target: bool = False) -> SourceFile | None:
+def _script_file(
+    model: WorkspaceModel, target: Target, label: Label, unless_a_target: bool = False
+) -> SourceFile | None:
     """The source file a label names; with `unless_a_target`, None when a target has that name (Bazel's
     label then means the target)."""
     repo = target.build.repo

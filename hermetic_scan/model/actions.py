@@ -41,7 +41,7 @@ SHELLS = frozenset({"bash", "sh", "dash", "zsh", "ksh"})
 
 
 def script_language(text: str, filename: str | None = None) -> str:
-    """"shell", "batch", or the interpreter a shebang names (python3, node, ...)."""
+    """ "shell", "batch", or the interpreter a shebang names (python3, node, ...)."""
     if filename and filename.lower().endswith((".bat", ".cmd", ".ps1")):
         return "batch"
     head = text.lstrip("\n")
@@ -163,7 +163,9 @@ class ActionAnalyzer:
         return result
 
     # ---------------------------------------------------------------------------------------
-    def _build(self, result: ImplementationModel, collector: Collector, rule: RuleClass | None, context: str | None) -> None:
+    def _build(
+        self, result: ImplementationModel, collector: Collector, rule: RuleClass | None, context: str | None
+    ) -> None:
         result.unresolved.extend(collector.unresolved)
         result.function_ids |= collector.functions_seen
         scripts: dict[int, Script] = {}
@@ -195,7 +197,13 @@ class ActionAnalyzer:
                     for script in executable.script:
                         action.sites.append(_script_site(script, executable, "action", result.owner, action))
                 arguments = _kw(call, "arguments", None)
-                if action.executable_name in ("bash", "sh", "/bin/bash", "/bin/sh", "/usr/bin/bash") and isinstance(arguments, ListV):
+                if action.executable_name in (
+                    "bash",
+                    "sh",
+                    "/bin/bash",
+                    "/bin/sh",
+                    "/usr/bin/bash",
+                ) and isinstance(arguments, ListV):
                     items = list(arguments.items)
                     for i, item in enumerate(items[:-1]):
                         if isinstance(item, Str) and item.text.text in ("-c", "-ec", "-euc", "-eu"):
@@ -203,7 +211,9 @@ class ActionAnalyzer:
                             if isinstance(nxt, Str):
                                 action.sites.append(ShellSite(nxt.text, "action", result.owner, action))
             result.sites.extend(action.sites)
-        launched = [v for v, _node, _module in collector.executables if isinstance(v, OutputFile) and v.script]
+        launched = [
+            v for v, _node, _module in collector.executables if isinstance(v, OutputFile) and v.script
+        ]
         implicit = collector.outputs.get("ctx.outputs.executable")
         if not launched and implicit is not None and implicit.script:
             launched = [implicit]  # Bazel runs ctx.outputs.executable when DefaultInfo names none
@@ -279,13 +289,28 @@ class ActionAnalyzer:
                 exe_node = entry[0]
                 provenance, name = _executable_provenance(entry[1])
         return ActionModel(
-            call.kind, call.module, call.node, owner, mnemonic, source, call.forwards_kwargs, shell_env,
-            shell_env_node, why, env_value if isinstance(env_value, DictV) else None, req_keys, provenance,
-            name, exe_node, guards=call.guards,
+            call.kind,
+            call.module,
+            call.node,
+            owner,
+            mnemonic,
+            source,
+            call.forwards_kwargs,
+            shell_env,
+            shell_env_node,
+            why,
+            env_value if isinstance(env_value, DictV) else None,
+            req_keys,
+            provenance,
+            name,
+            exe_node,
+            guards=call.guards,
         )
 
 
-def _script_site(script: Script, output: OutputFile | None, context: str, owner: str, action: ActionModel | None) -> ShellSite:
+def _script_site(
+    script: Script, output: OutputFile | None, context: str, owner: str, action: ActionModel | None
+) -> ShellSite:
     language = script_language(script.text.text, output.filename if output is not None else None)
     return ShellSite(script.text, context, owner, action, language)
 

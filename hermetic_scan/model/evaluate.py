@@ -137,7 +137,9 @@ class RuleCall:
 @dataclass(slots=True)
 class Collector:
     actions: list[ActionCall] = field(default_factory=list)
-    executables: list[tuple[Value, Node, ModuleModel]] = field(default_factory=list)  # DefaultInfo(executable=)
+    executables: list[tuple[Value, Node, ModuleModel]] = field(
+        default_factory=list
+    )  # DefaultInfo(executable=)
     rule_calls: list[RuleCall] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
     functions_seen: set[int] = field(default_factory=set)
@@ -179,8 +181,14 @@ class Interpreter:
                 value = self.eval(module.assignments[name], frame)
                 if isinstance(value, RuleClass) and value.name == "":
                     value = RuleClass(
-                        module, name, value.node, value.implementation, value.attrs, value.test,
-                        value.executable, value.toolchains,
+                        module,
+                        name,
+                        value.node,
+                        value.implementation,
+                        value.attrs,
+                        value.test,
+                        value.executable,
+                        value.toolchains,
                     )
                 elif isinstance(value, SymbolicMacro) and value.name == "":
                     value = SymbolicMacro(module, name, value.implementation)
@@ -201,7 +209,11 @@ class Interpreter:
             module.evaluating.discard(name)
         if value is not None:
             module.globals_cache[name] = value
-        elif name not in module.assignments and name not in module.functions and module.binding_of_load(name) is None:
+        elif (
+            name not in module.assignments
+            and name not in module.functions
+            and module.binding_of_load(name) is None
+        ):
             module.not_globals.add(name)  # a builtin or native rule name: found elsewhere, every time
         return value
 
@@ -266,10 +278,14 @@ class Interpreter:
 
     def _if(self, node: Node, frame: Frame) -> None:
         """Run the branch a constant condition selects; with an unknown condition, every branch."""
-        branches: list[tuple[Node | None, Node | None]] = [(node.child_by_field_name("condition"), node.child_by_field_name("consequence"))]
+        branches: list[tuple[Node | None, Node | None]] = [
+            (node.child_by_field_name("condition"), node.child_by_field_name("consequence"))
+        ]
         for child in node.named_children:
             if child.type == "elif_clause":
-                branches.append((child.child_by_field_name("condition"), child.child_by_field_name("consequence")))
+                branches.append(
+                    (child.child_by_field_name("condition"), child.child_by_field_name("consequence"))
+                )
             elif child.type == "else_clause":
                 branches.append((None, child.child_by_field_name("body")))
         undecided = False  # once a condition is undecided, every later branch (the else too) may not run
@@ -281,7 +297,11 @@ class Interpreter:
             if truthy is False:
                 continue
             undecided = undecided or truthy is None
-            test = self._attribute_test(condition, value, frame) if truthy is None and condition is not None else None
+            test = (
+                self._attribute_test(condition, value, frame)
+                if truthy is None and condition is not None
+                else None
+            )
             if body is not None:
                 frame.undecided += undecided
                 frame.guards = outer + earlier + ((test,) if test else ())
@@ -330,7 +350,11 @@ class Interpreter:
             frame.env[frame.module.text(target)] = _maybe(value, frame)
         elif target.type == "subscript":  # d[key] = value: a dict of this frame gains or changes a key
             name_node, key_node = target.child_by_field_name("value"), target.child_by_field_name("subscript")
-            name = frame.module.text(name_node) if name_node is not None and name_node.type == "identifier" else None
+            name = (
+                frame.module.text(name_node)
+                if name_node is not None and name_node.type == "identifier"
+                else None
+            )
             current = frame.env.get(name) if name is not None else None
             if isinstance(current, DictV) and key_node is not None:
                 key = self.eval(key_node, frame)
@@ -433,7 +457,10 @@ class Interpreter:
         for item in _loop_items(items):
             if left is not None:
                 self._bind(left, item, frame)
-            if any(isinstance(v, Const) and not v.value for v in (self.eval(c.named_children[0], frame) for c in conditions if c.named_children)):
+            if any(
+                isinstance(v, Const) and not v.value
+                for v in (self.eval(c.named_children[0], frame) for c in conditions if c.named_children)
+            ):
                 continue
             results.append(self.eval(body, frame))
         frame.env = saved
@@ -447,7 +474,16 @@ class Interpreter:
         if isinstance(obj, Ctx):
             if name == "actions":
                 return Actions()
-            if name in ("attr", "file", "files", "executable", "outputs", "toolchains", "configuration", "var"):
+            if name in (
+                "attr",
+                "file",
+                "files",
+                "executable",
+                "outputs",
+                "toolchains",
+                "configuration",
+                "var",
+            ):
                 return CtxField(name)
             if name in ("expand_location", "expand_make_variables", "resolve_command", "runfiles"):
                 return BoundMethod(obj, name)
@@ -467,13 +503,26 @@ class Interpreter:
         if isinstance(obj, StructV):
             return obj.fields.get(name, Unknown(f"struct has no {name}"))
         if isinstance(obj, Native):
-            return NativeRule(name) if name not in ("package_name", "repository_name", "glob", "existing_rule", "existing_rules") else Builtin(name)
+            return (
+                NativeRule(name)
+                if name not in ("package_name", "repository_name", "glob", "existing_rule", "existing_rules")
+                else Builtin(name)
+            )
         if isinstance(obj, Builtin) and obj.name == "attr":
             return AttrFactory(name)
         if isinstance(obj, Str):
             return BoundMethod(obj, name)
         if isinstance(obj, (Declared, OutputFile)):
-            if name in ("path", "short_path", "dirname", "basename", "root", "owner", "files_to_run", "executable"):
+            if name in (
+                "path",
+                "short_path",
+                "dirname",
+                "basename",
+                "root",
+                "owner",
+                "files_to_run",
+                "executable",
+            ):
                 return obj if name in ("files_to_run", "executable") else Declared(f"{_describe(obj)}.{name}")
             return Declared(f"{_describe(obj)}.{name}")
         if isinstance(obj, (ListV, DictV)):
@@ -515,7 +564,10 @@ class Interpreter:
                 value = arg.child_by_field_name("value")
                 if name is not None and value is not None:
                     key = frame.module.text(name)
-                    keywords[key] = (arg, self.eval(value, frame) if only is None or key in only else NOT_EVALUATED)
+                    keywords[key] = (
+                        arg,
+                        self.eval(value, frame) if only is None or key in only else NOT_EVALUATED,
+                    )
             elif arg.type == "dictionary_splat":
                 inner = self.eval(arg.named_children[0] if arg.named_children else None, frame)
                 if isinstance(inner, DictV):
@@ -538,22 +590,41 @@ class Interpreter:
         )
         only = None
         if rule_like:
-            only = SCRIPT_TARGET_ATTRIBUTES if isinstance(callee, NativeRule) and callee.name in ("sh_test", "sh_binary") else TARGET_ATTRIBUTES
+            only = (
+                SCRIPT_TARGET_ATTRIBUTES
+                if isinstance(callee, NativeRule) and callee.name in ("sh_test", "sh_binary")
+                else TARGET_ATTRIBUTES
+            )
         positional, keywords, splat = self.arguments(node.child_by_field_name("arguments"), frame, only)
         module = frame.module
         if isinstance(callee, ActionFn):
             call = ActionCall(callee.kind, module, node, keywords, positional, splat, guards=frame.guards)
             frame.collector.actions.append(call)
             if callee.kind in ("declare_file", "declare_directory", "declare_symlink"):
-                call.result = self._output_file(f"{module.display_path}:{node.start_byte}", frame.collector, _kw_value(call, "filename"))
+                call.result = self._output_file(
+                    f"{module.display_path}:{node.start_byte}", frame.collector, _kw_value(call, "filename")
+                )
                 return call.result
             if callee.kind == "args":
                 return Declared("ctx.actions.args()")
             return Const(None)
         if isinstance(callee, Function):
-            return self.call_function(callee, positional, keywords, splat, frame.collector, frame.depth + 1, frame.stack, frame.guards)
-        if isinstance(callee, UnresolvedSymbol) and any(isinstance(v, (Ctx, Actions)) for _, v in [*positional, *keywords.values()]):
-            frame.collector.unresolved.append(f"{callee.symbol}() from unresolved {callee.label} receives ctx")
+            return self.call_function(
+                callee,
+                positional,
+                keywords,
+                splat,
+                frame.collector,
+                frame.depth + 1,
+                frame.stack,
+                frame.guards,
+            )
+        if isinstance(callee, UnresolvedSymbol) and any(
+            isinstance(v, (Ctx, Actions)) for _, v in [*positional, *keywords.values()]
+        ):
+            frame.collector.unresolved.append(
+                f"{callee.symbol}() from unresolved {callee.label} receives ctx"
+            )
             return Unknown("unresolved helper")
         if isinstance(callee, (RuleClass, NativeRule, SymbolicMacro)) or isinstance(callee, UnresolvedSymbol):
             return self._rule_call(callee, node, keywords, frame, splat and self._open_arguments(node, frame))
@@ -599,14 +670,18 @@ class Interpreter:
         collector.functions_seen.add(key)
         self.seen_function_nodes.add(key)
         self.loader.resolve_loads(function.module)
-        env = self.bind_parameters(function, [v for _, v in positional], {k: v for k, (_, v) in keywords.items()}, splat)
+        env = self.bind_parameters(
+            function, [v for _, v in positional], {k: v for k, (_, v) in keywords.items()}, splat
+        )
         frame = Frame(function.module, env, collector, depth, stack + (key,), guards=guards)
         body = function.node.child_by_field_name("body")
         if body is not None:
             self.run_block(body, frame)
         return frame.returned or Const(None)
 
-    def bind_parameters(self, function: Function, positional: list[Value], keywords: dict[str, Value], splat: bool) -> dict[str, Value]:
+    def bind_parameters(
+        self, function: Function, positional: list[Value], keywords: dict[str, Value], splat: bool
+    ) -> dict[str, Value]:
         env: dict[str, Value] = {}
         params = function.node.child_by_field_name("parameters")
         remaining = dict(keywords)
@@ -637,28 +712,57 @@ class Interpreter:
             elif param.type == "dictionary_splat_pattern":
                 inner = param.named_children[0] if param.named_children else None
                 if inner is not None:
-                    items = tuple((Str(MappedText(k, (None,) * len(k), None)), v, None, None) for k, v in remaining.items())
-                    env[function.module.text(inner)] = DictV(items + ((_OPEN, _OPEN, None, None),) if splat else items)
+                    items = tuple(
+                        (Str(MappedText(k, (None,) * len(k), None)), v, None, None)
+                        for k, v in remaining.items()
+                    )
+                    env[function.module.text(inner)] = DictV(
+                        items + ((_OPEN, _OPEN, None, None),) if splat else items
+                    )
             elif param.type == "list_splat_pattern":
                 inner = param.named_children[0] if param.named_children else None
                 if inner is not None:
                     env[function.module.text(inner)] = ListV(tuple(positional[index:]))
         return env
 
-    def _rule_call(self, callee: Value, node: Node, keywords: dict[str, tuple[Node, Value]], frame: Frame, splat: bool = False) -> Value:
+    def _rule_call(
+        self,
+        callee: Value,
+        node: Node,
+        keywords: dict[str, tuple[Node, Value]],
+        frame: Frame,
+        splat: bool = False,
+    ) -> Value:
         if isinstance(callee, SymbolicMacro) and isinstance(callee.implementation, Function):
             args = {k: v for k, (_, v) in keywords.items()}
-            self.call_function(callee.implementation, [], {k: (node, v) for k, v in args.items()}, False, frame.collector, frame.depth + 1, frame.stack)
+            self.call_function(
+                callee.implementation,
+                [],
+                {k: (node, v) for k, v in args.items()},
+                False,
+                frame.collector,
+                frame.depth + 1,
+                frame.stack,
+            )
             return Const(None)
         kind = (
-            callee.name if isinstance(callee, (RuleClass, NativeRule))
-            else callee.symbol if isinstance(callee, UnresolvedSymbol)
+            callee.name
+            if isinstance(callee, (RuleClass, NativeRule))
+            else callee.symbol
+            if isinstance(callee, UnresolvedSymbol)
             else frame.module.text(node.child_by_field_name("function"))  # type: ignore[arg-type]
         )
         frame.collector.rule_calls.append(RuleCall(callee, kind, frame.module, node, keywords, splat))
         return Const(None)
 
-    def _method(self, method: BoundMethod, positional: list[tuple[Node, Value]], keywords: dict[str, tuple[Node, Value]], node: Node, frame: Frame) -> Value:
+    def _method(
+        self,
+        method: BoundMethod,
+        positional: list[tuple[Node, Value]],
+        keywords: dict[str, tuple[Node, Value]],
+        node: Node,
+        frame: Frame,
+    ) -> Value:
         receiver, name = method.receiver, method.name
         if isinstance(receiver, Str):
             if name == "format":
@@ -689,7 +793,14 @@ class Interpreter:
                 return positional[1][1] if len(positional) > 1 else Const(None)
         return Unknown(f".{name}()")
 
-    def _builtin(self, name: str, positional: list[tuple[Node, Value]], keywords: dict[str, tuple[Node, Value]], node: Node, frame: Frame) -> Value:
+    def _builtin(
+        self,
+        name: str,
+        positional: list[tuple[Node, Value]],
+        keywords: dict[str, tuple[Node, Value]],
+        node: Node,
+        frame: Frame,
+    ) -> Value:
         if name == "DefaultInfo" and "executable" in keywords:
             arg_node, value = keywords["executable"]
             frame.collector.executables.append((value, arg_node, frame.module))
@@ -709,8 +820,14 @@ class Interpreter:
             if isinstance(toolchains, ListV):
                 names = tuple(i.text.text for i in toolchains.items if isinstance(i, Str))
             return RuleClass(
-                frame.module, "", node, impl, attrs,
-                _truthy(keywords.get("test")), _truthy(keywords.get("executable")), names,
+                frame.module,
+                "",
+                node,
+                impl,
+                attrs,
+                _truthy(keywords.get("test")),
+                _truthy(keywords.get("executable")),
+                names,
             )
         if name == "macro":
             impl = keywords.get("implementation", (None, Unknown()))[1]
@@ -721,7 +838,12 @@ class Interpreter:
             base = positional[0][1] if positional else DictV(())
             if len(positional) > 1 or not isinstance(base, DictV):
                 return Unknown("dict()")  # from pairs, or from something the model does not know
-            added = DictV(tuple((Str(MappedText(k, (None,) * len(k), None)), v, None, None) for k, (_, v) in keywords.items()))
+            added = DictV(
+                tuple(
+                    (Str(MappedText(k, (None,) * len(k), None)), v, None, None)
+                    for k, (_, v) in keywords.items()
+                )
+            )
             return _union(base, added)
         if name == "select":
             return Unknown("select()")
@@ -752,7 +874,9 @@ def _maybe(value: Value, frame: Frame) -> Value:
 MAX_LOOP_ITEMS = 64
 # The attributes of a target the model reads; the others are not evaluated (a large BUILD file is
 # mostly srcs and deps lists).
-TARGET_ATTRIBUTES = frozenset({"name", "tags", "cmd", "cmd_bash", "local", "stamp", "env_inherit", "testonly"})
+TARGET_ATTRIBUTES = frozenset(
+    {"name", "tags", "cmd", "cmd_bash", "local", "stamp", "env_inherit", "testonly"}
+)
 SCRIPT_TARGET_ATTRIBUTES = TARGET_ATTRIBUTES | {"srcs"}
 NOT_EVALUATED = Unknown("not evaluated")
 
@@ -832,7 +956,14 @@ def _add(left: Value, right: Value) -> Value:
     if isinstance(left, Str) and isinstance(right, Str):
         return Str(left.text + right.text)
     if isinstance(left, Str) and isinstance(right, (Declared, OutputFile, Unknown)):
-        return Str(left.text + MappedText.opaque(DECLARED_TOKEN if not isinstance(right, Unknown) else OPAQUE_TOKEN, left.text.source, left.text.origin(len(left.text.text))))
+        return Str(
+            left.text
+            + MappedText.opaque(
+                DECLARED_TOKEN if not isinstance(right, Unknown) else OPAQUE_TOKEN,
+                left.text.source,
+                left.text.origin(len(left.text.text)),
+            )
+        )
     if isinstance(right, Str) and isinstance(left, (Declared, OutputFile, Unknown)):
         token = DECLARED_TOKEN if not isinstance(left, Unknown) else OPAQUE_TOKEN
         return Str(MappedText.opaque(token, right.text.source, right.text.origin(0)) + right.text)
@@ -841,7 +972,13 @@ def _add(left: Value, right: Value) -> Value:
     return Unknown("+")
 
 
-def _format(template: Str, positional: list[tuple[Node, Value]], keywords: dict[str, tuple[Node, Value]], node: Node, frame: Frame) -> Value:
+def _format(
+    template: Str,
+    positional: list[tuple[Node, Value]],
+    keywords: dict[str, tuple[Node, Value]],
+    node: Node,
+    frame: Frame,
+) -> Value:
     text = template.text
     out = MappedText.empty(text.source, text.anchor)
     i = 0
@@ -898,7 +1035,9 @@ def _percent(template: Str, right: Value, node: Node, frame: Frame) -> Value:
                 value = values.pop(0)
                 piece = as_text(value, frame.module, node)
                 if not isinstance(value, Str) or piece.source is not text.source:
-                    piece = MappedText(piece.text, tuple(None for _ in piece.text), text.source, text.origin(i))
+                    piece = MappedText(
+                        piece.text, tuple(None for _ in piece.text), text.source, text.origin(i)
+                    )
                 out = out + piece
                 i += 2
                 continue
@@ -959,7 +1098,9 @@ def mask_make_variables(text: MappedText) -> MappedText:
         if end == -1:
             i += 1
             continue
-        token = MappedText(DECLARED_TOKEN, (text.offsets[i],) * len(DECLARED_TOKEN), text.source, text.origin(i))
+        token = MappedText(
+            DECLARED_TOKEN, (text.offsets[i],) * len(DECLARED_TOKEN), text.source, text.origin(i)
+        )
         pieces += [text.slice(start, i), token]
         i = end
         start = end

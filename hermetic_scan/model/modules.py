@@ -140,7 +140,11 @@ class Loader:
         index_key = (path, hash(data), "index")
         cached = cache.get(index_key) if cache is not None else None  # type: ignore[call-overload]
         if isinstance(cached, tuple):
-            model.functions, model.assignments, model.load_nodes = dict(cached[0]), dict(cached[1]), list(cached[2])
+            model.functions, model.assignments, model.load_nodes = (
+                dict(cached[0]),
+                dict(cached[1]),
+                list(cached[2]),
+            )
         else:
             self._index(model)
             if cache is not None:
@@ -230,8 +234,11 @@ class Loader:
             return ("refused", str(error))
         found = self.resolve(label, model.repo)
         if found is None:
-            return ("unresolved", f"cannot resolve {label_text!r}: repository @{label.repo} is not available "
-                    "(pass --repo NAME=PATH or --external DIR)")
+            return (
+                "unresolved",
+                f"cannot resolve {label_text!r}: repository @{label.repo} is not available "
+                "(pass --repo NAME=PATH or --external DIR)",
+            )
         repo, path = found
         if not path.is_file():
             return ("unresolved", f"cannot resolve {label_text!r}: no file {repo.display(label.path)}")

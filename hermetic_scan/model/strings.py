@@ -26,7 +26,9 @@ _SIMPLE_ESCAPES = {
 
 
 # An ASCII literal without escapes and with its closing quote: most strings in BUILD files.
-_SIMPLE = re.compile(rb"""[rRbBuU]{0,2}(?:(\"\"\"|\'\'\')([^\\\x80-\xff]*)\1|(["'])([^\\\x80-\xff]*)\3)\Z""", re.S)
+_SIMPLE = re.compile(
+    rb"""[rRbBuU]{0,2}(?:(\"\"\"|\'\'\')([^\\\x80-\xff]*)\1|(["'])([^\\\x80-\xff]*)\3)\Z""", re.S
+)
 
 
 def _simple(node: Node, source: SourceFile) -> MappedText | None:

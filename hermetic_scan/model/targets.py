@@ -101,7 +101,9 @@ def targets_of_build_file(interpreter: Interpreter, build: ModuleModel) -> list[
             if not target_name:
                 continue
             macro = generator if call.node is not top_call else None
-            target = Target(Label(build.repo.name, build.package, target_name), call.kind, build, call, statement, macro)
+            target = Target(
+                Label(build.repo.name, build.package, target_name), call.kind, build, call, statement, macro
+            )
             tags = call.kwargs.get("tags")
             if tags is not None and isinstance(tags[1], ListV):
                 target.tags = [t.text.text for t in tags[1].items if isinstance(t, Str)]

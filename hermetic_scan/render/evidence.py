@@ -33,7 +33,14 @@ def render(report: EvidenceReport, fmt: str) -> str:
 
 
 def _flag(f: Flag) -> dict[str, Any]:
-    return {"id": f.id, "severity": f.severity, "target": f.target, "message": f.message, "why": list(f.why), "spawns": list(f.spawns)}
+    return {
+        "id": f.id,
+        "severity": f.severity,
+        "target": f.target,
+        "message": f.message,
+        "why": list(f.why),
+        "spawns": list(f.spawns),
+    }
 
 
 def _target(t: TargetEvidence, flags: list[Flag]) -> dict[str, Any]:
@@ -85,9 +92,16 @@ def document(report: EvidenceReport) -> dict[str, Any]:
         "blockers": report.blockers(),
         "proven": report.proven,
         "remote_in_effect": report.remote_in_effect,
-        "totals": {**report.totals, "spawns": len(report.spawns), "failed": report.failed, "fallbacks": report.fallbacks,
-                   "unattributed": len(report.unattributed)},
-        "console": None if console is None else {
+        "totals": {
+            **report.totals,
+            "spawns": len(report.spawns),
+            "failed": report.failed,
+            "fallbacks": report.fallbacks,
+            "unattributed": len(report.unattributed),
+        },
+        "console": None
+        if console is None
+        else {
             "summary": summary.line if summary else None,
             "processes": summary.processes if summary else None,
             "runners": summary.runners if summary else {},
@@ -98,13 +112,21 @@ def document(report: EvidenceReport) -> dict[str, Any]:
         },
         "selected": report.selected,
         "patterns": [
-            {"pattern": p.pattern, "targets": p.targets, "counts": p.counts, "executed_remotely": p.executed_remotely_targets,
-             "failed": p.failed, "fallbacks": p.fallbacks}
+            {
+                "pattern": p.pattern,
+                "targets": p.targets,
+                "counts": p.counts,
+                "executed_remotely": p.executed_remotely_targets,
+                "failed": p.failed,
+                "fallbacks": p.fallbacks,
+            }
             for p in report.patterns
         ],
         "targets": [_target(t, report.flags) for t in report.targets],
         "flags": [_flag(f) for f in report.flags],
-        "checks": [{"id": c.id, "status": c.status, "message": c.message, "where": c.where} for c in report.checks],
+        "checks": [
+            {"id": c.id, "status": c.status, "message": c.message, "where": c.where} for c in report.checks
+        ],
         "spawns": [_spawn(e) for e in report.spawns],
         "notes": report.notes,
     }
@@ -130,22 +152,35 @@ def _text(report: EvidenceReport) -> str:
     out += ["", report.verdict_line() + (": " + ", ".join(report.proven) if report.proven else "")]
     blockers = report.blockers()
     out += ["proof: countable" if not blockers else "proof: not countable: " + "; ".join(blockers), ""]
-    out.append(f"whole build: {_counts(report.totals)}; {report.failed} failed, {report.fallbacks} fell back to local, "
-               f"{len(report.unattributed)} unattributed")
+    out.append(
+        f"whole build: {_counts(report.totals)}; {report.failed} failed, {report.fallbacks} fell back to local, "
+        f"{len(report.unattributed)} unattributed"
+    )
     summary = report.console.summary if report.console else None
     if summary is not None:
         out.append(f"build log:   {summary.line}")
     for p in report.patterns:
-        out.append(f"{p.pattern}: {len(p.targets)} target(s); {_counts(p.counts)}; executed remotely: "
-                   f"{', '.join(p.executed_remotely_targets) or 'none'}")
+        out.append(
+            f"{p.pattern}: {len(p.targets)} target(s); {_counts(p.counts)}; executed remotely: "
+            f"{', '.join(p.executed_remotely_targets) or 'none'}"
+        )
     active = [t for t in report.targets if t.total]
     if active:
         width = max(len(t.label) for t in active)
-        out += ["", f"{'target':{width}}  {'verdict':15} " + " ".join(f"{SHORT[k]:>8}" for k in CLASSES) + f" {'failed':>6} {'fellback':>8}  flags"]
+        out += [
+            "",
+            f"{'target':{width}}  {'verdict':15} "
+            + " ".join(f"{SHORT[k]:>8}" for k in CLASSES)
+            + f" {'failed':>6} {'fellback':>8}  flags",
+        ]
         for t in active:
             flags = ",".join(sorted({f.id for f in report.flags if f.target == t.label})) or "-"
             verdict = t.verdict + ("*" if t.already_tagged else "")
-            out.append(f"{t.label:{width}}  {verdict:15} " + " ".join(f"{t.counts[k]:>8}" for k in CLASSES) + f" {t.failed:>6} {t.fallbacks:>8}  {flags}")
+            out.append(
+                f"{t.label:{width}}  {verdict:15} "
+                + " ".join(f"{t.counts[k]:>8}" for k in CLASSES)
+                + f" {t.failed:>6} {t.fallbacks:>8}  {flags}"
+            )
         if any(t.already_tagged for t in active):
             out.append("(* already tagged)")
     silent = len(report.targets) - len(active)
@@ -156,10 +191,16 @@ def _text(report: EvidenceReport) -> str:
         out += [f"  {f.severity}: {f.target or '(build)'}: {f.message} [{f.id}]" for f in report.flags]
     if report.checks:
         out += ["", "checks:"]
-        out += [f"  {c.status}: {c.message}{f' ({c.where})' if c.where and c.where not in c.message else ''} [{c.id}]" for c in report.checks]
+        out += [
+            f"  {c.status}: {c.message}{f' ({c.where})' if c.where and c.where not in c.message else ''} [{c.id}]"
+            for c in report.checks
+        ]
     if report.unattributed:
         out += ["", "unattributed spawns:"]
-        out += [f"  #{e.spawn.index} {e.spawn.mnemonic or '?'} ({e.spawn.runner or '?'}): {e.attribution.reason}" for e in report.unattributed]
+        out += [
+            f"  #{e.spawn.index} {e.spawn.mnemonic or '?'} ({e.spawn.runner or '?'}): {e.attribution.reason}"
+            for e in report.unattributed
+        ]
     if report.notes:
         out += ["", "notes:"]
         out += [f"  - {n}" for n in report.notes]
@@ -181,46 +222,73 @@ def _markdown(report: EvidenceReport) -> str:
     out = [
         "# Remote execution evidence",
         "",
-        f"**{mark} {report.verdict_line()}**" + (": " + ", ".join(f"`{lb}`" for lb in report.proven) if report.proven else ""),
+        f"**{mark} {report.verdict_line()}**"
+        + (": " + ", ".join(f"`{lb}`" for lb in report.proven) if report.proven else ""),
         "",
-        "Proof: countable." if report.ok else "Proof: not countable: " + _cell("; ".join(report.blockers())) + ".",
+        "Proof: countable."
+        if report.ok
+        else "Proof: not countable: " + _cell("; ".join(report.blockers())) + ".",
         "",
         f"Execution log `{report.exec_log}` ({report.log_format}, {len(report.spawns)} spawns)"
         + (f" · build log `{report.build_log}`" if report.build_log else ""),
         "",
         "| scope | " + " | ".join(CLASS_TITLES[k] for k in CLASSES) + " | failed | fell back |",
         "|---|" + "---:|" * (len(CLASSES) + 2),
-        "| whole build (execution log) | " + " | ".join(str(report.totals[k]) for k in CLASSES) + f" | {report.failed} | {report.fallbacks} |",
+        "| whole build (execution log) | "
+        + " | ".join(str(report.totals[k]) for k in CLASSES)
+        + f" | {report.failed} | {report.fallbacks} |",
     ]
     summary = report.console.summary if report.console else None
     if summary is not None:
         classes = summary.classes()
         out.append("| whole build (console) | " + " | ".join(str(classes[k]) for k in CLASSES) + " | | |")
     for p in report.patterns:
-        out.append(f"| `{_cell(p.pattern)}` ({len(p.targets)} targets) | " + " | ".join(str(p.counts[k]) for k in CLASSES)
-                   + f" | {p.failed} | {p.fallbacks} |")
+        out.append(
+            f"| `{_cell(p.pattern)}` ({len(p.targets)} targets) | "
+            + " | ".join(str(p.counts[k]) for k in CLASSES)
+            + f" | {p.failed} | {p.fallbacks} |"
+        )
     active = [t for t in report.targets if t.total]
     out += ["", "## Targets", ""]
     if active:
-        out += ["| target | verdict | " + " | ".join(CLASS_TITLES[k] for k in CLASSES) + " | failed | fell back | flags |",
-                "|---|---|" + "---:|" * (len(CLASSES) + 2) + "---|"]
+        out += [
+            "| target | verdict | "
+            + " | ".join(CLASS_TITLES[k] for k in CLASSES)
+            + " | failed | fell back | flags |",
+            "|---|---|" + "---:|" * (len(CLASSES) + 2) + "---|",
+        ]
         for t in active:
-            flags = ", ".join(f"`{i}`" for i in sorted({f.id for f in report.flags if f.target == t.label})) or "—"
+            flags = (
+                ", ".join(f"`{i}`" for i in sorted({f.id for f in report.flags if f.target == t.label}))
+                or "—"
+            )
             verdict = t.verdict + (" (tagged)" if t.already_tagged else "")
-            out.append(f"| `{t.label}` | {verdict} | " + " | ".join(str(t.counts[k]) for k in CLASSES) + f" | {t.failed} | {t.fallbacks} | {flags} |")
+            out.append(
+                f"| `{t.label}` | {verdict} | "
+                + " | ".join(str(t.counts[k]) for k in CLASSES)
+                + f" | {t.failed} | {t.fallbacks} | {flags} |"
+            )
     else:
         out.append("No spawn of the log belongs to an inventory target.")
     if len(report.targets) > len(active):
         out += ["", f"{len(report.targets) - len(active)} inventory target(s) have no spawn in this log."]
     out += ["", "## Flags", ""]
-    out += [f"- {ICON[f.severity]} **{f.id}** {f'`{f.target}`' if f.target else '(build)'}: {_cell(f.message)}" for f in report.flags] or ["None."]
+    out += [
+        f"- {ICON[f.severity]} **{f.id}** {f'`{f.target}`' if f.target else '(build)'}: {_cell(f.message)}"
+        for f in report.flags
+    ] or ["None."]
     out += ["", "## Checks", ""]
-    out += [f"- {ICON.get(c.status, 'ℹ️')} **{c.id}**: {_cell(c.message)}" + (f" (`{c.where}`)" if c.where and c.where not in c.message else "")
-            for c in report.checks] or ["None."]
+    out += [
+        f"- {ICON.get(c.status, 'ℹ️')} **{c.id}**: {_cell(c.message)}"
+        + (f" (`{c.where}`)" if c.where and c.where not in c.message else "")
+        for c in report.checks
+    ] or ["None."]
     if report.unattributed:
         out += ["", "## Unattributed spawns", ""]
-        out += [f"- #{e.spawn.index} `{e.spawn.mnemonic or '?'}` ({e.spawn.runner or '?'}): {_cell(e.attribution.reason or '')}"
-                for e in report.unattributed]
+        out += [
+            f"- #{e.spawn.index} `{e.spawn.mnemonic or '?'}` ({e.spawn.runner or '?'}): {_cell(e.attribution.reason or '')}"
+            for e in report.unattributed
+        ]
     if report.notes:
         out += ["", "## Notes", ""]
         out += [f"- {_cell(n)}" for n in report.notes]

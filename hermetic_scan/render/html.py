@@ -32,21 +32,30 @@ def render(inventory: Inventory) -> str:
     s = inventory.summary()
     rows = []
     for t in inventory.verdicts:
-        why = [f"<li><code>{escape(d.rule)}</code> {escape(d.span.path)}:{d.span.start_line + 1}: {escape(d.message)}</li>" for d in t.reasons]
+        why = [
+            f"<li><code>{escape(d.rule)}</code> {escape(d.span.path)}:{d.span.start_line + 1}: {escape(d.message)}</li>"
+            for d in t.reasons
+        ]
         why += [f"<li>{escape(u)}</li>" for u in t.unknown_because]
         if t.already_tagged:
             why.append("<li>already tagged</li>")
-        caveats = "".join(f"<li><code>{escape(d.rule)}</code> {escape(d.span.path)}:{d.span.start_line + 1}</li>" for d in t.caveats)
+        caveats = "".join(
+            f"<li><code>{escape(d.rule)}</code> {escape(d.span.path)}:{d.span.start_line + 1}</li>"
+            for d in t.caveats
+        )
         mnemonics = ", ".join(escape(a["mnemonic"] or "?") for a in t.actions) or "—"
         rows.append(
             f"<tr><td><code>{escape(t.label)}</code></td><td>{escape(t.info.kind)}</td>"
-            f"<td class=\"v-{t.verdict}\">{t.verdict}</td><td><ul>{''.join(why)}</ul></td><td><ul>{caveats}</ul></td>"
+            f'<td class="v-{t.verdict}">{t.verdict}</td><td><ul>{"".join(why)}</ul></td><td><ul>{caveats}</ul></td>'
             f"<td>{mnemonics}</td><td>{escape(' '.join(t.suggested_tags)) or '—'}</td><td>{t.provenance}</td></tr>"
         )
-    requirements = "".join(
-        f"<li><code>{escape(tool)}</code>: {', '.join(f'<code>{escape(label)}</code>' for label in labels)}</li>"
-        for tool, labels in inventory.worker_requirements
-    ) or "<li>None found.</li>"
+    requirements = (
+        "".join(
+            f"<li><code>{escape(tool)}</code>: {', '.join(f'<code>{escape(label)}</code>' for label in labels)}</li>"
+            for tool, labels in inventory.worker_requirements
+        )
+        or "<li>None found.</li>"
+    )
     rc = escape("\n".join(inventory.bazelrc_suggestions)) if inventory.bazelrc_suggestions else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Remote execution inventory</title>
@@ -54,15 +63,15 @@ def render(inventory: Inventory) -> str:
 <body>
 <h1>Remote execution inventory</h1>
 <p>Workspace <code>{escape(inventory.root)}</code> · Bazel {escape(inventory.bazel_version or "version unknown")}</p>
-<div class="cards"><div class="card v-remote-ok"><b>{s['remote-ok']}</b>remote-ok</div>
-<div class="card v-no-remote-exec"><b>{s['no-remote-exec']}</b>no-remote-exec</div>
-<div class="card v-unknown"><b>{s['unknown']}</b>unknown</div></div>
+<div class="cards"><div class="card v-remote-ok"><b>{s["remote-ok"]}</b>remote-ok</div>
+<div class="card v-no-remote-exec"><b>{s["no-remote-exec"]}</b>no-remote-exec</div>
+<div class="card v-unknown"><b>{s["unknown"]}</b>unknown</div></div>
 <h2>Targets</h2>
 <input id="filter" placeholder="Filter targets…" hidden>
 <table id="targets"><thead><tr><th>Target</th><th>Kind</th><th>Verdict</th><th>Why</th><th>Caveats</th><th>Mnemonics</th><th>Suggested tags</th><th>Provenance</th></tr></thead>
-<tbody>{''.join(rows)}</tbody></table>
+<tbody>{"".join(rows)}</tbody></table>
 <h2>Worker requirements</h2><ul>{requirements}</ul>
-<h2>Suggested .bazelrc lines</h2>{f'<pre>{rc}</pre>' if rc else '<p>None.</p>'}
+<h2>Suggested .bazelrc lines</h2>{f"<pre>{rc}</pre>" if rc else "<p>None.</p>"}
 <script>{SCRIPT}</script>
 </body></html>
 """

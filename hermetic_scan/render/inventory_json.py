@@ -32,7 +32,9 @@ def _document(inventory: Inventory, targets: list[Any]) -> dict[str, Any]:
         "bazel_version": inventory.bazel_version,
         "targets": targets,
         "bazelrc_suggestions": inventory.bazelrc_suggestions,
-        "worker_requirements": [{"tool": tool, "targets": labels} for tool, labels in inventory.worker_requirements],
+        "worker_requirements": [
+            {"tool": tool, "targets": labels} for tool, labels in inventory.worker_requirements
+        ],
         "fetch_hazards": [finding_entry(d) for d in inventory.fetch_hazards],
         "summary": inventory.summary(),
     }

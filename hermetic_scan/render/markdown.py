@@ -41,7 +41,10 @@ def render(inventory: Inventory) -> str:
         lines.append(f"| `{t.label}` | {t.info.kind} | {ICON[t.verdict]} | {_why(t)} | {caveats} | {tags} |")
     lines += ["", "## Worker requirements", ""]
     if inventory.worker_requirements:
-        lines += ["Programs actions and tests take from the host: provide them in the worker image or declare them.", ""]
+        lines += [
+            "Programs actions and tests take from the host: provide them in the worker image or declare them.",
+            "",
+        ]
         for tool, labels in inventory.worker_requirements:
             lines.append(f"- `{tool}`: {', '.join(f'`{label}`' for label in labels)}")
     else:

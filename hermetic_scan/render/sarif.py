@@ -48,17 +48,19 @@ def document(result: Result) -> dict[str, Any]:
             "ruleIndex": index[d.rule],
             "level": LEVEL[d.severity.value],
             "message": {"text": d.message},
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": d.span.path, "uriBaseId": "%SRCROOT%"},
-                    "region": {
-                        "startLine": d.span.start_line + 1,
-                        "startColumn": d.span.start_col + 1,
-                        "endLine": d.span.end_line + 1,
-                        "endColumn": d.span.end_col + 1,
-                    },
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": d.span.path, "uriBaseId": "%SRCROOT%"},
+                        "region": {
+                            "startLine": d.span.start_line + 1,
+                            "startColumn": d.span.start_col + 1,
+                            "endLine": d.span.end_line + 1,
+                            "endColumn": d.span.end_col + 1,
+                        },
+                    }
                 }
-            }],
+            ],
             "partialFingerprints": {"hermeticScan/v1": prints[id(d)]},
         }
         if d.target:
@@ -67,18 +69,22 @@ def document(result: Result) -> dict[str, Any]:
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "hermetic-scan",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "informationUri": INFORMATION_URI,
-                "rules": [_rule_descriptor(meta) for meta in metas],
-            }},
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": result.root.as_uri() + "/"}},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "hermetic-scan",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_rule_descriptor(meta) for meta in metas],
+                    }
+                },
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": result.root.as_uri() + "/"}},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
     }
 
 

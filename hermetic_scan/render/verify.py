@@ -20,6 +20,7 @@ def render(report: VerifyReport, fmt: str) -> str:
 
 def ordered(report: VerifyReport) -> list[TargetRun]:
     """Static remote-ok targets that failed first, then other disagreements, then the rest; by label within."""
+
     def rank(t: TargetRun) -> tuple[int, str]:
         if t.remote_ok_failed:
             return (0, t.label)
@@ -69,21 +70,32 @@ def _text(report: VerifyReport) -> str:
     out: list[str] = []
     summary = report.summary()
     out.append(f"hermetic-scan verify: {report.root}")
-    out.append(f"  bazel {report.bazel}; sandbox: {report.sandbox or 'unknown (no action ran)'}; "
-               f"action PATH: {len(report.path_tools)} profile tools"
-               + (f"; tripwires: {', '.join(report.tripwires)}" if report.tripwires else ""))
+    out.append(
+        f"  bazel {report.bazel}; sandbox: {report.sandbox or 'unknown (no action ran)'}; "
+        f"action PATH: {len(report.path_tools)} profile tools"
+        + (f"; tripwires: {', '.join(report.tripwires)}" if report.tripwires else "")
+    )
     if report.missing_tools:
-        out.append(f"  profile tools not found on this host (absent from the action PATH): {', '.join(report.missing_tools)}")
+        out.append(
+            f"  profile tools not found on this host (absent from the action PATH): {', '.join(report.missing_tools)}"
+        )
     out.append("")
     failed = report.remote_ok_failed
     if failed:
-        out.append(f"STATIC remote-ok BUT FAILED IN THE STRICT SANDBOX ({len(failed)}): the static model missed something")
+        out.append(
+            f"STATIC remote-ok BUT FAILED IN THE STRICT SANDBOX ({len(failed)}): the static model missed something"
+        )
     else:
         out.append("No static remote-ok target failed in the strict sandbox.")
     out.append("")
     width = max((len(t.label) for t in report.targets), default=10)
     current = None
-    titles = {0: "remote-ok, failed", DISAGREE: "other disagreements", NOT_COMPARABLE: "not comparable", AGREE: "agreements"}
+    titles = {
+        0: "remote-ok, failed",
+        DISAGREE: "other disagreements",
+        NOT_COMPARABLE: "not comparable",
+        AGREE: "agreements",
+    }
     for t in ordered(report):
         group = 0 if t.remote_ok_failed else t.agreement
         if group != current:
@@ -91,11 +103,15 @@ def _text(report: VerifyReport) -> str:
             out.append(f"== {titles[group]}")
         tools = f"  [called ambient: {', '.join(t.ambient_tools_called)}]" if t.ambient_tools_called else ""
         note = f"  ({t.note})" if t.note else ""
-        out.append(f"{t.label:<{width}}  static {t.static_verdict:<14} dynamic {t.outcome:<7}  {t.agreement}{tools}{note}")
+        out.append(
+            f"{t.label:<{width}}  static {t.static_verdict:<14} dynamic {t.outcome:<7}  {t.agreement}{tools}{note}"
+        )
         for line in t.error_lines:
             out.append(f"    | {line}")
     out.append("")
-    out.append(f"{summary['targets']} targets: {summary[AGREE]} agree, {summary[DISAGREE]} disagree, "
-               f"{summary[NOT_COMPARABLE]} not comparable; {summary['remote_ok_failed']} static remote-ok failed "
-               f"({report.seconds:.1f}s)")
+    out.append(
+        f"{summary['targets']} targets: {summary[AGREE]} agree, {summary[DISAGREE]} disagree, "
+        f"{summary[NOT_COMPARABLE]} not comparable; {summary['remote_ok_failed']} static remote-ok failed "
+        f"({report.seconds:.1f}s)"
+    )
     return "\n".join(out) + "\n"

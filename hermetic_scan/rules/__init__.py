@@ -89,12 +89,30 @@ def rules_markdown() -> str:
         "|---|---|---|---|",
     ]
     for meta in all_rules():
-        parts.append(f"| [`{meta.id}`](#{meta.id}) | {meta.severity.value} | {'yes' if meta.blocking else 'no'} | {meta.summary} |")
+        parts.append(
+            f"| [`{meta.id}`](#{meta.id}) | {meta.severity.value} | {'yes' if meta.blocking else 'no'} | {meta.summary} |"
+        )
     for meta in all_rules():
         doc = rule_doc(meta.id)
         title, _, body = doc.partition("\n")
-        parts += ["", f"## {meta.id}", "", f"*{title.split(':', 1)[-1].strip()}*", "", body.strip().replace("## ", "### ")]
+        parts += [
+            "",
+            f"## {meta.id}",
+            "",
+            f"*{title.split(':', 1)[-1].strip()}*",
+            "",
+            body.strip().replace("## ", "### "),
+        ]
     return "\n".join(parts) + "\n"
 
 
-__all__ = ["DOC_SECTIONS", "RULE_MODULES", "REDIRECTS", "all_rules", "rule_doc", "rule_meta", "rule_module", "rules_markdown"]
+__all__ = [
+    "DOC_SECTIONS",
+    "RULE_MODULES",
+    "REDIRECTS",
+    "all_rules",
+    "rule_doc",
+    "rule_meta",
+    "rule_module",
+    "rules_markdown",
+]

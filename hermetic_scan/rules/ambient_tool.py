@@ -51,6 +51,7 @@ META = RuleMeta(
     blocking=True,
 )
 
+
 def classify(name: str, ctx: Context, functions: frozenset[str] = frozenset()) -> str | None:
     """None when `name` is declared or provided; otherwise "host-path", "profile" or "path"."""
     if name.startswith(("~", "$HOME", "${HOME}")):
@@ -96,11 +97,15 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
         if kind == "windows":
             message = f"`{command.name}` is a Windows program: Linux workers never run this branch"
         elif uncertain:
-            message = f"`{command.name}` is not a declared input, unless a file this script sources defines it"
+            message = (
+                f"`{command.name}` is not a declared input, unless a file this script sources defines it"
+            )
         elif kind == "profile":
             message = f"`{command.name}` is assumed to be on every worker (executor profile)"
         elif command.kind == "probe":
-            message = f"probes the host PATH for `{command.name}`; {where} should declare it as a tool or toolchain"
+            message = (
+                f"probes the host PATH for `{command.name}`; {where} should declare it as a tool or toolchain"
+            )
         elif kind == "host-path":
             message = f"runs `{command.name}`, a path on the host machine that a remote worker does not have"
         else:
@@ -108,7 +113,12 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
         if command.via is not None:
             message = message.replace(f"`{command.name}`", f"`{command.name}` (from `${command.via}`)", 1)
         yield ctx.report(
-            META, span, message, severity=severity, owners=site_owners(site), target=owner_target(site.owner),
+            META,
+            span,
+            message,
+            severity=severity,
+            owners=site_owners(site),
+            target=owner_target(site.owner),
             subject=command.name,
         )
 
@@ -122,11 +132,15 @@ def check_action(action: ActionModel, ctx: Context) -> Check:
     value = action.executable_node.child_by_field_name("value") or action.executable_node
     windows = kind == "windows"
     yield ctx.report(
-        META, action.module.span(value),
-        f"executable = \"{action.executable_name}\" is a Windows program: Linux workers never run this branch" if windows
-        else f"executable = \"{action.executable_name}\" runs a program from the host PATH; declare it as a tool",
+        META,
+        action.module.span(value),
+        f'executable = "{action.executable_name}" is a Windows program: Linux workers never run this branch'
+        if windows
+        else f'executable = "{action.executable_name}" runs a program from the host PATH; declare it as a tool',
         severity=Severity.INFO if kind in ("profile", "windows") else None,
-        owners=action_owners(action), target=owner_target(action.owner), subject=action.executable_name,
+        owners=action_owners(action),
+        target=owner_target(action.owner),
+        subject=action.executable_name,
     )
 
 
@@ -143,9 +157,13 @@ def _interpreted(site: ShellSite, ctx: Context) -> Check:
         return
     where = "this test" if site.context == "test" else "this action"
     yield ctx.report(
-        META, span, f"the script's shebang runs `{site.language}`, which {where} takes from the worker image",
-        severity=Severity.INFO if kind == "profile" else None, owners=site_owners(site),
-        target=owner_target(site.owner), subject=site.language,
+        META,
+        span,
+        f"the script's shebang runs `{site.language}`, which {where} takes from the worker image",
+        severity=Severity.INFO if kind == "profile" else None,
+        owners=site_owners(site),
+        target=owner_target(site.owner),
+        subject=site.language,
     )
 
 
@@ -161,8 +179,10 @@ def check_workspace(ctx: Context) -> Check:
             continue
         names = ", ".join(sorted(labels))
         yield ctx.report(
-            META, source.span(0, length),
+            META,
+            source.span(0, length),
             f"the shebang runs `{program}`, which the worker must provide; executed by {names}",
             severity=Severity.INFO if kind == "profile" else None,
-            owners={f"target:{label}" for label in labels}, subject=program.rsplit("/", 1)[-1],
+            owners={f"target:{label}" for label in labels},
+            subject=program.rsplit("/", 1)[-1],
         )

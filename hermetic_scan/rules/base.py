@@ -55,7 +55,9 @@ class Context:
         fix: Fix | None = None,
         subject: str | None = None,
     ) -> Diagnostic:
-        return Diagnostic(meta.id, severity or meta.severity, span, message, target, fix, subject, frozenset(owners))
+        return Diagnostic(
+            meta.id, severity or meta.severity, span, message, target, fix, subject, frozenset(owners)
+        )
 
 
 Check = Iterator[Diagnostic]

@@ -54,12 +54,16 @@ def check_action(action: ActionModel, ctx: Context) -> Check:
     common = {"owners": action_owners(action), "target": owner_target(action.owner)}
     if action.shell_env == "true":
         yield ctx.report(
-            META, span,
+            META,
+            span,
             f"ctx.actions.{action.kind} uses the host shell environment (PATH and all); a remote worker's differs",
             **common,  # type: ignore[arg-type]
         )
     elif action.shell_env == "dynamic":
         yield ctx.report(
-            META, span, f"use_default_shell_env depends on `{action.shell_env_why}`; when true the action inherits the host environment",
-            severity=Severity.INFO, **common,  # type: ignore[arg-type]
+            META,
+            span,
+            f"use_default_shell_env depends on `{action.shell_env_why}`; when true the action inherits the host environment",
+            severity=Severity.INFO,
+            **common,  # type: ignore[arg-type]
         )

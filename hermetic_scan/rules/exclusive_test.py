@@ -30,7 +30,9 @@ from hermetic_scan.diagnostics import Severity
 from hermetic_scan.model import TargetModel
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
-META = RuleMeta("exclusive-test", Severity.INFO, ("target",), "Test tagged exclusive runs locally", blocking=False)
+META = RuleMeta(
+    "exclusive-test", Severity.INFO, ("target",), "Test tagged exclusive runs locally", blocking=False
+)
 
 
 def check_target(tm: TargetModel, ctx: Context) -> Check:
@@ -39,6 +41,9 @@ def check_target(tm: TargetModel, ctx: Context) -> Check:
         return
     for item in target.tag_nodes("exclusive"):
         yield ctx.report(
-            META, target.call_module.span(item), f"{target.label} is exclusive: Bazel runs it locally, one test at a time",
-            owners={target.key}, target=target.text,
+            META,
+            target.call_module.span(item),
+            f"{target.label} is exclusive: Bazel runs it locally, one test at a time",
+            owners={target.key},
+            target=target.text,
         )

@@ -37,7 +37,14 @@ from hermetic_scan.model import TargetModel
 from hermetic_scan.model.values import Const
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
-META = RuleMeta("genrule-local", Severity.INFO, ("target",), "Target already runs locally (local / no-sandbox)", blocking=False)
+META = RuleMeta(
+    "genrule-local",
+    Severity.INFO,
+    ("target",),
+    "Target already runs locally (local / no-sandbox)",
+    blocking=False,
+)
+
 
 def check_target(tm: TargetModel, ctx: Context) -> Check:
     target = tm.target
@@ -45,12 +52,26 @@ def check_target(tm: TargetModel, ctx: Context) -> Check:
         local = target.attr("local")
         node = target.attr_node("local")
         if node is not None and isinstance(local, Const) and local.value in (True, 1):
-            yield ctx.report(META, target.call_module.span(node), f"{target.label} runs locally (local = True): never remotely", owners={target.key}, target=target.text)
+            yield ctx.report(
+                META,
+                target.call_module.span(node),
+                f"{target.label} runs locally (local = True): never remotely",
+                owners={target.key},
+                target=target.text,
+            )
     for item in target.tag_nodes("local"):
-        yield ctx.report(META, target.call_module.span(item), f"{target.label} is tagged 'local': it runs locally, never remotely", owners={target.key}, target=target.text)
+        yield ctx.report(
+            META,
+            target.call_module.span(item),
+            f"{target.label} is tagged 'local': it runs locally, never remotely",
+            owners={target.key},
+            target=target.text,
+        )
     for item in target.tag_nodes("no-sandbox"):
         yield ctx.report(
-            META, target.call_module.span(item),
+            META,
+            target.call_module.span(item),
             f"{target.label} is tagged 'no-sandbox': unsandboxed locally, yet it may still run remotely",
-            owners={target.key}, target=target.text,
+            owners={target.key},
+            target=target.text,
         )

@@ -35,7 +35,13 @@ from hermetic_scan.model import TargetModel
 from hermetic_scan.model.modules import ModuleModel
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
-META = RuleMeta("host-env", Severity.WARNING, ("workspace", "target", "module"), "Host environment variables reach actions or tests", blocking=False)
+META = RuleMeta(
+    "host-env",
+    Severity.WARNING,
+    ("workspace", "target", "module"),
+    "Host environment variables reach actions or tests",
+    blocking=False,
+)
 
 INHERITING = ("--action_env", "--test_env", "--repo_env")
 
@@ -46,21 +52,35 @@ def check_workspace(ctx: Context) -> Check:
         if name in ("--noincompatible_strict_action_env",) or (
             name == "--incompatible_strict_action_env" and value in ("false", "0", "no")
         ):
-            yield ctx.report(META, option.span, "strict action env is turned off: actions see the client's PATH and LD_LIBRARY_PATH")
+            yield ctx.report(
+                META,
+                option.span,
+                "strict action env is turned off: actions see the client's PATH and LD_LIBRARY_PATH",
+            )
             continue
         if name not in INHERITING or value is None:
             continue
         variable, has_value, _ = value.partition("=")
         if name == "--test_env" and variable == "BUILD_WORKSPACE_DIRECTORY":
             yield ctx.report(
-                META, option.span, "tests are given BUILD_WORKSPACE_DIRECTORY: they will depend on a source tree no worker has",
-                severity=Severity.ERROR, subject=variable,
+                META,
+                option.span,
+                "tests are given BUILD_WORKSPACE_DIRECTORY: they will depend on a source tree no worker has",
+                severity=Severity.ERROR,
+                subject=variable,
             )
         elif name == "--action_env" and variable == "PATH":
-            yield ctx.report(META, option.span, "--action_env=PATH puts a host PATH into every action's environment and cache key", subject=variable)
+            yield ctx.report(
+                META,
+                option.span,
+                "--action_env=PATH puts a host PATH into every action's environment and cache key",
+                subject=variable,
+            )
         elif not has_value:
             yield ctx.report(
-                META, option.span, f"{name}={variable} copies the client's ${variable} into {'tests' if name == '--test_env' else 'actions' if name == '--action_env' else 'repository rules'}",
+                META,
+                option.span,
+                f"{name}={variable} copies the client's ${variable} into {'tests' if name == '--test_env' else 'actions' if name == '--action_env' else 'repository rules'}",
                 subject=variable,
             )
 
@@ -71,8 +91,11 @@ def check_target(tm: TargetModel, ctx: Context) -> Check:
     if node is None or not target.is_test:
         return
     yield ctx.report(
-        META, target.call_module.span(node), f"env_inherit copies the client's environment into {target.label}",
-        owners={target.key}, target=target.text,
+        META,
+        target.call_module.span(node),
+        f"env_inherit copies the client's environment into {target.label}",
+        owners={target.key},
+        target=target.text,
     )
 
 
@@ -84,7 +107,9 @@ def check_module(module: ModuleModel, ctx: Context) -> Check:
         if obj is None or obj.type != "attribute" or not module.text(obj).endswith(".configuration"):
             continue
         yield ctx.report(
-            META, module.span(node), "reads ctx.configuration.default_shell_env: the host's environment enters the action",
+            META,
+            module.span(node),
+            "reads ctx.configuration.default_shell_env: the host's environment enters the action",
             owners=ctx.model.owners_of(node),
         )
 

@@ -39,7 +39,13 @@ from hermetic_scan.model.actions import ActionModel, ShellSite
 from hermetic_scan.model.values import Str
 from hermetic_scan.rules.base import Check, Context, RuleMeta, action_owners, owner_target, site_owners
 
-META = RuleMeta("host-path", Severity.WARNING, ("site", "action", "workspace"), "Action or test reads an absolute path of the host", blocking=True)
+META = RuleMeta(
+    "host-path",
+    Severity.WARNING,
+    ("site", "action", "workspace"),
+    "Action or test reads an absolute path of the host",
+    blocking=True,
+)
 
 HOST_PREFIXES = ("/usr/local/", "/opt/", "/nix/store/", "/home/", "/Users/", "/root/", "/snap/", "~/")
 HOME = ("$HOME", "${HOME}")
@@ -70,8 +76,12 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
         if span is None:
             continue
         yield ctx.report(
-            META, span, f"`{text}` is a path on the host machine; a remote worker does not have it",
-            owners=site_owners(site), target=owner_target(site.owner), subject=text,
+            META,
+            span,
+            f"`{text}` is a path on the host machine; a remote worker does not have it",
+            owners=site_owners(site),
+            target=owner_target(site.owner),
+            subject=text,
         )
 
 
@@ -87,8 +97,12 @@ def check_action(action: ActionModel, ctx: Context) -> Check:
                 span = value.text.span(index, index + len(part))
                 if span is not None:
                     yield ctx.report(
-                        META, span, f"action env points at `{part}`, a path on the host machine",
-                        owners=action_owners(action), target=owner_target(action.owner), subject=part,
+                        META,
+                        span,
+                        f"action env points at `{part}`, a path on the host machine",
+                        owners=action_owners(action),
+                        target=owner_target(action.owner),
+                        subject=part,
                     )
 
 
@@ -96,7 +110,9 @@ def check_workspace(ctx: Context) -> Check:
     for option in ctx.model.rc.options:
         if option.name in ("--sandbox_add_mount_pair", "--sandbox_writable_path"):
             yield ctx.report(
-                META, option.span,
+                META,
+                option.span,
                 f"{option.name} lets local sandboxes use `{option.value}`; a remote worker will not have it",
-                severity=Severity.INFO, subject=option.value,
+                severity=Severity.INFO,
+                subject=option.value,
             )

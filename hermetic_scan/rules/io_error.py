@@ -24,7 +24,9 @@ from __future__ import annotations
 from hermetic_scan.diagnostics import Severity, Span
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
-META = RuleMeta("io-error", Severity.ERROR, ("workspace",), "File or directory could not be read", blocking=False)
+META = RuleMeta(
+    "io-error", Severity.ERROR, ("workspace",), "File or directory could not be read", blocking=False
+)
 
 
 def check_workspace(ctx: Context) -> Check:

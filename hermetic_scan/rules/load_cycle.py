@@ -28,7 +28,9 @@ from __future__ import annotations
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
-META = RuleMeta("load-cycle", Severity.ERROR, ("workspace",), "load() statements form a cycle", blocking=False)
+META = RuleMeta(
+    "load-cycle", Severity.ERROR, ("workspace",), "load() statements form a cycle", blocking=False
+)
 
 
 def check_workspace(ctx: Context) -> Check:

@@ -51,5 +51,6 @@ def check_action(action: ActionModel, ctx: Context) -> Check:
         action.module.span(callee),
         f"ctx.actions.{action.kind} has no mnemonic: Bazel names it `Action`, which "
         "--modify_execution_info and --strategy cannot target",
-        owners=action_owners(action), target=owner_target(action.owner),
+        owners=action_owners(action),
+        target=owner_target(action.owner),
     )

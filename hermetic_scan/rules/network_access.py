@@ -54,7 +54,9 @@ META = RuleMeta(
     test_tags=("requires-network",),
 )
 
-ANY_USE = frozenset({"curl", "wget", "gcloud", "aws", "apt-get", "apt", "nix-build", "nix-shell", "gsutil", "az"})
+ANY_USE = frozenset(
+    {"curl", "wget", "gcloud", "aws", "apt-get", "apt", "nix-build", "nix-shell", "gsutil", "az"}
+)
 SUBCOMMANDS = {
     "git": {"clone", "fetch", "pull", "ls-remote"},
     "npm": {"install", "ci", "i"},
@@ -99,7 +101,14 @@ def fetches(command: shell.Command) -> bool:
     if name == "go":
         return words[:2] == ["mod", "download"] or words[:1] == ["get"]
     if name == "helm":
-        return words[:2] in (["repo", "add"], ["repo", "update"], ["dependency", "update"], ["dependency", "build"], ["dep", "update"], ["dep", "build"])
+        return words[:2] in (
+            ["repo", "add"],
+            ["repo", "update"],
+            ["dependency", "update"],
+            ["dependency", "build"],
+            ["dep", "update"],
+            ["dep", "build"],
+        )
     if name in SUBCOMMANDS:
         sub = _subcommand(words, GLOBAL_OPTIONS_WITH_VALUE.get(name, ()))
         return sub in SUBCOMMANDS[name]
@@ -107,7 +116,10 @@ def fetches(command: shell.Command) -> bool:
 
 
 # Options that take the next word as their value, before the subcommand.
-GLOBAL_OPTIONS_WITH_VALUE = {"git": ("-C", "-c", "--git-dir", "--work-tree", "--namespace"), "docker": ("-H", "--host", "--context", "--config")}
+GLOBAL_OPTIONS_WITH_VALUE = {
+    "git": ("-C", "-c", "--git-dir", "--work-tree", "--namespace"),
+    "docker": ("-H", "--host", "--context", "--config"),
+}
 
 
 def _subcommand(words: list[str], with_value: tuple[str, ...]) -> str:
@@ -135,15 +147,25 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
     facts = shell.analyze(site.text.text)
     for command in facts.commands:
         declared = command.dynamic and DECLARED_PROGRAM.search(command.name) is not None
-        if (command.dynamic and not declared) or command.kind != "run" or command.name in facts.functions or not fetches(command):
+        if (
+            (command.dynamic and not declared)
+            or command.kind != "run"
+            or command.name in facts.functions
+            or not fetches(command)
+        ):
             continue
         span = site.text.span(command.start, command.end)
         if span is None:
             continue
-        what = " ".join([program_name(command), *(a.text for a in command.args[:1] if not a.text.startswith("-"))])
+        what = " ".join(
+            [program_name(command), *(a.text for a in command.args[:1] if not a.text.startswith("-"))]
+        )
         yield ctx.report(
-            META, span,
+            META,
+            span,
             f"`{what}` reaches the network while {where} runs: remote workers may have none, and the download is not an input",
-            severity=Severity.INFO if waived else None, owners=site_owners(site), target=owner_target(site.owner),
+            severity=Severity.INFO if waived else None,
+            owners=site_owners(site),
+            target=owner_target(site.owner),
             subject="network",
         )

@@ -32,13 +32,17 @@ from hermetic_scan.diagnostics import Severity
 from hermetic_scan.model.modules import ModuleModel
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
-META = RuleMeta("parse-error", Severity.ERROR, ("module",), "File is not valid Starlark or not UTF-8 text", blocking=False)
+META = RuleMeta(
+    "parse-error", Severity.ERROR, ("module",), "File is not valid Starlark or not UTF-8 text", blocking=False
+)
 
 
 def check_module(module: ModuleModel, ctx: Context) -> Check:
     data = module.source.data
     if b"\x00" in data[:8192]:
-        yield ctx.report(META, module.source.span(0, 0), "binary file (contains NUL bytes); not analysed as Starlark")
+        yield ctx.report(
+            META, module.source.span(0, 0), "binary file (contains NUL bytes); not analysed as Starlark"
+        )
         return
     try:
         data.decode("utf-8")
@@ -50,6 +54,12 @@ def check_module(module: ModuleModel, ctx: Context) -> Check:
         )
     error_node = module.parsed.first_error
     if error_node is not None:
-        snippet = module.text(error_node).strip().splitlines()[0][:40] if module.text(error_node).strip() else ""
+        snippet = (
+            module.text(error_node).strip().splitlines()[0][:40] if module.text(error_node).strip() else ""
+        )
         what = f"unexpected {snippet!r}" if snippet else "missing token"
-        yield ctx.report(META, module.span(error_node), f"syntax error: {what}; the rest of the file is analysed as far as possible")
+        yield ctx.report(
+            META,
+            module.span(error_node),
+            f"syntax error: {what}; the rest of the file is analysed as far as possible",
+        )

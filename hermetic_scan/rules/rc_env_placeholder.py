@@ -31,7 +31,13 @@ import re
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
-META = RuleMeta("rc-env-placeholder", Severity.ERROR, ("workspace",), ".bazelrc option holds $VAR, which Bazel never expands", blocking=False)
+META = RuleMeta(
+    "rc-env-placeholder",
+    Severity.ERROR,
+    ("workspace",),
+    ".bazelrc option holds $VAR, which Bazel never expands",
+    blocking=False,
+)
 
 PLACEHOLDER = re.compile(r"\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)")
 
@@ -42,7 +48,8 @@ def check_workspace(ctx: Context) -> Check:
         if match is None:
             continue
         yield ctx.report(
-            META, option.span,
+            META,
+            option.span,
             f"{option.name} value contains {match.group(0)}: Bazel does not expand variables in rc files, "
             "it passes the text literally",
             subject=match.group(0),

@@ -34,7 +34,13 @@ from hermetic_scan.bazelrc import RcOption
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
-META = RuleMeta("rc-unknown-mnemonic", Severity.WARNING, ("workspace",), ".bazelrc targets a mnemonic that no action has", blocking=False)
+META = RuleMeta(
+    "rc-unknown-mnemonic",
+    Severity.WARNING,
+    ("workspace",),
+    ".bazelrc targets a mnemonic that no action has",
+    blocking=False,
+)
 
 
 def patterns(option: RcOption) -> list[str]:
@@ -63,13 +69,17 @@ def check_workspace(ctx: Context) -> Check:
             try:
                 compiled = re.compile(regex)
             except re.error:
-                yield ctx.report(META, option.span, f"{option.name}: {regex!r} is not a valid regular expression")
+                yield ctx.report(
+                    META, option.span, f"{option.name}: {regex!r} is not a valid regular expression"
+                )
                 continue
             if any(compiled.fullmatch(m) for m in known):
                 continue
             hint = " (some actions have computed mnemonics or unresolved rules)" if uncertain else ""
             yield ctx.report(
-                META, option.span,
+                META,
+                option.span,
                 f"{option.name}: no action is named to match {regex!r}; this line has no effect{hint}",
-                severity=Severity.INFO if uncertain else None, subject=regex,
+                severity=Severity.INFO if uncertain else None,
+                subject=regex,
             )

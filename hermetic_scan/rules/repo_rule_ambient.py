@@ -39,7 +39,10 @@ from hermetic_scan.model.modules import ModuleModel
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
 META = RuleMeta(
-    "repo-rule-ambient", Severity.INFO, ("module",), "Repository rule or module extension depends on the host's tools or environment",
+    "repo-rule-ambient",
+    Severity.INFO,
+    ("module",),
+    "Repository rule or module extension depends on the host's tools or environment",
     blocking=False,
 )
 
@@ -59,8 +62,18 @@ def _implementations(module: ModuleModel) -> dict[str, str]:
         args = node.child_by_field_name("arguments")
         for arg in args.named_children if args is not None else []:
             key = arg.child_by_field_name("name") if arg.type == "keyword_argument" else None
-            value = arg.child_by_field_name("value") if key is not None else arg if arg.type == "identifier" else None
-            if (key is None or module.text(key) == "implementation") and value is not None and value.type == "identifier":
+            value = (
+                arg.child_by_field_name("value")
+                if key is not None
+                else arg
+                if arg.type == "identifier"
+                else None
+            )
+            if (
+                (key is None or module.text(key) == "implementation")
+                and value is not None
+                and value.type == "identifier"
+            ):
                 names[module.text(value)] = ""
                 break
     for name, function in module.functions.items():
@@ -111,7 +124,17 @@ def _calls_passing(module: ModuleModel, function: Node, param: str) -> list[tupl
 
 def check_module(module: ModuleModel, ctx: Context) -> Check:
     data = module.source.data
-    if not any(word in data for word in (b"repository_rule", b"module_extension", b"rctx", b"repository_ctx", b"module_ctx", b"mctx")):
+    if not any(
+        word in data
+        for word in (
+            b"repository_rule",
+            b"module_extension",
+            b"rctx",
+            b"repository_ctx",
+            b"module_ctx",
+            b"mctx",
+        )
+    ):
         return
     for name, param in _implementations(module).items():
         if not param:
@@ -125,7 +148,12 @@ def _check_function(module: ModuleModel, function: Node, param: str, ctx: Contex
         node = stack.pop()
         stack.extend(node.children)
         if node.type == "attribute" and module.text(node) == f"{param}.os.environ":
-            yield ctx.report(META, module.span(node), f"reads {param}.os.environ: what it generates depends on the fetching machine's environment", subject="environ")
+            yield ctx.report(
+                META,
+                module.span(node),
+                f"reads {param}.os.environ: what it generates depends on the fetching machine's environment",
+                subject="environ",
+            )
         if node.type != "call":
             continue
         callee = module.text(node.child_by_field_name("function"))
@@ -140,7 +168,12 @@ def _check_function(module: ModuleModel, function: Node, param: str, ctx: Contex
                 message = f"{param}.which({tool}) uses whatever program of that name the fetching machine has"
             yield ctx.report(META, module.span(node), message, subject=tool)
         elif callee == f"{param}.getenv":
-            yield ctx.report(META, module.span(node), f"{param}.getenv reads the fetching machine's environment", subject="environ")
+            yield ctx.report(
+                META,
+                module.span(node),
+                f"{param}.getenv reads the fetching machine's environment",
+                subject="environ",
+            )
         elif callee == f"{param}.execute" and first is not None:
             while first.type == "binary_operator" and first.child_by_field_name("left") is not None:
                 first = first.child_by_field_name("left")
@@ -149,4 +182,9 @@ def _check_function(module: ModuleModel, function: Node, param: str, ctx: Contex
             program = first.named_children[0]
             text = module.text(program).strip("\"'")
             if program.type == "string" and "/" not in text:
-                yield ctx.report(META, module.span(node), f"{param}.execute runs `{text}` from the fetching machine's PATH", subject=text)
+                yield ctx.report(
+                    META,
+                    module.span(node),
+                    f"{param}.execute runs `{text}` from the fetching machine's PATH",
+                    subject=text,
+                )

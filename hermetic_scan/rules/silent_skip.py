@@ -37,7 +37,13 @@ from hermetic_scan.diagnostics import Severity
 from hermetic_scan.model.actions import ShellSite
 from hermetic_scan.rules.base import Check, Context, RuleMeta, owner_target, site_owners
 
-META = RuleMeta("silent-skip", Severity.WARNING, ("site",), "Test exits 0 when its tool or input is missing", blocking=True)
+META = RuleMeta(
+    "silent-skip",
+    Severity.WARNING,
+    ("site",),
+    "Test exits 0 when its tool or input is missing",
+    blocking=True,
+)
 
 
 def check_site(site: ShellSite, ctx: Context) -> Check:
@@ -50,7 +56,10 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
         if span is None:
             continue
         yield ctx.report(
-            META, span,
+            META,
+            span,
             f"the test exits 0 when `{skip.probe}` is missing: on a worker without it, it passes without testing anything",
-            owners=site_owners(site), target=owner_target(site.owner), subject=skip.probe,
+            owners=site_owners(site),
+            target=owner_target(site.owner),
+            subject=skip.probe,
         )

@@ -38,7 +38,13 @@ from hermetic_scan.model.values import Const
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 from hermetic_scan.rules.host_env import _attributes
 
-META = RuleMeta("stamped-action", Severity.INFO, ("module", "target"), "Action reads volatile workspace status (stamping)", blocking=False)
+META = RuleMeta(
+    "stamped-action",
+    Severity.INFO,
+    ("module", "target"),
+    "Action reads volatile workspace status (stamping)",
+    blocking=False,
+)
 
 
 def check_module(module: ModuleModel, ctx: Context) -> Check:
@@ -60,8 +66,16 @@ def check_module(module: ModuleModel, ctx: Context) -> Check:
 def check_target(tm: TargetModel, ctx: Context) -> Check:
     target = tm.target
     value, node = target.attr("stamp"), target.attr_node("stamp")
-    if node is not None and isinstance(value, Const) and value.value in (True, 1) and value.value is not False:
+    if (
+        node is not None
+        and isinstance(value, Const)
+        and value.value in (True, 1)
+        and value.value is not False
+    ):
         yield ctx.report(
-            META, target.call_module.span(node), f"{target.label} is always stamped: its actions read the workspace status of the machine that builds it",
-            owners={target.key}, target=target.text,
+            META,
+            target.call_module.span(node),
+            f"{target.label} is always stamped: its actions read the workspace status of the machine that builds it",
+            owners={target.key},
+            target=target.text,
         )

@@ -33,7 +33,13 @@ from hermetic_scan.diagnostics import Severity, Span
 from hermetic_scan.local_keys import LOCAL_KEYS
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
-META = RuleMeta("tags-not-propagated", Severity.WARNING, ("inventory",), "Target tags do not reach Starlark actions before Bazel 7", blocking=False)
+META = RuleMeta(
+    "tags-not-propagated",
+    Severity.WARNING,
+    ("inventory",),
+    "Target tags do not reach Starlark actions before Bazel 7",
+    blocking=False,
+)
 
 
 def major_version(version: str | None) -> int | None:
@@ -64,19 +70,26 @@ def check_inventory(inventory: object, ctx: Context) -> Check:
         for tag in LOCAL_KEYS:
             for item in target.tag_nodes(tag):
                 yield ctx.report(
-                    META, target.call_module.span(item),
+                    META,
+                    target.call_module.span(item),
                     f"tag {tag!r} on {verdict.label} does not reach its {verdict.attached.rule.name} actions "
                     f"under Bazel {ctx.bazel_version} without --incompatible_allow_tags_propagation",
-                    owners={target.key}, target=verdict.label,
+                    owners={target.key},
+                    target=verdict.label,
                 )
     if suggested:
         root = ctx.model.workspace.root
         # The fix goes into .bazelrc, so the finding points there when it exists.
-        path = next((n for n in (".bazelrc", ".bazelversion", "MODULE.bazel", "WORKSPACE") if (root / n).is_file()), ".bazelversion")
+        path = next(
+            (n for n in (".bazelrc", ".bazelversion", "MODULE.bazel", "WORKSPACE") if (root / n).is_file()),
+            ".bazelversion",
+        )
         yield ctx.report(
-            META, Span(path, 0, 0, 0, 0),
+            META,
+            Span(path, 0, 0, 0, 0),
             # No count in the message: a scan split across processes reports it once, whichever share saw which targets.
             f"Bazel {ctx.bazel_version} does not propagate tags to Starlark actions: the no-remote-exec tags suggested "
             "for targets with Starlark actions need --incompatible_allow_tags_propagation",
-            severity=Severity.WARNING, owners={f"target:{label}" for label in suggested},
+            severity=Severity.WARNING,
+            owners={f"target:{label}" for label in suggested},
         )

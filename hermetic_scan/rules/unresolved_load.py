@@ -29,7 +29,13 @@ from __future__ import annotations
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
-META = RuleMeta("unresolved-load", Severity.INFO, ("workspace",), "load() names a file that is not available", blocking=False)
+META = RuleMeta(
+    "unresolved-load",
+    Severity.INFO,
+    ("workspace",),
+    "load() names a file that is not available",
+    blocking=False,
+)
 
 
 def check_workspace(ctx: Context) -> Check:

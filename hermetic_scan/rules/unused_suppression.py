@@ -29,4 +29,6 @@ from hermetic_scan.diagnostics import Severity
 from hermetic_scan.rules.base import RuleMeta
 
 # Computed by the engine after every other rule ran (it needs to know what was suppressed).
-META = RuleMeta("unused-suppression", Severity.INFO, (), "Suppression comment suppresses nothing", blocking=False)
+META = RuleMeta(
+    "unused-suppression", Severity.INFO, (), "Suppression comment suppresses nothing", blocking=False
+)

@@ -60,15 +60,21 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
             continue
         if site.context == "launcher":
             yield ctx.report(
-                META, span, f"${read.name} is read by a `bazel run` launcher: fine under `bazel run` only",
-                severity=Severity.INFO, owners=site_owners(site), target=owner_target(site.owner),
+                META,
+                span,
+                f"${read.name} is read by a `bazel run` launcher: fine under `bazel run` only",
+                severity=Severity.INFO,
+                owners=site_owners(site),
+                target=owner_target(site.owner),
             )
         else:
             where = "this test" if site.context == "test" else "this action"
             yield ctx.report(
-                META, span,
+                META,
+                span,
                 f"${read.name} is set only by `bazel run`; in {where} it is unset, and a remote worker has no workspace",
-                owners=site_owners(site), target=owner_target(site.owner),
+                owners=site_owners(site),
+                target=owner_target(site.owner),
             )
 
 
@@ -83,6 +89,9 @@ def check_action(action: ActionModel, ctx: Context) -> Check:
             if index != -1:
                 span = value.text.span(index, index + len(name)) or action.module.span(vnode)
                 yield ctx.report(
-                    META, span, f"action env passes ${name}, which is set only by `bazel run`",
-                    owners=action_owners(action), target=owner_target(action.owner),
+                    META,
+                    span,
+                    f"action env passes ${name}, which is set only by `bazel run`",
+                    owners=action_owners(action),
+                    target=owner_target(action.owner),
                 )

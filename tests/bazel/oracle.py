@@ -37,7 +37,9 @@ def bazel_missing() -> str | None:
 
 def setup_offline(directory: Path) -> Path:
     """Run tests/bazel/setup.sh; returns the bazelrc fragment."""
-    proc = subprocess.run(["bash", str(HERE / "setup.sh"), str(directory)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        ["bash", str(HERE / "setup.sh"), str(directory)], capture_output=True, text=True, timeout=120
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"tests/bazel/setup.sh failed:\n{proc.stderr}")
     return Path(proc.stdout.strip().splitlines()[-1])
@@ -114,7 +116,11 @@ BAD_PACKAGE = re.compile(r"error loading package '([^']*)': (.*)$")
 
 
 def aquery(
-    workspace: Path, labels: Iterable[str], fragment: Path, output_user_root: Path, extra: Iterable[str] = (),
+    workspace: Path,
+    labels: Iterable[str],
+    fragment: Path,
+    output_user_root: Path,
+    extra: Iterable[str] = (),
     timeout: float = 900,
 ) -> AqueryRun:
     """`bazel aquery --output=jsonproto 'set(LABELS)'` offline, with --keep_going and a strict action env.
@@ -130,15 +136,31 @@ def aquery(
     for _attempt in range(3):
         expression = "set(" + " ".join(wanted) + ")" if wanted else "//..."
         command = [
-            "bazel", "--batch", *FAST_JVM, "--nohome_rc", "--noworkspace_rc", f"--bazelrc={fragment}",
+            "bazel",
+            "--batch",
+            *FAST_JVM,
+            "--nohome_rc",
+            "--noworkspace_rc",
+            f"--bazelrc={fragment}",
             f"--output_user_root={output_user_root}",
-            "aquery", "--keep_going", "--incompatible_strict_action_env", "--output=jsonproto",
-            "--color=no", "--curses=no", "--noshow_progress", *extra, expression,
+            "aquery",
+            "--keep_going",
+            "--incompatible_strict_action_env",
+            "--output=jsonproto",
+            "--color=no",
+            "--curses=no",
+            "--noshow_progress",
+            *extra,
+            expression,
         ]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("BAZEL", "BUILD_"))}
         env["HOME"] = str(output_user_root)  # no ~/.bazelrc, no user caches
-        proc = subprocess.run(command, cwd=workspace, capture_output=True, text=True, timeout=timeout, env=env)
-        gone = {m.group(1): m.group(2) for line in proc.stderr.splitlines() if (m := NO_SUCH_TARGET.search(line))}
+        proc = subprocess.run(
+            command, cwd=workspace, capture_output=True, text=True, timeout=timeout, env=env
+        )
+        gone = {
+            m.group(1): m.group(2) for line in proc.stderr.splitlines() if (m := NO_SUCH_TARGET.search(line))
+        }
         gone = {label: why for label, why in gone.items() if label in wanted}
         if gone and not proc.stdout.strip():
             missing.update(gone)
@@ -159,7 +181,9 @@ def aquery(
                 if label.startswith(f"//{m.group(1)}:"):
                     failed.setdefault(label, f"package {m.group(1)} does not load: {m.group(2)}")
     document = json.loads(proc.stdout) if proc.stdout.strip() else {}
-    return AqueryRun(workspace, document, failed, missing, proc.stderr, time.monotonic() - started, proc.returncode)
+    return AqueryRun(
+        workspace, document, failed, missing, proc.stderr, time.monotonic() - started, proc.returncode
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -180,7 +204,7 @@ COMMANDS = (
     ("date -u > {out}", "ok"),
     ("jq -n 1 > {out}", "ambient"),
     ("curl -sf https://example.com -o {out}", "network"),
-    ("cd \"$BUILD_WORKSPACE_DIRECTORY\" && touch {out}", "workspace-dir"),
+    ('cd "$BUILD_WORKSPACE_DIRECTORY" && touch {out}', "workspace-dir"),
 )
 
 
@@ -272,8 +296,8 @@ class Generator:
             if is_test:
                 features.add("test_rule")
                 body += [
-                    "    script = ctx.actions.declare_file(ctx.label.name + \".sh\")",
-                    "    ctx.actions.write(output = script, content = \"#!/bin/sh\\nexit 0\\n\", is_executable = True)",
+                    '    script = ctx.actions.declare_file(ctx.label.name + ".sh")',
+                    '    ctx.actions.write(output = script, content = "#!/bin/sh\\nexit 0\\n", is_executable = True)',
                     "    outs.append(script)",
                     "    return [DefaultInfo(executable = script, files = depset(outs))]",
                 ]
@@ -284,9 +308,9 @@ class Generator:
                 f"{rule_name} = rule(\n    implementation = _{rule_name}_impl,\n"
                 + ("    test = True,\n" if is_test else "")
                 + "    attrs = {\n"
-                "        \"mnemonic\": attr.string(default = \"AttrMnemonic\"),\n"
-                "        \"flag\": attr.bool(default = False),\n"
-                "        \"_tool\": attr.label(default = \"//tools:tool\", executable = True, cfg = \"exec\"),\n"
+                '        "mnemonic": attr.string(default = "AttrMnemonic"),\n'
+                '        "flag": attr.bool(default = False),\n'
+                '        "_tool": attr.label(default = "//tools:tool", executable = True, cfg = "exec"),\n'
                 "    },\n)\n"
             )
             # Targets of this rule: direct, through a macro, with tags.
@@ -294,9 +318,14 @@ class Generator:
                 name = f"r{r}_t{t}"
                 tags = sorted(rng.sample(TAG_CHOICES, rng.choice((0, 0, 1, 2))))
                 attr_mnemonic = f"Attr{index:03d}R{r}T{t}"
-                attr_line = f'    mnemonic = "{attr_mnemonic}",\n' if any(x.mnemonic_mode == "attr" for x in actions) else ""
+                attr_line = (
+                    f'    mnemonic = "{attr_mnemonic}",\n'
+                    if any(x.mnemonic_mode == "attr" for x in actions)
+                    else ""
+                )
                 gen_actions = [
-                    GenAction(**{**x.__dict__, "mnemonic": attr_mnemonic}) if x.mnemonic_mode == "attr" else x for x in actions
+                    GenAction(**{**x.__dict__, "mnemonic": attr_mnemonic}) if x.mnemonic_mode == "attr" else x
+                    for x in actions
                 ]
                 if is_test:
                     name += "_test"
@@ -305,10 +334,14 @@ class Generator:
                     helpers.append(
                         f"def {name}_macro(name, **kwargs):\n    {rule_name}(name = name, **kwargs)\n"
                     )
-                    build.append(f'{name}_macro(\n    name = "{name}",\n{attr_line}    tags = {json.dumps(tags)},\n)\n')
+                    build.append(
+                        f'{name}_macro(\n    name = "{name}",\n{attr_line}    tags = {json.dumps(tags)},\n)\n'
+                    )
                     loads_needed = f"{name}_macro"
                 else:
-                    build.append(f'{rule_name}(\n    name = "{name}",\n{attr_line}    tags = {json.dumps(tags)},\n)\n')
+                    build.append(
+                        f'{rule_name}(\n    name = "{name}",\n{attr_line}    tags = {json.dumps(tags)},\n)\n'
+                    )
                     loads_needed = rule_name
                 build_loads = f'load(":defs.bzl", "{loads_needed}")'
                 if build_loads not in build:
@@ -331,8 +364,26 @@ class Generator:
                 + f"    tags = {json.dumps(tags)},\n)\n"
             )
             requirements = {t: "" for t in tags} | ({"local": ""} if local else {})
-            targets.append(GenTarget(name, "genrule", tags,
-                                     [GenAction("genrule", "direct", "literal", "Genrule", "true", "none", requirements, command, hazard)]))
+            targets.append(
+                GenTarget(
+                    name,
+                    "genrule",
+                    tags,
+                    [
+                        GenAction(
+                            "genrule",
+                            "direct",
+                            "literal",
+                            "Genrule",
+                            "true",
+                            "none",
+                            requirements,
+                            command,
+                            hazard,
+                        )
+                    ],
+                )
+            )
         if rng.random() < 0.15:
             features.add("sh_test")
             build.append('sh_test(\n    name = "sh_check_test",\n    srcs = ["check.sh"],\n)\n')
@@ -341,20 +392,54 @@ class Generator:
             features.add("sh_binary")
             build.append('sh_binary(\n    name = "sh_tool",\n    srcs = ["check.sh"],\n)\n')
             targets.append(GenTarget("sh_tool", "sh_binary"))
-        defs = "\n".join([f'"""Generated case {index} (seed {self.seed})."""', "", *loads, "", *consts, "", *helpers, *rules])
+        defs = "\n".join(
+            [
+                f'"""Generated case {index} (seed {self.seed})."""',
+                "",
+                *loads,
+                "",
+                *consts,
+                "",
+                *helpers,
+                *rules,
+            ]
+        )
         files = {f"{package}/defs.bzl": defs, f"{package}/BUILD": "\n".join(build)}
         if "sh_test" in features or "sh_binary" in features:
             files[f"{package}/check.sh"] = "#!/bin/sh\nexit 0\n"
         return GenCase(index, package, files, targets, features)
 
-    def _action(self, rng: random.Random, index: int, r: int, a: int, consts: list[str], helpers: list[str],
-                features: set[str]) -> GenAction:
+    def _action(
+        self,
+        rng: random.Random,
+        index: int,
+        r: int,
+        a: int,
+        consts: list[str],
+        helpers: list[str],
+        features: set[str],
+    ) -> GenAction:
         api = rng.choice(("run_shell", "run_shell", "run_tool", "run_script"))
         style = rng.choice(HELPER_STYLES + ("direct", "direct", "alias_actions", "alias_method"))
         if style == "shared_helper":
             api = "run_shell"
-        mode = rng.choice(("literal", "literal", "const", "loaded", "concat", "format", "percent", "struct", "dict",
-                           "local", "missing", "param", "attr"))
+        mode = rng.choice(
+            (
+                "literal",
+                "literal",
+                "const",
+                "loaded",
+                "concat",
+                "format",
+                "percent",
+                "struct",
+                "dict",
+                "local",
+                "missing",
+                "param",
+                "attr",
+            )
+        )
         if style == "shared_helper":
             mode = rng.choice(("param", "missing_param"))
         elif style == "kwargs_helper":
@@ -393,7 +478,9 @@ class Generator:
             req_mode = "literal"
         if style == "shared_helper":
             req_mode = "none"
-        requirements = dict(rng.choice(REQUIREMENT_CHOICES)) if req_mode in ("literal", "const", "param") else {}
+        requirements = (
+            dict(rng.choice(REQUIREMENT_CHOICES)) if req_mode in ("literal", "const", "param") else {}
+        )
         if req_mode == "loaded":
             requirements = {"no-remote-exec": "1", "requires-network": ""}
         if req_mode == "const":
@@ -406,13 +493,24 @@ class Generator:
         flow = "plain"
         if style in ("direct", "alias_actions") and mode != "attr":
             flow = rng.choices(("plain", "loop", "branch"), (16, 2, 1))[0]
-        features.update({f"api:{api}", f"style:{style}", f"mnemonic:{mode}", f"env:{env_mode}", f"requirements:{req_mode}",
-                         f"flow:{flow}"})
+        features.update(
+            {
+                f"api:{api}",
+                f"style:{style}",
+                f"mnemonic:{mode}",
+                f"env:{env_mode}",
+                f"requirements:{req_mode}",
+                f"flow:{flow}",
+            }
+        )
         return GenAction(api, style, mode, mnemonic, env_mode, req_mode, requirements, command, hazard, flow)
 
     def _call(self, action: GenAction, r: int, a: int, helpers: list[str], features: set[str]) -> list[str]:
         out = f"out_{a}"
-        lines = [f'    {out} = ctx.actions.declare_file(ctx.label.name + "_{a}.out")', f"    outs.append({out})"]
+        lines = [
+            f'    {out} = ctx.actions.declare_file(ctx.label.name + "_{a}.out")',
+            f"    outs.append({out})",
+        ]
         tail = (action.mnemonic or "")[3:]
         mnemonic_expr = {
             "literal": f'"{action.mnemonic}"',
@@ -428,7 +526,13 @@ class Generator:
             "attr": "ctx.attr.mnemonic",
             "missing": None,
         }[action.mnemonic_mode]
-        env_expr = {"absent": None, "true": "True", "false": "False", "const": f"_SHELL_ENV_{r}_{a}", "param": "True"}[action.env_mode]
+        env_expr = {
+            "absent": None,
+            "true": "True",
+            "false": "False",
+            "const": f"_SHELL_ENV_{r}_{a}",
+            "param": "True",
+        }[action.env_mode]
         req_expr = {
             "none": None,
             "literal": json.dumps(action.requirements),
@@ -449,8 +553,14 @@ class Generator:
         def command_expr(o: str) -> str:
             return json.dumps(prefix) + f" + {o}.path" + (f" + {json.dumps(suffix)}" if suffix else "")
 
-        def kwargs(o: str, mnemonic: str | None, env: str | None, req: str | None, script: str | None,
-                   only_tool: bool = False) -> list[str]:
+        def kwargs(
+            o: str,
+            mnemonic: str | None,
+            env: str | None,
+            req: str | None,
+            script: str | None,
+            only_tool: bool = False,
+        ) -> list[str]:
             parts = [f"outputs = [{o}]"]
             if action.api == "run_shell":
                 parts.append("command = " + command_expr(o))
@@ -481,25 +591,50 @@ class Generator:
             script_lines.append(f'    mnemonic_{a} = "{action.mnemonic}"')
         method = "run_shell" if action.api == "run_shell" else "run"
         if action.style in ("direct", "alias_actions", "alias_method"):
-            receiver = {"direct": f"ctx.actions.{method}", "alias_actions": f"actions.{method}", "alias_method": "act"}[action.style]
-            pre = {"direct": [], "alias_actions": ["    actions = ctx.actions"], "alias_method": [f"    act = ctx.actions.{method}"]}[action.style]
+            receiver = {
+                "direct": f"ctx.actions.{method}",
+                "alias_actions": f"actions.{method}",
+                "alias_method": "act",
+            }[action.style]
+            pre = {
+                "direct": [],
+                "alias_actions": ["    actions = ctx.actions"],
+                "alias_method": [f"    act = ctx.actions.{method}"],
+            }[action.style]
             if action.flow == "loop":
                 # Two actions from one call site: outputs out_a and out_a + ".1".
                 loop_out = f"o_{a}"
                 args = kwargs(loop_out, mnemonic_expr, env_expr, req_expr, script)
-                return lines + script_lines + pre + [
-                    f'    for {loop_out} in [{out}, ctx.actions.declare_file(ctx.label.name + "_{a}.1")]:',
-                    f"        if {loop_out} != {out}:",
-                    f"            outs.append({loop_out})",
-                    f"        {receiver}(", *(f"            {p}," for p in args), "        )",
-                ]
+                return (
+                    lines
+                    + script_lines
+                    + pre
+                    + [
+                        f'    for {loop_out} in [{out}, ctx.actions.declare_file(ctx.label.name + "_{a}.1")]:',
+                        f"        if {loop_out} != {out}:",
+                        f"            outs.append({loop_out})",
+                        f"        {receiver}(",
+                        *(f"            {p}," for p in args),
+                        "        )",
+                    ]
+                )
             args = kwargs(out, mnemonic_expr, env_expr, req_expr, script)
             call = [f"    {receiver}(", *(f"        {p}," for p in args), "    )"]
             if action.flow == "branch":
-                other = kwargs(out, f'"{action.mnemonic or "Action"}Alt"', None, None, script, only_tool=False)
-                other = [p for p in other if not p.startswith(("use_default_shell_env", "execution_requirements"))]
-                call = ["    if ctx.attr.flag:", f"        {receiver}(", *(f"            {p}," for p in other), "        )",
-                        "    else:", *("    " + c for c in call)]
+                other = kwargs(
+                    out, f'"{action.mnemonic or "Action"}Alt"', None, None, script, only_tool=False
+                )
+                other = [
+                    p for p in other if not p.startswith(("use_default_shell_env", "execution_requirements"))
+                ]
+                call = [
+                    "    if ctx.attr.flag:",
+                    f"        {receiver}(",
+                    *(f"            {p}," for p in other),
+                    "        )",
+                    "    else:",
+                    *("    " + c for c in call),
+                ]
             return lines + script_lines + pre + call
         # A helper in the same file: parameters carry the mnemonic / env / requirements when mode is "param".
         helper = f"_helper_{r}_{a}"
@@ -510,10 +645,16 @@ class Generator:
         if action.style == "kwargs_helper":
             # def helper(ctx, out, **kwargs): ctx.actions.run_shell(outputs = [out], ..., **kwargs)
             body = kwargs("out", None, None, None, "script" if script else None, only_tool=True)
-            helpers.append(f"def {helper}({', '.join(params)}, **kwargs):\n    ctx.actions.{method}(\n"
-                           + "".join(f"        {p},\n" for p in body) + "        **kwargs\n    )\n")
-            for key, value in (("mnemonic", mnemonic_expr), ("use_default_shell_env", env_expr),
-                               ("execution_requirements", req_expr)):
+            helpers.append(
+                f"def {helper}({', '.join(params)}, **kwargs):\n    ctx.actions.{method}(\n"
+                + "".join(f"        {p},\n" for p in body)
+                + "        **kwargs\n    )\n"
+            )
+            for key, value in (
+                ("mnemonic", mnemonic_expr),
+                ("use_default_shell_env", env_expr),
+                ("execution_requirements", req_expr),
+            ):
                 if value is not None:
                     extra.append(f"{key} = {value}")
             return lines + script_lines + [f"    {helper}({', '.join(call_args + extra)})"]
@@ -527,8 +668,11 @@ class Generator:
             params.append("execution_requirements = {}")
             h_req = "execution_requirements"
         body = kwargs("out", h_mnemonic, h_env, h_req, "script" if script else None)
-        helpers.append(f"def {helper}({', '.join(params)}):\n    ctx.actions.{method}(\n"
-                       + "".join(f"        {p},\n" for p in body) + "    )\n")
+        helpers.append(
+            f"def {helper}({', '.join(params)}):\n    ctx.actions.{method}(\n"
+            + "".join(f"        {p},\n" for p in body)
+            + "    )\n"
+        )
         if action.mnemonic_mode == "param":
             extra.append(f"mnemonic = {mnemonic_expr}")
         if action.env_mode == "param":
