@@ -91,7 +91,11 @@ def _enclosing_function(node: Node) -> Node | None:
 
 
 def _mnemonic(
-    uri: str, source: SourceFile, result: Result, d, diagnostic: lsp.Diagnostic  # noqa: ANN001
+    uri: str,
+    source: SourceFile,
+    result: Result,
+    d,
+    diagnostic: lsp.Diagnostic,  # noqa: ANN001
 ) -> lsp.CodeAction | None:
     from hermetic_scan.lsp.server import suggested_mnemonic
 
