@@ -8,6 +8,7 @@ from lsprotocol import types as lsp
 from tree_sitter import Node
 
 from hermetic_scan import fix, shell
+from hermetic_scan.diagnostics import Diagnostic
 from hermetic_scan.engine import Result
 from hermetic_scan.inventory import Inventory, TargetVerdict
 from hermetic_scan.lsp import convert
@@ -94,8 +95,8 @@ def _mnemonic(
     uri: str,
     source: SourceFile,
     result: Result,
-    d,
-    diagnostic: lsp.Diagnostic,  # noqa: ANN001
+    d: Diagnostic,
+    diagnostic: lsp.Diagnostic,
 ) -> lsp.CodeAction | None:
     from hermetic_scan.lsp.server import suggested_mnemonic
 
