@@ -27,7 +27,7 @@ from hermetic_scan.model.actions import (
 )
 from hermetic_scan.model.evaluate import Interpreter
 from hermetic_scan.model.modules import Loader, ModuleModel
-from hermetic_scan.model.targets import Target, genrule_command, script_labels, targets_of_build_file
+from hermetic_scan.model.targets import Target, script_labels, targets_of_build_file
 from hermetic_scan.model.values import DECLARED_TOKEN, Function, RuleClass
 from hermetic_scan.source import MappedText, SourceFile
 from hermetic_scan.workspace import Repository, Workspace
@@ -348,8 +348,8 @@ BAZEL_MNEMONICS = frozenset(
 def command_labels(tm: TargetModel) -> list[str]:
     """Labels a genrule runs as programs: `$(location X)` / `$(execpath X)` in command position."""
     if tm.run_labels is None:
-        command = tm.target.genrule_command if tm.target.kind == "genrule" else None
-        tm.run_labels = _command_labels(tm, command.text) if command is not None else []
+        commands = tm.target.genrule_commands if tm.target.kind == "genrule" else []
+        tm.run_labels = [label for command in commands for label in _command_labels(tm, command.text)]
     return tm.run_labels
 
 
@@ -400,9 +400,9 @@ def _target_model(model: WorkspaceModel, target: Target) -> TargetModel:
         return TargetModel(target, callee, model.implementations.get(callee.key))
     tm = TargetModel(target, None, None)
     if target.kind == "genrule":
-        command = genrule_command(target)
-        if command is not None:
+        for command in target.genrule_commands:
             tm.sites.append(ShellSite(command.text, "action", target.key, None))
+        if target.genrule_commands:
             for source in model.genrule_scripts(tm):
                 tm.sites.append(
                     ShellSite(

@@ -31,6 +31,7 @@ from hermetic_scan.model.values import (
     Unknown,
     UnresolvedSymbol,
     Value,
+    alternatives,
 )
 from hermetic_scan.source import MappedText, SourceFile
 
@@ -168,14 +169,14 @@ class ActionAnalyzer:
     ) -> None:
         result.unresolved.extend(collector.unresolved)
         result.function_ids |= collector.functions_seen
-        scripts: dict[int, Script] = {}
+        scripts: dict[int, list[Script]] = {}
         for call in collector.actions:
             if call.kind in ("write", "expand_template"):
                 output = _kw(call, "output", 0)
-                script = self._script(call, rule)
-                if isinstance(output, OutputFile) and script is not None:
-                    scripts[id(output)] = script
-                    output.script.append(script)
+                for script in self._scripts(call, rule):
+                    if isinstance(output, OutputFile):
+                        scripts.setdefault(id(output), []).append(script)
+                        output.script.append(script)
         used: set[int] = set()
         for call in collector.actions:
             if call.kind not in SHELL_ACTIONS:
@@ -183,13 +184,11 @@ class ActionAnalyzer:
             action = self._action(call, result.owner)
             result.actions.append(action)
             if call.kind == "run_shell":
-                command = _kw(call, "command", None)
-                if isinstance(command, Str):
-                    action.sites.append(ShellSite(command.text, "action", result.owner, action))
-                elif isinstance(command, ListV):
-                    for item in command.items:
-                        if isinstance(item, Str):
-                            action.sites.append(ShellSite(item.text, "action", result.owner, action))
+                for command in alternatives(_kw(call, "command", None) or Unknown()):
+                    texts = command.items if isinstance(command, ListV) else (command,)
+                    for text in (option for item in texts for option in alternatives(item)):
+                        if isinstance(text, Str):
+                            action.sites.append(ShellSite(text.text, "action", result.owner, action))
             else:
                 executable = _kw(call, "executable", None)
                 if isinstance(executable, OutputFile) and executable.script:
@@ -207,9 +206,9 @@ class ActionAnalyzer:
                     items = list(arguments.items)
                     for i, item in enumerate(items[:-1]):
                         if isinstance(item, Str) and item.text.text in ("-c", "-ec", "-euc", "-eu"):
-                            nxt = items[i + 1]
-                            if isinstance(nxt, Str):
-                                action.sites.append(ShellSite(nxt.text, "action", result.owner, action))
+                            for nxt in alternatives(items[i + 1]):
+                                if isinstance(nxt, Str):
+                                    action.sites.append(ShellSite(nxt.text, "action", result.owner, action))
             result.sites.extend(action.sites)
         launched = [
             v for v, _node, _module in collector.executables if isinstance(v, OutputFile) and v.script
@@ -224,31 +223,34 @@ class ActionAnalyzer:
             for script in value.script:
                 result.sites.append(_script_site(script, value, context, result.owner, None))
         outputs = {id(o): o for o in collector.outputs.values()}
-        for key, script in scripts.items():
-            if key in used or not script.is_executable:
-                continue
-            fallback = context or "action"
-            result.sites.append(_script_site(script, outputs.get(key), fallback, result.owner, None))
+        for key, written in scripts.items():
+            for script in written:
+                if key in used or not script.is_executable:
+                    continue
+                fallback = context or "action"
+                result.sites.append(_script_site(script, outputs.get(key), fallback, result.owner, None))
 
-    def _script(self, call: ActionCall, rule: RuleClass | None) -> Script | None:
+    def _scripts(self, call: ActionCall, rule: RuleClass | None) -> list[Script]:
+        """What a write or expand_template call may write: one script per choice of its content."""
+        executable = _kw(call, "is_executable", None)
+        is_exec = isinstance(executable, Const) and bool(executable.value)
         if call.kind == "write":
             content = _kw(call, "content", 1)
-            executable = _kw(call, "is_executable", None)
-            is_exec = isinstance(executable, Const) and bool(executable.value)
-            if isinstance(content, Str):
-                return Script(content.text, is_exec, "write")
-            return None
+            return [
+                Script(option.text, is_exec, "write")
+                for option in alternatives(content or Unknown())
+                if isinstance(option, Str)
+            ]
         template = _kw(call, "template", None)
         text = self.templates.read(template, rule, call.module)
         if text is None:
-            return None
+            return []
         substitutions = _kw(call, "substitutions", None)
         if isinstance(substitutions, DictV):
             for key, value, _knode, vnode in substitutions.items:
                 if isinstance(key, Str):
                     text = text.replace_all(key.text.text, as_text(value, call.module, vnode or call.node))
-        executable = _kw(call, "is_executable", None)
-        return Script(text, isinstance(executable, Const) and bool(executable.value), "expand_template")
+        return [Script(text, is_exec, "expand_template")]
 
     def _action(self, call: ActionCall, owner: str) -> ActionModel:
         mnemonic_entry = call.kwargs.get("mnemonic")
@@ -256,6 +258,10 @@ class ActionAnalyzer:
             value = mnemonic_entry[1]
             if isinstance(value, Str) and None not in value.text.offsets:
                 mnemonic, source = value.text.text, "literal"
+            elif isinstance(value, Const) and value.value is None:
+                # `mnemonic = None` (often a helper's default): Bazel names the action as if none was
+                # given (https://bazel.build/rules/lib/builtins/actions#run_shell.mnemonic).
+                mnemonic, source = None, "default"
             else:
                 mnemonic, source = None, "dynamic"
         elif call.forwards_kwargs:
@@ -267,7 +273,9 @@ class ActionAnalyzer:
         if env_entry is not None:
             shell_env_node = env_entry[0]
             value = env_entry[1]
-            if isinstance(value, Const) and not _is_parameter(env_entry[0], call.module):
+            if isinstance(value, Const):
+                # A helper's parameter with the value this call chain gives it (its caller's argument
+                # or its default): each rule calling the helper gets the action it really runs.
                 shell_env = "true" if value.value else "false"
             else:
                 shell_env = "dynamic"
@@ -313,29 +321,6 @@ def _script_site(
 ) -> ShellSite:
     language = script_language(script.text.text, output.filename if output is not None else None)
     return ShellSite(script.text, context, owner, action, language)
-
-
-def _is_parameter(keyword: Node, module: ModuleModel) -> bool:
-    """Whether a keyword argument's value is a parameter of the function around the call.
-
-    Such a value is decided by each caller; the finding in the helper says what it depends on
-    rather than repeating one caller's choice.
-    """
-    value = keyword.child_by_field_name("value")
-    if value is None or value.type != "identifier":
-        return False
-    name = module.text(value)
-    scope = keyword.parent
-    while scope is not None and scope.type != "function_definition":
-        scope = scope.parent
-    if scope is None:
-        return False
-    params = scope.child_by_field_name("parameters")
-    for param in params.named_children if params is not None else []:
-        node = param if param.type == "identifier" else param.child_by_field_name("name")
-        if node is not None and module.text(node) == name:
-            return True
-    return False
 
 
 def _why(value: Value, node: Node, module: ModuleModel) -> str:

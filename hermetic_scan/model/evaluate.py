@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from hermetic_scan.model.modules import Loader, ModuleModel
+from hermetic_scan.model.native_rules import NATIVE_RULES, stands_in_for_native
 from hermetic_scan.model.strings import decode_literal, decode_string
 from hermetic_scan.model.values import (
     DECLARED_TOKEN,
+    MAX_CHOICES,
     OPAQUE_TOKEN,
     ActionFn,
     Actions,
@@ -23,6 +25,7 @@ from hermetic_scan.model.values import (
     AttrFactory,
     BoundMethod,
     Builtin,
+    Choice,
     Const,
     Ctx,
     CtxField,
@@ -40,6 +43,8 @@ from hermetic_scan.model.values import (
     Unknown,
     UnresolvedSymbol,
     Value,
+    alternatives,
+    choice,
     known_truth,
 )
 from hermetic_scan.source import MappedText
@@ -70,38 +75,6 @@ BUILTINS = {
     "RunEnvironmentInfo",
     "OutputGroupInfo",
     "transition",
-}
-# Rules Bazel provides without a load (https://bazel.build/reference/be/overview).
-NATIVE_RULES = {
-    "genrule",
-    "sh_test",
-    "sh_binary",
-    "sh_library",
-    "test_suite",
-    "filegroup",
-    "alias",
-    "exports_files",
-    "config_setting",
-    "cc_library",
-    "cc_binary",
-    "cc_test",
-    "java_library",
-    "java_binary",
-    "java_test",
-    "py_library",
-    "py_binary",
-    "py_test",
-    "proto_library",
-    "platform",
-    "constraint_setting",
-    "constraint_value",
-    "toolchain",
-    "toolchain_type",
-    "label_flag",
-    "label_setting",
-    "environment_group",
-    "package_group",
-    "licenses",
 }
 
 
@@ -199,7 +172,9 @@ class Interpreter:
                 bound = module.binding_of_load(name)
                 if bound is not None:
                     load, exported = bound
-                    if load.module is None:
+                    if stands_in_for_native(load.label_text, exported, module.repo):
+                        value = NativeRule(exported)
+                    elif load.module is None:
                         value = UnresolvedSymbol(load.label_text, exported)
                     else:
                         value = self.global_value(load.module, exported, depth + 1)
@@ -291,12 +266,17 @@ class Interpreter:
         undecided = False  # once a condition is undecided, every later branch (the else too) may not run
         outer = frame.guards
         earlier: Guards = ()  # earlier conditions on attributes, each false in the branches after it
+        before = frame.env
+        branch_envs: list[dict[str, Value]] = []  # what each undecided branch leaves bound
         for condition, body in branches:
             value = self.eval(condition, frame) if condition is not None else Const(True)
             truthy = known_truth(value)
             if truthy is False:
                 continue
             undecided = undecided or truthy is None
+            if undecided:
+                frame.env = dict(before)
+                branch_envs.append(frame.env)
             test = (
                 self._attribute_test(condition, value, frame)
                 if truthy is None and condition is not None
@@ -309,9 +289,14 @@ class Interpreter:
                 frame.guards = outer
                 frame.undecided -= undecided
             if truthy:
-                return
+                break
             if test is not None:
                 earlier += ((test[0], not test[1]),)
+        else:
+            if undecided:
+                branch_envs.append(before)  # no branch ran
+        if branch_envs:
+            frame.env = _merge_branches(branch_envs)
 
     def _attribute_test(self, condition: Node, value: Value, frame: Frame) -> tuple[str, bool] | None:
         """`ctx.attr.x` or `not ctx.attr.x` as a condition: (x, whether it must be truthy)."""
@@ -419,18 +404,27 @@ class Interpreter:
             if op_text == "+":
                 return _add(left, right)
             if op_text == "%" and isinstance(left, Str):
-                return _percent(left, right, node, frame)
+                if isinstance(right, ListV) and any(isinstance(item, Choice) for item in right.items):
+                    return choice(
+                        [
+                            _percent(left, ListV(values), node, frame)
+                            for values in _combinations(list(right.items))
+                        ]
+                    )
+                return choice([_percent(left, option, node, frame) for option in alternatives(right)])
             if op_text == "|" and isinstance(left, DictV) and isinstance(right, DictV):
                 return _union(left, right)
             return Unknown("arithmetic")
         if kind == "subscript":
             return self._subscript(node, frame)
-        if kind == "conditional_expression":
-            parts = [self.eval(c, frame) for c in node.named_children]
-            if len(parts) == 3 and isinstance(parts[0], Const) and isinstance(parts[2], Const):
-                if parts[0].value == parts[2].value:
-                    return parts[0]
-            return Unknown("conditional expression")
+        if kind == "conditional_expression":  # body if condition else alternative
+            parts = [self.eval(c, frame) for c in node.named_children if c.type != "comment"]
+            if len(parts) != 3:
+                return Unknown("conditional expression")
+            truth = known_truth(parts[1])
+            if truth is not None:
+                return parts[0] if truth else parts[2]
+            return choice((parts[0], parts[2]))
         if kind == "list_comprehension":
             return self._comprehension(node, frame)
         if kind == "dictionary_comprehension":
@@ -584,6 +578,10 @@ class Interpreter:
 
     def _call(self, node: Node, frame: Frame) -> Value:
         callee_node = node.child_by_field_name("function")
+        if callee_node is not None and callee_node.type == "attribute":
+            mutated = self._mutation(callee_node, node, frame)
+            if mutated is not None:
+                return mutated
         callee = self.eval(callee_node, frame)
         rule_like = isinstance(callee, (RuleClass, NativeRule, UnresolvedSymbol)) or (
             isinstance(callee, Unknown) and callee_node is not None and callee_node.type == "identifier"
@@ -637,6 +635,38 @@ class Interpreter:
         if isinstance(callee, Unknown) and callee_node is not None and callee_node.type == "identifier":
             return self._rule_call(callee, node, keywords, frame, splat and self._open_arguments(node, frame))
         return Unknown("call")
+
+    def _mutation(self, method: Node, call: Node, frame: Frame) -> Value | None:
+        """`cmds.append(x)`, `cmds.extend(more)`, `env.update(...)` on a list or dict of this frame: the
+        name is bound to the grown value. None when the call is not such a mutation."""
+        receiver, name_node = method.child_by_field_name("object"), method.child_by_field_name("attribute")
+        if receiver is None or name_node is None or receiver.type != "identifier":
+            return None
+        name, operation = frame.module.text(receiver), frame.module.text(name_node)
+        current = frame.env.get(name)
+        if operation not in _MUTATIONS or not isinstance(current, (ListV, DictV)):
+            return None
+        positional, keywords, _splat = self.arguments(call.child_by_field_name("arguments"), frame)
+        grown: Value = Unknown(f".{operation}()")
+        if isinstance(current, ListV) and operation == "append" and len(positional) == 1:
+            grown = ListV(current.items + (positional[0][1],), current.nodes + (positional[0][0],))
+        elif isinstance(current, ListV) and operation == "extend" and len(positional) == 1:
+            grown = _add(current, positional[0][1])
+        elif isinstance(current, DictV) and operation == "update":
+            update = positional[0][1] if positional else DictV(())
+            if isinstance(update, DictV):
+                named = tuple(
+                    (Str(MappedText(k, (None,) * len(k), None)), v, n, None) for k, (n, v) in keywords.items()
+                )
+                grown = _union(_union(current, update), DictV(named))
+        elif isinstance(current, DictV) and operation == "setdefault" and positional:
+            key = positional[0][1]
+            if isinstance(key, Str) and current.get(key.text.text) is None and len(positional) > 1:
+                grown = _union(current, DictV(((key, positional[1][1], positional[0][0], None),)))
+            elif isinstance(key, Str):
+                grown = current
+        frame.env[name] = _maybe(grown, frame)
+        return Const(None)
 
     def _open_arguments(self, call: Node, frame: Frame) -> bool:
         """Whether a call's splats may pass arguments the model does not see: a `*args`, or a
@@ -764,11 +794,36 @@ class Interpreter:
         frame: Frame,
     ) -> Value:
         receiver, name = method.receiver, method.name
+        if isinstance(receiver, Choice):
+            return choice(
+                [
+                    self._method(BoundMethod(option, name), positional, keywords, node, frame)
+                    for option in receiver.options
+                ]
+            )
         if isinstance(receiver, Str):
             if name == "format":
-                return _format(receiver, positional, keywords, node, frame)
+                return choice(
+                    [
+                        _format(
+                            receiver,
+                            list(zip([n for n, _ in positional], values, strict=True)),
+                            named,
+                            node,
+                            frame,
+                        )
+                        for values, named in _argument_choices(positional, keywords)
+                    ]
+                )
             if name == "join":
                 items = positional[0][1] if positional else None
+                if isinstance(items, ListV) and any(isinstance(item, Choice) for item in items.items):
+                    return choice(
+                        [
+                            self._method(method, [(positional[0][0], ListV(combination))], {}, node, frame)
+                            for combination in _combinations(list(items.items))
+                        ]
+                    )
                 if isinstance(items, ListV):
                     out: Value | None = None
                     for item in items.items:
@@ -846,6 +901,11 @@ class Interpreter:
             )
             return _union(base, added)
         if name == "select":
+            # https://bazel.build/reference/be/functions#select: one of the dict's values, chosen by
+            # the configuration, which the model does not know.
+            branches = positional[0][1] if positional else None
+            if isinstance(branches, DictV) and branches.items:
+                return choice([value for _, value, _, _ in branches.items])
             return Unknown("select()")
         return Unknown(f"{name}()")
 
@@ -855,6 +915,44 @@ class Interpreter:
             filename = name.text.text if isinstance(name, Str) else None
             collector.outputs[key] = OutputFile(key, filename=filename)
         return collector.outputs[key]
+
+
+def _merge_branches(envs: list[dict[str, Value]]) -> dict[str, Value]:
+    """The names bound after an `if` the model cannot decide: a name each branch binds alike keeps its
+    value; one bound differently (or in some branches only) is a choice among them."""
+    merged = dict(envs[0])
+    for name in {name for env in envs[1:] for name in env}:
+        values = [env[name] for env in envs if name in env]
+        first = values[0]
+        if len(values) < len(envs) or any(value is not first for value in values):
+            merged[name] = choice(values)
+    return merged
+
+
+def _combinations(values: list[Value]) -> list[tuple[Value, ...]]:
+    """Every combination of the options of `values` (each a choice or a plain value), at most
+    MAX_CHOICES of them."""
+    combinations: list[tuple[Value, ...]] = [()]
+    for value in values:
+        combinations = [(*done, option) for done in combinations for option in alternatives(value)]
+        del combinations[MAX_CHOICES:]
+    return combinations
+
+
+def _argument_choices(
+    positional: list[tuple[Node, Value]], keywords: dict[str, tuple[Node, Value]]
+) -> list[tuple[tuple[Value, ...], dict[str, tuple[Node, Value]]]]:
+    """The arguments of a call, once per combination of the choices among them."""
+    names = list(keywords)
+    out = []
+    for combination in _combinations([v for _, v in positional] + [v for _, v in keywords.values()]):
+        given = combination[: len(positional)]
+        named = {
+            name: (keywords[name][0], value)
+            for name, value in zip(names, combination[len(positional) :], strict=True)
+        }
+        out.append((given, named))
+    return out
 
 
 def _union(left: DictV, right: DictV) -> DictV:
@@ -871,6 +969,7 @@ def _maybe(value: Value, frame: Frame) -> Value:
     return value
 
 
+_MUTATIONS = frozenset({"append", "extend", "update", "setdefault"})
 MAX_LOOP_ITEMS = 64
 # The attributes of a target the model reads; the others are not evaluated (a large BUILD file is
 # mostly srcs and deps lists).
@@ -953,6 +1052,8 @@ def declared_hint(value: Value) -> str:
 
 
 def _add(left: Value, right: Value) -> Value:
+    if isinstance(left, Choice) or isinstance(right, Choice):
+        return choice([_add(a, b) for a in alternatives(left) for b in alternatives(right)])
     if isinstance(left, Str) and isinstance(right, Str):
         return Str(left.text + right.text)
     if isinstance(left, Str) and isinstance(right, (Declared, OutputFile, Unknown)):

@@ -10,6 +10,7 @@ from tree_sitter import Node
 from hermetic_scan import parse
 from hermetic_scan.diagnostics import Span
 from hermetic_scan.labels import Label, LabelError, parse_label
+from hermetic_scan.model.native_rules import stands_in_for_native
 from hermetic_scan.model.strings import decode_string
 from hermetic_scan.source import SourceFile
 from hermetic_scan.workspace import Repository, Workspace
@@ -205,7 +206,10 @@ class Loader:
         span = model.span(label_node)
 
         def unresolved(message: str, kind: str = "unresolved") -> Load:
-            self.problems.append(LoadProblem(kind, model, span, message))
+            if kind != "unresolved" or not all(
+                stands_in_for_native(label_text, symbol, model.repo) for symbol in bindings.values()
+            ):
+                self.problems.append(LoadProblem(kind, model, span, message))
             return Load(label_text, span, node, bindings, None, message)
 
         key = (model.repo.root, model.package if not label_text.startswith(("//", "@")) else "", label_text)

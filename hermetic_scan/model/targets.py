@@ -10,7 +10,7 @@ from tree_sitter import Node
 from hermetic_scan.labels import Label, LabelError, parse_label
 from hermetic_scan.model.evaluate import Collector, Frame, Interpreter, RuleCall, mask_make_variables
 from hermetic_scan.model.modules import ModuleModel
-from hermetic_scan.model.values import Const, ListV, RuleClass, Str, Value
+from hermetic_scan.model.values import Const, ListV, RuleClass, Str, Unknown, Value, alternatives
 from hermetic_scan.source import MappedText
 
 
@@ -28,7 +28,7 @@ class Target:
     text: str = field(init=False)  # the label as written in reports
     key: str = field(init=False)
     is_test: bool = field(init=False)
-    _genrule_command: Str | None | bool = field(init=False, default=False)  # False: not computed yet
+    _genrule_commands: list[Str] | None = field(init=False, default=None)  # None: not computed yet
 
     def __post_init__(self) -> None:
         self.text = str(self.label)
@@ -49,11 +49,12 @@ class Target:
         return entry[0] if entry else None
 
     @property
-    def genrule_command(self) -> Str | None:
-        """The genrule's command with make variables masked (computed once)."""
-        if self._genrule_command is False:
-            self._genrule_command = _genrule_command(self)
-        return self._genrule_command  # type: ignore[return-value]
+    def genrule_commands(self) -> list[Str]:
+        """The genrule's command, one per choice (a `select()`, a conditional), with make variables
+        masked (computed once)."""
+        if self._genrule_commands is None:
+            self._genrule_commands = _genrule_commands(self)
+        return self._genrule_commands
 
     def tag_nodes(self, tag: str) -> list[Node]:
         """Where `tag` is written in this target's tags (string literals), or the tags argument itself."""
@@ -120,16 +121,15 @@ def _readable_name(name: str) -> str:
 _COMPUTED_PART = re.compile(r"__hs_(?:declared|opaque)__(?:[A-Za-z0-9_]*?__)?")
 
 
-def genrule_command(target: Target) -> Str | None:
-    return target.genrule_command
-
-
-def _genrule_command(target: Target) -> Str | None:
+def _genrule_commands(target: Target) -> list[Str]:
     for attribute in ("cmd_bash", "cmd"):
         value = target.attr(attribute)
-        if isinstance(value, Str):
-            return Str(mask_make_variables(value.text))
-    return None
+        commands = [
+            Str(mask_make_variables(o.text)) for o in alternatives(value or Unknown()) if isinstance(o, Str)
+        ]
+        if commands:
+            return commands
+    return []
 
 
 def script_labels(target: Target) -> list[tuple[Label, Node]]:
@@ -147,4 +147,4 @@ def script_labels(target: Target) -> list[tuple[Label, Node]]:
     return out
 
 
-__all__ = ["MappedText", "Target", "genrule_command", "script_labels", "targets_of_build_file"]
+__all__ = ["MappedText", "Target", "script_labels", "targets_of_build_file"]

@@ -188,9 +188,40 @@ class UnresolvedSymbol(Value):
     symbol: str
 
 
+@dataclass(eq=False, slots=True)
+class Choice(Value):
+    """One of several values where the model cannot tell which: the branches of `x if c else y`, of an
+    `if` the model cannot decide, or of a `select()`. A hazard in any option counts."""
+
+    options: tuple[Value, ...]
+
+
+# Options kept per choice (and per combination of choices): enough for the branches people write,
+# bounded so that a chain of choices cannot multiply without end.
+MAX_CHOICES = 8
+
+
+def choice(values: tuple[Value, ...] | list[Value]) -> Value:
+    """The value that is one of `values` (nested choices flattened, repeats dropped)."""
+    options: list[Value] = []
+    for value in values:
+        for option in value.options if isinstance(value, Choice) else (value,):
+            if len(options) < MAX_CHOICES and not any(option is seen for seen in options):
+                options.append(option)
+    return options[0] if len(options) == 1 else Choice(tuple(options))
+
+
+def alternatives(value: Value) -> tuple[Value, ...]:
+    """The options a value may be: its choices, or the value alone."""
+    return value.options if isinstance(value, Choice) else (value,)
+
+
 def known_truth(value: Value) -> bool | None:
     """Starlark's truth of `value`, where the model knows it exactly: a constant, or a string with no
     part of unknown origin; None otherwise."""
+    if isinstance(value, Choice):
+        truths = {known_truth(option) for option in value.options}
+        return truths.pop() if len(truths) == 1 else None
     if isinstance(value, Const):
         return bool(value.value)
     if isinstance(value, Str) and None not in value.text.offsets:

@@ -34,7 +34,7 @@ def run_tool(ctx, tool, outputs, inputs = [], arguments = [], mnemonic = "RunToo
         inputs = inputs,
         outputs = outputs,
         mnemonic = mnemonic,
-        use_default_shell_env = use_default_shell_env,  # expect: default-shell-env(info)
+        use_default_shell_env = use_default_shell_env,  # expect: default-shell-env
     )
 
 def copy_with_host_env(actions, src, out):

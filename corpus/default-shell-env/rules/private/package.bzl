@@ -44,7 +44,7 @@ def _checksum_action(ctx, src, host_env = True):  # ok: default-shell-env
         inputs = [src],
         outputs = [out],
         mnemonic = "Checksum",
-        use_default_shell_env = host_env,  # expect: default-shell-env(info)
+        use_default_shell_env = host_env,  # expect: default-shell-env
     )
     return out
 

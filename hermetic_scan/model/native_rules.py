@@ -1,0 +1,68 @@
+"""Bazel's native rules, and the rulesets that now hold what used to be native rules."""
+
+from __future__ import annotations
+
+from hermetic_scan.workspace import Repository
+
+# Rules Bazel provides without a load (https://bazel.build/reference/be/overview).
+NATIVE_RULES = {
+    "genrule",
+    "sh_test",
+    "sh_binary",
+    "sh_library",
+    "test_suite",
+    "filegroup",
+    "alias",
+    "exports_files",
+    "config_setting",
+    "cc_library",
+    "cc_binary",
+    "cc_test",
+    "java_library",
+    "java_binary",
+    "java_test",
+    "py_library",
+    "py_binary",
+    "py_test",
+    "proto_library",
+    "platform",
+    "constraint_setting",
+    "constraint_value",
+    "toolchain",
+    "toolchain_type",
+    "label_flag",
+    "label_setting",
+    "environment_group",
+    "package_group",
+    "licenses",
+}
+# Rulesets that now hold what used to be native rules (https://bazel.build/reference/be/overview lists
+# the native ones; https://github.com/bazelbuild/rules_shell and its siblings say they move there, and
+# Bazel 8 needs the load). A rule loaded from one of them
+# is the native rule it stands for, whether or not the ruleset's source is on disk: its script in
+# `srcs` is analyzed and its verdict is the native rule's.
+NATIVE_STAND_INS: dict[str, frozenset[str]] = {
+    "rules_shell": frozenset({"sh_test", "sh_binary", "sh_library"}),
+    "rules_cc": frozenset({"cc_binary", "cc_library", "cc_test", "cc_import", "cc_shared_library"}),
+    "rules_python": frozenset({"py_binary", "py_library", "py_test"}),
+    "rules_java": frozenset({"java_binary", "java_library", "java_test", "java_import"}),
+    "rules_proto": frozenset({"proto_library"}),
+    "protobuf": frozenset({"proto_library"}),
+    "com_google_protobuf": frozenset({"proto_library"}),
+}
+
+
+def stands_in_for_native(label_text: str, symbol: str, loading_repo: Repository) -> bool:
+    """Whether `symbol` loaded from `label_text` is a native rule kept in a ruleset.
+
+    `@rules_shell+`, `@rules_shell~` and `@rules_shell~0.4.0` are Bazel's canonical names of one
+    repository (https://bazel.build/external/module#repository_names_and_strict_deps); a label with no
+    repository, inside the ruleset's own repository, names it too.
+    """
+    if label_text.startswith("@"):
+        repo = label_text.lstrip("@").split("//", 1)[0]
+        for separator in ("+", "~"):
+            repo = repo.split(separator, 1)[0]
+    else:
+        repo = loading_repo.module_name or loading_repo.name
+    return symbol in NATIVE_STAND_INS.get(repo, ())
