@@ -8,8 +8,9 @@ actions, test or scripts; `unknown` when its rule, an action or a script could n
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +70,9 @@ class TargetVerdict:
     actions: list[dict[str, Any]]
     provenance: str
     entry_json: str | None = None
+    # What already keeps the target's hazardous actions off remote executors, when no tag does: an
+    # action's execution_requirements, or a .bazelrc line matching its mnemonic.
+    kept_local: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -89,6 +93,7 @@ class TargetVerdict:
             "unknown_because": self.unknown_because,
             "tags": list(info.tags),
             "already_tagged": self.already_tagged,
+            "kept_local": self.kept_local,
             "suggested_tags": self.suggested_tags,
             "actions": self.actions,
             "provenance": self.provenance,
@@ -134,6 +139,7 @@ class TargetVerdict:
             self.actions,
             self.provenance,
             self.entry_json,
+            self.kept_local or None,
         )
 
     @property
@@ -163,6 +169,7 @@ def _verdict_from_parts(
     actions: list[dict[str, Any]],
     provenance: str,
     entry_json: str | None,
+    kept_local: list[str] | None,
 ) -> TargetVerdict:
     label = Label(repo, package, name, canonical)
     info = TargetInfo(label, str(label), key, rule_key, kind, path, line, generator, tags, is_test)
@@ -178,6 +185,7 @@ def _verdict_from_parts(
         actions,
         provenance,
         entry_json,
+        kept_local or [],
     )
 
 
@@ -277,6 +285,7 @@ class EntryEncoder:
             f'"reasons": {self._findings_list(verdict.reasons)}, "caveats": {self._findings_list(verdict.caveats)}, '
             f'"unknown_because": {_strings(verdict.unknown_because)}, "tags": {_strings(info.tags)}, '
             f'"already_tagged": {"true" if verdict.already_tagged else "false"}, '
+            f'"kept_local": {_strings(verdict.kept_local)}, '
             f'"suggested_tags": {_strings(verdict.suggested_tags)}, "actions": {self._actions_list(verdict.actions)}, '
             f'"provenance": {_string(verdict.provenance)}}}'
         )
@@ -308,16 +317,43 @@ def finding_entry(d: Diagnostic) -> dict[str, Any]:
     return {"rule": d.rule, "path": d.span.path, "line": d.span.start_line + 1, "message": d.message}
 
 
-def is_blocking(
-    d: Diagnostic, tags: list[str] | tuple[str, ...] = (), pinned: frozenset[str] = frozenset()
-) -> bool:
-    """Blocking rule, at warning or above, not waived by the target's tags, not in a pinned action."""
+def is_blocking(d: Diagnostic, tags: list[str] | tuple[str, ...] = ()) -> bool:
+    """Blocking rule, at warning or above, not waived by the target's tags."""
     meta = rule_meta(d.rule)
     if not (meta and meta.blocking and d.severity.rank >= Severity.WARNING.rank):
         return False
-    if pinned and any(owner in pinned for owner in d.owners if owner.startswith("action:")):
-        return False  # that action already carries execution_requirements that keep it local
     return not any(tag in tags for tag in meta.waived_by_tags)
+
+
+def kept_local_by(d: Diagnostic, pinned: Mapping[str, str], own: set[str]) -> list[str]:
+    """Why the target's actions a finding belongs to already run locally (each is pinned); [] if one
+    is not. `own`: the keys of the target and of its rule's actions."""
+    owners = [owner for owner in d.owners if owner in own and owner.startswith("action:")] or [
+        owner for owner in d.owners if owner in own and owner.startswith("target:")
+    ]
+    whys = [pinned.get(owner) for owner in owners]
+    return sorted({why for why in whys if why}) if whys and all(whys) else []
+
+
+def pinned_actions(model: WorkspaceModel) -> dict[str, str]:
+    """Owner keys of actions (and genrule targets) that already run locally, with why: their
+    execution_requirements, or a .bazelrc line that matches their mnemonic."""
+    rc_lines = _covered_mnemonics(model)
+    pinned: dict[str, str] = {}
+    for action in model.all_actions():
+        keys = sorted(action.execution_requirements & LOCAL_KEY_SET)
+        if keys:
+            pinned[action.key] = (
+                f"execution_requirements {keys[0]!r} on ctx.actions.{action.kind} "
+                f"({action.module.display_path}:{action.line})"
+            )
+        elif action.mnemonic_source != "dynamic" and action.effective_mnemonic in rc_lines:
+            pinned[action.key] = rc_lines[action.effective_mnemonic]
+    if "Genrule" in rc_lines:
+        for tm in model.targets:
+            if tm.target.kind == "genrule":
+                pinned[tm.target.key] = rc_lines["Genrule"]
+    return pinned
 
 
 def build_inventory(
@@ -329,8 +365,7 @@ def build_inventory(
             by_owner[owner].append(d)
     for found in by_owner.values():
         found.sort(key=_sort_key)  # sorted already, as a rule: then this costs one pass
-    pinned = frozenset(a.key for a in model.all_actions() if a.execution_requirements & LOCAL_KEY_SET)
-    verdicts = _Verdicts(by_owner, pinned)
+    verdicts = _Verdicts(by_owner, pinned_actions(model))
     targets = [verdicts.of(tm) for tm in model.targets]
     return assemble(
         str(model.workspace.root), bazel_version, targets, _action_hazards(model, diagnostics), diagnostics
@@ -409,7 +444,7 @@ class _Verdicts:
     """Verdicts of the targets of one model. Targets of one rule share its findings and its actions:
     the findings are split into reasons and caveats, and the actions turned into entries, once per rule."""
 
-    def __init__(self, by_owner: dict[str, list[Diagnostic]], pinned: frozenset[str]) -> None:
+    def __init__(self, by_owner: dict[str, list[Diagnostic]], pinned: dict[str, str]) -> None:
         self.by_owner = by_owner
         self.pinned = pinned
         self.splits: dict[int, tuple[list[Diagnostic], tuple[list[Diagnostic], list[Diagnostic]]]] = {}
@@ -470,7 +505,7 @@ class _Verdicts:
         reasons: list[Diagnostic] = []
         caveats: list[Diagnostic] = []
         for d in findings:
-            (reasons if is_blocking(d, tags, self.pinned) else caveats).append(d)
+            (reasons if is_blocking(d, tags) else caveats).append(d)
         if reusable:
             self.splits[id(findings)] = (
                 findings,
@@ -507,6 +542,15 @@ class _Verdicts:
             or (target.is_test and not LOCAL_TEST_TAGS.isdisjoint(tags))
             or ((target.kind == "genrule" or target.is_test) and target.bool_attr("local"))
         )
+        kept_local: list[str] = []
+        if reasons and not already and self.pinned:
+            own = {target.key} | (
+                {a.key for a in tm.implementation.actions} if tm.implementation is not None else set()
+            )
+            whys = [kept_local_by(d, self.pinned, own) for d in reasons]
+            if all(whys):
+                already = True
+                kept_local = sorted({why for found in whys for why in found})
         if reasons or already:
             verdict = "no-remote-exec"
         elif unknown:
@@ -523,7 +567,17 @@ class _Verdicts:
                         t for t in (meta.test_tags if meta else ()) if t not in suggested and t not in tags
                     ]
         return TargetVerdict(
-            TargetInfo.of(tm), tm, verdict, reasons, caveats, unknown, already, suggested, actions, provenance
+            TargetInfo.of(tm),
+            tm,
+            verdict,
+            reasons,
+            caveats,
+            unknown,
+            already,
+            suggested,
+            actions,
+            provenance,
+            kept_local=kept_local,
         )
 
 
@@ -685,30 +739,51 @@ def _action_hazards(model: WorkspaceModel, diagnostics: list[Diagnostic]) -> Act
         if action.mnemonic_source != "literal" or action.mnemonic is None:
             continue
         by_mnemonic[action.mnemonic].setdefault(action.key, action.key in hazardous)
-    return ActionHazards(dict(by_mnemonic), _covered_mnemonics(model))
+    return ActionHazards(dict(by_mnemonic), set(_covered_mnemonics(model)))
 
 
-def _covered_mnemonics(model: WorkspaceModel) -> set[str]:
-    """Mnemonics an existing rc line already keeps off remote executors."""
-    import re
-
-    covered: set[str] = set()
-    names = {a.mnemonic for a in model.all_actions() if a.mnemonic}
+def _covered_mnemonics(model: WorkspaceModel) -> dict[str, str]:
+    """Mnemonics an existing rc line already keeps off remote executors, each with that line."""
+    covered: dict[str, str] = {}
+    names = {a.effective_mnemonic for a in model.all_actions() if a.mnemonic_source != "dynamic"}
+    names.add("Genrule")
     for option in model.rc.options:
         value = option.value or ""
+        command = option.command + (f":{option.config}" if option.config else "")
+        why = f"{option.source.path}:{option.span.start_line + 1}: {command} {option.text}"
         if option.name == "--modify_execution_info":
             for expression in value.split(","):
                 regex, _, key = expression.rpartition("=")
-                if key.lstrip("+") in LOCAL_KEY_SET:
+                if key.lstrip("+") in LOCAL_KEY_SET and not key.startswith("-"):
                     try:
-                        covered |= {n for n in names if re.fullmatch(regex, n)}
+                        matched = {n for n in names if re.fullmatch(regex, n)}
                     except re.error:
                         continue
+                    covered.update(dict.fromkeys(matched - covered.keys(), why))
         elif option.name == "--strategy" and "=" in value:
-            mnemonic, _, strategy = value.partition("=")
-            if "remote" not in strategy:
-                covered.add(mnemonic)
+            mnemonic, _, strategies = value.partition("=")
+            if set(strategies.split(",")) <= LOCAL_STRATEGIES:
+                covered.setdefault(mnemonic, why)
+        elif option.name == "--genrule_strategy" and set(value.split(",")) <= LOCAL_STRATEGIES:
+            covered.setdefault("Genrule", why)
     return covered
+
+
+# Spawn strategies that never leave the machine (https://bazel.build/docs/user-manual#strategy);
+# `remote` and `dynamic` may run the action on a remote executor.
+LOCAL_STRATEGIES = frozenset(
+    {
+        "local",
+        "standalone",
+        "sandboxed",
+        "linux-sandbox",
+        "darwin-sandbox",
+        "processwrapper-sandbox",
+        "windows-sandbox",
+        "worker",
+        "docker",
+    }
+)
 
 
 def _worker_requirements(verdicts: list[TargetVerdict]) -> list[tuple[str, list[str]]]:

@@ -85,9 +85,15 @@ def test_opentofu_verdicts() -> None:
                 {"network-access"} if label.endswith("_validate") else {"silent-skip"}
             )
             assert {r["rule"] for r in t["reasons"]} == expected, label
-            assert t["suggested_tags"] == (
-                ["no-remote-exec"] if label.endswith("_validate") else ["no-remote-exec"]
-            )
+            if label.endswith(
+                "_validate"
+            ):  # `build:rbe --modify_execution_info=TofuValidate=+no-remote-exec`
+                assert t["already_tagged"] and t["suggested_tags"] == [], label
+                assert t["kept_local"] == [
+                    ".bazelrc:11: build:rbe --modify_execution_info=TofuValidate=+no-remote-exec"
+                ]
+            else:
+                assert t["suggested_tags"] == ["no-remote-exec"] and t["kept_local"] == [], label
     assert {c["rule"] for c in targets["//infra/network:network_validate"]["caveats"]} == {
         "default-shell-env"
     }
@@ -165,9 +171,20 @@ def test_execution_requirements_keep_an_action_local_only_when_they_always_apply
         },
     )
     inventory = scan(root).inventory
-    verdicts = {t.label: t.verdict for t in inventory.targets}
     always = ("always", "by_key", "merged", "union")
-    assert verdicts == {f"//:{n}": "remote-ok" if n in always else "no-remote-exec" for n in pins}
+    # Every target runs tofu from the host: none can run remotely. The pinned ones are already kept
+    # local (and say by what); the others need the tag.
+    assert {t.label: t.verdict for t in inventory.targets} == {f"//:{n}": "no-remote-exec" for n in pins}
+    kept = {t.label: (t.already_tagged, t.suggested_tags, t.kept_local) for t in inventory.targets}
+    for name in pins:
+        already, suggested, why = kept[f"//:{name}"]
+        if name in always:
+            assert already and suggested == [] and len(why) == 1, name
+            assert why[0].startswith(
+                "execution_requirements 'no-remote-exec' on ctx.actions.run_shell (defs.bzl:"
+            )
+        else:
+            assert not already and suggested == ["no-remote-exec"] and why == [], name
     assert inventory.bazelrc_suggestions == [
         f"build --modify_execution_info=^{n}$=+no-remote-exec"
         for n in ("By_Helper", "Key_When_Asked", "Unless_Asked", "When_Asked")

@@ -105,6 +105,12 @@ def test_positions_are_utf16(client: LspClient, opentofu: Path) -> None:
 def test_cross_file_bzl_edit_updates_open_build_file(client: LspClient, opentofu: Path) -> None:
     build = opentofu / "infra/dns/BUILD.bazel"
     rules = opentofu / "build/tofu/private/scripts.bzl"
+    # Without the rc line that keeps TofuValidate local, dns_validate needs a tag as long as its
+    # script runs tofu.
+    rc = opentofu / ".bazelrc"
+    rc.write_text(
+        rc.read_text().replace("build:rbe --modify_execution_info=TofuValidate=+no-remote-exec\n", "")
+    )
     build_uri = _open(client, build)
     verdicts = client.diagnostics(
         build_uri, where=lambda ds: sum(d["code"] == "target-verdict" for d in ds) == 2
