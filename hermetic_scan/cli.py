@@ -325,7 +325,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _aquery(args: argparse.Namespace, result: Result, options: Options) -> dict:
-    from hermetic_scan import aquery
+    from hermetic_scan.crosscheck import aquery
 
     try:
         graph = aquery.load_file(Path(args.aquery))
@@ -381,7 +381,7 @@ def _fix(args: argparse.Namespace, result: Result) -> int:
 
 
 def _evidence(args: argparse.Namespace) -> int:
-    from hermetic_scan.evidence import EvidenceError, run_evidence
+    from hermetic_scan.crosscheck.evidence import EvidenceError, run_evidence
     from hermetic_scan.render import evidence as evidence_render
 
     root, _ = _resolve_paths(args.paths)
@@ -404,8 +404,8 @@ def _evidence(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from hermetic_scan.crosscheck.verify import VerifyError, run_verify
     from hermetic_scan.render import verify as verify_render
-    from hermetic_scan.verify import VerifyError, run_verify
 
     root, _ = _resolve_paths(args.paths)
     config = _load_config(root, args.config)

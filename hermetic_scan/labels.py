@@ -1,6 +1,7 @@
-"""Bazel labels as pure functions: parse, print, relate to packages.
+"""Bazel labels and target patterns as pure functions: parse, print, normalize, match.
 
 https://bazel.build/concepts/labels
+https://bazel.build/run/build#specifying-build-targets (target patterns)
 """
 
 from __future__ import annotations
@@ -11,6 +12,10 @@ from functools import lru_cache
 
 class LabelError(ValueError):
     pass
+
+
+class PatternError(ValueError):
+    """A target pattern this module cannot read."""
 
 
 @dataclass(
@@ -83,3 +88,88 @@ def _checked(label: Label, text: str) -> Label:
     if not label.name:
         raise LabelError(f"label {text!r} has no target name")
     return label
+
+
+def normalize_label(text: str) -> str | None:
+    """`@@//app:build`, `@//app:build` and `//app:build` are the same main-repository label: the form
+    the model prints, or None when `text` is not a label."""
+    raw = text.strip().rstrip(":")
+    if raw.startswith("@@//"):
+        raw = raw[2:]
+    elif raw.startswith("@//"):
+        raw = raw[1:]
+    try:
+        return str(parse_label(raw))
+    except LabelError:
+        return None
+
+
+# Target patterns (`//pkg/...`, `//pkg:all`, `-//pkg:x`): what `--targets` accepts.
+
+
+@dataclass(frozen=True)
+class Pattern:
+    text: str
+    repo: str
+    package: str
+    recursive: bool  # //pkg/...
+    name: str | None  # None: every target of the package (:all, :*, :all-targets)
+    negative: bool
+
+    def matches(self, label: Label) -> bool:
+        if label.repo != self.repo:
+            return False
+        if self.recursive:
+            return (
+                not self.package
+                or label.package == self.package
+                or label.package.startswith(self.package + "/")
+            )
+        if label.package != self.package:
+            return False
+        return self.name is None or label.name == self.name
+
+
+def parse_pattern(text: str) -> Pattern:
+    raw = text.strip()
+    negative = raw.startswith("-")
+    if negative:
+        raw = raw[1:]
+    repo = ""
+    body = raw
+    if raw.startswith("@"):
+        head, sep, rest = raw.lstrip("@").partition("//")
+        if not sep:
+            raise PatternError(f"--targets {text!r}: expected @repo//package:name")
+        repo, body = head, "//" + rest
+    if not body.startswith("//"):
+        raise PatternError(f"--targets {text!r}: use an absolute pattern such as //app:build or //app/...")
+    body = body[2:]
+    if body == "..." or body.endswith("/..."):
+        package = body[:-4] if body.endswith("/...") else ""
+        return Pattern(text, repo, package, True, None, negative)
+    if body.endswith("/...:all") or body.endswith("/...:*") or body == "...:all":
+        package = body.rsplit("/...", 1)[0] if "/..." in body else ""
+        return Pattern(text, repo, package, True, None, negative)
+    package, colon, name = body.partition(":")
+    if not colon:
+        name = package.rsplit("/", 1)[-1]
+    if not name:
+        raise PatternError(f"--targets {text!r}: empty target name")
+    if ".." in package.split("/"):
+        raise PatternError(f"--targets {text!r}: a package cannot contain '..'")
+    return Pattern(
+        text, repo, package, False, None if name in ("all", "*", "all-targets") else name, negative
+    )
+
+
+def select(patterns: list[Pattern], labels: list[Label]) -> list[Label]:
+    """Bazel's order: patterns apply left to right, `-pattern` removes."""
+    chosen: list[Label] = []
+    for pattern in patterns:
+        matched = [label for label in labels if pattern.matches(label)]
+        if pattern.negative:
+            chosen = [label for label in chosen if label not in matched]
+        else:
+            chosen += [label for label in matched if label not in chosen]
+    return chosen

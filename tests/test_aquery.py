@@ -1,4 +1,4 @@
-"""hermetic_scan.aquery on recorded `bazel aquery` output (Bazel 4.2.3; tests/fixtures/aquery/record.sh).
+"""hermetic_scan.crosscheck.aquery on recorded `bazel aquery` output (Bazel 4.2.3; tests/fixtures/aquery/record.sh).
 
 The recorded files are real outputs; the streamed, snake_case and "newer Bazel" (file contents)
 variants are derived from them here, with the derivation in plain sight.
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, ROOT
 
-from hermetic_scan import aquery
 from hermetic_scan.config import load_config
+from hermetic_scan.crosscheck import aquery
 from hermetic_scan.engine import scan
 from hermetic_scan.profile import ExecutorProfile
 

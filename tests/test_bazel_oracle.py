@@ -1,7 +1,7 @@
 """Bazel as the oracle: the static model must agree with `bazel aquery` (Debian's Bazel 4.2.3, offline).
 
 For every corpus workspace Bazel 4.2.3 can analyse, and for a seeded set of generated rule
-workspaces, each target's static claims are compared with Bazel's actions (hermetic_scan.aquery.compare):
+workspaces, each target's static claims are compared with Bazel's actions (hermetic_scan.crosscheck.aquery.compare):
 - the set of action mnemonics (Bazel's internal ones ignored: aquery.IGNORED_MNEMONICS);
 - use_default_shell_env against PATH in the action's env under --incompatible_strict_action_env;
 - execution requirements against the action's executionInfo.
@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, ROOT, require_bazel
 
-from hermetic_scan import aquery
 from hermetic_scan.config import load_config
+from hermetic_scan.crosscheck import aquery
 from hermetic_scan.engine import scan
 from hermetic_scan.local_keys import LOCAL_KEYS
 

@@ -18,20 +18,18 @@ import pytest
 from conftest import ROOT
 from helpers import write_tree
 
-from hermetic_scan.engine import scan
-from hermetic_scan.evidence import (
+from hermetic_scan.bazel.console import parse_console
+from hermetic_scan.bazel.execlog import ExecLogError, parse_json_log, read_exec_log, runner_class
+from hermetic_scan.crosscheck.evidence import (
     EvidenceError,
     EvidenceReport,
     analyze_wrapper,
     evaluate,
-    parse_console,
-    parse_json_log,
-    parse_pattern,
-    read_exec_log,
     run_evidence,
-    runner_class,
     static_checks,
 )
+from hermetic_scan.engine import scan
+from hermetic_scan.labels import PatternError, parse_pattern
 from hermetic_scan.render.evidence import document, render
 
 FIXTURES = ROOT / "tests" / "fixtures" / "evidence"
@@ -280,7 +278,7 @@ def test_one_object_per_line_is_accepted() -> None:
 def test_bad_logs_are_reported(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "bad.log"
     path.write_bytes(content)
-    with pytest.raises(EvidenceError, match=message):
+    with pytest.raises(ExecLogError, match=message):
         read_exec_log(path)
 
 
@@ -454,7 +452,7 @@ def test_target_patterns(patterns: list[str], expected: list[str]) -> None:
 
 @pytest.mark.parametrize("text", ["app:build", "//app:", "@repo", "//a/../b:c"])
 def test_bad_target_patterns(text: str) -> None:
-    with pytest.raises(EvidenceError):
+    with pytest.raises(PatternError):
         parse_pattern(text)
 
 

@@ -17,9 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, require_bazel
 
-from hermetic_scan.engine import Options
-from hermetic_scan.render import verify as verify_render
-from hermetic_scan.verify import (
+from hermetic_scan.crosscheck.verify import (
     AGREE,
     DISAGREE,
     FAILED,
@@ -33,6 +31,8 @@ from hermetic_scan.verify import (
     parse_output,
     run_verify,
 )
+from hermetic_scan.engine import Options
+from hermetic_scan.render import verify as verify_render
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "bazel"))
 import oracle  # noqa: E402

@@ -14,7 +14,7 @@ from pathlib import Path
 from tree_sitter import Node
 
 from hermetic_scan import shell
-from hermetic_scan.bazelrc import RcFiles, load_bazelrc
+from hermetic_scan.bazel.bazelrc import RcFiles, load_bazelrc
 from hermetic_scan.diagnostics import Span
 from hermetic_scan.labels import Label, LabelError, parse_label
 from hermetic_scan.model.actions import (

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hermetic_scan.evidence import CLASS_TITLES, CLASSES, EvidenceReport, Flag, SpawnEntry, TargetEvidence
+from hermetic_scan.bazel.execlog import CLASSES
+from hermetic_scan.crosscheck.evidence import CLASS_TITLES, EvidenceReport, Flag, SpawnEntry, TargetEvidence
 
 FORMATS = ("text", "json", "markdown")
 SHORT = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hermetic_scan.verify import AGREE, DISAGREE, NOT_COMPARABLE, TargetRun, VerifyReport
+from hermetic_scan.crosscheck.verify import AGREE, DISAGREE, NOT_COMPARABLE, TargetRun, VerifyReport
 
 FORMATS = ("text", "json")
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 
-from hermetic_scan.bazelrc import RcOption
+from hermetic_scan.bazel.bazelrc import RcOption
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 

@@ -1,18 +1,11 @@
-"""Rollout evidence: where each target's work really ran, read from Bazel's own records.
+"""Rollout evidence: where each target's work really ran, joined with the inventory's verdicts.
 
-The inventory says which targets should run on a remote executor. This module reads what a build did:
-
-- the execution log (`--execution_log_json_file`, one JSON object per spawn, concatenated; or
-  `--execution_log_binary_file`, length-delimited `SpawnExec` protos). Fields used: `runner`,
-  `remoteCacheHit` (Bazel < 7) / `cacheHit`, `remotable`, `cacheable`, `mnemonic`, `listedOutputs`,
-  `progressMessage` (Bazel < 7), `status`, `exitCode`, `targetLabel` (newer Bazel);
-- the console output (`INFO: 42 processes: 7 remote cache hit, 20 remote, 15 linux-sandbox.`), and
-  its traces of remote failures and `--remote_local_fallback`.
-
-Spawns without `targetLabel` (Bazel 4.2.3 has none) are attributed to inventory targets through their
-output paths (`bazel-out/<config>/bin/<package>/...`, `bazel-out/<config>/testlogs/<package>/<name>/`):
-the longest package that has targets, then the target whose declared outputs, label in the progress
-message or name prefix fits. A spawn that fits nothing is reported as unattributed, with the reason.
+The inventory says which targets should run on a remote executor; `bazel/execlog.py` and
+`bazel/console.py` read what a build did. Spawns without `targetLabel` (Bazel 4.2.3 has none) are
+attributed to inventory targets through their output paths (`bazel-out/<config>/bin/<package>/...`,
+`bazel-out/<config>/testlogs/<package>/<name>/`): the longest package that has targets, then the
+target whose declared outputs, label in the progress message or name prefix fits. A spawn that fits
+nothing is reported as unattributed, with the reason.
 
 Spawns served from Bazel's local action cache are never logged (spawn.proto says so): run the proof
 build after `bazel clean`, with `--noremote_accept_cached` to force remote execution over cache hits.
@@ -22,25 +15,25 @@ Nothing here runs Bazel or a shell script: the wrapper check is static (`hermeti
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from hermetic_scan import jsonstream, shell
-from hermetic_scan.bazelrc import RcOption
+from hermetic_scan import shell
+from hermetic_scan.bazel.bazelrc import RcOption
+from hermetic_scan.bazel.console import Console, parse_console
+from hermetic_scan.bazel.execlog import CLASSES, FORMAT_JSON, ExecLogError, Spawn, read_exec_log
 from hermetic_scan.inventory import Inventory, TargetVerdict
-from hermetic_scan.labels import Label, LabelError, parse_label
+from hermetic_scan.labels import Pattern, PatternError, normalize_label, parse_pattern, select
 from hermetic_scan.local_keys import LOCAL_KEY_SET
 from hermetic_scan.model.values import ListV, Str
 
 if TYPE_CHECKING:
     from hermetic_scan.engine import Options
 
-# Where a spawn ran, in the order reports list them.
-CLASSES = ("remote_execution", "remote_cache_hit", "disk_cache_hit", "local", "worker", "internal")
+SEVERITIES = ("error", "warning", "info")
 CLASS_TITLES = {
     "remote_execution": "remote execution",
     "remote_cache_hit": "remote cache hit",
@@ -49,278 +42,18 @@ CLASS_TITLES = {
     "worker": "worker",
     "internal": "internal",
 }
-SEVERITIES = ("error", "warning", "info")
-FORMAT_JSON = "json"
-FORMAT_BINARY = "binary"
-ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
 class EvidenceError(Exception):
     """An input the evidence command cannot read (the CLI maps it to exit status 2)."""
 
 
-# --------------------------------------------------------------------------------------------------
-# Spawns and runner classes
-
-
-def runner_class(runner: str, cache_hit: bool = False) -> str:
-    """One of CLASSES for a spawn runner name (as logged, or as in the console summary).
-
-    Bazel 4.2.3 logs a cache hit as runner "remote cache hit" even when --disk_cache served it;
-    Bazel 5 and later say "disk cache hit" for those.
-    """
-    name = runner.strip().lower()
-    if name.endswith("cache hit") or cache_hit:
-        if "disk" in name:
-            return "disk_cache_hit"
-        if name == "action cache hit":  # Bazel 7's console: served by the local action cache, never logged
-            return "internal"
-        return "remote_cache_hit"
-    if name == "remote":
-        return "remote_execution"
-    if "worker" in name:
-        return "worker"
-    if name in ("", "internal"):
-        return "internal"
-    return "local"
-
-
-@dataclass(frozen=True)
-class Spawn:
-    index: int  # position in the log, from 0
-    runner: str
-    cache_hit: bool
-    remotable: bool | None
-    cacheable: bool | None
-    mnemonic: str
-    outputs: tuple[str, ...]  # listedOutputs, exec-root relative
-    progress: str
-    status: str
-    exit_code: int
-    target_label: str | None = None
-
-    @property
-    def klass(self) -> str:
-        return runner_class(self.runner, self.cache_hit)
-
-    @property
-    def failed(self) -> bool:
-        return bool(self.status and self.status.upper() != "SUCCESS") or self.exit_code != 0
-
-    @property
-    def executed_remotely(self) -> bool:
-        """Really executed on a remote executor, and succeeded there."""
-        return self.klass == "remote_execution" and not self.failed
-
-
-def _bool(value: Any) -> bool | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        return value.lower() == "true"
-    return bool(value)
-
-
-def _int(value: Any) -> int:
+def patterns_of(texts: list[str]) -> list[Pattern]:
+    """`--targets` patterns, or EvidenceError naming the first one that is not a pattern."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
-def spawn_from_json(index: int, obj: dict[str, Any]) -> Spawn:
-    outputs = obj.get("listedOutputs") or []
-    if not outputs:  # some writers only fill actualOutputs
-        outputs = [o.get("path", "") for o in obj.get("actualOutputs") or [] if isinstance(o, dict)]
-    cache_hit = _bool(obj.get("cacheHit", obj.get("remoteCacheHit"))) or False
-    label = obj.get("targetLabel") or obj.get("label") or None
-    return Spawn(
-        index=index,
-        runner=str(obj.get("runner") or ""),
-        cache_hit=cache_hit,
-        remotable=_bool(obj.get("remotable")),
-        cacheable=_bool(obj.get("cacheable")),
-        mnemonic=str(obj.get("mnemonic") or ""),
-        outputs=tuple(str(o) for o in outputs if o),
-        progress=str(obj.get("progressMessage") or ""),
-        status=str(obj.get("status") or ""),
-        exit_code=_int(obj.get("exitCode")),
-        target_label=str(label) if label else None,
-    )
-
-
-def parse_json_log(text: str) -> list[Spawn]:
-    """A stream of JSON objects: Bazel's pretty-printed `}{`-concatenated form, or one per line."""
-    spawns: list[Spawn] = []
-    try:
-        for obj in jsonstream.values(text):
-            if not isinstance(obj, dict):
-                raise EvidenceError(f"execution log: entry {len(spawns) + 1} is not a JSON object")
-            spawns.append(spawn_from_json(len(spawns), obj))
-    except json.JSONDecodeError as error:
-        raise EvidenceError(
-            f"execution log: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
-        ) from error
-    return spawns
-
-
-# SpawnExec field numbers (src/main/protobuf/spawn.proto): the ones evidence needs.
-_PB_STRINGS = {
-    5: "listedOutputs",
-    9: "progressMessage",
-    10: "mnemonic",
-    12: "runner",
-    14: "status",
-    18: "targetLabel",
-}
-_PB_BOOLS = {6: "remotable", 7: "cacheable", 13: "cacheHit"}
-_PB_INTS = {15: "exitCode"}
-
-
-def _varint(data: bytes, position: int) -> tuple[int, int]:
-    result = 0
-    shift = 0
-    while True:
-        if position >= len(data) or shift > 63:
-            raise EvidenceError("execution log: truncated or not a binary execution log")
-        byte = data[position]
-        position += 1
-        result |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return result, position
-        shift += 7
-
-
-def _spawn_message(data: bytes) -> dict[str, Any]:
-    obj: dict[str, Any] = {"listedOutputs": []}
-    position = 0
-    while position < len(data):
-        key, position = _varint(data, position)
-        number, wire = key >> 3, key & 7
-        if wire == 0:
-            value, position = _varint(data, position)
-            if number in _PB_BOOLS:
-                obj[_PB_BOOLS[number]] = bool(value)
-            elif number in _PB_INTS:
-                obj[_PB_INTS[number]] = value - (1 << 64) if value >= 1 << 63 else value
-        elif wire == 2:
-            size, position = _varint(data, position)
-            chunk = data[position : position + size]
-            if len(chunk) != size:
-                raise EvidenceError("execution log: truncated binary entry")
-            position += size
-            if number in _PB_STRINGS:
-                text = chunk.decode("utf-8", errors="replace")
-                if number == 5:
-                    obj["listedOutputs"].append(text)
-                else:
-                    obj[_PB_STRINGS[number]] = text
-        elif wire == 1:
-            position += 8
-        elif wire == 5:
-            position += 4
-        else:
-            raise EvidenceError(f"execution log: unexpected protobuf wire type {wire}")
-    if position != len(data):
-        raise EvidenceError("execution log: truncated binary entry")
-    return obj
-
-
-def parse_binary_log(data: bytes) -> list[Spawn]:
-    """`--execution_log_binary_file`: varint-length-delimited SpawnExec messages."""
-    spawns: list[Spawn] = []
-    position = 0
-    while position < len(data):
-        size, position = _varint(data, position)
-        chunk = data[position : position + size]
-        if len(chunk) != size:
-            raise EvidenceError("execution log: truncated binary entry")
-        position += size
-        spawns.append(spawn_from_json(len(spawns), _spawn_message(chunk)))
-    return spawns
-
-
-def read_exec_log(path: Path) -> tuple[list[Spawn], str]:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise EvidenceError(f"{path}: {error.strerror or error}") from error
-    head = data.lstrip()[:1]
-    if head in (b"{", b""):
-        return parse_json_log(data.decode("utf-8", errors="replace")), FORMAT_JSON
-    if data.startswith(ZSTD_MAGIC):
-        raise EvidenceError(
-            f"{path}: a compact execution log (--execution_log_compact_file, zstd) is not supported; "
-            "record the build with --execution_log_json_file"
-        )
-    return parse_binary_log(data), FORMAT_BINARY
-
-
-# --------------------------------------------------------------------------------------------------
-# Console output
-
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-_SUMMARY = re.compile(r"^(?:INFO:\s*)?(\d+) process(?:es)?(?::\s*(.*?))?\.?\s*$")
-_SUMMARY_PART = re.compile(r"^(\d+)\s+(.+)$")
-
-
-@dataclass
-class ProcessSummary:
-    line: str
-    processes: int
-    runners: dict[str, int]
-
-    def classes(self) -> dict[str, int]:
-        out = dict.fromkeys(CLASSES, 0)
-        for runner, count in self.runners.items():
-            out[runner_class(runner)] += count
-        return out
-
-
-@dataclass
-class Console:
-    summaries: list[ProcessSummary] = field(default_factory=list)
-    fallback_enabled: bool = False  # --remote_local_fallback appears (e.g. --announce_rc output)
-    capabilities_failed: list[str] = field(default_factory=list)  # executor unreachable: whole build local
-    remote_failures: list[str] = field(default_factory=list)  # "remote spawn failed" and friends
-    fallback_traces: list[str] = field(default_factory=list)  # "falling back to local" messages
-
-    @property
-    def summary(self) -> ProcessSummary | None:
-        """The last summary line: a console holding several builds reports the last one."""
-        return self.summaries[-1] if self.summaries else None
-
-
-def parse_console(text: str) -> Console:
-    console = Console()
-    for raw in re.split(r"[\r\n]+", _ANSI.sub("", text)):
-        line = raw.strip()
-        if not line:
-            continue
-        match = _SUMMARY.match(line)
-        if match and ("process" in line):
-            runners: dict[str, int] = {}
-            parts = [p.strip() for p in (match.group(2) or "").split(",") if p.strip()]
-            if all(_SUMMARY_PART.match(p) for p in parts):
-                for part in parts:
-                    part_match = _SUMMARY_PART.match(part)
-                    assert part_match is not None
-                    name = part_match.group(2).strip()
-                    runners[name] = runners.get(name, 0) + int(part_match.group(1))
-                console.summaries.append(ProcessSummary(line, int(match.group(1)), runners))
-                continue
-        if "--remote_local_fallback" in line and "--noremote_local_fallback" not in line:
-            console.fallback_enabled = True
-        lowered = line.lower()
-        if "failed to query remote execution capabilities" in lowered:
-            console.capabilities_failed.append(line)
-        elif "remote spawn failed" in lowered or "remote execution failed" in lowered:
-            console.remote_failures.append(line)
-        if re.search(r"fall(?:ing)?\s*back to local", lowered):
-            console.fallback_traces.append(line)
-    return console
+        return [parse_pattern(text) for text in texts]
+    except PatternError as error:
+        raise EvidenceError(str(error)) from error
 
 
 # --------------------------------------------------------------------------------------------------
@@ -335,19 +68,6 @@ class Attribution:
     label: str | None
     how: str | None  # target-label | testlogs | declared-output | progress-message | name-prefix
     reason: str | None = None  # why it could not be attributed
-
-
-def normalize_label(text: str) -> str | None:
-    """`@@//app:build`, `@//app:build` and `//app:build` are the same main-repository label."""
-    raw = text.strip().rstrip(":")
-    if raw.startswith("@@//"):
-        raw = raw[2:]
-    elif raw.startswith("@//"):
-        raw = raw[1:]
-    try:
-        return str(parse_label(raw))
-    except LabelError:
-        return None
 
 
 def _declared_outputs(verdict: TargetVerdict) -> set[str]:
@@ -474,78 +194,6 @@ class Attributor:
         if len(scored) > 1 and scored[0][0] == scored[1][0]:
             return None
         return scored[0][1]
-
-
-# --------------------------------------------------------------------------------------------------
-# Target patterns (--targets)
-
-
-@dataclass(frozen=True)
-class Pattern:
-    text: str
-    repo: str
-    package: str
-    recursive: bool  # //pkg/...
-    name: str | None  # None: every target of the package (:all, :*, :all-targets)
-    negative: bool
-
-    def matches(self, label: Label) -> bool:
-        if label.repo != self.repo:
-            return False
-        if self.recursive:
-            return (
-                not self.package
-                or label.package == self.package
-                or label.package.startswith(self.package + "/")
-            )
-        if label.package != self.package:
-            return False
-        return self.name is None or label.name == self.name
-
-
-def parse_pattern(text: str) -> Pattern:
-    raw = text.strip()
-    negative = raw.startswith("-")
-    if negative:
-        raw = raw[1:]
-    repo = ""
-    body = raw
-    if raw.startswith("@"):
-        head, sep, rest = raw.lstrip("@").partition("//")
-        if not sep:
-            raise EvidenceError(f"--targets {text!r}: expected @repo//package:name")
-        repo, body = head, "//" + rest
-    if not body.startswith("//"):
-        raise EvidenceError(f"--targets {text!r}: use an absolute pattern such as //app:build or //app/...")
-    body = body[2:]
-    if body == "..." or body.endswith("/..."):
-        package = body[:-4] if body.endswith("/...") else ""
-        return Pattern(text, repo, package, True, None, negative)
-    if body.endswith("/...:all") or body.endswith("/...:*") or body == "...:all":
-        package = body.rsplit("/...", 1)[0] if "/..." in body else ""
-        return Pattern(text, repo, package, True, None, negative)
-    package, colon, name = body.partition(":")
-    if not colon:
-        name = package.rsplit("/", 1)[-1]
-    if not name:
-        raise EvidenceError(f"--targets {text!r}: empty target name")
-    if ".." in package.split("/"):
-        raise EvidenceError(f"--targets {text!r}: a package cannot contain '..'")
-    return Pattern(
-        text, repo, package, False, None if name in ("all", "*", "all-targets") else name, negative
-    )
-
-
-def select(patterns: list[Pattern], labels: list[Label]) -> list[Label]:
-    """Bazel's order: patterns apply left to right, `-pattern` removes."""
-    chosen: list[Label] = []
-    for pattern in patterns:
-        matched = [label for label in labels if pattern.matches(label)]
-        if pattern.negative:
-            chosen = [label for label in chosen if label not in matched]
-        else:
-            chosen += [label for label in matched if label not in chosen]
-    return chosen
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1082,7 +730,7 @@ def evaluate(
         )
     flags.sort(key=lambda f: f.sort_key)
 
-    wanted = [parse_pattern(p) for p in patterns or []]
+    wanted = patterns_of(patterns or [])
     all_labels = [t.attached.target.label for t in inventory.targets]
     selected: list[str] | None = None
     pattern_counters: list[PatternCounters] = []
@@ -1344,9 +992,11 @@ def run_evidence(
     from hermetic_scan.config import load_config
     from hermetic_scan.engine import scan
 
-    for pattern in targets:  # a bad pattern fails before the scan
-        parse_pattern(pattern)
-    spawns, log_format = read_exec_log(exec_log)
+    patterns_of(targets)  # a bad pattern fails before the scan
+    try:
+        spawns, log_format = read_exec_log(exec_log)
+    except ExecLogError as error:
+        raise EvidenceError(str(error)) from error
     console = None
     if build_log is not None:
         try:

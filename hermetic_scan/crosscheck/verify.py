@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hermetic_scan.labels import PatternError, parse_pattern, select
+
 if TYPE_CHECKING:
     from hermetic_scan.engine import Options
     from hermetic_scan.inventory import TargetVerdict
@@ -300,14 +302,12 @@ def _outcome(run: TargetRun, code: int, text: str) -> None:
 
 
 def _choose(targets: list[TargetVerdict], patterns: list[str]) -> list[TargetVerdict]:
-    from hermetic_scan.evidence import EvidenceError, parse_pattern, select
-
     main = [t for t in targets if t.attached.target.label.repo == ""]
     if not patterns:
         return main
     try:
         parsed = [parse_pattern(p) for p in patterns]
-    except EvidenceError as error:
+    except PatternError as error:
         raise VerifyError(str(error)) from error
     by_label = {t.attached.target.label: t for t in main}
     chosen = select(parsed, list(by_label))

@@ -1,0 +1,195 @@
+"""Read Bazel's execution logs (JSON and binary `SpawnExec` streams) into Spawns.
+
+- `--execution_log_json_file`: one JSON object per spawn, concatenated;
+- `--execution_log_binary_file`: length-delimited `SpawnExec` protos (src/main/protobuf/spawn.proto).
+
+Fields used: `runner`, `remoteCacheHit` (Bazel < 7) / `cacheHit`, `remotable`, `mnemonic`,
+`listedOutputs`, `progressMessage` (Bazel < 7), `status`, `exitCode`, `targetLabel` (newer Bazel).
+No policy here: `hermetic_scan.crosscheck.evidence` joins spawns with the inventory.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hermetic_scan import jsonstream
+from hermetic_scan.bazel import wire
+
+
+class ExecLogError(ValueError):
+    """An execution log this module cannot read."""
+
+
+# Where a spawn ran, in the order reports list them.
+CLASSES = ("remote_execution", "remote_cache_hit", "disk_cache_hit", "local", "worker", "internal")
+FORMAT_JSON = "json"
+FORMAT_BINARY = "binary"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+# --------------------------------------------------------------------------------------------------
+# Spawns and runner classes
+
+
+def runner_class(runner: str, cache_hit: bool = False) -> str:
+    """One of CLASSES for a spawn runner name (as logged, or as in the console summary).
+
+    Bazel 4.2.3 logs a cache hit as runner "remote cache hit" even when --disk_cache served it;
+    Bazel 5 and later say "disk cache hit" for those.
+    """
+    name = runner.strip().lower()
+    if name.endswith("cache hit") or cache_hit:
+        if "disk" in name:
+            return "disk_cache_hit"
+        if name == "action cache hit":  # Bazel 7's console: served by the local action cache, never logged
+            return "internal"
+        return "remote_cache_hit"
+    if name == "remote":
+        return "remote_execution"
+    if "worker" in name:
+        return "worker"
+    if name in ("", "internal"):
+        return "internal"
+    return "local"
+
+
+@dataclass(frozen=True)
+class Spawn:
+    index: int  # position in the log, from 0
+    runner: str
+    cache_hit: bool
+    remotable: bool | None
+    cacheable: bool | None
+    mnemonic: str
+    outputs: tuple[str, ...]  # listedOutputs, exec-root relative
+    progress: str
+    status: str
+    exit_code: int
+    target_label: str | None = None
+
+    @property
+    def klass(self) -> str:
+        return runner_class(self.runner, self.cache_hit)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.status and self.status.upper() != "SUCCESS") or self.exit_code != 0
+
+    @property
+    def executed_remotely(self) -> bool:
+        """Really executed on a remote executor, and succeeded there."""
+        return self.klass == "remote_execution" and not self.failed
+
+
+def _bool(value: Any) -> bool | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value.lower() == "true"
+    return bool(value)
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def spawn_from_json(index: int, obj: dict[str, Any]) -> Spawn:
+    outputs = obj.get("listedOutputs") or []
+    if not outputs:  # some writers only fill actualOutputs
+        outputs = [o.get("path", "") for o in obj.get("actualOutputs") or [] if isinstance(o, dict)]
+    cache_hit = _bool(obj.get("cacheHit", obj.get("remoteCacheHit"))) or False
+    label = obj.get("targetLabel") or obj.get("label") or None
+    return Spawn(
+        index=index,
+        runner=str(obj.get("runner") or ""),
+        cache_hit=cache_hit,
+        remotable=_bool(obj.get("remotable")),
+        cacheable=_bool(obj.get("cacheable")),
+        mnemonic=str(obj.get("mnemonic") or ""),
+        outputs=tuple(str(o) for o in outputs if o),
+        progress=str(obj.get("progressMessage") or ""),
+        status=str(obj.get("status") or ""),
+        exit_code=_int(obj.get("exitCode")),
+        target_label=str(label) if label else None,
+    )
+
+
+def parse_json_log(text: str) -> list[Spawn]:
+    """A stream of JSON objects: Bazel's pretty-printed `}{`-concatenated form, or one per line."""
+    spawns: list[Spawn] = []
+    try:
+        for obj in jsonstream.values(text):
+            if not isinstance(obj, dict):
+                raise ExecLogError(f"execution log: entry {len(spawns) + 1} is not a JSON object")
+            spawns.append(spawn_from_json(len(spawns), obj))
+    except json.JSONDecodeError as error:
+        raise ExecLogError(
+            f"execution log: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        ) from error
+    return spawns
+
+
+# SpawnExec field numbers (src/main/protobuf/spawn.proto): the ones evidence needs.
+_PB_STRINGS = {
+    5: "listedOutputs",
+    9: "progressMessage",
+    10: "mnemonic",
+    12: "runner",
+    14: "status",
+    18: "targetLabel",
+}
+_PB_BOOLS = {6: "remotable", 7: "cacheable", 13: "cacheHit"}
+_PB_INTS = {15: "exitCode"}
+
+
+def _spawn_message(data: memoryview) -> dict[str, Any]:
+    obj: dict[str, Any] = {"listedOutputs": []}
+    for item in wire.fields(data):
+        if item.value is not None:
+            if item.number in _PB_BOOLS:
+                obj[_PB_BOOLS[item.number]] = bool(item.value)
+            elif item.number in _PB_INTS:
+                value = item.value
+                obj[_PB_INTS[item.number]] = value - (1 << 64) if value >= 1 << 63 else value
+        elif item.chunk is not None and item.number in _PB_STRINGS:
+            text = bytes(item.chunk).decode("utf-8", errors="replace")
+            if item.number == 5:
+                obj["listedOutputs"].append(text)
+            else:
+                obj[_PB_STRINGS[item.number]] = text
+    return obj
+
+
+def parse_binary_log(data: bytes) -> list[Spawn]:
+    """`--execution_log_binary_file`: varint-length-delimited SpawnExec messages."""
+    spawns: list[Spawn] = []
+    try:
+        for chunk in wire.delimited(data):
+            spawns.append(spawn_from_json(len(spawns), _spawn_message(chunk)))
+    except wire.WireError as error:
+        raise ExecLogError(f"execution log: not a binary execution log ({error})") from error
+    return spawns
+
+
+def read_exec_log(path: Path) -> tuple[list[Spawn], str]:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ExecLogError(f"{path}: {error.strerror or error}") from error
+    head = data.lstrip()[:1]
+    if head in (b"{", b""):
+        return parse_json_log(data.decode("utf-8", errors="replace")), FORMAT_JSON
+    if data.startswith(ZSTD_MAGIC):
+        raise ExecLogError(
+            f"{path}: a compact execution log (--execution_log_compact_file, zstd) is not supported; "
+            "record the build with --execution_log_json_file"
+        )
+    return parse_binary_log(data), FORMAT_BINARY
