@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from hermetic_scan import __version__
+from hermetic_scan import __version__, cache
 from hermetic_scan.baseline import BaselineError
 from hermetic_scan.config import Config, ConfigError, load_config
 from hermetic_scan.diagnostics import Severity
@@ -33,6 +33,11 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--output", "-o", help="write the report to FILE instead of stdout")
         p.add_argument("--strict", action="store_true", help="also report profile tools (info)")
         p.add_argument("--no-cache", action="store_true", help="do not read or write the analysis cache")
+        p.add_argument(
+            "--cache-dir",
+            metavar="DIR",
+            help="analysis cache directory (default: $XDG_CACHE_HOME/hermetic-scan or ~/.cache/hermetic-scan)",
+        )
         p.add_argument(
             "--repo",
             action="append",
@@ -298,6 +303,9 @@ def _run(args: argparse.Namespace) -> int:
     options.inventory = args.command != "check" or bool(args.changed_since or args.aquery)
     options.verdicts_as_json = args.command == "inventory" and args.format == "json" and not args.aquery
     options.report_findings = args.command != "inventory"
+    # fix and --aquery read the model, which a cached result does not carry.
+    if not args.no_cache and args.command != "fix" and not getattr(args, "aquery", None):
+        options.cache_dir = Path(args.cache_dir).resolve() if args.cache_dir else cache.default_dir()
     result = scan(root, options)
     if args.command == "check":
         if args.aquery:

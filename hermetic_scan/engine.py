@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from hermetic_scan import suppressions
+from hermetic_scan import cache, suppressions
 from hermetic_scan.diagnostics import Diagnostic, Severity
 from hermetic_scan.inventory import Inventory, build_inventory
 from hermetic_scan.model import WorkspaceModel, build_model
@@ -40,6 +40,8 @@ class Options:
     enable: list[str] | None = None  # None: every rule
     disable: list[str] = field(default_factory=list)
     severity: dict[str, str] = field(default_factory=dict)
+    # Where scan results are cached (`hermetic_scan.cache`); None: no cache is read or written.
+    cache_dir: Path | None = None
 
     def runs(self, rule_id: str) -> bool:
         return (self.enable is None or rule_id in self.enable) and rule_id not in self.disable
@@ -77,12 +79,26 @@ class Result:
 
 
 def scan(root: Path, options: Options | None = None) -> Result:
+    """Scan the workspace at root; with `Options.cache_dir`, answer from the cache when nothing the
+    scan reads has changed (the result then carries no model)."""
     options = options or Options()
+    if options.bazel_version is None:
+        options.bazel_version = read_bazelversion(root)
+    if options.cache_dir is None:
+        return _scan(root, options)
+    entry_key = cache.key(root, options, [*options.external_dirs, *options.repos.values()])
+    cached = cache.load(options.cache_dir, entry_key, Result)
+    if isinstance(cached, Result):
+        return cached
+    result = _scan(root, options)
+    cache.store(options.cache_dir, entry_key, replace(result, model=None))
+    return result
+
+
+def _scan(root: Path, options: Options) -> Result:
     workspace = discover(root, options.exclude)
     workspace.extra_repos = dict(options.repos)
     workspace.external_dirs = list(options.external_dirs)
-    if options.bazel_version is None:
-        options.bazel_version = read_bazelversion(workspace.root)
     shards = shard_count(options.jobs, sum(len(repo.build_files) for repo in workspace.repositories))
     if shards > 1:
         from hermetic_scan.shards import analyze_in_shards

@@ -35,3 +35,9 @@ def require_bazel() -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{missing}; CI must run tests/bazel/install.sh before pytest")
     pytest.skip(missing)
+
+
+@pytest.fixture(autouse=True)
+def _private_cache_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test's default analysis cache is its own: tests never read or write the user's cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))

@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+"""Time hermetic-scan on real repository snapshots against buildifier --lint=warn, in one run.
+
+Usage:
+    python bench/realrepo.py SNAPSHOTS [--only a,b] [--runs 3] [--json FILE] [--workdir DIR]
+
+For each repository (default: the six rulesets of issue 17) it copies the snapshot to a writable
+directory under --workdir (the snapshot itself is never written), then runs R rounds, interleaved
+across repositories, each round timing:
+
+- buildifier   `buildifier --lint=warn --mode=check -r REPO`
+- cold         `check REPO --format json --no-cache` (no cache read or written)
+- warm         `check` with the cache, nothing changed since the previous cached run
+- build-edit   `check` with the cache, after appending a comment line to one BUILD file (the largest)
+- bzl-edit     `check` with the cache, after appending a comment line to the .bzl file that most
+               files of the repository load (directly); both edits are undone after their run
+
+When the scanner has no cache (`--cache-dir` is not among its options) warm and the edits are
+plain cold runs. For every run it records the wall time, the CPU time of the children (user + sys)
+and the peak resident memory of the whole process tree (the scanner and every process it forked,
+RSS summed, sampled every 20 ms from /proc). It prints per-repository medians, the totals over the
+repositories (sum of medians) and the ratios to buildifier's median, and with --json writes every
+figure. See docs/performance.md for the figures taken with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_WORKDIR = HERE / "work" / "real"
+DEFAULT_REPOS = ["rules_go", "rules_python", "rules_rust", "rules_js", "googleapis", "protobuf"]
+BUILD_NAMES = {"BUILD", "BUILD.bazel"}
+KINDS = ["buildifier", "cold", "warm", "build-edit", "bzl-edit"]
+LOAD = re.compile(r"""load\(\s*["']([^"']+\.bzl)["']""")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass
+class Runs:
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    rss_mb: list[float] = field(default_factory=list)
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "median_wall_seconds": statistics.median(self.wall) if self.wall else None,
+            "median_cpu_seconds": statistics.median(self.cpu) if self.cpu else None,
+            "max_peak_rss_mb": max(self.rss_mb) if self.rss_mb else None,
+            "wall": self.wall,
+            "cpu": self.cpu,
+            "peak_rss_mb": self.rss_mb,
+        }
+
+
+def tree_rss(root_pid: int) -> int:
+    """Resident bytes of root_pid and all its descendants, summed."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        # The command name is in parentheses and may hold spaces: fields follow the last ')'.
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        parents[int(entry)] = int(fields[1])
+    tree = {root_pid}
+    changed = True
+    while changed:
+        changed = False
+        for pid, ppid in parents.items():
+            if ppid in tree and pid not in tree:
+                tree.add(pid)
+                changed = True
+    total = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as handle:
+                total += int(handle.read().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def measured(argv: list[str], ok: tuple[int, ...]) -> tuple[float, float, float]:
+    """Run argv; return (wall seconds, children CPU seconds, peak tree RSS in MB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak = 0
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss(proc.pid))
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if proc.returncode not in ok or b"Traceback (most recent call last)" in err:
+        tail = err.decode(errors="replace").strip().splitlines()[-5:]
+        raise SystemExit(f"failed (exit {proc.returncode}): {' '.join(argv)}\n" + "\n".join(tail))
+    return wall, cpu, peak / 2**20
+
+
+def most_loaded_bzl(root: Path) -> Path | None:
+    """The .bzl file that the most Starlark files of the repository load by a main-repository label."""
+    counts: dict[Path, int] = {}
+    for path in root.rglob("*"):
+        if not path.is_file() or not (path.name in BUILD_NAMES or path.suffix == ".bzl"):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        package = path.parent.relative_to(root).as_posix()
+        for label in set(LOAD.findall(text)):
+            if label.startswith("@") and not label.startswith("@//"):
+                continue
+            label = label.removeprefix("@")
+            if label.startswith("//"):
+                pkg, _, name = label[2:].partition(":")
+                rel = f"{pkg}/{name}" if pkg else name
+            elif label.startswith(":"):
+                rel = f"{package}/{label[1:]}" if package not in ("", ".") else label[1:]
+            else:
+                continue
+            target = root / rel
+            if target.is_file():
+                counts[target] = counts.get(target, 0) + 1
+    return max(sorted(counts), key=lambda p: counts[p]) if counts else None
+
+
+def largest_build(root: Path) -> Path | None:
+    found = [p for p in root.rglob("*") if p.name in BUILD_NAMES and p.is_file()]
+    return max(sorted(found), key=lambda p: p.stat().st_size) if found else None
+
+
+class Edit:
+    """Append one comment line to a file for the duration of a run (a real content change)."""
+
+    def __init__(self, path: Path, round_no: int) -> None:
+        self.path, self.round_no = path, round_no
+        self.original = path.read_bytes()
+
+    def __enter__(self) -> None:
+        self.path.write_bytes(self.original + f"\n# bench edit {self.round_no}\n".encode())
+
+    def __exit__(self, *exc: object) -> None:
+        self.path.write_bytes(self.original)
+
+
+def find_buildifier(explicit: str | None) -> str:
+    for candidate in (
+        explicit,
+        os.environ.get("BUILDIFIER"),
+        str(HERE.parent / "tests" / "tools" / "buildifier-bin"),
+        str(HERE / "node_modules" / "@bazel" / "buildifier" / "buildifier-linux_amd64"),
+    ):
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    raise SystemExit(
+        "no buildifier: pass --buildifier, set $BUILDIFIER, or run bench/run.py --only buildifier"
+    )
+
+
+def has_cache_option() -> bool:
+    helped = subprocess.run(
+        [sys.executable, "-m", "hermetic_scan", "check", "--help"], capture_output=True, text=True
+    )
+    return "--cache-dir" in helped.stdout
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("snapshots", type=Path)
+    parser.add_argument("--only", help="comma-separated repository names (default: the six of issue 17)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--buildifier")
+    parser.add_argument(
+        "--kinds", default=",".join(KINDS), help="comma-separated subset of " + ",".join(KINDS)
+    )
+    parser.add_argument("--jobs", type=int, help="pass --jobs N to check")
+    args = parser.parse_args(argv)
+    names = args.only.split(",") if args.only else DEFAULT_REPOS
+    kinds = [k for k in KINDS if k in args.kinds.split(",")]
+    buildifier = find_buildifier(args.buildifier)
+    cached = has_cache_option()
+    workdir = args.workdir.resolve()
+    cache_dir = workdir / "cache"
+    scan = [sys.executable, "-m", "hermetic_scan", "check"]
+    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    repos: dict[str, Path] = {}
+    edits: dict[str, tuple[Path | None, Path | None]] = {}
+    for name in names:
+        source = args.snapshots / name
+        if not source.is_dir():
+            raise SystemExit(f"{source}: no such snapshot")
+        copy = workdir / name
+        if not copy.is_dir():
+            shutil.copytree(source, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+        repos[name] = copy
+        edits[name] = (largest_build(copy), most_loaded_bzl(copy))
+        build, bzl = edits[name]
+        print(
+            f"{name}: BUILD edit {build and build.relative_to(copy)}, .bzl edit {bzl and bzl.relative_to(copy)}"
+        )
+    figures: dict[str, dict[str, Runs]] = {n: {k: Runs() for k in kinds} for n in names}
+
+    def check_argv(root: Path, use_cache: bool) -> list[str]:
+        out = [*scan, str(root), "--format", "json", "--output", os.devnull, "--fail-on", "never", *jobs]
+        if not use_cache or not cached:
+            return [*out, "--no-cache"]
+        return [*out, "--cache-dir", str(cache_dir)]
+
+    for root in repos.values():  # untimed: fill the cache and check that every command works
+        measured(check_argv(root, True), (0, 1))
+    for round_no in range(args.runs):
+        for offset in range(len(names)):
+            name = names[(offset + round_no) % len(names)]
+            root = repos[name]
+            build, bzl = edits[name]
+            order = kinds if round_no % 2 == 0 else list(reversed(kinds))
+            for kind in order:
+                if kind == "buildifier":
+                    result = measured([buildifier, "--lint=warn", "--mode=check", "-r", str(root)], (0, 4))
+                elif kind == "cold":
+                    result = measured(check_argv(root, False), (0, 1))
+                elif kind == "warm":
+                    measured(check_argv(root, True), (0, 1))  # untimed: the cache holds this state
+                    result = measured(check_argv(root, True), (0, 1))
+                else:
+                    target = build if kind == "build-edit" else bzl
+                    if target is None:
+                        continue
+                    measured(check_argv(root, True), (0, 1))  # untimed: the cache holds the state before
+                    with Edit(target, round_no):
+                        result = measured(check_argv(root, True), (0, 1))
+                runs = figures[name][kind]
+                runs.wall.append(result[0])
+                runs.cpu.append(result[1])
+                runs.rss_mb.append(result[2])
+            print(
+                f"round {round_no + 1} {name}: "
+                + ", ".join(f"{k} {figures[name][k].wall[-1]:.2f}s" for k in kinds if figures[name][k].wall),
+                flush=True,
+            )
+    print(
+        f"\ncache: {'yes (--cache-dir)' if cached else 'none (every run is cold)'}; nproc {len(os.sched_getaffinity(0))}"
+    )
+    header = (
+        f"{'repository':<14}"
+        + "".join(f"{k:>12}" for k in kinds)
+        + f"{'cold/bf':>9}{'cold cpu/bf':>12}{'peak MB':>9}"
+    )
+    print(header)
+    totals = {k: 0.0 for k in kinds}
+    total_cpu = {k: 0.0 for k in kinds}
+    for name in names:
+        row = figures[name]
+        med = {k: statistics.median(row[k].wall) for k in kinds if row[k].wall}
+        cpu = {k: statistics.median(row[k].cpu) for k in kinds if row[k].cpu}
+        for k in med:
+            totals[k] += med[k]
+            total_cpu[k] += cpu[k]
+        peak = max(
+            (max(r.rss_mb) for r in row.values() if r.rss_mb and r is not row.get("buildifier")), default=0
+        )
+        ratio = (
+            med.get("cold", 0) / med["buildifier"] if "buildifier" in med and "cold" in med else float("nan")
+        )
+        cratio = (
+            cpu.get("cold", 0) / cpu["buildifier"] if "buildifier" in cpu and "cold" in cpu else float("nan")
+        )
+        print(
+            f"{name:<14}"
+            + "".join(f"{med.get(k, float('nan')):>11.2f}s" for k in kinds)
+            + f"{ratio:>9.3f}{cratio:>12.3f}{peak:>9.0f}"
+        )
+    print(f"{'TOTAL':<14}" + "".join(f"{totals[k]:>11.2f}s" for k in kinds))
+    print(f"{'TOTAL cpu':<14}" + "".join(f"{total_cpu[k]:>11.2f}s" for k in kinds))
+    ratios: dict[str, float] = {}
+    if totals.get("buildifier"):
+        for k in kinds:
+            if k != "buildifier":
+                ratios[k] = totals[k] / totals["buildifier"]
+        print(
+            "ratios to buildifier (sum of medians): " + ", ".join(f"{k} {v:.3f}" for k, v in ratios.items())
+        )
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(
+            json.dumps(
+                {
+                    "cache": cached,
+                    "buildifier": buildifier,
+                    "runs": args.runs,
+                    "repositories": {n: {k: r.summary() for k, r in figures[n].items()} for n in names},
+                    "edits": {
+                        n: [str(p.relative_to(repos[n])) if p else None for p in edits[n]] for n in names
+                    },
+                    "total_median_wall_seconds": totals,
+                    "total_median_cpu_seconds": total_cpu,
+                    "ratios_to_buildifier": ratios,
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,240 @@
+"""The analysis cache: cached results equal fresh ones, every change a scan can see misses, a damaged or
+concurrently written cache is never trusted, and --no-cache neither reads nor writes it."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS
+
+from hermetic_scan import cache
+from hermetic_scan.config import load_config
+from hermetic_scan.engine import Options, Result, scan
+from hermetic_scan.render import inventory_json
+from hermetic_scan.render import json as json_render
+
+WORKSPACES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
+
+
+def _options(workspace: Path, cache_dir: Path | None) -> Options:
+    options = load_config(workspace).options()
+    options.cache_dir = cache_dir
+    return options
+
+
+def _reports(result: Result) -> tuple[object, object]:
+    return json.loads(json_render.render(result)), json.loads(inventory_json.render(result.inventory))
+
+
+def _entries(cache_dir: Path) -> list[Path]:
+    return sorted(p for p in cache_dir.glob("??/*.pickle") if not p.name.startswith(".tmp-"))
+
+
+@pytest.mark.parametrize("workspace", WORKSPACES, ids=lambda p: p.name)
+def test_cached_reports_equal_fresh_ones(workspace: Path, tmp_path: Path) -> None:
+    fresh = _reports(scan(workspace, _options(workspace, None)))
+    assert not tmp_path.joinpath("cache").exists()
+    first = scan(workspace, _options(workspace, tmp_path / "cache"))  # a miss: scanned and stored
+    assert len(_entries(tmp_path / "cache")) == 1
+    second = scan(workspace, _options(workspace, tmp_path / "cache"))  # a hit
+    assert second.model is None and first is not second
+    assert _reports(first) == fresh
+    assert _reports(second) == fresh
+    assert (second.files_scanned, second.targets_scanned) == (first.files_scanned, first.targets_scanned)
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+# A BUILD file loads a macro file that loads the rule's file, which loads a helper: the helper is two
+# loads away from the package that uses it.
+LOAD_CHAIN = {
+    "MODULE.bazel": 'module(name = "chain")\n',
+    "tools/helper.bzl": (
+        "def stamp(ctx, out):\n"
+        "    ctx.actions.run_shell(\n"
+        "        outputs = [out],\n"
+        '        command = "date > %s" % out.path,\n'
+        '        mnemonic = "Stamp",\n'
+        "    )\n"
+    ),
+    "tools/rule.bzl": (
+        'load(":helper.bzl", "stamp")\n\n'
+        "def _impl(ctx):\n"
+        "    out = ctx.actions.declare_file(ctx.label.name)\n"
+        "    stamp(ctx, out)\n"
+        "    return [DefaultInfo(files = depset([out]))]\n\n"
+        "stamped = rule(implementation = _impl)\n"
+    ),
+    "tools/macros.bzl": 'load(":rule.bzl", "stamped")\n\ndef make(name):\n    stamped(name = name)\n',
+    "tools/BUILD.bazel": "",
+    "app/BUILD.bazel": 'load("//tools:macros.bzl", "make")\n\nmake(name = "stamp")\n',
+}
+
+
+def test_editing_a_bzl_two_loads_away_reanalyses_the_package(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(root, LOAD_CHAIN)
+    before = scan(root, _options(root, cache_dir))
+    assert _reports(before) == _reports(scan(root, _options(root, None)))
+    assert [v.verdict for v in before.inventory.verdicts] == ["remote-ok"]
+    # The helper now runs a tool the executor does not have: the target using it must change.
+    _write(root, {"tools/helper.bzl": LOAD_CHAIN["tools/helper.bzl"].replace("date >", "terraform output >")})
+    after = scan(root, _options(root, cache_dir))
+    assert after.model is not None  # a miss: scanned again
+    assert [v.verdict for v in after.inventory.verdicts] != ["remote-ok"]
+    assert _reports(after) == _reports(scan(root, _options(root, None)))
+    assert _reports(after) != _reports(before)
+    assert any(d.span.path == "tools/helper.bzl" for d in after.diagnostics)
+    # Undoing the edit finds the first entry again.
+    _write(root, {"tools/helper.bzl": LOAD_CHAIN["tools/helper.bzl"]})
+    again = scan(root, _options(root, cache_dir))
+    assert again.model is None and _reports(again) == _reports(before)
+
+
+def test_new_file_a_glob_can_see_misses(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(root, {"MODULE.bazel": "", "BUILD.bazel": 'filegroup(name = "all", srcs = glob(["*.txt"]))\n'})
+    scan(root, _options(root, cache_dir))
+    assert scan(root, _options(root, cache_dir)).model is None
+    _write(root, {"notes.txt": "x"})
+    assert scan(root, _options(root, cache_dir)).model is not None
+
+
+def test_options_are_part_of_the_key(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(root, LOAD_CHAIN)
+    strict = _options(root, cache_dir)
+    strict.strict = True
+    scan(root, _options(root, cache_dir))
+    assert scan(root, strict).model is not None
+    parallel = _options(root, cache_dir)
+    parallel.jobs = 2  # cannot change a report: the same entry
+    assert scan(root, parallel).model is None
+
+
+def _damage(entry: Path, how: str) -> None:
+    blob = entry.read_bytes()
+    if how == "truncated":
+        entry.write_bytes(blob[: len(blob) // 2])
+    elif how == "flipped":
+        entry.write_bytes(blob[:-10] + bytes([blob[-10] ^ 0xFF]) + blob[-9:])
+    elif how == "empty":
+        entry.write_bytes(b"")
+    elif how == "wrong-type":
+        # A well-formed entry whose payload is not a Result (e.g. written by another layout).
+        cache.store(entry.parent.parent, entry.stem, {"not": "a result"})
+    else:
+        entry.write_bytes(b"\x80\x05garbage" * 100)
+
+
+@pytest.mark.parametrize("how", ["truncated", "flipped", "empty", "wrong-type", "garbage"])
+def test_damaged_entry_is_ignored_and_rewritten(tmp_path: Path, how: str) -> None:
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(root, LOAD_CHAIN)
+    fresh = _reports(scan(root, _options(root, None)))
+    scan(root, _options(root, cache_dir))
+    (entry,) = _entries(cache_dir)
+    _damage(entry, how)
+    rebuilt = scan(root, _options(root, cache_dir))
+    assert rebuilt.model is not None and _reports(rebuilt) == fresh
+    trusted = scan(root, _options(root, cache_dir))  # the entry was written again, whole
+    assert trusted.model is None and _reports(trusted) == fresh
+
+
+def test_a_tampered_payload_with_a_stale_digest_is_not_trusted(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(root, LOAD_CHAIN)
+    first = scan(root, _options(root, cache_dir))
+    (entry,) = _entries(cache_dir)
+    blob = entry.read_bytes()
+    head = len(cache.FORMAT) + 32
+    forged = pickle.dumps(replace(first, model=None, diagnostics=[]))
+    entry.write_bytes(blob[:head] + forged)  # the old digest with a new payload
+    again = scan(root, _options(root, cache_dir))
+    assert again.model is not None and again.diagnostics == first.diagnostics
+
+
+def _cli(root: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hermetic_scan",
+            "check",
+            str(root),
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_concurrent_runs_share_a_cache_safely(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    shutil.copytree(CORPUS / "ambient-tool", root)
+    expected = _cli(root, "--no-cache").communicate()[0]
+    for _ in range(2):  # a cold cache (both write), then a warm one (both read, perhaps while one writes)
+        runs = [_cli(root, "--cache-dir", str(cache_dir)) for _ in range(4)]
+        outputs = [run.communicate() for run in runs]
+        assert all(run.returncode == 0 for run in runs), [err for _, err in outputs]
+        assert [out for out, _ in outputs] == [expected] * 4
+    assert len(_entries(cache_dir)) == 1
+    assert not list(cache_dir.glob("??/.tmp-*"))
+    assert cache.load(cache_dir, _entries(cache_dir)[0].stem, Result) is not None
+
+
+def test_no_cache_neither_reads_nor_writes(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(root, LOAD_CHAIN)
+    _write(root, {"tools/helper.bzl": LOAD_CHAIN["tools/helper.bzl"].replace("date >", "terraform output >")})
+    out, _ = _cli(root, "--no-cache", "--cache-dir", str(cache_dir)).communicate()
+    assert not cache_dir.exists()
+    assert json.loads(out)["findings"]
+    # Plant a well-formed entry under the key of the `check` command that claims there are no findings.
+    real = scan(root, _options(root, None))
+    cli_key = _cli_key(root, cache_dir)
+    cache.store(cache_dir, cli_key, replace(real, model=None, diagnostics=[]))
+    assert json.loads(_cli(root, "--no-cache", "--cache-dir", str(cache_dir)).communicate()[0]) == json.loads(
+        out
+    )
+    planted = json.loads(_cli(root, "--cache-dir", str(cache_dir)).communicate()[0])
+    assert planted["findings"] == []  # without --no-cache the same entry is read
+
+
+def _cli_key(root: Path, cache_dir: Path) -> str:
+    """The key the `check` command computes: run it once with a fresh cache and read the entry's name."""
+    probe = cache_dir.parent / "probe"
+    _cli(root, "--cache-dir", str(probe)).communicate()
+    (entry,) = _entries(probe)
+    return entry.stem
+
+
+def test_default_directory_follows_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache.default_dir() == tmp_path / "xdg" / "hermetic-scan"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/dir")  # the specification says to ignore it
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache.default_dir() == tmp_path / "home" / ".cache" / "hermetic-scan"
+
+
+def test_old_entries_are_pruned(tmp_path: Path) -> None:
+    for number in range(cache.MAX_ENTRIES + 5):
+        cache.store(tmp_path, f"{number:064x}", number)
+    assert len(_entries(tmp_path)) == cache.MAX_ENTRIES
