@@ -186,6 +186,18 @@ def find_buildifier(explicit: str | None) -> str:
     )
 
 
+def byte_compile() -> None:
+    """Compile the hermetic_scan package the children import to .pyc, as installing a wheel does: with
+    an editable install and PYTHONDONTWRITEBYTECODE set, every run would first compile it from source."""
+    code = "import hermetic_scan, os; print(os.path.dirname(hermetic_scan.__file__))"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    package = found.stdout.strip()
+    if found.returncode != 0 or not package:
+        raise SystemExit(f"cannot import hermetic_scan with {sys.executable}: {found.stderr.strip()}")
+    subprocess.run([sys.executable, "-m", "compileall", "-q", package], check=False, capture_output=True)
+    print(f"hermetic_scan: {package} (byte-compiled)")
+
+
 def has_cache_option() -> bool:
     helped = subprocess.run(
         [sys.executable, "-m", "hermetic_scan", "check", "--help"], capture_output=True, text=True
@@ -209,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     names = args.only.split(",") if args.only else DEFAULT_REPOS
     kinds = [k for k in KINDS if k in args.kinds.split(",")]
     buildifier = find_buildifier(args.buildifier)
+    byte_compile()
     cached = has_cache_option()
     workdir = args.workdir.resolve()
     cache_dir = workdir / "cache"

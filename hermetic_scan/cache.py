@@ -3,8 +3,13 @@
 A key is the SHA-256 of: the cache format, the tool's version, the effective options (every field of
 `engine.Options` that can change a report; `jobs` cannot: a scan in shards is byte-identical to one
 in one process) and the contents of the workspace tree and of every `--external`/`--repo` directory
-(each file's path, size and bytes, in walk order; files over `workspace.MAX_FILE_BYTES`, which the
-scan never reads, by path, size and modification time). The walk is the scanner's own (it follows
+(each file's path, size and SHA-256, in walk order; files over `workspace.MAX_FILE_BYTES`, which the
+scan never reads, by path, size and modification time). Reading every file again on each run would
+cost more than a scan of a small workspace, so each tree has an index in `index/` (path -> size,
+modification and change times, inode, device, digest, when it was read): a file whose signature is
+unchanged, and whose last change was over 2 s before it was read, keeps its digest without being
+read. The change time (ctime) cannot be set back by a user, so an edit that restores the size and
+modification time is still seen. The walk is the scanner's own (it follows
 symbolic links to directories, skips `.git` and the root's `bazel-*` links), so any change a scan
 could see (an edit, a new or deleted file a glob might match, a renamed package) changes the key.
 
@@ -71,8 +76,19 @@ def options_digest(options: object) -> str:
     return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()
 
 
-def _feed_tree(digest: hashlib._Hash, top: str) -> None:
-    """Every file and directory name under top, with each file's size and bytes, in a fixed order."""
+# A file's signature: what changes when its contents may have (size, times, inode, device).
+Signature = tuple[int, int, int, int, int]
+# Index of one tree: path -> (signature, content digest, when the contents were read, in ns).
+TreeIndex = dict[str, tuple[Signature, bytes, int]]
+# A digest taken this close (ns) to the file's last change is not reused: the file may have been
+# written again within the same timestamp tick (the "racy" case of git's index).
+RACY_NS = 2_000_000_000
+
+
+def _feed_tree(digest: hashlib._Hash, top: str, previous: TreeIndex, index: TreeIndex) -> None:
+    """Every file and directory name under top, with each file's size and contents digest, in a fixed
+    order. A file whose signature is the one in `previous`, recorded well after its last change, has
+    the digest recorded there; any other file is read and hashed. `index` receives every file's record."""
     seen: set[tuple[int, int]] = set()
 
     def walk(directory: str, rel: str) -> None:
@@ -109,25 +125,55 @@ def _feed_tree(digest: hashlib._Hash, top: str) -> None:
             if stat.st_size > MAX_FILE_BYTES:
                 digest.update(f"B{child}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
                 continue
+            signature = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev)
+            known = previous.get(child)
+            changed = max(stat.st_mtime_ns, stat.st_ctime_ns)
+            if (
+                isinstance(known, tuple)
+                and len(known) == 3
+                and known[0] == signature
+                and isinstance(known[1], bytes)
+                and isinstance(known[2], int)
+                and changed + RACY_NS < known[2]
+            ):
+                index[child] = known
+                digest.update(f"F{child}\0{stat.st_size}\0".encode() + known[1])
+                continue
+            read_at = time.time_ns()
             try:
                 with open(entry.path, "rb") as handle:
                     data = handle.read()
             except OSError as error:
                 digest.update(f"F!{child}\0{error.errno}\0".encode())
                 continue
-            digest.update(f"F{child}\0{len(data)}\0".encode())
-            digest.update(data)
+            content = hashlib.sha256(data).digest()
+            index[child] = (signature, content, read_at)
+            digest.update(f"F{child}\0{len(data)}\0".encode() + content)
 
     walk(top, "")
     seen.clear()
 
 
-def key(root: Path, options: object, extra_dirs: list[Path]) -> str:
+def _index_path(cache_dir: Path, top: Path) -> Path:
+    return cache_dir / "index" / f"{hashlib.sha256(str(top).encode()).hexdigest()}.pickle"
+
+
+def key(root: Path, options: object, extra_dirs: list[Path], cache_dir: Path | None = None) -> str:
+    """The cache key of a scan of root with these options. With cache_dir, the content digests of files
+    whose signature did not change since the last run are taken from its index of each tree (and the
+    index is written back), so an unchanged workspace is not read again."""
     digest = hashlib.sha256(FORMAT + __version__.encode() + b"\0")
     digest.update(options_digest(options).encode())
     for top in [root, *extra_dirs]:
         digest.update(f"\0ROOT{top}\0".encode())
-        _feed_tree(digest, str(top))
+        previous: TreeIndex = {}
+        if cache_dir is not None:
+            loaded = _read(_index_path(cache_dir, top), dict)
+            previous = loaded if isinstance(loaded, dict) else {}
+        index: TreeIndex = {}
+        _feed_tree(digest, str(top), previous, index)
+        if cache_dir is not None and index != previous:
+            _write(_index_path(cache_dir, top), index)
     return digest.hexdigest()
 
 
@@ -137,8 +183,18 @@ def _entry(cache_dir: Path, entry_key: str) -> Path:
 
 def load(cache_dir: Path, entry_key: str, expected: type) -> object | None:
     """The cached object for entry_key, or None when there is none or it cannot be trusted."""
+    return _read(_entry(cache_dir, entry_key), expected)
+
+
+def store(cache_dir: Path, entry_key: str, value: object) -> None:
+    """Write the entry atomically, then prune old entries; a cache that cannot be written is skipped."""
+    if _write(_entry(cache_dir, entry_key), value):
+        prune(cache_dir)
+
+
+def _read(path: Path, expected: type) -> object | None:
     try:
-        blob = _entry(cache_dir, entry_key).read_bytes()
+        blob = path.read_bytes()
     except OSError:
         return None
     head = len(FORMAT)
@@ -154,9 +210,8 @@ def load(cache_dir: Path, entry_key: str, expected: type) -> object | None:
     return value if isinstance(value, expected) else None
 
 
-def store(cache_dir: Path, entry_key: str, value: object) -> None:
-    """Write the entry atomically; a cache that cannot be written is skipped silently."""
-    path = _entry(cache_dir, entry_key)
+def _write(path: Path, value: object) -> bool:
+    """Write header, digest and payload to a temporary file beside path and rename it over path."""
     try:
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -174,8 +229,8 @@ def store(cache_dir: Path, entry_key: str, value: object) -> None:
                 pass
             raise
     except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
-        return
-    prune(cache_dir)
+        return False
+    return True
 
 
 def prune(cache_dir: Path, keep: int = MAX_ENTRIES) -> None:

@@ -86,7 +86,7 @@ def scan(root: Path, options: Options | None = None) -> Result:
         options.bazel_version = read_bazelversion(root)
     if options.cache_dir is None:
         return _scan(root, options)
-    entry_key = cache.key(root, options, [*options.external_dirs, *options.repos.values()])
+    entry_key = cache.key(root, options, [*options.external_dirs, *options.repos.values()], options.cache_dir)
     cached = cache.load(options.cache_dir, entry_key, Result)
     if isinstance(cached, Result):
         return cached

@@ -4,10 +4,12 @@ concurrently written cache is never trusted, and --no-cache neither reads nor wr
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -110,6 +112,35 @@ def test_new_file_a_glob_can_see_misses(tmp_path: Path) -> None:
     assert scan(root, _options(root, cache_dir)).model is None
     _write(root, {"notes.txt": "x"})
     assert scan(root, _options(root, cache_dir)).model is not None
+
+
+def test_edit_that_keeps_size_and_modification_time_misses(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(root, LOAD_CHAIN)
+    helper = root / "tools/helper.bzl"
+    past = helper.stat().st_mtime_ns - 10_000_000_000
+    os.utime(helper, ns=(past, past))
+    time.sleep(0.05)
+    scan(root, _options(root, cache_dir))
+    assert scan(root, _options(root, cache_dir)).model is None  # unchanged: a hit
+    edited = LOAD_CHAIN["tools/helper.bzl"].replace("date >", "true >")
+    assert len(edited) == len(LOAD_CHAIN["tools/helper.bzl"])
+    helper.write_text(edited, encoding="utf-8")
+    os.utime(helper, ns=(past, past))  # same size, same modification time: only the ctime moved
+    after = scan(root, _options(root, cache_dir))
+    assert after.model is not None
+    assert _reports(after) == _reports(scan(root, _options(root, None)))
+
+
+def test_a_damaged_index_is_rebuilt(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(root, LOAD_CHAIN)
+    first = _reports(scan(root, _options(root, cache_dir)))
+    (index,) = (cache_dir / "index").iterdir()
+    index.write_bytes(index.read_bytes()[:40])
+    again = scan(root, _options(root, cache_dir))
+    assert again.model is None and _reports(again) == first  # same key: the files were read again
+    assert cache.load(cache_dir, _entries(cache_dir)[0].stem, Result) is not None
 
 
 def test_options_are_part_of_the_key(tmp_path: Path) -> None:
