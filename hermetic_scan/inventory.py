@@ -673,7 +673,10 @@ def _call_action(kind: str, mnemonic: str, target: Any) -> dict[str, Any]:
         "kind": kind,
         "mnemonic": mnemonic,
         "mnemonic_source": "literal",
-        "use_default_shell_env": None,
+        # Bazel runs a genrule's command with the default shell environment (the client's PATH, or the
+        # fixed one of --incompatible_strict_action_env): Bazel 4.2.3's aquery shows PATH in every
+        # Genrule action (tests/test_bazel_oracle.py). A test's environment is Bazel's own.
+        "use_default_shell_env": True if kind == "genrule" else None,
         "path": module.display_path,
         "line": module.source.line_of(target.call.node.start_byte) + 1,
     }

@@ -100,6 +100,9 @@ class ShellFacts:
     # Values given to variables (`X=v`, `export X=v`, `X=v cmd`), with the variable's name.
     assigned: tuple[tuple[str, Word], ...] = ()
     sources_unknown: bool = False  # sources a file other than the well-known test libraries
+    # Where the script first puts a directory of its own (runfiles, `$PWD/...`, `$(dirname "$1")`) on
+    # PATH: programs run after it may come from there. None when it never does.
+    path_extended_at: int | None = None
 
     def defines(self, name: str) -> bool:
         return name in self.functions or name in LIBRARY_FUNCTIONS
@@ -172,6 +175,18 @@ def analyze(text: str) -> ShellFacts:
         tuple(sources),
         tuple(assigned),
         unknown_source,
+        next(
+            (word.start for name, word in assigned if name == "PATH" and _adds_own_directory(word.text)), None
+        ),
+    )
+
+
+def _adds_own_directory(value: str) -> bool:
+    """Whether a PATH value holds a directory that is not an absolute host path: one computed from the
+    script's runfiles, its arguments or its working directory (`$PWD/../bin:$PATH`)."""
+    return any(
+        part and not part.startswith("/") and part not in ("$PATH", "${PATH}")
+        for part in value.strip("\"'").split(":")
     )
 
 

@@ -28,7 +28,7 @@ from hermetic_scan.model.actions import (
 from hermetic_scan.model.evaluate import Interpreter
 from hermetic_scan.model.modules import Loader, ModuleModel
 from hermetic_scan.model.targets import Target, script_labels, targets_of_build_file
-from hermetic_scan.model.values import DECLARED_TOKEN, Function, RuleClass
+from hermetic_scan.model.values import DECLARED_TOKEN, Function, RuleClass, Str
 from hermetic_scan.source import MappedText, SourceFile
 from hermetic_scan.workspace import Repository, Workspace
 
@@ -414,7 +414,7 @@ def _target_model(model: WorkspaceModel, target: Target) -> TargetModel:
         labels = script_labels(target)
         if labels:
             label, _node = labels[0]
-            source = _script_file(model, target, label)
+            source = _script_file(model, target, label) or _script_behind(model, target, label)
             if source is None:
                 tm.unresolved.append(f"script {label} not found")
             else:
@@ -426,6 +426,36 @@ def _target_model(model: WorkspaceModel, target: Target) -> TargetModel:
         else:
             tm.unresolved.append("no script in srcs")
     return tm
+
+
+def _script_behind(model: WorkspaceModel, target: Target, label: Label, depth: int = 0) -> SourceFile | None:
+    """The script a filegroup or alias named in `srcs` stands for (its first file, as Bazel's sh_* rules
+    take the first file of `srcs`: https://bazel.build/reference/be/shell#sh_binary.srcs)."""
+    named = model.find_target(label, target.build)
+    if named is None or depth > 4:
+        return None
+    inner = named.target
+    labels = (
+        script_labels(inner)
+        if inner.kind == "filegroup"
+        else _labels_of(inner, "actual")
+        if inner.kind == "alias"
+        else []
+    )
+    if not labels:
+        return None
+    first = labels[0][0]
+    return _script_file(model, inner, first) or _script_behind(model, inner, first, depth + 1)
+
+
+def _labels_of(target: Target, attribute: str) -> list[tuple[Label, Node | None]]:
+    value = target.attr(attribute)
+    if isinstance(value, Str) and None not in value.text.offsets:
+        try:
+            return [(parse_label(value.text.text, target.label.repo, target.label.package), None)]
+        except LabelError:
+            return []
+    return []
 
 
 def _script_file(

@@ -589,8 +589,8 @@ class Interpreter:
         only = None
         if rule_like:
             only = (
-                SCRIPT_TARGET_ATTRIBUTES
-                if isinstance(callee, NativeRule) and callee.name in ("sh_test", "sh_binary")
+                NATIVE_RULE_ATTRIBUTES.get(callee.name, TARGET_ATTRIBUTES)
+                if isinstance(callee, NativeRule)
                 else TARGET_ATTRIBUTES
             )
         positional, keywords, splat = self.arguments(node.child_by_field_name("arguments"), frame, only)
@@ -976,7 +976,18 @@ MAX_LOOP_ITEMS = 64
 TARGET_ATTRIBUTES = frozenset(
     {"name", "tags", "cmd", "cmd_bash", "local", "stamp", "env_inherit", "testonly"}
 )
-SCRIPT_TARGET_ATTRIBUTES = TARGET_ATTRIBUTES | {"srcs"}
+# Native rules whose other attributes the model reads too: the script of sh_*, what a filegroup or alias
+# stands for (to follow a script named through one), a C++ rule's compiler and linker flags.
+_CC_FLAGS = TARGET_ATTRIBUTES | {"copts", "linkopts", "includes"}
+NATIVE_RULE_ATTRIBUTES = {
+    "sh_test": TARGET_ATTRIBUTES | {"srcs"},
+    "sh_binary": TARGET_ATTRIBUTES | {"srcs"},
+    "filegroup": TARGET_ATTRIBUTES | {"srcs"},
+    "alias": TARGET_ATTRIBUTES | {"actual"},
+    "cc_binary": _CC_FLAGS,
+    "cc_library": _CC_FLAGS,
+    "cc_test": _CC_FLAGS,
+}
 NOT_EVALUATED = Unknown("not evaluated")
 
 

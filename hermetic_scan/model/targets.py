@@ -96,20 +96,27 @@ def targets_of_build_file(interpreter: Interpreter, build: ModuleModel) -> list[
             generator = build.text(fn) if fn is not None else None
         for call in collector.rule_calls:
             name = call.kwargs.get("name")
-            if name is None or not isinstance(name[1], Str):
+            if name is None:
                 continue
-            target_name = _readable_name(name[1].text.text)
-            if not target_name:
-                continue
-            macro = generator if call.node is not top_call else None
-            target = Target(
-                Label(build.repo.name, build.package, target_name), call.kind, build, call, statement, macro
-            )
-            tags = call.kwargs.get("tags")
-            if tags is not None and isinstance(tags[1], ListV):
-                target.tags = [t.text.text for t in tags[1].items if isinstance(t, Str)]
-                target.tags_node = tags[0]
-            targets.append(target)
+            # A name chosen by a condition the model cannot decide: each option may be the target.
+            for option in alternatives(name[1]):
+                target_name = _readable_name(option.text.text) if isinstance(option, Str) else ""
+                if not target_name:
+                    continue
+                macro = generator if call.node is not top_call else None
+                target = Target(
+                    Label(build.repo.name, build.package, target_name),
+                    call.kind,
+                    build,
+                    call,
+                    statement,
+                    macro,
+                )
+                tags = call.kwargs.get("tags")
+                if tags is not None and isinstance(tags[1], ListV):
+                    target.tags = [t.text.text for t in tags[1].items if isinstance(t, Str)]
+                    target.tags_node = tags[0]
+                targets.append(target)
     return targets
 
 

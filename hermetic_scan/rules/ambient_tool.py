@@ -91,11 +91,20 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
         span = site.text.span(command.start, command.end)
         if span is None:
             continue
-        # A script that sources another file may get the program as a function from it.
+        # A script that sources another file may get the program as a function from it; one that put a
+        # directory of its own on PATH before running it may get it from there.
         uncertain = kind == "path" and facts.sources_unknown
-        severity = Severity.INFO if kind in ("profile", "windows") or uncertain else None
+        own_path = (
+            kind == "path" and facts.path_extended_at is not None and command.start > facts.path_extended_at
+        )
+        severity = Severity.INFO if kind in ("profile", "windows") or uncertain or own_path else None
         if kind == "windows":
             message = f"`{command.name}` is a Windows program: Linux workers never run this branch"
+        elif own_path:
+            message = (
+                f"`{command.name}` may come from the directory this script adds to PATH; "
+                f"if not, {where} takes it from the host PATH"
+            )
         elif uncertain:
             message = (
                 f"`{command.name}` is not a declared input, unless a file this script sources defines it"

@@ -4,7 +4,9 @@
 Finds arguments (and `--option=VALUE` values) and values given to shell variables (`SDK=/opt/sdk`,
 `export PATH=/opt/tools/bin:$PATH`) in action and test shell that point into the host's file system: `/usr/local/...`,
 `/opt/...`, `/nix/store/...`, `/home/...`, `/Users/...`, `/root/...`, `/snap/...`, `~/...`, `$HOME`;
-the same in an action's `env` values; and, at info, `.bazelrc` `--sandbox_add_mount_pair` /
+the same in an action's `env` values; compiler and linker flags of C++ targets (`copts`, `linkopts`) that
+search the host's headers or libraries (`-I/usr/include/...`, `-isystem /usr/...`, `-L/usr/lib/...`);
+and, at info, `.bazelrc` `--sandbox_add_mount_pair` /
 `--sandbox_writable_path`, which let local sandboxes see host paths a worker will not have. Programs
 run from such paths are `ambient-tool` findings; system paths every image has (`/bin`, `/usr/bin`,
 `/dev/null`, `/tmp`, `/etc`, `/proc`) are not reported.
@@ -28,6 +30,7 @@ Check the file in, or fetch it with a repository rule, and use it as a declared 
 
 ## References
 - https://bazel.build/docs/sandboxing
+- https://bazel.build/reference/be/c-cpp#cc_binary.copts (flags are passed to the compiler as written)
 - https://bazel.build/reference/command-line-reference#flag--sandbox_add_mount_pair
 """
 
@@ -35,14 +38,15 @@ from __future__ import annotations
 
 from hermetic_scan import shell
 from hermetic_scan.diagnostics import Severity
+from hermetic_scan.model import TargetModel
 from hermetic_scan.model.actions import ActionModel, ShellSite
-from hermetic_scan.model.values import Str
+from hermetic_scan.model.values import ListV, Str
 from hermetic_scan.rules.base import Check, Context, RuleMeta, action_owners, owner_target, site_owners
 
 META = RuleMeta(
     "host-path",
     Severity.WARNING,
-    ("site", "action", "workspace"),
+    ("site", "action", "target", "workspace"),
     "Action or test reads an absolute path of the host",
     blocking=True,
 )
@@ -104,6 +108,52 @@ def check_action(action: ActionModel, ctx: Context) -> Check:
                         target=owner_target(action.owner),
                         subject=part,
                     )
+
+
+# Where a host's own compiler toolchain keeps headers and libraries: a flag that searches them builds
+# against the developer's machine, which a worker image does not reproduce.
+HOST_TOOLCHAIN_DIRS = ("/usr/include", "/usr/lib", "/usr/lib64", "/lib/", "/lib64/", "/Library/", "/System/")
+_SEARCH_FLAGS = ("-I", "-isystem", "-iquote", "-idirafter", "-L", "-F", "--sysroot=", "-Wl,-rpath,")
+CC_RULES = frozenset({"cc_binary", "cc_library", "cc_test"})
+
+
+def host_search_path(flag: str, value: str) -> bool:
+    return flag in _SEARCH_FLAGS and (
+        is_host_path(value) or value.startswith(HOST_TOOLCHAIN_DIRS) or value in ("/usr/include", "/usr/lib")
+    )
+
+
+def check_target(tm: TargetModel, ctx: Context) -> Check:
+    target = tm.target
+    if target.kind not in CC_RULES:
+        return
+    for attribute in ("copts", "linkopts"):
+        flags = target.attr(attribute)
+        if not isinstance(flags, ListV):
+            continue
+        items = [item if isinstance(item, Str) else None for item in flags.items]
+        for index, item in enumerate(items):
+            if item is None:
+                continue
+            text = item.text.text
+            flag = next((f for f in _SEARCH_FLAGS if text.startswith(f) and len(text) > len(f)), None)
+            value, start = (text[len(flag) :], len(flag)) if flag else (text, 0)
+            if flag is None and index > 0 and items[index - 1] is not None:
+                flag = items[index - 1].text.text.strip()  # `"-isystem", "/usr/include/x"`
+            if flag is None or not host_search_path(flag.strip(), value.strip()):
+                continue
+            span = item.text.span(start, len(text))
+            if span is None:
+                continue
+            yield ctx.report(
+                META,
+                span,
+                f"{attribute} `{text}` searches `{value}` on the host machine; a remote worker's compiler "
+                "sees its own image there",
+                owners={target.key},
+                target=target.text,
+                subject=value,
+            )
 
 
 def check_workspace(ctx: Context) -> Check:
