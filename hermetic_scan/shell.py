@@ -86,6 +86,9 @@ class VariableRead:
     name: str
     start: int
     end: int
+    # Read only where the variable is set (`if [ -n "$X" ]; then ...`, the else of `-z`), or with a
+    # fallback (`${X:-$PWD}`): the script has a way to run without it.
+    guarded: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,11 @@ class ShellFacts:
     # Where the script first puts a directory of its own (runfiles, `$PWD/...`, `$(dirname "$1")`) on
     # PATH: programs run after it may come from there. None when it never does.
     path_extended_at: int | None = None
+    # Programs the script probes for and can do without: (program, start, end, fallbacks) where the
+    # range is the probe and the branch using the program, and `fallbacks` the programs the other
+    # branch runs instead (`command -v gsha256sum || command -v sha256sum`, `if command -v A; then A;
+    # else B; fi`).
+    optional: tuple[tuple[str, int, int, frozenset[str]], ...] = ()
 
     def defines(self, name: str) -> bool:
         return name in self.functions or name in LIBRARY_FUNCTIONS
@@ -122,10 +130,15 @@ def analyze(text: str) -> ShellFacts:
     for node in found.get("command", []):
         commands.extend(_commands_of(node, data, to_char))
     reads = []
+    guards = _set_guards(found.get("if", []), data)
     for node in found.get("expansion.variable", []):
         if _inside_single_quotes(node):
             continue
-        reads.append(VariableRead(_node_text(node, data), to_char(node.start_byte), to_char(node.end_byte)))
+        name = _node_text(node, data)
+        guarded = _has_fallback(node, data) or any(
+            start <= node.start_byte < end for variable, start, end in guards if variable == name
+        )
+        reads.append(VariableRead(name, to_char(node.start_byte), to_char(node.end_byte), guarded))
     commands.sort(key=lambda c: (c.start, c.name))
     reads.sort(key=lambda r: r.start)
     arguments = [arg for command in commands for arg in command.args]
@@ -178,7 +191,41 @@ def analyze(text: str) -> ShellFacts:
         next(
             (word.start for name, word in assigned if name == "PATH" and _adds_own_directory(word.text)), None
         ),
+        tuple(_optional_programs(found.get("list", []) + found.get("if", []), data, to_char)),
     )
+
+
+def _optional_programs(
+    nodes: list[Node],
+    data: bytes,
+    to_char,  # noqa: ANN001
+) -> list[tuple[str, int, int, frozenset[str]]]:
+    out = []
+    for node in nodes:
+        if (
+            node.type == "list"
+            and len(node.named_children) == 2
+            and any(c.type == "||" for c in node.children)
+        ):
+            used, fallback = node.named_children
+            program = _probe(used, data)
+            start, end = used.start_byte, used.end_byte
+        elif node.type == "if_statement":
+            condition = node.child_by_field_name("condition")
+            fallback = next((c for c in node.named_children if c.type == "else_clause"), None)
+            program = _probe(condition, data) if condition is not None and not _negated(condition) else None
+            start, end = node.start_byte, fallback.start_byte if fallback is not None else node.end_byte
+        else:
+            continue
+        if program is None or fallback is None or "/" in program:
+            continue
+        programs = {_probe(fallback, data)} | {
+            _node_text(name, data) for name in _walk(fallback) if name.type == "command_name"
+        }
+        found = frozenset(p for p in programs if p)
+        if found and not found & {"exit", "return"}:  # a branch that gives up is a skip, not a fallback
+            out.append((program, to_char(start), to_char(end), found))
+    return out
 
 
 def _adds_own_directory(value: str) -> bool:
@@ -272,6 +319,44 @@ def _negated(condition: Node) -> bool:
     if condition.type == "test_command":
         inner = condition.named_children[0] if condition.named_children else None
         return inner is not None and inner.type == "unary_expression" and inner.text.lstrip().startswith(b"!")
+    return False
+
+
+_SET_TEST = re.compile(rb"-([nz])\s+\"?\$\{?(\w+)")
+
+
+def _set_guards(nodes: list[Node], data: bytes) -> list[tuple[str, int, int]]:
+    """(variable, start, end) byte ranges of scripts that run only when the variable is set: the
+    condition and body of `if [ -n "$X" ]`, the condition and else branch of `if [ -z "$X" ]`."""
+    out = []
+    for node in nodes:
+        condition = node.child_by_field_name("condition")
+        if condition is None:
+            continue
+        match = _SET_TEST.search(data[condition.start_byte : condition.end_byte])
+        if match is None:
+            continue
+        variable = match.group(2).decode()
+        alternative = next((c for c in node.named_children if c.type in ("elif_clause", "else_clause")), None)
+        out.append((variable, condition.start_byte, condition.end_byte))
+        if match.group(1) == b"n":
+            out.append(
+                (variable, condition.end_byte, alternative.start_byte if alternative else node.end_byte)
+            )
+        elif alternative is not None and alternative.type == "else_clause":
+            out.append((variable, alternative.start_byte, alternative.end_byte))
+    return out
+
+
+def _has_fallback(variable: Node, data: bytes) -> bool:
+    """`${X:-value}` / `${X-value}` / `${X:=value}` with a non-empty value."""
+    expansion = variable.parent
+    if expansion is None or expansion.type != "expansion":
+        return False
+    rest = data[variable.end_byte : expansion.end_byte - 1]
+    for operator in (b":-", b":=", b"-", b"="):
+        if rest.startswith(operator):
+            return bool(rest[len(operator) :].strip(b"\"'"))
     return False
 
 

@@ -39,6 +39,7 @@ from hermetic_scan.model.values import (
     RuleClass,
     Str,
     StructV,
+    Subrule,
     SymbolicMacro,
     Unknown,
     UnresolvedSymbol,
@@ -75,6 +76,7 @@ BUILTINS = {
     "RunEnvironmentInfo",
     "OutputGroupInfo",
     "transition",
+    "subrule",
 }
 
 
@@ -164,7 +166,7 @@ class Interpreter:
                         value.toolchains,
                     )
                 elif isinstance(value, SymbolicMacro) and value.name == "":
-                    value = SymbolicMacro(module, name, value.implementation)
+                    value = SymbolicMacro(module, name, value.implementation, value.defaults)
             elif name in module.functions:
                 value = Function(module, module.functions[name], name)
             else:
@@ -606,6 +608,8 @@ class Interpreter:
             if callee.kind == "args":
                 return Declared("ctx.actions.args()")
             return Const(None)
+        if isinstance(callee, Subrule) and isinstance(callee.implementation, Function):
+            callee, positional = callee.implementation, [(node, Ctx()), *positional]
         if isinstance(callee, Function):
             return self.call_function(
                 callee,
@@ -764,7 +768,7 @@ class Interpreter:
         splat: bool = False,
     ) -> Value:
         if isinstance(callee, SymbolicMacro) and isinstance(callee.implementation, Function):
-            args = {k: v for k, (_, v) in keywords.items()}
+            args = dict(callee.defaults) | {k: v for k, (_, v) in keywords.items()}
             self.call_function(
                 callee.implementation,
                 [],
@@ -886,7 +890,17 @@ class Interpreter:
             )
         if name == "macro":
             impl = keywords.get("implementation", (None, Unknown()))[1]
-            return SymbolicMacro(frame.module, "", impl)
+            attrs = keywords.get("attrs", (None, None))[1]
+            defaults = tuple(
+                (k.text.text, v.decl.default)
+                for k, v, _, _ in (attrs.items if isinstance(attrs, DictV) else ())
+                if isinstance(k, Str) and isinstance(v, _AttrValue) and v.decl.default is not None
+            )
+            return SymbolicMacro(frame.module, "", impl, defaults)
+        if name == "subrule":
+            return Subrule(
+                keywords.get("implementation", (None, positional[0][1] if positional else Unknown()))[1]
+            )
         if name == "str" and positional:
             return Str(as_text(positional[0][1], frame.module, node))
         if name == "dict":

@@ -119,6 +119,17 @@ class SymbolicMacro(Value):
     module: ModuleModel
     name: str
     implementation: Value
+    # Attribute defaults the implementation receives when the caller passes none
+    # (https://bazel.build/extending/macros#attributes).
+    defaults: tuple[tuple[str, Value], ...] = ()
+
+
+@dataclass(eq=False, slots=True)
+class Subrule(Value):
+    """`subrule(implementation = f)`: called from a rule implementation, `f` gets a ctx of its own first
+    (https://bazel.build/rules/lib/globals/bzl#subrule)."""
+
+    implementation: Value
 
 
 @dataclass(unsafe_hash=True, slots=True)

@@ -73,6 +73,18 @@ def classify(name: str, ctx: Context, functions: frozenset[str] = frozenset()) -
     return "path"
 
 
+def _fallback(command: shell.Command, facts: shell.ShellFacts, ctx: Context) -> str | None:
+    """What a script runs instead of `command` when the host lacks it, if every such program is one the
+    executor profile provides (or a shell builtin)."""
+    for program, start, end, fallbacks in facts.optional:
+        if program == command.name and start <= command.start < end:
+            usable = all(ctx.profile.provides(p) or p in shell.BUILTINS for p in fallbacks)
+            return (
+                ", ".join(sorted(p for p in fallbacks if p not in shell.BUILTINS)) or None if usable else None
+            )
+    return None
+
+
 def check_site(site: ShellSite, ctx: Context) -> Check:
     if site.context == "launcher" or site.language == "batch":
         return
@@ -97,8 +109,16 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
         own_path = (
             kind == "path" and facts.path_extended_at is not None and command.start > facts.path_extended_at
         )
-        severity = Severity.INFO if kind in ("profile", "windows") or uncertain or own_path else None
-        if kind == "windows":
+        fallback = _fallback(command, facts, ctx) if kind == "path" else None
+        severity = (
+            Severity.INFO if kind in ("profile", "windows") or uncertain or own_path or fallback else None
+        )
+        if fallback is not None:
+            message = (
+                f"`{command.name}` is optional here: without it the script runs `{fallback}`, which the "
+                "executor profile provides"
+            )
+        elif kind == "windows":
             message = f"`{command.name}` is a Windows program: Linux workers never run this branch"
         elif own_path:
             message = (

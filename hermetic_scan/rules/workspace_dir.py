@@ -67,6 +67,17 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
                 owners=site_owners(site),
                 target=owner_target(site.owner),
             )
+        elif read.guarded:
+            where = "this test" if site.context == "test" else "this action"
+            yield ctx.report(
+                META,
+                span,
+                f"${read.name} is read only where it is set (`bazel run`); on a worker {where} takes the "
+                "other branch, which should not depend on the workspace",
+                severity=Severity.INFO,
+                owners=site_owners(site),
+                target=owner_target(site.owner),
+            )
         else:
             where = "this test" if site.context == "test" else "this action"
             yield ctx.report(

@@ -6,8 +6,8 @@ header="$TEST_SRCDIR/_main/app/config.h"
 env_file="$TEST_SRCDIR/_main/app/config.env"
 
 # When debugging with `bazel run`, compare against the live checkout instead.
-if [[ -n "${BUILD_WORKSPACE_DIRECTORY:-}" ]]; then  # expect: workspace-dir
-  env_file="$BUILD_WORKSPACE_DIRECTORY/app/config.env"  # expect: workspace-dir
+if [[ -n "${BUILD_WORKSPACE_DIRECTORY:-}" ]]; then  # expect: workspace-dir(info)
+  env_file="$BUILD_WORKSPACE_DIRECTORY/app/config.env"  # expect: workspace-dir(info)
 fi
 
 fail() {

@@ -7,7 +7,7 @@ if ! command -v tofu >/dev/null 2>&1; then  # expect: ambient-tool
   echo "tofu not installed; skipping format check" >&2
   exit 0  # expect: silent-skip
 fi
-if [[ -n "${BUILD_WORKSPACE_DIRECTORY:-}" ]]; then  # expect: workspace-dir
-  cd "$BUILD_WORKSPACE_DIRECTORY/$MODULE_DIR"  # expect: workspace-dir
+if [[ -n "${BUILD_WORKSPACE_DIRECTORY:-}" ]]; then  # expect: workspace-dir(info)
+  cd "$BUILD_WORKSPACE_DIRECTORY/$MODULE_DIR"  # expect: workspace-dir(info)
 fi
 tofu fmt -check -recursive -diff  # expect: ambient-tool

@@ -80,7 +80,7 @@ def _tree_listing_impl(ctx):
     out = ctx.actions.declare_file(ctx.label.name + ".lst")
 
     # The listing is meant to cover the package directory in the checkout.
-    listing = 'find "${BUILD_WORKSPACE_DIRECTORY:-.}/%s" -type f | sort > %s' % (  # expect: workspace-dir
+    listing = 'find "${BUILD_WORKSPACE_DIRECTORY:-.}/%s" -type f | sort > %s' % (  # expect: workspace-dir(info)
         ctx.label.package,
         out.path,
     )

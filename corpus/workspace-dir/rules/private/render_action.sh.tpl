@@ -8,7 +8,7 @@ out="$1"
 shift
 
 # Developer overrides are picked up from the checkout when present.
-overrides="${BUILD_WORKSPACE_DIRECTORY:-}/render.overrides"  # expect: workspace-dir
+overrides="${BUILD_WORKSPACE_DIRECTORY:-}/render.overrides"  # expect: workspace-dir(error)
 if test -f "$overrides"; then
   set -- --overrides "$overrides" "$@"
 fi

@@ -42,7 +42,7 @@ def _layout_test_impl(ctx):
         content = """#!/usr/bin/env bash
 set -euo pipefail
 # Compares the checked-in tree against the expected layout file.
-ws="${{BUILD_WORKSPACE_DIRECTORY:-$TEST_SRCDIR/_main}}"  # expect: workspace-dir
+ws="${{BUILD_WORKSPACE_DIRECTORY:-$TEST_SRCDIR/_main}}"  # expect: workspace-dir(info)
 status=0
 while read -r path; do
   if ! test -e "$ws/$path"; then
