@@ -325,35 +325,51 @@ def is_blocking(d: Diagnostic, tags: list[str] | tuple[str, ...] = ()) -> bool:
     return not any(tag in tags for tag in meta.waived_by_tags)
 
 
-def kept_local_by(d: Diagnostic, pinned: Mapping[str, str], own: set[str]) -> list[str]:
-    """Why the target's actions a finding belongs to already run locally (each is pinned); [] if one
-    is not. `own`: the keys of the target and of its rule's actions."""
-    owners = [owner for owner in d.owners if owner in own and owner.startswith("action:")] or [
-        owner for owner in d.owners if owner in own and owner.startswith("target:")
+def kept_local_by(d: Diagnostic, pinned: Mapping[str, str | None]) -> list[str]:
+    """Why the target's actions a finding belongs to already run locally; [] if one of them does not.
+    `pinned`: the target's own owner keys (Pins.of_target)."""
+    owners = [owner for owner in d.owners if owner.startswith("action:") and owner in pinned] or [
+        owner for owner in d.owners if owner.startswith("target:") and owner in pinned
     ]
     whys = [pinned.get(owner) for owner in owners]
     return sorted({why for why in whys if why}) if whys and all(whys) else []
 
 
-def pinned_actions(model: WorkspaceModel) -> dict[str, str]:
-    """Owner keys of actions (and genrule targets) that already run locally, with why: their
-    execution_requirements, or a .bazelrc line that matches their mnemonic."""
-    rc_lines = _covered_mnemonics(model)
-    pinned: dict[str, str] = {}
-    for action in model.all_actions():
+class Pins:
+    """What already keeps actions local: their execution_requirements, or a .bazelrc line that matches
+    their mnemonic. One helper's action (one key) may be pinned for one rule and not for another."""
+
+    def __init__(self, model: WorkspaceModel) -> None:
+        self.rc_lines = _covered_mnemonics(model)
+
+    def __bool__(self) -> bool:
+        return True
+
+    def of_action(self, action: Any) -> str | None:
         keys = sorted(action.execution_requirements & LOCAL_KEY_SET)
         if keys:
-            pinned[action.key] = (
+            return (
                 f"execution_requirements {keys[0]!r} on ctx.actions.{action.kind} "
-                f"({action.module.display_path}:{action.line})"
+                f"({action.module.display_path}:{action.line + 1})"
             )
-        elif action.mnemonic_source != "dynamic" and action.effective_mnemonic in rc_lines:
-            pinned[action.key] = rc_lines[action.effective_mnemonic]
-    if "Genrule" in rc_lines:
-        for tm in model.targets:
-            if tm.target.kind == "genrule":
-                pinned[tm.target.key] = rc_lines["Genrule"]
-    return pinned
+        if action.mnemonic_source != "dynamic":
+            return self.rc_lines.get(action.effective_mnemonic)
+        return None
+
+    def of_target(self, tm: TargetModel) -> dict[str, str | None]:
+        """The owner keys of the target's own actions (and of a genrule target itself), each with why it
+        runs locally, or None if it does not."""
+        pinned: dict[str, str] = {}
+        unpinned: set[str] = set()
+        for action in tm.implementation.actions if tm.implementation is not None else ():
+            why = self.of_action(action)
+            if why is None:
+                unpinned.add(action.key)
+            else:
+                pinned.setdefault(action.key, why)
+        if tm.target.kind == "genrule" and "Genrule" in self.rc_lines:
+            pinned[tm.target.key] = self.rc_lines["Genrule"]
+        return {key: None for key in unpinned} | {k: why for k, why in pinned.items() if k not in unpinned}
 
 
 def build_inventory(
@@ -365,7 +381,7 @@ def build_inventory(
             by_owner[owner].append(d)
     for found in by_owner.values():
         found.sort(key=_sort_key)  # sorted already, as a rule: then this costs one pass
-    verdicts = _Verdicts(by_owner, pinned_actions(model))
+    verdicts = _Verdicts(by_owner, Pins(model))
     targets = [verdicts.of(tm) for tm in model.targets]
     return assemble(
         str(model.workspace.root), bazel_version, targets, _action_hazards(model, diagnostics), diagnostics
@@ -444,9 +460,9 @@ class _Verdicts:
     """Verdicts of the targets of one model. Targets of one rule share its findings and its actions:
     the findings are split into reasons and caveats, and the actions turned into entries, once per rule."""
 
-    def __init__(self, by_owner: dict[str, list[Diagnostic]], pinned: dict[str, str]) -> None:
+    def __init__(self, by_owner: dict[str, list[Diagnostic]], pins: Pins) -> None:
         self.by_owner = by_owner
-        self.pinned = pinned
+        self.pins = pins
         self.splits: dict[int, tuple[list[Diagnostic], tuple[list[Diagnostic], list[Diagnostic]]]] = {}
         self.action_entries: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
         self.guarded_actions: dict[int, tuple[Any, dict[str, list[Guards]]]] = {}
@@ -543,11 +559,9 @@ class _Verdicts:
             or ((target.kind == "genrule" or target.is_test) and target.bool_attr("local"))
         )
         kept_local: list[str] = []
-        if reasons and not already and self.pinned:
-            own = {target.key} | (
-                {a.key for a in tm.implementation.actions} if tm.implementation is not None else set()
-            )
-            whys = [kept_local_by(d, self.pinned, own) for d in reasons]
+        if reasons and not already:
+            pinned = self.pins.of_target(tm)
+            whys = [kept_local_by(d, pinned) for d in reasons] if any(pinned.values()) else [[]]
             if all(whys):
                 already = True
                 kept_local = sorted({why for found in whys for why in found})
