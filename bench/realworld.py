@@ -74,9 +74,13 @@ def sweep_one(root: Path, jobs: int | None, save: Path | None) -> RepoFigures:
     extra = ["--jobs", str(jobs)] if jobs else []
     started = time.perf_counter()
     check = run_json(
-        [*base, "check", str(root), "--format", "json", "--fail-on", "never", *extra], figures, "check"
+        [*base, "check", str(root), "--format", "json", "--fail-on", "never", "--no-cache", *extra],
+        figures,
+        "check",
     )
-    inventory = run_json([*base, "inventory", str(root), "--format", "json", *extra], figures, "inventory")
+    inventory = run_json(
+        [*base, "inventory", str(root), "--format", "json", "--no-cache", *extra], figures, "inventory"
+    )
     figures.seconds = time.perf_counter() - started
     if check is not None:
         figures.findings.update(finding["rule"] for finding in check["findings"])

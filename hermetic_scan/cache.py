@@ -1,6 +1,6 @@
 """The analysis cache: a scan's result, keyed by the content of every file it could read.
 
-A key is the SHA-256 of: the cache format, the tool's version, the effective options (every field of
+A key is the SHA-256 of: the cache format, the tool's version and a digest of its own code, the effective options (every field of
 `engine.Options` that can change a report; `jobs` cannot: a scan in shards is byte-identical to one
 in one process) and the contents of the workspace tree and of every `--external`/`--repo` directory
 (each file's path, size and SHA-256, in walk order; files over `workspace.MAX_FILE_BYTES`, which the
@@ -28,6 +28,7 @@ any file re-runs the whole scan (see docs/performance.md for why per-package ent
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -158,11 +159,24 @@ def _index_path(cache_dir: Path, top: Path) -> Path:
     return cache_dir / "index" / f"{hashlib.sha256(str(top).encode()).hexdigest()}.pickle"
 
 
+@functools.cache
+def _tool_digest() -> str:
+    """A digest of the tool's own code, queries and data: a checkout whose code changed (a developer's,
+    or one installed from a branch) must not read results of the code before, whatever the version says."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for top in (package, package.parent / "queries"):
+        for path in sorted(top.rglob("*")) if top.is_dir() else []:
+            if path.suffix in (".py", ".scm", ".toml", ".json") and path.is_file():
+                digest.update(str(path.relative_to(top)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def key(root: Path, options: object, extra_dirs: list[Path], cache_dir: Path | None = None) -> str:
     """The cache key of a scan of root with these options. With cache_dir, the content digests of files
     whose signature did not change since the last run are taken from its index of each tree (and the
     index is written back), so an unchanged workspace is not read again."""
-    digest = hashlib.sha256(FORMAT + __version__.encode() + b"\0")
+    digest = hashlib.sha256(FORMAT + __version__.encode() + b"\0" + _tool_digest().encode())
     digest.update(options_digest(options).encode())
     for top in [root, *extra_dirs]:
         digest.update(f"\0ROOT{top}\0".encode())
