@@ -69,6 +69,15 @@ def _parser() -> argparse.ArgumentParser:
             help="configuration file (default: WORKSPACE_ROOT/.hermetic-scan.toml)",
         )
 
+    def selection(p: argparse.ArgumentParser) -> None:
+        # As ruff does: --select replaces the rules that run, --extend-select adds, --ignore removes.
+        for flag, text in (
+            ("--select", "run only these rules (comma-separated ids; replaces the configuration's)"),
+            ("--extend-select", "also run these rules"),
+            ("--ignore", "do not run these rules"),
+        ):
+            p.add_argument(flag, action="append", default=[], metavar="RULES", help=text)
+
     def jobs(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--jobs",
@@ -86,6 +95,12 @@ def _parser() -> argparse.ArgumentParser:
         choices=["error", "warning", "info", "never"],
         help="lowest severity that fails (default: warning)",
     )
+    check.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="color text output (auto: on a terminal unless NO_COLOR is set)",
+    )
     check.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE")
     check.add_argument("--write-baseline", metavar="FILE", help="record the current findings in FILE")
     check.add_argument(
@@ -97,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
         help="`bazel aquery --output=jsonproto` output: report where Bazel and the model disagree",
     )
     common(check)
+    selection(check)
     jobs(check)
 
     inventory = sub.add_parser("inventory", help="per-target remote-execution verdicts")
@@ -108,6 +124,7 @@ def _parser() -> argparse.ArgumentParser:
         help="`bazel aquery --output=jsonproto` output (docs/aquery.md): Bazel's actions win",
     )
     common(inventory)
+    selection(inventory)
     jobs(inventory)
 
     fix = sub.add_parser("fix", help="add the suggested no-remote-exec tags to BUILD files")
@@ -180,7 +197,10 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("lsp", help="run the language server on stdio")
 
-    explain = sub.add_parser("explain", help="print a rule's documentation")
+    completion = sub.add_parser("completion", help="print a shell completion script")
+    completion.add_argument("shell", choices=["bash", "zsh", "fish"])
+
+    explain = sub.add_parser("explain", help="print the documentation of a rule or any other id")
     explain.add_argument("rule", nargs="?")
     explain.add_argument(
         "--markdown", action="store_true", help="print every rule's documentation as Markdown"
@@ -212,6 +232,11 @@ def main(argv: list[str] | None = None) -> int:
             from hermetic_scan.lsp.server import run
 
             return run()
+        if args.command == "completion":
+            from hermetic_scan.completion import script
+
+            sys.stdout.write(script(parser, args.shell))
+            return 0
         if args.command == "explain":
             return _explain(args.rule, args.markdown)
         if args.command == "parse":
@@ -261,7 +286,33 @@ def _options(args: argparse.Namespace, config: Config) -> Options:
     options.strict = args.strict or config.strict
     options.external_dirs = [Path(d).resolve() for d in args.external]
     options.bazel_version = args.bazel_version or config.bazel_version
+    _select_rules(options, args)
     return options
+
+
+def _rule_list(values: list[str], flag: str) -> list[str]:
+    from hermetic_scan.rules import rule_meta
+
+    ids = [item.strip() for value in values for item in value.split(",") if item.strip()]
+    for rule_id in ids:
+        if rule_meta(rule_id) is None:
+            raise UsageError(f"{flag}: unknown rule {rule_id!r}; `hermetic-scan explain` lists them")
+    return ids
+
+
+def _select_rules(options: Options, args: argparse.Namespace) -> None:
+    """--select / --extend-select / --ignore over the configuration's enable / disable."""
+    select = _rule_list(getattr(args, "select", []), "--select")
+    extend = _rule_list(getattr(args, "extend_select", []), "--extend-select")
+    ignore = _rule_list(getattr(args, "ignore", []), "--ignore")
+    if select:
+        options.enable = select
+        options.disable = [rule for rule in options.disable if rule not in select]
+    if extend:
+        options.disable = [rule for rule in options.disable if rule not in extend]
+        if options.enable is not None:
+            options.enable = [*options.enable, *(rule for rule in extend if rule not in options.enable)]
+    options.disable = [*options.disable, *(rule for rule in ignore if rule not in options.disable)]
 
 
 def _resolve_paths(paths: list[str]) -> tuple[Path, list[str] | None]:
@@ -361,13 +412,29 @@ def _check(args: argparse.Namespace, result: Result, config: Config) -> int:
         result.diagnostics, result.baselined = baseline.split(
             result.diagnostics, sources, baseline.read_baseline(Path(args.baseline))
         )
-    renderer = {"json": json_render, "text": text_render, "sarif": sarif, "github": github}[args.format]
-    _write(renderer.render(result), args.output)
+    # Text and GitHub paths are relative to the current directory (render/paths.py); JSON and SARIF
+    # keep workspace-relative paths, SARIF with the workspace as %SRCROOT%.
+    if args.format == "text":
+        text = text_render.render(result, Path.cwd(), _use_color(args.color, args.output))
+    elif args.format == "github":
+        text = github.render(result, Path.cwd())
+    else:
+        text = {"json": json_render, "sarif": sarif}[args.format].render(result)
+    _write(text, args.output)
     fail_on = args.fail_on or config.fail_on
     if fail_on == "never":
         return 0
     threshold = Severity(fail_on).rank
     return 1 if any(d.severity.rank >= threshold for d in result.diagnostics) else 0
+
+
+def _use_color(choice: str, output: str | None) -> bool:
+    """--color: `auto` colors a terminal unless NO_COLOR is set (https://no-color.org)."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR") or (output not in (None, "-")):
+        return False
+    return sys.stdout.isatty()
 
 
 def _fix(args: argparse.Namespace, result: Result) -> int:
@@ -452,6 +519,7 @@ def _write(text: str, output: str | None) -> None:
 
 
 def _explain(rule_id: str | None, markdown: bool = False) -> int:
+    from hermetic_scan.ids import OTHER_IDS, other_doc, other_id
     from hermetic_scan.rules import all_rules, rule_doc, rules_markdown
 
     if markdown:
@@ -459,10 +527,13 @@ def _explain(rule_id: str | None, markdown: bool = False) -> int:
         return 0
     if rule_id is None:
         for meta in all_rules():
-            print(f"{meta.id:22} {meta.severity.value:8} {meta.summary}")
+            print(f"{meta.id:24} {meta.severity.value:8} {meta.summary}")
+        print("\nOther ids (editor, evidence):")
+        for item in OTHER_IDS:
+            print(f"{item.id:24} {item.emitted_by:17} {item.summary}")
         return 0
     try:
-        print(rule_doc(rule_id))
+        print(other_doc(rule_id) if other_id(rule_id) else rule_doc(rule_id))
     except KeyError as error:
         raise UsageError(f"unknown rule {rule_id!r}; `hermetic-scan explain` lists them") from error
     return 0

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import CORPUS, external_tool
+from conftest import CORPUS, ROOT, external_tool
 from helpers import run_cli, write_tree
 
 WORKSPACES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
@@ -63,14 +63,15 @@ def test_fingerprint_survives_moving_the_finding(tmp_path: Path) -> None:
 
 
 def test_github_annotations() -> None:
-    out = run_cli("check", str(CORPUS / "opentofu"), "--format", "github")
+    # Run from the repository root, above the workspace: paths are relative to where the step runs.
+    out = run_cli("check", str(CORPUS / "opentofu"), "--format", "github", cwd=ROOT)
     lines = out.stdout.splitlines()
     assert (
-        "::error file=build/tofu/private/scripts.bzl,line=10,col=6,endLine=10,endColumn=31,title=workspace-dir::"
+        "::error file=corpus/opentofu/build/tofu/private/scripts.bzl,line=10,col=6,endLine=10,endColumn=31,title=workspace-dir::"
         in "\n".join(lines)
     )
     assert any(
-        line.startswith("::warning file=build/tofu/rules.bzl,line=41,") and "title=default-shell-env" in line
+        line.startswith("::warning file=corpus/opentofu/build/tofu/rules.bzl,line=41,") and "title=default-shell-env" in line
         for line in lines
     )
     assert all(line.startswith(("::error ", "::warning ", "::notice ")) for line in lines)

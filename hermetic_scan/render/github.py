@@ -1,11 +1,16 @@
 """GitHub Actions workflow commands: one `::error` / `::warning` / `::notice` line per finding.
 
 https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions
+`file=` is relative to `cwd` when given: the CLI passes the current directory, where the workflow step
+runs (usually the repository root, which may be above the Bazel workspace).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hermetic_scan.engine import Result
+from hermetic_scan.render.paths import from_cwd
 
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -18,12 +23,12 @@ def _property(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render(result: Result) -> str:
+def render(result: Result, cwd: Path | None = None) -> str:
     lines = []
     for d in result.diagnostics:
         s = d.span
         props = (
-            f"file={_property(s.path)},line={s.start_line + 1},col={s.start_col + 1},"
+            f"file={_property(from_cwd(result.root, s.path, cwd))},line={s.start_line + 1},col={s.start_col + 1},"
             f"endLine={s.end_line + 1},endColumn={s.end_col + 1},title={_property(d.rule)}"
         )
         lines.append(f"::{COMMAND[d.severity.value]} {props}::{_data(d.message)}")

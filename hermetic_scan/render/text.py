@@ -1,15 +1,34 @@
-"""`path:line:col: severity: message [rule-id]`, sorted, then a summary line."""
+"""`path:line:col: severity: message [rule-id]`, sorted, then a summary line.
+
+Paths are relative to `cwd` when given (the CLI passes the current directory: render/paths.py).
+With `color`, severities, rule ids and locations are set off with ANSI SGR codes.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hermetic_scan.engine import Result
+from hermetic_scan.render.paths import from_cwd
+
+RESET = "\x1b[0m"
+SEVERITY_COLOR = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "info": "\x1b[1;36m"}
+LOCATION_COLOR = "\x1b[1m"
+RULE_COLOR = "\x1b[2m"
 
 
-def render(result: Result) -> str:
-    lines = [
-        f"{d.span.path}:{d.span.start_line + 1}:{d.span.start_col + 1}: {d.severity.value}: {d.message} [{d.rule}]"
-        for d in result.diagnostics
-    ]
+def render(result: Result, cwd: Path | None = None, color: bool = False) -> str:
+    def paint(code: str, text: str) -> str:
+        return f"{code}{text}{RESET}" if color else text
+
+    lines = []
+    for d in result.diagnostics:
+        where = f"{from_cwd(result.root, d.span.path, cwd)}:{d.span.start_line + 1}:{d.span.start_col + 1}"
+        severity = d.severity.value
+        lines.append(
+            f"{paint(LOCATION_COLOR, where)}: {paint(SEVERITY_COLOR[severity], severity)}: "
+            f"{d.message} {paint(RULE_COLOR, f'[{d.rule}]')}"
+        )
     counts = result.counts()
     total = len(result.diagnostics)
     files = len({d.span.path for d in result.diagnostics})
