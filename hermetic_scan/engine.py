@@ -32,7 +32,7 @@ class Options:
     # object (markdown, HTML, CSV, fixes, the editor and evidence read the objects).
     verdicts_as_json: bool = False
     # Off when only the inventory is reported (the `inventory` command): shards then send only the
-    # findings an inventory shows besides its verdicts (`inventory.fetch_hazards`), and a scan in shards
+    # findings an inventory shows besides its verdicts (`inventory.inventory_findings`), and a scan in shards
     # returns those alone in `Result.diagnostics`, with no sources and no unused-suppression findings.
     report_findings: bool = True
     jobs: int | None = 1  # processes to split the BUILD files between; None: as many as pay off

@@ -226,6 +226,9 @@ class Inventory:
     action_hazards: ActionHazards = field(default_factory=lambda: ActionHazards({}, set()))
     worker_requirements: list[tuple[str, list[str]]] = field(default_factory=list)
     fetch_hazards: list[Diagnostic] = field(default_factory=list)
+    # Findings in .bazelrc files (placeholders, unknown mnemonics, sandbox mounts): the HTML and
+    # Markdown reports show them beside the targets.
+    rc_findings: list[Diagnostic] = field(default_factory=list)
     # Assembled from `EncodedVerdicts`: the targets' JSON entries in label order, and their summary;
     # `targets` is then empty, and only the JSON report can be rendered.
     entries: list[str] | None = None
@@ -413,12 +416,27 @@ def _complete(inventory: Inventory, hazards: ActionHazards, diagnostics: list[Di
     inventory.action_hazards = hazards
     inventory.bazelrc_suggestions = hazards.suggestions()
     inventory.fetch_hazards = fetch_hazards(diagnostics)
+    inventory.rc_findings = rc_findings(diagnostics)
     return inventory
 
 
 def fetch_hazards(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    """The only findings an inventory reports besides its targets' reasons and caveats."""
+    """Findings of repository rules, which the inventory reports beside its targets."""
     return [d for d in diagnostics if d.rule == "repo-rule-ambient"]
+
+
+def is_rc_path(path: str) -> bool:
+    return path.rsplit("/", 1)[-1].endswith("bazelrc")
+
+
+def rc_findings(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Findings in .bazelrc files (any `*bazelrc` file), which the inventory reports beside its targets."""
+    return sorted((d for d in diagnostics if is_rc_path(d.span.path)), key=_sort_key)
+
+
+def inventory_findings(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """The only findings an inventory reports besides its targets' reasons and caveats."""
+    return [d for d in diagnostics if d.rule == "repo-rule-ambient" or is_rc_path(d.span.path)]
 
 
 def assemble_encoded(

@@ -35,7 +35,7 @@ from hermetic_scan.inventory import (
     assemble,
     assemble_encoded,
     build_inventory,
-    fetch_hazards,
+    inventory_findings,
 )
 from hermetic_scan.model import WorkspaceFacts
 from hermetic_scan.source import SourceFile
@@ -215,8 +215,8 @@ def _output(analysis: Analysis) -> ShardOutput:
         known = {m.source.path: m.source for m in model.loader.modules.values()} | analysis.sources
         wanted = {d.span.path for d in diagnostics} | {s.path for s in every}
         sources = {path: known[path] for path in wanted if path in known}
-    else:  # only the inventory is reported: of the findings, it shows the fetch hazards alone
-        owned, foreign, every, sources = fetch_hazards(owned), fetch_hazards(foreign), [], {}
+    else:  # only the inventory is reported: of the findings, it shows fetch hazards and rc findings
+        owned, foreign, every, sources = inventory_findings(owned), inventory_findings(foreign), [], {}
     verdicts: list[TargetVerdict] = []
     encoded = None
     hazards = ActionHazards({}, set())

@@ -71,7 +71,8 @@ def test_github_annotations() -> None:
         in "\n".join(lines)
     )
     assert any(
-        line.startswith("::warning file=corpus/opentofu/build/tofu/rules.bzl,line=41,") and "title=default-shell-env" in line
+        line.startswith("::warning file=corpus/opentofu/build/tofu/rules.bzl,line=41,")
+        and "title=default-shell-env" in line
         for line in lines
     )
     assert all(line.startswith(("::error ", "::warning ", "::notice ")) for line in lines)

