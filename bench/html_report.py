@@ -56,7 +56,9 @@ def main() -> None:
     options.binary_location = shutil.which("chromium") or "chromium"
     for flag in (*FLAGS, f"--user-data-dir={work / 'profile'}", "--window-size=1400,1000"):
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "chromedriver"), options=options)
+    driver = webdriver.Chrome(
+        service=Service(shutil.which("chromedriver") or "chromedriver"), options=options
+    )
     try:
         started = time.monotonic()
         driver.get(report.as_uri())
