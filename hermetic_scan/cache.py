@@ -40,7 +40,8 @@ from pathlib import Path
 from hermetic_scan import __version__
 from hermetic_scan.workspace import MAX_FILE_BYTES
 
-FORMAT = b"hermetic-scan-cache 1\n"
+# Bump when a cached Result changes shape (2: Inventory.rc_findings), so older entries are misses.
+FORMAT = b"hermetic-scan-cache 2\n"
 # Entries kept per cache directory: older ones (by modification time) are removed after a write.
 MAX_ENTRIES = 64
 # Options fields that cannot change what a scan reports.
