@@ -117,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
 
     inventory = sub.add_parser("inventory", help="per-target remote-execution verdicts")
     inventory.add_argument("paths", nargs="*", default=["."])
-    inventory.add_argument("--format", choices=["json", "markdown", "html", "csv"], default="json")
+    inventory.add_argument("--format", choices=["json", "text", "markdown", "html", "csv"], default="json")
     inventory.add_argument(
         "--aquery",
         metavar="FILE",

@@ -425,18 +425,20 @@ def fetch_hazards(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return [d for d in diagnostics if d.rule == "repo-rule-ambient"]
 
 
-def is_rc_path(path: str) -> bool:
-    return path.rsplit("/", 1)[-1].endswith("bazelrc")
+def is_rc_finding(d: Diagnostic) -> bool:
+    """A finding about a .bazelrc file (any `*bazelrc`); not the unused-suppression notes, which are
+    about the scan's own comments and are not computed for an inventory."""
+    return d.rule != "unused-suppression" and d.span.path.rsplit("/", 1)[-1].endswith("bazelrc")
 
 
 def rc_findings(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    """Findings in .bazelrc files (any `*bazelrc` file), which the inventory reports beside its targets."""
-    return sorted((d for d in diagnostics if is_rc_path(d.span.path)), key=_sort_key)
+    """Findings in .bazelrc files, which the inventory reports beside its targets."""
+    return sorted((d for d in diagnostics if is_rc_finding(d)), key=_sort_key)
 
 
 def inventory_findings(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """The only findings an inventory reports besides its targets' reasons and caveats."""
-    return [d for d in diagnostics if d.rule == "repo-rule-ambient" or is_rc_path(d.span.path)]
+    return [d for d in diagnostics if d.rule == "repo-rule-ambient" or is_rc_finding(d)]
 
 
 def assemble_encoded(

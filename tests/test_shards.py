@@ -15,7 +15,7 @@ from helpers import run_cli
 from hermetic_scan import engine, shards
 from hermetic_scan.config import load_config
 from hermetic_scan.engine import Options, Result, analyze
-from hermetic_scan.inventory import fetch_hazards
+from hermetic_scan.inventory import inventory_findings
 from hermetic_scan.render import inventory_json, sarif
 from hermetic_scan.render import json as json_render
 from hermetic_scan.render.inventory_json import document
@@ -60,7 +60,7 @@ def _compare(workspace: Path, counts: list[int]) -> None:
             for name, report in single.items():
                 assert split[name] == report, f"{name} differs with {count} shards {how}"
     # For the `inventory` command's JSON report, shards send JSON entries (the same text, without
-    # verdict objects) and no findings but the fetch hazards the report shows.
+    # verdict objects) and no findings but the fetch hazards and rc findings the reports show.
     options = _options(workspace)
     options.verdicts_as_json, options.report_findings = True, False
     inventory_only = shards.analyze_in_shards(discover(workspace), options, counts[-1])
@@ -68,7 +68,8 @@ def _compare(workspace: Path, counts: list[int]) -> None:
     assert as_json.targets == [] and as_json.entries is not None
     assert inventory_json.render(as_json) == inventory_json.render(single_result.inventory)
     assert (
-        inventory_only.diagnostics == fetch_hazards(single_result.diagnostics) and not inventory_only.sources
+        inventory_only.diagnostics == inventory_findings(single_result.diagnostics)
+        and not inventory_only.sources
     )
     # `check` builds no verdicts, and its shards send none.
     options = _options(workspace)

@@ -230,3 +230,29 @@ def test_zsh_completion_loads() -> None:
     assert {"_hermetic_scan", "_hermetic_scan_check", "_hermetic_scan_inventory"} <= set(
         loaded.stdout.split()
     )
+
+
+def _readme_block(after: str) -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return readme.split(after, 1)[1].split("```sh\n", 1)[1].split("```", 1)[0].strip()
+
+
+def test_quick_start_prints_summaries_a_terminal_can_read() -> None:
+    command = _readme_block("## Quick start")
+    steps = [step.strip() for part in command.split("&&") for step in part.split(";")]
+    scans = [step for step in steps if step.startswith("hermetic-scan ")]
+    assert len(scans) == 2, scans
+    for step in scans:
+        out = run_cli(*step.split()[1:], cwd=ROOT)
+        assert out.returncode in (0, 1), out.stderr
+        assert "<br>" not in out.stdout and "|---" not in out.stdout and "{" not in out.stdout[:1]
+    inventory = run_cli(*scans[1].split()[1:], cwd=ROOT).stdout
+    assert inventory.splitlines()[1] == "9 targets: 5 remote-ok, 4 no-remote-exec, 0 unknown"
+    assert "  //infra/dns:dns_fmt_test (tofu_fmt_test): ambient-tool, silent-skip, workspace-dir" in inventory
+
+
+def test_readme_test_command_fetches_the_tools_and_ci_runs_it() -> None:
+    command = _readme_block("Install the test dependencies")
+    assert command.startswith("bash tests/tools/fetch.sh && "), command
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert command in ci, ".ci/run runs the README's command"

@@ -6,7 +6,13 @@ from hermetic_scan.inventory import Inventory
 
 
 def render_inventory(inventory: Inventory, fmt: str) -> str:
-    from hermetic_scan.render import csv_report, html, inventory_json, markdown
+    from hermetic_scan.render import csv_report, html, inventory_json, inventory_text, markdown
 
-    renderer = {"json": inventory_json, "markdown": markdown, "html": html, "csv": csv_report}[fmt]
+    renderer = {
+        "json": inventory_json,
+        "markdown": markdown,
+        "html": html,
+        "csv": csv_report,
+        "text": inventory_text,
+    }[fmt]
     return renderer.render(inventory)
