@@ -247,8 +247,20 @@ def test_quick_start_prints_summaries_a_terminal_can_read() -> None:
         assert out.returncode in (0, 1), out.stderr
         assert "<br>" not in out.stdout and "|---" not in out.stdout and "{" not in out.stdout[:1]
     inventory = run_cli(*scans[1].split()[1:], cwd=ROOT).stdout
-    assert inventory.splitlines()[1] == "9 targets: 5 remote-ok, 4 no-remote-exec, 0 unknown"
-    assert "  //infra/dns:dns_fmt_test (tofu_fmt_test): ambient-tool, silent-skip, workspace-dir" in inventory
+    document = json.loads(run_cli("inventory", "corpus/opentofu", cwd=ROOT).stdout)
+    s = document["summary"]
+    assert inventory.splitlines()[1] == (
+        f"{sum(s.values())} targets: {s['remote-ok']} remote-ok, {s['no-remote-exec']} no-remote-exec, "
+        f"{s['unknown']} unknown"
+    )
+    blocked = [t for t in document["targets"] if t["verdict"] == "no-remote-exec"]
+    assert blocked
+    for t in blocked:
+        rules = ", ".join(sorted({r["rule"] for r in t["reasons"]}))
+        assert f"  {t['label']} ({t['kind']}): {rules}" in inventory, t["label"]
+    assert not any(
+        f"  {t['label']} (" in inventory for t in document["targets"] if t["verdict"] == "remote-ok"
+    )
 
 
 def test_readme_test_command_fetches_the_tools_and_ci_runs_it() -> None:
