@@ -17,6 +17,10 @@ from hermetic_scan.engine import Options, Result, scan
 from hermetic_scan.profile import ExecutorProfile
 from hermetic_scan.workspace import find_root
 
+# `verify` when Bazel did not build what it was asked to (a rejected flag, a wrapper that wants another
+# version, a crash): nothing is proven, so neither 0 nor the "a remote-ok target failed" 1.
+VERIFY_INCONCLUSIVE = 3
+
 
 class UsageError(Exception):
     pass
@@ -496,7 +500,9 @@ def _verify(args: argparse.Namespace) -> int:
     except VerifyError as error:
         raise UsageError(str(error)) from error
     _write(verify_render.render(report, args.format), args.output)
-    return 0 if report.ok else 1
+    if report.remote_ok_failed:
+        return 1
+    return VERIFY_INCONCLUSIVE if report.could_not_verify else 0
 
 
 def _write(text: str, output: str | None) -> None:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hermetic_scan.bazel.bazelrc import RcOption, load_bazelrc
 from hermetic_scan.labels import PatternError, parse_pattern, select
 
 if TYPE_CHECKING:
@@ -109,14 +110,31 @@ class VerifyReport:
     sandbox: str  # what Bazel said it used (linux-sandbox, processwrapper-sandbox, ...), "" if unknown
     targets: list[TargetRun]
     seconds: float = 0.0
+    # Why nothing could be verified (Bazel would not start, the wrapper wants another version), with
+    # Bazel's own words; empty when Bazel ran.
+    problem: list[str] = field(default_factory=list)
+    # Facts about the Bazel that ran that a reader must know (a .bazelversion it does not match).
+    notes: list[str] = field(default_factory=list)
+    # .bazelrc lines that would run actions outside the sandbox, and the flags verify added against them.
+    sandbox_defeats: list[str] = field(default_factory=list)
 
     @property
     def remote_ok_failed(self) -> list[TargetRun]:
         return [t for t in self.targets if t.remote_ok_failed]
 
     @property
+    def not_verified(self) -> list[TargetRun]:
+        """Targets Bazel did not build or test because of Bazel itself (a rejected flag, a crash, a
+        timeout), not because the target failed; "no test to run" is not one."""
+        return [t for t in self.targets if t.outcome == NOT_RUN and t.exit_code != 4]
+
+    @property
+    def could_not_verify(self) -> bool:
+        return bool(self.problem) or bool(self.not_verified)
+
+    @property
     def ok(self) -> bool:
-        return not self.remote_ok_failed
+        return not self.remote_ok_failed and not self.could_not_verify
 
     def summary(self) -> dict[str, int]:
         out = {"targets": len(self.targets), AGREE: 0, DISAGREE: 0, NOT_COMPARABLE: 0, "remote_ok_failed": 0}
@@ -221,6 +239,81 @@ def parse_output(text: str) -> tuple[list[str], list[str]]:
     # A failed test's own output is the interesting part; Bazel's ERROR lines only say it failed.
     chosen = (test_output + errors) if test_output else errors
     return chosen[:MAX_ERROR_LINES], called
+
+
+# --------------------------------------------------------------------------------------------------
+# Before running: the Bazel that will run, and rc lines that defeat the sandbox
+
+# Strategies that run a spawn without a sandbox (https://bazel.build/docs/user-manual#spawn-strategy,
+# #strategy, #genrule-strategy): under them a passing build proves nothing about a worker.
+UNSANDBOXED = {"local", "standalone"}
+BUILD_COMMANDS = {"build", "test", "common", "run", "coverage"}
+
+
+def sandbox_defeats(options: list[RcOption]) -> tuple[list[str], list[str]]:
+    """(descriptions of rc lines that apply to every build and choose an unsandboxed strategy, flags
+    that put those actions back in the sandbox). Lines under a `:config` apply only with --config,
+    which verify does not pass. --spawn_strategy is already overridden by verify's own flag."""
+    found: list[str] = []
+    counter: list[str] = []
+    for option in options:
+        if option.config is not None or option.command not in BUILD_COMMANDS or option.value is None:
+            continue
+        where = f"{option.source.path}:{option.span.start_line + 1}: {option.command} {option.text}"
+        if option.name in ("--spawn_strategy", "--genrule_strategy"):
+            if UNSANDBOXED & set(option.value.split(",")):
+                found.append(where)
+                if option.name == "--genrule_strategy":
+                    counter.append("--genrule_strategy=sandboxed")
+        elif option.name in ("--strategy", "--strategy_regexp"):
+            key, sep, strategies = option.value.rpartition("=")
+            if UNSANDBOXED & set(strategies.split(",")):
+                found.append(where)
+                counter.append(f"{option.name}={key}=sandboxed" if sep else f"{option.name}=sandboxed")
+    return found, list(dict.fromkeys(counter))
+
+
+# `bazel --version` prints `bazel 7.4.1` without starting a server (a Bazel built without a release
+# stamp, such as Debian's, prints `bazel no_version`).
+VERSION_LINE = re.compile(r"^bazel (\S+)", re.M)
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def read_bazelversion(root: Path) -> str | None:
+    try:
+        words = (root / ".bazelversion").read_text(encoding="utf-8", errors="replace").split()
+    except OSError:
+        return None
+    return words[0] if words else None
+
+
+def preflight(code: int, text: str, wanted: str | None) -> tuple[list[str], list[str]]:
+    """(problem, notes) from `bazel --version` run in the workspace. A wrapper (Bazelisk, Debian's
+    /usr/bin/bazel) that cannot find the version .bazelversion asks for fails here, before any target."""
+    text = ANSI.sub("", text)
+    if code != 0:
+        said = [line for line in text.splitlines() if line.strip()][:MAX_ERROR_LINES]
+        problem = [f"`bazel --version` exited with status {code}:", *(f"  {line}" for line in said)]
+        if wanted:
+            problem.append(
+                f"The workspace's .bazelversion asks for Bazel {wanted}; install that version, or point "
+                "--bazel at a Bazel binary (a wrapper reads .bazelversion; the binary itself does not)."
+            )
+        return problem, []
+    match = VERSION_LINE.search(text)
+    running = match.group(1) if match else None
+    if (
+        wanted
+        and running
+        and running != "no_version"
+        and wanted != running
+        and wanted not in ("latest", "rolling")
+    ):
+        return [], [
+            f"Bazel {running} ran, but the workspace's .bazelversion asks for {wanted}: a failure may come "
+            "from the version, not from the sandbox."
+        ]
+    return [], []
 
 
 def _sandbox(text: str) -> str:
@@ -386,8 +479,15 @@ def run_verify(
         )
         runs: list[TargetRun] = []
         sandboxes: set[str] = set()
+        rc = load_bazelrc(root, [".bazelrc"] if (root / ".bazelrc").is_file() else [])
+        defeats, counter = sandbox_defeats(rc.options)
+        flags += counter
+        problem: list[str] = []
+        notes: list[str] = []
         try:
-            for verdict in chosen:
+            code, text = runner.run(["--version"])
+            problem, notes = preflight(code, text, read_bazelversion(root))
+            for verdict in [] if problem else chosen:
                 target = verdict.attached.target
                 run = TargetRun(
                     label=verdict.label,
@@ -420,4 +520,7 @@ def run_verify(
         sandbox=",".join(sorted(sandboxes)),
         targets=runs,
         seconds=round(time.monotonic() - started, 2),
+        problem=problem,
+        notes=notes,
+        sandbox_defeats=defeats,
     )

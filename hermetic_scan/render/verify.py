@@ -61,6 +61,10 @@ def document(report: VerifyReport) -> dict[str, Any]:
         "tripwires": list(report.tripwires),
         "summary": report.summary(),
         "ok": report.ok,
+        "could_not_verify": report.could_not_verify,
+        "problem": list(report.problem),
+        "notes": list(report.notes),
+        "sandbox_defeats": list(report.sandbox_defeats),
         "seconds": report.seconds,
         "targets": [_target(t) for t in ordered(report)],
     }
@@ -79,13 +83,29 @@ def _text(report: VerifyReport) -> str:
         out.append(
             f"  profile tools not found on this host (absent from the action PATH): {', '.join(report.missing_tools)}"
         )
+    for note in report.notes:
+        out.append(f"  note: {note}")
+    if report.sandbox_defeats:
+        out.append(
+            "  .bazelrc lines that run actions outside the sandbox (verify adds flags that put them back; "
+            "a build under them alone proves nothing):"
+        )
+        out += [f"    {line}" for line in report.sandbox_defeats]
     out.append("")
     failed = report.remote_ok_failed
     if failed:
         out.append(
             f"STATIC remote-ok BUT FAILED IN THE STRICT SANDBOX ({len(failed)}): the static model missed something"
         )
-    else:
+    if report.problem:
+        out.append("COULD NOT VERIFY: Bazel did not run.")
+        out += [f"  {line}" for line in report.problem]
+    elif report.not_verified:
+        out.append(
+            f"COULD NOT VERIFY {len(report.not_verified)} of {len(report.targets)} targets: Bazel itself failed "
+            "(its messages are under each target)."
+        )
+    if not failed and not report.could_not_verify:
         out.append("No static remote-ok target failed in the strict sandbox.")
     out.append("")
     width = max((len(t.label) for t in report.targets), default=10)
