@@ -579,12 +579,15 @@ class _Verdicts:
             or ((target.kind == "genrule" or target.is_test) and target.bool_attr("local"))
         )
         kept_local: list[str] = []
-        if reasons and not already:
+        if not already:
             pinned = self.pins.of_target(tm)
-            whys = [kept_local_by(d, pinned) for d in reasons] if any(pinned.values()) else [[]]
+            if reasons:
+                whys = [kept_local_by(d, pinned) for d in reasons] if any(pinned.values()) else [[]]
+            else:  # nothing found, but every action of the target already runs locally
+                whys = [[why] if why else [] for why in pinned.values()] if pinned else [[]]
             if all(whys):
                 already = True
-                kept_local = sorted({why for found in whys for why in found})
+                kept_local = sorted({why for found in whys for why in found if why})
         if reasons or already:
             verdict = "no-remote-exec"
         elif unknown:

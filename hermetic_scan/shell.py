@@ -106,6 +106,9 @@ class ShellFacts:
     # Where the script first puts a directory of its own (runfiles, `$PWD/...`, `$(dirname "$1")`) on
     # PATH: programs run after it may come from there. None when it never does.
     path_extended_at: int | None = None
+    # Where the script replaces PATH with directories of its own only (`PATH="{{jq_path}}"`): after
+    # it, no program comes from the host's PATH. None when it never does.
+    path_replaced_at: int | None = None
     # Programs the script probes for and can do without: (program, start, end, fallbacks) where the
     # range is the probe and the branch using the program, and `fallbacks` the programs the other
     # branch runs instead (`command -v gsha256sum || command -v sha256sum`, `if command -v A; then A;
@@ -188,11 +191,20 @@ def analyze(text: str) -> ShellFacts:
         tuple(sources),
         tuple(assigned),
         unknown_source,
-        next(
+        path_extended_at=next(
             (word.start for name, word in assigned if name == "PATH" and _adds_own_directory(word.text)), None
         ),
-        tuple(_optional_programs(found.get("list", []) + found.get("if", []), data, to_char)),
+        path_replaced_at=next(
+            (word.start for name, word in assigned if name == "PATH" and _own_directories_only(word.text)),
+            None,
+        ),
+        optional=tuple(_optional_programs(found.get("list", []) + found.get("if", []), data, to_char)),
     )
+
+
+def _own_directories_only(value: str) -> bool:
+    parts = [part for part in value.strip("\"'").split(":") if part]
+    return bool(parts) and all(not part.startswith("/") and "PATH" not in part for part in parts)
 
 
 def _optional_programs(

@@ -126,8 +126,16 @@ def test_opentofu_verdicts() -> None:
 
 def test_mixed_workspace_verdicts() -> None:
     targets = _by_label("inventory-mixed")
-    assert targets["//services/api:version_txt"]["verdict"] == "remote-ok"
-    assert targets["//services/api:git_sha"]["verdict"] == "no-remote-exec", "same rule, unsafe target"
+    # `build:remote --modify_execution_info=Genrule=+no-remote-exec` keeps every genrule local: the safe
+    # one is already kept off remote executors (and says by what), the unsafe one needs no tag either.
+    version = targets["//services/api:version_txt"]
+    assert version["verdict"] == "no-remote-exec" and version["reasons"] == [] and version["already_tagged"]
+    assert version["kept_local"] == [
+        ".bazelrc:11: build:remote --modify_execution_info=Genrule=+no-remote-exec,ProtoGen=+requires-x86"
+    ]
+    git_sha = targets["//services/api:git_sha"]
+    assert git_sha["verdict"] == "no-remote-exec" and git_sha["reasons"], "same rule, unsafe target"
+    assert git_sha["suggested_tags"] == [] and git_sha["kept_local"] == version["kept_local"]
     assert targets["//services/api:chart"]["verdict"] == "unknown"
     assert targets["//services/api:chart"]["provenance"] == "unresolved"
     assert targets["//services/api:release"]["provenance"] == "knowledge"

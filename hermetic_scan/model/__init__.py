@@ -309,6 +309,7 @@ def build_model(
         for tm in early.values() if early else evaluate(build):
             model.add_target(tm)
     _link_tool_binaries(model)
+    _read_sourced_libraries(model)
     model.rc = load_bazelrc(workspace.root, workspace.bazelrc, workspace.read)
     model.template_files = templates.sources
     return model
@@ -383,6 +384,65 @@ def _link_tool_binaries(model: WorkspaceModel) -> None:
                 continue
             for site in tool.sites:
                 tm.sites.append(ShellSite(site.text, "action", tm.target.key, None, site.language))
+
+
+# `source "$TEST_SRCDIR/_main/pkg/lib.sh"`, `. "${RUNFILES_DIR}/_main/pkg/lib.sh"`: a file of the main
+# repository in the runfiles tree (https://bazel.build/reference/test-encyclopedia#initial-conditions).
+_RUNFILES_PATH = re.compile(r"^\$\{?(?:TEST_SRCDIR|RUNFILES_DIR)\}?/(?:_main|__main__)/(?P<path>[\w./+-]+)$")
+# `source "$(dirname "$0")/lib.sh"`, `source "${BASH_SOURCE%/*}/lib.sh"`: next to the script.
+_BESIDE_SCRIPT = re.compile(
+    r"^(?:\$\(dirname \"?\$(?:0|\{?BASH_SOURCE(?:\[0\])?\}?)\"?\)|\$\{BASH_SOURCE(?:\[0\])?%/\*\})/(?P<path>[\w./+-]+)$"
+)
+
+
+def _read_sourced_libraries(model: WorkspaceModel) -> None:
+    """Gives each shell script that sources files of the workspace the functions those files define,
+    so that a function from a helper library is not taken for a program from the host."""
+    functions_of: dict[str, frozenset[str] | None] = {}
+    for site in model.all_sites():
+        if not site.is_shell:
+            continue
+        facts = shell.analyze(site.text.text)
+        if not facts.sources_unknown:
+            continue
+        found: set[str] = set()
+        for command in facts.commands:
+            if command.name not in shell.SOURCE_COMMANDS or not command.args:
+                continue
+            path = _sourced_path(command.args[0].text.strip("\"'"), site)
+            if path is not None and path not in functions_of:
+                functions_of[path] = _functions_in(model, path)
+            library = functions_of.get(path) if path is not None else None
+            if library is None:
+                if not any(lib in command.args[0].text for lib in shell.KNOWN_LIBRARIES):
+                    break
+                continue
+            found |= library
+        else:
+            site.library_functions = frozenset(found)
+
+
+def _sourced_path(text: str, site: ShellSite) -> str | None:
+    match = _RUNFILES_PATH.match(text)
+    if match is not None:
+        return match.group("path")
+    match = _BESIDE_SCRIPT.match(text)
+    source = site.text.source
+    if match is not None and source is not None and site.text.text == source.text:
+        directory = os.path.dirname(source.path)
+        return os.path.normpath(os.path.join(directory, match.group("path")))
+    return None
+
+
+def _functions_in(model: WorkspaceModel, path: str) -> frozenset[str] | None:
+    file = model.workspace.root / path
+    if path.startswith("..") or not file.is_file():
+        return None
+    try:
+        text = model.workspace.read(file).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    return shell.analyze(text).functions
 
 
 def _function_ids(rule: RuleClass) -> set[int]:

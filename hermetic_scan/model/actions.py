@@ -41,10 +41,27 @@ SHELL_ACTIONS = ("run", "run_shell")
 SHELLS = frozenset({"bash", "sh", "dash", "zsh", "ksh"})
 
 
-def script_language(text: str, filename: str | None = None) -> str:
-    """ "shell", "batch", or the interpreter a shebang names (python3, node, ...)."""
+# Languages a script's file name gives away when it has no shebang (a template run by a toolchain's
+# interpreter, e.g. an `.mjs` file expanded for node).
+_EXTENSIONS = {
+    ".js": "node",
+    ".mjs": "node",
+    ".cjs": "node",
+    ".ts": "node",
+    ".py": "python3",
+    ".rb": "ruby",
+    ".pl": "perl",
+}
+
+
+def script_language(text: str, filename: str | None = None, template: str | None = None) -> str:
+    """ "shell", "batch", or the interpreter a shebang or file name names (python3, node, ...)."""
     if filename and filename.lower().endswith((".bat", ".cmd", ".ps1")):
         return "batch"
+    for name in (filename, template):
+        suffix = Path(name).suffix.lower() if name else ""
+        if suffix in _EXTENSIONS and not text.lstrip("\n").startswith("#!"):
+            return _EXTENSIONS[suffix]
     head = text.lstrip("\n")
     if head[:1] == "@" or head[:4].lower() == "rem ":
         return "batch"
@@ -67,6 +84,9 @@ class ShellSite:
     owner: str
     action: ActionModel | None = None
     language: str = "shell"  # see script_language(); rules analyse only "shell" sites as shell
+    # Functions of the workspace files this script sources, when every one of them was found; None
+    # when it sources none, or one the model could not read.
+    library_functions: frozenset[str] | None = None
 
     @property
     def is_shell(self) -> bool:
@@ -319,7 +339,8 @@ class ActionAnalyzer:
 def _script_site(
     script: Script, output: OutputFile | None, context: str, owner: str, action: ActionModel | None
 ) -> ShellSite:
-    language = script_language(script.text.text, output.filename if output is not None else None)
+    template = script.text.source.path if script.origin == "expand_template" and script.text.source else None
+    language = script_language(script.text.text, output.filename if output is not None else None, template)
     return ShellSite(script.text, context, owner, action, language)
 
 

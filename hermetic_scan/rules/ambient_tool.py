@@ -97,15 +97,17 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
     for command in facts.commands:
         if command.dynamic:
             continue
-        kind = classify(command.name, ctx, facts.functions)
+        kind = classify(command.name, ctx, facts.functions | (site.library_functions or frozenset()))
         if kind is None or (kind == "profile" and not ctx.strict):
             continue
+        if kind == "path" and facts.path_replaced_at is not None and command.start > facts.path_replaced_at:
+            continue  # PATH holds only the script's own directories by now
         span = site.text.span(command.start, command.end)
         if span is None:
             continue
         # A script that sources another file may get the program as a function from it; one that put a
         # directory of its own on PATH before running it may get it from there.
-        uncertain = kind == "path" and facts.sources_unknown
+        uncertain = kind == "path" and facts.sources_unknown and site.library_functions is None
         own_path = (
             kind == "path" and facts.path_extended_at is not None and command.start > facts.path_extended_at
         )
@@ -175,10 +177,12 @@ def check_action(action: ActionModel, ctx: Context) -> Check:
 
 def _interpreted(site: ShellSite, ctx: Context) -> Check:
     """A written script in another language: its interpreter must be on the worker."""
+    text = site.text.text
+    if not text.lstrip("\n").startswith("#!"):
+        return  # a language known from the file name: what runs it is the action's executable
     kind = classify(site.language, ctx)
     if kind is None or (kind == "profile" and not ctx.strict):
         return
-    text = site.text.text
     start = len(text) - len(text.lstrip("\n"))
     end = text.find("\n", start)
     span = site.text.span(start, end if end != -1 else len(text))
