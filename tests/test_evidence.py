@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
-from helpers import write_tree
+from helpers import run_cli, write_tree
 
 from hermetic_scan.bazel.console import parse_console
 from hermetic_scan.bazel.execlog import ExecLogError, parse_json_log, read_exec_log, runner_class
@@ -632,3 +632,24 @@ def test_real_bazel_sandboxed_log_matches_the_recorded_one(tmp_path: Path) -> No
     recorded = _report("sandboxed")
     assert {t.label: t.counts for t in fresh.targets} == {t.label: t.counts for t in recorded.targets}
     assert [(f.id, f.target) for f in fresh.flags] == [(f.id, f.target) for f in recorded.flags]
+
+
+@pytest.mark.parametrize(
+    "record, message",
+    [
+        ("{}", "entry 2 is not a spawn: no runner"),
+        ('{"runner": ""}', "entry 2 is not a spawn: no runner"),
+        ('{"runner": "remote", "exitCode": "boom"}', "exitCode: expected an integer"),
+        ('{"runner": "remote", "remotable": 3}', "remotable: expected true or false"),
+        ('{"runner": "remote", "listedOutputs": "bazel-out/x"}', "listedOutputs: expected a list"),
+        ('{"runner": ["remote"]}', "no runner"),
+        ('{"totalMillis": 5, "actionCount": 2}', "no runner"),  # another log's record
+    ],
+)
+def test_malformed_spawn_records_are_rejected_by_the_cli(tmp_path: Path, record: str, message: str) -> None:
+    log = tmp_path / "exec.json"
+    log.write_text('{"runner": "remote", "mnemonic": "Genrule"}\n' + record + "\n", encoding="utf-8")
+    out = run_cli("evidence", str(WS), "--exec-log", str(log))
+    assert out.returncode == 2, out.stdout
+    assert message in out.stderr, out.stderr
+    assert "remote execution proven" not in out.stdout

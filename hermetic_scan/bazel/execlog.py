@@ -101,6 +101,35 @@ def _int(value: Any) -> int:
         return 0
 
 
+# What a record must look like to be a spawn. Bazel writes `runner` for every spawn it ran (protobuf's
+# JSON leaves out only default values: false, 0, ""); int64 fields come as strings, int32 as numbers.
+_STRING_FIELDS = ("runner", "mnemonic", "progressMessage", "status", "targetLabel", "label")
+_BOOL_FIELDS = ("remotable", "cacheable", "cacheHit", "remoteCacheHit")
+
+
+def validate_spawn(obj: dict[str, Any]) -> str | None:
+    """Why `obj` is not a spawn record, or None. `{}` and records of another log are rejected."""
+    runner = obj.get("runner")
+    if not isinstance(runner, str) or not runner.strip():
+        return "no runner (every spawn Bazel logs names the runner that ran it)"
+    for name in _STRING_FIELDS:
+        if name in obj and not isinstance(obj[name], str):
+            return f"{name}: expected a string, got {type(obj[name]).__name__}"
+    for name in _BOOL_FIELDS:
+        if name in obj and not isinstance(obj[name], bool | str):
+            return f"{name}: expected true or false, got {type(obj[name]).__name__}"
+    if "exitCode" in obj:
+        code = obj["exitCode"]
+        if isinstance(code, bool) or not isinstance(code, int | str) or not str(code).lstrip("-").isdigit():
+            return f"exitCode: expected an integer, got {code!r}"
+    for name in ("listedOutputs", "actualOutputs"):
+        if name in obj and not isinstance(obj[name], list):
+            return f"{name}: expected a list, got {type(obj[name]).__name__}"
+    if any(not isinstance(o, str) for o in obj.get("listedOutputs") or []):
+        return "listedOutputs: expected a list of paths"
+    return None
+
+
 def spawn_from_json(index: int, obj: dict[str, Any]) -> Spawn:
     outputs = obj.get("listedOutputs") or []
     if not outputs:  # some writers only fill actualOutputs
@@ -129,6 +158,9 @@ def parse_json_log(text: str) -> list[Spawn]:
         for obj in jsonstream.values(text):
             if not isinstance(obj, dict):
                 raise ExecLogError(f"execution log: entry {len(spawns) + 1} is not a JSON object")
+            problem = validate_spawn(obj)
+            if problem is not None:
+                raise ExecLogError(f"execution log: entry {len(spawns) + 1} is not a spawn: {problem}")
             spawns.append(spawn_from_json(len(spawns), obj))
     except json.JSONDecodeError as error:
         raise ExecLogError(
@@ -173,7 +205,11 @@ def parse_binary_log(data: bytes) -> list[Spawn]:
     spawns: list[Spawn] = []
     try:
         for chunk in wire.delimited(data):
-            spawns.append(spawn_from_json(len(spawns), _spawn_message(chunk)))
+            obj = _spawn_message(chunk)
+            problem = validate_spawn(obj)
+            if problem is not None:
+                raise ExecLogError(f"execution log: binary entry {len(spawns) + 1} is not a spawn: {problem}")
+            spawns.append(spawn_from_json(len(spawns), obj))
     except wire.WireError as error:
         raise ExecLogError(f"execution log: not a binary execution log ({error})") from error
     return spawns
