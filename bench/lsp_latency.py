@@ -18,7 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-from hermetic_scan.lsp.client import LspClient
+# The client is test code (tests/lsp_client.py), not part of the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from lsp_client import LspClient  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 

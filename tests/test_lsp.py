@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, ROOT
 from helpers import write_tree
-
-from hermetic_scan.lsp.client import LspClient
+from lsp_client import LspClient
 
 
 def _rules(diagnostics: list[dict]) -> set[tuple[int, str]]:

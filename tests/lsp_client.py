@@ -1,4 +1,5 @@
 """A minimal JSON-RPC client for `hermetic-scan lsp` over a subprocess's stdin/stdout (tests, benchmark).
+Test code: it lives beside the tests so that the wheel does not ship it.
 
 No sleeps: every wait is a blocking read from a queue with a timeout.
 """
