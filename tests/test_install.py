@@ -30,6 +30,9 @@ def test_one_version_everywhere() -> None:
     ci = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
     revs = re.findall(r"^\s*rev: (\S+)$", ci, re.M)
     assert revs == [f"v{__version__}"], "the pre-commit example names the current version's tag"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert set(re.findall(r"hermetic_scan-([0-9][^-]*)-py3", readme)) == {__version__}
+    assert set(re.findall(r"tag `v([^`]+)`", readme)) == {__version__}
     hooks = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
     for hook_id in re.findall(r"^\s*- id: (\S+)$", ci, re.M):
         assert f"- id: {hook_id}\n" in hooks

@@ -268,3 +268,21 @@ def test_readme_test_command_fetches_the_tools_and_ci_runs_it() -> None:
     assert command.startswith("bash tests/tools/fetch.sh && "), command
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert command in ci, ".ci/run runs the README's command"
+
+
+def test_the_bundled_example_is_buildifier_clean() -> None:
+    from conftest import external_tool
+
+    buildifier = external_tool("buildifier-bin")
+    example = CORPUS / "opentofu"
+    files = sorted(
+        str(p)
+        for p in example.rglob("*")
+        if p.is_file()
+        and (p.name in ("BUILD", "BUILD.bazel", "MODULE.bazel", "WORKSPACE") or p.suffix == ".bzl")
+    )
+    assert len(files) >= 5
+    out = subprocess.run(
+        [str(buildifier), "--mode=check", "--lint=warn", *files], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -51,7 +51,9 @@ tofu_validate = rule(
 def _tofu_fmt_test_impl(ctx):
     module = ctx.attr.module[TofuModuleInfo]
     tree = ctx.actions.declare_directory(ctx.label.name + ".tree")
-    ctx.actions.run_shell(  # expect: missing-mnemonic
+
+    # expect: missing-mnemonic
+    ctx.actions.run_shell(
         inputs = module.srcs,
         outputs = [tree],
         command = "mkdir -p {out} && cp $@ {out}/".format(out = tree.path),
