@@ -77,6 +77,8 @@ BUILTINS = {
     "OutputGroupInfo",
     "transition",
     "subrule",
+    "range",
+    "enumerate",
 }
 
 
@@ -843,6 +845,12 @@ class Interpreter:
             if isinstance(value, Str):
                 return Str(mask_make_variables(value.text))
             return value
+        if isinstance(receiver, DictV) and name in ("items", "keys", "values") and not receiver.conditional:
+            if name == "keys":
+                return ListV(tuple(k for k, _, _, _ in receiver.items))
+            if name == "values":
+                return ListV(tuple(v for _, v, _, _ in receiver.items))
+            return ListV(tuple(ListV((k, v)) for k, v, _, _ in receiver.items))
         if isinstance(receiver, DictV) and name == "get" and positional:
             key = positional[0][1]
             if isinstance(key, Str):
@@ -914,6 +922,14 @@ class Interpreter:
                 )
             )
             return _union(base, added)
+        if name == "range" and positional and all(isinstance(v, Const) for _, v in positional):
+            bounds = [v.value for _, v in positional]  # type: ignore[attr-defined]
+            if all(isinstance(b, int) and not isinstance(b, bool) for b in bounds) and len(bounds) <= 3:
+                numbers = range(*bounds)[:MAX_LOOP_ITEMS]  # type: ignore[arg-type]
+                return ListV(tuple(Const(n) for n in numbers))
+        if name == "enumerate" and positional and isinstance(positional[0][1], ListV):
+            items = positional[0][1].items
+            return ListV(tuple(ListV((Const(i), item)) for i, item in enumerate(items)))
         if name == "select":
             # https://bazel.build/reference/be/functions#select: one of the dict's values, chosen by
             # the configuration, which the model does not know.
@@ -1055,7 +1071,7 @@ def as_text(value: Value, module: ModuleModel, node: Node) -> MappedText:
     if isinstance(value, Str):
         return value.text
     if isinstance(value, Const):
-        text = {True: "True", False: "False", None: "None"}.get(value.value, str(value.value))  # type: ignore[call-overload]
+        text = str(value.value)  # True, False, None and integers print as Starlark prints them
         return MappedText.opaque(str(text), module.source, node.start_byte)
     if isinstance(value, (Declared, OutputFile)):
         return MappedText.opaque(DECLARED_TOKEN + declared_hint(value), module.source, node.start_byte)

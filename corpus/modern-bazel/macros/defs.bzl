@@ -36,3 +36,21 @@ def schema_dumps(name, schemas):
         )
         for schema in schemas
     ]
+
+def mirrors(name, sources):
+    [
+        native.genrule(
+            name = "%s_%s" % (name, key),
+            outs = [key + ".tar"],
+            cmd = "pax -w -f $@ %s" % path,  # expect: ambient-tool
+        )
+        for key, path in sources.items()
+    ]
+
+def replicas(name, count):
+    for index in range(count):
+        native.genrule(
+            name = "{}_{}".format(name, index),
+            outs = ["{}_{}.txt".format(name, index)],
+            cmd = "echo replica > $@",
+        )
