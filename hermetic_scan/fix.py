@@ -3,14 +3,24 @@
 Edits keep every other byte of the file and, on a buildifier-formatted file, keep it formatted:
 buildifier orders a BUILD call's keyword arguments by a priority table and then by name, sorts
 string lists, and puts a list of more than one element on several lines. We insert where it would.
+
+Safety (docs/robustness.md): an edit is only ever computed from, and applied to, the BUILD file
+whose syntax tree holds the call; a rule call made in a comprehension, a loop or a macro that does
+not forward tags gets no edit but a "fix by hand" note naming the line. Before writing, the file's
+content hash must still match the bytes the edits were computed on. The rewrite is atomic (temp
+file + rename) and keeps the line endings, mode and owner; a file with several hard links is not
+rewritten (a rename would split it from its other names) and is reported instead.
 """
 
 from __future__ import annotations
 
 import difflib
+import errno
+import hashlib
 import os
+import stat
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tree_sitter import Node
@@ -59,6 +69,18 @@ class FixPlan:
     edits: dict[Path, list[TextEdit]]
     notes: list[str]  # targets that need a change the tool will not make
     buildozer: list[str]
+    # sha256 of the bytes each file's edits were computed on: a file that differs is not written
+    digests: dict[Path, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WriteProblem:
+    path: Path
+    message: str
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def plan(inventory: Inventory, root: Path) -> FixPlan:
@@ -71,14 +93,30 @@ def plan(inventory: Inventory, root: Path) -> FixPlan:
         build = target.build
         tag = verdict.suggested_tags[0]
         result.buildozer.append(f"buildozer 'add tags {tag}' {verdict.label}")
-        call = target.call.node if target.generator is None else target.top_node.named_children[0]
-        if target.generator is not None and not _forwards_tags(verdict):
-            result.notes.append(
-                f"{verdict.label}: created by macro {target.generator}() which does not pass tags or **kwargs "
-                f"to it; change the macro to accept tags for this target"
-            )
+        if build.repo.external:
             continue
-        if build.repo.external or call.type != "call":
+        here = f"{build.display_path}:{target.top_node.start_point[0] + 1}"
+        top = target.top_node.named_children[0] if target.top_node.named_children else None
+        if target.generator is not None:
+            if not _forwards_tags(verdict):
+                result.notes.append(
+                    f"{verdict.label}: created by macro {target.generator}() which does not pass tags or "
+                    f"**kwargs to it; change the macro to accept tags for this target ({here})"
+                )
+                continue
+            call = top
+        else:
+            call = target.call.node
+            # Only a rule call that is itself the statement of this BUILD file can be edited: offsets
+            # of a call in a .bzl file, a comprehension or a loop belong to another text or target.
+            if target.call.module is not build or top is None or not _same_node(call, top):
+                result.notes.append(
+                    f"{verdict.label}: fix by hand at {here}: the rule call is made in a comprehension, "
+                    f"loop or macro, where an edit would change other targets or another file; "
+                    f'add tags = ["{tag}"] to this target'
+                )
+                continue
+        if call is None or call.type != "call":
             continue
         key = (build.display_path, call.start_byte)
         if key in done:
@@ -86,8 +124,14 @@ def plan(inventory: Inventory, root: Path) -> FixPlan:
         done.add(key)
         edit = _tag_edit(build, call, tag)
         if edit is not None:
-            result.edits.setdefault(build.repo.root / build.rel_path, []).append(edit)
+            path = build.repo.root / build.rel_path
+            result.edits.setdefault(path, []).append(edit)
+            result.digests[path] = digest(build.source.data)
     return result
+
+
+def _same_node(a: Node, b: Node) -> bool:
+    return (a.start_byte, a.end_byte, a.type) == (b.start_byte, b.end_byte, b.type)
 
 
 def _forwards_tags(verdict: TargetVerdict) -> bool:
@@ -133,6 +177,8 @@ def _tag_edit(build: ModuleModel, call: Node, tag: str) -> TextEdit | None:
     if value is None:
         return None
     if value.type != "list":
+        if _mentions(build, value, tag):
+            return None  # `select(...) + ["tag"]`, a concatenation that already adds it: twice is once
         return TextEdit(value.end_byte, value.end_byte, f" + [{_quoted(tag)}]")
     items = [c for c in value.named_children if c.type != "comment"]
     strings = [build.text(c) for c in items]
@@ -165,6 +211,17 @@ def _tag_edit(build: ModuleModel, call: Node, tag: str) -> TextEdit | None:
             return TextEdit(anchor, anchor, f"{item_indent}{_quoted(tag)},\n")
         return TextEdit(last.end_byte, last.end_byte, f",\n{item_indent}{_quoted(tag)}")
     return TextEdit(items[-1].end_byte, items[-1].end_byte, f", {_quoted(tag)}")
+
+
+def _mentions(build: ModuleModel, value: Node, tag: str) -> bool:
+    """Whether a string literal equal to `tag` is written anywhere in `value` (iterative walk)."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if node.type == "string" and build.text(node).strip("\"'") == tag:
+            return True
+        stack.extend(node.named_children)
+    return False
 
 
 def _line_start(build: ModuleModel, byte: int) -> int:
@@ -225,16 +282,24 @@ def _new_tags_argument(build: ModuleModel, call: Node, tag: str) -> TextEdit | N
 
 
 def apply_edits(data: bytes, edits: list[TextEdit]) -> bytes:
+    """Apply edits (offsets into `data`); inserted lines end the way the file's lines mostly do."""
+    crlf = data.count(b"\r\n") * 2 > data.count(b"\n")
     out = data
     for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
-        out = out[: edit.start] + edit.text.encode("utf-8") + out[edit.end :]
+        text = edit.text.replace("\n", "\r\n") if crlf else edit.text
+        out = out[: edit.start] + text.encode("utf-8") + out[edit.end :]
     return out
 
 
 def diff(root: Path, fix: FixPlan) -> str:
     chunks = []
     for path, edits in sorted(fix.edits.items()):
-        before = path.read_bytes()
+        try:
+            before = _read_regular(path)
+        except OSError:
+            continue  # reported by `write`; a diff shows what would change
+        if fix.digests.get(path, digest(before)) != digest(before):
+            continue
         after = apply_edits(before, edits)
         rel = path.relative_to(root).as_posix()
         chunks.extend(
@@ -248,28 +313,77 @@ def diff(root: Path, fix: FixPlan) -> str:
     return "".join(chunks)
 
 
-def write(root: Path, fix: FixPlan) -> list[Path]:
-    """Apply the plan atomically per file (temp file + rename, mode kept). Never outside `root`."""
-    written = []
+def _read_regular(path: Path) -> bytes:
+    with open(path, "rb", opener=_nonblocking) as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        return handle.read()
+
+
+def _nonblocking(path: str, flags: int) -> int:
+    # A FIFO opened for reading without O_NONBLOCK waits for a writer forever.
+    return os.open(path, flags | os.O_NONBLOCK)
+
+
+def write(root: Path, fix: FixPlan) -> tuple[list[Path], list[WriteProblem]]:
+    """Apply the plan atomically per file, never outside `root`. Returns the files written and the
+    files that were not (each with why); one file that cannot be written does not stop the others."""
+    written: list[Path] = []
+    problems: list[WriteProblem] = []
     resolved_root = root.resolve()
     for path, edits in sorted(fix.edits.items()):
         real = path.resolve()
         if resolved_root not in real.parents:
+            problems.append(WriteProblem(path, "resolves outside the workspace; not written"))
             continue
-        before = real.read_bytes()
-        after = apply_edits(before, edits)
-        if after == before:
-            continue
-        mode = real.stat().st_mode
-        fd, tmp = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".tmp")
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(after)
-            os.chmod(tmp, mode & 0o7777)
-            os.replace(tmp, real)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        written.append(real)
-    return written
+            problem = _write_one(real, edits, fix.digests.get(path))
+        except OSError as error:
+            problem = f"cannot write: {error.strerror or error}"
+        if problem is None:
+            written.append(real)
+        elif problem:
+            problems.append(WriteProblem(real, problem))
+    return written, problems
+
+
+def _write_one(real: Path, edits: list[TextEdit], expected: str | None) -> str | None:
+    """Write one file; None when written, "" when nothing changed, else why it was not written."""
+    before = _read_regular(real)
+    if expected is not None and digest(before) != expected:
+        return "changed on disk since it was analysed; not written (run fix again)"
+    after = apply_edits(before, edits)
+    if after == before:
+        return ""
+    info = real.stat()
+    if info.st_nlink > 1:
+        return (
+            f"has {info.st_nlink} hard links; rewriting it would split it from its other names, "
+            f"so it is not written (fix by hand, or see `fix --diff`)"
+        )
+    fd, tmp = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(after)
+            handle.flush()
+            os.fsync(handle.fileno())
+            fresh = os.fstat(handle.fileno())
+            if (fresh.st_uid, fresh.st_gid) != (info.st_uid, info.st_gid):
+                try:
+                    os.fchown(handle.fileno(), info.st_uid, info.st_gid)
+                except PermissionError:
+                    os.unlink(tmp)
+                    return (
+                        f"owned by uid {info.st_uid}, gid {info.st_gid}: a rewrite cannot keep its owner, "
+                        f"so it is not written"
+                    )
+            os.fchmod(handle.fileno(), info.st_mode & 0o7777)
+        if digest(_read_regular(real)) != digest(before):
+            os.unlink(tmp)
+            return "changed on disk while it was being fixed; not written (run fix again)"
+        os.replace(tmp, real)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return None
