@@ -31,7 +31,17 @@ def changed_files(root: Path, revision: str) -> set[str]:
             raise GitError(f"git {' '.join(args)}: {said}")
         return done.stdout
 
-    diff = git("diff", "--name-only", "--relative", revision, "--")
+    # The value is the user's: it must never become an option of git (`--output=FILE` truncates
+    # FILE). It is resolved to a commit first, after --end-of-options, and only that id reaches diff.
+    if not revision or revision.startswith("-"):
+        raise GitError(f"--changed-since: {revision!r} is not a git revision")
+    try:
+        commit = git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}").strip()
+    except GitError as error:
+        raise GitError(
+            f"--changed-since: {revision!r} is not a commit of this git repository ({error})"
+        ) from error
+    diff = git("diff", "--name-only", "--relative", "--end-of-options", commit, "--")
     untracked = git("ls-files", "--others", "--exclude-standard")
     return {line.strip() for line in (diff + untracked).splitlines() if line.strip()}
 

@@ -147,7 +147,25 @@ def test_changed_since_keeps_targets_of_changed_build_files(tmp_path: Path) -> N
         "the hazard of a changed BUILD file's target, though its .bzl did not change"
     )
     out = run_cli("check", str(root), "--changed-since", "no-such-rev")
-    assert out.returncode == 2 and "git diff" in out.stderr
+    assert out.returncode == 2 and "'no-such-rev' is not a commit" in out.stderr
+
+
+@pytest.mark.parametrize("value", ["--output={victim}", "-p", "--end-of-options", "--output", ""])
+def test_changed_since_never_becomes_a_git_option(tmp_path: Path, value: str) -> None:
+    root = write_tree(tmp_path / "ws", {"MODULE.bazel": "", "a/BUILD.bazel": HAZARD})
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "base"],
+        cwd=root,
+        check=True,
+    )
+    out = run_cli("check", str(root), f"--changed-since={value.format(victim=victim)}")
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "is not a" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert victim.read_text() == "precious\n"
 
 
 def test_changed_since_outside_a_git_repository_says_so_in_one_line(tmp_path: Path) -> None:
