@@ -259,6 +259,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 1
+    except KeyboardInterrupt:
+        print("hermetic-scan: interrupted", file=sys.stderr)
+        return 130
 
 
 def _positive(text: str) -> int:
@@ -355,7 +358,7 @@ def _run(args: argparse.Namespace) -> int:
     options.jobs = (
         1 if args.command == "fix" or getattr(args, "aquery", None) else getattr(args, "jobs", None)
     )
-    options.inventory = args.command != "check" or bool(args.changed_since or args.aquery)
+    options.inventory = args.command != "check" or args.changed_since is not None or bool(args.aquery)
     options.verdicts_as_json = args.command == "inventory" and args.format == "json" and not args.aquery
     options.report_findings = args.command != "inventory"
     # fix and --aquery read the model, which a cached result does not carry.
@@ -404,7 +407,7 @@ def _check(args: argparse.Namespace, result: Result, config: Config) -> int:
     from hermetic_scan.render import text as text_render
 
     sources = result.sources
-    if args.changed_since:
+    if args.changed_since is not None:
         try:
             changed = changes.changed_files(result.root, args.changed_since)
         except changes.GitError as error:
@@ -451,10 +454,16 @@ def _fix(args: argparse.Namespace, result: Result) -> int:
         _write("".join(line + "\n" for line in fix_plan.buildozer), args.output)
         return 0
     if args.write:
-        written = fix.write(result.root, fix_plan)
+        written, problems = fix.write(result.root, fix_plan)
+        shown = result.root.resolve()
         for path in written:
-            print(f"fixed {path.relative_to(result.root.resolve()).as_posix()}", file=sys.stderr)
-        return 0
+            print(f"fixed {path.relative_to(shown).as_posix()}", file=sys.stderr)
+        for problem in problems:
+            where = (
+                problem.path.relative_to(shown).as_posix() if shown in problem.path.parents else problem.path
+            )
+            print(f"hermetic-scan: {where}: {problem.message}", file=sys.stderr)
+        return 2 if problems else 0
     _write(fix.diff(result.root, fix_plan), args.output)
     return 0
 
