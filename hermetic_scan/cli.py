@@ -1,9 +1,16 @@
-"""Command line: thin adapter over the engine. Exit 0 clean, 1 findings, 2 usage or I/O error."""
+"""Command line: thin adapter over the engine.
+
+Exit status (EXIT_STATUS below, README and `--help`): 0 clean, 1 findings at or above --fail-on, 2 usage
+or input error (bad flag, configuration, baseline, aquery or log file; a file `fix` could not write;
+output that cannot be written), 3 internal error of the tool as a whole, 130 interrupted. An error
+while analysing one file is not an exit 3: it is an `internal-error` finding for that file.
+"""
 
 from __future__ import annotations
 
 import argparse
 import gc
+import io
 import os
 import sys
 import tempfile
@@ -26,9 +33,22 @@ class UsageError(Exception):
     pass
 
 
+EXIT_STATUS = """exit status:
+  0    clean: no finding at or above --fail-on (default: warning)
+  1    findings at or above --fail-on (evidence/verify: a check failed)
+  2    usage or input error: bad flag, configuration, baseline, aquery or log file,
+       a file fix could not write, output that could not be written
+  3    internal error of the tool (verify: also "could not verify")
+  130  interrupted (Ctrl-C)
+an error while analysing one file is an internal-error finding for that file; the scan goes on."""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="hermetic-scan", description="Which Bazel targets can run on a remote executor, and why."
+        prog="hermetic-scan",
+        description="Which Bazel targets can run on a remote executor, and why.",
+        epilog=EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"hermetic-scan {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -229,8 +249,15 @@ def entry() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            # Text from the analysed files (lone surrogates, any character) never fails to print.
+            stream.reconfigure(errors="backslashreplace")
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        return _interrupted()
     try:
         if args.command == "lsp":
             from hermetic_scan.lsp.server import run
@@ -258,10 +285,47 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hermetic-scan: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:
-        return 1
+        _silence_stdout()
+        print("hermetic-scan: cannot write the report: the output was closed (broken pipe)", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
+        return _interrupted()
+    except OSError as error:
+        # Mostly writing the report to stdout (a full disk, a closed descriptor): not a bug of ours.
+        _silence_stdout()
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"hermetic-scan: input/output error: {error.strerror or error}{where}", file=sys.stderr)
+        return 2
+    except Exception as error:  # noqa: BLE001 - the contract: a clear line and exit 3, no traceback
+        print(
+            f"hermetic-scan: internal error ({type(error).__name__}: {_first_line(error)}); "
+            "please report it with the command that failed",
+            file=sys.stderr,
+        )
+        return 3
+
+
+def _interrupted() -> int:
+    try:
         print("hermetic-scan: interrupted", file=sys.stderr)
-        return 130
+    except OSError:
+        pass
+    return 130
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:200] if text else "no message"
+
+
+def _silence_stdout() -> None:
+    """After stdout failed, pending output must not fail again when the process flushes it."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def _positive(text: str) -> int:
@@ -520,16 +584,23 @@ def _write(text: str, output: str | None) -> None:
         return
     target = Path(output)
     if target.is_char_device() or str(target) == os.devnull:
-        with open(target, "w", encoding="utf-8") as handle:
+        with open(target, "w", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(text)
         return
+    tmp = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        # mkstemp creates 0600; a report gets the mode any new file gets here (0644 under umask 022).
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(text)
         os.replace(tmp, target)
     except OSError as error:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
         raise UsageError(f"cannot write {output}: {error.strerror or error}") from error
 
 

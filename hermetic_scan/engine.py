@@ -7,12 +7,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from hermetic_scan import cache, suppressions
-from hermetic_scan.diagnostics import Diagnostic, Severity
+from hermetic_scan import cache, guard, suppressions
+from hermetic_scan.diagnostics import Diagnostic, Severity, Span
 from hermetic_scan.inventory import Inventory, build_inventory
 from hermetic_scan.model import WorkspaceModel, build_model
 from hermetic_scan.profile import ExecutorProfile
-from hermetic_scan.rules import RULE_MODULES
+from hermetic_scan.rules import RULE_MODULES, internal_error
 from hermetic_scan.rules.base import Context
 from hermetic_scan.source import SourceFile
 from hermetic_scan.workspace import Workspace, discover
@@ -258,12 +258,39 @@ def run_rules(ctx: Context, options: Options, inventory: Inventory | None = None
                 continue
             check = getattr(rule, f"check_{scope}")
             if scope == "inventory":
-                yield from check(inventory, ctx)
+                yield from _guarded(rule.META.id, check, None, inventory, ctx)
             elif scope == "workspace":
-                yield from check(ctx)
+                yield from _guarded(rule.META.id, check, None, ctx)
             else:
                 for subject in subjects[scope]:
-                    yield from check(subject, ctx)
+                    yield from _guarded(rule.META.id, check, subject, subject, ctx)
+
+
+def _guarded(
+    rule_id: str, check: Callable[..., Iterable[Diagnostic]], subject: object, *args: object
+) -> Iterable[Diagnostic]:
+    """A rule's findings; an exception it raises becomes an internal-error finding for the file of
+    the subject it was checking (the workspace root for workspace-wide checks) and the scan goes on."""
+    try:
+        yield from check(*args)
+    except Exception as error:  # noqa: BLE001 - one rule's bug on one file is reported, not fatal
+        yield Diagnostic(
+            internal_error.META.id,
+            internal_error.META.severity,
+            Span(_subject_path(subject), 0, 0, 0, 0),
+            f"{guard.describe(error)} (in rule {rule_id})",
+        )
+
+
+def _subject_path(subject: object) -> str:
+    """The file a rule was checking: a module's, an action's, a shell site's or a target's."""
+    candidates = [
+        getattr(subject, "source", None),
+        getattr(getattr(subject, "module", None), "source", None),
+        getattr(getattr(subject, "text", None), "source", None),
+        getattr(getattr(getattr(subject, "target", None), "build", None), "source", None),
+    ]
+    return next((c.path for c in candidates if isinstance(c, SourceFile)), ".")
 
 
 def merge(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -123,7 +123,7 @@ class ShellFacts:
 # cache must hold every command of a large workspace between the two.
 @lru_cache(maxsize=1 << 16)
 def analyze(text: str) -> ShellFacts:
-    data = text.encode("utf-8")
+    data = text.encode("utf-8", errors="surrogatepass")  # a `\ud800` escape: lone surrogate
     tree = parse.parse_bash(data)
     to_char = _char_index(text, data)
     root = tree.root_node
@@ -414,7 +414,7 @@ def _char_index(text: str, data: bytes):  # noqa: ANN202 - a small closure
         return lambda b: b
     table = []
     for i, ch in enumerate(text):
-        table.extend([i] * len(ch.encode("utf-8")))
+        table.extend([i] * len(ch.encode("utf-8", errors="surrogatepass")))
     table.append(len(text))
     return lambda b: table[min(b, len(table) - 1)]
 

@@ -88,7 +88,7 @@ class MappedText:
         pos = 0
         for ch in text:
             offsets.append(pos)
-            pos += len(ch.encode("utf-8"))
+            pos += len(ch.encode("utf-8", errors="surrogatepass"))
         result = MappedText(text, tuple(offsets), source, 0)
         _FILE_TEXTS[id(source)] = result
         return result

@@ -16,6 +16,7 @@ from tree_sitter import Node
 from hermetic_scan import shell
 from hermetic_scan.bazel.bazelrc import RcFiles, load_bazelrc
 from hermetic_scan.diagnostics import Span
+from hermetic_scan.guard import guarded
 from hermetic_scan.labels import Label, LabelError, parse_label
 from hermetic_scan.model.actions import (
     ActionAnalyzer,
@@ -55,6 +56,8 @@ class WorkspaceFacts:
     dynamic_mnemonics: bool = False
     load_problems: list[tuple[str, Span, str]] = field(default_factory=list)  # (kind, span, message)
     io_problems: list[tuple[str, str]] = field(default_factory=list)  # (display path, message)
+    # Files whose analysis raised (rules/internal_error.py): (display path, message)
+    internal_problems: list[tuple[str, str]] = field(default_factory=list)
     # Scripts a target runs directly (sh_test sources, genrule command words) and the labels running them.
     script_runners: dict[str, tuple[SourceFile, set[str]]] = field(default_factory=dict)
 
@@ -63,6 +66,7 @@ class WorkspaceFacts:
         self.dynamic_mnemonics |= other.dynamic_mnemonics
         self.load_problems = list(dict.fromkeys([*self.load_problems, *other.load_problems]))
         self.io_problems = list(dict.fromkeys([*self.io_problems, *other.io_problems]))
+        self.internal_problems = list(dict.fromkeys([*self.internal_problems, *other.internal_problems]))
         for path, (source, labels) in other.script_runners.items():
             self.script_runners.setdefault(path, (source, set()))[1].update(labels)
 
@@ -131,6 +135,7 @@ class WorkspaceModel:
             self.has_dynamic_mnemonics(),
             [(p.kind, p.span, p.message) for p in self.loader.problems],
             list(self.loader.io_problems),
+            list(self.loader.internal_problems),
             runners,
         )
 
@@ -272,13 +277,15 @@ def build_model(
             fn = node.child_by_field_name("function") if node.type == "call" else None
             if fn is None or module.text(fn) != "rule":
                 continue
-            value = interpreter.global_value(module, name)
+            value = guarded(
+                loader.internal_problems, module.display_path, None, interpreter.global_value, module, name
+            )
             if isinstance(value, RuleClass):
                 model.rules[value.key] = value
 
     for key, rule in model.rules.items():
         before = _function_ids(rule)
-        implementation = analyzer.analyze_rule(rule)
+        implementation = _analyze_rule(loader, analyzer, rule)
         model.implementations[key] = implementation
         seen_functions |= before
     seen_functions |= _seen(interpreter)
@@ -287,19 +294,29 @@ def build_model(
         for name, node in module.functions.items():
             if id(node) in seen_functions:
                 continue
-            helper = analyzer.analyze_free_function(Function(module, node, name))
-            if helper.actions or helper.sites:
+            helper = guarded(
+                loader.internal_problems,
+                module.display_path,
+                None,
+                analyzer.analyze_free_function,
+                Function(module, node, name),
+            )
+            if helper is not None and helper.actions or helper.sites:
                 model.helpers.append(helper)
 
     def evaluate(build: ModuleModel) -> list[TargetModel]:
         out = []
-        for target in targets_of_build_file(interpreter, build):
+        for target in guarded(
+            loader.internal_problems, build.display_path, [], targets_of_build_file, interpreter, build
+        ):
             callee = target.callee
             if isinstance(callee, RuleClass) and callee.key not in model.implementations:
                 # A rule from an external repository (or a .bzl outside the scanned tree).
                 model.rules[callee.key] = callee
-                model.implementations[callee.key] = analyzer.analyze_rule(callee)
-            out.append(_target_model(model, target))
+                model.implementations[callee.key] = _analyze_rule(loader, analyzer, callee)
+            made = guarded(loader.internal_problems, build.display_path, None, _target_model, model, target)
+            if made is not None:
+                out.append(made)
         return out
 
     model._evaluate = evaluate
@@ -313,6 +330,16 @@ def build_model(
     model.rc = load_bazelrc(workspace.root, workspace.bazelrc, workspace.read)
     model.template_files = templates.sources
     return model
+
+
+def _analyze_rule(loader: Loader, analyzer: ActionAnalyzer, rule: RuleClass) -> ImplementationModel:
+    return guarded(
+        loader.internal_problems,
+        rule.module.display_path,
+        ImplementationModel(rule.key),
+        analyzer.analyze_rule,
+        rule,
+    )
 
 
 def _package_of(build_file: str) -> str:

@@ -79,6 +79,7 @@ class Loader:
         self.modules: dict[Path, ModuleModel] = {}
         self.problems: list[LoadProblem] = []
         self.io_problems: list[tuple[str, str]] = []  # (display path, message)
+        self.internal_problems: list[tuple[str, str]] = []  # (display path, message): internal-error
         self._loading: list[Path] = []
         self._external: dict[str, Repository] = {}
         # (repository root, package, label text) -> the file it names, or why it names none: most

@@ -115,7 +115,7 @@ def decode_literal(node: Node, source: SourceFile) -> MappedText:
                     i += 2 + digits
                     byte += 2 + digits
                     continue
-                except ValueError:
+                except (ValueError, OverflowError):  # \UFFFFFFFF: over chr()'s C int; kept as written
                     pass
         chars.append(ch)
         offsets.append(byte)
