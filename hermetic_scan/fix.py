@@ -18,6 +18,7 @@ import difflib
 import errno
 import hashlib
 import os
+import shlex
 import stat
 import tempfile
 from dataclasses import dataclass, field
@@ -92,16 +93,16 @@ def plan(inventory: Inventory, root: Path) -> FixPlan:
         target = verdict.attached.target
         build = target.build
         tag = verdict.suggested_tags[0]
-        result.buildozer.append(f"buildozer 'add tags {tag}' {verdict.label}")
         if build.repo.external:
             continue
         here = f"{build.display_path}:{target.top_node.start_point[0] + 1}"
         top = target.top_node.named_children[0] if target.top_node.named_children else None
         if target.generator is not None:
             if not _forwards_tags(verdict):
-                result.notes.append(
+                _note(
+                    result,
                     f"{verdict.label}: created by macro {target.generator}() which does not pass tags or "
-                    f"**kwargs to it; change the macro to accept tags for this target ({here})"
+                    f"**kwargs to it; change the macro to accept tags for this target ({here})",
                 )
                 continue
             call = top
@@ -110,10 +111,11 @@ def plan(inventory: Inventory, root: Path) -> FixPlan:
             # Only a rule call that is itself the statement of this BUILD file can be edited: offsets
             # of a call in a .bzl file, a comprehension or a loop belong to another text or target.
             if target.call.module is not build or top is None or not _same_node(call, top):
-                result.notes.append(
+                _note(
+                    result,
                     f"{verdict.label}: fix by hand at {here}: the rule call is made in a comprehension, "
                     f"loop or macro, where an edit would change other targets or another file; "
-                    f'add tags = ["{tag}"] to this target'
+                    f'add tags = ["{tag}"] to this target',
                 )
                 continue
         if call is None or call.type != "call":
@@ -127,7 +129,38 @@ def plan(inventory: Inventory, root: Path) -> FixPlan:
             path = build.repo.root / build.rel_path
             result.edits.setdefault(path, []).append(edit)
             result.digests[path] = digest(build.source.data)
+            result.buildozer.append(_buildozer_command(build, call, tag, verdict))
     return result
+
+
+def _note(result: FixPlan, note: str) -> None:
+    """A change the tool will not make: told on stderr, and as a shell comment among the buildozer
+    commands (which `| sh` skips)."""
+    result.notes.append(note)
+    result.buildozer.append(f"# {note}")
+
+
+def _buildozer_command(build: ModuleModel, call: Node, tag: str, verdict: TargetVerdict) -> str:
+    """The buildozer command that makes the same change as the edit: buildozer finds a call by its
+    `name` argument, so a target made by a macro is tagged at the macro call (which forwards the tags);
+    a call without a literal name gets a shell comment instead. An expression as tags is extended
+    (`TAGS + ["no-remote-exec"]`), as the edit does.
+    https://github.com/bazelbuild/buildtools/blob/main/buildozer/README.md"""
+    name_arg = _keyword(call, "name")
+    name_value = name_arg.child_by_field_name("value") if name_arg is not None else None
+    name = (
+        build.text(name_value).strip("\"'")
+        if name_value is not None and name_value.type == "string"
+        else None
+    )
+    if not name:
+        line, _ = build.source.position(call.start_byte)
+        return (
+            f"# {verdict.label}: add {tag!r} to tags at {build.display_path}:{line + 1} by hand "
+            "(buildozer finds a call by a literal name)"
+        )
+    package = verdict.attached.target.label.package
+    return f"buildozer 'add tags {tag}' {shlex.quote(f'//{package}:{name}')}"
 
 
 def _same_node(a: Node, b: Node) -> bool:
