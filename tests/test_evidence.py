@@ -7,6 +7,7 @@ intended change: HERMETIC_SCAN_UPDATE_GOLDEN=1 pytest tests/test_evidence.py, an
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -272,6 +273,7 @@ def test_one_object_per_line_is_accepted() -> None:
         (b'{"runner": "remote"}{"runner": ', "invalid JSON at line 1"),
         (b"[1, 2]", "binary"),
         (b"\x28\xb5\x2f\xfd\x00\x01", "compact execution log"),
+        (b"\x28\xb5\x2f\xfd\x04\x00\x41\x00\x00", "compact execution log"),
         (b"\x05\x0a\x03ab", "truncated"),
     ],
 )
@@ -653,3 +655,68 @@ def test_malformed_spawn_records_are_rejected_by_the_cli(tmp_path: Path, record:
     assert out.returncode == 2, out.stdout
     assert message in out.stderr, out.stderr
     assert "remote execution proven" not in out.stdout
+
+
+def _field_bytes(number: int, data: bytes) -> bytes:
+    return _encode_varint(number << 3 | 2) + _encode_varint(len(data)) + data
+
+
+def _field_varint(number: int, value: int) -> bytes:
+    return _encode_varint(number << 3) + _encode_varint(value)
+
+
+def _compact_log(objects: list[dict[str, Any]]) -> bytes:
+    """A compact execution log written from spawn.proto's ExecLogEntry layout (Bazel 7.1+ is not
+    installable here to record one): an Invocation, then for each spawn its output files as File
+    entries with IDs, then the Spawn entry naming them, each entry length-delimited, all zstd-compressed."""
+    import zstandard
+
+    entries: list[bytes] = [_field_bytes(2, _field_bytes(1, b"SHA-256"))]
+    next_id = 1
+    for obj in objects:
+        outputs = b""
+        for path in obj.get("listedOutputs", []):
+            entries.append(_field_varint(1, next_id) + _field_bytes(3, _field_bytes(1, path.encode())))
+            outputs += _field_bytes(6, _field_varint(5, next_id))
+            next_id += 1
+        spawn = _field_bytes(1, b"/bin/bash") + outputs  # args, then outputs
+        for number, key in ((7, "targetLabel"), (8, "mnemonic"), (10, "status"), (11, "runner")):
+            if obj.get(key):
+                spawn += _field_bytes(number, obj[key].encode())
+        if obj.get("exitCode"):
+            spawn += _field_varint(9, int(obj["exitCode"]) & ((1 << 64) - 1))
+        for number, key in ((12, "remoteCacheHit"), (13, "remotable"), (14, "cacheable")):
+            if obj.get(key) or (key == "remoteCacheHit" and obj.get("cacheHit")):
+                spawn += _field_varint(number, 1)
+        entries.append(_field_bytes(7, spawn))
+    stream = b"".join(_encode_varint(len(entry)) + entry for entry in entries)
+    return zstandard.ZstdCompressor().compress(stream)
+
+
+@pytest.mark.parametrize("name", ["fallback", "remote", "sandboxed"])
+def test_compact_log_reads_as_the_json_log(name: str, tmp_path: Path) -> None:
+    objects = _objects(FIXTURES / f"{name}.json")
+    compact = tmp_path / "exec.log.zst"
+    compact.write_bytes(_compact_log(objects))
+    spawns, fmt = read_exec_log(compact)
+    assert fmt == "compact"
+    # The compact format has no progress message (Bazel 7 logs the target label instead).
+    expected = [
+        dataclasses.replace(s, progress="") for s in parse_json_log((FIXTURES / f"{name}.json").read_text())
+    ]
+    assert spawns == expected
+    assert any(s.outputs for s in spawns)
+
+
+def test_compact_log_with_a_dangling_output_is_rejected(tmp_path: Path) -> None:
+    import zstandard
+
+    spawn = _field_bytes(7, _field_bytes(6, _field_varint(5, 42)) + _field_bytes(11, b"remote"))
+    path = tmp_path / "exec.log.zst"
+    path.write_bytes(zstandard.ZstdCompressor().compress(_encode_varint(len(spawn)) + spawn))
+    with pytest.raises(ExecLogError, match="output entry 42"):
+        read_exec_log(path)
+    empty_spawn = _field_bytes(7, _field_bytes(1, b"/bin/true"))
+    path.write_bytes(zstandard.ZstdCompressor().compress(_encode_varint(len(empty_spawn)) + empty_spawn))
+    with pytest.raises(ExecLogError, match="compact entry 1 is not a spawn: no runner"):
+        read_exec_log(path)
