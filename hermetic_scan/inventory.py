@@ -20,6 +20,7 @@ from hermetic_scan.labels import Label
 from hermetic_scan.local_keys import LOCAL_KEY_SET, LOCAL_TEST_TAGS
 from hermetic_scan.model import TargetModel, WorkspaceModel
 from hermetic_scan.model.evaluate import NOT_EVALUATED, Guards
+from hermetic_scan.model.native_rules import TOOLCHAIN_NATIVE
 from hermetic_scan.model.values import ListV, UnresolvedSymbol, known_truth
 from hermetic_scan.rules import RULE_MODULES, rule_meta
 
@@ -673,18 +674,7 @@ def _rule_call_actions(target: Any, actions: list[dict[str, Any]], unknown: list
         actions.append(_call_action("genrule", "Genrule", target))
     elif target.kind in ACTIONLESS_NATIVE or target.kind in ("sh_test", "sh_binary"):
         pass
-    elif target.kind in (
-        "cc_library",
-        "cc_binary",
-        "cc_test",
-        "java_library",
-        "java_binary",
-        "java_test",
-        "py_library",
-        "py_binary",
-        "py_test",
-        "proto_library",
-    ):
+    elif target.kind in TOOLCHAIN_NATIVE:
         return "knowledge"
     else:
         unknown.append(f"rule {target.kind} is not defined or loaded")

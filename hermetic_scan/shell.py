@@ -178,8 +178,12 @@ def analyze(text: str) -> ShellFacts:
         commands = [_resolved(c, constants) for c in commands]
     skips = tuple(_skips(found.get("list", []) + found.get("if", []), data, to_char))
     sourced = [c for c in commands if c.name in SOURCE_COMMANDS]
+    values = {
+        name: word.text for name, word in assigned
+    }  # `f=bazel_tools/.../runfiles.bash; source "$RUNFILES_DIR/$f"`
     unknown_source = any(
-        not any(lib in " ".join(a.text for a in c.args) for lib in KNOWN_LIBRARIES) for c in sourced
+        not any(lib in _expanded(" ".join(a.text for a in c.args), values) for lib in KNOWN_LIBRARIES)
+        for c in sourced
     )
     return ShellFacts(
         tuple(commands),
@@ -238,6 +242,11 @@ def _optional_programs(
         if found and not found & {"exit", "return"}:  # a branch that gives up is a skip, not a fallback
             out.append((program, to_char(start), to_char(end), found))
     return out
+
+
+def _expanded(text: str, values: dict[str, str]) -> str:
+    """`text` with `$name` / `${name}` replaced by the value the script gives `name`, where it does."""
+    return _VARIABLE.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
 def _adds_own_directory(value: str) -> bool:

@@ -1070,8 +1070,8 @@ def as_text(value: Value, module: ModuleModel, node: Node) -> MappedText:
     """The text a value contributes to a string; opaque holes anchor at `node`."""
     if isinstance(value, Str):
         return value.text
-    if isinstance(value, Const):
-        text = str(value.value)  # True, False, None and integers print as Starlark prints them
+    if isinstance(value, Const) and value.value is not None:
+        text = str(value.value)  # True, False and integers print as Starlark prints them
         return MappedText.opaque(str(text), module.source, node.start_byte)
     if isinstance(value, (Declared, OutputFile)):
         return MappedText.opaque(DECLARED_TOKEN + declared_hint(value), module.source, node.start_byte)

@@ -25,6 +25,11 @@ NATIVE_RULES = {
     "py_binary",
     "py_test",
     "proto_library",
+    "cc_import",
+    "cc_shared_library",
+    "java_import",
+    "genquery",
+    "starlark_doc_extract",
     "platform",
     "constraint_setting",
     "constraint_value",
@@ -66,3 +71,26 @@ def stands_in_for_native(label_text: str, symbol: str, loading_repo: Repository)
     else:
         repo = loading_repo.module_name or loading_repo.name
     return symbol in NATIVE_STAND_INS.get(repo, ())
+
+
+# Native rules whose actions run tools of Bazel's own toolchains (compilers, linkers, protoc) or Bazel
+# itself (genquery, starlark_doc_extract): what the built-in rules do is known, not read from source.
+TOOLCHAIN_NATIVE = frozenset(
+    {
+        "cc_library",
+        "cc_binary",
+        "cc_test",
+        "cc_import",
+        "cc_shared_library",
+        "java_library",
+        "java_binary",
+        "java_test",
+        "java_import",
+        "py_library",
+        "py_binary",
+        "py_test",
+        "proto_library",
+        "genquery",
+        "starlark_doc_extract",
+    }
+)
