@@ -27,10 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hermetic_scan.workspace import read_file
+
 if TYPE_CHECKING:
     from hermetic_scan.engine import Options
 
 FILE_NAME = ".hermetic-scan.toml"
+CONFIG_BYTES = 1024 * 1024  # a configuration file is a few lines; anything larger is refused
 FAIL_ON = ("error", "warning", "info", "never")
 SEVERITIES = ("error", "warning", "info")
 
@@ -102,7 +105,7 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
             raise ConfigError(f"{explicit}: no such config file")
         return Config()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_file(path, CONFIG_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read: {error}") from error
     try:

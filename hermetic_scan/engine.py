@@ -15,7 +15,7 @@ from hermetic_scan.profile import ExecutorProfile
 from hermetic_scan.rules import RULE_MODULES, internal_error
 from hermetic_scan.rules.base import Context
 from hermetic_scan.source import SourceFile
-from hermetic_scan.workspace import Workspace, discover
+from hermetic_scan.workspace import Workspace, discover, read_small_text
 
 
 @dataclass
@@ -113,10 +113,8 @@ def _scan(root: Path, options: Options) -> Result:
 
 
 def read_bazelversion(root: Path) -> str | None:
-    try:
-        lines = (root / ".bazelversion").read_text(encoding="utf-8", errors="replace").split()
-    except OSError:
-        return None
+    text = read_small_text(root / ".bazelversion", 4096)  # one version; /dev/zero must not fill memory
+    lines = text.split() if text is not None else []
     return lines[0] if lines else None
 
 

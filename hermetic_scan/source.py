@@ -48,6 +48,9 @@ class SourceFile:
         el, ec = self.position(max(start_byte, end_byte))
         return Span(self.path, sl, sc, el, ec, start_byte, end_byte)
 
+    def line_start(self, line: int) -> int:
+        return self._line_starts[line]
+
     def line_text(self, line: int) -> str:
         start = self._line_starts[line]
         end = self._line_starts[line + 1] if line + 1 < len(self._line_starts) else len(self.data)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import fnmatch
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from hermetic_scan.labels import Label
 BOUNDARY_FILES = ("MODULE.bazel", "REPO.bazel", "WORKSPACE.bazel", "WORKSPACE")
 BUILD_FILES = ("BUILD.bazel", "BUILD")
 MAX_FILE_BYTES = 8 * 1024 * 1024
+SMALL_FILE_BYTES = 1024 * 1024  # .bazelversion, .bazelignore: a few lines each
 
 
 @dataclass
@@ -91,9 +93,8 @@ def find_root(start: Path) -> Path:
 
 
 def read_bazelignore(root: Path) -> list[str]:
-    try:
-        text = (root / ".bazelignore").read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    text = read_small_text(root / ".bazelignore")
+    if text is None:
         return []
     entries = []
     for line in text.splitlines():
@@ -197,9 +198,8 @@ def _module_name(repo: Repository) -> str | None:
         ("WORKSPACE.bazel", r"workspace\s*\(\s*name\s*=\s*[\"']([^\"']+)[\"']"),
         ("WORKSPACE", r"workspace\s*\(\s*name\s*=\s*[\"']([^\"']+)[\"']"),
     ):
-        try:
-            text = (repo.root / name).read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        text = read_small_text(repo.root / name, MAX_FILE_BYTES)
+        if text is None:
             continue
         match = re.search(pattern, text, re.S)
         if match:
@@ -210,9 +210,8 @@ def _module_name(repo: Repository) -> str | None:
 def _repo_name(repo: Repository) -> str | None:
     import re
 
-    try:
-        text = (repo.root / "MODULE.bazel").read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    text = read_small_text(repo.root / "MODULE.bazel", MAX_FILE_BYTES)
+    if text is None:
         return None
     match = re.search(r"module\s*\([^)]*?\brepo_name\s*=\s*[\"']([^\"']+)[\"']", text, re.S)
     return match.group(1) if match else None
@@ -226,11 +225,35 @@ def _describe(error: OSError) -> str:
     return f"cannot read: {error.strerror or error}"
 
 
-def read_file(path: Path) -> bytes:
-    """Read a file for analysis; raises OSError with a message fit for an io-error finding."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise OSError(
-            errno.EFBIG, f"file is {size / 1e6:.1f} MB, over the {MAX_FILE_BYTES // 2**20} MiB limit; skipped"
-        )
-    return path.read_bytes()
+def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """Read a file for analysis; raises OSError with a message fit for an io-error finding.
+
+    Only regular files are read: a FIFO, device or socket where a file is expected (`BUILD` ->
+    /dev/zero, a `.bazelversion` FIFO) is refused at once instead of blocking or filling memory. It
+    is opened without blocking and checked on the open descriptor, so a swap after a check is no way
+    around it; at most `limit` bytes are ever read."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a FIFO, device or socket); skipped")
+        if info.st_size > limit:
+            raise OSError(errno.EFBIG, _too_big(info.st_size, limit))
+        data = handle.read(limit + 1)
+        if len(data) > limit:
+            raise OSError(errno.EFBIG, _too_big(len(data), limit))
+        return data
+
+
+def _too_big(size: int, limit: int) -> str:
+    shown = f"{limit // 2**20} MiB" if limit >= 2**20 else f"{limit} bytes"
+    return f"file is {size / 1e6:.1f} MB, over the {shown} limit; skipped"
+
+
+def read_small_text(path: Path, limit: int = SMALL_FILE_BYTES) -> str | None:
+    """A small configuration file (.bazelversion, .bazelignore, MODULE.bazel's name) as text; None
+    when it is missing, not a regular file, unreadable or larger than `limit`."""
+    try:
+        return read_file(path, limit).decode("utf-8", errors="replace")
+    except OSError:
+        return None

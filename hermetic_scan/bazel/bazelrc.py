@@ -5,7 +5,8 @@ https://bazel.build/run/bazelrc
 
 from __future__ import annotations
 
-import shlex
+import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,8 @@ class RcOption:
 class RcFiles:
     files: list[SourceFile] = field(default_factory=list)
     options: list[RcOption] = field(default_factory=list)
-    problems: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
+    # rc files and `import` targets that could not be read (io-error findings): (where, message)
+    problems: list[tuple[Span, str]] = field(default_factory=list)
 
     def has_flag(self, *names: str) -> bool:
         for option in self.options:
@@ -49,7 +51,9 @@ def load_bazelrc(root: Path, names: list[str], reader: Callable[[Path], bytes] =
     rc = RcFiles()
     seen: set[Path] = set()
     for name in names:
-        _load(root, root / name, rc, seen, required=True, reader=reader)
+        problem = _load(root, root / name, rc, seen, reader=reader)
+        if problem is not None:
+            rc.problems.append((Span(name, 0, 0, 0, 0), f"cannot read this rc file: {problem}"))
     return rc
 
 
@@ -58,27 +62,26 @@ def _load(
     path: Path,
     rc: RcFiles,
     seen: set[Path],
-    required: bool,
     reader: Callable[[Path], bytes] = read_file,
-) -> None:
+) -> str | None:
+    """Read one rc file and what it imports; returns why it could not be read, or None."""
     resolved = path.resolve()
     if resolved in seen:
-        return
+        return None
     seen.add(resolved)
     try:
         display = resolved.relative_to(root.resolve()).as_posix()
     except ValueError:
-        return  # outside the workspace (e.g. a user rc): not ours to report on
+        return None  # outside the workspace (e.g. a user rc): never read, not ours to report on
     try:
         data = reader(path)
     except OSError as error:
-        if required or path.exists():
-            rc.problems.append((display, error.strerror or str(error)))
-        return
+        return error.strerror or str(error)
     source = SourceFile(display, data)
     rc.files.append(source)
     for start, line in _logical_lines(source.data):
         _parse_line(root, source, start, line, rc, seen, reader)
+    return None
 
 
 def _logical_lines(data: bytes) -> list[tuple[int, str]]:
@@ -101,6 +104,57 @@ def _logical_lines(data: bytes) -> list[tuple[int, str]]:
     return out
 
 
+_PLAIN = re.compile(r"[^ \t\r\n#'\"\\]+")
+_DOUBLE_QUOTED = re.compile(r'(?:[^"\\]|\\.)*"', re.S)
+
+
+def _words(line: str) -> list[str]:
+    """Split a line as a POSIX shell would (what shlex did, in linear time: shlex took seconds per
+    megabyte): whitespace separates words, quotes group, backslash escapes, `#` ends the line.
+    Raises ValueError on an unclosed quote or a trailing backslash."""
+    words: list[str] = []
+    token: list[str] = []
+    in_word = False
+    i, n = 0, len(line)
+    while i < n:
+        ch = line[i]
+        plain = _PLAIN.match(line, i)
+        if plain is not None:
+            token.append(plain.group())
+            in_word = True
+            i = plain.end()
+            continue
+        if ch in " \t\r\n" or ch == "#":
+            if in_word:
+                words.append("".join(token))
+                token, in_word = [], False
+            if ch == "#":
+                return words
+            i += 1
+        elif ch == "'":
+            end = line.find("'", i + 1)
+            if end == -1:
+                raise ValueError("no closing quotation")
+            token.append(line[i + 1 : end])
+            in_word, i = True, end + 1
+        elif ch == '"':
+            quoted = _DOUBLE_QUOTED.match(line, i + 1)
+            if quoted is None:
+                raise ValueError("no closing quotation")
+            body = quoted.group()[:-1]
+            # Inside double quotes a backslash escapes only `"` and itself.
+            token.append(re.sub(r'\\(["\\])', r"\1", body))
+            in_word, i = True, quoted.end()
+        else:  # a backslash: the next character is taken as it is
+            if i + 1 >= n:
+                raise ValueError("no escaped character")
+            token.append(line[i + 1])
+            in_word, i = True, i + 2
+    if in_word:
+        words.append("".join(token))
+    return words
+
+
 def _parse_line(
     root: Path,
     source: SourceFile,
@@ -114,18 +168,20 @@ def _parse_line(
     if not stripped or stripped.startswith("#"):
         return
     try:
-        lexer = shlex.shlex(line, posix=True)
-        lexer.whitespace_split = True
-        lexer.commenters = "#"
-        words = list(lexer)
+        words = _words(line)
     except ValueError:
         words = line.split()
     if not words:
         return
     head = words[0]
     if head in ("import", "try-import") and len(words) > 1:
-        target = words[1].replace("%workspace%", str(root))
-        _load(root, Path(target), rc, seen, required=head == "import", reader=reader)
+        target = Path(words[1].replace("%workspace%", str(root)))
+        problem = _load(root, target, rc, seen, reader=reader)
+        # Bazel stops on an `import` it cannot read; `try-import` of a missing file is silent
+        # (https://bazel.build/run/bazelrc#imports). An existing file that cannot be read is reported.
+        if problem is not None and (head == "import" or os.path.lexists(target)):
+            end = start + len(line.encode("utf-8"))
+            rc.problems.append((source.span(start, end), f"{head} {words[1]}: cannot read it: {problem}"))
         return
     command, _, config = head.partition(":")
     cursor = 0
@@ -137,6 +193,7 @@ def _parse_line(
             options[-1] = f"{options[-1]}={word}"
         else:
             options.append(word)
+    columns = _Columns(source)
     for word in options:
         probe = word.encode("utf-8")
         index = encoded.find(probe.split(b"=")[0], cursor)
@@ -144,5 +201,31 @@ def _parse_line(
             index = cursor
         value_end = encoded.find(probe.split(b"=", 1)[-1], index) if b"=" in probe else -1
         cursor = max(index + len(probe), value_end + len(probe.split(b"=", 1)[-1]) if value_end != -1 else 0)
-        span = source.span(start + index, start + min(index + len(probe), len(encoded)))
+        span = columns.span(start + index, start + min(index + len(probe), len(encoded)))
         rc.options.append(RcOption(source, command, config or None, word, span))
+
+
+class _Columns:
+    """Spans of the options of one line, left to right, in time linear in the line's length:
+    `SourceFile.span` decodes from the start of the line for every column, which made a 2 MB line of
+    options take minutes. Columns are counted on from the previous option instead."""
+
+    def __init__(self, source: SourceFile) -> None:
+        self.source = source
+        self.line = -1
+        self.byte = 0
+        self.column = 0
+
+    def position(self, byte: int) -> tuple[int, int]:
+        line = self.source.line_of(byte)
+        if line != self.line or byte < self.byte:
+            self.line, self.byte, self.column = line, self.source.line_start(line), 0
+        chunk = self.source.data[self.byte : byte]
+        self.column += len(chunk.decode("utf-8", errors="replace"))
+        self.byte = byte
+        return line, self.column
+
+    def span(self, start: int, end: int) -> Span:
+        start_line, start_column = self.position(start)
+        end_line, end_column = self.position(max(start, end))
+        return Span(self.source.path, start_line, start_column, end_line, end_column, start, end)

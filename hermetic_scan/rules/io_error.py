@@ -2,8 +2,10 @@
 
 ## What it does
 Reports files that cannot be read (permission denied, symbolic link loops, files over the size
-limit) and files named by the model (scripts, templates) that disappear while scanning. The scan
-goes on without them.
+limit, FIFOs, devices and sockets where a file is expected) and files named by the model (scripts,
+templates) that disappear while scanning; an unreadable `.bazelrc`, and an `import` line of a
+`.bazelrc` whose file is missing or unreadable (Bazel stops there; a missing `try-import` is
+silent, as in Bazel). The scan goes on without them.
 
 ## Why it matters for remote execution
 A file the tool cannot read is a file whose hazards it cannot see; targets depending on it are not
@@ -17,6 +19,7 @@ Make the file readable, break the link loop, or exclude the path (`.bazelignore`
 
 ## References
 - https://bazel.build/run/bazelrc#bazelignore
+- https://bazel.build/run/bazelrc#imports
 """
 
 from __future__ import annotations
@@ -31,5 +34,6 @@ META = RuleMeta(
 
 def check_workspace(ctx: Context) -> Check:
     problems = [(p.path, p.message) for p in ctx.model.workspace.problems] + ctx.facts.io_problems
-    for path, message in sorted(set(problems)):
-        yield ctx.report(META, Span(path, 0, 0, 0, 0), message)
+    spans = [(Span(path, 0, 0, 0, 0), message) for path, message in sorted(set(problems))]
+    for span, message in [*spans, *ctx.model.rc.problems]:
+        yield ctx.report(META, span, message)
