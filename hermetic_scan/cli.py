@@ -12,6 +12,7 @@ import argparse
 import gc
 import io
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -348,6 +349,8 @@ def _options(args: argparse.Namespace, config: Config) -> Options:
         name, sep, path = entry.partition("=")
         if not sep or not name or not path:
             raise UsageError(f"--repo expects NAME=PATH, got {entry!r}")
+        if not re.fullmatch(r"@{0,2}[A-Za-z0-9_.~+-]+", name) or name.lstrip("@") in (".", ".."):
+            raise UsageError(f"--repo: {name!r} is not a repository name")
         options.repos[name.lstrip("@")] = Path(path).resolve()
     add = config.profile_add + [t.strip() for t in (args.profile_add or "").split(",") if t.strip()]
     replace = (

@@ -64,6 +64,7 @@ class Workspace:
     # kept between analyses of the same contents (the language server sets both).
     overlays: dict[Path, bytes] = field(default_factory=dict)
     parse_cache: dict[tuple[Path, int], object] | None = None
+    _roots: tuple[object, list[str]] | None = field(default=None, repr=False)
 
     def read(self, path: Path) -> bytes:
         overlay = self.overlays.get(path)
@@ -76,7 +77,23 @@ class Workspace:
                     f"buffer is {len(overlay) / 1e6:.1f} MB, over the {MAX_FILE_BYTES // 2**20} MiB limit; skipped",
                 )
             return overlay
-        return read_file(path)
+        real = os.path.realpath(path)
+        if not any(real == top or real.startswith(top + os.sep) for top in self.allowed_roots()):
+            raise OSError(
+                errno.EACCES,
+                "resolves outside the workspace and the declared external repositories; not read",
+            )
+        return read_file(Path(real))
+
+    def allowed_roots(self) -> list[str]:
+        """Where files may be read from: the workspace and the roots given with --repo and
+        --external (resolved). A symbolic link, `..` in a label or a repository named `..` that
+        leads anywhere else is refused (issue 16)."""
+        key = (tuple(self.extra_repos.values()), tuple(self.external_dirs))
+        if self._roots is None or self._roots[0] != key:
+            tops = [self.root, *self.extra_repos.values(), *self.external_dirs]
+            self._roots = (key, [os.path.realpath(top) for top in tops])
+        return self._roots[1]
 
     @property
     def repositories(self) -> list[Repository]:

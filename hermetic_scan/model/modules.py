@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from hermetic_scan.model.native_rules import stands_in_for_native
 from hermetic_scan.model.strings import decode_string
 from hermetic_scan.source import SourceFile
 from hermetic_scan.workspace import Repository, Workspace
+
+# Bazel repository names: letters, digits and `_ . ~ + -` (https://bazel.build/external/overview)
+_REPO_NAME = re.compile(r"[A-Za-z0-9_.~+-]+")
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,8 @@ class Loader:
                 return repo
         if name in self._external:
             return self._external[name]
+        if not _REPO_NAME.fullmatch(name) or name in (".", ".."):
+            return None  # `@..//x`: not a repository name, and never a path to follow (issue 16)
         path = self.workspace.extra_repos.get(name)
         if path is None:
             for directory in self.workspace.external_dirs:
