@@ -78,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
             help="directory of external repositories by name",
         )
         p.add_argument(
+            "--no-auto-external",
+            action="store_true",
+            help="do not read external repositories from the output base of an earlier build "
+            "(found through the bazel-* symlinks)",
+        )
+        p.add_argument(
             "--profile",
             metavar="TOOLS",
             help="comma-separated tools the worker image provides (replaces the default)",
@@ -359,6 +365,7 @@ def _options(args: argparse.Namespace, config: Config) -> Options:
     options.profile = ExecutorProfile.build(add=add, replace=replace)
     options.strict = args.strict or config.strict
     options.external_dirs = [Path(d).resolve() for d in args.external]
+    options.auto_external = config.auto_external and not args.no_auto_external
     options.bazel_version = args.bazel_version or config.bazel_version
     _select_rules(options, args)
     return options

@@ -5,6 +5,7 @@ fail-on = "warning"              # error | warning | info | never
 exclude = ["third_party/**"]     # globs, relative to the workspace root
 bazel-version = "6.5.0"
 strict = false
+auto-external = true             # read fetched external sources from the output base (bazel-* links)
 
 [rules]
 disable = ["missing-mnemonic"]   # or enable = [...] to run only those
@@ -55,6 +56,7 @@ class Config:
     profile_add: list[str] = field(default_factory=list)
     profile_tools: list[str] | None = None
     repos: dict[str, Path] = field(default_factory=dict)
+    auto_external: bool = True
 
     def options(self) -> Options:
         """Engine options as this configuration sets them (the CLI adds its flags on top)."""
@@ -65,6 +67,7 @@ class Config:
             strict=self.strict,
             profile=ExecutorProfile.build(add=self.profile_add, replace=self.profile_tools),
             repos=dict(self.repos),
+            auto_external=self.auto_external,
             exclude=list(self.exclude),
             bazel_version=self.bazel_version,
             enable=self.enable,
@@ -81,6 +84,7 @@ class Config:
             f'fail-on = "{self.fail_on}"',
             f"exclude = {strings(self.exclude)}",
             f"strict = {'true' if self.strict else 'false'}",
+            f"auto-external = {'true' if self.auto_external else 'false'}",
         ]
         if self.bazel_version:
             lines.append(f'bazel-version = "{self.bazel_version}"')
@@ -146,7 +150,7 @@ def _validate(data: dict[str, Any], text: str, path: Path) -> Config:
                 raise fail(key, f"unknown rule {rule_id!r}")
         return ids
 
-    top = {"fail-on", "exclude", "bazel-version", "strict", "rules", "profile", "repos"}
+    top = {"fail-on", "exclude", "bazel-version", "strict", "auto-external", "rules", "profile", "repos"}
     for key, value in data.items():
         if key not in top:
             raise fail(key, f"unknown key (expected one of: {', '.join(sorted(top))})")
@@ -164,6 +168,10 @@ def _validate(data: dict[str, Any], text: str, path: Path) -> Config:
             if not isinstance(value, bool):
                 raise fail(key, "expected true or false")
             config.strict = value
+        elif key == "auto-external":
+            if not isinstance(value, bool):
+                raise fail(key, "expected true or false")
+            config.auto_external = value
         elif key in ("rules", "profile", "repos") and not isinstance(value, dict):
             raise fail(key, "expected a table", f"\\[{key}\\]")
         elif key == "rules":

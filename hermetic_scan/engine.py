@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hermetic_scan import cache, guard, suppressions
 from hermetic_scan.diagnostics import Diagnostic, Severity, Span
+from hermetic_scan.externals import find_output_base
 from hermetic_scan.inventory import Inventory, build_inventory
 from hermetic_scan.model import WorkspaceModel, build_model
 from hermetic_scan.profile import ExecutorProfile
@@ -24,6 +25,13 @@ class Options:
     profile: ExecutorProfile = field(default_factory=ExecutorProfile)
     repos: dict[str, Path] = field(default_factory=dict)
     external_dirs: list[Path] = field(default_factory=list)
+    # Look for the sources of external repositories in the output base of an earlier build
+    # (`hermetic_scan.externals`); `--no-auto-external` turns it off.
+    auto_external: bool = True
+    # Set by `scan`: the output base's external/ directory it found, and its fingerprint (part of the
+    # cache key instead of the contents of every fetched repository).
+    discovered_external: Path | None = None
+    discovered_fingerprint: str = ""
     exclude: list[str] = field(default_factory=list)
     bazel_version: str | None = None
     # Build the per-target verdicts (`check` alone does not need them, except for --changed-since).
@@ -84,6 +92,7 @@ def scan(root: Path, options: Options | None = None) -> Result:
     options = options or Options()
     if options.bazel_version is None:
         options.bazel_version = read_bazelversion(root)
+    options = with_discovered_externals(root, options)
     if options.cache_dir is None:
         return _scan(root, options)
     entry_key = cache.key(root, options, [*options.external_dirs, *options.repos.values()], options.cache_dir)
@@ -97,8 +106,7 @@ def scan(root: Path, options: Options | None = None) -> Result:
 
 def _scan(root: Path, options: Options) -> Result:
     workspace = discover(root, options.exclude)
-    workspace.extra_repos = dict(options.repos)
-    workspace.external_dirs = list(options.external_dirs)
+    attach_externals(workspace, options)
     shards = shard_count(options.jobs, sum(len(repo.build_files) for repo in workspace.repositories))
     if shards > 1:
         from hermetic_scan.shards import analyze_in_shards
@@ -110,6 +118,24 @@ def _scan(root: Path, options: Options) -> Result:
             first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
             print(f"hermetic-scan: {first_line}; scanning in one process", file=sys.stderr)
     return analyze(workspace, options)
+
+
+def with_discovered_externals(root: Path, options: Options) -> Options:
+    """The options with the output base's external/ directory, when discovery is on and finds one."""
+    if not options.auto_external or options.discovered_external is not None:
+        return options
+    found = find_output_base(root)
+    if found is None:
+        return options
+    return replace(options, discovered_external=found.external, discovered_fingerprint=found.fingerprint)
+
+
+def attach_externals(workspace: Workspace, options: Options) -> None:
+    """Where the workspace finds external repositories: --repo, then --external, then the output base."""
+    workspace.extra_repos = dict(options.repos)
+    workspace.external_dirs = list(options.external_dirs)
+    if options.auto_external and options.discovered_external is not None:
+        workspace.external_dirs.append(options.discovered_external)
 
 
 def read_bazelversion(root: Path) -> str | None:

@@ -20,7 +20,7 @@ from pygls.lsp.server import LanguageServer
 from hermetic_scan import __version__
 from hermetic_scan.config import ConfigError, load_config
 from hermetic_scan.diagnostics import Diagnostic
-from hermetic_scan.engine import Options, Result, analyze
+from hermetic_scan.engine import Options, Result, analyze, attach_externals, with_discovered_externals
 from hermetic_scan.inventory import TargetVerdict
 from hermetic_scan.lsp import convert
 from hermetic_scan.model.actions import ActionModel
@@ -55,9 +55,9 @@ class HermeticScanServer(LanguageServer):
         if self.root is None:
             self.root = find_root(uri_to_path(uri)) if uri else Path.cwd()
         if self.workspace_model is None:
-            options = self.options()
+            options = with_discovered_externals(self.root, self.options())
             workspace = discover(self.root, options.exclude)
-            workspace.extra_repos = dict(options.repos)
+            attach_externals(workspace, options)
             workspace.parse_cache = self.parse_cache
             self.workspace_model = workspace
             self.loaded_by = None

@@ -10,6 +10,7 @@ from tree_sitter import Node
 
 from hermetic_scan import parse
 from hermetic_scan.diagnostics import Span
+from hermetic_scan.externals import ModuleDeps, locate, read_module_deps
 from hermetic_scan.labels import Label, LabelError, parse_label
 from hermetic_scan.model.native_rules import stands_in_for_native
 from hermetic_scan.model.strings import decode_string
@@ -86,6 +87,8 @@ class Loader:
         self.internal_problems: list[tuple[str, str]] = []  # (display path, message): internal-error
         self._loading: list[Path] = []
         self._external: dict[str, Repository] = {}
+        self._deps: ModuleDeps | None = None
+        self._absent: set[str] = set()  # names already looked for in vain
         # (repository root, package, label text) -> the file it names, or why it names none: most
         # BUILD files load the same few .bzl files.
         self._resolved: dict[tuple[Path, str, str], tuple[str, str, Repository] | tuple[str, str]] = {}
@@ -104,22 +107,27 @@ class Loader:
                 return repo
         if name in self._external:
             return self._external[name]
+        if name in self._absent:
+            return None
         if not _REPO_NAME.fullmatch(name) or name in (".", ".."):
             return None  # `@..//x`: not a repository name, and never a path to follow (issue 16)
         path = self.workspace.extra_repos.get(name)
+        for directory in self.workspace.external_dirs:
+            if path is None:
+                path = locate(name, directory, self.module_deps)
         if path is None:
-            for directory in self.workspace.external_dirs:
-                for candidate in (directory / name, *sorted(directory.glob(f"{name}[~+]*"))):
-                    if candidate.is_dir():
-                        path = candidate
-                        break
-                if path is not None:
-                    break
-        if path is None:
+            self._absent.add(name)
             return None
         repo = Repository(name, path, "", external=True)
         self._external[name] = repo
         return repo
+
+    @property
+    def module_deps(self) -> ModuleDeps:
+        """The root module's names for its dependencies (read once, when first needed)."""
+        if self._deps is None:
+            self._deps = read_module_deps(self.workspace.root)
+        return self._deps
 
     def resolve(self, label: Label, current: Repository) -> tuple[Repository, Path] | None:
         repo = self.repository(label.repo, current)

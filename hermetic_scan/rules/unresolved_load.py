@@ -3,7 +3,8 @@
 ## What it does
 Reports, once per load statement, a label whose repository or file is not available: typically an
 external repository (`@rules_foo//:defs.bzl`) whose sources were not given with `--repo NAME=PATH`
-or `--external DIR`. Labels that climb out of their repository (`//../x.bzl`) are refused here too.
+or `--external DIR` and are not in the output base of an earlier build (found through the
+workspace's `bazel-*` symlinks). Labels that climb out of their repository (`//../x.bzl`) are refused here too.
 
 ## Why it matters for remote execution
 Rules and macros loaded from an unresolved file cannot be analysed. Targets that use them are
@@ -16,7 +17,8 @@ load("@rules_tf//tf:defs.bzl", "tf_validate_test")
 ```
 
 ## How to fix
-Point the tool at the repository: `--repo rules_tf=/path/to/rules_tf`, or at Bazel's external
+Build once (`bazel build //...` fetches the repositories; the tool then finds them), or point the
+tool at the repository: `--repo rules_tf=/path/to/rules_tf`, or at Bazel's external
 directory: `--external "$(bazel info output_base)/external"`.
 
 ## References
