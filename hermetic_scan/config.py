@@ -6,6 +6,7 @@ exclude = ["third_party/**"]     # globs, relative to the workspace root
 bazel-version = "6.5.0"
 strict = false
 auto-external = true             # read fetched external sources from the output base (bazel-* links)
+knowledge = ["tools/rules_acme.toml"]  # the team's rulesets, in docs/knowledge.md's format
 
 [rules]
 disable = ["missing-mnemonic"]   # or enable = [...] to run only those
@@ -22,12 +23,15 @@ rules_tf = "../rules_tf"         # sources of external repositories
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hermetic_scan.knowledge import KnowledgeError
+from hermetic_scan.knowledge import load as load_knowledge
 from hermetic_scan.workspace import read_file
 
 if TYPE_CHECKING:
@@ -57,6 +61,8 @@ class Config:
     profile_tools: list[str] | None = None
     repos: dict[str, Path] = field(default_factory=dict)
     auto_external: bool = True
+    knowledge_files: list[Path] = field(default_factory=list)  # the team's rulesets (docs/knowledge.md)
+    knowledge_digest: str = ""  # of their contents, for the cache key
 
     def options(self) -> Options:
         """Engine options as this configuration sets them (the CLI adds its flags on top)."""
@@ -68,6 +74,8 @@ class Config:
             profile=ExecutorProfile.build(add=self.profile_add, replace=self.profile_tools),
             repos=dict(self.repos),
             auto_external=self.auto_external,
+            knowledge_files=list(self.knowledge_files),
+            knowledge_digest=self.knowledge_digest,
             exclude=list(self.exclude),
             bazel_version=self.bazel_version,
             enable=self.enable,
@@ -88,6 +96,8 @@ class Config:
         ]
         if self.bazel_version:
             lines.append(f'bazel-version = "{self.bazel_version}"')
+        if self.knowledge_files:
+            lines.append(f"knowledge = {strings([str(f) for f in self.knowledge_files])}")
         lines += ["", "[rules]"]
         if self.enable is not None:
             lines.append(f"enable = {strings(self.enable)}")
@@ -150,7 +160,17 @@ def _validate(data: dict[str, Any], text: str, path: Path) -> Config:
                 raise fail(key, f"unknown rule {rule_id!r}")
         return ids
 
-    top = {"fail-on", "exclude", "bazel-version", "strict", "auto-external", "rules", "profile", "repos"}
+    top = {
+        "fail-on",
+        "exclude",
+        "bazel-version",
+        "strict",
+        "auto-external",
+        "knowledge",
+        "rules",
+        "profile",
+        "repos",
+    }
     for key, value in data.items():
         if key not in top:
             raise fail(key, f"unknown key (expected one of: {', '.join(sorted(top))})")
@@ -168,6 +188,19 @@ def _validate(data: dict[str, Any], text: str, path: Path) -> Config:
             if not isinstance(value, bool):
                 raise fail(key, "expected true or false")
             config.strict = value
+        elif key == "knowledge":
+            files = [
+                (Path(item) if Path(item).is_absolute() else path.parent / item).resolve()
+                for item in string_list(key, value)
+            ]
+            digest = hashlib.sha256()
+            try:
+                for file in files:
+                    digest.update(read_file(file, CONFIG_BYTES) + b"\0")
+                load_knowledge(files)
+            except (OSError, KnowledgeError) as error:
+                raise fail(key, str(error)) from error
+            config.knowledge_files, config.knowledge_digest = files, digest.hexdigest()
         elif key == "auto-external":
             if not isinstance(value, bool):
                 raise fail(key, "expected true or false")

@@ -32,6 +32,8 @@ class Options:
     # cache key instead of the contents of every fetched repository).
     discovered_external: Path | None = None
     discovered_fingerprint: str = ""
+    knowledge_files: list[Path] = field(default_factory=list)  # the team's rulesets (docs/knowledge.md)
+    knowledge_digest: str = ""  # of their contents: part of the cache key
     exclude: list[str] = field(default_factory=list)
     bazel_version: str | None = None
     # Build the per-target verdicts (`check` alone does not need them, except for --changed-since).
@@ -131,9 +133,11 @@ def with_discovered_externals(root: Path, options: Options) -> Options:
 
 
 def attach_externals(workspace: Workspace, options: Options) -> None:
-    """Where the workspace finds external repositories: --repo, then --external, then the output base."""
+    """Where the workspace finds external repositories (--repo, then --external, then the output base)
+    and what it knows of those it cannot find (the team's knowledge files)."""
     workspace.extra_repos = dict(options.repos)
     workspace.external_dirs = list(options.external_dirs)
+    workspace.knowledge_files = list(options.knowledge_files)
     if options.auto_external and options.discovered_external is not None:
         workspace.external_dirs.append(options.discovered_external)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hermetic_scan.diagnostics import Diagnostic, Severity
-from hermetic_scan.knowledge import ACTIONLESS_NATIVE, known_rule
+from hermetic_scan.knowledge import ACTIONLESS_NATIVE, package_manager
 from hermetic_scan.labels import Label
 from hermetic_scan.local_keys import LOCAL_KEY_SET, LOCAL_TEST_TAGS
 from hermetic_scan.model import TargetModel, WorkspaceModel
@@ -23,6 +23,7 @@ from hermetic_scan.model.evaluate import NOT_EVALUATED, Guards
 from hermetic_scan.model.native_rules import TOOLCHAIN_NATIVE
 from hermetic_scan.model.values import ListV, UnresolvedSymbol, known_truth
 from hermetic_scan.rules import RULE_MODULES, rule_meta
+from hermetic_scan.rules.ruleset_hazard import hazard_holds
 
 
 @dataclass(unsafe_hash=True, slots=True)  # not frozen, like Label; nothing mutates it
@@ -201,6 +202,7 @@ class EncodedVerdicts:
     entries: list[str]
     summary: dict[str, int]
     tools: dict[str, list[str]]
+    causes: dict[str, int] = field(default_factory=dict)
 
     @staticmethod
     def of(inventory: Inventory) -> EncodedVerdicts:
@@ -211,7 +213,55 @@ class EncodedVerdicts:
             [v.encoded(encoder) for v in verdicts],
             inventory.summary(),
             dict(inventory.worker_requirements),
+            _cause_counts(verdicts),
         )
+
+
+_FROM_REPOSITORY = re.compile(r"(?:comes from|from unresolved) @@?([A-Za-z0-9_.~+-]+)")
+_QUOTED = re.compile(r"`[^`]*`|'[^']*'|\"[^\"]*\"")
+
+
+def unknown_cause(reason: str) -> tuple[str, str]:
+    """The cause an unknown target's first reason names, and the one action that would resolve it."""
+    found = _FROM_REPOSITORY.search(reason)
+    if found:
+        repository = found.group(1)
+        if "does not cover" in reason:
+            return (
+                f"@{repository}: rules the knowledge base does not cover",
+                "build once or pass --external; or describe them in a knowledge file (docs/knowledge.md)",
+            )
+        manager = package_manager(repository)
+        kind = f" (package-manager repository: {manager})" if manager else ""
+        return (
+            f"@{repository} is not available{kind}",
+            "build once (bazel build //...) or pass --external DIR",
+        )
+    if "is not defined or loaded" in reason:
+        return (
+            "rules neither loaded nor native",
+            "load each rule from its ruleset (Bazel 8 removed most native rules)",
+        )
+    if "is not a literal" in reason:
+        return (
+            "an attribute the knowledge base needs is not a literal",
+            "write the attribute as a literal, or build once to analyse the rule's source",
+        )
+    if reason.startswith("call depth limit reached"):
+        return (
+            "macro or helper nesting beyond the analysis depth limit",
+            "build once and run `verify` on them",
+        )
+    return _QUOTED.sub("…", reason.split(":", 1)[0]), "see the targets' unknown_because"
+
+
+def _cause_counts(verdicts: list[TargetVerdict]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for verdict in verdicts:
+        if verdict.verdict == "unknown" and verdict.unknown_because:
+            cause, resolve = unknown_cause(verdict.unknown_because[0])
+            counts[f"{cause}\t{resolve}"] += 1
+    return dict(counts)
 
 
 def _empty_summary() -> dict[str, int]:
@@ -234,6 +284,15 @@ class Inventory:
     # `targets` is then empty, and only the JSON report can be rendered.
     entries: list[str] | None = None
     counts: dict[str, int] | None = None
+    # Unknown targets by cause: "cause\tresolution" -> number of targets (`unknown_cause`).
+    causes: dict[str, int] | None = None
+
+    def unknown_causes(self) -> list[tuple[str, int, str]]:
+        """(cause, targets, what would resolve it), the largest first: why unknown targets are unknown,
+        once per cause."""
+        counts = self.causes if self.causes is not None else _cause_counts(self.targets)
+        rows = [(*key.split("\t", 1), n) for key, n in counts.items()]
+        return [(cause, n, resolve) for cause, resolve, n in sorted(rows, key=lambda r: (-r[2], r[0]))]
 
     def summary(self) -> dict[str, int]:
         if self.counts is not None:
@@ -385,7 +444,7 @@ def build_inventory(
             by_owner[owner].append(d)
     for found in by_owner.values():
         found.sort(key=_sort_key)  # sorted already, as a rule: then this costs one pass
-    verdicts = _Verdicts(by_owner, Pins(model))
+    verdicts = _Verdicts(by_owner, Pins(model), model)
     targets = [verdicts.of(tm) for tm in model.targets]
     return assemble(
         str(model.workspace.root), bazel_version, targets, _action_hazards(model, diagnostics), diagnostics
@@ -454,10 +513,13 @@ def assemble_encoded(
     entries = [entry for part in parts for entry in part.entries]
     order = sorted(range(len(labels)), key=labels.__getitem__)  # stable, as `assemble`'s sort
     counts = _empty_summary()
+    causes: dict[str, int] = defaultdict(int)
     tools: dict[str, set[str]] = defaultdict(set)
     for part in parts:
         for verdict, count in part.summary.items():
             counts[verdict] += count
+        for cause, count in part.causes.items():
+            causes[cause] += count
         for tool, needing in part.tools.items():
             tools[tool].update(needing)
     requirements = [(tool, sorted(needing)) for tool, needing in sorted(tools.items())]
@@ -468,6 +530,7 @@ def assemble_encoded(
         worker_requirements=requirements,
         entries=[entries[i] for i in order],
         counts=counts,
+        causes=dict(causes),
     )
     return _complete(inventory, hazards, diagnostics)
 
@@ -481,9 +544,10 @@ class _Verdicts:
     """Verdicts of the targets of one model. Targets of one rule share its findings and its actions:
     the findings are split into reasons and caveats, and the actions turned into entries, once per rule."""
 
-    def __init__(self, by_owner: dict[str, list[Diagnostic]], pins: Pins) -> None:
+    def __init__(self, by_owner: dict[str, list[Diagnostic]], pins: Pins, model: WorkspaceModel) -> None:
         self.by_owner = by_owner
         self.pins = pins
+        self.model = model
         self.splits: dict[int, tuple[list[Diagnostic], tuple[list[Diagnostic], list[Diagnostic]]]] = {}
         self.action_entries: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
         self.guarded_actions: dict[int, tuple[Any, dict[str, list[Guards]]]] = {}
@@ -571,7 +635,7 @@ class _Verdicts:
             unknown += tm.implementation.unresolved
             actions += self.actions(tm.implementation)
         if tm.rule is None:
-            provenance = _rule_call_actions(target, actions, unknown)
+            provenance = _rule_call_actions(self.model, tm, actions, unknown)
         if target.is_test:
             actions.append(_call_action("test", "TestRunner", target))
         already = (
@@ -659,16 +723,31 @@ def _truthy(value: Any) -> bool | None:
     return known_truth(value)
 
 
-def _rule_call_actions(target: Any, actions: list[dict[str, Any]], unknown: list[str]) -> str:
+def _rule_call_actions(
+    model: WorkspaceModel, tm: TargetModel, actions: list[dict[str, Any]], unknown: list[str]
+) -> str:
     """For a target whose rule is not a Starlark rule of the model: the actions known of its rule
     (added to `actions`), why it cannot be known (added to `unknown`), and the verdict's provenance."""
+    target = tm.target
     callee = target.callee
     if isinstance(callee, UnresolvedSymbol):
-        known = known_rule(callee.label, callee.symbol)
+        found = model.known_rule(callee)
+        missing = f"rule {callee.symbol} comes from {callee.label}, which is not available"
+        if found is None:
+            manager = package_manager(callee.label.lstrip("@").split("//", 1)[0])
+            unknown.append(missing + (f" (a package-manager repository: {manager})" if manager else ""))
+            return "unresolved"
+        ruleset, known = found
         if known is None:
-            unknown.append(f"rule {callee.symbol} comes from {callee.label}, which is not available")
+            unknown.append(f"{missing}, and the knowledge of {ruleset} does not cover it")
             return "unresolved"
         actions += [_known_action(m) for m in known.mnemonics]
+        for hazard in known.hazards:
+            if hazard_holds(tm, hazard) is None:
+                unknown.append(
+                    f"{known.name} (@{ruleset}) {hazard.why} when {hazard.attr} is one of "
+                    f"{', '.join(hazard.values)}; its value here is not a literal"
+                )
         return "knowledge"
     if target.kind == "genrule":
         actions.append(_call_action("genrule", "Genrule", target))

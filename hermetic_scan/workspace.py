@@ -60,6 +60,7 @@ class Workspace:
     problems: list[FileProblem] = field(default_factory=list)
     extra_repos: dict[str, Path] = field(default_factory=dict)  # --repo NAME=PATH
     external_dirs: list[Path] = field(default_factory=list)  # --external DIR
+    knowledge_files: list[Path] = field(default_factory=list)  # the team's rulesets (docs/knowledge.md)
     # Editor buffers that replace the files on disk (absolute path -> contents), and parse trees
     # kept between analyses of the same contents (the language server sets both).
     overlays: dict[Path, bytes] = field(default_factory=dict)

@@ -98,6 +98,7 @@ def test_wheel_builds_installs_and_runs(tmp_path: Path) -> None:
     assert not any(name.startswith(("tests/", "corpus/", "bench/")) for name in names)
     assert any(name.startswith("hermetic_scan/queries/") and name.endswith(".scm") for name in names)
     assert "hermetic_scan/schemas/check.schema.json" in names
+    assert "hermetic_scan/knowledge/rulesets/bazel_skylib.toml" in names
 
     site = tmp_path / "site"
     installed = subprocess.run(

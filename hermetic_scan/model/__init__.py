@@ -17,6 +17,9 @@ from hermetic_scan import shell
 from hermetic_scan.bazel.bazelrc import RcFiles, load_bazelrc
 from hermetic_scan.diagnostics import Span
 from hermetic_scan.guard import guarded
+from hermetic_scan.knowledge import KnowledgeBase, KnownRule
+from hermetic_scan.knowledge import default as default_knowledge
+from hermetic_scan.knowledge import load as load_knowledge
 from hermetic_scan.labels import Label, LabelError, parse_label
 from hermetic_scan.model.actions import (
     ActionAnalyzer,
@@ -29,7 +32,7 @@ from hermetic_scan.model.actions import (
 from hermetic_scan.model.evaluate import Interpreter
 from hermetic_scan.model.modules import Loader, ModuleModel
 from hermetic_scan.model.targets import Target, script_labels, targets_of_build_file
-from hermetic_scan.model.values import DECLARED_TOKEN, Function, RuleClass, Str
+from hermetic_scan.model.values import DECLARED_TOKEN, Function, RuleClass, Str, UnresolvedSymbol
 from hermetic_scan.source import MappedText, SourceFile
 from hermetic_scan.workspace import Repository, Workspace
 
@@ -95,6 +98,29 @@ class WorkspaceModel:
         default_factory=set, repr=False
     )  # BUILD files whose targets are in `targets`
     _build_modules: dict[tuple[str, str], ModuleModel | None] = field(default_factory=dict, repr=False)
+
+    _knowledge: KnowledgeBase | None = field(default=None, repr=False)
+
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        """The bundled knowledge of rulesets, with the team's files (read when first needed)."""
+        if self._knowledge is None:
+            files = self.workspace.knowledge_files
+            self._knowledge = load_knowledge(files) if files else default_knowledge()
+        return self._knowledge
+
+    def known_rule(self, callee: UnresolvedSymbol) -> tuple[str, KnownRule | None] | None:
+        """For a rule loaded from an unavailable repository: (the ruleset's name, what the knowledge
+        says of this symbol, None when the ruleset is known but the symbol is not); None when the
+        repository is not a known ruleset. The apparent name is mapped to its module (MODULE.bazel)."""
+        if not callee.label.startswith("@"):
+            return None
+        apparent = callee.label.lstrip("@").split("//", 1)[0]
+        for name in (self.loader.module_deps.module_of(apparent), apparent):
+            ruleset = self.knowledge.ruleset(name)
+            if ruleset is not None:
+                return ruleset.name, ruleset.rules.get(callee.symbol)
+        return None
 
     def sources(self) -> dict[str, SourceFile]:
         """Every file the model read, by the path findings use."""

@@ -255,8 +255,7 @@ class Loader:
         if found is None:
             return (
                 "unresolved",
-                f"cannot resolve {label_text!r}: repository @{label.repo} is not available "
-                "(pass --repo NAME=PATH or --external DIR)",
+                f"cannot resolve {label_text!r}: repository @{label.repo} is not available",
             )
         repo, path = found
         if not path.is_file():

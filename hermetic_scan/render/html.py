@@ -187,7 +187,6 @@ def render(inventory: Inventory) -> str:
             per_rule[d.rule].add(t.label)
         for d in t.caveats:
             per_rule_caveat[d.rule].add(t.label)
-    unknown_reasons: Counter[str] = Counter(u for t in inventory.verdicts for u in set(t.unknown_because))
     rules = sorted(set(per_rule) | set(per_rule_caveat), key=lambda r: (-len(per_rule[r]), r))
     reason_rows = "".join(
         f'<tr><td><a href="#r-{escape(rule)}"><code>{escape(rule)}</code></a></td>'
@@ -195,8 +194,8 @@ def render(inventory: Inventory) -> str:
         for rule in rules
     )
     unknown_rows = "".join(
-        f'<tr><td>{escape(reason)}</td><td class="n">{count}</td></tr>'
-        for reason, count in unknown_reasons.most_common(15)
+        f'<tr><td>{escape(cause)}</td><td class="n">{count}</td><td>{escape(resolve)}</td></tr>'
+        for cause, count, resolve in inventory.unknown_causes()[:15]
     )
     worst = sorted(package_counts, key=lambda pc: (-pc[1]["no-remote-exec"], -pc[1]["unknown"], pc[0]))
     package_rows = "".join(
@@ -258,7 +257,7 @@ def render(inventory: Inventory) -> str:
 <div class="grid">
 <div><h2>Per reason</h2><table><thead><tr><th>Rule</th><th class="n">blocked</th><th class="n">caveat</th></tr></thead>
 <tbody>{reason_rows or '<tr><td colspan="3">No findings.</td></tr>'}</tbody></table>
-{f'<h2>Why unknown</h2><table><thead><tr><th>Reason</th><th class="n">targets</th></tr></thead><tbody>{unknown_rows}</tbody></table>' if unknown_rows else ""}</div>
+{f'<h2>Why unknown</h2><table><thead><tr><th>Cause</th><th class="n">targets</th><th>To resolve</th></tr></thead><tbody>{unknown_rows}</tbody></table>' if unknown_rows else ""}</div>
 <div><h2>Per package <span class="count">({len(package_counts)} packages; most blocked first{", top 25" if len(package_counts) > 25 else ""})</span></h2>
 <table><thead><tr><th>Package</th><th class="n">targets</th>{"".join(f'<th class="n">{v}</th>' for v in VERDICTS)}</tr></thead><tbody>{package_rows}</tbody></table></div>
 </div>

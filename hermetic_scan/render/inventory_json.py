@@ -37,4 +37,8 @@ def _document(inventory: Inventory, targets: list[Any]) -> dict[str, Any]:
         ],
         "fetch_hazards": [finding_entry(d) for d in inventory.fetch_hazards],
         "summary": inventory.summary(),
+        "unknown_causes": [
+            {"cause": cause, "targets": n, "resolve": resolve}
+            for cause, n, resolve in inventory.unknown_causes()
+        ],
     }

@@ -40,6 +40,12 @@ def render(inventory: Inventory) -> str:
         lines += [_line(t) for t in targets[:MAX_LISTED]]
         if len(targets) > MAX_LISTED:
             lines.append(f"  ... and {len(targets) - MAX_LISTED} more (--format html shows every target)")
+    causes = inventory.unknown_causes()
+    if causes:
+        lines += ["", "Unknown, by cause:"]
+        lines += [
+            f"  {n} target{'s' if n != 1 else ''}: {cause} -> {resolve}" for cause, n, resolve in causes
+        ]
     if inventory.rc_findings:
         lines += ["", ".bazelrc findings:"]
         lines += [

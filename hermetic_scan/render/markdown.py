@@ -60,6 +60,15 @@ def _findings(title: str, findings: list[Diagnostic]) -> list[str]:
     return lines
 
 
+def _causes(inventory: Inventory) -> list[str]:
+    causes = inventory.unknown_causes()
+    if not causes:
+        return []
+    lines = ["", "## Unknown, by cause", "", "| Targets | Cause | To resolve |", "|---:|---|---|"]
+    lines += [f"| {n} | {text(cause)} | {text(resolve)} |" for cause, n, resolve in causes]
+    return lines
+
+
 def render(inventory: Inventory) -> str:
     summary = inventory.summary()
     lines = [
@@ -75,6 +84,7 @@ def render(inventory: Inventory) -> str:
         "Verdict source: *source* (analysed from the workspace), *knowledge* (the rule's source was not "
         "available; the verdict comes from what hermetic-scan knows of that rule), *aquery* (Bazel's "
         "action graph, `--aquery`).",
+        *_causes(inventory),
         "",
         "## Targets",
         "",

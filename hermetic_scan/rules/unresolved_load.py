@@ -1,10 +1,12 @@
 """unresolved-load: a load() whose file the tool cannot find.
 
 ## What it does
-Reports, once per load statement, a label whose repository or file is not available: typically an
-external repository (`@rules_foo//:defs.bzl`) whose sources were not given with `--repo NAME=PATH`
-or `--external DIR` and are not in the output base of an earlier build (found through the
-workspace's `bazel-*` symlinks). Labels that climb out of their repository (`//../x.bzl`) are refused here too.
+Reports a load() whose repository or file is not available. A missing repository is reported once,
+at its first load, with the number of loads and files that name it: typically an external repository
+(`@rules_foo//:defs.bzl`) whose sources were not given with `--repo NAME=PATH` or `--external DIR`
+and are not in the output base of an earlier build (found through the workspace's `bazel-*`
+symlinks). The message says when the knowledge base of rulesets covers it. A missing file in an
+available repository, or a label that climbs out of its repository, is reported at each load. Labels that climb out of their repository (`//../x.bzl`) are refused here too.
 
 ## Why it matters for remote execution
 Rules and macros loaded from an unresolved file cannot be analysed. Targets that use them are
@@ -28,7 +30,11 @@ directory: `--external "$(bazel info output_base)/external"`.
 
 from __future__ import annotations
 
-from hermetic_scan.diagnostics import Severity
+import re
+from collections import defaultdict
+
+from hermetic_scan.diagnostics import Severity, Span
+from hermetic_scan.knowledge import package_manager
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
 META = RuleMeta(
@@ -40,7 +46,34 @@ META = RuleMeta(
 )
 
 
+_MISSING_REPOSITORY = re.compile(r"repository @(\S+) is not available$")
+
+
 def check_workspace(ctx: Context) -> Check:
+    by_repository: dict[str, list[tuple[Span, str]]] = defaultdict(list)
     for kind, span, message in ctx.facts.load_problems:
-        if kind in ("unresolved", "refused", "io"):
+        if kind not in ("unresolved", "refused", "io"):
+            continue
+        missing = _MISSING_REPOSITORY.search(message)
+        if kind == "unresolved" and missing:
+            by_repository[missing.group(1)].append((span, message))
+        else:
             yield ctx.report(META, span, message)
+    for repository, loads in sorted(by_repository.items()):
+        loads.sort(key=lambda load: (load[0].path, load[0].start_line, load[0].start_col))
+        span, message = loads[0]
+        files = len({load[0].path for load in loads})
+        others = f" ({len(loads)} loads in {files} files; the first is here)" if len(loads) > 1 else ""
+        ruleset = ctx.model.knowledge.ruleset(ctx.model.loader.module_deps.module_of(repository))
+        ruleset = ruleset or ctx.model.knowledge.ruleset(repository)
+        manager = package_manager(repository)
+        if ruleset is not None:
+            advice = (
+                f"its rules are judged from the knowledge base ({ruleset.name} {ruleset.versions}); "
+                "build once or pass --external to analyse the source"
+            )
+        elif manager is not None:
+            advice = f"a package-manager repository ({manager}); build once or pass --external DIR"
+        else:
+            advice = "build once (the output base is then found), or pass --repo NAME=PATH or --external DIR"
+        yield ctx.report(META, span, f"{message}{others}: {advice}", subject=f"@{repository}")

@@ -1,0 +1,119 @@
+"""ruleset-hazard: a rule of a well-known ruleset that, as called, needs the host (knowledge base).
+
+## What it does
+For a target whose rule comes from a repository whose source is not available, looks the rule up in
+the knowledge base of rulesets (docs/knowledge.md) and reports the call when the ruleset's
+documentation says its action or test needs something a remote worker does not have: a Docker
+daemon, the network, a tool found on the host. Hazards that depend on an attribute are reported
+only when the call's literal value (or the documented default) selects them: a
+`container_structure_test` with the default `driver = "docker"` is reported, one with
+`driver = "tar"` is not, and one whose driver the tool cannot read stays `unknown`.
+
+## Why it matters for remote execution
+Without the rule's source, the target would be `unknown`; with the knowledge, the inventory can say
+what the ruleset's own docs say: this target will fail on a worker. The message names the doc and
+the ruleset versions the entry was checked for; the verdict's provenance is `knowledge`.
+
+## Example
+```python
+load("@container_structure_test//:defs.bzl", "container_structure_test")
+
+container_structure_test(
+    name = "image_test",
+    image = ":image",
+    configs = ["test.yaml"],
+)
+```
+
+## How to fix
+Follow the ruleset's way to avoid the host (`driver = "tar"` for file and metadata checks), or tag
+the target `no-remote-exec` (`hermetic-scan fix`). Build the workspace once, or pass `--external`,
+to have the rule's real source analysed instead of its documentation.
+
+## References
+- https://bazel.build/reference/be/common-definitions#common.tags (no-remote-exec, requires-network)
+- https://github.com/GoogleContainerTools/container-structure-test/blob/main/defs.bzl (driver)
+"""
+
+from __future__ import annotations
+
+from hermetic_scan.diagnostics import Severity
+from hermetic_scan.knowledge import Hazard, KnownRule
+from hermetic_scan.model import TargetModel
+from hermetic_scan.model.values import UnresolvedSymbol
+from hermetic_scan.rules.base import Check, Context, RuleMeta
+
+META = RuleMeta(
+    "ruleset-hazard",
+    Severity.ERROR,
+    ("target",),
+    "A well-known ruleset's rule that, as called, needs the host (from the knowledge base)",
+    blocking=True,
+    waived_by_tags=("requires-network",),
+)
+
+
+def check_target(tm: TargetModel, ctx: Context) -> Check:
+    target = tm.target
+    callee = target.callee
+    if not isinstance(callee, UnresolvedSymbol):
+        return
+    found = ctx.model.known_rule(callee)
+    if found is None or found[1] is None:
+        return
+    known = found[1]
+    for hazard in holding_hazards(tm, known):
+        node = target.attr_node(hazard.attr) if hazard.attr else None
+        span = target.call_module.span(node if node is not None else target.call.node)
+        yield ctx.report(
+            META,
+            span,
+            f"{target.label}: {known.name} (@{known.ruleset}) {hazard.why} [{hazard.kind}; knowledge: "
+            f"{known.doc}, checked for {known.ruleset} {known.versions}]",
+            owners={target.key},
+            target=target.text,
+        )
+
+
+def holding_hazards(tm: TargetModel, known: KnownRule) -> list[Hazard]:
+    """The entry's hazards that hold for this call (undecided ones are not among them)."""
+    return [h for h in known.hazards if hazard_holds(tm, h) is True]
+
+
+def hazard_holds(tm: TargetModel, hazard: Hazard) -> bool | None:
+    """Whether the hazard holds for this call; None when the attribute's value cannot be read."""
+    if hazard.attr is None:
+        return True
+    value = literal_attribute(tm, hazard.attr)
+    if value is _UNREADABLE:
+        return None
+    if value is _ABSENT:
+        if tm.target.call.open_kwargs:
+            return None  # a **kwargs may set it
+        if hazard.default is None:
+            return False
+        value = hazard.default
+    return value in hazard.values
+
+
+_ABSENT = object()
+_UNREADABLE = object()
+
+
+def literal_attribute(tm: TargetModel, name: str) -> object:
+    """The value of a string or boolean attribute as written in the call: a str ("True"/"False" for
+    booleans), `_ABSENT` when the call does not set it, `_UNREADABLE` when it is not a literal."""
+    entry = tm.target.call.kwargs.get(name)
+    if entry is None:
+        return _ABSENT
+    node, _value = entry
+    written = node.child_by_field_name("value") if node.type == "keyword_argument" else node
+    if written is None:
+        return _UNREADABLE
+    text = tm.target.call_module.text(written)
+    if written.type == "string" and len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        inner = text[1:-1]
+        return inner if "\\" not in inner else _UNREADABLE
+    if written.type in ("true", "false"):
+        return text
+    return _UNREADABLE

@@ -1,0 +1,111 @@
+"""The knowledge base of rulesets: every bundled file is valid, every entry that keeps a target off
+remote executors has a corpus fixture, and a bad entry is an error naming the file and the key."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS
+from helpers import write_tree
+
+from hermetic_scan.config import ConfigError, load_config
+from hermetic_scan.engine import scan
+from hermetic_scan.knowledge import KnowledgeError, bundled, parse_ruleset
+
+GOOD = """\
+[ruleset]
+name = "rules_acme"
+versions = ">=1.0, <2"
+docs = "https://example.com/rules_acme"
+
+[[rule]]
+name = "acme_image"
+kind = "build"
+remote = "ok"
+why = "packs declared files"
+"""
+
+
+def test_every_bundled_ruleset_is_valid_and_cites_its_docs() -> None:
+    rulesets = bundled()
+    assert len(rulesets) >= 20
+    names = [r.name for r in rulesets]
+    assert len(names) == len(set(names)), "one file per ruleset"
+    for ruleset in rulesets:
+        assert Path(ruleset.source).stem == ruleset.name, f"{ruleset.source} is named after its module"
+        for rule in ruleset.rules.values():
+            assert rule.doc.startswith("https://") and rule.why and rule.versions
+            if rule.remote != "ok":
+                assert rule.hazards, f"{ruleset.name} {rule.name}"
+
+
+def test_every_entry_that_blocks_remote_execution_has_a_fixture() -> None:
+    loaded: set[tuple[str, str]] = set()
+    for build in (CORPUS / "knowledge").rglob("BUILD.bazel"):
+        for repo, symbols in re.findall(r'load\("@([^/"]+)//[^"]*",((?:\s*"[^"]+",?)+)\)', build.read_text()):
+            loaded |= {(repo, symbol) for symbol in re.findall(r'"([^"]+)"', symbols)}
+    module = (CORPUS / "knowledge" / "MODULE.bazel").read_text()
+    aliases = dict(re.findall(r'bazel_dep\(name = "([^"]+)"[^)]*repo_name = "([^"]+)"', module))
+    for ruleset in bundled():
+        names = {ruleset.name, *ruleset.repositories, aliases.get(ruleset.name, ruleset.name)}
+        for rule in ruleset.rules.values():
+            if rule.remote != "ok":
+                assert any((name, rule.name) in loaded for name in names), (
+                    f"no fixture in corpus/knowledge loads {rule.name} from {ruleset.name}"
+                )
+
+
+def test_knowledge_verdicts_and_provenance_on_the_fixture() -> None:
+    result = scan(CORPUS / "knowledge", load_config(CORPUS / "knowledge").options())
+    verdicts = {t.label: (t.verdict, t.provenance) for t in result.inventory.targets}
+    assert verdicts["//deps:config_copy"] == ("remote-ok", "knowledge")
+    assert verdicts["//deps:lib"] == ("remote-ok", "knowledge")  # rules_go under its WORKSPACE name
+    assert verdicts["//deps:requirements"] == ("no-remote-exec", "knowledge")  # @py is rules_python
+    assert verdicts["//deps:bundle"] == ("remote-ok", "knowledge")  # the team's own file
+    assert verdicts["//deps:smoke_test"] == ("no-remote-exec", "knowledge")
+    assert verdicts["//deps:newer"] == ("unknown", "unresolved")  # a symbol the knowledge lacks
+    assert verdicts["//deps:mystery"] == ("unknown", "unresolved")
+    assert verdicts["//images:image_test"] == ("no-remote-exec", "knowledge")  # driver defaults to docker
+    assert verdicts["//images:image_docker_test"] == ("no-remote-exec", "knowledge")
+    assert verdicts["//images:image_files_test"] == ("remote-ok", "knowledge")
+    assert verdicts["//images:image_selected_test"][0] == "unknown"
+    causes = {cause: n for cause, n, _ in result.inventory.unknown_causes()}
+    assert causes["@rules_unheard_of is not available"] == 1
+    assert causes["@bazel_skylib: rules the knowledge base does not cover"] == 1
+    assert causes["an attribute the knowledge base needs is not a literal"] == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('remote = "ok"', 'remote = "fine"'), "rule 'acme_image'.remote: expected one of ok, no, depends"),
+        (('why = "packs declared files"\n', ""), "rule 'acme_image'.why: expected a non-empty string"),
+        (('docs = "https://', 'docs = "http://'), "ruleset.docs: expected the https:// address"),
+        (("[[rule]]", "colour = 1\n[[rule]]"), "colour: unknown key"),
+        (
+            ('why = "packs declared files"', 'why = "x"\n[[rule.hazard]]\nkind = "network"\nwhy = "y"'),
+            'remote = "ok" with hazards',
+        ),
+        (('remote = "ok"', 'remote = "depends"'), 'remote = "depends" needs a hazard with attr'),
+    ],
+)
+def test_a_bad_entry_names_the_file_and_key(change: tuple[str, str], message: str) -> None:
+    with pytest.raises(KnowledgeError, match=re.escape(message)) as raised:
+        parse_ruleset(GOOD.replace(*change), "team/rules_acme.toml")
+    assert str(raised.value).startswith("team/rules_acme.toml: ")
+
+
+def test_a_team_knowledge_file_is_checked_when_the_config_is_read(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            ".hermetic-scan.toml": 'knowledge = ["rules_acme.toml"]\n',
+            "rules_acme.toml": GOOD.replace('kind = "build"', 'kind = "deploy"'),
+        },
+    )
+    with pytest.raises(ConfigError, match=r"knowledge: .*rules_acme.toml: rule 'acme_image'.kind"):
+        load_config(tmp_path)
+    (tmp_path / "rules_acme.toml").write_text(GOOD)
+    assert load_config(tmp_path).knowledge_files == [(tmp_path / "rules_acme.toml").resolve()]
