@@ -23,7 +23,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from hermetic_scan.engine import Options, scan
+from hermetic_scan.engine import scan
+from hermetic_scan.options import Options
 from hermetic_scan.render import render_inventory
 
 FLAGS = (

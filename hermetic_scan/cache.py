@@ -1,7 +1,7 @@
 """The analysis cache: a scan's result, keyed by the content of every file it could read.
 
 A key is the SHA-256 of: the cache format, the tool's version and a digest of its own code, the effective options (every field of
-`engine.Options` that can change a report; `jobs` cannot: a scan in shards is byte-identical to one
+`options.Options` that can change a report; `jobs` cannot: a scan in shards is byte-identical to one
 in one process) and the contents of the workspace tree and of every `--external`/`--repo` directory
 (each file's path, size and SHA-256, in walk order; files over `workspace.MAX_FILE_BYTES`, which the
 scan never reads, by path, size and modification time). Reading every file again on each run would

@@ -12,7 +12,6 @@ import argparse
 import gc
 import io
 import os
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -21,8 +20,9 @@ from hermetic_scan import __version__, cache
 from hermetic_scan.baseline import BaselineError
 from hermetic_scan.config import Config, ConfigError, load_config
 from hermetic_scan.diagnostics import Severity
-from hermetic_scan.engine import Options, Result, scan
-from hermetic_scan.profile import ExecutorProfile
+from hermetic_scan.engine import Result, scan
+from hermetic_scan.options import Options, OptionsError, Overrides, build_options, repo_name
+from hermetic_scan.rules import rule_meta
 from hermetic_scan.workspace import find_root
 
 # `verify` when Bazel did not build what it was asked to (a rejected flag, a wrapper that wants another
@@ -349,51 +349,42 @@ def _load_config(root: Path, explicit: str | None) -> Config:
     return load_config(root, Path(explicit) if explicit else None)
 
 
-def _options(args: argparse.Namespace, config: Config) -> Options:
-    options = config.options()
+def _options(args: argparse.Namespace, root: Path, config: Config) -> Options:
+    """The flags as overrides of the configuration, through the one builder the editor uses too."""
+    repos: dict[str, Path] = {}
     for entry in args.repo:
         name, sep, path = entry.partition("=")
         if not sep or not name or not path:
             raise UsageError(f"--repo expects NAME=PATH, got {entry!r}")
-        if not re.fullmatch(r"@{0,2}[A-Za-z0-9_.~+-]+", name) or name.lstrip("@") in (".", ".."):
-            raise UsageError(f"--repo: {name!r} is not a repository name")
-        options.repos[name.lstrip("@")] = Path(path).resolve()
-    add = config.profile_add + [t.strip() for t in (args.profile_add or "").split(",") if t.strip()]
-    replace = (
-        [t.strip() for t in args.profile.split(",") if t.strip()] if args.profile else config.profile_tools
+        try:
+            repos[repo_name(name)] = Path(path).resolve()
+        except OptionsError as error:
+            raise UsageError(f"--repo: {error}") from error
+    overrides = Overrides(
+        strict=args.strict,
+        profile_add=_comma_list(args.profile_add),
+        profile_tools=_comma_list(args.profile) if args.profile else None,
+        repos=repos,
+        external_dirs=[Path(d).resolve() for d in args.external],
+        auto_external=not getattr(args, "no_auto_external", False),
+        bazel_version=args.bazel_version,
+        select=_rule_list(getattr(args, "select", []), "--select"),
+        extend_select=_rule_list(getattr(args, "extend_select", []), "--extend-select"),
+        ignore=_rule_list(getattr(args, "ignore", []), "--ignore"),
     )
-    options.profile = ExecutorProfile.build(add=add, replace=replace)
-    options.strict = args.strict or config.strict
-    options.external_dirs = [Path(d).resolve() for d in args.external]
-    options.auto_external = config.auto_external and not args.no_auto_external
-    options.bazel_version = args.bazel_version or config.bazel_version
-    _select_rules(options, args)
-    return options
+    return build_options(root, config, overrides)
+
+
+def _comma_list(value: str | None) -> list[str]:
+    return [t.strip() for t in (value or "").split(",") if t.strip()]
 
 
 def _rule_list(values: list[str], flag: str) -> list[str]:
-    from hermetic_scan.rules import rule_meta
-
     ids = [item.strip() for value in values for item in value.split(",") if item.strip()]
     for rule_id in ids:
         if rule_meta(rule_id) is None:
             raise UsageError(f"{flag}: unknown rule {rule_id!r}; `hermetic-scan explain` lists them")
     return ids
-
-
-def _select_rules(options: Options, args: argparse.Namespace) -> None:
-    """--select / --extend-select / --ignore over the configuration's enable / disable."""
-    select = _rule_list(getattr(args, "select", []), "--select")
-    extend = _rule_list(getattr(args, "extend_select", []), "--extend-select")
-    ignore = _rule_list(getattr(args, "ignore", []), "--ignore")
-    if select:
-        options.enable = select
-        options.disable = [rule for rule in options.disable if rule not in select]
-    if extend:
-        options.disable = [rule for rule in options.disable if rule not in extend]
-        if options.enable is not None:
-            options.enable = [*options.enable, *(rule for rule in extend if rule not in options.enable)]
-    options.disable = [*options.disable, *(rule for rule in ignore if rule not in options.disable)]
 
 
 def _resolve_paths(paths: list[str]) -> tuple[Path, list[str] | None]:
@@ -426,7 +417,7 @@ def _run(args: argparse.Namespace) -> int:
     gc.disable()
     root, only = _resolve_paths(args.paths)
     config = _load_config(root, args.config)
-    options = _options(args, config)
+    options = _options(args, root, config)
     options.only_paths = only
     # --aquery and fix read syntax trees, which stay in the process that built them.
     options.jobs = (
@@ -557,7 +548,7 @@ def _evidence(args: argparse.Namespace) -> int:
             targets,
             Path(args.wrapper) if args.wrapper else None,
             args.require_distinct_executor,
-            options=_options(args, config),
+            options=_options(args, root, config),
         )
     except EvidenceError as error:
         raise UsageError(str(error)) from error
@@ -577,7 +568,7 @@ def _verify(args: argparse.Namespace) -> int:
             root,
             targets,
             args.bazel,
-            _options(args, config),
+            _options(args, root, config),
             Path(args.bazelrc).resolve() if args.bazelrc else None,
         )
     except VerifyError as error:

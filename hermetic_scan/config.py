@@ -28,14 +28,11 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hermetic_scan.knowledge import KnowledgeError
 from hermetic_scan.knowledge import load as load_knowledge
 from hermetic_scan.workspace import read_file
-
-if TYPE_CHECKING:
-    from hermetic_scan.engine import Options
 
 FILE_NAME = ".hermetic-scan.toml"
 CONFIG_BYTES = 1024 * 1024  # a configuration file is a few lines; anything larger is refused
@@ -63,25 +60,6 @@ class Config:
     auto_external: bool = True
     knowledge_files: list[Path] = field(default_factory=list)  # the team's rulesets (docs/knowledge.md)
     knowledge_digest: str = ""  # of their contents, for the cache key
-
-    def options(self) -> Options:
-        """Engine options as this configuration sets them (the CLI adds its flags on top)."""
-        from hermetic_scan.engine import Options
-        from hermetic_scan.profile import ExecutorProfile
-
-        return Options(
-            strict=self.strict,
-            profile=ExecutorProfile.build(add=self.profile_add, replace=self.profile_tools),
-            repos=dict(self.repos),
-            auto_external=self.auto_external,
-            knowledge_files=list(self.knowledge_files),
-            knowledge_digest=self.knowledge_digest,
-            exclude=list(self.exclude),
-            bazel_version=self.bazel_version,
-            enable=self.enable,
-            disable=list(self.disable),
-            severity=dict(self.severity),
-        )
 
     def to_toml(self) -> str:
         def strings(values: list[str]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from hermetic_scan import cache, guard, suppressions
@@ -12,49 +12,11 @@ from hermetic_scan.diagnostics import Diagnostic, Severity, Span
 from hermetic_scan.externals import find_output_base
 from hermetic_scan.inventory import Inventory, build_inventory
 from hermetic_scan.model import WorkspaceModel, build_model
-from hermetic_scan.profile import ExecutorProfile
+from hermetic_scan.options import Options, read_bazelversion
 from hermetic_scan.rules import RULE_MODULES, internal_error
 from hermetic_scan.rules.base import Context
 from hermetic_scan.source import SourceFile
-from hermetic_scan.workspace import Workspace, discover, read_small_text
-
-
-@dataclass
-class Options:
-    strict: bool = False
-    profile: ExecutorProfile = field(default_factory=ExecutorProfile)
-    repos: dict[str, Path] = field(default_factory=dict)
-    external_dirs: list[Path] = field(default_factory=list)
-    # Look for the sources of external repositories in the output base of an earlier build
-    # (`hermetic_scan.externals`); `--no-auto-external` turns it off.
-    auto_external: bool = True
-    # Set by `scan`: the output base's external/ directory it found, and its fingerprint (part of the
-    # cache key instead of the contents of every fetched repository).
-    discovered_external: Path | None = None
-    discovered_fingerprint: str = ""
-    knowledge_files: list[Path] = field(default_factory=list)  # the team's rulesets (docs/knowledge.md)
-    knowledge_digest: str = ""  # of their contents: part of the cache key
-    exclude: list[str] = field(default_factory=list)
-    bazel_version: str | None = None
-    # Build the per-target verdicts (`check` alone does not need them, except for --changed-since).
-    inventory: bool = True
-    # Only the JSON report will be rendered: shards send each verdict as its JSON entry, not as an
-    # object (markdown, HTML, CSV, fixes, the editor and evidence read the objects).
-    verdicts_as_json: bool = False
-    # Off when only the inventory is reported (the `inventory` command): shards then send only the
-    # findings an inventory shows besides its verdicts (`inventory.inventory_findings`), and a scan in shards
-    # returns those alone in `Result.diagnostics`, with no sources and no unused-suppression findings.
-    report_findings: bool = True
-    jobs: int | None = 1  # processes to split the BUILD files between; None: as many as pay off
-    only_paths: list[str] | None = None  # report findings only under these root-relative paths
-    enable: list[str] | None = None  # None: every rule
-    disable: list[str] = field(default_factory=list)
-    severity: dict[str, str] = field(default_factory=dict)
-    # Where scan results are cached (`hermetic_scan.cache`); None: no cache is read or written.
-    cache_dir: Path | None = None
-
-    def runs(self, rule_id: str) -> bool:
-        return (self.enable is None or rule_id in self.enable) and rule_id not in self.disable
+from hermetic_scan.workspace import Workspace, discover
 
 
 @dataclass
@@ -140,12 +102,6 @@ def attach_externals(workspace: Workspace, options: Options) -> None:
     workspace.knowledge_files = list(options.knowledge_files)
     if options.auto_external and options.discovered_external is not None:
         workspace.external_dirs.append(options.discovered_external)
-
-
-def read_bazelversion(root: Path) -> str | None:
-    text = read_small_text(root / ".bazelversion", 4096)  # one version; /dev/zero must not fill memory
-    lines = text.split() if text is not None else []
-    return lines[0] if lines else None
 
 
 # With `jobs` unset, one process per this many BUILD files (up to the CPUs there are): below it, a

@@ -27,7 +27,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from hermetic_scan.diagnostics import Diagnostic
-from hermetic_scan.engine import Analysis, Options, Result, finish, merge, only_paths
+from hermetic_scan.engine import Analysis, Result, finish, merge, only_paths
 from hermetic_scan.inventory import (
     ActionHazards,
     EncodedVerdicts,
@@ -38,6 +38,7 @@ from hermetic_scan.inventory import (
     inventory_findings,
 )
 from hermetic_scan.model import WorkspaceFacts
+from hermetic_scan.options import Options
 from hermetic_scan.source import SourceFile
 from hermetic_scan.suppressions import Suppression
 from hermetic_scan.workspace import Workspace

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, ROOT
 
-from hermetic_scan.config import load_config
 from hermetic_scan.crosscheck import aquery
 from hermetic_scan.engine import scan
+from hermetic_scan.options import load_options
 from hermetic_scan.profile import ExecutorProfile
 
 FIXTURES = ROOT / "tests" / "fixtures" / "aquery"
@@ -270,7 +270,7 @@ def test_join_keeps_static_verdicts_and_finds_no_disagreement() -> None:
 
 def test_opentofu_join_gives_the_static_verdicts() -> None:
     workspace = CORPUS / "opentofu"
-    result = scan(workspace, load_config(workspace).options())
+    result = scan(workspace, load_options(workspace))
     j = aquery.join(result, _doc("opentofu.json"))
     assert {t.label: t.verdict for t in j.targets} == {t.label: t.verdict for t in result.inventory.targets}
     assert [d for d in j.model_disagreements if d.kind == "contradiction"] == []
@@ -428,7 +428,7 @@ def test_rc_modify_execution_info_is_not_a_disagreement(tmp_path: Path) -> None:
 def test_default_shell_env_recorded_corpus() -> None:
     """Real Bazel on corpus/default-shell-env: the branch limitation; helper arguments agree."""
     workspace = CORPUS / "default-shell-env"
-    j = aquery.join(scan(workspace, load_config(workspace).options()), _doc("default-shell-env.json"))
+    j = aquery.join(scan(workspace, load_options(workspace)), _doc("default-shell-env.json"))
     contradictions = {(d.label, d.aspect) for d in j.model_disagreements if d.kind == "contradiction"}
     assert contradictions == {("//pkg:notice", "mnemonics"), ("//pkg:third_party", "mnemonics")}
     # run_tool(..., use_default_shell_env = True / False): each call site's argument reaches the action,

@@ -25,10 +25,10 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, ROOT, require_bazel
 
-from hermetic_scan.config import load_config
 from hermetic_scan.crosscheck import aquery
 from hermetic_scan.engine import scan
 from hermetic_scan.local_keys import LOCAL_KEYS
+from hermetic_scan.options import load_options
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "bazel"))
 import oracle  # noqa: E402
@@ -129,7 +129,7 @@ ANALYSED = [p for p in ALL_WORKSPACES if p.name not in SKIPPED]
 
 
 def _scan(workspace: Path):  # noqa: ANN202
-    return scan(workspace, load_config(workspace).options())
+    return scan(workspace, load_options(workspace))
 
 
 STATIC = {p.name: aquery.static_targets(_scan(p)) for p in ANALYSED}

@@ -17,8 +17,8 @@ import pytest
 from conftest import CORPUS
 
 from hermetic_scan import cache
-from hermetic_scan.config import load_config
-from hermetic_scan.engine import Options, Result, scan
+from hermetic_scan.engine import Result, scan
+from hermetic_scan.options import Options, load_options
 from hermetic_scan.render import inventory_json
 from hermetic_scan.render import json as json_render
 
@@ -26,7 +26,7 @@ WORKSPACES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
 
 
 def _options(workspace: Path, cache_dir: Path | None) -> Options:
-    options = load_config(workspace).options()
+    options = load_options(workspace)
     options.cache_dir = cache_dir
     return options
 

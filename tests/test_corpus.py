@@ -8,8 +8,8 @@ import pytest
 from conftest import CORPUS
 from expectations import Expected, collect
 
-from hermetic_scan.config import load_config
 from hermetic_scan.engine import scan
+from hermetic_scan.options import load_options
 
 WORKSPACES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
 
@@ -18,7 +18,7 @@ WORKSPACES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
 def test_findings_match_expectations(workspace: Path) -> None:
     expected, negatives = collect(workspace)
     assert expected or negatives, f"{workspace.name} has no expectations"
-    result = scan(workspace, load_config(workspace).options())
+    result = scan(workspace, load_options(workspace))
     actual = {Expected(d.span.path, d.span.start_line + 1, d.rule) for d in result.diagnostics}
     plain = {Expected(e.path, e.line, e.rule) for e in expected}
     missing = sorted(plain - actual)

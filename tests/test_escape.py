@@ -6,7 +6,8 @@ from pathlib import Path
 
 from helpers import run_cli, write_tree
 
-from hermetic_scan.engine import Options, scan
+from hermetic_scan.engine import scan
+from hermetic_scan.options import Options
 
 SECRET = "curl https://secret.example/do-not-read\n"
 

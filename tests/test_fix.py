@@ -13,6 +13,7 @@ from helpers import run_cli
 
 from hermetic_scan.config import load_config
 from hermetic_scan.engine import scan
+from hermetic_scan.options import load_options
 
 WORKSPACES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
 
@@ -62,7 +63,7 @@ def test_buildozer_format() -> None:
 
 
 def _suggested(root: Path) -> dict[str, list[str]]:
-    return {t.label: t.suggested_tags for t in scan(root, load_config(root).options()).inventory.targets}
+    return {t.label: t.suggested_tags for t in scan(root, load_options(root)).inventory.targets}
 
 
 @pytest.mark.parametrize("workspace", WORKSPACES, ids=lambda p: p.name)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from helpers import run_cli, write_tree
 
-from hermetic_scan.engine import read_bazelversion, scan
+from hermetic_scan.engine import scan
+from hermetic_scan.options import read_bazelversion
 
 HAZARD = 'genrule(name = "g", outs = ["o"], cmd = "terraform fmt > $@")\n'
 

@@ -13,8 +13,8 @@ from browser import chromium
 from conftest import CORPUS, ROOT
 from helpers import write_tree
 
-from hermetic_scan.config import load_config
-from hermetic_scan.engine import Options, scan
+from hermetic_scan.engine import scan
+from hermetic_scan.options import Options, load_options
 from hermetic_scan.render import render_inventory
 
 VISIBLE_ROWS = """return [...document.querySelectorAll('details.pkg tr[data-v]')]
@@ -135,7 +135,7 @@ def test_report_escapes_workspace_text_and_shows_rc_findings(tmp_path: Path) -> 
 @pytest.mark.parametrize("workspace", ["opentofu", "inventory-mixed"])
 def test_report_without_javascript_still_lists_every_target(workspace: str) -> None:
     root = CORPUS / workspace
-    inventory = scan(root, load_config(root).options()).inventory
+    inventory = scan(root, load_options(root)).inventory
     html = render_inventory(inventory, "html")
     body = html.split("<script>")[0]
     for target in inventory.targets:

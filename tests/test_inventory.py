@@ -12,9 +12,9 @@ import pytest
 from conftest import CORPUS, ROOT
 from helpers import write_tree
 
-from hermetic_scan.config import load_config
 from hermetic_scan.engine import scan
 from hermetic_scan.inventory import EntryEncoder, Inventory
+from hermetic_scan.options import load_options
 from hermetic_scan.render import render_inventory
 from hermetic_scan.render.inventory_json import document
 
@@ -24,7 +24,7 @@ GOLDEN = ROOT / "tests" / "golden"
 
 
 def _document(workspace: Path) -> dict:
-    doc = document(scan(workspace, load_config(workspace).options()).inventory)
+    doc = document(scan(workspace, load_options(workspace)).inventory)
     doc["root"] = workspace.name  # machine-independent
     return doc
 
@@ -45,7 +45,7 @@ def test_inventory_matches_golden(workspace: Path) -> None:
 @pytest.mark.parametrize("fmt", ["markdown", "html", "csv", "json"])
 @pytest.mark.parametrize("workspace", WORKSPACES, ids=lambda p: p.name)
 def test_every_format_renders_every_target(workspace: Path, fmt: str) -> None:
-    inventory = scan(workspace, load_config(workspace).options()).inventory
+    inventory = scan(workspace, load_options(workspace)).inventory
     out = render_inventory(inventory, fmt)
     for target in inventory.targets:
         assert target.label in out
@@ -61,14 +61,14 @@ def test_every_format_renders_every_target(workspace: Path, fmt: str) -> None:
 @pytest.mark.parametrize("workspace", WORKSPACES, ids=lambda p: p.name)
 def test_entries_put_together_from_pieces_read_as_json_dumps_writes_them(workspace: Path) -> None:
     # One encoder for the whole workspace, as shards use it: shared findings and actions come from its cache.
-    inventory = scan(workspace, load_config(workspace).options()).inventory
+    inventory = scan(workspace, load_options(workspace)).inventory
     encoder = EntryEncoder()
     for target in inventory.targets:
         assert encoder(target) == json.dumps(target.entry()), target.label
 
 
 def test_an_inventory_of_json_entries_renders_only_as_json() -> None:
-    inventory = scan(CORPUS / "opentofu", load_config(CORPUS / "opentofu").options()).inventory
+    inventory = scan(CORPUS / "opentofu", load_options(CORPUS / "opentofu")).inventory
     entries = Inventory(
         inventory.root, None, [], entries=[t.encoded() for t in inventory.targets], counts=inventory.summary()
     )
@@ -286,7 +286,7 @@ def test_markdown_escapes_what_comes_from_the_workspace(tmp_path: Path) -> None:
 
 def test_markdown_shows_each_verdicts_provenance() -> None:
     workspace = CORPUS / "inventory-mixed"
-    inventory = scan(workspace, load_config(workspace).options()).inventory
+    inventory = scan(workspace, load_options(workspace)).inventory
     out = render_inventory(inventory, "markdown")
     header = _table_cells(next(line for line in out.splitlines() if line.startswith("| Target |")))
     column = [cell.strip() for cell in header].index("Verdict source")

@@ -13,6 +13,7 @@ from helpers import write_tree
 from hermetic_scan.config import ConfigError, load_config
 from hermetic_scan.engine import scan
 from hermetic_scan.knowledge import KnowledgeError, bundled, parse_ruleset
+from hermetic_scan.options import load_options
 
 GOOD = """\
 [ruleset]
@@ -58,7 +59,7 @@ def test_every_entry_that_blocks_remote_execution_has_a_fixture() -> None:
 
 
 def test_knowledge_verdicts_and_provenance_on_the_fixture() -> None:
-    result = scan(CORPUS / "knowledge", load_config(CORPUS / "knowledge").options())
+    result = scan(CORPUS / "knowledge", load_options(CORPUS / "knowledge"))
     verdicts = {t.label: (t.verdict, t.provenance) for t in result.inventory.targets}
     assert verdicts["//deps:config_copy"] == ("remote-ok", "knowledge")
     assert verdicts["//deps:lib"] == ("remote-ok", "knowledge")  # rules_go under its WORKSPACE name

@@ -13,9 +13,9 @@ from conftest import CORPUS, ROOT
 from helpers import run_cli
 
 from hermetic_scan import engine, shards
-from hermetic_scan.config import load_config
-from hermetic_scan.engine import Options, Result, analyze
+from hermetic_scan.engine import Result, analyze
 from hermetic_scan.inventory import inventory_findings
+from hermetic_scan.options import Options, load_options, read_bazelversion
 from hermetic_scan.render import inventory_json, sarif
 from hermetic_scan.render import json as json_render
 from hermetic_scan.render.inventory_json import document
@@ -33,8 +33,8 @@ def _one_build_file_per_claim(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _options(workspace: Path) -> Options:
-    options = load_config(workspace).options()
-    options.bazel_version = engine.read_bazelversion(workspace)
+    options = load_options(workspace)
+    options.bazel_version = read_bazelversion(workspace)
     return options
 
 

@@ -31,7 +31,7 @@ from hermetic_scan.crosscheck.verify import (
     parse_output,
     run_verify,
 )
-from hermetic_scan.engine import Options
+from hermetic_scan.options import Options
 from hermetic_scan.render import verify as verify_render
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "bazel"))

@@ -8,6 +8,7 @@ from pathlib import Path
 from helpers import write_tree
 
 from hermetic_scan.engine import scan
+from hermetic_scan.options import Options
 from hermetic_scan.workspace import discover, find_root
 
 HAZARD = 'genrule(name = "g", outs = ["o"], cmd = "terraform fmt > $@")\n'
@@ -102,8 +103,6 @@ def test_main_repository_answers_to_its_module_name_and_at(tmp_path: Path) -> No
 
 
 def test_external_repositories_resolve_with_repo_and_external(tmp_path: Path) -> None:
-    from hermetic_scan.engine import Options
-
     rules_tf = write_tree(
         tmp_path / "ext" / "rules_tf+",
         {

@@ -19,19 +19,17 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from hermetic_scan import shell
 from hermetic_scan.bazel.bazelrc import RcOption
 from hermetic_scan.bazel.console import Console, parse_console
 from hermetic_scan.bazel.execlog import CLASSES, FORMAT_JSON, ExecLogError, Spawn, read_exec_log
+from hermetic_scan.engine import scan
 from hermetic_scan.inventory import Inventory, TargetVerdict
 from hermetic_scan.labels import Pattern, PatternError, normalize_label, parse_pattern, select
 from hermetic_scan.local_keys import LOCAL_KEY_SET
 from hermetic_scan.model.values import ListV, Str
-
-if TYPE_CHECKING:
-    from hermetic_scan.engine import Options
+from hermetic_scan.options import Options, load_options
 
 SEVERITIES = ("error", "warning", "info")
 CLASS_TITLES = {
@@ -989,9 +987,6 @@ def run_evidence(
 
     `options` are the engine options the CLI builds (`--profile-add`, `--repo`, ...); by default the
     workspace's `.hermetic-scan.toml`, as `inventory` uses."""
-    from hermetic_scan.config import load_config
-    from hermetic_scan.engine import scan
-
     patterns_of(targets)  # a bad pattern fails before the scan
     try:
         spawns, log_format = read_exec_log(exec_log)
@@ -1010,7 +1005,7 @@ def run_evidence(
         except OSError as error:
             raise EvidenceError(f"{wrapper}: {error.strerror or error}") from error
         wrapper_facts = analyze_wrapper(text, _display(wrapper, root))
-    result = scan(root, options if options is not None else load_config(root).options())
+    result = scan(root, options if options is not None else load_options(root))
     return evaluate(
         result.inventory,
         spawns,

@@ -30,14 +30,12 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from hermetic_scan.bazel.bazelrc import RcOption, load_bazelrc
+from hermetic_scan.engine import scan
+from hermetic_scan.inventory import TargetVerdict
 from hermetic_scan.labels import PatternError, parse_pattern, select
-
-if TYPE_CHECKING:
-    from hermetic_scan.engine import Options
-    from hermetic_scan.inventory import TargetVerdict
+from hermetic_scan.options import Options
 
 TRIPWIRE_MARK = "hermetic-scan verify: ambient tool"
 TRIPWIRE_SCRIPT = (
@@ -444,8 +442,6 @@ def run_verify(
 
     `bazelrc_fragment` is passed as `--bazelrc=` (startup), `startup_args` before the command (e.g.
     `--nohome_rc`), `extra_args` after the strict flags. Raises VerifyError when Bazel cannot be found."""
-    from hermetic_scan.engine import scan
-
     started = time.monotonic()
     root = root.resolve()
     executable = shutil.which(bazel)

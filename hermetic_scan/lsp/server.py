@@ -18,13 +18,13 @@ from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
 from hermetic_scan import __version__
-from hermetic_scan.config import ConfigError, load_config
+from hermetic_scan.config import Config, ConfigError, load_config
 from hermetic_scan.diagnostics import Diagnostic
-from hermetic_scan.engine import Options, Result, analyze, attach_externals, with_discovered_externals
+from hermetic_scan.engine import Result, analyze, attach_externals, with_discovered_externals
 from hermetic_scan.inventory import TargetVerdict
 from hermetic_scan.lsp import convert
 from hermetic_scan.model.actions import ActionModel
-from hermetic_scan.profile import ExecutorProfile
+from hermetic_scan.options import Options, OptionsError, Overrides, build_options
 from hermetic_scan.workspace import BUILD_FILES, Workspace, discover, find_root
 
 # Edits are coalesced rather than delayed: an analysis runs as soon as the server is idle, and
@@ -98,21 +98,20 @@ class HermeticScanServer(LanguageServer):
         return found
 
     def options(self) -> Options:
+        """The CLI's options path: `.hermetic-scan.toml` (or the `config` setting) with the editor's
+        settings as overrides, as `hermetic-scan check` applies its flags."""
         assert self.root is not None
         config_path = self.settings.get("config")
         try:
-            options = load_config(self.root, Path(config_path) if config_path else None).options()
+            config = load_config(self.root, Path(config_path) if config_path else None)
         except ConfigError as error:
             self.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Error, message=str(error)))
-            options = Options()
-        profile = self.settings.get("profile") or {}
-        if profile:
-            options.profile = ExecutorProfile.build(
-                add=list(profile.get("add", [])), replace=profile.get("tools")
-            )
-        for name, path in (self.settings.get("repos") or {}).items():
-            options.repos[name] = Path(path)
-        return options
+            config = Config()
+        try:
+            return build_options(self.root, config, settings_overrides(self.settings, self.root))
+        except OptionsError as error:
+            self.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Error, message=str(error)))
+            return build_options(self.root, config)
 
     def relative(self, uri: str) -> str | None:
         if self.root is None:
@@ -176,6 +175,27 @@ class HermeticScanServer(LanguageServer):
         await asyncio.sleep(0)
         if mine == self.generation:
             self.publish()
+
+
+def settings_overrides(settings: dict[str, Any], root: Path) -> Overrides:
+    """The editor's settings as the overrides the CLI's flags would be: `profile.add` adds to the
+    configuration's (`--profile-add`), `profile.tools` replaces it (`--profile`), `repos` and
+    `external` name source directories (relative ones from the workspace root), `strict` and
+    `bazelVersion` as the flags of the same names."""
+    profile = settings.get("profile") or {}
+    tools = profile.get("tools")
+
+    def path(value: object) -> Path:
+        return (root / str(value)).resolve()
+
+    return Overrides(
+        strict=bool(settings.get("strict", False)),
+        profile_add=[str(t) for t in profile.get("add") or []],
+        profile_tools=[str(t) for t in tools] if tools is not None else None,
+        repos={str(name): path(value) for name, value in (settings.get("repos") or {}).items()},
+        external_dirs=[path(value) for value in settings.get("external") or []],
+        bazel_version=str(settings["bazelVersion"]) if settings.get("bazelVersion") else None,
+    )
 
 
 def _list(workspace: Workspace, rel: str) -> None:
