@@ -1,8 +1,9 @@
 """`hermetic-scan lsp`: diagnostics, quick fixes and hover over stdio, built on pygls.
 
-Each analysis covers the open documents (and what they load, read from disk or from other open
-buffers), so its cost follows what the user is editing, not the size of the repository. Parse trees
-are kept between analyses of unchanged contents.
+Each analysis covers the open BUILD and .bzl documents, what they load and the files that load them
+(read from disk or from other open buffers), so its cost follows what the user is editing; an open
+script, template or .bazelrc is analysed with the whole workspace, as `check` sees it. Options come
+from the CLI's builder. Parse trees are kept between analyses of unchanged contents.
 """
 
 from __future__ import annotations
@@ -47,8 +48,8 @@ class HermeticScanServer(LanguageServer):
         self.result: Result | None = None
         self.generation = 0
         self.parse_cache: dict[tuple[Path, int], object] = {}
-        self.loaded_by: dict[str, set[str]] | None = None  # .bzl path -> .bzl files that load it
-        self.loads_of: dict[str, set[str]] = {}  # .bzl path -> .bzl files it loads
+        self.loaded_by: dict[str, set[str]] | None = None  # .bzl path -> .bzl and BUILD files loading it
+        self.loads_of: dict[str, set[str]] = {}  # .bzl or BUILD path -> .bzl files it loads
 
     # -- analysis ---------------------------------------------------------------------------
     def ensure_workspace(self, uri: str | None = None) -> Workspace:
@@ -64,7 +65,7 @@ class HermeticScanServer(LanguageServer):
         return self.workspace_model
 
     def index_loads(self, bzl: str) -> None:
-        """(Re)record the load() statements of one .bzl file in the reverse index."""
+        """(Re)record the load() statements of one .bzl or BUILD file in the reverse index."""
         workspace = self.ensure_workspace()
         assert self.loaded_by is not None
         for target in self.loads_of.pop(bzl, set()):
@@ -80,13 +81,14 @@ class HermeticScanServer(LanguageServer):
             self.loaded_by.setdefault(target, set()).add(bzl)
 
     def dependents(self, rel: str) -> set[str]:
-        """.bzl files that load `rel`, transitively: where its definitions get used by rules."""
+        """.bzl and BUILD files that load `rel`, transitively: where its definitions get used by rules
+        and its rules and macros by targets (a .bzl alone is analysed as `check` sees it)."""
         workspace = self.ensure_workspace()
         if self.loaded_by is None:
             self.loaded_by = {}
             self.loads_of = {}
-            for bzl in workspace.main.bzl_files:
-                self.index_loads(bzl)
+            for starlark in [*workspace.main.bzl_files, *workspace.main.build_files]:
+                self.index_loads(starlark)
         assert self.loaded_by is not None
         found: set[str] = set()
         pending = [rel]
@@ -96,6 +98,21 @@ class HermeticScanServer(LanguageServer):
                     found.add(parent)
                     pending.append(parent)
         return found
+
+    def creates_targets(self, bzl: str) -> bool:
+        """Whether a .bzl file may have findings that come from the BUILD files using it: it calls
+        `native.*` or `macro()`, or defines a function that is not a rule's implementation (a macro, a
+        helper a macro may call). A file of rule implementations alone is analysed without those BUILD
+        files (its rules' actions are analysed whatever the targets), which keeps edits fast."""
+        workspace = self.ensure_workspace()
+        try:
+            text = workspace.read(workspace.root / bzl).decode("utf-8", errors="replace")
+        except OSError:
+            return True
+        if "native." in text or MACRO_CALL.search(text):
+            return True
+        implementations = set(IMPLEMENTATION.findall(text))
+        return any(name not in implementations for name in TOP_LEVEL_DEF.findall(text))
 
     def options(self) -> Options:
         """The CLI's options path: `.hermetic-scan.toml` (or the `config` setting) with the editor's
@@ -129,6 +146,7 @@ class HermeticScanServer(LanguageServer):
             uri_to_path(uri).resolve(): text.encode("utf-8") for uri, text in self.open_documents.items()
         }
         only: set[str] = set()
+        whole = False
         for uri in self.open_documents:
             rel = self.relative(uri)
             if rel is None:
@@ -138,16 +156,15 @@ class HermeticScanServer(LanguageServer):
                 _list(workspace, rel)
                 only.add(rel)
                 if name.endswith(".bzl"):
-                    only |= self.dependents(rel)
-            else:  # a script or template: analyse the package that uses it
-                directory = uri_to_path(uri).resolve().parent
-                while self.root is not None and self.root.resolve() in (directory, *directory.parents):
-                    build = next((directory / b for b in BUILD_FILES if (directory / b).is_file()), None)
-                    if build is not None:
-                        only.add(build.relative_to(self.root.resolve()).as_posix())
-                        break
-                    directory = directory.parent
-        self.result = analyze(workspace, self.options(), only)
+                    users = self.dependents(rel)
+                    only |= {u for u in users if u.endswith(".bzl")}
+                    if self.creates_targets(rel):
+                        only |= users  # macro bodies: their findings come from the BUILD files calling them
+            else:
+                # A script, a template or a .bazelrc: which targets run it, which rules expand it and
+                # which mnemonics exist are facts of the whole workspace, as `check` sees them.
+                whole = True
+        self.result = analyze(workspace, self.options(), None if whole else only)
         return self.result
 
     def publish(self) -> None:
@@ -211,6 +228,9 @@ def _list(workspace: Workspace, rel: str) -> None:
 
 
 LOAD = re.compile(r"""\bload\(\s*["']([^"']+)["']""")
+MACRO_CALL = re.compile(r"\bmacro\s*\(")
+IMPLEMENTATION = re.compile(r"\bimplementation\s*=\s*([A-Za-z_]\w*)")
+TOP_LEVEL_DEF = re.compile(r"^def\s+([A-Za-z_]\w*)", re.M)
 
 
 def _label_path(label: str, package: str) -> str | None:
@@ -290,7 +310,7 @@ async def did_change(ls: HermeticScanServer, params: lsp.DidChangeTextDocumentPa
     rel = ls.relative(uri)
     if (
         rel is not None
-        and rel.endswith(".bzl")
+        and (rel.endswith(".bzl") or rel.rsplit("/", 1)[-1] in BUILD_FILES)
         and ls.loaded_by is not None
         and ls.workspace_model is not None
     ):
