@@ -23,9 +23,9 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from hermetic_scan.engine import scan
 from hermetic_scan.options import Options
 from hermetic_scan.render import render_inventory
+from hermetic_scan.runner import scan
 
 FLAGS = (
     "--headless",

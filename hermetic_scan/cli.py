@@ -16,14 +16,27 @@ import sys
 import tempfile
 from pathlib import Path
 
-from hermetic_scan import __version__, cache
+from hermetic_scan import __version__, baseline, cache, changes, fix, parse
 from hermetic_scan.baseline import BaselineError
+from hermetic_scan.completion import script
 from hermetic_scan.config import Config, ConfigError, load_config
+from hermetic_scan.crosscheck import aquery
+from hermetic_scan.crosscheck.evidence import EvidenceError, run_evidence
+from hermetic_scan.crosscheck.verify import VerifyError, run_verify
 from hermetic_scan.diagnostics import Severity
-from hermetic_scan.engine import Result, scan
+from hermetic_scan.engine import Result
+from hermetic_scan.ids import OTHER_IDS, other_doc, other_id
 from hermetic_scan.options import Options, OptionsError, Overrides, build_options, repo_name
-from hermetic_scan.rules import rule_meta
-from hermetic_scan.workspace import find_root
+from hermetic_scan.render import evidence as evidence_render
+from hermetic_scan.render import github, render_inventory, sarif
+from hermetic_scan.render import json as json_render
+from hermetic_scan.render import text as text_render
+from hermetic_scan.render import verify as verify_render
+from hermetic_scan.render.inventory_json import document
+from hermetic_scan.render.json_text import dumps
+from hermetic_scan.rules import all_rules, rule_doc, rule_meta, rules_markdown
+from hermetic_scan.runner import scan
+from hermetic_scan.workspace import discover, find_root, read_file
 
 # `verify` when Bazel did not build what it was asked to (a rejected flag, a wrapper that wants another
 # version, a crash): nothing is proven, so neither 0 nor the "a remote-ok target failed" 1.
@@ -271,8 +284,6 @@ def main(argv: list[str] | None = None) -> int:
 
             return run()
         if args.command == "completion":
-            from hermetic_scan.completion import script
-
             sys.stdout.write(script(parser, args.shell))
             return 0
         if args.command == "explain":
@@ -438,15 +449,10 @@ def _run(args: argparse.Namespace) -> int:
         return _check(args, result, config)
     if args.command == "fix":
         return _fix(args, result)
-    from hermetic_scan.render import render_inventory
-
     if args.aquery:
         joined = _aquery(args, result, options)
         if args.format != "json":
             raise UsageError("--aquery reports are JSON: use --format json")
-        from hermetic_scan.render.inventory_json import document
-        from hermetic_scan.render.json_text import dumps
-
         report = document(result.inventory)
         report["aquery"] = joined
         _write(dumps(report, expand=2), args.output)
@@ -456,8 +462,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _aquery(args: argparse.Namespace, result: Result, options: Options) -> dict:
-    from hermetic_scan.crosscheck import aquery
-
     try:
         graph = aquery.load_file(Path(args.aquery))
     except (aquery.AqueryError, OSError) as error:
@@ -466,11 +470,6 @@ def _aquery(args: argparse.Namespace, result: Result, options: Options) -> dict:
 
 
 def _check(args: argparse.Namespace, result: Result, config: Config) -> int:
-    from hermetic_scan import baseline, changes
-    from hermetic_scan.render import github, sarif
-    from hermetic_scan.render import json as json_render
-    from hermetic_scan.render import text as text_render
-
     sources = result.sources
     if args.changed_since is not None:
         try:
@@ -510,8 +509,6 @@ def _use_color(choice: str, output: str | None) -> bool:
 
 
 def _fix(args: argparse.Namespace, result: Result) -> int:
-    from hermetic_scan import fix
-
     fix_plan = fix.plan(result.inventory, result.root)
     for note in fix_plan.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -534,9 +531,6 @@ def _fix(args: argparse.Namespace, result: Result) -> int:
 
 
 def _evidence(args: argparse.Namespace) -> int:
-    from hermetic_scan.crosscheck.evidence import EvidenceError, run_evidence
-    from hermetic_scan.render import evidence as evidence_render
-
     root, _ = _resolve_paths(args.paths)
     config = _load_config(root, args.config)
     targets = [p for entry in args.targets for p in entry.replace(",", " ").split()]
@@ -557,9 +551,6 @@ def _evidence(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from hermetic_scan.crosscheck.verify import VerifyError, run_verify
-    from hermetic_scan.render import verify as verify_render
-
     root, _ = _resolve_paths(args.paths)
     config = _load_config(root, args.config)
     targets = [p for entry in args.targets for p in entry.replace(",", " ").split()]
@@ -606,9 +597,6 @@ def _write(text: str, output: str | None) -> None:
 
 
 def _explain(rule_id: str | None, markdown: bool = False) -> int:
-    from hermetic_scan.ids import OTHER_IDS, other_doc, other_id
-    from hermetic_scan.rules import all_rules, rule_doc, rules_markdown
-
     if markdown:
         sys.stdout.write(rules_markdown())
         return 0
@@ -627,9 +615,6 @@ def _explain(rule_id: str | None, markdown: bool = False) -> int:
 
 
 def _parse_only(paths: list[str]) -> int:
-    from hermetic_scan import parse
-    from hermetic_scan.workspace import discover, read_file
-
     root, _ = _resolve_paths(paths)
     workspace = discover(root)
     count = 0

@@ -32,6 +32,7 @@ from typing import Any
 
 from hermetic_scan.knowledge import KnowledgeError
 from hermetic_scan.knowledge import load as load_knowledge
+from hermetic_scan.rules import rule_meta
 from hermetic_scan.workspace import read_file
 
 FILE_NAME = ".hermetic-scan.toml"
@@ -119,8 +120,6 @@ def _line(text: str, key: str) -> int:
 
 
 def _validate(data: dict[str, Any], text: str, path: Path) -> Config:
-    from hermetic_scan.rules import rule_meta
-
     config = Config(path=path)
 
     def fail(key: str, message: str, line_key: str | None = None) -> ConfigError:

@@ -1,22 +1,21 @@
-"""The engine: workspace -> model -> rules -> Result. CLI and LSP are thin adapters over `scan`."""
+"""The engine: one process runs the rules over a model of the workspace (or of a share of its BUILD files) and returns a Result."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from hermetic_scan import cache, guard, suppressions
+from hermetic_scan import guard, suppressions
 from hermetic_scan.diagnostics import Diagnostic, Severity, Span
 from hermetic_scan.externals import find_output_base
 from hermetic_scan.inventory import Inventory, build_inventory
 from hermetic_scan.model import WorkspaceModel, build_model
-from hermetic_scan.options import Options, read_bazelversion
-from hermetic_scan.rules import RULE_MODULES, internal_error
+from hermetic_scan.options import Options
+from hermetic_scan.rules import RULE_MODULES, internal_error, rule_meta, unused_suppression
 from hermetic_scan.rules.base import Context
 from hermetic_scan.source import SourceFile
-from hermetic_scan.workspace import Workspace, discover
+from hermetic_scan.workspace import Workspace
 
 
 @dataclass
@@ -50,40 +49,6 @@ class Result:
         return self.model
 
 
-def scan(root: Path, options: Options | None = None) -> Result:
-    """Scan the workspace at root; with `Options.cache_dir`, answer from the cache when nothing the
-    scan reads has changed (the result then carries no model)."""
-    options = options or Options()
-    if options.bazel_version is None:
-        options.bazel_version = read_bazelversion(root)
-    options = with_discovered_externals(root, options)
-    if options.cache_dir is None:
-        return _scan(root, options)
-    entry_key = cache.key(root, options, [*options.external_dirs, *options.repos.values()], options.cache_dir)
-    cached = cache.load(options.cache_dir, entry_key, Result)
-    if isinstance(cached, Result):
-        return cached
-    result = _scan(root, options)
-    cache.store(options.cache_dir, entry_key, replace(result, model=None))
-    return result
-
-
-def _scan(root: Path, options: Options) -> Result:
-    workspace = discover(root, options.exclude)
-    attach_externals(workspace, options)
-    shards = shard_count(options.jobs, sum(len(repo.build_files) for repo in workspace.repositories))
-    if shards > 1:
-        from hermetic_scan.shards import analyze_in_shards
-
-        try:
-            return analyze_in_shards(workspace, options, shards)
-        except (OSError, RuntimeError) as error:
-            # The report must not depend on the machine: one process gives the same one, only slower.
-            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-            print(f"hermetic-scan: {first_line}; scanning in one process", file=sys.stderr)
-    return analyze(workspace, options)
-
-
 def with_discovered_externals(root: Path, options: Options) -> Options:
     """The options with the output base's external/ directory, when discovery is on and finds one."""
     if not options.auto_external or options.discovered_external is not None:
@@ -102,21 +67,6 @@ def attach_externals(workspace: Workspace, options: Options) -> None:
     workspace.knowledge_files = list(options.knowledge_files)
     if options.auto_external and options.discovered_external is not None:
         workspace.external_dirs.append(options.discovered_external)
-
-
-# With `jobs` unset, one process per this many BUILD files (up to the CPUs there are): below it, a
-# second process costs more (start-up, every .bzl file analysed again) than it saves.
-BUILD_FILES_PER_JOB = 150
-
-
-def shard_count(jobs: int | None, build_files: int) -> int:
-    from hermetic_scan.shards import can_fork, usable_cpus
-
-    if not can_fork() or build_files < 2:
-        return 1
-    if jobs is None:
-        return max(1, min(usable_cpus(), build_files // BUILD_FILES_PER_JOB))
-    return max(1, min(jobs, build_files))
 
 
 class Analysis:
@@ -209,8 +159,6 @@ def _override(found: Iterable[Diagnostic], options: Options) -> Iterable[Diagnos
 def _unused(
     all_suppressions: list[suppressions.Suppression], sources: dict[str, SourceFile]
 ) -> Iterable[Diagnostic]:
-    from hermetic_scan.rules import rule_meta, unused_suppression
-
     for s in all_suppressions:
         if s.used:
             continue

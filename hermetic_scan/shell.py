@@ -13,7 +13,7 @@ from functools import lru_cache
 from tree_sitter import Node
 
 from hermetic_scan import parse
-from hermetic_scan.model.values import DECLARED_TOKEN, OPAQUE_TOKEN
+from hermetic_scan.source import DECLARED_TOKEN, OPAQUE_TOKEN
 
 # https://www.gnu.org/software/bash/manual/html_node/Shell-Builtin-Commands.html
 BUILTINS = frozenset(

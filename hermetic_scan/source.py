@@ -14,6 +14,11 @@ from dataclasses import dataclass, field
 
 from hermetic_scan.diagnostics import Span
 
+# Tokens standing for values the evaluator cannot see, inside shell text. The shell analysis
+# treats a command word containing one as a declared (or at least not ambient) program.
+DECLARED_TOKEN = "__hs_declared__"
+OPAQUE_TOKEN = "__hs_opaque__"
+
 
 @dataclass(eq=False)
 class SourceFile:

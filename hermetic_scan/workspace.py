@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import fnmatch
 import os
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -209,8 +210,6 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
 
 
 def _module_name(repo: Repository) -> str | None:
-    import re
-
     for name, pattern in (
         ("MODULE.bazel", r"module\s*\([^)]*?\bname\s*=\s*[\"']([^\"']+)[\"']"),
         ("WORKSPACE.bazel", r"workspace\s*\(\s*name\s*=\s*[\"']([^\"']+)[\"']"),
@@ -226,8 +225,6 @@ def _module_name(repo: Repository) -> str | None:
 
 
 def _repo_name(repo: Repository) -> str | None:
-    import re
-
     text = read_small_text(repo.root / "MODULE.bazel", MAX_FILE_BYTES)
     if text is None:
         return None

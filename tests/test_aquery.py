@@ -15,9 +15,9 @@ import pytest
 from conftest import CORPUS, ROOT
 
 from hermetic_scan.crosscheck import aquery
-from hermetic_scan.engine import scan
 from hermetic_scan.options import load_options
 from hermetic_scan.profile import ExecutorProfile
+from hermetic_scan.runner import scan
 
 FIXTURES = ROOT / "tests" / "fixtures" / "aquery"
 WORKSPACE = FIXTURES / "workspace"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from helpers import run_cli, write_tree
 
-from hermetic_scan.engine import scan
+from hermetic_scan.runner import scan
 
 HAZARD = 'genrule(name = "g", outs = ["o"], cmd = "terraform fmt > $@")\n'
 

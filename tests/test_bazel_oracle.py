@@ -26,9 +26,9 @@ import pytest
 from conftest import CORPUS, ROOT, require_bazel
 
 from hermetic_scan.crosscheck import aquery
-from hermetic_scan.engine import scan
 from hermetic_scan.local_keys import LOCAL_KEYS
 from hermetic_scan.options import load_options
+from hermetic_scan.runner import scan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "bazel"))
 import oracle  # noqa: E402

@@ -17,10 +17,11 @@ import pytest
 from conftest import CORPUS
 
 from hermetic_scan import cache
-from hermetic_scan.engine import Result, scan
+from hermetic_scan.engine import Result
 from hermetic_scan.options import Options, load_options
 from hermetic_scan.render import inventory_json
 from hermetic_scan.render import json as json_render
+from hermetic_scan.runner import scan
 
 WORKSPACES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
 

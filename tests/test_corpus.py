@@ -8,8 +8,8 @@ import pytest
 from conftest import CORPUS
 from expectations import Expected, collect
 
-from hermetic_scan.engine import scan
 from hermetic_scan.options import load_options
+from hermetic_scan.runner import scan
 
 WORKSPACES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from helpers import run_cli, write_tree
 
-from hermetic_scan.engine import scan
 from hermetic_scan.options import Options
+from hermetic_scan.runner import scan
 
 SECRET = "curl https://secret.example/do-not-read\n"
 

@@ -29,9 +29,9 @@ from hermetic_scan.crosscheck.evidence import (
     run_evidence,
     static_checks,
 )
-from hermetic_scan.engine import scan
 from hermetic_scan.labels import PatternError, parse_pattern
 from hermetic_scan.render.evidence import document, render
+from hermetic_scan.runner import scan
 
 FIXTURES = ROOT / "tests" / "fixtures" / "evidence"
 WS = FIXTURES / "ws"

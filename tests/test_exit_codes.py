@@ -13,10 +13,10 @@ from conftest import CORPUS, ROOT
 from helpers import run_cli, write_tree
 
 from hermetic_scan import cli
-from hermetic_scan.engine import scan
 from hermetic_scan.model.actions import ShellSite
 from hermetic_scan.rules import ambient_tool
 from hermetic_scan.rules.base import Check, Context
+from hermetic_scan.runner import scan
 
 HAZARD = 'genrule(name = "g", outs = ["o"], cmd = "terraform fmt > $@")\n'
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from helpers import run_cli, write_tree
 
-from hermetic_scan.engine import scan
 from hermetic_scan.externals import find_output_base, read_module_deps
 from hermetic_scan.options import Options
+from hermetic_scan.runner import scan
 
 MODULE = """\
 module(name = "shop")

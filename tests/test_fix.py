@@ -12,8 +12,8 @@ from conftest import CORPUS, external_tool
 from helpers import run_cli
 
 from hermetic_scan.config import load_config
-from hermetic_scan.engine import scan
 from hermetic_scan.options import load_options
+from hermetic_scan.runner import scan
 
 WORKSPACES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
 

@@ -15,8 +15,8 @@ from conftest import ROOT
 from helpers import run_cli, write_tree
 
 from hermetic_scan import fix
-from hermetic_scan.engine import scan
 from hermetic_scan.options import Options
+from hermetic_scan.runner import scan
 
 HAZARD_CMD = 'cmd = "terraform fmt > $@"'
 DEFS = 'def fmt(name):\n    native.genrule(\n        name = name,\n        outs = [name + ".out"],\n        cmd = "terraform fmt > $@",\n    )\n'

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from helpers import run_cli, write_tree
 
-from hermetic_scan.engine import scan
 from hermetic_scan.options import read_bazelversion
+from hermetic_scan.runner import scan
 
 HAZARD = 'genrule(name = "g", outs = ["o"], cmd = "terraform fmt > $@")\n'
 

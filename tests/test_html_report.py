@@ -13,9 +13,9 @@ from browser import chromium
 from conftest import CORPUS, ROOT
 from helpers import write_tree
 
-from hermetic_scan.engine import scan
 from hermetic_scan.options import Options, load_options
 from hermetic_scan.render import render_inventory
+from hermetic_scan.runner import scan
 
 VISIBLE_ROWS = """return [...document.querySelectorAll('details.pkg tr[data-v]')]
   .filter(r => r.checkVisibility()).map(r => r.querySelector('code').textContent)"""

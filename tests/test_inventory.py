@@ -12,11 +12,11 @@ import pytest
 from conftest import CORPUS, ROOT
 from helpers import write_tree
 
-from hermetic_scan.engine import scan
 from hermetic_scan.inventory import EntryEncoder, Inventory
 from hermetic_scan.options import load_options
 from hermetic_scan.render import render_inventory
 from hermetic_scan.render.inventory_json import document
+from hermetic_scan.runner import scan
 
 SCHEMA = json.loads((ROOT / "hermetic_scan" / "schemas" / "inventory.schema.json").read_text())
 WORKSPACES = sorted(p for p in CORPUS.iterdir() if p.is_dir())

@@ -11,9 +11,9 @@ from conftest import CORPUS
 from helpers import write_tree
 
 from hermetic_scan.config import ConfigError, load_config
-from hermetic_scan.engine import scan
 from hermetic_scan.knowledge import KnowledgeError, bundled, parse_ruleset
 from hermetic_scan.options import load_options
+from hermetic_scan.runner import scan
 
 GOOD = """\
 [ruleset]
@@ -63,7 +63,7 @@ def test_knowledge_verdicts_and_provenance_on_the_fixture() -> None:
     verdicts = {t.label: (t.verdict, t.provenance) for t in result.inventory.targets}
     assert verdicts["//deps:config_copy"] == ("remote-ok", "knowledge")
     assert verdicts["//deps:lib"] == ("remote-ok", "knowledge")  # rules_go under its WORKSPACE name
-    assert verdicts["//deps:requirements"] == ("no-remote-exec", "knowledge")  # @py is rules_python
+    assert verdicts["//deps:requirements"] == ("remote-ok", "knowledge")  # @py is rules_python
     assert verdicts["//deps:bundle"] == ("remote-ok", "knowledge")  # the team's own file
     assert verdicts["//deps:smoke_test"] == ("no-remote-exec", "knowledge")
     assert verdicts["//deps:newer"] == ("unknown", "unresolved")  # a symbol the knowledge lacks

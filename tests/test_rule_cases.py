@@ -6,7 +6,7 @@ from pathlib import Path
 
 from helpers import write_tree
 
-from hermetic_scan.engine import scan
+from hermetic_scan.runner import scan
 
 
 def _found(root: Path) -> set[tuple[str, int, str]]:

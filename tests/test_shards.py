@@ -12,7 +12,7 @@ import pytest
 from conftest import CORPUS, ROOT
 from helpers import run_cli
 
-from hermetic_scan import engine, shards
+from hermetic_scan import runner, shards
 from hermetic_scan.engine import Result, analyze
 from hermetic_scan.inventory import inventory_findings
 from hermetic_scan.options import Options, load_options, read_bazelversion
@@ -156,13 +156,13 @@ def test_a_failing_shard_reports_its_traceback(monkeypatch: pytest.MonkeyPatch) 
 
 def test_jobs_default_depends_on_the_workspace_size(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shards, "usable_cpus", lambda: 4)
-    assert engine.shard_count(None, 20) == 1
-    assert engine.shard_count(None, engine.BUILD_FILES_PER_JOB * 2) == 2
-    assert engine.shard_count(None, engine.BUILD_FILES_PER_JOB * 100) == 4
-    assert engine.shard_count(3, 20) == 3
-    assert engine.shard_count(8, 2) == 2
+    assert runner.shard_count(None, 20) == 1
+    assert runner.shard_count(None, runner.BUILD_FILES_PER_JOB * 2) == 2
+    assert runner.shard_count(None, runner.BUILD_FILES_PER_JOB * 100) == 4
+    assert runner.shard_count(3, 20) == 3
+    assert runner.shard_count(8, 2) == 2
     monkeypatch.setattr(shards, "can_fork", lambda: False)
-    assert engine.shard_count(8, 1000) == 1
+    assert runner.shard_count(8, 1000) == 1
 
 
 def test_cli_jobs_must_be_positive_and_gives_the_same_report() -> None:
@@ -186,7 +186,7 @@ def test_scan_falls_back_to_one_process_when_a_shard_fails(
     monkeypatch.setattr(shards, "Analysis", broken)
     options = _options(workspace)
     options.jobs = 3
-    result = engine.scan(workspace, options)
+    result = runner.scan(workspace, options)
     assert result.model is not None  # built by the fallback, in this process
     assert _reports(result) == expected
     assert "a scan process failed" in capsys.readouterr().err

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from helpers import write_tree
 
-from hermetic_scan.engine import scan
 from hermetic_scan.options import Options
+from hermetic_scan.runner import scan
 from hermetic_scan.workspace import discover, find_root
 
 HAZARD = 'genrule(name = "g", outs = ["o"], cmd = "terraform fmt > $@")\n'

@@ -33,6 +33,8 @@ from hermetic_scan.bazel.aquery import (
 from hermetic_scan.local_keys import LOCAL_KEYS
 from hermetic_scan.model.actions import script_language
 from hermetic_scan.profile import ExecutorProfile
+from hermetic_scan.rules.ambient_tool import classify
+from hermetic_scan.rules.network_access import fetches
 
 GENRULE_SETUP = re.compile(r"^\s*source\s+\S*genrule-setup\.sh\s*;\s*")
 
@@ -252,14 +254,10 @@ def _test_script(
 
 
 def _classify(name: str, profile: ExecutorProfile) -> str | None:
-    from hermetic_scan.rules.ambient_tool import classify
-
     return classify(name, SimpleNamespace(profile=profile))  # type: ignore[arg-type]
 
 
 def _analyse_shell(af: ActionFacts, text: str, profile: ExecutorProfile, context: str, waived: bool) -> None:
-    from hermetic_scan.rules.network_access import fetches
-
     if script_language(text) != "shell":
         return
     facts = shell.analyze(text)
@@ -341,7 +339,7 @@ def legal_execution_key(tag: str) -> bool:
 
 
 def static_targets(result: Any) -> dict[str, StaticTarget]:
-    """The static model's claims per target label (from `engine.scan`'s result)."""
+    """The static model's claims per target label (from `runner.scan`'s result)."""
     out: dict[str, StaticTarget] = {}
     for verdict in result.inventory.targets:
         tm = verdict.attached
@@ -622,7 +620,7 @@ def join(
     aquery_doc: Mapping[str, Any] | ActionGraph | bytes | str,
     profile: ExecutorProfile | None = None,
 ) -> AqueryJoin:
-    """Join a scan (`engine.scan(...)`) with aquery output. Bazel's answer wins.
+    """Join a scan (`runner.scan(...)`) with aquery output. Bazel's answer wins.
 
     Targets whose static verdict is `unknown` and that have actions in the aquery output get the
     aquery-based verdict, with provenance "aquery". Other verdicts stay as the static inventory has

@@ -24,12 +24,12 @@ from hermetic_scan import shell
 from hermetic_scan.bazel.bazelrc import RcOption
 from hermetic_scan.bazel.console import Console, parse_console
 from hermetic_scan.bazel.execlog import CLASSES, FORMAT_JSON, ExecLogError, Spawn, read_exec_log
-from hermetic_scan.engine import scan
 from hermetic_scan.inventory import Inventory, TargetVerdict
 from hermetic_scan.labels import Pattern, PatternError, normalize_label, parse_pattern, select
 from hermetic_scan.local_keys import LOCAL_KEY_SET
 from hermetic_scan.model.values import ListV, Str
 from hermetic_scan.options import Options, load_options
+from hermetic_scan.runner import scan
 
 SEVERITIES = ("error", "warning", "info")
 CLASS_TITLES = {

@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hermetic_scan.bazel.bazelrc import RcOption, load_bazelrc
-from hermetic_scan.engine import scan
 from hermetic_scan.inventory import TargetVerdict
 from hermetic_scan.labels import PatternError, parse_pattern, select
 from hermetic_scan.options import Options
+from hermetic_scan.runner import scan
 
 TRIPWIRE_MARK = "hermetic-scan verify: ambient tool"
 TRIPWIRE_SCRIPT = (

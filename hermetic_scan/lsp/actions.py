@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from lsprotocol import types as lsp
@@ -14,6 +15,12 @@ from hermetic_scan.inventory import Inventory, TargetVerdict
 from hermetic_scan.lsp import convert
 from hermetic_scan.model.actions import ActionModel
 from hermetic_scan.source import SourceFile
+
+
+def suggested_mnemonic(function_name: str) -> str:
+    """`_tofu_validate_impl` -> `TofuValidate`."""
+    name = re.sub(r"(_impl|_implementation)$", "", function_name.strip("_"))
+    return "".join(part.capitalize() for part in name.split("_") if part) or "Action"
 
 
 def _uri(root: Path, rel: str) -> str:
@@ -98,8 +105,6 @@ def _mnemonic(
     d: Diagnostic,
     diagnostic: lsp.Diagnostic,
 ) -> lsp.CodeAction | None:
-    from hermetic_scan.lsp.server import suggested_mnemonic
-
     action = next(
         (
             a

@@ -20,11 +20,10 @@ from pygls.lsp.server import LanguageServer
 
 from hermetic_scan import __version__
 from hermetic_scan.config import Config, ConfigError, load_config
-from hermetic_scan.diagnostics import Diagnostic
 from hermetic_scan.engine import Result, analyze, attach_externals, with_discovered_externals
 from hermetic_scan.inventory import TargetVerdict
 from hermetic_scan.lsp import convert
-from hermetic_scan.model.actions import ActionModel
+from hermetic_scan.lsp.actions import code_actions, hover_text
 from hermetic_scan.options import Options, OptionsError, Overrides, build_options
 from hermetic_scan.workspace import BUILD_FILES, Workspace, discover, find_root
 
@@ -338,8 +337,6 @@ async def did_close(ls: HermeticScanServer, params: lsp.DidCloseTextDocumentPara
     lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix])
 )
 def code_action(ls: HermeticScanServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
-    from hermetic_scan.lsp.actions import code_actions
-
     result = ls.result or ls.analyse()
     if result is None:
         return []
@@ -348,20 +345,12 @@ def code_action(ls: HermeticScanServer, params: lsp.CodeActionParams) -> list[ls
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
 def hover(ls: HermeticScanServer, params: lsp.HoverParams) -> lsp.Hover | None:
-    from hermetic_scan.lsp.actions import hover_text
-
     result = ls.result or ls.analyse()
     rel = ls.relative(params.text_document.uri)
     if result is None or rel is None:
         return None
     text = hover_text(result, rel, params.position)
     return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text)) if text else None
-
-
-def suggested_mnemonic(function_name: str) -> str:
-    """`_tofu_validate_impl` -> `TofuValidate`."""
-    name = re.sub(r"(_impl|_implementation)$", "", function_name.strip("_"))
-    return "".join(part.capitalize() for part in name.split("_") if part) or "Action"
 
 
 def run() -> int:
@@ -371,6 +360,3 @@ def run() -> int:
     gc.set_threshold(50_000, 20, 20)
     server.start_io()
     return 0
-
-
-__all__ = ["ActionModel", "Diagnostic", "run", "server", "suggested_mnemonic"]

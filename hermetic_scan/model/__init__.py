@@ -32,8 +32,8 @@ from hermetic_scan.model.actions import (
 from hermetic_scan.model.evaluate import Interpreter
 from hermetic_scan.model.modules import Loader, ModuleModel
 from hermetic_scan.model.targets import Target, script_labels, targets_of_build_file
-from hermetic_scan.model.values import DECLARED_TOKEN, Function, RuleClass, Str, UnresolvedSymbol
-from hermetic_scan.source import MappedText, SourceFile
+from hermetic_scan.model.values import Function, RuleClass, Str, UnresolvedSymbol
+from hermetic_scan.source import DECLARED_TOKEN, MappedText, SourceFile
 from hermetic_scan.workspace import Repository, Workspace
 
 

@@ -19,7 +19,9 @@ from hermetic_scan.labels import LabelError, parse_label
 from hermetic_scan.model.evaluate import ActionCall, Collector, Guards, Interpreter, as_text
 from hermetic_scan.model.modules import ModuleModel
 from hermetic_scan.model.values import (
+    Actions,
     Const,
+    Ctx,
     Declared,
     DictV,
     Function,
@@ -152,8 +154,6 @@ class ActionAnalyzer:
             result.unresolved.append("implementation function not found")
             return result
         collector = Collector()
-        from hermetic_scan.model.values import Ctx
-
         self.interpreter.call_function(impl, [(impl.node, Ctx())], {}, False, collector, 1)
         context = "test" if rule.test else "launcher" if rule.executable else None
         self._build(result, collector, rule, context)
@@ -161,8 +161,6 @@ class ActionAnalyzer:
 
     def analyze_free_function(self, function: Function) -> ImplementationModel:
         """A top-level function with a `ctx` or `actions` parameter, analysed on its own."""
-        from hermetic_scan.model.values import Actions, Ctx
-
         collector = Collector()
         env_overrides: dict[str, tuple[Node, Value]] = {}
         params = function.node.child_by_field_name("parameters")

@@ -5,17 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from hermetic_scan.source import MappedText
+from hermetic_scan.source import DECLARED_TOKEN, OPAQUE_TOKEN, MappedText
 
 if TYPE_CHECKING:
     from tree_sitter import Node
 
     from hermetic_scan.model.modules import ModuleModel
-
-# Tokens standing for values the evaluator cannot see, inside shell text. The shell analysis
-# treats a command word containing one as a declared (or at least not ambient) program.
-DECLARED_TOKEN = "__hs_declared__"
-OPAQUE_TOKEN = "__hs_opaque__"
 
 
 class Value:

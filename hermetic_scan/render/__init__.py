@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from hermetic_scan.inventory import Inventory
+from hermetic_scan.render import csv_report, html, inventory_json, inventory_text, markdown
 
 
 def render_inventory(inventory: Inventory, fmt: str) -> str:
-    from hermetic_scan.render import csv_report, html, inventory_json, inventory_text, markdown
-
     renderer = {
         "json": inventory_json,
         "markdown": markdown,

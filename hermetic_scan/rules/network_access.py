@@ -41,8 +41,8 @@ import re
 from hermetic_scan import shell
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.model.actions import ShellSite
-from hermetic_scan.model.values import DECLARED_TOKEN
 from hermetic_scan.rules.base import Check, Context, RuleMeta, owner_target, site_owners, target_tags
+from hermetic_scan.source import DECLARED_TOKEN
 
 META = RuleMeta(
     "network-access",

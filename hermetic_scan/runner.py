@@ -1,0 +1,57 @@
+"""`scan`: a workspace's Result, from the cache, from forked shards or from one process (what the CLI and crosscheck call)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from hermetic_scan import cache, shards
+from hermetic_scan.engine import Result, analyze, attach_externals, with_discovered_externals
+from hermetic_scan.options import Options, read_bazelversion
+from hermetic_scan.workspace import discover
+
+
+def scan(root: Path, options: Options | None = None) -> Result:
+    """Scan the workspace at root; with `Options.cache_dir`, answer from the cache when nothing the
+    scan reads has changed (the result then carries no model)."""
+    options = options or Options()
+    if options.bazel_version is None:
+        options.bazel_version = read_bazelversion(root)
+    options = with_discovered_externals(root, options)
+    if options.cache_dir is None:
+        return _scan(root, options)
+    entry_key = cache.key(root, options, [*options.external_dirs, *options.repos.values()], options.cache_dir)
+    cached = cache.load(options.cache_dir, entry_key, Result)
+    if isinstance(cached, Result):
+        return cached
+    result = _scan(root, options)
+    cache.store(options.cache_dir, entry_key, replace(result, model=None))
+    return result
+
+
+def _scan(root: Path, options: Options) -> Result:
+    workspace = discover(root, options.exclude)
+    attach_externals(workspace, options)
+    count = shard_count(options.jobs, sum(len(repo.build_files) for repo in workspace.repositories))
+    if count > 1:
+        try:
+            return shards.analyze_in_shards(workspace, options, count)
+        except (OSError, RuntimeError) as error:
+            # The report must not depend on the machine: one process gives the same one, only slower.
+            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+            print(f"hermetic-scan: {first_line}; scanning in one process", file=sys.stderr)
+    return analyze(workspace, options)
+
+
+# With `jobs` unset, one process per this many BUILD files (up to the CPUs there are): below it, a
+# second process costs more (start-up, every .bzl file analysed again) than it saves.
+BUILD_FILES_PER_JOB = 150
+
+
+def shard_count(jobs: int | None, build_files: int) -> int:
+    if not shards.can_fork() or build_files < 2:
+        return 1
+    if jobs is None:
+        return max(1, min(shards.usable_cpus(), build_files // BUILD_FILES_PER_JOB))
+    return max(1, min(jobs, build_files))
