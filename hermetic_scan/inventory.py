@@ -239,15 +239,17 @@ def unknown_cause(reason: str) -> tuple[str, str]:
         )
     if "is not defined or loaded" in reason:
         return (
-            "rules neither loaded nor native",
-            "load each rule from its ruleset (Bazel 8 removed most native rules)",
+            "rules the model cannot find: not loaded, or made by a call it cannot follow "
+            "(e.g. analysistest.make() from an unavailable repository)",
+            "build once or pass --external for the repository that makes them; load native rules "
+            "from their rulesets (Bazel 8)",
         )
     if "is not a literal" in reason:
         return (
             "an attribute the knowledge base needs is not a literal",
             "write the attribute as a literal, or build once to analyse the rule's source",
         )
-    if reason.startswith("call depth limit reached"):
+    if reason.startswith(("call depth limit reached", "analysis budget")):
         return (
             "macro or helper nesting beyond the analysis depth limit",
             "build once and run `verify` on them",

@@ -11,7 +11,6 @@ import pytest
 from conftest import CORPUS, external_tool
 from helpers import run_cli
 
-from hermetic_scan.config import load_config
 from hermetic_scan.options import load_options
 from hermetic_scan.runner import scan
 
@@ -109,8 +108,7 @@ def test_write_keeps_the_file_mode(tmp_path: Path) -> None:
 def test_fix_every_corpus_workspace(workspace: Path, tmp_path: Path) -> None:
     buildifier = external_tool("buildifier-bin")
     root = _copy(workspace, tmp_path)
-    options = load_config(root).options
-    before_inventory = {t.label: t for t in scan(root, options()).inventory.targets}
+    before_inventory = {t.label: t for t in scan(root, load_options(root)).inventory.targets}
     before = _builds(root)
     out = run_cli("fix", "--write", str(root))
     assert out.returncode == 0, out.stderr
@@ -138,7 +136,7 @@ def test_fix_every_corpus_workspace(workspace: Path, tmp_path: Path) -> None:
         assert check.returncode == 0, (
             f"fix broke buildifier formatting of {path}: {check.stdout}{check.stderr}"
         )
-    after_inventory = {t.label: t for t in scan(root, options()).inventory.targets}
+    after_inventory = {t.label: t for t in scan(root, load_options(root)).inventory.targets}
     notes = out.stderr
     for label, verdict in before_inventory.items():
         if verdict.suggested_tags and label not in notes:

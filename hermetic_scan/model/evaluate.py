@@ -121,6 +121,10 @@ class Collector:
     unresolved: list[str] = field(default_factory=list)
     functions_seen: set[int] = field(default_factory=set)
     outputs: dict[str, OutputFile] = field(default_factory=dict)
+    # Function calls this analysis may make (None: no limit). Every undecided `if` runs both branches,
+    # so helpers that call helpers can multiply: one rules_jvm_external helper took minutes.
+    budget: int | None = None
+    calls: int = 0
 
 
 @dataclass(slots=True)
@@ -703,6 +707,13 @@ class Interpreter:
         if depth > MAX_DEPTH or key in stack:
             collector.unresolved.append(f"call depth limit reached at {function.name}()")
             return Unknown("call depth")
+        collector.calls += 1
+        if collector.budget is not None and collector.calls > collector.budget:
+            if collector.calls == collector.budget + 1:
+                collector.unresolved.append(
+                    f"analysis budget of {collector.budget} calls reached at {function.name}()"
+                )
+            return Unknown("analysis budget")
         collector.functions_seen.add(key)
         self.seen_function_nodes.add(key)
         self.loader.resolve_loads(function.module)
