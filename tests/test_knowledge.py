@@ -72,6 +72,9 @@ def test_knowledge_verdicts_and_provenance_on_the_fixture() -> None:
     assert verdicts["//images:image_docker_test"] == ("no-remote-exec", "knowledge")
     assert verdicts["//images:image_files_test"] == ("remote-ok", "knowledge")
     assert verdicts["//images:image_selected_test"][0] == "unknown"
+    # A helper of rules_cc known to register nothing leaves the workspace's own rule analysable.
+    assert verdicts["//toolchain:compiler_report"] == ("remote-ok", "source")
+    assert verdicts["//toolchain:linked"] == ("unknown", "source")
     causes = {cause: n for cause, n, _ in result.inventory.unknown_causes()}
     assert causes["@rules_unheard_of is not available"] == 1
     assert causes["@bazel_skylib: rules the knowledge base does not cover"] == 1

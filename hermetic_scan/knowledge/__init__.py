@@ -76,6 +76,19 @@ class KnownRule:
 
 
 @dataclass(frozen=True)
+class KnownFunction:
+    """A helper a rule implementation calls with `ctx` (`find_cc_toolchain(ctx)`): listed only when the
+    docs show that whatever it registers runs on declared inputs with toolchain tools, so a rule that
+    calls it is not left unknown for that call alone."""
+
+    ruleset: str
+    name: str
+    why: str
+    doc: str
+    mnemonics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Ruleset:
     name: str  # the module name (bazel_dep name)
     repositories: tuple[str, ...]  # every name it is known by, the module name first
@@ -83,6 +96,7 @@ class Ruleset:
     docs: str
     source: str  # the file it came from
     rules: dict[str, KnownRule] = field(default_factory=dict)
+    functions: dict[str, KnownFunction] = field(default_factory=dict)
 
 
 @dataclass
@@ -147,7 +161,7 @@ def parse_ruleset(text: str, source: str) -> Ruleset:
         raise KnowledgeError(f"{source}: {error}") from error
     reader = _Reader(source)
     head = reader.table(data, "ruleset")
-    reader.only(data, "", {"ruleset", "rule"})
+    reader.only(data, "", {"ruleset", "rule", "function"})
     reader.only(head, "ruleset", {"name", "repositories", "versions", "docs"})
     name = reader.string(head, "ruleset.name")
     versions = reader.string(head, "ruleset.versions")
@@ -204,8 +218,20 @@ def parse_ruleset(text: str, source: str) -> Ruleset:
             tuple(tools),
             tuple(hazards),
         )
-    if not ruleset.rules:
-        raise KnowledgeError(f"{source}: no [[rule]] entries")
+    for index, entry in enumerate(reader.tables(data, "function")):
+        where = f"function[{index}]"
+        reader.only(entry, where, {"name", "why", "doc", "mnemonics"})
+        function_name = reader.string(entry, f"{where}.name")
+        where = f"function {function_name!r}"
+        ruleset.functions[function_name] = KnownFunction(
+            name,
+            function_name,
+            reader.string(entry, f"{where}.why"),
+            reader.url(entry, f"{where}.doc") if "doc" in entry else docs,
+            tuple(reader.strings(entry, f"{where}.mnemonics", [])),
+        )
+    if not ruleset.rules and not ruleset.functions:
+        raise KnowledgeError(f"{source}: no [[rule]] or [[function]] entries")
     return ruleset
 
 

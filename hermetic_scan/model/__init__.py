@@ -18,8 +18,6 @@ from hermetic_scan.bazel.bazelrc import RcFiles, load_bazelrc
 from hermetic_scan.diagnostics import Span
 from hermetic_scan.guard import guarded
 from hermetic_scan.knowledge import KnowledgeBase, KnownRule
-from hermetic_scan.knowledge import default as default_knowledge
-from hermetic_scan.knowledge import load as load_knowledge
 from hermetic_scan.labels import Label, LabelError, parse_label
 from hermetic_scan.model.actions import (
     ActionAnalyzer,
@@ -99,28 +97,17 @@ class WorkspaceModel:
     )  # BUILD files whose targets are in `targets`
     _build_modules: dict[tuple[str, str], ModuleModel | None] = field(default_factory=dict, repr=False)
 
-    _knowledge: KnowledgeBase | None = field(default=None, repr=False)
-
     @property
     def knowledge(self) -> KnowledgeBase:
         """The bundled knowledge of rulesets, with the team's files (read when first needed)."""
-        if self._knowledge is None:
-            files = self.workspace.knowledge_files
-            self._knowledge = load_knowledge(files) if files else default_knowledge()
-        return self._knowledge
+        return self.loader.knowledge
 
     def known_rule(self, callee: UnresolvedSymbol) -> tuple[str, KnownRule | None] | None:
         """For a rule loaded from an unavailable repository: (the ruleset's name, what the knowledge
         says of this symbol, None when the ruleset is known but the symbol is not); None when the
-        repository is not a known ruleset. The apparent name is mapped to its module (MODULE.bazel)."""
-        if not callee.label.startswith("@"):
-            return None
-        apparent = callee.label.lstrip("@").split("//", 1)[0]
-        for name in (self.loader.module_deps.module_of(apparent), apparent):
-            ruleset = self.knowledge.ruleset(name)
-            if ruleset is not None:
-                return ruleset.name, ruleset.rules.get(callee.symbol)
-        return None
+        repository is not a known ruleset."""
+        ruleset = self.loader.known_ruleset(callee.label)
+        return (ruleset.name, ruleset.rules.get(callee.symbol)) if ruleset is not None else None
 
     def sources(self) -> dict[str, SourceFile]:
         """Every file the model read, by the path findings use."""
@@ -508,6 +495,15 @@ def _seen(interpreter: Interpreter) -> set[int]:
 
 
 def _target_model(model: WorkspaceModel, target: Target) -> TargetModel:
+    tm = _target_model_of_rule(model, target)
+    if target.call.alternatives:
+        tm.unresolved.append(
+            f"its rule is one of {', '.join(target.call.alternatives)}, chosen by a value the model cannot read"
+        )
+    return tm
+
+
+def _target_model_of_rule(model: WorkspaceModel, target: Target) -> TargetModel:
     callee = target.callee
     if isinstance(callee, RuleClass):
         return TargetModel(target, callee, model.implementations.get(callee.key))

@@ -109,6 +109,9 @@ class RuleCall:
     node: Node
     kwargs: dict[str, tuple[Node, Value]]
     open_kwargs: bool = False  # a **splat may have passed arguments `kwargs` does not show
+    # The rules it may instantiate when the callee is one of several (`r = _a if flag else _b`) and
+    # the model cannot tell which: the target is made with the first, and is unknown.
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -437,6 +440,15 @@ class Interpreter:
             return self._comprehension(node, frame)
         if kind == "dictionary_comprehension":
             return Unknown("comprehension")
+        if kind == "boolean_operator":  # `tags or []`, `a and b`: Starlark returns an operand
+            left = self.eval(node.child_by_field_name("left"), frame)
+            op = node.child_by_field_name("operator")
+            is_or = op is not None and module.text(op) == "or"
+            truth = _operand_truth(left)
+            if truth is not None and truth == is_or:
+                return left  # `x or ...` with x true, `x and ...` with x false: the right side is not run
+            right = self.eval(node.child_by_field_name("right"), frame)
+            return right if truth is not None else choice((left, right))
         if kind == "not_operator":
             inner = self.eval(node.child_by_field_name("argument"), frame)
             return Const(not inner.value) if isinstance(inner, Const) else Unknown("not")
@@ -591,6 +603,13 @@ class Interpreter:
             if mutated is not None:
                 return mutated
         callee = self.eval(callee_node, frame)
+        alternatives: tuple[str, ...] = ()
+        if isinstance(callee, Choice) and all(
+            isinstance(option, (RuleClass, NativeRule, UnresolvedSymbol)) for option in callee.options
+        ):
+            kinds = tuple(dict.fromkeys(_rule_kind(option) for option in callee.options))
+            callee = callee.options[0]
+            alternatives = kinds if len(kinds) > 1 else ()
         rule_like = isinstance(callee, (RuleClass, NativeRule, UnresolvedSymbol)) or (
             isinstance(callee, Unknown) and callee_node is not None and callee_node.type == "identifier"
         )
@@ -630,12 +649,17 @@ class Interpreter:
         if isinstance(callee, UnresolvedSymbol) and any(
             isinstance(v, (Ctx, Actions)) for _, v in [*positional, *keywords.values()]
         ):
+            ruleset = self.loader.known_ruleset(callee.label)
+            if ruleset is not None and callee.symbol in ruleset.functions:
+                return Unknown(f"{callee.symbol}() of {ruleset.name}")  # known to need nothing of the host
             frame.collector.unresolved.append(
                 f"{callee.symbol}() from unresolved {callee.label} receives ctx"
             )
             return Unknown("unresolved helper")
         if isinstance(callee, (RuleClass, NativeRule, SymbolicMacro)) or isinstance(callee, UnresolvedSymbol):
-            return self._rule_call(callee, node, keywords, frame, splat and self._open_arguments(node, frame))
+            return self._rule_call(
+                callee, node, keywords, frame, splat and self._open_arguments(node, frame), alternatives
+            )
         if isinstance(callee, BoundMethod):
             return self._method(callee, positional, keywords, node, frame)
         if isinstance(callee, Builtin):
@@ -779,6 +803,7 @@ class Interpreter:
         keywords: dict[str, tuple[Node, Value]],
         frame: Frame,
         splat: bool = False,
+        alternatives: tuple[str, ...] = (),
     ) -> Value:
         if isinstance(callee, SymbolicMacro) and isinstance(callee.implementation, Function):
             args = dict(callee.defaults) | {k: v for k, (_, v) in keywords.items()}
@@ -799,7 +824,9 @@ class Interpreter:
             if isinstance(callee, UnresolvedSymbol)
             else frame.module.text(node.child_by_field_name("function"))  # type: ignore[arg-type]
         )
-        frame.collector.rule_calls.append(RuleCall(callee, kind, frame.module, node, keywords, splat))
+        frame.collector.rule_calls.append(
+            RuleCall(callee, kind, frame.module, node, keywords, splat, alternatives)
+        )
         return Const(None)
 
     def _method(
@@ -922,6 +949,14 @@ class Interpreter:
             )
         if name == "str" and positional:
             return Str(as_text(positional[0][1], frame.module, node))
+        if name in ("list", "tuple") and len(positional) <= 1 and not keywords:
+            items = positional[0][1] if positional else ListV(())
+            # A copy of a list is that list; of a Choice of lists, the same choice.
+            if isinstance(items, ListV) or (
+                isinstance(items, Choice) and all(isinstance(o, ListV) for o in items.options)
+            ):
+                return items
+            return Unknown(f"{name}()")
         if name == "dict":
             base = positional[0][1] if positional else DictV(())
             if len(positional) > 1 or not isinstance(base, DictV):
@@ -1030,6 +1065,19 @@ NATIVE_RULE_ATTRIBUTES = {
     "cc_test": _CC_FLAGS,
 }
 NOT_EVALUATED = Unknown("not evaluated")
+
+
+def _operand_truth(value: Value) -> bool | None:
+    """The truth of an `and`/`or` operand: a non-empty list or dict literal is true."""
+    if isinstance(value, (ListV, DictV)) and (value.items):
+        return True
+    return known_truth(value)
+
+
+def _rule_kind(callee: Value) -> str:
+    if isinstance(callee, (RuleClass, NativeRule)):
+        return callee.name
+    return callee.symbol if isinstance(callee, UnresolvedSymbol) else "?"
 
 
 def _loop_items(items: Value) -> list[Value]:

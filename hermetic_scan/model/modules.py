@@ -11,6 +11,9 @@ from tree_sitter import Node
 from hermetic_scan import parse
 from hermetic_scan.diagnostics import Span
 from hermetic_scan.externals import ModuleDeps, locate, read_module_deps
+from hermetic_scan.knowledge import KnowledgeBase, Ruleset
+from hermetic_scan.knowledge import default as default_knowledge
+from hermetic_scan.knowledge import load as load_knowledge
 from hermetic_scan.labels import Label, LabelError, parse_label
 from hermetic_scan.model.native_rules import stands_in_for_native
 from hermetic_scan.model.strings import decode_string
@@ -88,6 +91,7 @@ class Loader:
         self._loading: list[Path] = []
         self._external: dict[str, Repository] = {}
         self._deps: ModuleDeps | None = None
+        self._knowledge: KnowledgeBase | None = None
         self._absent: set[str] = set()  # names already looked for in vain
         # (repository root, package, label text) -> the file it names, or why it names none: most
         # BUILD files load the same few .bzl files.
@@ -128,6 +132,24 @@ class Loader:
         if self._deps is None:
             self._deps = read_module_deps(self.workspace.root)
         return self._deps
+
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        """The bundled knowledge of rulesets, with the team's files (read when first needed)."""
+        if self._knowledge is None:
+            files = self.workspace.knowledge_files
+            self._knowledge = load_knowledge(files) if files else default_knowledge()
+        return self._knowledge
+
+    def known_ruleset(self, label_text: str) -> Ruleset | None:
+        """The known ruleset an unavailable `@repo//...` label names; its apparent name is mapped to
+        its module through MODULE.bazel."""
+        if not label_text.startswith("@"):
+            return None
+        apparent = label_text.lstrip("@").split("//", 1)[0]
+        return self.knowledge.ruleset(self.module_deps.module_of(apparent)) or self.knowledge.ruleset(
+            apparent
+        )
 
     def resolve(self, label: Label, current: Repository) -> tuple[Repository, Path] | None:
         repo = self.repository(label.repo, current)
