@@ -68,8 +68,9 @@ def check_workspace(ctx: Context) -> Check:
         ruleset = ruleset or ctx.model.knowledge.ruleset(repository)
         manager = package_manager(repository)
         if ruleset is not None:
+            what = "its rules are" if ruleset.rules else "the helpers it is known for are"
             advice = (
-                f"its rules are judged from the knowledge base ({ruleset.name} {ruleset.versions}); "
+                f"{what} judged from the knowledge base ({ruleset.name} {ruleset.versions}); "
                 "build once or pass --external to analyse the source"
             )
         elif manager is not None:
