@@ -111,7 +111,7 @@ def analyze(workspace: Workspace, options: Options, only: set[str] | None = None
     diagnostics = finish(analysis.findings(), analysis.every_suppression(), analysis.sources, options)
     model = analysis.model
     inventory = build_inventory(model, diagnostics, options.bazel_version) if options.inventory else None
-    diagnostics = only_paths(diagnostics, options)
+    diagnostics = only_paths(diagnostics, options, inventory)
     return Result(
         workspace.root,
         model,
@@ -137,15 +137,26 @@ def finish(
     return diagnostics
 
 
-def only_paths(diagnostics: list[Diagnostic], options: Options) -> list[Diagnostic]:
+def only_paths(
+    diagnostics: list[Diagnostic], options: Options, inventory: Inventory | None = None
+) -> list[Diagnostic]:
+    """The findings `check FILE...` reports: those in the files named, and those of every target a
+    named BUILD file defines, wherever the hazard lives (a rule's .bzl that did not change)."""
     if options.only_paths is None:
         return diagnostics
     wanted = [p.rstrip("/") for p in options.only_paths]
-    return [
-        d
-        for d in diagnostics
-        if any(p in ("", ".") or d.span.path == p or d.span.path.startswith(p + "/") for p in wanted)
-    ]
+
+    def named(path: str) -> bool:
+        return any(p in ("", ".") or path == p or path.startswith(p + "/") for p in wanted)
+
+    owners: set[str] = set()
+    if inventory is not None and inventory.entries is None:
+        for verdict in inventory.targets:
+            if named(verdict.info.path):
+                owners.add(verdict.info.key)
+                if verdict.info.rule_key is not None:
+                    owners.add(verdict.info.rule_key)
+    return [d for d in diagnostics if named(d.span.path) or d.owners & owners]
 
 
 def _override(found: Iterable[Diagnostic], options: Options) -> Iterable[Diagnostic]:
@@ -206,6 +217,8 @@ def _guarded(
     try:
         yield from check(*args)
     except Exception as error:  # noqa: BLE001 - one rule's bug on one file is reported, not fatal
+        if guard.interrupted(error):
+            raise KeyboardInterrupt from error
         yield Diagnostic(
             internal_error.META.id,
             internal_error.META.severity,

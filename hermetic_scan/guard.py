@@ -39,5 +39,20 @@ def guarded(
     try:
         return work(*args, **kwargs)
     except Exception as error:  # noqa: BLE001 - a bug in one file's analysis is reported, not fatal
+        if interrupted(error):
+            raise KeyboardInterrupt from error
         problems.append((path, describe(error)))
         return fallback
+
+
+def interrupted(error: BaseException) -> bool:
+    """Whether Ctrl-C is behind the exception: a KeyboardInterrupt raised inside a callback of a C
+    extension (tree-sitter runs query predicates in Python) can come back wrapped in a SystemError."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False

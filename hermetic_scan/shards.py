@@ -270,4 +270,6 @@ def _combine(workspace: Workspace, options: Options, outputs: list[ShardOutput])
         inventory = assemble(str(workspace.root), options.bazel_version, verdicts, hazards, diagnostics)
     files = len(set().union(*(o.modules for o in outputs)))
     targets = sum(o.targets for o in outputs)
-    return Result(workspace.root, None, only_paths(diagnostics, options), inventory, files, targets, sources)
+    return Result(
+        workspace.root, None, only_paths(diagnostics, options, inventory), inventory, files, targets, sources
+    )

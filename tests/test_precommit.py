@@ -56,3 +56,32 @@ def test_hook_reports_only_staged_files_and_fails(tmp_path: Path) -> None:
     assert "b/BUILD.bazel:1:" in out.stdout and "a/BUILD.bazel" not in out.stdout
     clean = subprocess.run([*_hook_entry(), "MODULE.bazel"], cwd=root, capture_output=True, text=True)
     assert clean.returncode == 0, clean.stdout
+
+
+def test_a_changed_build_file_reports_the_hazard_its_new_target_takes_from_an_unchanged_bzl(
+    tmp_path: Path,
+) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "rules/BUILD.bazel": "",
+            "rules/deploy.bzl": (
+                "def _impl(ctx):\n"
+                "    out = ctx.actions.declare_file(ctx.label.name)\n"
+                '    ctx.actions.run_shell(outputs = [out], command = "kubectl apply -f x > " + out.path,'
+                ' mnemonic = "Deploy")\n'
+                "    return [DefaultInfo(files = depset([out]))]\n\n"
+                "deploy = rule(implementation = _impl)\n"
+            ),
+            "svc/BUILD.bazel": 'load("//rules:deploy.bzl", "deploy")\n\ndeploy(name = "svc")\n',
+            "other/BUILD.bazel": 'genrule(name = "o", outs = ["o"], cmd = "echo > $@")\n',
+        },
+    )
+    staged = subprocess.run([*_hook_entry(), "svc/BUILD.bazel"], cwd=root, capture_output=True, text=True)
+    assert staged.returncode == 1, staged.stdout
+    assert "rules/deploy.bzl:3:" in staged.stdout
+    unrelated = subprocess.run(
+        [*_hook_entry(), "other/BUILD.bazel"], cwd=root, capture_output=True, text=True
+    )
+    assert unrelated.returncode == 0, unrelated.stdout

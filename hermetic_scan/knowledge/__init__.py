@@ -309,5 +309,8 @@ ACTIONLESS_NATIVE = frozenset(
         "package_group",
         "licenses",
         "environment_group",
+        # testing.analysis_test (https://bazel.build/rules/lib/toplevel/testing#analysis_test): its
+        # assertions run during analysis; its test action only reports the result.
+        "analysis_test",
     }
 )

@@ -217,6 +217,8 @@ class Interpreter:
             return Native()
         if name == "attr":
             return Builtin("attr")
+        if name == "testing":
+            return Builtin("testing")
         if name in BUILTINS:
             return Builtin(name)
         if name in NATIVE_RULES:
@@ -524,6 +526,10 @@ class Interpreter:
             )
         if isinstance(obj, Builtin) and obj.name == "attr":
             return AttrFactory(name)
+        if isinstance(obj, Builtin) and obj.name == "testing" and name == "analysis_test":
+            # https://bazel.build/rules/lib/toplevel/testing#analysis_test: a macro-callable built-in
+            # that makes a test target whose checks run during analysis.
+            return NativeRule("analysis_test")
         if isinstance(obj, Str):
             return BoundMethod(obj, name)
         if isinstance(obj, (Declared, OutputFile)):

@@ -37,3 +37,14 @@ def staged(name, executable = False, **kwargs):
     """Chooses its rule by a parameter, as copy_file does with is_executable."""
     stage_rule = _stage_executable if executable else _stage
     stage_rule(name = name, **kwargs)
+
+def _stage_outputs_test_impl(env, target):
+    env.expect.that_target(target).default_outputs().contains_exactly(["{package}/{name}.staged"])
+
+def stage_outputs_test(name, target):
+    """An analysis test made with Bazel's built-in testing.analysis_test."""
+    testing.analysis_test(
+        name = name,
+        impl = _stage_outputs_test_impl,
+        targets = {"target": target},
+    )
