@@ -33,26 +33,12 @@ class Span:
 
 
 @dataclass(frozen=True)
-class Edit:
-    span: Span
-    new_text: str
-
-
-@dataclass(frozen=True)
-class Fix:
-    description: str
-    edits: tuple[Edit, ...]
-    safe: bool
-
-
-@dataclass(frozen=True)
 class Diagnostic:
     rule: str
     severity: Severity
     span: Span
     message: str
     target: str | None = None
-    fix: Fix | None = None
     # What the finding is about, when it names one thing (the tool of an ambient-tool finding).
     subject: str | None = None
     # Which rule classes / targets this finding belongs to; the inventory joins on it.

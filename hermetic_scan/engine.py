@@ -250,7 +250,5 @@ def merge(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
         owners = previous.owners | d.owners
         severity = previous.severity if previous.severity.rank >= d.severity.rank else d.severity
         target = previous.target if previous.target == d.target else None
-        merged[key] = Diagnostic(
-            d.rule, severity, d.span, d.message, target, previous.fix or d.fix, d.subject, owners
-        )
+        merged[key] = Diagnostic(d.rule, severity, d.span, d.message, target, d.subject, owners)
     return sorted(merged.values(), key=lambda d: d.sort_key)
