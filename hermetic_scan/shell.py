@@ -115,9 +115,6 @@ class ShellFacts:
     # else B; fi`).
     optional: tuple[tuple[str, int, int, frozenset[str]], ...] = ()
 
-    def defines(self, name: str) -> bool:
-        return name in self.functions or name in LIBRARY_FUNCTIONS
-
 
 # The model reads a genrule's command once to find the scripts it runs, the rules read it again: the
 # cache must hold every command of a large workspace between the two.

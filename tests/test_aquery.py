@@ -28,7 +28,7 @@ def _doc(name: str) -> dict:
 
 
 def _summary(graph: aquery.ActionGraph, v1: bool = False) -> set[tuple]:
-    """Everything the join uses; v1 has no primaryOutputId and lists dep sets in another order."""
+    """Everything the join uses; v1 lists dep sets in another order."""
     return {
         (
             a.label,
@@ -38,7 +38,6 @@ def _summary(graph: aquery.ActionGraph, v1: bool = False) -> set[tuple]:
             a.env,
             a.execution_info,
             a.outputs,
-            None if v1 else a.primary_output,
             tuple(sorted(graph.inputs(a))) if v1 else tuple(graph.inputs(a)),
         )
         for a in graph.actions

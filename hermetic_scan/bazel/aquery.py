@@ -65,9 +65,6 @@ class Action:
     execution_info: tuple[tuple[str, str], ...]
     input_dep_sets: tuple[str, ...]
     outputs: tuple[str, ...]  # exec paths
-    primary_output: str | None
-    configuration: str | None
-    aspects: tuple[str, ...] = ()
     template_content: str | None = None
     substitutions: tuple[tuple[str, str], ...] = ()
     file_contents: str | None = None
@@ -303,10 +300,6 @@ def parse_document(doc: Mapping[str, Any], shape: str | None = None) -> ActionGr
         raw_label = str(item.get("label", ""))
         label = normalize_label(raw_label) or raw_label
         targets[str(item.get("id"))] = (label, rule_classes.get(str(_get(item, "ruleClassId"))))
-    aspects = {str(item.get("id")): str(item.get("name", "")) for item in _list(doc, "aspectDescriptors")}
-    configurations = {
-        str(item.get("id")): str(item.get("mnemonic", "")) for item in _list(doc, "configuration")
-    }
     dep_sets: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
     for item in _list(doc, "depSetOfFiles"):
         direct = tuple(artifacts.get(str(a), f"<artifact {a}>") for a in _list(item, "directArtifactIds"))
@@ -315,7 +308,6 @@ def parse_document(doc: Mapping[str, Any], shape: str | None = None) -> ActionGr
     actions = []
     for item in _list(doc, "actions"):
         target = targets.get(str(_get(item, "targetId")))
-        primary = _ident(_get(item, "primaryOutputId"))
         actions.append(
             Action(
                 label=target[0] if target else None,
@@ -326,9 +318,6 @@ def parse_document(doc: Mapping[str, Any], shape: str | None = None) -> ActionGr
                 execution_info=_pairs(_get(item, "executionInfo")),
                 input_dep_sets=tuple(str(i) for i in _list(item, "inputDepSetIds")),
                 outputs=tuple(artifacts.get(str(o), f"<artifact {o}>") for o in _list(item, "outputIds")),
-                primary_output=artifacts.get(primary) if primary is not None else None,
-                configuration=configurations.get(str(_get(item, "configurationId"))),
-                aspects=tuple(aspects.get(str(a), str(a)) for a in _list(item, "aspectDescriptorIds")),
                 template_content=_get(item, "templateContent") or None,
                 substitutions=_pairs(_get(item, "substitutions")),
                 file_contents=_get(item, "fileContents") if _get(item, "fileContents") is not None else None,

@@ -67,7 +67,6 @@ class Spawn:
     runner: str
     cache_hit: bool
     remotable: bool | None
-    cacheable: bool | None
     mnemonic: str
     outputs: tuple[str, ...]  # listedOutputs, exec-root relative
     progress: str
@@ -146,7 +145,6 @@ def spawn_from_json(index: int, obj: dict[str, Any]) -> Spawn:
         runner=str(obj.get("runner") or ""),
         cache_hit=cache_hit,
         remotable=_bool(obj.get("remotable")),
-        cacheable=_bool(obj.get("cacheable")),
         mnemonic=str(obj.get("mnemonic") or ""),
         outputs=tuple(str(o) for o in outputs if o),
         progress=str(obj.get("progressMessage") or ""),
@@ -183,7 +181,7 @@ _PB_STRINGS = {
     14: "status",
     18: "targetLabel",
 }
-_PB_BOOLS = {6: "remotable", 7: "cacheable", 13: "cacheHit"}
+_PB_BOOLS = {6: "remotable", 13: "cacheHit"}
 _PB_INTS = {15: "exitCode"}
 
 
@@ -223,9 +221,9 @@ def parse_binary_log(data: bytes) -> list[Spawn]:
 # ExecLogEntry (spawn.proto): id = 1; file = 3, directory = 4, unresolved_symlink = 5 (each with
 # path = 1); spawn = 7. ExecLogEntry.Spawn: outputs = 6 (Output: output_id = 5, invalid_output_path = 4),
 # target_label = 7, mnemonic = 8, exit_code = 9, status = 10, runner = 11, cache_hit = 12,
-# remotable = 13, cacheable = 14.
+# remotable = 13.
 _COMPACT_STRINGS = {7: "targetLabel", 8: "mnemonic", 10: "status", 11: "runner"}
-_COMPACT_BOOLS = {12: "cacheHit", 13: "remotable", 14: "cacheable"}
+_COMPACT_BOOLS = {12: "cacheHit", 13: "remotable"}
 _COMPACT_PATHS = (3, 4, 5)
 FORMAT_COMPACT = "compact"
 
@@ -239,7 +237,7 @@ def _first_string(data: memoryview, number: int) -> str | None:
 
 def _compact_spawn(data: memoryview, paths: dict[int, str]) -> dict[str, Any]:
     # proto3 leaves false out: an absent bool of a compact log is false, not unknown.
-    obj: dict[str, Any] = {"listedOutputs": [], "cacheHit": False, "remotable": False, "cacheable": False}
+    obj: dict[str, Any] = {"listedOutputs": [], "cacheHit": False, "remotable": False}
     for item in wire.fields(data):
         if item.value is not None:
             if item.number in _COMPACT_BOOLS:

@@ -37,7 +37,6 @@ def varint(data: bytes | memoryview, position: int) -> tuple[int, int]:
 @dataclass(frozen=True, slots=True)
 class Field:
     number: int
-    wire: int
     value: int | None  # a varint field's value
     chunk: memoryview | None  # a length-delimited field's bytes
 
@@ -51,12 +50,12 @@ def fields(data: bytes | memoryview) -> Iterator[Field]:
         number, wire = key >> 3, key & 7
         if wire == VARINT:
             value, position = varint(buf, position)
-            yield Field(number, wire, value, None)
+            yield Field(number, value, None)
         elif wire == LENGTH_DELIMITED:
             size, position = varint(buf, position)
             if position + size > len(buf):
                 raise WireError("truncated field")
-            yield Field(number, wire, None, buf[position : position + size])
+            yield Field(number, None, buf[position : position + size])
             position += size
         elif wire in (FIXED64, FIXED32):
             position += 8 if wire == FIXED64 else 4

@@ -28,10 +28,8 @@ _REPO_NAME = re.compile(r"[A-Za-z0-9_.~+-]+")
 class Load:
     label_text: str
     span: Span  # of the label string
-    statement: Node
     bindings: dict[str, str]  # local name -> exported name
-    module: ModuleModel | None  # None when unresolved
-    problem: str | None  # why it is unresolved
+    module: ModuleModel | None  # None when unresolved (the Loader records why in a LoadProblem)
 
 
 @dataclass(eq=False)
@@ -247,7 +245,7 @@ class Loader:
                 stands_in_for_native(label_text, symbol, model.repo) for symbol in bindings.values()
             ):
                 self.problems.append(LoadProblem(kind, model, span, message))
-            return Load(label_text, span, node, bindings, None, message)
+            return Load(label_text, span, bindings, None)
 
         key = (model.repo.root, model.package if not label_text.startswith(("//", "@")) else "", label_text)
         resolved = self._resolved.get(key)
@@ -265,7 +263,7 @@ class Loader:
         if target is None:
             return unresolved(f"cannot read {repo.display(label_path)}", "io")
         self.resolve_loads(target)
-        return Load(label_text, span, node, bindings, target, None)
+        return Load(label_text, span, bindings, target)
 
     def _file_of(self, label_text: str, model: ModuleModel) -> tuple[str, str, Repository] | tuple[str, str]:
         """The file a load label names: (path, package, repository), or (problem kind, message)."""
