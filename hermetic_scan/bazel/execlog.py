@@ -154,6 +154,14 @@ def spawn_from_json(index: int, obj: dict[str, Any]) -> Spawn:
     )
 
 
+def _append_spawn(spawns: list[Spawn], obj: dict[str, Any], entry: str) -> None:
+    """`obj` as the next spawn of `spawns`; ExecLogError naming `entry` when it is not a spawn record."""
+    problem = validate_spawn(obj)
+    if problem is not None:
+        raise ExecLogError(f"execution log: {entry} is not a spawn: {problem}")
+    spawns.append(spawn_from_json(len(spawns), obj))
+
+
 def parse_json_log(text: str) -> list[Spawn]:
     """A stream of JSON objects: Bazel's pretty-printed `}{`-concatenated form, or one per line."""
     spawns: list[Spawn] = []
@@ -161,10 +169,7 @@ def parse_json_log(text: str) -> list[Spawn]:
         for obj in jsonstream.values(text):
             if not isinstance(obj, dict):
                 raise ExecLogError(f"execution log: entry {len(spawns) + 1} is not a JSON object")
-            problem = validate_spawn(obj)
-            if problem is not None:
-                raise ExecLogError(f"execution log: entry {len(spawns) + 1} is not a spawn: {problem}")
-            spawns.append(spawn_from_json(len(spawns), obj))
+            _append_spawn(spawns, obj, f"entry {len(spawns) + 1}")
     except json.JSONDecodeError as error:
         raise ExecLogError(
             f"execution log: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
@@ -208,11 +213,7 @@ def parse_binary_log(data: bytes) -> list[Spawn]:
     spawns: list[Spawn] = []
     try:
         for chunk in wire.delimited(data):
-            obj = _spawn_message(chunk)
-            problem = validate_spawn(obj)
-            if problem is not None:
-                raise ExecLogError(f"execution log: binary entry {len(spawns) + 1} is not a spawn: {problem}")
-            spawns.append(spawn_from_json(len(spawns), obj))
+            _append_spawn(spawns, _spawn_message(chunk), f"binary entry {len(spawns) + 1}")
     except wire.WireError as error:
         raise ExecLogError(f"execution log: not a binary execution log ({error})") from error
     return spawns
@@ -294,11 +295,7 @@ def parse_compact_log(data: bytes) -> list[Spawn]:
                     spawn = item.chunk
             if spawn is None:
                 continue
-            obj = _compact_spawn(spawn, paths)
-            problem = validate_spawn(obj)
-            if problem is not None:
-                raise ExecLogError(f"execution log: compact entry {number} is not a spawn: {problem}")
-            spawns.append(spawn_from_json(len(spawns), obj))
+            _append_spawn(spawns, _compact_spawn(spawn, paths), f"compact entry {number}")
     except wire.WireError as error:
         raise ExecLogError(f"execution log: not a compact execution log ({error})") from error
     return spawns

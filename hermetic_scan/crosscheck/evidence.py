@@ -29,6 +29,7 @@ from hermetic_scan.labels import Pattern, PatternError, normalize_label, parse_p
 from hermetic_scan.local_keys import LOCAL_KEY_SET
 from hermetic_scan.model.values import ListV, Str
 from hermetic_scan.options import Options, load_options
+from hermetic_scan.rules.tags_not_propagated import major_version
 from hermetic_scan.runner import scan
 
 SEVERITIES = ("error", "warning", "info")
@@ -908,7 +909,7 @@ def _notes(
         )
     elif not remote_in_effect:
         notes.append("remote execution was not in effect for this build: no spawn ran on a remote executor")
-    major = _major(inventory.bazel_version)
+    major = major_version(inventory.bazel_version)
     if (
         totals["remote_cache_hit"]
         and not remote_in_effect
@@ -963,13 +964,6 @@ def _notes(
                 f"or up to date in Bazel's local action cache): {', '.join(silent[:5])}{' ...' if len(silent) > 5 else ''}"
             )
     return notes
-
-
-def _major(version: str | None) -> int | None:
-    if not version:
-        return None
-    head = version.strip().lstrip("v").split(".", 1)[0]
-    return int(head) if head.isdigit() else None
 
 
 def run_evidence(
