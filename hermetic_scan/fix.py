@@ -235,14 +235,8 @@ def _tag_edit(build: ModuleModel, call: Node, tag: str) -> TextEdit | None:
             position = next((i for i, k in enumerate(keys) if k > tag), len(items))
         item_indent = _indent_of(build, items[0].start_byte)
         if position < len(items):
-            anchor = _line_start(build, items[position].start_byte)
-            return TextEdit(anchor, anchor, f"{item_indent}{_quoted(tag)},\n")
-        last = items[-1]
-        after = build.source.data[last.end_byte : value.end_byte]
-        if after.lstrip().startswith(b","):
-            anchor = _line_end(build, last.end_byte) + 1
-            return TextEdit(anchor, anchor, f"{item_indent}{_quoted(tag)},\n")
-        return TextEdit(last.end_byte, last.end_byte, f",\n{item_indent}{_quoted(tag)}")
+            return _line_before(build, items[position], item_indent, _quoted(tag))
+        return _line_after(build, items[-1], value, item_indent, _quoted(tag))
     return TextEdit(items[-1].end_byte, items[-1].end_byte, f", {_quoted(tag)}")
 
 
@@ -255,6 +249,23 @@ def _mentions(build: ModuleModel, value: Node, tag: str) -> bool:
             return True
         stack.extend(node.named_children)
     return False
+
+
+def _line_before(build: ModuleModel, node: Node, indent: str, text: str) -> TextEdit:
+    """`text,` as a line of its own just above the line of `node` (an element of a multi-line list
+    or call)."""
+    anchor = _line_start(build, node.start_byte)
+    return TextEdit(anchor, anchor, f"{indent}{text},\n")
+
+
+def _line_after(build: ModuleModel, last: Node, container: Node, indent: str, text: str) -> TextEdit:
+    """`text` as a new line after `last`, the last element of `container`: below its line when it has
+    a trailing comma, else after a comma added to it."""
+    after = build.source.data[last.end_byte : container.end_byte]
+    if after.lstrip().startswith(b","):
+        anchor = _line_end(build, last.end_byte) + 1
+        return TextEdit(anchor, anchor, f"{indent}{text},\n")
+    return TextEdit(last.end_byte, last.end_byte, f",\n{indent}{text}")
 
 
 def _line_start(build: ModuleModel, byte: int) -> int:
@@ -297,19 +308,11 @@ def _new_tags_argument(build: ModuleModel, call: Node, tag: str) -> TextEdit | N
     )
     for arg in arguments:
         name = arg.child_by_field_name("name") if arg.type == "keyword_argument" else None
-        if name is not None and _order(build.text(name)) > _order("tags"):
-            anchor = _line_start(build, arg.start_byte)
-            return TextEdit(anchor, anchor, f"{indent}{new},\n")
-        if arg.type in ("dictionary_splat", "list_splat"):
-            anchor = _line_start(build, arg.start_byte)
-            return TextEdit(anchor, anchor, f"{indent}{new},\n")
+        after_tags = name is not None and _order(build.text(name)) > _order("tags")
+        if after_tags or arg.type in ("dictionary_splat", "list_splat"):
+            return _line_before(build, arg, indent, new)
     if arguments:
-        last = arguments[-1]
-        after = build.source.data[last.end_byte : args.end_byte]
-        if after.lstrip().startswith(b","):
-            anchor = _line_end(build, last.end_byte) + 1
-            return TextEdit(anchor, anchor, f"{indent}{new},\n")
-        return TextEdit(last.end_byte, last.end_byte, f",\n{indent}{new}")
+        return _line_after(build, arguments[-1], args, indent, new)
     close = args.end_byte - 1
     return TextEdit(close, close, f"\n{indent}{new},\n")
 
