@@ -208,6 +208,13 @@ def _own_directories_only(value: str) -> bool:
     return bool(parts) and all(not part.startswith("/") and "PATH" not in part for part in parts)
 
 
+def _or_pair(node: Node) -> tuple[Node, Node] | None:
+    """The two sides of `a || b`, or None for any other node."""
+    if node.type == "list" and len(node.named_children) == 2 and any(c.type == "||" for c in node.children):
+        return node.named_children[0], node.named_children[1]
+    return None
+
+
 def _optional_programs(
     nodes: list[Node],
     data: bytes,
@@ -215,12 +222,8 @@ def _optional_programs(
 ) -> list[tuple[str, int, int, frozenset[str]]]:
     out = []
     for node in nodes:
-        if (
-            node.type == "list"
-            and len(node.named_children) == 2
-            and any(c.type == "||" for c in node.children)
-        ):
-            used, fallback = node.named_children
+        if (pair := _or_pair(node)) is not None:
+            used, fallback = pair
             program = _probe(used, data)
             start, end = used.start_byte, used.end_byte
         elif node.type == "if_statement":
@@ -381,12 +384,8 @@ def _has_fallback(variable: Node, data: bytes) -> bool:
 def _skips(nodes: list[Node], data: bytes, to_char) -> list[Skip]:  # noqa: ANN001
     found = []
     for node in nodes:
-        if (
-            node.type == "list"
-            and len(node.named_children) == 2
-            and any(c.type == "||" for c in node.children)
-        ):
-            left, right = node.named_children
+        if (pair := _or_pair(node)) is not None:
+            left, right = pair
             probe = _probe(left, data)
             if probe is None:
                 continue

@@ -45,6 +45,12 @@ META = RuleMeta(
     blocking=False,
 )
 
+# The tags reported, with what each means for the target.
+TAGS = (
+    ("local", "it runs locally, never remotely"),
+    ("no-sandbox", "unsandboxed locally, yet it may still run remotely"),
+)
+
 
 def check_target(tm: TargetModel, ctx: Context) -> Check:
     target = tm.target
@@ -59,19 +65,12 @@ def check_target(tm: TargetModel, ctx: Context) -> Check:
                 owners={target.key},
                 target=target.text,
             )
-    for item in target.tag_nodes("local"):
-        yield ctx.report(
-            META,
-            target.call_module.span(item),
-            f"{target.label} is tagged 'local': it runs locally, never remotely",
-            owners={target.key},
-            target=target.text,
-        )
-    for item in target.tag_nodes("no-sandbox"):
-        yield ctx.report(
-            META,
-            target.call_module.span(item),
-            f"{target.label} is tagged 'no-sandbox': unsandboxed locally, yet it may still run remotely",
-            owners={target.key},
-            target=target.text,
-        )
+    for tag, consequence in TAGS:
+        for item in target.tag_nodes(tag):
+            yield ctx.report(
+                META,
+                target.call_module.span(item),
+                f"{target.label} is tagged '{tag}': {consequence}",
+                owners={target.key},
+                target=target.text,
+            )
