@@ -1,7 +1,7 @@
 """`python -m hermetic_scan`.
 
 `-m` puts the current directory first on sys.path, so a `tomllib.py` (or any module named like one
-we import) in the analysed directory would be imported and run. It is dropped before anything else
+we import) in the analyzed directory would be imported and run. It is dropped before anything else
 is imported (the package itself is found through its installation).
 """
 

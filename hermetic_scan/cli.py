@@ -3,7 +3,7 @@
 Exit status (EXIT_STATUS below, README and `--help`): 0 clean, 1 findings at or above --fail-on, 2 usage
 or input error (bad flag, configuration, baseline, aquery or log file; a file `fix` could not write;
 output that cannot be written), 3 internal error of the tool as a whole, 130 interrupted. An error
-while analysing one file is not an exit 3: it is an `internal-error` finding for that file.
+while analyzing one file is not an exit 3: it is an `internal-error` finding for that file.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ EXIT_STATUS = """exit status:
        a file fix could not write, output that could not be written
   3    internal error of the tool (verify: also "could not verify")
   130  interrupted (Ctrl-C)
-an error while analysing one file is an internal-error finding for that file; the scan goes on."""
+an error while analyzing one file is an internal-error finding for that file; the scan goes on."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -274,7 +274,7 @@ def entry() -> None:
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
-            # Text from the analysed files (lone surrogates, any character) never fails to print.
+            # Text from the analyzed files (lone surrogates, any character) never fails to print.
             stream.reconfigure(errors="backslashreplace")
     try:
         parser = _parser()

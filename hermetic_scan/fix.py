@@ -387,7 +387,7 @@ def _write_one(real: Path, edits: list[TextEdit], expected: str | None) -> str |
     """Write one file; None when written, "" when nothing changed, else why it was not written."""
     before = _read_regular(real)
     if expected is not None and digest(before) != expected:
-        return "changed on disk since it was analysed; not written (run fix again)"
+        return "changed on disk since it was analyzed; not written (run fix again)"
     after = apply_edits(before, edits)
     if after == before:
         return ""

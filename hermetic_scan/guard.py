@@ -1,4 +1,4 @@
-"""One bad file never stops the scan: an unexpected exception while analysing a file becomes an
+"""One bad file never stops the scan: an unexpected exception while analyzing a file becomes an
 `internal-error` finding for that file (rules/internal_error.py) and the analysis goes on."""
 
 from __future__ import annotations
@@ -11,18 +11,18 @@ P = ParamSpec("P")
 
 # Nesting depth is bounded by Python's limit on nested calls (sys.getrecursionlimit(), 1000 by
 # default): the evaluator and the rules walk syntax trees recursively, a few frames per level, so some
-# 150 to 300 levels of brackets, calls or `+` terms are analysed (no real BUILD or .bzl file comes
+# 150 to 300 levels of brackets, calls or `+` terms are analyzed (no real BUILD or .bzl file comes
 # close) and anything deeper raises RecursionError, reported as too complex for that file alone. The
 # limit is not raised: deeper Python recursion through C-level calls could exhaust the C stack.
 
 
 def describe(error: BaseException) -> str:
-    """The finding's message for an exception raised while analysing a file."""
+    """The finding's message for an exception raised while analyzing a file."""
     if isinstance(error, RecursionError):
-        return "too deeply nested to analyse (over the nesting limit); findings of this file may be missing"
+        return "too deeply nested to analyze (over the nesting limit); findings of this file may be missing"
     return (
-        f"internal error while analysing this file ({type(error).__name__}); "
-        "the rest of the workspace was analysed"
+        f"internal error while analyzing this file ({type(error).__name__}); "
+        "the rest of the workspace was analyzed"
     )
 
 
@@ -34,7 +34,7 @@ def guarded(
     *args: P.args,
     **kwargs: P.kwargs,
 ) -> T:
-    """`work(*args)`; an exception becomes a problem of `path` (the file analysed) and `fallback` is
+    """`work(*args)`; an exception becomes a problem of `path` (the file analyzed) and `fallback` is
     returned. Interrupts, exits and memory exhaustion still stop the run."""
     try:
         return work(*args, **kwargs)

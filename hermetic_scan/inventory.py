@@ -247,7 +247,7 @@ def unknown_cause(reason: str) -> tuple[str, str]:
     if "is not a literal" in reason:
         return (
             "an attribute the knowledge base needs is not a literal",
-            "write the attribute as a literal, or build once to analyse the rule's source",
+            "write the attribute as a literal, or build once to analyze the rule's source",
         )
     if reason.startswith(("call depth limit reached", "analysis budget")):
         return (
@@ -767,7 +767,7 @@ def _implementation_actions(implementation: Any) -> list[dict[str, Any]]:
     entries = []
     seen: set[tuple[str, str | None]] = set()
     for action in implementation.actions:
-        identity = (action.key, action.mnemonic)  # a loop body analysed once per item
+        identity = (action.key, action.mnemonic)  # a loop body analyzed once per item
         if identity not in seen:
             seen.add(identity)
             entries.append(_action_entry(action))

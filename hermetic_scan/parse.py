@@ -4,8 +4,8 @@ Starlark files are parsed with tree-sitter-starlark. Its 1.3.0 release reads cal
 with `assert` as assert statements and `match(...)` as a match statement, so a file Bazel accepts can
 come back with ERROR nodes. In that case the file is parsed again with tree-sitter-python, whose node
 names and fields are the same for everything the model reads; a file that is clean under either
-grammar is analysed in full. Only when both grammars report errors is the Starlark tree kept and the
-first error reported as `parse-error` (the rest of the tree is still analysed).
+grammar is analyzed in full. Only when both grammars report errors is the Starlark tree kept and the
+first error reported as `parse-error` (the rest of the tree is still analyzed).
 """
 
 from __future__ import annotations

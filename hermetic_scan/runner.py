@@ -45,7 +45,7 @@ def _scan(root: Path, options: Options) -> Result:
 
 
 # With `jobs` unset, one process per this many BUILD files (up to the CPUs there are): below it, a
-# second process costs more (start-up, every .bzl file analysed again) than it saves.
+# second process costs more (start-up, every .bzl file analyzed again) than it saves.
 BUILD_FILES_PER_JOB = 150
 
 

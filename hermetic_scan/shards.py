@@ -1,6 +1,6 @@
-"""A scan split across processes: each analyses a share of the BUILD files, the parent merges.
+"""A scan split across processes: each analyzes a share of the BUILD files, the parent merges.
 
-Every shard parses and analyses all .bzl files (rule implementations and helpers then come out the
+Every shard parses and analyzes all .bzl files (rule implementations and helpers then come out the
 same in each, so their findings merge into one), and evaluates only its own BUILD files. Which BUILD
 files are its own is decided as it goes: shards take them from a shared list, largest first, a few at
 a time, so that a shard slowed down (by heavier files, or by a busy machine) takes fewer and all

@@ -49,7 +49,7 @@ KNOWN_LIBRARIES = ("runfiles.bash", "unittest.bash", "bashunit.bash", "testenv.s
 @dataclass(frozen=True)
 class Word:
     text: str
-    start: int  # character range in the analysed text
+    start: int  # character range in the analyzed text
     end: int
     dynamic: bool  # depends on an expansion or an opaque value
 
@@ -57,7 +57,7 @@ class Word:
 @dataclass(frozen=True)
 class Command:
     name: str  # the program as written (after unwrapping), e.g. "tofu" or "/usr/local/bin/x"
-    start: int  # character range in the analysed text
+    start: int  # character range in the analyzed text
     end: int
     kind: str  # "run" | "probe"
     dynamic: bool  # the name comes from a variable or an opaque value

@@ -1,4 +1,4 @@
-"""Bad input never crashes the scan: it becomes a finding and the rest is analysed."""
+"""Bad input never crashes the scan: it becomes a finding and the rest is analyzed."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def test_non_utf8_file(workspace: Path) -> None:
     (workspace / "latin1" / "BUILD").write_bytes(b"# caf\xe9\n" + HAZARD.encode())
     found = _findings(workspace)
     assert ("latin1/BUILD", 1, "parse-error") in found
-    assert ("latin1/BUILD", 2, "ambient-tool") in found, "the rest of the file is analysed"
+    assert ("latin1/BUILD", 2, "ambient-tool") in found, "the rest of the file is analyzed"
     assert ("ok/BUILD.bazel", 1, "ambient-tool") in found
 
 

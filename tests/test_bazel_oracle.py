@@ -1,6 +1,6 @@
 """Bazel as the oracle: the static model must agree with `bazel aquery` (Debian's Bazel 4.2.3, offline).
 
-For every corpus workspace Bazel 4.2.3 can analyse, and for a seeded set of generated rule
+For every corpus workspace Bazel 4.2.3 can analyze, and for a seeded set of generated rule
 workspaces, each target's static claims are compared with Bazel's actions (hermetic_scan.crosscheck.aquery.compare):
 - the set of action mnemonics (Bazel's internal ones ignored: aquery.IGNORED_MNEMONICS);
 - use_default_shell_env against PATH in the action's env under --incompatible_strict_action_env;
@@ -45,7 +45,7 @@ class KnownDisagreement(Exception):
 
 
 class NotAnalysable(Exception):
-    """Raised for a target Bazel 4.2.3 cannot analyse, as listed below."""
+    """Raised for a target Bazel 4.2.3 cannot analyze, as listed below."""
 
 
 # (workspace, label) -> (aspect, why). Each is a bug in the model or a documented limitation
@@ -68,7 +68,7 @@ KNOWN_CORPUS_DISAGREEMENTS: dict[tuple[str, str], tuple[str, str]] = {
     ),
 }
 
-# (workspace, label pattern) -> why Bazel 4.2.3 cannot analyse the target (fixture or Bazel version).
+# (workspace, label pattern) -> why Bazel 4.2.3 cannot analyze the target (fixture or Bazel version).
 NOT_ANALYSABLE: dict[tuple[str, str], str] = {
     ("ambient-tool", "//toolchains:fake_tofu_toolchain"): (
         "the toolchain's `tofu` attribute has allow_single_file, but //tools:fake_tofu (an sh_binary) "
@@ -125,19 +125,19 @@ def bazel(tmp_path_factory: pytest.TempPathFactory) -> BazelSetup:
 
 ALL_WORKSPACES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
 SKIPPED = {p.name: why for p in ALL_WORKSPACES if (why := oracle.skip_reason(p))}
-ANALYSED = [p for p in ALL_WORKSPACES if p.name not in SKIPPED]
+ANALYZED = [p for p in ALL_WORKSPACES if p.name not in SKIPPED]
 
 
 def _scan(workspace: Path):  # noqa: ANN202
     return scan(workspace, load_options(workspace))
 
 
-STATIC = {p.name: aquery.static_targets(_scan(p)) for p in ANALYSED}
+STATIC = {p.name: aquery.static_targets(_scan(p)) for p in ANALYZED}
 
 
 def _corpus_params() -> list:
     params = []
-    for workspace in ANALYSED:
+    for workspace in ANALYZED:
         for label in STATIC[workspace.name]:
             if "*" in label:
                 continue  # a computed target name; the model cannot know it
@@ -176,7 +176,7 @@ def corpus_oracle(bazel: BazelSetup) -> dict[str, CorpusResult]:
 
     started = time.monotonic()
     with ThreadPoolExecutor(PARALLEL) as pool:
-        results = dict(pool.map(one, ANALYSED))
+        results = dict(pool.map(one, ANALYZED))
     sys.stderr.write(
         f"\nbazel aquery on {len(results)} corpus workspaces: {time.monotonic() - started:.1f}s\n"
     )
@@ -204,7 +204,7 @@ def test_corpus_target_agrees_with_bazel(
         error = result.run.failed.get(label) or result.run.missing.get(label)
         if why:
             raise NotAnalysable(f"{why}: {error}")
-        pytest.fail(f"Bazel 4.2.3 could not analyse {label}: {error}")
+        pytest.fail(f"Bazel 4.2.3 could not analyze {label}: {error}")
     static = STATIC[workspace][label]
     known = KNOWN_CORPUS_DISAGREEMENTS.get((workspace, label))
     disagreements = aquery.compare(static, result.facts.get(label), result.rc_keys)
@@ -213,7 +213,7 @@ def test_corpus_target_agrees_with_bazel(
 
 @pytest.mark.parametrize("workspace", sorted(SKIPPED))
 def test_unanalysable_workspace_is_documented(workspace: str) -> None:
-    """Bazel 4.2.3 cannot analyse it offline (external rulesets): not compared, but listed in docs/aquery.md."""
+    """Bazel 4.2.3 cannot analyze it offline (external rulesets): not compared, but listed in docs/aquery.md."""
     docs = (ROOT / "docs" / "aquery.md").read_text(encoding="utf-8")
     assert f"`{workspace}`" in docs, (
         f"docs/aquery.md must list skipped workspace {workspace}: {SKIPPED[workspace]}"
@@ -221,8 +221,8 @@ def test_unanalysable_workspace_is_documented(workspace: str) -> None:
 
 
 def test_every_analysable_workspace_has_targets() -> None:
-    assert ANALYSED, "no corpus workspace for the oracle"
-    for workspace in ANALYSED:
+    assert ANALYZED, "no corpus workspace for the oracle"
+    for workspace in ANALYZED:
         assert STATIC[workspace.name], workspace.name
 
 
@@ -283,7 +283,7 @@ def test_generated_case_agrees_with_bazel(generated_oracle: GeneratedResult, cas
     for target in case.targets:
         label = f"//{case.package}:{target.name}"
         if label in generated_oracle.run.failed or label in generated_oracle.run.missing:
-            problems.append(f"{label}: Bazel could not analyse it: {generated_oracle.run.failed.get(label)}")
+            problems.append(f"{label}: Bazel could not analyze it: {generated_oracle.run.failed.get(label)}")
             continue
         static = generated_oracle.static.get(label)
         if static is None:

@@ -1,4 +1,4 @@
-"""The entry points: interrupted runs exit 130 quietly; the analysed directory's modules never load."""
+"""The entry points: interrupted runs exit 130 quietly; the analyzed directory's modules never load."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def test_python_m_does_not_import_modules_from_the_current_directory(tmp_path: P
     out = run_cli("check", ".", cwd=root)
     assert out.returncode == 1, out.stderr
     assert "a/BUILD.bazel:1" in out.stdout
-    assert not marker.exists(), f"analysed code was executed: {marker.read_text()}"
+    assert not marker.exists(), f"analyzed code was executed: {marker.read_text()}"
 
 
 def test_sigint_exits_130_without_a_traceback(tmp_path: Path) -> None:

@@ -95,7 +95,7 @@ def test_deep_nesting_is_too_complex_for_that_file_only(tmp_path: Path, expressi
     )
     out = run_cli("check", str(root))
     assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
-    assert "deep/BUILD.bazel:1:1: error: too deeply nested to analyse" in out.stdout
+    assert "deep/BUILD.bazel:1:1: error: too deeply nested to analyze" in out.stdout
     assert "ok/BUILD.bazel:1:" in out.stdout
 
 
@@ -115,8 +115,8 @@ def test_string_escapes_never_crash_and_output_never_fails_to_encode(tmp_path: P
         )
         assert out.returncode == 1, out.stderr
         assert b"Traceback" not in out.stderr
-        assert b"while analysing this file" not in out.stdout
-        assert b"network-access" in out.stdout, "the command is still analysed"
+        assert b"while analyzing this file" not in out.stdout
+        assert b"network-access" in out.stdout, "the command is still analyzed"
 
 
 def test_full_disk_is_a_clear_error(tmp_path: Path) -> None:

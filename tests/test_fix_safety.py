@@ -133,7 +133,7 @@ def test_file_changed_after_analysis_is_not_written(tmp_path: Path) -> None:
     written, problems = fix.write(root, fix_plan)
     assert written == []
     assert [p.message for p in problems] == [
-        "changed on disk since it was analysed; not written (run fix again)"
+        "changed on disk since it was analyzed; not written (run fix again)"
     ]
     assert build.read_text() == edited
     assert fix.diff(root, fix_plan) == ""

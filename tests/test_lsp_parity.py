@@ -1,7 +1,7 @@
 """Editor = CLI: for the files of every corpus workspace, the language server publishes exactly the
 findings `hermetic-scan check` reports for that file (rule, line, column, severity, message).
 
-Each file is opened alone in one server per workspace (so a .bzl is analysed without its BUILD files
+Each file is opened alone in one server per workspace (so a .bzl is analyzed without its BUILD files
 open, a template or a .bazelrc without anything else), its diagnostics compared, and closed again.
 The server gets `{"profile": {"add": []}}` as an editor sends it: the configuration's `profile.add`
 must still apply. `target-verdict` is the editor's own per-target note and has no CLI counterpart.

@@ -1,7 +1,7 @@
 """Bazel's own action graph (`bazel aquery`) as ground truth, joined with the static model.
 
 `target_facts()` turns the graph (`hermetic_scan.bazel.aquery`) into per-target facts (mnemonics,
-whether `PATH` is in an action's environment, executionInfo keys) and analyses the shell Bazel will
+whether `PATH` is in an action's environment, executionInfo keys) and analyzes the shell Bazel will
 run (`bash -c` arguments, scripts the target writes, `sh_test` sources) for ambient tools,
 BUILD_WORKSPACE_DIRECTORY reads and network commands. `join()` compares them with a scan's static
 model: targets the static inventory calls `unknown` get an aquery-based verdict
@@ -644,7 +644,7 @@ def join(
             )
             if static.verdict == "unknown":
                 jt.unknown_because.append(
-                    "no actions in the aquery output (not analysed, tagged manual, or no actions)"
+                    "no actions in the aquery output (not analyzed, tagged manual, or no actions)"
                 )
             joined.append(jt)
             continue

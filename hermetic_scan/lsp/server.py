@@ -2,7 +2,7 @@
 
 Each analysis covers the open BUILD and .bzl documents, what they load and the files that load them
 (read from disk or from other open buffers), so its cost follows what the user is editing; an open
-script, template or .bazelrc is analysed with the whole workspace, as `check` sees it. Options come
+script, template or .bazelrc is analyzed with the whole workspace, as `check` sees it. Options come
 from the CLI's builder. Parse trees are kept between analyses of unchanged contents.
 """
 
@@ -81,7 +81,7 @@ class HermeticScanServer(LanguageServer):
 
     def dependents(self, rel: str) -> set[str]:
         """.bzl and BUILD files that load `rel`, transitively: where its definitions get used by rules
-        and its rules and macros by targets (a .bzl alone is analysed as `check` sees it)."""
+        and its rules and macros by targets (a .bzl alone is analyzed as `check` sees it)."""
         workspace = self.ensure_workspace()
         if self.loaded_by is None:
             self.loaded_by = {}
@@ -101,8 +101,8 @@ class HermeticScanServer(LanguageServer):
     def creates_targets(self, bzl: str) -> bool:
         """Whether a .bzl file may have findings that come from the BUILD files using it: it calls
         `native.*` or `macro()`, or defines a function that is not a rule's implementation (a macro, a
-        helper a macro may call). A file of rule implementations alone is analysed without those BUILD
-        files (its rules' actions are analysed whatever the targets), which keeps edits fast."""
+        helper a macro may call). A file of rule implementations alone is analyzed without those BUILD
+        files (its rules' actions are analyzed whatever the targets), which keeps edits fast."""
         workspace = self.ensure_workspace()
         try:
             text = workspace.read(workspace.root / bzl).decode("utf-8", errors="replace")
@@ -137,7 +137,7 @@ class HermeticScanServer(LanguageServer):
         except ValueError:
             return None
 
-    def analyse(self) -> Result | None:
+    def analyze(self) -> Result | None:
         if not self.open_documents:
             return None
         workspace = self.ensure_workspace(next(iter(self.open_documents)))
@@ -167,7 +167,7 @@ class HermeticScanServer(LanguageServer):
         return self.result
 
     def publish(self) -> None:
-        result = self.analyse()
+        result = self.analyze()
         if result is None:
             return
         sources = result.require_model().sources()
@@ -337,7 +337,7 @@ async def did_close(ls: HermeticScanServer, params: lsp.DidCloseTextDocumentPara
     lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix])
 )
 def code_action(ls: HermeticScanServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
-    result = ls.result or ls.analyse()
+    result = ls.result or ls.analyze()
     if result is None:
         return []
     return code_actions(result, params, ls.relative(params.text_document.uri), ls.root)
@@ -345,7 +345,7 @@ def code_action(ls: HermeticScanServer, params: lsp.CodeActionParams) -> list[ls
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
 def hover(ls: HermeticScanServer, params: lsp.HoverParams) -> lsp.Hover | None:
-    result = ls.result or ls.analyse()
+    result = ls.result or ls.analyze()
     rel = ls.relative(params.text_document.uri)
     if result is None or rel is None:
         return None

@@ -249,7 +249,7 @@ def build_model(
     workspace: Workspace, only: set[str] | None = None, claim: Callable[[], list[str]] | None = None
 ) -> WorkspaceModel:
     """The model of the workspace, or, with `only`, of those files (root-relative paths) and
-    what they load: the language server analyses the open documents this way.
+    what they load: the language server analyzes the open documents this way.
 
     With `claim`, the BUILD files to evaluate are not taken from `only` but asked for, a few at a
     time, until `claim` returns none: processes sharing a scan take work as they become free.

@@ -38,7 +38,7 @@ from hermetic_scan.model.values import (
 from hermetic_scan.source import MappedText, SourceFile
 
 SHELL_ACTIONS = ("run", "run_shell")
-# Calls a helper analysed on its own may make. Measured on the sweep (docs/performance.md): the
+# Calls a helper analyzed on its own may make. Measured on the sweep (docs/performance.md): the
 # largest helper of eight rulesets makes 3,096 calls (rules_cc), most fewer than 300; a few helpers of
 # rules_jvm_external, whose undecided branches multiply, made the check take 5 minutes instead of 19 s.
 # Past the budget the helper is unresolved ("analysis budget ... reached"): its targets become unknown.
@@ -90,7 +90,7 @@ class ShellSite:
     context: str  # "action" | "test" | "launcher"
     owner: str
     action: ActionModel | None = None
-    language: str = "shell"  # see script_language(); rules analyse only "shell" sites as shell
+    language: str = "shell"  # see script_language(); rules analyze only "shell" sites as shell
     # Functions of the workspace files this script sources, when every one of them was found; None
     # when it sources none, or one the model could not read.
     library_functions: frozenset[str] | None = None
@@ -165,7 +165,7 @@ class ActionAnalyzer:
         return result
 
     def analyze_free_function(self, function: Function) -> ImplementationModel:
-        """A top-level function with a `ctx` or `actions` parameter, analysed on its own."""
+        """A top-level function with a `ctx` or `actions` parameter, analyzed on its own."""
         collector = Collector(budget=FREE_FUNCTION_CALLS)
         env_overrides: dict[str, tuple[Node, Value]] = {}
         params = function.node.child_by_field_name("parameters")

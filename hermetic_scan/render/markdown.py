@@ -1,6 +1,6 @@
 """Inventory as Markdown: for a PR comment or a rollout document.
 
-Everything that comes from the analysed workspace (labels, paths, messages, tool names, rc lines) is
+Everything that comes from the analyzed workspace (labels, paths, messages, tool names, rc lines) is
 escaped: HTML such as `<script>` shows as text, and a `|` cannot split a table cell. GitHub's Markdown
 keeps `\\|` inside code spans as a pipe (https://github.github.com/gfm/#tables-extension-).
 """
@@ -81,7 +81,7 @@ def render(inventory: Inventory) -> str:
         "|---:|---:|---:|",
         f"| {summary['remote-ok']} | {summary['no-remote-exec']} | {summary['unknown']} |",
         "",
-        "Verdict source: *source* (analysed from the workspace), *knowledge* (the rule's source was not "
+        "Verdict source: *source* (analyzed from the workspace), *knowledge* (the rule's source was not "
         "available; the verdict comes from what hermetic-scan knows of that rule), *aquery* (Bazel's "
         "action graph, `--aquery`).",
         *_causes(inventory),

@@ -1,14 +1,14 @@
-"""internal-error: the tool failed while analysing one file; the rest of the scan went on.
+"""internal-error: the tool failed while analyzing one file; the rest of the scan went on.
 
 ## What it does
 Reports a file whose analysis raised an unexpected error (a bug in hermetic-scan, or input it does
-not handle), with the error's type. Files nested too deeply to analyse (hundreds of brackets or
+not handle), with the error's type. Files nested too deeply to analyze (hundreds of brackets or
 calls inside each other, a concatenation of a thousand terms) are reported here too, as too
-complex. Every other file is still analysed and reported as usual; the run exits 1 like for any
+complex. Every other file is still analyzed and reported as usual; the run exits 1 like for any
 error finding, not 3 (which is kept for a failure of the tool as a whole).
 
 ## Why it matters for remote execution
-What the tool could not analyse it cannot vouch for: targets of that file may be missing from the
+What the tool could not analyze it cannot vouch for: targets of that file may be missing from the
 inventory or reported `unknown` instead of `remote-ok`.
 
 ## Example

@@ -5,7 +5,7 @@ Reports a load() that closes a cycle (`a.bzl` loads `b.bzl`, which loads `a.bzl`
 following the cycle there.
 
 ## Why it matters for remote execution
-Bazel rejects such files, so every target depending on them fails to load; the tool cannot analyse
+Bazel rejects such files, so every target depending on them fails to load; the tool cannot analyze
 the rules involved and reports their targets `unknown`.
 
 ## Example

@@ -3,7 +3,7 @@
 ## What it does
 Reports the first syntax error in a BUILD, .bzl, WORKSPACE or MODULE.bazel file, and files that are
 not UTF-8 text (binary files, other encodings). The rest of the file, and the rest of the workspace,
-is still analysed.
+is still analyzed.
 
 ## Why it matters for remote execution
 What the tool cannot parse it cannot vouch for: targets whose rules live in a file with an error may
@@ -41,7 +41,7 @@ def check_module(module: ModuleModel, ctx: Context) -> Check:
     data = module.source.data
     if b"\x00" in data[:8192]:
         yield ctx.report(
-            META, module.source.span(0, 0), "binary file (contains NUL bytes); not analysed as Starlark"
+            META, module.source.span(0, 0), "binary file (contains NUL bytes); not analyzed as Starlark"
         )
         return
     try:
@@ -50,7 +50,7 @@ def check_module(module: ModuleModel, ctx: Context) -> Check:
         yield ctx.report(
             META,
             module.source.span(error.start, error.start + 1),
-            f"not valid UTF-8 (byte 0x{data[error.start]:02x}); analysed with replacement characters",
+            f"not valid UTF-8 (byte 0x{data[error.start]:02x}); analyzed with replacement characters",
         )
     error_node = module.parsed.first_error
     if error_node is not None:
@@ -61,5 +61,5 @@ def check_module(module: ModuleModel, ctx: Context) -> Check:
         yield ctx.report(
             META,
             module.span(error_node),
-            f"syntax error: {what}; the rest of the file is analysed as far as possible",
+            f"syntax error: {what}; the rest of the file is analyzed as far as possible",
         )

@@ -28,7 +28,7 @@ container_structure_test(
 ## How to fix
 Follow the ruleset's way to avoid the host (`driver = "tar"` for file and metadata checks), or tag
 the target `no-remote-exec` (`hermetic-scan fix`). Build the workspace once, or pass `--external`,
-to have the rule's real source analysed instead of its documentation.
+to have the rule's real source analyzed instead of its documentation.
 
 ## References
 - https://bazel.build/reference/be/common-definitions#common.tags (no-remote-exec, requires-network)

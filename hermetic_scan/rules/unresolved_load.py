@@ -9,7 +9,7 @@ symlinks). The message says when the knowledge base of rulesets covers it. A mis
 available repository, or a label that climbs out of its repository, is reported at each load. Labels that climb out of their repository (`//../x.bzl`) are refused here too.
 
 ## Why it matters for remote execution
-Rules and macros loaded from an unresolved file cannot be analysed. Targets that use them are
+Rules and macros loaded from an unresolved file cannot be analyzed. Targets that use them are
 reported `unknown`, never `remote-ok` (unless the rule is in the tool's small table of well-known
 external rules, and then the inventory says so).
 
@@ -71,7 +71,7 @@ def check_workspace(ctx: Context) -> Check:
             what = "its rules are" if ruleset.rules else "the helpers it is known for are"
             advice = (
                 f"{what} judged from the knowledge base ({ruleset.name} {ruleset.versions}); "
-                "build once or pass --external to analyse the source"
+                "build once or pass --external to analyze the source"
             )
         elif manager is not None:
             advice = f"a package-manager repository ({manager}); build once or pass --external DIR"

@@ -60,7 +60,7 @@ def external_repos(workspace: Path) -> set[str]:
 
 
 def skip_reason(workspace: Path) -> str | None:
-    """Why Bazel 4.2.3 cannot analyse a corpus workspace offline, or None."""
+    """Why Bazel 4.2.3 cannot analyze a corpus workspace offline, or None."""
     module = workspace / "MODULE.bazel"
     text = module.read_text(encoding="utf-8", errors="replace") if module.is_file() else ""
     repos = external_repos(workspace)
