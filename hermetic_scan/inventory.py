@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hermetic_scan.diagnostics import Diagnostic, Severity
-from hermetic_scan.knowledge import ACTIONLESS_NATIVE, package_manager
-from hermetic_scan.labels import Label
+from hermetic_scan.knowledge import package_manager
+from hermetic_scan.labels import Label, repository_of
 from hermetic_scan.local_keys import LOCAL_KEY_SET, LOCAL_TEST_TAGS
 from hermetic_scan.model import TargetModel, WorkspaceModel
 from hermetic_scan.model.evaluate import NOT_EVALUATED, Guards
-from hermetic_scan.model.native_rules import TOOLCHAIN_NATIVE
+from hermetic_scan.model.native_rules import ACTIONLESS_NATIVE, TOOLCHAIN_NATIVE
 from hermetic_scan.model.values import ListV, UnresolvedSymbol, known_truth
 from hermetic_scan.rules import RULE_MODULES, rule_meta
 from hermetic_scan.rules.ruleset_hazard import hazard_holds
@@ -736,7 +736,7 @@ def _rule_call_actions(
         found = model.known_rule(callee)
         missing = f"rule {callee.symbol} comes from {callee.label}, which is not available"
         if found is None:
-            manager = package_manager(callee.label.lstrip("@").split("//", 1)[0])
+            manager = package_manager(repository_of(callee.label))
             unknown.append(missing + (f" (a package-manager repository: {manager})" if manager else ""))
             return "unresolved"
         ruleset, known = found

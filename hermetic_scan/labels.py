@@ -90,6 +90,12 @@ def _checked(label: Label, text: str) -> Label:
     return label
 
 
+def repository_of(text: str) -> str:
+    """The repository a label text names (`@rules_oci//oci:defs.bzl` -> `rules_oci`), "" for a label
+    of the current repository; no validation (load() labels are checked where they are resolved)."""
+    return text.lstrip("@").split("//", 1)[0] if text.startswith("@") else ""
+
+
 def normalize_label(text: str) -> str | None:
     """`@@//app:build`, `@//app:build` and `//app:build` are the same main-repository label: the form
     the model prints, or None when `text` is not a label."""

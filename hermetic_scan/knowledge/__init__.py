@@ -288,29 +288,3 @@ class _Reader:
         if value not in allowed:
             raise self.fail(key, f"expected one of {', '.join(allowed)}")
         return value
-
-
-# Native rules with no actions of their own (https://bazel.build/reference/be/overview).
-ACTIONLESS_NATIVE = frozenset(
-    {
-        "filegroup",
-        "alias",
-        "exports_files",
-        "config_setting",
-        "test_suite",
-        "sh_library",
-        "platform",
-        "constraint_setting",
-        "constraint_value",
-        "toolchain",
-        "toolchain_type",
-        "label_flag",
-        "label_setting",
-        "package_group",
-        "licenses",
-        "environment_group",
-        # testing.analysis_test (https://bazel.build/rules/lib/toplevel/testing#analysis_test): its
-        # assertions run during analysis; its test action only reports the result.
-        "analysis_test",
-    }
-)

@@ -14,7 +14,7 @@ from hermetic_scan.externals import ModuleDeps, locate, read_module_deps
 from hermetic_scan.knowledge import KnowledgeBase, Ruleset
 from hermetic_scan.knowledge import default as default_knowledge
 from hermetic_scan.knowledge import load as load_knowledge
-from hermetic_scan.labels import Label, LabelError, parse_label
+from hermetic_scan.labels import Label, LabelError, parse_label, repository_of
 from hermetic_scan.model.native_rules import stands_in_for_native
 from hermetic_scan.model.strings import decode_string
 from hermetic_scan.source import SourceFile
@@ -144,7 +144,7 @@ class Loader:
         its module through MODULE.bazel."""
         if not label_text.startswith("@"):
             return None
-        apparent = label_text.lstrip("@").split("//", 1)[0]
+        apparent = repository_of(label_text)
         return self.knowledge.ruleset(self.module_deps.module_of(apparent)) or self.knowledge.ruleset(
             apparent
         )

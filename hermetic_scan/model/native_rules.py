@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hermetic_scan.labels import repository_of
 from hermetic_scan.workspace import Repository
 
 # Rules Bazel provides without a load (https://bazel.build/reference/be/overview).
@@ -65,7 +66,7 @@ def stands_in_for_native(label_text: str, symbol: str, loading_repo: Repository)
     repository, inside the ruleset's own repository, names it too.
     """
     if label_text.startswith("@"):
-        repo = label_text.lstrip("@").split("//", 1)[0]
+        repo = repository_of(label_text)
         for separator in ("+", "~"):
             repo = repo.split(separator, 1)[0]
     else:
@@ -92,5 +93,31 @@ TOOLCHAIN_NATIVE = frozenset(
         "proto_library",
         "genquery",
         "starlark_doc_extract",
+    }
+)
+
+
+# Native rules with no actions of their own (https://bazel.build/reference/be/overview).
+ACTIONLESS_NATIVE = frozenset(
+    {
+        "filegroup",
+        "alias",
+        "exports_files",
+        "config_setting",
+        "test_suite",
+        "sh_library",
+        "platform",
+        "constraint_setting",
+        "constraint_value",
+        "toolchain",
+        "toolchain_type",
+        "label_flag",
+        "label_setting",
+        "package_group",
+        "licenses",
+        "environment_group",
+        # testing.analysis_test (https://bazel.build/rules/lib/toplevel/testing#analysis_test): its
+        # assertions run during analysis; its test action only reports the result.
+        "analysis_test",
     }
 )
