@@ -6,6 +6,8 @@ from pathlib import Path
 
 from helpers import write_tree
 
+from hermetic_scan.options import Options
+from hermetic_scan.profile import ExecutorProfile
 from hermetic_scan.runner import scan
 
 
@@ -165,3 +167,57 @@ def test_host_path_in_an_option_value(tmp_path: Path) -> None:
         (d.span.path, d.span.start_line + 1, d.span.start_col + 1, d.rule) for d in scan(root).diagnostics
     }
     assert found == {("BUILD.bazel", 1, 57, "host-path")}  # the value, not the option name
+
+
+_PDF_RULE = (
+    "def _impl(ctx):\n"
+    '    pdf = ctx.toolchains["@rules_pdf//pdf:toolchain_type"]\n'
+    '    out = ctx.actions.declare_file("out.pdf")\n'
+    '    ctx.actions.run(executable = pdf.path, outputs = [out], mnemonic = "Pdf")\n'
+    'html_to_pdf = rule(implementation = _impl, toolchains = ["@rules_pdf//pdf:toolchain_type"])\n'
+)
+_PDF_CONFIGURE = (
+    "def _impl(rctx):\n"
+    '    rctx.file("BUILD", """toolchain(name = "t", toolchain = ":p", toolchain_type = "@rules_pdf//pdf:toolchain_type")\n'
+    'pdf_toolchain(name = "p", path = "%s")""" % rctx.which("wkhtmltopdf"))\n'
+    "pdf_configure = repository_rule(implementation = _impl)\n"
+)
+
+
+def _external_pdf_ruleset(tmp_path: Path) -> tuple[Path, Path]:
+    """A workspace using a ruleset from another directory whose configure.bzl nothing loads."""
+    ruleset = write_tree(
+        tmp_path / "rules_pdf",
+        {
+            "MODULE.bazel": 'module(name = "rules_pdf")\n',
+            "pdf/BUILD.bazel": 'toolchain_type(name = "toolchain_type")\n',
+            "pdf/defs.bzl": _PDF_RULE,
+            "pdf/configure.bzl": _PDF_CONFIGURE,
+        },
+    )
+    root = write_tree(
+        tmp_path / "ws",
+        {
+            "MODULE.bazel": 'bazel_dep(name = "rules_pdf", version = "1.0")\n',
+            "BUILD.bazel": 'load("@rules_pdf//pdf:defs.bzl", "html_to_pdf")\nhtml_to_pdf(name = "guide")\n',
+        },
+    )
+    return root, ruleset
+
+
+def test_host_toolchain_of_an_external_ruleset_is_found_beside_its_type(tmp_path: Path) -> None:
+    root, ruleset = _external_pdf_ruleset(tmp_path)
+    result = scan(root, Options(repos={"rules_pdf": ruleset}))
+    found = [d for d in result.diagnostics if d.rule == "host-toolchain"]
+    assert [(d.span.path, d.span.start_line + 1) for d in found] == [("external/rules_pdf/pdf/defs.bzl", 5)]
+    assert "which('wkhtmltopdf')" in found[0].message
+    verdicts = {t.label: t.verdict for t in result.inventory.targets}
+    assert verdicts == {"//:guide": "no-remote-exec"}
+
+
+def test_host_toolchain_program_in_the_executor_profile_is_not_reported(tmp_path: Path) -> None:
+    root, ruleset = _external_pdf_ruleset(tmp_path)
+    options = Options(repos={"rules_pdf": ruleset}, profile=ExecutorProfile.build(add=["wkhtmltopdf"]))
+    result = scan(root, options)
+    assert not [d for d in result.diagnostics if d.rule == "host-toolchain"]
+    assert {t.label: t.verdict for t in result.inventory.targets} == {"//:guide": "remote-ok"}

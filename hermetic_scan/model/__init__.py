@@ -28,6 +28,13 @@ from hermetic_scan.model.actions import (
     script_language,
 )
 from hermetic_scan.model.evaluate import Interpreter
+from hermetic_scan.model.host_toolchains import (
+    HostToolchain,
+    TypeKey,
+    configured_in,
+    package_modules,
+    type_key,
+)
 from hermetic_scan.model.modules import Loader, ModuleModel
 from hermetic_scan.model.targets import Target, script_labels, targets_of_build_file
 from hermetic_scan.model.values import Function, RuleClass, Str, UnresolvedSymbol
@@ -96,6 +103,9 @@ class WorkspaceModel:
         default_factory=set, repr=False
     )  # BUILD files whose targets are in `targets`
     _build_modules: dict[tuple[str, str], ModuleModel | None] = field(default_factory=dict, repr=False)
+    # Toolchain types configured from the fetching machine, and the .bzl files already read for them.
+    _host_toolchains: dict[TypeKey, HostToolchain] = field(default_factory=dict, repr=False)
+    _host_scanned: set[str] = field(default_factory=set, repr=False)
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -108,6 +118,22 @@ class WorkspaceModel:
         repository is not a known ruleset."""
         ruleset = self.loader.known_ruleset(callee.label)
         return (ruleset.name, ruleset.rules.get(callee.symbol)) if ruleset is not None else None
+
+    def host_toolchain(self, rule: RuleClass, toolchain_type: str) -> HostToolchain | None:
+        """The repository rule that configures a toolchain type `rule` asks for from the fetching
+        machine (`which()`), when one is in sight: in a .bzl file already read, or beside the type."""
+        key = type_key(self.loader, toolchain_type, rule.module.repo, rule.module.package)
+        if key is None:
+            return None
+        candidates = [m for m in list(self.loader.modules.values()) if m.rel_path.endswith(".bzl")]
+        if key not in self._host_toolchains:
+            candidates += package_modules(self.loader, key)
+        for module in candidates:
+            if module.display_path not in self._host_scanned:
+                self._host_scanned.add(module.display_path)
+                for found, configured in configured_in(self.loader, module).items():
+                    self._host_toolchains.setdefault(found, configured)
+        return self._host_toolchains.get(key)
 
     def sources(self) -> dict[str, SourceFile]:
         """Every file the model read, by the path findings use."""

@@ -8,6 +8,7 @@ or loaded files are followed to a bounded depth, which is how helpers that recei
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -904,6 +905,29 @@ class Interpreter:
                 return positional[1][1] if len(positional) > 1 else Const(None)
         return Unknown(f".{name}()")
 
+    def _toolchain_types(self, toolchains: ListV, frame: Frame) -> Iterable[str]:
+        """The toolchain types of `rule(toolchains = [...])`: label strings, and the names given to
+        `config_common.toolchain_type(name, mandatory = ...)`
+        (https://bazel.build/rules/lib/toplevel/config_common#toolchain_type)."""
+        for item, node in zip(toolchains.items, toolchains.nodes, strict=False):
+            if isinstance(item, Str):
+                yield item.text.text
+                continue
+            callee = node.child_by_field_name("function") if node is not None and node.type == "call" else None
+            if callee is None or not (callee.text or b"").endswith(b"toolchain_type"):
+                continue
+            if frame.module.source.data[node.start_byte : node.end_byte] != node.text:
+                continue  # the list was written in another file: its nodes are not this frame's
+            args = node.child_by_field_name("arguments")
+            for arg in args.named_children if args is not None else []:
+                name = arg.child_by_field_name("name") if arg.type == "keyword_argument" else None
+                if name is not None and name.text != b"name":
+                    continue
+                value = self.eval(arg.child_by_field_name("value") if name is not None else arg, frame)
+                if isinstance(value, Str):
+                    yield value.text.text
+                break
+
     def _builtin(
         self,
         name: str,
@@ -929,7 +953,7 @@ class Interpreter:
             toolchains = keywords.get("toolchains", (None, None))[1]
             names: tuple[str, ...] = ()
             if isinstance(toolchains, ListV):
-                names = tuple(i.text.text for i in toolchains.items if isinstance(i, Str))
+                names = tuple(self._toolchain_types(toolchains, frame))
             return RuleClass(
                 frame.module,
                 "",

@@ -124,6 +124,10 @@ class Loader:
         self._external[name] = repo
         return repo
 
+    def external_repositories(self) -> list[Repository]:
+        """The external repositories found so far (each is looked for when a label first names it)."""
+        return list(self._external.values())
+
     @property
     def module_deps(self) -> ModuleDeps:
         """The root module's names for its dependencies (read once, when first needed)."""

@@ -36,6 +36,7 @@ from tree_sitter import Node
 
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.model.modules import ModuleModel
+from hermetic_scan.model.repository_rules import fetch_functions
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
 META = RuleMeta(
@@ -45,82 +46,6 @@ META = RuleMeta(
     "Repository rule or module extension depends on the host's tools or environment",
     blocking=False,
 )
-
-# Functions whose `implementation` runs on the machine that runs Bazel, with a context that can run
-# host programs and read the host's environment.
-_FETCH_TIME = ("repository_rule", "module_extension")
-_CONTEXT_NAMES = ("repository_ctx", "rctx", "repo_ctx", "module_ctx", "mctx")
-
-
-def _implementations(module: ModuleModel) -> dict[str, str]:
-    """Function name -> its context parameter, for repository rule and module extension
-    implementations and their helpers."""
-    names: dict[str, str] = {}
-    for node in module.assignments.values():
-        if node.type != "call" or module.text(node.child_by_field_name("function")) not in _FETCH_TIME:
-            continue
-        args = node.child_by_field_name("arguments")
-        for arg in args.named_children if args is not None else []:
-            key = arg.child_by_field_name("name") if arg.type == "keyword_argument" else None
-            value = (
-                arg.child_by_field_name("value")
-                if key is not None
-                else arg
-                if arg.type == "identifier"
-                else None
-            )
-            if (
-                (key is None or module.text(key) == "implementation")
-                and value is not None
-                and value.type == "identifier"
-            ):
-                names[module.text(value)] = ""
-                break
-    for name, function in module.functions.items():
-        first_name = _parameters(module, function)[:1]
-        if name in names or (first_name and first_name[0] in _CONTEXT_NAMES):
-            names[name] = first_name[0] if first_name else ""
-    # Helpers that the implementations hand their context to, whatever the parameter is called.
-    pending = [n for n, p in names.items() if p]
-    while pending:
-        caller = pending.pop()
-        param = names[caller]
-        for callee, index in _calls_passing(module, module.functions[caller], param):
-            params = _parameters(module, module.functions[callee])
-            if index < len(params) and names.get(callee) != params[index]:
-                names[callee] = params[index]
-                pending.append(callee)
-    return names
-
-
-def _parameters(module: ModuleModel, function: Node) -> list[str]:
-    params = function.child_by_field_name("parameters")
-    out = []
-    for param in params.named_children if params is not None else []:
-        node = param if param.type == "identifier" else param.child_by_field_name("name")
-        out.append(module.text(node) if node is not None else "")
-    return out
-
-
-def _calls_passing(module: ModuleModel, function: Node, param: str) -> list[tuple[str, int]]:
-    """(function name, positional index) for calls of same-file functions that receive `param`."""
-    found = []
-    stack = [function]
-    while stack:
-        node = stack.pop()
-        stack.extend(node.children)
-        if node.type != "call":
-            continue
-        callee = node.child_by_field_name("function")
-        name = module.text(callee) if callee is not None and callee.type == "identifier" else ""
-        if name not in module.functions:
-            continue
-        args = node.child_by_field_name("arguments")
-        for index, arg in enumerate(args.named_children if args is not None else []):
-            if arg.type == "identifier" and module.text(arg) == param:
-                found.append((name, index))
-    return found
-
 
 def check_module(module: ModuleModel, ctx: Context) -> Check:
     data = module.source.data
@@ -136,10 +61,9 @@ def check_module(module: ModuleModel, ctx: Context) -> Check:
         )
     ):
         return
-    for name, param in _implementations(module).items():
-        if not param:
-            continue
-        yield from _check_function(module, module.functions[name], param, ctx)
+    for function in fetch_functions(module).values():
+        if function.context:
+            yield from _check_function(module, module.functions[function.name], function.context, ctx)
 
 
 def _check_function(module: ModuleModel, function: Node, param: str, ctx: Context) -> Check:
