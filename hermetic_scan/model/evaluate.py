@@ -913,7 +913,9 @@ class Interpreter:
             if isinstance(item, Str):
                 yield item.text.text
                 continue
-            callee = node.child_by_field_name("function") if node is not None and node.type == "call" else None
+            callee = (
+                node.child_by_field_name("function") if node is not None and node.type == "call" else None
+            )
             if callee is None or not (callee.text or b"").endswith(b"toolchain_type"):
                 continue
             if frame.module.source.data[node.start_byte : node.end_byte] != node.text:

@@ -257,4 +257,3 @@ def _repository_at(loader: Loader, root: str) -> Repository | None:
         if str(repo.root) == root:
             return repo
     return None
-

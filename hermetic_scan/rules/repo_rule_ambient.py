@@ -47,6 +47,7 @@ META = RuleMeta(
     blocking=False,
 )
 
+
 def check_module(module: ModuleModel, ctx: Context) -> Check:
     data = module.source.data
     if not any(
