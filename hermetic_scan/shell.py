@@ -203,6 +203,58 @@ def analyze(text: str) -> ShellFacts:
     )
 
 
+@dataclass(frozen=True)
+class HeredocWrite:
+    """`cat <<'EOF' > DESTINATION`: a here-document written to a file (character offsets of the body)."""
+
+    destination: str
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=1 << 12)
+def heredoc_writes(text: str) -> tuple[HeredocWrite, ...]:
+    """Here-documents that `cat` writes to a file, as generators write scripts."""
+    if "<<" not in text:
+        return ()
+    data = text.encode("utf-8", errors="surrogatepass")
+    tree = parse.parse_bash(data)
+    to_char = _char_index(text, data)
+    out = []
+    for found in parse.matches("bash-heredocs.scm", parse.BASH, tree.root_node):
+        (redirect,), (body,) = found["heredoc"], found["heredoc.body"]
+        statement = redirect.parent
+        command = statement.child_by_field_name("body") if statement is not None else None
+        name = command.child_by_field_name("name") if command is not None else None
+        if statement is None or name is None or _node_text(name, data) != "cat":
+            continue
+        destinations = [
+            n.child_by_field_name("destination")
+            for n in _walk(statement)
+            if n.type == "file_redirect" and _writes_file(_node_text(n, data))
+        ]
+        outer = statement.parent
+        while not destinations and outer is not None and outer.type in ("subshell", "compound_statement"):
+            outer = outer.parent  # `(cat <<'EOF' ... EOF\n) > $@`
+            if outer is not None and outer.type == "redirected_statement":
+                destinations = [
+                    n.child_by_field_name("destination")
+                    for n in outer.children
+                    if n.type == "file_redirect" and _writes_file(_node_text(n, data))
+                ]
+        if len(destinations) != 1 or destinations[0] is None:
+            continue
+        out.append(
+            HeredocWrite(_node_text(destinations[0], data), to_char(body.start_byte), to_char(body.end_byte))
+        )
+    return tuple(out)
+
+
+def _writes_file(redirect: str) -> bool:
+    operator = redirect.lstrip("0123456789")
+    return operator.startswith(">") and not operator.startswith((">&", ">>&"))
+
+
 def _own_directories_only(value: str) -> bool:
     parts = [part for part in value.strip("\"'").split(":") if part]
     return bool(parts) and all(not part.startswith("/") and "PATH" not in part for part in parts)

@@ -221,3 +221,55 @@ def test_host_toolchain_program_in_the_executor_profile_is_not_reported(tmp_path
     result = scan(root, options)
     assert not [d for d in result.diagnostics if d.rule == "host-toolchain"]
     assert {t.label: t.verdict for t in result.inventory.targets} == {"//:guide": "remote-ok"}
+
+
+def test_sh_test_running_a_binary_of_an_unavailable_ruleset_is_unknown(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": 'bazel_dep(name = "rules_ruby", version = "0.19.0")\n',
+            "BUILD.bazel": (
+                'load("@rules_ruby//ruby:defs.bzl", "rb_binary")\n'
+                'rb_binary(name = "testee", srcs = ["testee.rb"], main = "testee.rb")\n'
+                'sh_test(name = "driver_test", srcs = ["driver.sh"], data = [":testee"])\n'
+                'sh_test(name = "plain_test", srcs = ["driver.sh"], data = ["testee.rb"])\n'
+            ),
+            "driver.sh": '#!/bin/bash\n"$1" < /dev/null\n',
+            "testee.rb": "puts 1\n",
+        },
+    )
+    verdicts = {t.label: t for t in scan(root).inventory.targets}
+    assert verdicts["//:driver_test"].verdict == "unknown"
+    assert verdicts["//:driver_test"].unknown_because == [
+        "its data holds //:testee, a rb_binary that comes from @rules_ruby//ruby:defs.bzl, which is not "
+        "available: the test may run it"
+    ]
+    assert verdicts["//:plain_test"].verdict == "remote-ok"
+
+
+def test_lambda_implementation_and_label_objects_in_macros(tmp_path: Path) -> None:
+    """`rule(implementation = lambda ctx: ...)` is analyzed like a def; `Label("//x:y")` in a macro names
+    the script of the .bzl file's repository."""
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "defs/BUILD.bazel": 'exports_files(["runner.sh"])\n',
+            "defs/runner.sh": "#!/bin/bash\nterraform validate\n",
+            "defs/defs.bzl": (
+                'OsInfo = provider(fields = ["windows"])\n'
+                "is_windows = rule(implementation = lambda ctx: OsInfo(windows = False))\n"
+                "def checked(name):\n"
+                '    native.sh_test(name = name, srcs = [Label("//defs:runner.sh")])\n'
+            ),
+            "app/BUILD.bazel": (
+                'load("//defs:defs.bzl", "checked", "is_windows")\n'
+                'is_windows(name = "windows")\n'
+                'checked(name = "validate_test")\n'
+            ),
+        },
+    )
+    result = scan(root)
+    verdicts = {t.label: t.verdict for t in result.inventory.targets}
+    assert verdicts == {"//app:windows": "remote-ok", "//app:validate_test": "no-remote-exec"}
+    assert _found(root) == {("defs/runner.sh", 2, "ambient-tool")}

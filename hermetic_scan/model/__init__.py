@@ -37,7 +37,7 @@ from hermetic_scan.model.host_toolchains import (
 )
 from hermetic_scan.model.modules import Loader, ModuleModel
 from hermetic_scan.model.targets import Target, script_labels, targets_of_build_file
-from hermetic_scan.model.values import Function, RuleClass, Str, UnresolvedSymbol
+from hermetic_scan.model.values import Function, ListV, RuleClass, Str, UnresolvedSymbol
 from hermetic_scan.source import DECLARED_TOKEN, MappedText, SourceFile
 from hermetic_scan.workspace import Repository, Workspace
 
@@ -106,6 +106,8 @@ class WorkspaceModel:
     # Toolchain types configured from the fetching machine, and the .bzl files already read for them.
     _host_toolchains: dict[TypeKey, HostToolchain] = field(default_factory=dict, repr=False)
     _host_scanned: set[str] = field(default_factory=set, repr=False)
+    # Targets of the BUILD files being evaluated, by label: a target may name one defined below it.
+    _defining: dict[str, dict[str, Target]] = field(default_factory=dict, repr=False)
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -218,6 +220,19 @@ class WorkspaceModel:
                 targets.setdefault(tm.target.text, tm)
             self._packages[key] = targets
         return self._packages[key].get(str(label))
+
+    def definition(self, label: Label, current: ModuleModel) -> Target | None:
+        """The target a label names, from a BUILD file evaluated while `current` is (its own targets
+        included, wherever they are defined in it)."""
+        defining = self._defining.get(current.display_path)
+        if defining is not None and self._build_module(label) is current:
+            return defining.get(str(label))
+        found = self.find_target(label, current)
+        return found.target if found is not None else None
+
+    def package_targets(self, current: ModuleModel) -> list[Target]:
+        """The targets of the BUILD file being evaluated."""
+        return list(self._defining.get(current.display_path, {}).values())
 
     def _build_module(self, label: Label) -> ModuleModel | None:
         key = (label.repo, label.package)
@@ -345,9 +360,11 @@ def build_model(
 
     def evaluate(build: ModuleModel) -> list[TargetModel]:
         out = []
-        for target in guarded(
+        targets = guarded(
             loader.internal_problems, build.display_path, [], targets_of_build_file, interpreter, build
-        ):
+        )
+        model._defining[build.display_path] = {t.text: t for t in targets}
+        for target in targets:
             callee = target.callee
             if isinstance(callee, RuleClass) and callee.key not in model.implementations:
                 # A rule from an external repository (or a .bzl outside the scanned tree).
@@ -356,6 +373,7 @@ def build_model(
             made = guarded(loader.internal_problems, build.display_path, None, _target_model, model, target)
             if made is not None:
                 out.append(made)
+        del model._defining[build.display_path]
         return out
 
     model._evaluate = evaluate
@@ -426,9 +444,9 @@ def _command_labels(tm: TargetModel, command: MappedText) -> list[str]:
     module = tm.target.call_module
     labels = []
     for found in shell.analyze(command.text).commands:
-        if found.name != DECLARED_TOKEN:
+        if found.name not in (DECLARED_TOKEN, "./" + DECLARED_TOKEN):  # `./$(location :tool)` too
             continue
-        origin = command.origin(found.start)
+        origin = command.origin(found.start + len(found.name) - len(DECLARED_TOKEN))
         match = MAKE_LOCATION.match(
             module.source.data[origin : origin + 400].decode("utf-8", errors="replace")
         )
@@ -438,8 +456,11 @@ def _command_labels(tm: TargetModel, command: MappedText) -> list[str]:
 
 
 def _link_tool_binaries(model: WorkspaceModel) -> None:
-    """A genrule running an sh_binary (`$(location :tool) ...`) runs its script inside the action."""
+    """A genrule running an sh_binary (`$(location :tool) ...`) runs its script inside the action; an
+    sh_test with an sh_binary in its `data` runs it too (a test driver and the program it tests)."""
     for tm in model.targets:
+        if tm.target.kind == "sh_test":
+            _link_data_binaries(model, tm)
         for label_text in command_labels(tm):
             try:
                 label = parse_label(label_text, tm.target.label.repo, tm.target.label.package)
@@ -450,6 +471,33 @@ def _link_tool_binaries(model: WorkspaceModel) -> None:
                 continue
             for site in tool.sites:
                 tm.sites.append(ShellSite(site.text, "action", tm.target.key, None, site.language))
+
+
+def _link_data_binaries(model: WorkspaceModel, tm: TargetModel) -> None:
+    data = tm.target.attr("data")
+    for item in data.items if isinstance(data, ListV) else ():
+        if not isinstance(item, Str) or not item.static:
+            continue
+        try:
+            label = parse_label(item.text.text, tm.target.label.repo, tm.target.label.package)
+        except LabelError:
+            continue
+        binary = model.find_target(label)
+        if binary is None:
+            continue
+        callee = binary.target.callee
+        if binary.target.kind.endswith("_binary") and isinstance(callee, UnresolvedSymbol):
+            known = model.known_rule(callee)
+            if known is None or known[1] is None:
+                tm.unresolved.append(
+                    f"its data holds {label}, a {binary.target.kind} that comes from {callee.label}, which is not "
+                    "available: the test may run it"
+                )
+            continue
+        if binary.target.kind != "sh_binary":
+            continue
+        for site in binary.sites:
+            tm.sites.append(ShellSite(site.text, "test", tm.target.key, None, site.language))
 
 
 # `source "$TEST_SRCDIR/_main/pkg/lib.sh"`, `. "${RUNFILES_DIR}/_main/pkg/lib.sh"`: a file of the main
@@ -550,7 +598,10 @@ def _target_model_of_rule(model: WorkspaceModel, target: Target) -> TargetModel:
         if labels:
             label, _node = labels[0]
             source = _script_file(model, target, label) or _script_behind(model, target, label)
-            if source is None:
+            written = _heredoc_script(model, target, label) if source is None else None
+            if written is not None:
+                tm.sites.append(ShellSite(written, context, target.key, None, script_language(written.text)))
+            elif source is None:
                 tm.unresolved.append(f"script {label} not found")
             else:
                 tm.sites.append(
@@ -566,10 +617,9 @@ def _target_model_of_rule(model: WorkspaceModel, target: Target) -> TargetModel:
 def _script_behind(model: WorkspaceModel, target: Target, label: Label, depth: int = 0) -> SourceFile | None:
     """The script a filegroup or alias named in `srcs` stands for (its first file, as Bazel's sh_* rules
     take the first file of `srcs`: https://bazel.build/reference/be/shell#sh_binary.srcs)."""
-    named = model.find_target(label, target.build)
-    if named is None or depth > 4:
+    inner = model.definition(label, target.build)
+    if inner is None or depth > 4:
         return None
-    inner = named.target
     labels = (
         script_labels(inner)
         if inner.kind == "filegroup"
@@ -583,9 +633,44 @@ def _script_behind(model: WorkspaceModel, target: Target, label: Label, depth: i
     return _script_file(model, inner, first) or _script_behind(model, inner, first, depth + 1)
 
 
+def _heredoc_script(model: WorkspaceModel, target: Target, label: Label) -> MappedText | None:
+    """The script a genrule writes with a here-document (`cat <<'EOF' > $@`), when `label` names that
+    genrule or its output in the same package: macros write test scripts this way."""
+    generator = model.definition(label, target.build)
+    if generator is None:
+        generator = next(
+            (
+                t
+                for t in model.package_targets(target.build)
+                if t.kind == "genrule" and label.name in _outs(t) and label.package == t.label.package
+            ),
+            None,
+        )
+    if generator is None or generator.kind != "genrule":
+        return None
+    writes = [
+        (command, write)
+        for command in generator.genrule_commands
+        for write in shell.heredoc_writes(command.text.text)
+    ]
+    if len(writes) > 1:  # several files written: the one whose name the redirect spells out
+        writes = [(c, w) for c, w in writes if w.destination.endswith(label.name)]
+    if len(writes) != 1:
+        return None
+    command, write = writes[0]
+    return command.text.slice(write.start, write.end)
+
+
+def _outs(target: Target) -> list[str]:
+    outs = target.attr("outs")
+    if not isinstance(outs, ListV):
+        return []
+    return [item.text.text for item in outs.items if isinstance(item, Str)]
+
+
 def _labels_of(target: Target, attribute: str) -> list[tuple[Label, Node | None]]:
     value = target.attr(attribute)
-    if isinstance(value, Str) and None not in value.text.offsets:
+    if isinstance(value, Str) and value.static:
         try:
             return [(parse_label(value.text.text, target.label.repo, target.label.package), None)]
         except LabelError:

@@ -441,6 +441,10 @@ class Interpreter:
             return choice((parts[0], parts[2]))
         if kind == "list_comprehension":
             return self._comprehension(node, frame)
+        if (
+            kind == "lambda"
+        ):  # `rule(implementation = lambda ctx: ...)`; inside a function it may close over locals
+            return Function(module, node, "<lambda>") if not frame.env else Unknown("lambda")
         if kind == "dictionary_comprehension":
             return Unknown("comprehension")
         if kind == "boolean_operator":  # `tags or []`, `a and b`: Starlark returns an operand
@@ -753,6 +757,8 @@ class Interpreter:
         )
         frame = Frame(function.module, env, collector, depth, stack + (key,), guards=guards)
         body = function.node.child_by_field_name("body")
+        if body is not None and function.node.type == "lambda":
+            return self.eval(body, frame)
         if body is not None:
             self.run_block(body, frame)
         return frame.returned or Const(None)
@@ -942,6 +948,8 @@ class Interpreter:
             arg_node, value = keywords["executable"]
             frame.collector.executables.append((value, arg_node, frame.module))
             return Unknown("DefaultInfo")
+        if name == "Label" and positional and isinstance(positional[0][1], Str):
+            return _label_of_module(positional[0][1], frame.module)
         if name == "struct":
             return StructV({k: v for k, (_, v) in keywords.items()})
         if name == "rule":
@@ -1084,14 +1092,17 @@ MAX_LOOP_ITEMS = 64
 TARGET_ATTRIBUTES = frozenset(
     {"name", "tags", "cmd", "cmd_bash", "local", "stamp", "env_inherit", "testonly"}
 )
-# Native rules whose other attributes the model reads too: the script of sh_*, what a filegroup or alias
-# stands for (to follow a script named through one), a C++ rule's compiler and linker flags.
+# Native rules whose other attributes the model reads too: the script of sh_* (and the sh_binary programs
+# an sh_test's data holds), what a filegroup or alias
+# stands for (to follow a script named through one), the files a genrule writes (a script it writes
+# with a here-document), a C++ rule's compiler and linker flags.
 _CC_FLAGS = TARGET_ATTRIBUTES | {"copts", "linkopts", "includes"}
 NATIVE_RULE_ATTRIBUTES = {
-    "sh_test": TARGET_ATTRIBUTES | {"srcs"},
+    "sh_test": TARGET_ATTRIBUTES | {"srcs", "data"},
     "sh_binary": TARGET_ATTRIBUTES | {"srcs"},
     "filegroup": TARGET_ATTRIBUTES | {"srcs"},
     "alias": TARGET_ATTRIBUTES | {"actual"},
+    "genrule": TARGET_ATTRIBUTES | {"outs"},
     "cc_binary": _CC_FLAGS,
     "cc_library": _CC_FLAGS,
     "cc_test": _CC_FLAGS,
@@ -1290,6 +1301,22 @@ def _maybe_f_string(node: Node, module: ModuleModel) -> bool:
         return False  # no prefix at all: the common case
     head = module.source.data[node.start_byte : node.start_byte + 3]
     return b"f" in head.split(b'"')[0].split(b"'")[0].lower()
+
+
+def _label_of_module(text: Str, module: ModuleModel) -> Str:
+    """`Label("//x:y")` in a .bzl file names a target of the .bzl file's repository, wherever the
+    macro is called (https://bazel.build/rules/lib/builtins/Label#Label): the label as a string a
+    BUILD file of any repository reads the same way."""
+    value = text.text.text
+    if value.startswith(":"):
+        value = f"//{module.package}{value}"
+    elif not value.startswith(("//", "@")):
+        value = f"//{module.package}:{value}"
+    if value.startswith("//") and module.repo.external and module.repo.name:
+        value = f"@{module.repo.name}{value}"
+    if value == text.text.text:
+        return text
+    return Str(MappedText(value, (None,) * len(value), None))
 
 
 def mask_make_variables(text: MappedText) -> MappedText:

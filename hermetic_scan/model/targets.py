@@ -146,7 +146,7 @@ def script_labels(target: Target) -> list[tuple[Label, Node]]:
         return []
     out = []
     for item, node in zip(srcs.items, srcs.nodes, strict=False):
-        if isinstance(item, Str) and None not in item.text.offsets:
+        if isinstance(item, Str) and item.static:
             try:
                 out.append((parse_label(item.text.text, target.label.repo, target.label.package), node))
             except LabelError:

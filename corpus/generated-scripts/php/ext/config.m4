@@ -1,0 +1,1 @@
+PHP_ARG_ENABLE([extension])
