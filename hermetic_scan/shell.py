@@ -277,23 +277,58 @@ def _optional_programs(
         if (pair := _or_pair(node)) is not None:
             used, fallback = pair
             program = _probe(used, data)
-            start, end = used.start_byte, used.end_byte
+            found = _branch_programs(fallback, data)
+            if program is not None and "/" not in program and found:
+                out.append((program, to_char(used.start_byte), to_char(used.end_byte), found))
         elif node.type == "if_statement":
-            condition = node.child_by_field_name("condition")
-            fallback = next((c for c in node.named_children if c.type == "else_clause"), None)
-            program = _probe(condition, data) if condition is not None and not _negated(condition) else None
-            start, end = node.start_byte, fallback.start_byte if fallback is not None else node.end_byte
-        else:
-            continue
-        if program is None or fallback is None or "/" in program:
-            continue
-        programs = {_probe(fallback, data)} | {
-            _node_text(name, data) for name in _walk(fallback) if name.type == "command_name"
-        }
-        found = frozenset(p for p in programs if p)
-        if found and not found & {"exit", "return"}:  # a branch that gives up is a skip, not a fallback
-            out.append((program, to_char(start), to_char(end), found))
+            out.extend(_optional_in_chain(node, data, to_char))
     return out
+
+
+def _optional_in_chain(
+    node: Node,
+    data: bytes,
+    to_char,  # noqa: ANN001
+) -> list[tuple[str, int, int, frozenset[str]]]:
+    """`if command -v A; then A; elif command -v B; then B; else exit 1; fi`: A can do without, as B
+    runs instead; and B's branch is not reached at all where A is found."""
+    clauses = [c for c in node.named_children if c.type in ("elif_clause", "else_clause")]
+    branches = [node, *clauses]
+    probes: list[str | None] = []
+    for branch in branches:
+        condition = (
+            node.child_by_field_name("condition")
+            if branch is node
+            else branch.named_children[0]
+            if branch.type == "elif_clause" and branch.named_children
+            else None
+        )
+        program = _probe(condition, data) if condition is not None and not _negated(condition) else None
+        probes.append(program if program is not None and "/" not in program else None)
+    out = []
+    for i, program in enumerate(probes):
+        if program is None:
+            continue
+        start = branches[i].start_byte
+        end = branches[i + 1].start_byte if i + 1 < len(branches) else branches[i].end_byte
+        if i + 1 < len(branches):
+            found = _branch_programs(branches[i + 1], data)
+            if found:
+                out.append((program, to_char(start), to_char(end), found))
+        for earlier in probes[:i]:
+            if earlier is not None:
+                out.append((program, to_char(start), to_char(end), frozenset({earlier})))
+    return out
+
+
+def _branch_programs(branch: Node, data: bytes) -> frozenset[str]:
+    """What a fallback branch runs; empty when it gives up (a branch that exits is a skip, not a
+    fallback)."""
+    programs = {_probe(branch, data)} | {
+        _node_text(name, data) for name in _walk(branch) if name.type == "command_name"
+    }
+    found = frozenset(p for p in programs if p)
+    return found if not found & {"exit", "return"} else frozenset()
 
 
 def _expanded(text: str, values: dict[str, str]) -> str:

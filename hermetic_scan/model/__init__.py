@@ -600,7 +600,14 @@ def _target_model_of_rule(model: WorkspaceModel, target: Target) -> TargetModel:
             source = _script_file(model, target, label) or _script_behind(model, target, label)
             written = _heredoc_script(model, target, label) if source is None else None
             if written is not None:
-                tm.sites.append(ShellSite(written, context, target.key, None, script_language(written.text)))
+                text, runs = written
+                tm.sites.append(ShellSite(text, context, target.key, None, script_language(text.text)))
+                for ran in runs:  # scripts the written script runs (`$(location test.sh) 3.0.0`)
+                    tm.sites.append(
+                        ShellSite(
+                            MappedText.from_file(ran), context, target.key, None, script_language(ran.text)
+                        )
+                    )
             elif source is None:
                 tm.unresolved.append(f"script {label} not found")
             else:
@@ -633,9 +640,12 @@ def _script_behind(model: WorkspaceModel, target: Target, label: Label, depth: i
     return _script_file(model, inner, first) or _script_behind(model, inner, first, depth + 1)
 
 
-def _heredoc_script(model: WorkspaceModel, target: Target, label: Label) -> MappedText | None:
+def _heredoc_script(
+    model: WorkspaceModel, target: Target, label: Label
+) -> tuple[MappedText, list[SourceFile]] | None:
     """The script a genrule writes with a here-document (`cat <<'EOF' > $@`), when `label` names that
-    genrule or its output in the same package: macros write test scripts this way."""
+    genrule or its output in the same package (macros write test scripts this way), and the source
+    scripts it runs by `$(location ...)`."""
     generator = model.definition(label, target.build)
     if generator is None:
         generator = next(
@@ -658,7 +668,38 @@ def _heredoc_script(model: WorkspaceModel, target: Target, label: Label) -> Mapp
     if len(writes) != 1:
         return None
     command, write = writes[0]
-    return command.text.slice(write.start, write.end)
+    return command.text.slice(write.start, write.end), _scripts_run_by_heredoc(model, generator, label)
+
+
+# `$(location test.sh) args` where a command starts: at a line start or after `;`, `&&`, `||`, `|`.
+_RUN_LOCATION = re.compile(
+    r"(?:^|[;&|]\s*|\b(?:then|do|else)\s+)(?:\./)?\$\((?:location|execpath|rootpath)\s+([^)\s]+)\s*\)",
+    re.M,
+)
+
+
+def _scripts_run_by_heredoc(model: WorkspaceModel, generator: Target, label: Label) -> list[SourceFile]:
+    """Source scripts a here-document script runs, read from the genrule's `cmd` as written (the make
+    variables name them; the analyzed text has them masked)."""
+    raw = generator.attr("cmd")
+    if not isinstance(raw, Str):
+        return []
+    writes = shell.heredoc_writes(raw.text.text)
+    if len(writes) > 1:
+        writes = tuple(w for w in writes if label.name in w.destination)
+    if len(writes) != 1:
+        return []
+    body = raw.text.text[writes[0].start : writes[0].end]
+    out = []
+    for found in _RUN_LOCATION.finditer(body):
+        try:
+            ran = parse_label(found.group(1), generator.label.repo, generator.label.package)
+        except LabelError:
+            continue
+        source = _script_file(model, generator, ran, unless_a_target=True)
+        if source is not None and source not in out:
+            out.append(source)
+    return out
 
 
 def _outs(target: Target) -> list[str]:

@@ -275,7 +275,9 @@ class Loader:
             label = parse_label(label_text, "", model.package)
         except LabelError as error:
             return ("refused", str(error))
-        found = self.resolve(label, model.repo)
+        # `@//pkg:x.bzl` names the main repository from any repository (https://bazel.build/concepts/labels)
+        main_named = label_text.startswith(("@//", "@@//"))
+        found = self.resolve(label, self.workspace.main if main_named else model.repo)
         if found is None:
             return (
                 "unresolved",

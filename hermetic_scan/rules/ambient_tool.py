@@ -78,10 +78,8 @@ def _fallback(command: shell.Command, facts: shell.ShellFacts, ctx: Context) -> 
     executor profile provides (or a shell builtin)."""
     for program, start, end, fallbacks in facts.optional:
         if program == command.name and start <= command.start < end:
-            usable = all(ctx.profile.provides(p) or p in shell.BUILTINS for p in fallbacks)
-            return (
-                ", ".join(sorted(p for p in fallbacks if p not in shell.BUILTINS)) or None if usable else None
-            )
+            if all(ctx.profile.provides(p) or p in shell.BUILTINS for p in fallbacks):
+                return ", ".join(sorted(p for p in fallbacks if p not in shell.BUILTINS)) or None
     return None
 
 
@@ -117,8 +115,8 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
         )
         if fallback is not None:
             message = (
-                f"`{command.name}` is optional here: without it the script runs `{fallback}`, which the "
-                "executor profile provides"
+                f"`{command.name}` is optional here: where it is missing the script runs `{fallback}` "
+                "instead, which the executor profile provides"
             )
         elif kind == "windows":
             message = f"`{command.name}` is a Windows program: Linux workers never run this branch"
