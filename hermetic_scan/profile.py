@@ -1,8 +1,9 @@
 """The executor profile: the programs a remote worker image is assumed to provide.
 
-The default is deliberately small: bash, coreutils-style base tools and getconf (glibc) that every common worker image
-(Debian/Ubuntu slim, the Bazel RBE base images) carries. Anything else an action or test runs must be
-a declared input or toolchain, or be added to the profile by the team that builds the worker image.
+The default is deliberately small: bash, coreutils-style base tools and getconf (glibc) that every
+common worker image (Debian/Ubuntu slim, the Bazel RBE base images) carries. Anything else an action
+or test runs must be a declared input or toolchain, or be added to the profile by the team that
+builds the worker image.
 """
 
 from __future__ import annotations
