@@ -553,6 +553,10 @@ def _commands_of(node: Node, data: bytes, to_char) -> list[Command]:  # noqa: AN
     name_node = node.child_by_field_name("name")
     if name_node is None:
         return []
+    if any(c.type == "variable_assignment" and c.end_byte == name_node.start_byte for c in node.children):
+        # `URL=https://host/p-$V-linux.exe`: the grammar may end the assignment inside the word and
+        # read the rest as a command; a command is always separated from an assignment by a blank.
+        return []
     words: list[Node] = [name_node.named_children[0] if name_node.named_children else name_node]
     for child in node.children:
         if child is name_node or child.type in (

@@ -34,6 +34,9 @@ def _commands(script: str) -> list[tuple[str, str]]:
         ("T=$(command -v tofu); $T init", [("tofu", "probe")]),
         ("/usr/local/bin/tofu init", [("/usr/local/bin/tofu", "run")]),
         ("/usr/bin/env python3 gen.py", [("python3", "run")]),
+        # The grammar splits this word at the second expansion; it is one assignment, not a command.
+        ("URL=https://h/p/$V/protoc-$V-linux-x86_64.exe\nwget $URL", [("wget", "run")]),
+        ("FOO=1 make", [("make", "run")]),
     ],
 )
 def test_commands(script: str, expected: list[tuple[str, str]]) -> None:
@@ -67,3 +70,26 @@ def test_make_variables_are_masked_and_dollars_unescaped() -> None:
     )
     home = masked.text.index("$HOME")
     assert source.data[masked.origin(home) : masked.origin(home) + 2] == b"$$"
+
+
+def test_probe_chains_name_what_runs_instead() -> None:
+    script = (
+        "if command -v openssl >/dev/null; then openssl sha1 f\n"
+        "elif command -v sha256sum >/dev/null; then sha256sum f\n"
+        "elif command -v shasum >/dev/null; then shasum -a 256 f\n"
+        "else exit 1\nfi\n"
+    )
+    optional = {(program, fallbacks) for program, _start, _end, fallbacks in shell.analyze(script).optional}
+    assert optional == {
+        ("openssl", frozenset({"command", "sha256sum"})),  # the next branch
+        ("sha256sum", frozenset({"command", "shasum"})),
+        ("sha256sum", frozenset({"openssl"})),  # not reached where openssl is found
+        ("shasum", frozenset({"openssl"})),
+        ("shasum", frozenset({"sha256sum"})),
+    }
+
+
+def test_heredoc_writes_find_the_file_and_the_body() -> None:
+    script = "set -e\n(cat <<'EOF'\nrun $1\nEOF\n) > out.sh\ncat <<EOF >&2\nerr\nEOF\ncat >b.sh <<X\nb\nX\n"
+    found = [(w.destination, script[w.start : w.end]) for w in shell.heredoc_writes(script)]
+    assert found == [("out.sh", "run $1\n"), ("b.sh", "b\n")]

@@ -645,7 +645,7 @@ def _heredoc_script(
 ) -> tuple[MappedText, list[SourceFile]] | None:
     """The script a genrule writes with a here-document (`cat <<'EOF' > $@`), when `label` names that
     genrule or its output in the same package (macros write test scripts this way), and the source
-    scripts it runs by `$(location ...)`."""
+    scripts it runs by `$(location ...)` or appends to it."""
     generator = model.definition(label, target.build)
     if generator is None:
         generator = next(
@@ -678,6 +678,12 @@ _RUN_LOCATION = re.compile(
 )
 
 
+# `cat >>$@ "$(location body.sh)"`, `cat "$(location body.sh)" >> $(OUTS)`: a file appended to the script.
+_APPENDED_LOCATION = re.compile(
+    r'\bcat\s+(?=[^\n]*>>\s*(?:\$@|\$\(OUTS\)))(?:>>\s*\S+\s+)?"?\$\((?:location|execpath|rootpath)\s+([^)\s]+)\s*\)'
+)
+
+
 def _scripts_run_by_heredoc(model: WorkspaceModel, generator: Target, label: Label) -> list[SourceFile]:
     """Source scripts a here-document script runs, read from the genrule's `cmd` as written (the make
     variables name them; the analyzed text has them masked)."""
@@ -691,7 +697,8 @@ def _scripts_run_by_heredoc(model: WorkspaceModel, generator: Target, label: Lab
         return []
     body = raw.text.text[writes[0].start : writes[0].end]
     out = []
-    for found in _RUN_LOCATION.finditer(body):
+    named = [*_RUN_LOCATION.finditer(body), *_APPENDED_LOCATION.finditer(raw.text.text)]
+    for found in named:
         try:
             ran = parse_label(found.group(1), generator.label.repo, generator.label.package)
         except LabelError:

@@ -80,6 +80,8 @@ BUILTINS = {
     "subrule",
     "range",
     "enumerate",
+    "sorted",
+    "reversed",
 }
 
 
@@ -1013,6 +1015,13 @@ class Interpreter:
             if all(isinstance(b, int) and not isinstance(b, bool) for b in bounds) and len(bounds) <= 3:
                 numbers = range(*bounds)[:MAX_LOOP_ITEMS]  # type: ignore[arg-type]
                 return ListV(tuple(Const(n) for n in numbers))
+        if name in ("sorted", "reversed") and positional and isinstance(positional[0][1], ListV):
+            items = positional[0][1].items
+            if name == "reversed":
+                return ListV(tuple(reversed(items)))
+            if all(isinstance(item, Str) for item in items) and not keywords:
+                return ListV(tuple(sorted(items, key=lambda item: item.text.text)))  # type: ignore[attr-defined]
+            return ListV(items)  # the order matters less to the model than the items
         if name == "enumerate" and positional and isinstance(positional[0][1], ListV):
             items = positional[0][1].items
             return ListV(tuple(ListV((Const(i), item)) for i, item in enumerate(items)))

@@ -115,8 +115,8 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
         )
         if fallback is not None:
             message = (
-                f"`{command.name}` is optional here: where it is missing the script runs `{fallback}` "
-                "instead, which the executor profile provides"
+                f"`{command.name}` is optional here: the script can run `{fallback}` instead, which the "
+                "executor profile provides"
             )
         elif kind == "windows":
             message = f"`{command.name}` is a Windows program: Linux workers never run this branch"

@@ -30,3 +30,23 @@ def inline_sh_test(name, cmd, srcs = [], **kwargs):
         data = srcs,
         **kwargs
     )
+
+def script_test(name, scriptfile, tools = {}):
+    """A test whose script is a generated header (one variable per tool) followed by `scriptfile`."""
+    lines = ["set -e", 'cat >$@ <<"EOF"'] + [
+        'readonly %s="$${%d:?missing %s tool}"' % (base, i + 1, base)
+        for i, base in enumerate(sorted(tools.keys()))
+    ] + ["EOF", 'cat >>$@ "$(location %s)"' % scriptfile]
+    native.genrule(
+        name = name + "_script",
+        srcs = [scriptfile],
+        outs = [name + "_script.sh"],
+        testonly = True,
+        cmd = "\n".join(lines),
+    )
+    native.sh_test(
+        name = name,
+        srcs = [name + "_script"],
+        data = sorted(tools.values()),
+        args = ["$(location %s)" % tools[base] for base in sorted(tools.keys())],
+    )
