@@ -70,7 +70,9 @@ class MappedText:
     """Text plus, per character, the byte offset in `source` it came from (None for opaque holes)."""
 
     text: str
-    offsets: tuple[int | None, ...]
+    # A `range` for a run of characters read in order from the source (most string literals and every
+    # file): an int per character would cost more memory than the syntax trees.
+    offsets: Offsets
     source: SourceFile | None
     anchor: int = 0  # fallback byte offset when a character has no origin
 
@@ -89,7 +91,7 @@ class MappedText:
             return cached
         text = source.text
         if source.data.isascii():
-            result = MappedText(text, tuple(range(len(text))), source, 0)
+            result = MappedText(text, range(len(text)), source, 0)
             _FILE_TEXTS[id(source)] = result
             return result
         offsets: list[int | None] = []
@@ -106,20 +108,21 @@ class MappedText:
         if self.source is not None and other.source is not None and self.source is not other.source:
             # Pieces from two files: keep positions of the first, the rest become holes.
             return MappedText(
-                self.text + other.text, self.offsets + (None,) * len(other.text), source, self.anchor
+                self.text + other.text,
+                join_offsets([self.offsets, (None,) * len(other.text)]),
+                source,
+                self.anchor,
             )
         anchor = self.anchor if self.source is not None else other.anchor
-        return MappedText(self.text + other.text, self.offsets + other.offsets, source, anchor)
+        return MappedText(self.text + other.text, join_offsets([self.offsets, other.offsets]), source, anchor)
 
     @staticmethod
     def join(pieces: list[MappedText], source: SourceFile | None, anchor: int) -> MappedText:
         """`empty(source, anchor) + pieces[0] + pieces[1] + ...`, in one pass."""
         out = MappedText.empty(source, anchor)
         if all(p.source is None or p.source is source for p in pieces) and source is not None:
-            offsets: list[int | None] = []
-            for piece in pieces:
-                offsets.extend(piece.offsets)
-            return MappedText("".join(p.text for p in pieces), tuple(offsets), source, anchor)
+            offsets = join_offsets([piece.offsets for piece in pieces])
+            return MappedText("".join(p.text for p in pieces), offsets, source, anchor)
         for piece in pieces:
             out = out + piece
         return out
@@ -158,6 +161,24 @@ class MappedText:
             out = out + self.slice(pos, i) + _reanchor(new, self.origin(i), self.source)
             pos = i + len(old)
         return out + self.slice(pos, len(self.text))
+
+
+Offsets = tuple[int | None, ...] | range
+
+
+def join_offsets(parts: list[Offsets]) -> Offsets:
+    """The offsets of texts put end to end: one range when they continue each other."""
+    runs = [p for p in parts if len(p)]
+    if not runs:
+        return ()
+    if len(runs) == 1:
+        return runs[0]
+    if all(isinstance(p, range) and p.step == 1 for p in runs) and all(
+        a.stop == b.start  # type: ignore[union-attr]
+        for a, b in zip(runs, runs[1:], strict=False)
+    ):
+        return range(runs[0].start, runs[-1].stop)  # type: ignore[union-attr]
+    return tuple(itertools.chain.from_iterable(runs))
 
 
 # One MappedText per source file (scripts shared by many targets); checked against the source itself.

@@ -37,7 +37,7 @@ def _simple(node: Node, source: SourceFile) -> MappedText | None:
     if match is None:
         return None
     base, end = match.span(match.lastindex)  # the body: group 2 (triple quotes) or 4
-    return MappedText(source.data[base:end].decode("ascii"), tuple(range(base, end)), source, start)
+    return MappedText(source.data[base:end].decode("ascii"), range(base, end), source, start)
 
 
 def decode_string(node: Node, source: SourceFile) -> MappedText:
@@ -69,7 +69,7 @@ def decode_literal(node: Node, source: SourceFile) -> MappedText:
     body = raw[start:end]
     base = node.start_byte + len(raw[:start].encode("utf-8"))
     if "\\" not in body and body.isascii():
-        return MappedText(body, tuple(range(base, base + len(body))), source, node.start_byte)
+        return MappedText(body, range(base, base + len(body)), source, node.start_byte)
     chars: list[str] = []
     offsets: list[int | None] = []
     i = 0
