@@ -35,6 +35,8 @@ class ModuleDeps:
     versions: dict[str, str] = field(default_factory=dict)  # module name -> version in bazel_dep
     # use_repo(): apparent -> (extension name, repository name the extension gives it)
     extension_repos: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # use_repo_rule() (and WORKSPACE calls of loaded repository rules): apparent -> (.bzl label, rule)
+    repo_rules: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def module_of(self, apparent: str) -> str:
         """The module an apparent repository name stands for (itself when MODULE.bazel does not say)."""
@@ -43,12 +45,14 @@ class ModuleDeps:
 
 def read_module_deps(root: Path) -> ModuleDeps:
     deps = ModuleDeps()
+    _read_workspace_repo_rules(root, deps)
     try:
         data = read_file(root / "MODULE.bazel", MAX_FILE_BYTES)
     except OSError:
         return deps
     parsed = parse.parse_starlark(data)
     extensions: dict[str, str] = {}  # variable -> extension name
+    repo_rules: dict[str, tuple[str, str]] = {}  # variable -> (.bzl label, repository rule)
     for found in parse.matches("module-deps.scm", parsed.grammar, parsed.tree.root_node, max_start_depth=3):
         function = _text(found["call.function"][0])
         arguments = found["call.arguments"][0]
@@ -72,7 +76,55 @@ def read_module_deps(root: Path) -> ModuleDeps:
                 deps.extension_repos[name] = (extension or "", name)
             for apparent, name in keywords.items():
                 deps.extension_repos[apparent] = (extension or "", name)
+        elif function == "use_repo_rule":
+            variable = _assigned_to(found["call"][0])
+            if variable and len(positional) >= 2:
+                repo_rules[variable] = (positional[0], positional[1])
+    if repo_rules:
+        _repositories_made(parsed, repo_rules, deps)
     return deps
+
+
+def _repositories_made(
+    parsed: parse.ParsedStarlark, rules: dict[str, tuple[str, str]], deps: ModuleDeps
+) -> None:
+    """Top-level calls of repository rules (`local_bazel(name = "local_bazel")`): the repository each
+    one makes, and the rule that makes it."""
+    for found in parse.matches(
+        "starlark-calls.scm", parsed.grammar, parsed.tree.root_node, max_start_depth=3
+    ):
+        function = _text(found["call.function"][0])
+        if function in rules:
+            _, keywords = _arguments(found["call.arguments"][0])
+            if keywords.get("name"):
+                deps.repo_rules[keywords["name"]] = rules[function]
+
+
+def _read_workspace_repo_rules(root: Path, deps: ModuleDeps) -> None:
+    """WORKSPACE: repository rules loaded from .bzl files and called at the top level."""
+    for name in ("WORKSPACE.bazel", "WORKSPACE"):
+        try:
+            data = read_file(root / name, MAX_FILE_BYTES)
+        except OSError:
+            continue
+        parsed = parse.parse_starlark(data)
+        loaded: dict[str, tuple[str, str]] = {}
+        for found in parse.matches("starlark-loads.scm", parsed.grammar, parsed.tree.root_node):
+            label = _string(found["load.label"][0]) if found.get("load.label") else None
+            call = found["load"][0]
+            arguments = call.child_by_field_name("arguments")
+            for child in arguments.named_children[1:] if label and arguments is not None else []:
+                if child.type == "keyword_argument":
+                    key, value = (
+                        child.child_by_field_name("name"),
+                        _string(child.child_by_field_name("value")),
+                    )
+                    if key is not None and value is not None:
+                        loaded[_text(key)] = (label or "", value)
+                elif (value := _string(child)) is not None:
+                    loaded[value] = (label or "", value)
+        _repositories_made(parsed, loaded, deps)
+        return
 
 
 def _text(node: Node) -> str:

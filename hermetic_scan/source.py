@@ -173,9 +173,12 @@ def join_offsets(parts: list[Offsets]) -> Offsets:
         return ()
     if len(runs) == 1:
         return runs[0]
-    if all(isinstance(p, range) and p.step == 1 for p in runs) and all(
-        a.stop == b.start  # type: ignore[union-attr]
-        for a, b in zip(runs, runs[1:], strict=False)
+    if (
+        all(isinstance(p, range) and p.step == 1 for p in runs)
+        and all(
+            a.stop == b.start  # type: ignore[union-attr]
+            for a, b in zip(runs, runs[1:], strict=False)
+        )
     ):
         return range(runs[0].start, runs[-1].stop)  # type: ignore[union-attr]
     return tuple(itertools.chain.from_iterable(runs))

@@ -29,9 +29,11 @@ from hermetic_scan.model.actions import (
 )
 from hermetic_scan.model.evaluate import Interpreter
 from hermetic_scan.model.host_toolchains import (
+    HostLink,
     HostToolchain,
     TypeKey,
     configured_in,
+    linking_rules,
     package_modules,
     type_key,
 )
@@ -136,6 +138,24 @@ class WorkspaceModel:
                 for found, configured in configured_in(self.loader, module).items():
                     self._host_toolchains.setdefault(found, configured)
         return self._host_toolchains.get(key)
+
+    def host_link(self, repository: str) -> HostLink | None:
+        """What the repository rule that makes `@repository` links from the fetching machine, when
+        MODULE.bazel (`use_repo_rule`) or WORKSPACE calls it and its .bzl file is in sight."""
+        made_by = self.loader.module_deps.repo_rules.get(repository)
+        if made_by is None:
+            return None
+        label_text, rule_name = made_by
+        try:
+            label = parse_label(label_text)
+        except LabelError:
+            return None
+        resolved = self.loader.resolve(label, self.workspace.main)
+        if resolved is None:
+            return None
+        repo, _path = resolved
+        module = self.loader.module(repo, label.path)
+        return linking_rules(module).get(rule_name) if module is not None else None
 
     def sources(self) -> dict[str, SourceFile]:
         """Every file the model read, by the path findings use."""

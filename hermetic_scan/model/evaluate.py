@@ -1111,7 +1111,7 @@ NATIVE_RULE_ATTRIBUTES = {
     "sh_binary": TARGET_ATTRIBUTES | {"srcs"},
     "filegroup": TARGET_ATTRIBUTES | {"srcs"},
     "alias": TARGET_ATTRIBUTES | {"actual"},
-    "genrule": TARGET_ATTRIBUTES | {"outs"},
+    "genrule": TARGET_ATTRIBUTES | {"outs", "tools"},
     "cc_binary": _CC_FLAGS,
     "cc_library": _CC_FLAGS,
     "cc_test": _CC_FLAGS,

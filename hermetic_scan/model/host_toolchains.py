@@ -113,6 +113,90 @@ def configured_in(loader: Loader, module: ModuleModel) -> dict[TypeKey, HostTool
     return found
 
 
+@dataclass(frozen=True)
+class HostLink:
+    """A repository rule that links a program found with `which()` into the repository it makes
+    (`rctx.symlink(rctx.which("bazel"), "bazel")`): its files are the fetching machine's programs."""
+
+    tools: tuple[str, ...]
+    repository_rule: str  # the implementation function
+    span: Span  # the symlink() call
+
+
+def linking_rules(module: ModuleModel) -> dict[str, HostLink]:
+    """Repository rules of this file (by their global name) that link host programs."""
+    data = module.source.data
+    if b"which(" not in data or b".symlink(" not in data:
+        return {}
+    links: dict[str, HostLink] = {}
+    for function in fetch_functions(module).values():
+        if not function.context:
+            continue
+        body = module.functions[function.name]
+        for call in _calls(body):
+            if module.text(call.child_by_field_name("function")) != f"{function.context}.symlink":
+                continue
+            found = _which_calls(module, body, function.context, _arguments(call).get(0))
+            if not found:
+                continue
+            tools = tuple(dict.fromkeys(t for which in found for t in _which_names(module, body, which)))
+            for root in sorted(function.roots):
+                links.setdefault(root, HostLink(tools, root, module.span(call)))
+    out = {}
+    for name, node in module.assignments.items():
+        callee = node.child_by_field_name("function") if node.type == "call" else None
+        if callee is None or module.text(callee) != "repository_rule":
+            continue
+        implementation = _arguments(node).get("implementation") or _arguments(node).get(0)
+        if implementation is not None and module.text(implementation) in links:
+            out[name] = links[module.text(implementation)]
+    return out
+
+
+def _which_calls(module: ModuleModel, function: Node, context: str, node: Node | None) -> list[Node]:
+    """The `which()` calls a value comes from: the call itself, or a variable assigned from one."""
+    if node is None:
+        return []
+    if node.type == "call":
+        return [node] if module.text(node.child_by_field_name("function")) == f"{context}.which" else []
+    if node.type == "identifier":
+        return [
+            call
+            for value in _assigned(module, function, module.text(node))
+            for call in _calls(value)
+            if module.text(call.child_by_field_name("function")) == f"{context}.which"
+        ]
+    return []
+
+
+def _which_names(module: ModuleModel, function: Node, which: Node) -> list[str]:
+    """The program names a `which()` call may look for: its literal, or the literals its variable is
+    assigned (`bazel_real = "bazel-real"` in each branch)."""
+    first = _arguments(which).get(0)
+    literal = _literal(module, first)
+    if literal is not None:
+        return [literal]
+    if first is not None and first.type == "identifier":  # `p = "a.exe" if windows else "a"` too
+        return [
+            decode_string(node, module.source).text
+            for value in _assigned(module, function, module.text(first))
+            for node in _string_values(value)
+        ]
+    return []
+
+
+def _string_values(node: Node) -> list[Node]:
+    """The string literals an expression may evaluate to: itself, or either side of `a if c else b`."""
+    if node.type in ("string", "concatenated_string"):
+        return [node]
+    if node.type == "parenthesized_expression" and node.named_children:
+        return _string_values(node.named_children[0])
+    if node.type == "conditional_expression":
+        parts = [c for c in node.named_children if c.type != "comment"]
+        return [*_string_values(parts[0]), *_string_values(parts[-1])] if len(parts) == 3 else []
+    return []
+
+
 def toolchain_types_in(text: str) -> list[str]:
     """`toolchain_type` values of the `toolchain(...)` calls in BUILD file text."""
     if "toolchain" not in text:

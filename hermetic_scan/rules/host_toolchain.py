@@ -5,7 +5,12 @@ Finds rules that ask for a toolchain type (`rule(toolchains = [...])`) whose too
 a repository rule that looks its program up with `rctx.which("tool")`: the BUILD file it writes
 (`rctx.file` or `rctx.template`) declares `toolchain(toolchain_type = ...)` for that type. Every
 target of such a rule gets the finding, unless the rule registers no action and is neither a test
-nor executable (a flag that says whether the toolchain is usable runs nothing). Programs the executor profile provides (`bash`, `sh`...)
+nor executable (a flag that says whether the toolchain is usable runs nothing).
+
+Also finds the same thing without a toolchain: a repository rule that links a program `which()` found
+into the repository it makes (`rctx.symlink(rctx.which("bazel"), "bazel")`, a common way to give
+integration tests "the installed Bazel"), instantiated in MODULE.bazel (`use_repo_rule`) or WORKSPACE;
+an `sh_test` with one of its files in `srcs`/`data`, or a genrule with one in `tools`, is reported. Programs the executor profile provides (`bash`, `sh`...)
 are not reported; C++ toolchains, which every remote setup replaces, are left out.
 
 ## Why it matters for remote execution
@@ -35,6 +40,9 @@ a path, or register a second toolchain for the worker platform. If the worker im
 program at the same path, add it to the executor profile (`[tool.hermetic-scan] profile.add`).
 Otherwise tag the targets `no-remote-exec`.
 
+The same for a linked program: depend on a pinned download of it, or tag the tests
+`no-remote-exec` (nested Bazel builds seldom belong on a remote worker anyway).
+
 ## References
 - https://bazel.build/extending/toolchains
 - https://bazel.build/rules/lib/builtins/repository_ctx#which
@@ -48,16 +56,54 @@ from collections.abc import Callable
 from tree_sitter import Node
 
 from hermetic_scan.diagnostics import Severity, Span
-from hermetic_scan.model.values import RuleClass
+from hermetic_scan.labels import repository_of
+from hermetic_scan.model import TargetModel
+from hermetic_scan.model.values import ListV, RuleClass, Str
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
 META = RuleMeta(
     "host-toolchain",
     Severity.ERROR,
-    ("workspace",),
-    "Rule's toolchain runs a program found on the fetching machine's PATH",
+    ("workspace", "target"),
+    "A toolchain or repository hands actions a program found on the fetching machine's PATH",
     blocking=True,
 )
+# Attributes whose labels a test or genrule runs, or may run (the test's data, the genrule's tools).
+_RUN_ATTRIBUTES = {"sh_test": ("srcs", "data"), "genrule": ("tools",)}
+
+
+def check_target(tm: TargetModel, ctx: Context) -> Check:
+    target = tm.target
+    attributes = _RUN_ATTRIBUTES.get(target.kind)
+    if attributes is None:
+        return
+    seen: set[str] = set()
+    for attribute in attributes:
+        value = target.attr(attribute)
+        for item in value.items if isinstance(value, ListV) else ():
+            if not isinstance(item, Str) or not item.text.text.startswith("@"):
+                continue
+            repository = repository_of(item.text.text)
+            if repository in seen:
+                continue
+            seen.add(repository)
+            link = ctx.model.host_link(repository)
+            missing = [t for t in link.tools if not ctx.profile.provides(t)] if link is not None else []
+            if link is None or not missing or all(t.endswith(".exe") for t in missing):
+                continue
+            names = ", ".join(f"`{t}`" for t in missing if not t.endswith(".exe"))
+            where = f"{link.span.path}:{link.span.start_line + 1}"
+            span = item.text.span(0, len(item.text.text)) or target.call_module.span(target.call.node)
+            yield ctx.report(
+                META,
+                span,
+                f"{target.kind} runs files of @{repository}, whose repository rule "
+                f"{link.repository_rule} ({where}) links the fetching machine's {names} into it: "
+                "a remote worker runs whatever is at that path on its own image, if anything",
+                owners={target.key},
+                target=target.text,
+                subject=repository,
+            )
 
 
 def check_workspace(ctx: Context) -> Check:
