@@ -1,9 +1,9 @@
 """The executor profile: the programs a remote worker image is assumed to provide.
 
-The default is deliberately small: bash, coreutils-style base tools and getconf (glibc) that every
-common worker image (Debian/Ubuntu slim, the Bazel RBE base images) carries. Anything else an action
-or test runs must be a declared input or toolchain, or be added to the profile by the team that
-builds the worker image.
+The default is deliberately small: bash, coreutils-style base tools, getconf (glibc) and which
+(debianutils, Essential on Debian and Ubuntu), which every common worker image (Debian/Ubuntu slim,
+the Bazel RBE base images) carries. Anything else an action or test runs must be a declared input or
+toolchain, or be added to the profile by the team that builds the worker image.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ DEFAULT_TOOLS = frozenset(
     """bash sh cp mkdir rm ln cat sed awk grep tar find sort xargs env ls mv touch chmod head tail wc cut
     tr tee dirname basename readlink realpath date sleep uniq diff cmp mktemp gzip gunzip expr seq stat
     du od sha256sum sha1sum md5sum base64 install paste comm printf echo test true false pwd rmdir nohup
-    timeout nice chown id uname hostname yes getconf""".split()
+    timeout nice chown id uname hostname yes getconf which""".split()
 )
 
 

@@ -273,3 +273,43 @@ def test_lambda_implementation_and_label_objects_in_macros(tmp_path: Path) -> No
     verdicts = {t.label: t.verdict for t in result.inventory.targets}
     assert verdicts == {"//app:windows": "remote-ok", "//app:validate_test": "no-remote-exec"}
     assert _found(root) == {("defs/runner.sh", 2, "ambient-tool")}
+
+
+def test_macro_values_computed_the_way_macros_compute_them(tmp_path: Path) -> None:
+    """Comparisons on known values pick one branch (zero-padded names), loops run past 64 items,
+    `kwargs.pop("tags", [])` keeps the caller's tags, and `str(Label(...))` (Bzlmod-dependent) leaves
+    both branches of a condition standing."""
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "defs.bzl": (
+                'BZLMOD = str(Label("//:BUILD.bazel")).startswith("@@")\n'
+                "def matrix(name, count):\n"
+                "    for i in range(count):\n"
+                "        suffix = str(i)\n"
+                "        if i < 10:\n"
+                '            suffix = "00" + suffix\n'
+                "        elif i < 100:\n"
+                '            suffix = "0" + suffix\n'
+                '        native.genrule(name = "%s_u%s" % (name, suffix), outs = [name + suffix], cmd = "touch $@")\n'
+                "def locked(name, **kwargs):\n"
+                '    tags = ["manual"] + kwargs.pop("tags", [])\n'
+                '    native.genrule(name = name, outs = [name + ".txt"], cmd = "touch $@", tags = tags, **kwargs)\n'
+                "    if BZLMOD:\n"
+                '        native.genrule(name = name + ".bzlmod", outs = [name + ".b"], cmd = "touch $@")\n'
+            ),
+            "BUILD.bazel": (
+                'load(":defs.bzl", "locked", "matrix")\n'
+                'matrix(name = "m", count = 120)\n'
+                'locked(name = "lock", tags = ["no-remote-exec"], testonly = True)\n'
+            ),
+        },
+    )
+    targets = {t.label: t for t in scan(root).inventory.targets}
+    matrix = sorted(label for label in targets if label.startswith("//:m_u"))
+    assert len(matrix) == 120
+    assert matrix[:2] == ["//:m_u000", "//:m_u001"] and matrix[-1] == "//:m_u119"
+    assert list(targets["//:lock"].info.tags) == ["manual", "no-remote-exec"]
+    assert targets["//:lock"].verdict == "no-remote-exec"
+    assert "//:lock.bzlmod" in targets

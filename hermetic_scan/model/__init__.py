@@ -531,9 +531,14 @@ _BESIDE_SCRIPT = re.compile(
 
 def _read_sourced_libraries(model: WorkspaceModel) -> None:
     """Gives each shell script that sources files of the workspace the functions those files define,
-    so that a function from a helper library is not taken for a program from the host."""
+    so that a function from a helper library is not taken for a program from the host; a test runs
+    what the files it sources run (their commands become sites of the test, two levels deep)."""
     functions_of: dict[str, frozenset[str] | None] = {}
-    for site in model.all_sites():
+    sites = model.all_sites()
+    for tm in model.targets:
+        if tm.target.kind == "sh_test":
+            sites.extend(_sourced_sites(model, tm))
+    for site in sites:
         if not site.is_shell:
             continue
         facts = shell.analyze(site.text.text)
@@ -560,12 +565,63 @@ def _sourced_path(text: str, site: ShellSite) -> str | None:
     match = _RUNFILES_PATH.match(text)
     if match is not None:
         return match.group("path")
+    relative = text.removeprefix("./")
+    if site.context == "test" and re.fullmatch(r"\w[\w./+-]*", relative) and ".." not in relative.split("/"):
+        return relative  # a test runs in the main repository's runfiles tree: workspace-relative paths
     match = _BESIDE_SCRIPT.match(text)
     source = site.text.source
     if match is not None and source is not None and site.text.text == source.text:
         directory = os.path.dirname(source.path)
         return os.path.normpath(os.path.join(directory, match.group("path")))
     return None
+
+
+def _sourced_sites(model: WorkspaceModel, tm: TargetModel) -> list[ShellSite]:
+    """Workspace scripts an sh_test's script sources (and those they source), as sites of the test."""
+    added: list[ShellSite] = []
+    seen = {site.text.source.path for site in tm.sites if site.text.source is not None}
+    pending = [site for site in tm.sites if site.is_shell and site.context == "test"]
+    for _depth in range(2):
+        found = []
+        for site in pending:
+            facts = shell.analyze(site.text.text)
+            for command in facts.commands:
+                if command.name not in shell.SOURCE_COMMANDS or not command.args:
+                    continue
+                text = command.args[0].text.strip("\"'")
+                path = _sourced_path(text, site)
+                if path is None or path in seen or any(lib in text for lib in shell.KNOWN_LIBRARIES):
+                    continue
+                seen.add(path)
+                source = _workspace_script(model, path)
+                if source is not None:
+                    found.append(
+                        ShellSite(
+                            MappedText.from_file(source),
+                            "test",
+                            tm.target.key,
+                            None,
+                            script_language(source.text),
+                        )
+                    )
+        tm.sites.extend(found)
+        added.extend(found)
+        pending = found
+    return added
+
+
+def _workspace_script(model: WorkspaceModel, path: str) -> SourceFile | None:
+    if path in model.script_files:
+        return model.script_files[path]
+    file = model.workspace.root / path
+    if path.startswith("..") or not file.is_file():
+        return None
+    try:
+        data = model.workspace.read(file)
+    except OSError:
+        return None
+    source = model.script_files[path] = SourceFile(path, data)
+    return source
 
 
 def _functions_in(model: WorkspaceModel, path: str) -> frozenset[str] | None:

@@ -33,6 +33,7 @@ from hermetic_scan.model.values import (
     Declared,
     DictV,
     Function,
+    LabelStr,
     ListV,
     Native,
     NativeRule,
@@ -458,12 +459,39 @@ class Interpreter:
                 return left  # `x or ...` with x true, `x and ...` with x false: the right side is not run
             right = self.eval(node.child_by_field_name("right"), frame)
             return right if truth is not None else choice((left, right))
+        if kind == "comparison_operator":
+            return self._compare(node, frame)
         if kind == "not_operator":
             inner = self.eval(node.child_by_field_name("argument"), frame)
             return Const(not inner.value) if isinstance(inner, Const) else Unknown("not")
         for child in node.named_children:
             self.eval(child, frame)
         return Unknown(kind)
+
+    def _compare(self, node: Node, frame: Frame) -> Value:
+        """`i < 10`, `name == "x"`, `"a" in tags`: decided when both sides are known constants."""
+        operands = [c for c in node.named_children if c.type != "comment"]
+        operator = " ".join(frame.module.text(c) for c in node.children if not c.is_named)
+        if len(operands) != 2:
+            return Unknown("comparison")
+        left, right = (_constant(self.eval(o, frame)) for o in operands)
+        if left is _NOT_CONSTANT or right is _NOT_CONSTANT:
+            return Unknown("comparison")
+        try:
+            if operator == "==":
+                return Const(left == right)
+            if operator == "!=":
+                return Const(left != right)
+            if operator in ("in", "not in") and isinstance(right, (str, tuple)):
+                found = left in right  # type: ignore[operator]
+                return Const(found if operator == "in" else not found)
+            if type(left) is type(right) and isinstance(left, (int, str)) and not isinstance(left, bool):
+                results = {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}  # type: ignore[operator]
+                if operator in results:
+                    return Const(results[operator])
+        except TypeError:
+            pass
+        return Unknown("comparison")
 
     def _comprehension(self, node: Node, frame: Frame) -> Value:
         """`[body for x in items if cond]` with one for-clause: evaluated per item (rule calls included)."""
@@ -694,6 +722,8 @@ class Interpreter:
         if operation not in _MUTATIONS or not isinstance(current, (ListV, DictV)):
             return None
         positional, keywords, _splat = self.arguments(call.child_by_field_name("arguments"), frame)
+        if operation == "pop":
+            return self._pop(name, current, positional, frame)
         grown: Value = Unknown(f".{operation}()")
         if isinstance(current, ListV) and operation == "append" and len(positional) == 1:
             grown = ListV(current.items + (positional[0][1],), current.nodes + (positional[0][0],))
@@ -714,6 +744,28 @@ class Interpreter:
                 grown = current
         frame.env[name] = _maybe(grown, frame)
         return Const(None)
+
+    def _pop(
+        self, name: str, current: ListV | DictV, positional: list[tuple[Node, Value]], frame: Frame
+    ) -> Value:
+        """`kwargs.pop("tags", [])`: the value (or the default), and the dict without the key; macros
+        take attributes out of `**kwargs` this way before adding their own."""
+        key = positional[0][1] if positional else None
+        if not isinstance(current, DictV) or not isinstance(key, Str) or not key.static:
+            frame.env[name] = _maybe(Unknown(".pop()"), frame)
+            return Unknown(".pop()")
+        found = current.get(key.text.text)
+        if found is None:  # absent, or a key the model cannot read
+            if any(not isinstance(k, Str) for k, *_ in current.items):
+                return Unknown(".pop()")
+            return positional[1][1] if len(positional) > 1 else Unknown("missing key")
+        rest = tuple(
+            item
+            for item in current.items
+            if not (isinstance(item[0], Str) and item[0].text.text == key.text.text)
+        )
+        frame.env[name] = _maybe(DictV(rest, conditional=current.conditional), frame)
+        return found
 
     def _open_arguments(self, call: Node, frame: Frame) -> bool:
         """Whether a call's splats may pass arguments the model does not see: a `*args`, or a
@@ -990,6 +1042,8 @@ class Interpreter:
                 keywords.get("implementation", (None, positional[0][1] if positional else Unknown()))[1]
             )
         if name == "str" and positional:
+            if isinstance(positional[0][1], LabelStr):
+                return Unknown("str(Label(...))")
             return Str(as_text(positional[0][1], frame.module, node))
         if name in ("list", "tuple") and len(positional) <= 1 and not keywords:
             items = positional[0][1] if positional else ListV(())
@@ -1094,8 +1148,8 @@ def _maybe(value: Value, frame: Frame) -> Value:
     return value
 
 
-_MUTATIONS = frozenset({"append", "extend", "update", "setdefault"})
-MAX_LOOP_ITEMS = 64
+_MUTATIONS = frozenset({"append", "extend", "update", "setdefault", "pop"})
+MAX_LOOP_ITEMS = 256
 # The attributes of a target the model reads; the others are not evaluated (a large BUILD file is
 # mostly srcs and deps lists).
 TARGET_ATTRIBUTES = frozenset(
@@ -1117,6 +1171,21 @@ NATIVE_RULE_ATTRIBUTES = {
     "cc_test": _CC_FLAGS,
 }
 NOT_EVALUATED = Unknown("not evaluated")
+
+
+_NOT_CONSTANT = object()
+
+
+def _constant(value: Value) -> object:
+    """A value as a Python constant (int, bool, None, str, tuple of those), or _NOT_CONSTANT."""
+    if isinstance(value, Const):
+        return value.value
+    if isinstance(value, Str):
+        return value.text.text if value.static else _NOT_CONSTANT
+    if isinstance(value, ListV):
+        items = tuple(_constant(item) for item in value.items)
+        return _NOT_CONSTANT if any(item is _NOT_CONSTANT for item in items) else items
+    return _NOT_CONSTANT
 
 
 def _operand_truth(value: Value) -> bool | None:
@@ -1312,7 +1381,7 @@ def _maybe_f_string(node: Node, module: ModuleModel) -> bool:
     return b"f" in head.split(b'"')[0].split(b"'")[0].lower()
 
 
-def _label_of_module(text: Str, module: ModuleModel) -> Str:
+def _label_of_module(text: Str, module: ModuleModel) -> LabelStr:
     """`Label("//x:y")` in a .bzl file names a target of the .bzl file's repository, wherever the
     macro is called (https://bazel.build/rules/lib/builtins/Label#Label): the label as a string a
     BUILD file of any repository reads the same way."""
@@ -1324,8 +1393,8 @@ def _label_of_module(text: Str, module: ModuleModel) -> Str:
     if value.startswith("//") and module.repo.external and module.repo.name:
         value = f"@{module.repo.name}{value}"
     if value == text.text.text:
-        return text
-    return Str(MappedText(value, (None,) * len(value), None))
+        return LabelStr(text.text)
+    return LabelStr(MappedText(value, (None,) * len(value), None))
 
 
 def mask_make_variables(text: MappedText) -> MappedText:

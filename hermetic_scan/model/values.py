@@ -30,6 +30,13 @@ class Str(Value):
         )
 
 
+@dataclass(eq=False, slots=True)
+class LabelStr(Str):
+    """A `Label("//x:y")` object, held as the label text a BUILD file of any repository reads the same
+    way. Where a string is taken from it (`str(Label(...))`), Bazel gives the canonical form, which
+    depends on Bzlmod (`@@//x:y`, `@@rules_x+//x:y`): the model does not know it."""
+
+
 @dataclass(unsafe_hash=True, slots=True)
 class Const(Value):
     value: bool | int | None

@@ -71,6 +71,8 @@ SUBCOMMANDS = {
 }
 
 
+# A server the test itself started: `curl http://localhost:$PORT/healthz` never leaves the worker.
+_LOOPBACK = re.compile(r"(?:https?://)?(?:localhost|127\.0\.0\.1|\[::1\])(?:[:/]|$)")
 DECLARED_PROGRAM = re.compile(re.escape(DECLARED_TOKEN) + r"([A-Za-z0-9_]+?)__")
 
 
@@ -89,6 +91,9 @@ def fetches(command: shell.Command) -> bool:
     words = [a.text for a in command.args]
     if name == "kubectl":
         return command.subcommand() not in ("kustomize", "completion")
+    if name in ("curl", "wget"):
+        targets = [w.strip("\"'") for w in words if not w.startswith("-")]
+        return not targets or not all(_LOOPBACK.match(t) for t in targets)
     if name in ANY_USE:
         return True
     if name in ("tofu", "terraform"):
