@@ -313,3 +313,30 @@ def test_macro_values_computed_the_way_macros_compute_them(tmp_path: Path) -> No
     assert list(targets["//:lock"].info.tags) == ["manual", "no-remote-exec"]
     assert targets["//:lock"].verdict == "no-remote-exec"
     assert "//:lock.bzlmod" in targets
+
+
+def test_python_bootstrap_not_needed_with_the_script_bootstrap_or_python3_in_the_profile(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "MODULE.bazel": 'bazel_dep(name = "rules_python", version = "1.6.0")\n',
+        "BUILD.bazel": (
+            'load("@rules_python//python:defs.bzl", "py_test")\npy_test(name = "t", srcs = ["t.py"])\n'
+        ),
+        "t.py": "",
+    }
+    root = write_tree(tmp_path / "default", files)
+    assert _found(root) == {("BUILD.bazel", 2, "python-bootstrap")}
+    script = write_tree(
+        tmp_path / "script",
+        {**files, ".bazelrc": "common --@rules_python//python/config_settings:bootstrap_impl=script\n"},
+    )
+    assert _found(script) == set()
+    assert {t.verdict for t in scan(script).inventory.targets} == {"remote-ok"}
+    in_profile = scan(root, Options(profile=ExecutorProfile.build(add=["python3"])))
+    assert not in_profile.diagnostics
+    only_in_a_config = write_tree(
+        tmp_path / "config",
+        {**files, ".bazelrc": "test:fast --@rules_python//python/config_settings:bootstrap_impl=script\n"},
+    )
+    assert _found(only_in_a_config) == {("BUILD.bazel", 2, "python-bootstrap")}

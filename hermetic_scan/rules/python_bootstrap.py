@@ -1,0 +1,100 @@
+"""python-bootstrap: Python tests start through a stub that runs the worker's `python3`.
+
+## What it does
+Reports `py_test` targets (native, or rules_python's), and genrules that run a `py_binary` as a
+tool, when the workspace keeps the default bootstrap and the executor profile does not provide
+`python3`. A `.bazelrc` line setting `--@rules_python//python/config_settings:bootstrap_impl=script`
+turns the check off, as does `python3` in the profile (`profile.add = ["python3"]`).
+
+## Why it matters for remote execution
+With the default bootstrap (`system_python`, and Bazel's own native rules), a Python program starts
+through a Python script whose first line is `#!/usr/bin/env python3`: the hermetic interpreter of
+the Python toolchain is only found after that script runs. rules_python's documentation says this
+bootstrap "requires a system Python". A worker image without `python3` on PATH fails every such
+test before it starts; one with a different `python3` runs the stub with it. In a WORKSPACE that
+registers no Python toolchain, Bazel's autodetecting toolchain even runs the program itself with the
+worker's `python3`.
+
+## Example
+```python
+py_test(
+    name = "parser_test",
+    srcs = ["parser_test.py"],
+)
+```
+
+## How to fix
+Set the script bootstrap, which finds the interpreter with shell and no system Python:
+`common --@rules_python//python/config_settings:bootstrap_impl=script` in `.bazelrc`. Or, when the
+worker image does carry `python3`, add it to the executor profile.
+
+## References
+- https://rules-python.readthedocs.io/en/latest/api/rules_python/python/config_settings/index.html#bootstrap_impl
+- https://bazel.build/reference/be/python#py_test
+- https://bazel.build/docs/toolchains#toolchain-resolution (the autodetecting Python toolchain)
+"""
+
+from __future__ import annotations
+
+from hermetic_scan.diagnostics import Severity
+from hermetic_scan.labels import LabelError, parse_label
+from hermetic_scan.model import TargetModel, command_labels
+from hermetic_scan.rules.base import Check, Context, RuleMeta
+
+META = RuleMeta(
+    "python-bootstrap",
+    Severity.ERROR,
+    ("target",),
+    "Python test or tool starts through a stub that runs the worker's python3",
+    blocking=True,
+)
+
+_SCRIPT_BOOTSTRAP = "bootstrap_impl=script"
+
+
+def check_target(tm: TargetModel, ctx: Context) -> Check:
+    target = tm.target
+    if target.kind not in ("py_test", "genrule") or _not_needed(ctx):
+        return
+    where = target.build.span(target.top_node)
+    if target.kind == "py_test":
+        yield ctx.report(
+            META,
+            where,
+            f"{target.text} starts through Python's bootstrap stub (`#!/usr/bin/env python3`): the "
+            "worker needs `python3` on PATH, which the executor profile does not provide",
+            owners={target.key},
+            target=target.text,
+            subject="python3",
+        )
+        return
+    for label_text in command_labels(tm):
+        try:
+            label = parse_label(label_text, target.label.repo, target.label.package)
+        except LabelError:
+            continue
+        tool = ctx.model.find_target(label)
+        if tool is not None and tool.target.kind == "py_binary":
+            yield ctx.report(
+                META,
+                where,
+                f"{target.text} runs the py_binary {tool.target.text}, which starts through Python's "
+                "bootstrap stub (`#!/usr/bin/env python3`): the worker needs `python3` on PATH, which "
+                "the executor profile does not provide",
+                owners={target.key},
+                target=target.text,
+                subject="python3",
+            )
+            return
+
+
+def _not_needed(ctx: Context) -> bool:
+    """The profile provides python3, or the workspace uses the script bootstrap."""
+    if ctx.profile.provides("python3"):
+        return True
+    return any(
+        _SCRIPT_BOOTSTRAP in option.text
+        and option.config is None
+        and option.command in ("build", "test", "common")
+        for option in ctx.model.rc.options
+    )
