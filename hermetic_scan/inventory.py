@@ -916,4 +916,4 @@ def _worker_requirements(verdicts: list[TargetVerdict]) -> list[tuple[str, list[
     return [(tool, sorted(labels)) for tool, labels in sorted(tools.items())]
 
 
-_WORKER_RULES = frozenset({"ambient-tool", "network-access"})
+_WORKER_RULES = frozenset({"ambient-tool", "network-access", "python-bootstrap"})

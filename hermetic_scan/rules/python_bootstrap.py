@@ -50,6 +50,7 @@ META = RuleMeta(
 )
 
 _SCRIPT_BOOTSTRAP = "bootstrap_impl=script"
+_REMEDY = " (add it to the profile if the worker image has it, or use the script bootstrap)"
 
 
 def check_target(tm: TargetModel, ctx: Context) -> Check:
@@ -62,7 +63,7 @@ def check_target(tm: TargetModel, ctx: Context) -> Check:
             META,
             where,
             f"{target.text} starts through Python's bootstrap stub (`#!/usr/bin/env python3`): the "
-            "worker needs `python3` on PATH, which the executor profile does not provide",
+            f"worker needs `python3` on PATH, which the executor profile does not provide{_REMEDY}",
             owners={target.key},
             target=target.text,
             subject="python3",
@@ -80,7 +81,7 @@ def check_target(tm: TargetModel, ctx: Context) -> Check:
                 where,
                 f"{target.text} runs the py_binary {tool.target.text}, which starts through Python's "
                 "bootstrap stub (`#!/usr/bin/env python3`): the worker needs `python3` on PATH, which "
-                "the executor profile does not provide",
+                f"the executor profile does not provide{_REMEDY}",
                 owners={target.key},
                 target=target.text,
                 subject="python3",
