@@ -82,3 +82,14 @@ def test_profile_add_and_strict(tmp_path: Path) -> None:
         if f["rule"] == "ambient-tool" and f["severity"] == "info"
     }
     assert ("app/BUILD.bazel", 6) in infos  # cat and sort in the genrule, from the profile
+
+
+def test_text_output_names_the_targets_of_findings_outside_build_files() -> None:
+    out = run_cli("check", str(CORPUS / "generated-scripts"))
+    lines = out.stdout.splitlines()
+    assert any(
+        "build_defs/inline_sh.bzl:" in line and "`make`" in line and line.endswith("(target //php:extension)")
+        for line in lines
+    ), out.stdout
+    in_build = [line for line in lines if "docs/BUILD.bazel:14:" in line]
+    assert in_build and not in_build[0].endswith(")"), "a BUILD file line already says which target"

@@ -1,4 +1,5 @@
-"""`path:line:col: severity: message [rule-id]`, sorted, then a summary line.
+"""`path:line:col: severity: message [rule-id]`, sorted, then a summary line. A finding in a .bzl
+file or a script names the targets it concerns after the rule id.
 
 Paths are relative to `cwd` when given (the CLI passes the current directory: render/paths.py).
 With `color`, severities, rule ids and locations are set off with ANSI SGR codes.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hermetic_scan.diagnostics import Diagnostic
 from hermetic_scan.engine import Result
 from hermetic_scan.render.paths import from_cwd
 
@@ -15,6 +17,19 @@ RESET = "\x1b[0m"
 SEVERITY_COLOR = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "info": "\x1b[1;36m"}
 LOCATION_COLOR = "\x1b[1m"
 RULE_COLOR = "\x1b[2m"
+
+
+def _targets(d: Diagnostic) -> str:
+    """For a finding outside a BUILD file (a macro, a script), the targets it is about: the line alone
+    does not say which of the macro's callers or the script's runners it concerns."""
+    if d.span.path.rsplit("/", 1)[-1] in ("BUILD", "BUILD.bazel"):
+        return ""
+    labels = sorted(owner.removeprefix("target:") for owner in d.owners if owner.startswith("target:"))
+    if not labels:
+        return ""
+    if len(labels) == 1:
+        return f" (target {labels[0]})"
+    return f" (targets {labels[0]} and {len(labels) - 1} more)"
 
 
 def render(result: Result, cwd: Path | None = None, color: bool = False) -> str:
@@ -27,7 +42,7 @@ def render(result: Result, cwd: Path | None = None, color: bool = False) -> str:
         severity = d.severity.value
         lines.append(
             f"{paint(LOCATION_COLOR, where)}: {paint(SEVERITY_COLOR[severity], severity)}: "
-            f"{d.message} {paint(RULE_COLOR, f'[{d.rule}]')}"
+            f"{d.message} {paint(RULE_COLOR, f'[{d.rule}]')}{_targets(d)}"
         )
     counts = result.counts()
     total = len(result.diagnostics)
