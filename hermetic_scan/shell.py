@@ -438,21 +438,29 @@ def _set_guards(nodes: list[Node], data: bytes) -> list[tuple[str, int, int]]:
     condition and body of `if [ -n "$X" ]`, the condition and else branch of `if [ -z "$X" ]`."""
     out = []
     for node in nodes:
-        condition = node.child_by_field_name("condition")
-        if condition is None:
-            continue
-        match = _SET_TEST.search(data[condition.start_byte : condition.end_byte])
-        if match is None:
-            continue
-        variable = match.group(2).decode()
-        alternative = next((c for c in node.named_children if c.type in ("elif_clause", "else_clause")), None)
-        out.append((variable, condition.start_byte, condition.end_byte))
-        if match.group(1) == b"n":
-            out.append(
-                (variable, condition.end_byte, alternative.start_byte if alternative else node.end_byte)
+        clauses = [c for c in node.named_children if c.type in ("elif_clause", "else_clause")]
+        branches = [(node, node.child_by_field_name("condition"))] + [
+            (c, c.named_children[0] if c.named_children else None) for c in clauses if c.type == "elif_clause"
+        ]
+        for branch, condition in branches:  # `elif [[ -n "${X:-}" ]]; then` guards its body too
+            if condition is None:
+                continue
+            match = _SET_TEST.search(data[condition.start_byte : condition.end_byte])
+            if match is None:
+                continue
+            variable = match.group(2).decode()
+            later = [c for c in clauses if c.start_byte > condition.end_byte]
+            alternative = later[0] if later else None
+            end = (
+                alternative.start_byte
+                if alternative
+                else (branch.end_byte if branch is not node else node.end_byte)
             )
-        elif alternative is not None and alternative.type == "else_clause":
-            out.append((variable, alternative.start_byte, alternative.end_byte))
+            out.append((variable, condition.start_byte, condition.end_byte))
+            if match.group(1) == b"n":
+                out.append((variable, condition.end_byte, end))
+            elif branch is node and alternative is not None and alternative.type == "else_clause":
+                out.append((variable, alternative.start_byte, alternative.end_byte))
     return out
 
 

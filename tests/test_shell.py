@@ -93,3 +93,19 @@ def test_heredoc_writes_find_the_file_and_the_body() -> None:
     script = "set -e\n(cat <<'EOF'\nrun $1\nEOF\n) > out.sh\ncat <<EOF >&2\nerr\nEOF\ncat >b.sh <<X\nb\nX\n"
     found = [(w.destination, script[w.start : w.end]) for w in shell.heredoc_writes(script)]
     assert found == [("out.sh", "run $1\n"), ("b.sh", "b\n")]
+
+
+def test_reads_in_an_elif_branch_taken_only_when_set_are_guarded() -> None:
+    script = (
+        'if [[ -n "${BUILD_WORKING_DIRECTORY:-}" ]]; then\n  cd "$BUILD_WORKING_DIRECTORY"\n'
+        'elif [[ -n "${BUILD_WORKSPACE_DIRECTORY:-}" ]]; then\n  cd "$BUILD_WORKSPACE_DIRECTORY"\n'
+        "else\n  cd \"$BUILD_WORKSPACE_DIRECTORY\"\nfi\n"
+    )
+    reads = [(r.name, r.guarded) for r in shell.analyze(script).reads if r.name.startswith("BUILD_")]
+    assert reads == [
+        ("BUILD_WORKING_DIRECTORY", True),
+        ("BUILD_WORKING_DIRECTORY", True),
+        ("BUILD_WORKSPACE_DIRECTORY", True),
+        ("BUILD_WORKSPACE_DIRECTORY", True),
+        ("BUILD_WORKSPACE_DIRECTORY", False),  # the else branch: not set there
+    ]

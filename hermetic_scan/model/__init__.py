@@ -595,6 +595,7 @@ def _sourced_sites(model: WorkspaceModel, tm: TargetModel) -> list[ShellSite]:
                 seen.add(path)
                 source = _workspace_script(model, path)
                 if source is not None:
+                    preset = site.preset | {name for name, _ in facts.assigned}
                     found.append(
                         ShellSite(
                             MappedText.from_file(source),
@@ -602,6 +603,7 @@ def _sourced_sites(model: WorkspaceModel, tm: TargetModel) -> list[ShellSite]:
                             tm.target.key,
                             None,
                             script_language(source.text),
+                            preset=frozenset(preset),
                         )
                     )
         tm.sites.extend(found)

@@ -94,6 +94,9 @@ class ShellSite:
     # Functions of the workspace files this script sources, when every one of them was found; None
     # when it sources none, or one the model could not read.
     library_functions: frozenset[str] | None = None
+    # Variables the script that sources this one sets (`BUILD_WORKSPACE_DIRECTORY=$TEST_TMPDIR source
+    # lib.sh`): this file reads the caller's values.
+    preset: frozenset[str] = frozenset()
 
     @property
     def is_shell(self) -> bool:

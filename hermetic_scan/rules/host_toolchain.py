@@ -98,8 +98,9 @@ def check_target(tm: TargetModel, ctx: Context) -> Check:
                 META,
                 span,
                 f"{target.kind} runs files of @{repository}, whose repository rule "
-                f"{link.repository_rule} ({where}) links the fetching machine's {names} into it: "
-                "a remote worker runs whatever is at that path on its own image, if anything",
+                f"{link.repository_rule} ({where}) links the fetching machine's {names} into it: the "
+                "program (Bazel follows the link) is whatever that machine has installed, unpinned, and "
+                "what it needs from that installation is not an input",
                 owners={target.key},
                 target=target.text,
                 subject=repository,
@@ -132,7 +133,9 @@ def check_workspace(ctx: Context) -> Check:
                 f"{rule.name} uses toolchain type {toolchain_type}, which repository rule "
                 f"{found.repository_rule} ({where}) configures with {what}: its actions run {ran}; "
                 "a remote worker has it only if its image has the same program at the same path",
-                owners={rule.key},
+                # The actions too: an action already pinned local (`execution_requirements`) keeps the
+                # target's verdict "kept local", not "missing tag".
+                owners={rule.key, *(a.key for a in implementation.actions)} if implementation else {rule.key},
                 subject=missing[0] if missing else "which",
             )
 

@@ -73,6 +73,16 @@ SUBCOMMANDS = {
 
 # A server the test itself started: `curl http://localhost:$PORT/healthz` never leaves the worker.
 _LOOPBACK = re.compile(r"(?:https?://)?(?:localhost|127\.0\.0\.1|\[::1\])(?:[:/]|$)")
+_VARIABLE_FIRST = re.compile(r"\$\{?(\w+)\}?")
+
+
+def _is_loopback(url: str, loopback_names: frozenset[str]) -> bool:
+    if _LOOPBACK.match(url):
+        return True
+    variable = _VARIABLE_FIRST.match(url)
+    return variable is not None and variable.group(1) in loopback_names
+
+
 DECLARED_PROGRAM = re.compile(re.escape(DECLARED_TOKEN) + r"([A-Za-z0-9_]+?)__")
 
 
@@ -84,7 +94,9 @@ def program_name(command: shell.Command) -> str:
     return command.name.rsplit("/", 1)[-1]
 
 
-def fetches(command: shell.Command) -> bool:
+def fetches(command: shell.Command, loopback_names: frozenset[str] = frozenset()) -> bool:
+    """Whether the command reaches the network; `loopback_names` are variables the script sets to a
+    loopback address (`LISTEN_AT="localhost:$PORT"`)."""
     name = program_name(command)
     if name in ("tf", "opentofu"):
         name = "tofu"
@@ -93,7 +105,7 @@ def fetches(command: shell.Command) -> bool:
         return command.subcommand() not in ("kustomize", "completion")
     if name in ("curl", "wget"):
         targets = [w.strip("\"'") for w in words if not w.startswith("-")]
-        return not targets or not all(_LOOPBACK.match(t) for t in targets)
+        return not targets or not all(_is_loopback(t, loopback_names) for t in targets)
     if name in ANY_USE:
         return True
     if name in ("tofu", "terraform"):
@@ -150,13 +162,14 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
     waived = "requires-network" in target_tags(ctx, site.owner)
     where = "this test" if site.context == "test" else "this action"
     facts = shell.analyze(site.text.text)
+    loopback = frozenset(name for name, word in facts.assigned if _LOOPBACK.match(word.text.strip("\"'")))
     for command in facts.commands:
         declared = command.dynamic and DECLARED_PROGRAM.search(command.name) is not None
         if (
             (command.dynamic and not declared)
             or command.kind != "run"
             or command.name in facts.functions
-            or not fetches(command)
+            or not fetches(command, loopback)
         ):
             continue
         span = site.text.span(command.start, command.end)

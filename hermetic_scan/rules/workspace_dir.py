@@ -53,8 +53,8 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
         return
     facts = shell.analyze(site.text.text)
     for read in facts.reads:
-        if not shell.is_workspace_variable(read.name):
-            continue
+        if not shell.is_workspace_variable(read.name) or read.name in site.preset:
+            continue  # a variable the sourcing script set is the caller's value, not `bazel run`'s
         span = site.text.span(read.start, read.end)
         if span is None:
             continue
