@@ -44,6 +44,12 @@ class Diagnostic:
     # Which rule classes / targets this finding belongs to; the inventory joins on it.
     # Not part of any output format.
     owners: frozenset[str] = field(default=frozenset(), compare=False)
+    # Other places the finding concerns: for a finding shown at a target's line, where the hazard is
+    # (a rule's .bzl file). JSON `related`, SARIF `relatedLocations`.
+    related: tuple[Span, ...] = ()
+    # The finding this one was anchored from (`check FILE...` shows a .bzl finding at the line of each
+    # target of a named BUILD file); baselines and fingerprints follow the original.
+    origin: Diagnostic | None = field(default=None, compare=False, repr=False)
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:

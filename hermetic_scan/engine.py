@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from hermetic_scan import guard, suppressions
 from hermetic_scan.diagnostics import Diagnostic, Severity, Span
 from hermetic_scan.externals import find_output_base
-from hermetic_scan.inventory import Inventory, build_inventory
+from hermetic_scan.inventory import Inventory, TargetInfo, build_inventory
 from hermetic_scan.model import WorkspaceModel, build_model
 from hermetic_scan.options import Options
 from hermetic_scan.rules import RULE_MODULES, internal_error, rule_meta, unused_suppression
@@ -149,14 +150,38 @@ def only_paths(
     def named(path: str) -> bool:
         return any(p in ("", ".") or path == p or path.startswith(p + "/") for p in wanted)
 
-    owners: set[str] = set()
+    targets: dict[str, list[TargetInfo]] = defaultdict(list)  # owner key -> named targets it belongs to
     if inventory is not None and inventory.entries is None:
         for verdict in inventory.targets:
             if named(verdict.info.path):
-                owners.add(verdict.info.key)
+                targets[verdict.info.key].append(verdict.info)
                 if verdict.info.rule_key is not None:
-                    owners.add(verdict.info.rule_key)
-    return [d for d in diagnostics if named(d.span.path) or d.owners & owners]
+                    targets[verdict.info.rule_key].append(verdict.info)
+    out = []
+    for d in diagnostics:
+        if named(d.span.path):
+            out.append(d)
+            continue
+        concerned = {info.key: info for owner in d.owners for info in targets.get(owner, ())}
+        out.extend(_anchored(d, info) for info in concerned.values())
+    return sorted(out, key=lambda d: d.sort_key)
+
+
+def _anchored(d: Diagnostic, target: TargetInfo) -> Diagnostic:
+    """A finding of a file that was not named, shown at the line of a named BUILD file's target it
+    concerns (where a pre-commit hook or a CI annotation looks), pointing at where the hazard is."""
+    line = target.line - 1
+    return Diagnostic(
+        d.rule,
+        d.severity,
+        Span(target.path, line, 0, line, 0),
+        d.message,
+        target.text,
+        d.subject,
+        frozenset({target.key}),
+        (d.span, *d.related),
+        d.origin or d,
+    )
 
 
 def _override(found: Iterable[Diagnostic], options: Options) -> Iterable[Diagnostic]:
@@ -250,5 +275,8 @@ def merge(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
         owners = previous.owners | d.owners
         severity = previous.severity if previous.severity.rank >= d.severity.rank else d.severity
         target = previous.target if previous.target == d.target else None
-        merged[key] = Diagnostic(d.rule, severity, d.span, d.message, target, d.subject, owners)
+        related = tuple(dict.fromkeys((*previous.related, *d.related)))
+        merged[key] = Diagnostic(
+            d.rule, severity, d.span, d.message, target, d.subject, owners, related, previous.origin
+        )
     return sorted(merged.values(), key=lambda d: d.sort_key)

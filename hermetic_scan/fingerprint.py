@@ -19,7 +19,14 @@ def _normalised(text: str) -> str:
 
 
 def fingerprints(diagnostics: list[Diagnostic], sources: dict[str, SourceFile]) -> dict[int, str]:
-    """Fingerprint per diagnostic, keyed by id(diagnostic)."""
+    """Fingerprint per diagnostic, keyed by id(diagnostic). A finding anchored at a target's line
+    (`Diagnostic.origin`) has the fingerprint of the finding it was anchored from."""
+    originals = list({id(d.origin or d): d.origin or d for d in diagnostics}.values())
+    prints = _fingerprints(originals, sources)
+    return {id(d): prints[id(d.origin or d)] for d in diagnostics}
+
+
+def _fingerprints(diagnostics: list[Diagnostic], sources: dict[str, SourceFile]) -> dict[int, str]:
     seen: Counter[str] = Counter()
     out: dict[int, str] = {}
     for d in diagnostics:

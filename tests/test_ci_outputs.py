@@ -173,3 +173,34 @@ def test_changed_since_outside_a_git_repository_says_so_in_one_line(tmp_path: Pa
     out = run_cli("check", str(root), "--changed-since", "HEAD")
     assert out.returncode == 2
     assert len(out.stderr.strip().splitlines()) == 1 and "git" in out.stderr
+
+
+def test_a_finding_shown_at_a_named_targets_line_points_at_its_bzl(
+    tmp_path: Path, sarif_schema: dict
+) -> None:
+    """`check BUILD-file`: a hazard in an unchanged macro is shown at each target of the named file
+    (JSON `related`, SARIF `relatedLocations`), and a baseline written by a full run still covers it."""
+    root = write_tree(
+        tmp_path / "ws",
+        {
+            "MODULE.bazel": "",
+            "defs/BUILD.bazel": "",
+            "defs/fmt.bzl": 'def fmt(name):\n    native.genrule(name = name, outs = [name], cmd = "terraform fmt > $@")\n',
+            "a/BUILD.bazel": 'load("//defs:fmt.bzl", "fmt")\n\nfmt(name = "one")\n\nfmt(name = "two")\n',
+        },
+    )
+    out = run_cli("check", str(root / "a" / "BUILD.bazel"), "--format", "json", cwd=root)
+    document = json.loads(out.stdout)
+    jsonschema.validate(document, json.loads((ROOT / "hermetic_scan/schemas/check.schema.json").read_text()))
+    assert [(f["path"], f["line"], f["target"], f["related"]) for f in document["findings"]] == [
+        ("a/BUILD.bazel", 3, "//a:one", [{"path": "defs/fmt.bzl", "line": 2, "column": 55}]),
+        ("a/BUILD.bazel", 5, "//a:two", [{"path": "defs/fmt.bzl", "line": 2, "column": 55}]),
+    ]
+    sarif = json.loads(run_cli("check", "a/BUILD.bazel", "--format", "sarif", cwd=root).stdout)
+    jsonschema.Draft4Validator(sarif_schema).validate(sarif)
+    related = [r["relatedLocations"][0]["physicalLocation"] for r in sarif["runs"][0]["results"]]
+    assert {r["artifactLocation"]["uri"] for r in related} == {"defs/fmt.bzl"}
+    baseline = tmp_path / "baseline.json"
+    run_cli("check", str(root), "--write-baseline", str(baseline))
+    again = run_cli("check", "a/BUILD.bazel", "--baseline", str(baseline), "--format", "json", cwd=root)
+    assert again.returncode == 0 and json.loads(again.stdout)["summary"]["baselined"] == 2, again.stdout

@@ -80,7 +80,9 @@ def test_a_changed_build_file_reports_the_hazard_its_new_target_takes_from_an_un
     )
     staged = subprocess.run([*_hook_entry(), "svc/BUILD.bazel"], cwd=root, capture_output=True, text=True)
     assert staged.returncode == 1, staged.stdout
-    assert "rules/deploy.bzl:3:" in staged.stdout
+    # Shown at the new target's line, where the hook's user looks, with the place of the hazard.
+    assert "svc/BUILD.bazel:3:1: error:" in staged.stdout
+    assert "(from rules/deploy.bzl:3)" in staged.stdout
     unrelated = subprocess.run(
         [*_hook_entry(), "other/BUILD.bazel"], cwd=root, capture_output=True, text=True
     )

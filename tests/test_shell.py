@@ -99,7 +99,7 @@ def test_reads_in_an_elif_branch_taken_only_when_set_are_guarded() -> None:
     script = (
         'if [[ -n "${BUILD_WORKING_DIRECTORY:-}" ]]; then\n  cd "$BUILD_WORKING_DIRECTORY"\n'
         'elif [[ -n "${BUILD_WORKSPACE_DIRECTORY:-}" ]]; then\n  cd "$BUILD_WORKSPACE_DIRECTORY"\n'
-        "else\n  cd \"$BUILD_WORKSPACE_DIRECTORY\"\nfi\n"
+        'else\n  cd "$BUILD_WORKSPACE_DIRECTORY"\nfi\n'
     )
     reads = [(r.name, r.guarded) for r in shell.analyze(script).reads if r.name.startswith("BUILD_")]
     assert reads == [

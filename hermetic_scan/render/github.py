@@ -31,5 +31,7 @@ def render(result: Result, cwd: Path | None = None) -> str:
             f"file={_property(from_cwd(result.root, s.path, cwd))},line={s.start_line + 1},col={s.start_col + 1},"
             f"endLine={s.end_line + 1},endColumn={s.end_col + 1},title={_property(d.rule)}"
         )
-        lines.append(f"::{COMMAND[d.severity.value]} {props}::{_data(d.message)}")
+        where = ", ".join(f"{from_cwd(result.root, r.path, cwd)}:{r.start_line + 1}" for r in d.related)
+        message = f"{d.message} (from {where})" if where else d.message
+        lines.append(f"::{COMMAND[d.severity.value]} {props}::{_data(message)}")
     return "\n".join(lines) + ("\n" if lines else "")

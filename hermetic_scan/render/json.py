@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hermetic_scan import __version__
-from hermetic_scan.diagnostics import Diagnostic
+from hermetic_scan.diagnostics import Diagnostic, Span
 from hermetic_scan.engine import Result
 from hermetic_scan.render.json_text import dumps
 
@@ -21,7 +21,12 @@ def finding(d: Diagnostic) -> dict[str, Any]:
         "end_column": d.span.end_col + 1,
         "message": d.message,
         "target": d.target,
+        **({"related": [_place(span) for span in d.related]} if d.related else {}),
     }
+
+
+def _place(span: Span) -> dict[str, Any]:
+    return {"path": span.path, "line": span.start_line + 1, "column": span.start_col + 1}
 
 
 def render(result: Result) -> str:

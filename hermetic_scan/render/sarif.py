@@ -63,6 +63,18 @@ def document(result: Result) -> dict[str, Any]:
             ],
             "partialFingerprints": {"hermeticScan/v1": prints[id(d)]},
         }
+        if d.related:
+            entry["relatedLocations"] = [
+                {
+                    "id": index,
+                    "message": {"text": "where the hazard is"},
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": span.path, "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": span.start_line + 1, "startColumn": span.start_col + 1},
+                    },
+                }
+                for index, span in enumerate(d.related)
+            ]
         if d.target:
             entry["properties"] = {"target": d.target}
         results.append(entry)

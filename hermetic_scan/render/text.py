@@ -32,6 +32,14 @@ def _targets(d: Diagnostic) -> str:
     return f" (targets {labels[0]} and {len(labels) - 1} more)"
 
 
+def _related(result: Result, d: Diagnostic, cwd: Path | None) -> str:
+    """Where a finding shown at a target's line comes from."""
+    if not d.related:
+        return ""
+    places = ", ".join(f"{from_cwd(result.root, s.path, cwd)}:{s.start_line + 1}" for s in d.related)
+    return f" (from {places})"
+
+
 def render(result: Result, cwd: Path | None = None, color: bool = False) -> str:
     def paint(code: str, text: str) -> str:
         return f"{code}{text}{RESET}" if color else text
@@ -42,7 +50,7 @@ def render(result: Result, cwd: Path | None = None, color: bool = False) -> str:
         severity = d.severity.value
         lines.append(
             f"{paint(LOCATION_COLOR, where)}: {paint(SEVERITY_COLOR[severity], severity)}: "
-            f"{d.message} {paint(RULE_COLOR, f'[{d.rule}]')}{_targets(d)}"
+            f"{d.message} {paint(RULE_COLOR, f'[{d.rule}]')}{_targets(d)}{_related(result, d, cwd)}"
         )
     counts = result.counts()
     total = len(result.diagnostics)
