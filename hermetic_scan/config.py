@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,104 +121,128 @@ def _line(text: str, key: str) -> int:
 
 
 def _validate(data: dict[str, Any], text: str, path: Path) -> Config:
-    config = Config(path=path)
+    reader = _Reader(Config(path=path), text, path)
+    for key, value in data.items():
+        read = _KEYS.get(key)
+        if read is None:
+            raise reader.fail(key, f"unknown key (expected one of: {', '.join(sorted(_KEYS))})")
+        read(reader, key, value)
+    return reader.config
 
-    def fail(key: str, message: str, line_key: str | None = None) -> ConfigError:
-        return ConfigError(f"{path}:{_line(text, line_key or key.rsplit('.', 1)[-1])}: {key}: {message}")
 
-    def string_list(key: str, value: Any) -> list[str]:
+class _Reader:
+    """Reads `[tool.hermetic-scan]` into a Config, one method per key (`_KEYS`); errors name the file,
+    the line and the key."""
+
+    def __init__(self, config: Config, text: str, path: Path) -> None:
+        self.config, self.text, self.path = config, text, path
+
+    def fail(self, key: str, message: str, line_key: str | None = None) -> ConfigError:
+        line = _line(self.text, line_key or key.rsplit(".", 1)[-1])
+        return ConfigError(f"{self.path}:{line}: {key}: {message}")
+
+    def string_list(self, key: str, value: Any) -> list[str]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise fail(key, "expected a list of strings")
+            raise self.fail(key, "expected a list of strings")
         return list(value)
 
-    def rule_ids(key: str, value: Any) -> list[str]:
-        ids = string_list(key, value)
+    def rule_ids(self, key: str, value: Any) -> list[str]:
+        ids = self.string_list(key, value)
         for rule_id in ids:
             if rule_meta(rule_id) is None:
-                raise fail(key, f"unknown rule {rule_id!r}")
+                raise self.fail(key, f"unknown rule {rule_id!r}")
         return ids
 
-    top = {
-        "fail-on",
-        "exclude",
-        "bazel-version",
-        "strict",
-        "auto-external",
-        "knowledge",
-        "rules",
-        "profile",
-        "repos",
-    }
-    for key, value in data.items():
-        if key not in top:
-            raise fail(key, f"unknown key (expected one of: {', '.join(sorted(top))})")
-        if key == "fail-on":
-            if value not in FAIL_ON:
-                raise fail(key, f"expected one of {', '.join(FAIL_ON)}")
-            config.fail_on = value
-        elif key == "exclude":
-            config.exclude = string_list(key, value)
-        elif key == "bazel-version":
-            if not isinstance(value, str):
-                raise fail(key, "expected a string")
-            config.bazel_version = value
-        elif key == "strict":
-            if not isinstance(value, bool):
-                raise fail(key, "expected true or false")
-            config.strict = value
-        elif key == "knowledge":
-            files = [
-                (Path(item) if Path(item).is_absolute() else path.parent / item).resolve()
-                for item in string_list(key, value)
-            ]
-            digest = hashlib.sha256()
-            try:
-                for file in files:
-                    digest.update(read_file(file, CONFIG_BYTES) + b"\0")
-                load_knowledge(files)
-            except (OSError, KnowledgeError) as error:
-                raise fail(key, str(error)) from error
-            config.knowledge_files, config.knowledge_digest = files, digest.hexdigest()
-        elif key == "auto-external":
-            if not isinstance(value, bool):
-                raise fail(key, "expected true or false")
-            config.auto_external = value
-        elif key in ("rules", "profile", "repos") and not isinstance(value, dict):
-            raise fail(key, "expected a table", f"\\[{key}\\]")
-        elif key == "rules":
-            for sub, item in value.items():
-                if sub == "enable":
-                    config.enable = rule_ids("rules.enable", item)
-                elif sub == "disable":
-                    config.disable = rule_ids("rules.disable", item)
-                elif sub == "severity":
-                    if not isinstance(item, dict):
-                        raise fail("rules.severity", "expected a table of rule = severity")
-                    for rule_id, severity in item.items():
-                        rule_ids("rules.severity", [rule_id])
-                        if severity not in SEVERITIES:
-                            raise fail(
-                                f"rules.severity.{rule_id}",
-                                f"expected one of {', '.join(SEVERITIES)}",
-                                rule_id,
-                            )
-                        config.severity[rule_id] = severity
-                else:
-                    raise fail(f"rules.{sub}", "unknown key (expected enable, disable, severity)", sub)
-        elif key == "profile":
-            for sub, item in value.items():
-                if sub == "add":
-                    config.profile_add = string_list("profile.add", item)
-                elif sub == "tools":
-                    config.profile_tools = string_list("profile.tools", item)
-                else:
-                    raise fail(f"profile.{sub}", "unknown key (expected add, tools)", sub)
-        elif key == "repos":
-            for name, item in value.items():
-                if not isinstance(item, str):
-                    raise fail(f"repos.{name}", "expected a path string", name)
-                candidate = Path(item)
-                config.repos[name] = (
-                    candidate if candidate.is_absolute() else path.parent / candidate
-                ).resolve()
-    return config
+    def boolean(self, key: str, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(key, "expected true or false")
+        return value
+
+    def table(self, key: str, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key, "expected a table", f"\\[{key}\\]")
+        return value
+
+    # -- the keys ------------------------------------------------------------------------------
+    def fail_on(self, key: str, value: Any) -> None:
+        if value not in FAIL_ON:
+            raise self.fail(key, f"expected one of {', '.join(FAIL_ON)}")
+        self.config.fail_on = value
+
+    def exclude(self, key: str, value: Any) -> None:
+        self.config.exclude = self.string_list(key, value)
+
+    def bazel_version(self, key: str, value: Any) -> None:
+        if not isinstance(value, str):
+            raise self.fail(key, "expected a string")
+        self.config.bazel_version = value
+
+    def strict(self, key: str, value: Any) -> None:
+        self.config.strict = self.boolean(key, value)
+
+    def auto_external(self, key: str, value: Any) -> None:
+        self.config.auto_external = self.boolean(key, value)
+
+    def knowledge(self, key: str, value: Any) -> None:
+        files = [
+            (Path(item) if Path(item).is_absolute() else self.path.parent / item).resolve()
+            for item in self.string_list(key, value)
+        ]
+        digest = hashlib.sha256()
+        try:
+            for file in files:
+                digest.update(read_file(file, CONFIG_BYTES) + b"\0")
+            load_knowledge(files)
+        except (OSError, KnowledgeError) as error:
+            raise self.fail(key, str(error)) from error
+        self.config.knowledge_files, self.config.knowledge_digest = files, digest.hexdigest()
+
+    def rules(self, key: str, value: Any) -> None:
+        for sub, item in self.table(key, value).items():
+            if sub == "enable":
+                self.config.enable = self.rule_ids("rules.enable", item)
+            elif sub == "disable":
+                self.config.disable = self.rule_ids("rules.disable", item)
+            elif sub == "severity":
+                if not isinstance(item, dict):
+                    raise self.fail("rules.severity", "expected a table of rule = severity")
+                for rule_id, severity in item.items():
+                    self.rule_ids("rules.severity", [rule_id])
+                    if severity not in SEVERITIES:
+                        raise self.fail(
+                            f"rules.severity.{rule_id}", f"expected one of {', '.join(SEVERITIES)}", rule_id
+                        )
+                    self.config.severity[rule_id] = severity
+            else:
+                raise self.fail(f"rules.{sub}", "unknown key (expected enable, disable, severity)", sub)
+
+    def profile(self, key: str, value: Any) -> None:
+        for sub, item in self.table(key, value).items():
+            if sub == "add":
+                self.config.profile_add = self.string_list("profile.add", item)
+            elif sub == "tools":
+                self.config.profile_tools = self.string_list("profile.tools", item)
+            else:
+                raise self.fail(f"profile.{sub}", "unknown key (expected add, tools)", sub)
+
+    def repos(self, key: str, value: Any) -> None:
+        for name, item in self.table(key, value).items():
+            if not isinstance(item, str):
+                raise self.fail(f"repos.{name}", "expected a path string", name)
+            candidate = Path(item)
+            self.config.repos[name] = (
+                candidate if candidate.is_absolute() else self.path.parent / candidate
+            ).resolve()
+
+
+_KEYS: dict[str, Callable[[_Reader, str, Any], None]] = {
+    "fail-on": _Reader.fail_on,
+    "exclude": _Reader.exclude,
+    "bazel-version": _Reader.bazel_version,
+    "strict": _Reader.strict,
+    "auto-external": _Reader.auto_external,
+    "knowledge": _Reader.knowledge,
+    "rules": _Reader.rules,
+    "profile": _Reader.profile,
+    "repos": _Reader.repos,
+}

@@ -8,7 +8,7 @@ or loaded files are followed to a bounded depth, which is how helpers that recei
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -374,99 +374,96 @@ class Interpreter:
     def eval(self, node: Node | None, frame: Frame) -> Value:
         if node is None:
             return Unknown()
-        kind = node.type
-        module = frame.module
-        if kind == "string" and module.source.data[node.start_byte] in _QUOTES:  # no prefix: not an f-string
-            return Str(decode_literal(node, module.source))
-        if kind in ("string", "concatenated_string"):
-            if _maybe_f_string(node, module) and any(c.type == "interpolation" for c in node.children):
-                return Unknown("f-string")
-            return Str(decode_string(node, module.source))
-        if kind == "identifier":
-            return self.lookup(module.text(node), frame)
-        if kind == "call":
-            return self._call(node, frame)
-        if kind == "attribute":
-            return self._attribute(node, frame)
-        if kind == "true":
-            return Const(True)
-        if kind == "false":
-            return Const(False)
-        if kind == "none":
-            return Const(None)
-        if kind == "integer":
-            try:
-                return Const(int(module.text(node), 0))
-            except ValueError:
-                return Unknown()
-        if kind == "parenthesized_expression":
-            inner = node.named_children
-            return self.eval(inner[0], frame) if inner else Unknown()
-        if kind in ("list", "tuple"):
-            children = [c for c in node.named_children if c.type != "comment"]
-            return ListV(tuple(self.eval(c, frame) for c in children), tuple(children))
-        if kind == "dictionary":
-            items = []
-            for pair in node.named_children:
-                if pair.type == "pair":
-                    k = pair.child_by_field_name("key")
-                    v = pair.child_by_field_name("value")
-                    items.append((self.eval(k, frame), self.eval(v, frame), k, v))
-            return DictV(tuple(items))
-        if kind == "binary_operator":
-            left = self.eval(node.child_by_field_name("left"), frame)
-            right = self.eval(node.child_by_field_name("right"), frame)
-            op = node.child_by_field_name("operator")
-            op_text = module.text(op) if op is not None else ""
-            if op_text == "+":
-                return _add(left, right)
-            if op_text == "%" and isinstance(left, Str):
-                if isinstance(right, ListV) and any(isinstance(item, Choice) for item in right.items):
-                    return choice(
-                        [
-                            _percent(left, ListV(values), node, frame)
-                            for values in _combinations(list(right.items))
-                        ]
-                    )
-                return choice([_percent(left, option, node, frame) for option in alternatives(right)])
-            if op_text == "|" and isinstance(left, DictV) and isinstance(right, DictV):
-                return _union(left, right)
-            return Unknown("arithmetic")
-        if kind == "subscript":
-            return self._subscript(node, frame)
-        if kind == "conditional_expression":  # body if condition else alternative
-            parts = [self.eval(c, frame) for c in node.named_children if c.type != "comment"]
-            if len(parts) != 3:
-                return Unknown("conditional expression")
-            truth = known_truth(parts[1])
-            if truth is not None:
-                return parts[0] if truth else parts[2]
-            return choice((parts[0], parts[2]))
-        if kind == "list_comprehension":
-            return self._comprehension(node, frame)
-        if (
-            kind == "lambda"
-        ):  # `rule(implementation = lambda ctx: ...)`; inside a function it may close over locals
-            return Function(module, node, "<lambda>") if not frame.env else Unknown("lambda")
-        if kind == "dictionary_comprehension":
-            return Unknown("comprehension")
-        if kind == "boolean_operator":  # `tags or []`, `a and b`: Starlark returns an operand
-            left = self.eval(node.child_by_field_name("left"), frame)
-            op = node.child_by_field_name("operator")
-            is_or = op is not None and module.text(op) == "or"
-            truth = _operand_truth(left)
-            if truth is not None and truth == is_or:
-                return left  # `x or ...` with x true, `x and ...` with x false: the right side is not run
-            right = self.eval(node.child_by_field_name("right"), frame)
-            return right if truth is not None else choice((left, right))
-        if kind == "comparison_operator":
-            return self._compare(node, frame)
-        if kind == "not_operator":
-            inner = self.eval(node.child_by_field_name("argument"), frame)
-            return Const(not inner.value) if isinstance(inner, Const) else Unknown("not")
-        for child in node.named_children:
+        evaluate = _EVALUATORS.get(node.type)
+        if evaluate is not None:
+            return evaluate(self, node, frame)
+        for child in node.named_children:  # what the model does not read may still call macros
             self.eval(child, frame)
-        return Unknown(kind)
+        return Unknown(node.type)
+
+    # -- one method per kind of expression (`_EVALUATORS` maps node types to them) --------------
+    def _string(self, node: Node, frame: Frame) -> Value:
+        module = frame.module
+        if node.type == "string" and module.source.data[node.start_byte] in _QUOTES:  # not an f-string
+            return Str(decode_literal(node, module.source))
+        if _maybe_f_string(node, module) and any(c.type == "interpolation" for c in node.children):
+            return Unknown("f-string")
+        return Str(decode_string(node, module.source))
+
+    def _identifier(self, node: Node, frame: Frame) -> Value:
+        return self.lookup(frame.module.text(node), frame)
+
+    def _integer(self, node: Node, frame: Frame) -> Value:
+        try:
+            return Const(int(frame.module.text(node), 0))
+        except ValueError:
+            return Unknown()
+
+    def _parenthesized(self, node: Node, frame: Frame) -> Value:
+        inner = node.named_children
+        return self.eval(inner[0], frame) if inner else Unknown()
+
+    def _sequence(self, node: Node, frame: Frame) -> Value:
+        children = [c for c in node.named_children if c.type != "comment"]
+        return ListV(tuple(self.eval(c, frame) for c in children), tuple(children))
+
+    def _dictionary(self, node: Node, frame: Frame) -> Value:
+        items = []
+        for pair in node.named_children:
+            if pair.type == "pair":
+                k = pair.child_by_field_name("key")
+                v = pair.child_by_field_name("value")
+                items.append((self.eval(k, frame), self.eval(v, frame), k, v))
+        return DictV(tuple(items))
+
+    def _binary(self, node: Node, frame: Frame) -> Value:
+        left = self.eval(node.child_by_field_name("left"), frame)
+        right = self.eval(node.child_by_field_name("right"), frame)
+        op = node.child_by_field_name("operator")
+        op_text = frame.module.text(op) if op is not None else ""
+        if op_text == "+":
+            return _add(left, right)
+        if op_text == "%" and isinstance(left, Str):
+            if isinstance(right, ListV) and any(isinstance(item, Choice) for item in right.items):
+                return choice(
+                    [
+                        _percent(left, ListV(values), node, frame)
+                        for values in _combinations(list(right.items))
+                    ]
+                )
+            return choice([_percent(left, option, node, frame) for option in alternatives(right)])
+        if op_text == "|" and isinstance(left, DictV) and isinstance(right, DictV):
+            return _union(left, right)
+        return Unknown("arithmetic")
+
+    def _conditional(self, node: Node, frame: Frame) -> Value:
+        """`body if condition else alternative`: both when the condition is not known."""
+        parts = [self.eval(c, frame) for c in node.named_children if c.type != "comment"]
+        if len(parts) != 3:
+            return Unknown("conditional expression")
+        truth = known_truth(parts[1])
+        if truth is not None:
+            return parts[0] if truth else parts[2]
+        return choice((parts[0], parts[2]))
+
+    def _lambda(self, node: Node, frame: Frame) -> Value:
+        """`rule(implementation = lambda ctx: ...)`; inside a function it may close over locals."""
+        return Function(frame.module, node, "<lambda>") if not frame.env else Unknown("lambda")
+
+    def _boolean(self, node: Node, frame: Frame) -> Value:
+        """`tags or []`, `a and b`: Starlark returns an operand."""
+        left = self.eval(node.child_by_field_name("left"), frame)
+        op = node.child_by_field_name("operator")
+        is_or = op is not None and frame.module.text(op) == "or"
+        truth = _operand_truth(left)
+        if truth is not None and truth == is_or:
+            return left  # `x or ...` with x true, `x and ...` with x false: the right side is not run
+        right = self.eval(node.child_by_field_name("right"), frame)
+        return right if truth is not None else choice((left, right))
+
+    def _not(self, node: Node, frame: Frame) -> Value:
+        inner = self.eval(node.child_by_field_name("argument"), frame)
+        return Const(not inner.value) if isinstance(inner, Const) else Unknown("not")
 
     def _compare(self, node: Node, frame: Frame) -> Value:
         """`i < 10`, `name == "x"`, `"a" in tags`: decided when both sides are known constants."""
@@ -1172,6 +1169,31 @@ NATIVE_RULE_ATTRIBUTES = {
 }
 NOT_EVALUATED = Unknown("not evaluated")
 
+
+_EVALUATORS: dict[str, Callable[[Interpreter, Node, Frame], Value]] = {
+    "string": Interpreter._string,
+    "concatenated_string": Interpreter._string,
+    "identifier": Interpreter._identifier,
+    "call": Interpreter._call,
+    "attribute": Interpreter._attribute,
+    "true": lambda _self, _node, _frame: Const(True),
+    "false": lambda _self, _node, _frame: Const(False),
+    "none": lambda _self, _node, _frame: Const(None),
+    "integer": Interpreter._integer,
+    "parenthesized_expression": Interpreter._parenthesized,
+    "list": Interpreter._sequence,
+    "tuple": Interpreter._sequence,
+    "dictionary": Interpreter._dictionary,
+    "binary_operator": Interpreter._binary,
+    "subscript": Interpreter._subscript,
+    "conditional_expression": Interpreter._conditional,
+    "list_comprehension": Interpreter._comprehension,
+    "dictionary_comprehension": lambda _self, _node, _frame: Unknown("comprehension"),
+    "lambda": Interpreter._lambda,
+    "boolean_operator": Interpreter._boolean,
+    "comparison_operator": Interpreter._compare,
+    "not_operator": Interpreter._not,
+}
 
 _NOT_CONSTANT = object()
 
