@@ -1211,9 +1211,10 @@ def _constant(value: Value) -> object:
 
 
 def _operand_truth(value: Value) -> bool | None:
-    """The truth of an `and`/`or` operand: a non-empty list or dict literal is true."""
-    if isinstance(value, (ListV, DictV)) and (value.items):
-        return True
+    """The truth of an `and`/`or` operand: a list or dict the model knows whole is true when it has
+    items (`tags or []`, `[] or defaults`)."""
+    if isinstance(value, ListV) or (isinstance(value, DictV) and not value.conditional):
+        return bool(value.items)
     return known_truth(value)
 
 

@@ -1,0 +1,114 @@
+"""The abstract interpreter on expressions as macros and rule implementations write them: what it
+computes exactly, and where it must say it does not know (model/evaluate.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import write_tree
+
+from hermetic_scan.model.evaluate import Interpreter
+from hermetic_scan.model.modules import Loader
+from hermetic_scan.model.values import Choice, Const, DictV, LabelStr, ListV, Str, Unknown, Value
+from hermetic_scan.workspace import discover
+
+
+def _evaluate(tmp_path: Path, source: str, name: str = "X") -> Value:
+    write_tree(tmp_path, {"MODULE.bazel": "", "BUILD.bazel": "", "x.bzl": source})
+    workspace = discover(tmp_path)
+    loader = Loader(workspace)
+    module = loader.module(workspace.main, "x.bzl")
+    assert module is not None
+    value = Interpreter(loader).global_value(module, name)
+    assert value is not None
+    return value
+
+
+def _plain(value: Value) -> object:
+    """The Python value the model computed; `...` where it does not know."""
+    if isinstance(value, Str):
+        return value.text.text
+    if isinstance(value, Const):
+        return value.value
+    if isinstance(value, ListV):
+        return [_plain(item) for item in value.items]
+    if isinstance(value, DictV):
+        return {_plain(k): _plain(v) for k, v, _, _ in value.items}  # type: ignore[misc]
+    if isinstance(value, Choice):
+        return {"one of": [_plain(option) for option in value.options]}
+    return ...
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ('"tofu" + " init"', "tofu init"),
+        ('"%s_u%s" % ("matrix", "007")', "matrix_u007"),
+        ('"{} {tool}".format("run", tool = "tofu")', "run tofu"),
+        ('" ".join(["a", "b", "c"])', "a b c"),
+        ('["a"] + ["b"]', ["a", "b"]),
+        ("1 < 10", True),
+        ("100 <= 10", False),
+        ('"a" in ["a", "b"]', True),
+        ('"c" not in "abc"', False),
+        ('"x" == "x"', True),
+        ('"x" != "y"', True),
+        ('sorted(["b", "c", "a"])', ["a", "b", "c"]),
+        ('reversed(["a", "b"])', ["b", "a"]),
+        ('[s + "!" for s in ["a", "b"]]', ["a!", "b!"]),
+        ('"yes" if 1 < 2 else "no"', "yes"),
+        ('None or "default"', "default"),
+        ('[] or ["fallback"]', ["fallback"]),
+        ('"set" and "second"', "second"),
+        ("not False", True),
+        ('{"a": 1} | {"b": 2}', {"a": 1, "b": 2}),
+        ("list(range(3))", [0, 1, 2]),
+        ('[i for i, _ in enumerate(["a", "b"])]', [0, 1]),
+    ],
+)
+def test_expressions_the_model_computes(tmp_path: Path, expression: str, expected: object) -> None:
+    assert _plain(_evaluate(tmp_path, f"X = {expression}\n")) == expected
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        'native.package_name() == "app"',  # a value of the BUILD file that calls the macro
+        "str(Label(\"//x:y\")).startswith(\"@@\")",  # the canonical form depends on Bzlmod
+        "UNDEFINED < 3",
+        '1 < "a"',  # an error in Starlark: the model does not guess
+    ],
+)
+def test_comparisons_it_cannot_decide_are_unknown(tmp_path: Path, expression: str) -> None:
+    assert isinstance(_evaluate(tmp_path, f"X = {expression}\n"), Unknown)
+
+
+def test_an_undecided_condition_keeps_both_branches(tmp_path: Path) -> None:
+    value = _evaluate(tmp_path, 'X = "unzip -Z1" if native.package_name() else "tar -tf"\n')
+    assert _plain(value) == {"one of": ["unzip -Z1", "tar -tf"]}
+
+
+def test_label_objects_name_their_target_and_hide_their_string_form(tmp_path: Path) -> None:
+    label = _evaluate(tmp_path, 'X = Label(":run.sh")\n')
+    assert isinstance(label, LabelStr) and label.text.text == "//:run.sh"
+    assert isinstance(_evaluate(tmp_path, 'X = str(Label("//:run.sh"))\n'), Unknown)
+
+
+def test_lambda_is_called_like_a_function(tmp_path: Path) -> None:
+    assert _plain(_evaluate(tmp_path, 'F = lambda tool: tool + " fmt"\nX = F("terraform")\n')) == "terraform fmt"
+
+
+def test_kwargs_pop_returns_the_value_and_removes_the_key(tmp_path: Path) -> None:
+    source = (
+        "def f(**kwargs):\n"
+        '    tags = ["manual"] + kwargs.pop("tags", [])\n'
+        '    missing = kwargs.pop("visibility", ["//visibility:private"])\n'
+        "    return [tags, missing, kwargs]\n"
+        'X = f(tags = ["no-remote-exec"], name = "lock")\n'
+    )
+    assert _plain(_evaluate(tmp_path, source)) == [
+        ["manual", "no-remote-exec"],
+        ["//visibility:private"],
+        {"name": "lock"},
+    ]
