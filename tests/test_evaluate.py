@@ -75,7 +75,7 @@ def test_expressions_the_model_computes(tmp_path: Path, expression: str, expecte
     "expression",
     [
         'native.package_name() == "app"',  # a value of the BUILD file that calls the macro
-        "str(Label(\"//x:y\")).startswith(\"@@\")",  # the canonical form depends on Bzlmod
+        'str(Label("//x:y")).startswith("@@")',  # the canonical form depends on Bzlmod
         "UNDEFINED < 3",
         '1 < "a"',  # an error in Starlark: the model does not guess
     ],
@@ -96,7 +96,9 @@ def test_label_objects_name_their_target_and_hide_their_string_form(tmp_path: Pa
 
 
 def test_lambda_is_called_like_a_function(tmp_path: Path) -> None:
-    assert _plain(_evaluate(tmp_path, 'F = lambda tool: tool + " fmt"\nX = F("terraform")\n')) == "terraform fmt"
+    assert (
+        _plain(_evaluate(tmp_path, 'F = lambda tool: tool + " fmt"\nX = F("terraform")\n')) == "terraform fmt"
+    )
 
 
 def test_kwargs_pop_returns_the_value_and_removes_the_key(tmp_path: Path) -> None:
