@@ -355,7 +355,14 @@ def _constants(assigned: list[tuple[str, Word]]) -> dict[str, str]:
     seen: dict[str, str | None] = {}
     for name, word in assigned:
         defaulted = _DEFAULTED.fullmatch(word.text)
-        literal = defaulted.group(1) if defaulted else None if word.dynamic or not word.text else word.text
+        declared = _DECLARED_WORD.fullmatch(word.text) is not None  # `docker=$(location :docker)`
+        literal = (
+            defaulted.group(1)
+            if defaulted
+            else None
+            if (word.dynamic and not declared) or not word.text
+            else word.text
+        )
         seen[name] = literal if name not in seen else None  # assigned twice: no longer one value
     return {name: value for name, value in seen.items() if value is not None}
 
@@ -370,7 +377,8 @@ def _resolved(command: Command, constants: dict[str, str]) -> Command:
     read = _VARIABLE.fullmatch(command.name) if command.dynamic and command.kind == "run" else None
     if read is None or read.group(1) not in constants:
         return command
-    return replace(command, name=constants[read.group(1)], dynamic=False, via=read.group(1))
+    value = constants[read.group(1)]
+    return replace(command, name=value, dynamic=DECLARED_TOKEN in value, via=read.group(1))
 
 
 def _walk(node: Node):  # noqa: ANN202 - generator
@@ -622,6 +630,18 @@ def _commands_of(node: Node, data: bytes, to_char) -> list[Command]:  # noqa: AN
         found.append(Command(text, start, end, "run", False, _args(words[i + 1 :], data, to_char)))
         return found
     return found
+
+
+# A declared program's word carries the name of what it runs: `__hs_declared__docker__` for
+# `$(location @multitool//tools/docker)` or `ctx.executable._docker.path` (model/evaluate.py).
+_DECLARED_PROGRAM = re.compile(re.escape(DECLARED_TOKEN) + r"([A-Za-z0-9_]+?)__")
+_DECLARED_WORD = re.compile(re.escape(DECLARED_TOKEN) + r"(?:\w+?__)?")
+
+
+def declared_program(word: str) -> str | None:
+    """The name of the declared program a command word runs, when the model knows it."""
+    found = _DECLARED_PROGRAM.search(word)
+    return found.group(1) if found is not None else None
 
 
 def is_workspace_variable(name: str) -> bool:

@@ -8,6 +8,7 @@ or loaded files are followed to a bounded depth, which is how helpers that recei
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -1284,6 +1285,19 @@ def as_text(value: Value, module: ModuleModel, node: Node) -> MappedText:
 PATH_FIELDS = {"path", "short_path", "dirname", "basename", "root", "files_to_run", "executable", "[...]"}
 
 
+_LOCATION_VARIABLE = re.compile(r"\$\((?:location|execpath|rootpath)s?\s+([^)\s]+)\s*\)")
+
+
+def _make_variable_hint(variable: str) -> str:
+    """`docker__` for `$(location @multitool//tools/docker)`: which declared program a genrule runs."""
+    found = _LOCATION_VARIABLE.fullmatch(variable)
+    if found is None:
+        return ""
+    name = found.group(1).rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+    hint = "".join(c if c.isalnum() else "_" for c in name).strip("_")
+    return f"{hint}__" if hint else ""
+
+
 def declared_hint(value: Value) -> str:
     """`tofu__` for ctx.executable._tofu.path: lets shell rules know which declared program runs."""
     if not isinstance(value, Declared):
@@ -1459,9 +1473,8 @@ def mask_make_variables(text: MappedText) -> MappedText:
         if end == -1:
             i += 1
             continue
-        token = MappedText(
-            DECLARED_TOKEN, (text.offsets[i],) * len(DECLARED_TOKEN), text.source, text.origin(i)
-        )
+        word = DECLARED_TOKEN + _make_variable_hint(raw[i:end])
+        token = MappedText(word, (text.offsets[i],) * len(word), text.source, text.origin(i))
         pieces += [text.slice(start, i), token]
         i = end
         start = end

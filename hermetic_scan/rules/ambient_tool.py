@@ -8,7 +8,9 @@ string; absolute host paths (`/usr/local/bin/x`, `/opt/...`, `/nix/store/...`, `
 the script sets once to a name or path (`TFLINT="${TFLINT_BIN:-tflint}"; "$TFLINT" ...`) counts as
 that program. Shell builtins, functions the
 script defines, paths from `$(location ...)`, `ctx.executable.x`, `ctx.file.x`, toolchains and
-variables holding such paths are declared. Programs the executor profile lists (bash and base
+variables holding such paths are declared, except that a declared `docker` client that runs
+containers or images (`run`, `build`, `load`...) still needs a Docker daemon. Programs the executor
+profile lists (bash and base
 tools by default; `--profile-add`, `--profile`) are assumed to be on every worker; `--strict`
 reports them at info. Launchers run by `bazel run` are not checked: they run on the host by design.
 
@@ -83,6 +85,32 @@ def _fallback(command: shell.Command, facts: shell.ShellFacts, ctx: Context) -> 
     return None
 
 
+# Docker client commands that talk to the daemon (https://docs.docker.com/reference/cli/docker/).
+DAEMON_SUBCOMMANDS = frozenset(
+    "run start exec build buildx load save pull push images ps wait logs rm rmi tag commit create cp "
+    "inspect compose kill stop".split()
+)
+
+
+def _daemon(command: shell.Command, site: ShellSite, ctx: Context, where: str) -> Check:
+    """A declared docker client (`$(location @multitool//tools/docker) run`) is a declared input;
+    the daemon it talks to is the machine's."""
+    if shell.declared_program(command.name) != "docker" or command.subcommand() not in DAEMON_SUBCOMMANDS:
+        return
+    span = site.text.span(command.start, command.end)
+    if span is None:
+        return
+    yield ctx.report(
+        META,
+        span,
+        f"`docker {command.subcommand()}` talks to a Docker daemon: the client is declared, the daemon is "
+        f"whatever the machine running {where} has, and remote workers seldom have one",
+        owners=site_owners(site),
+        target=owner_target(site.owner),
+        subject="docker daemon",
+    )
+
+
 def check_site(site: ShellSite, ctx: Context) -> Check:
     if site.context == "launcher" or site.language == "batch":
         return
@@ -94,6 +122,7 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
     where = "this test" if site.context == "test" else "this action"
     for command in facts.commands:
         if command.dynamic:
+            yield from _daemon(command, site, ctx, where)
             continue
         kind = classify(command.name, ctx, facts.functions | (site.library_functions or frozenset()))
         if kind is None or (kind == "profile" and not ctx.strict):

@@ -42,7 +42,6 @@ from hermetic_scan import shell
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.model.actions import ShellSite
 from hermetic_scan.rules.base import Check, Context, RuleMeta, owner_target, site_owners, target_tags
-from hermetic_scan.source import DECLARED_TOKEN
 
 META = RuleMeta(
     "network-access",
@@ -83,14 +82,11 @@ def _is_loopback(url: str, loopback_names: frozenset[str]) -> bool:
     return variable is not None and variable.group(1) in loopback_names
 
 
-DECLARED_PROGRAM = re.compile(re.escape(DECLARED_TOKEN) + r"([A-Za-z0-9_]+?)__")
-
-
 def program_name(command: shell.Command) -> str:
     """The program's name; for a declared tool (`{tofu}` from ctx.executable._tofu) the attribute's."""
-    match = DECLARED_PROGRAM.search(command.name)
-    if match is not None:
-        return match.group(1)
+    declared = shell.declared_program(command.name)
+    if declared is not None:
+        return declared
     return command.name.rsplit("/", 1)[-1]
 
 
@@ -164,7 +160,7 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
     facts = shell.analyze(site.text.text)
     loopback = frozenset(name for name, word in facts.assigned if _LOOPBACK.match(word.text.strip("\"'")))
     for command in facts.commands:
-        declared = command.dynamic and DECLARED_PROGRAM.search(command.name) is not None
+        declared = command.dynamic and shell.declared_program(command.name) is not None
         if (
             (command.dynamic and not declared)
             or command.kind != "run"

@@ -28,7 +28,7 @@ for f in "$@"; do
   var_args+=("-var-file=$f")
 done
 
-"$TOFU" -chdir="$MODULE_DIR" init -backend=false -input=false > /dev/null  # ok: ambient-tool ("$TOFU")
+"$TOFU" -chdir="$MODULE_DIR" init -backend=false -input=false > /dev/null  # expect: network-access  # ok: ambient-tool ("$TOFU")
 "$TOFU" -chdir="$MODULE_DIR" plan -input=false -lock=false -out="$OUT.bin" "${{var_args[@]+"${{var_args[@]}}"}}"
 "$TOFU" -chdir="$MODULE_DIR" show -json "$OUT.bin" \\
   | /nix/store/4bq0c8yhnrdkdb0w7ajx2xrz4qmbz0gq-jq-1.7.1-bin/bin/jq -S '.resource_changes // []' > "$OUT"  # expect: ambient-tool

@@ -23,7 +23,7 @@ mkdir -p "$WORK"
 cp -R "$MODULE_DIR/." "$WORK/"
 
 log "init"
-"$TOFU" -chdir="$WORK" init -backend=false -input=false > /dev/null
+"$TOFU" -chdir="$WORK" init -backend=false -input=false > /dev/null  # expect: network-access
 
 log "plan"
 rc=0
