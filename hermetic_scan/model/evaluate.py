@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from tree_sitter import Node
 
@@ -657,6 +658,8 @@ class Interpreter:
             only = (
                 NATIVE_RULE_ATTRIBUTES.get(callee.name, TARGET_ATTRIBUTES)
                 if isinstance(callee, NativeRule)
+                else TARGET_ATTRIBUTES | tool_attributes(callee)
+                if isinstance(callee, RuleClass)
                 else TARGET_ATTRIBUTES
             )
         positional, keywords, splat = self.arguments(node.child_by_field_name("arguments"), frame, only)
@@ -1169,6 +1172,17 @@ NATIVE_RULE_ATTRIBUTES = {
     "cc_test": _CC_FLAGS,
 }
 NOT_EVALUATED = Unknown("not evaluated")
+
+
+@lru_cache(maxsize=4096)  # asked for at every call of the rule; RuleClass hashes by identity
+def tool_attributes(rule: RuleClass) -> frozenset[str]:
+    """A custom rule's attributes that name programs its actions run (`executable = True` or
+    `cfg = "exec"` labels): the model reads them to know what each target runs."""
+    return frozenset(
+        name
+        for name, decl in rule.attrs.items()
+        if decl.kind in ("label", "label_list") and (decl.executable or decl.cfg == "exec")
+    )
 
 
 _EVALUATORS: dict[str, Callable[[Interpreter, Node, Frame], Value]] = {

@@ -1,9 +1,10 @@
 """python-bootstrap: Python tests start through a stub that runs the worker's `python3`.
 
 ## What it does
-Reports `py_test` targets (native, or rules_python's), and genrules that run a `py_binary` as a
-tool, when the workspace keeps the default bootstrap and the executor profile does not provide
-`python3`. A `.bazelrc` line setting `--@rules_python//python/config_settings:bootstrap_impl=script`
+Reports `py_test` targets (native, or rules_python's), genrules that run a `py_binary` as a tool, and
+targets of custom rules whose action runs a `py_binary` named by an attribute (`ctx.executable.x`,
+set by the target or by the attribute's default), when the workspace keeps the default bootstrap
+and the executor profile does not provide `python3`. A `.bazelrc` line setting `--@rules_python//python/config_settings:bootstrap_impl=script`
 turns the check off, as does `python3` in the profile (`profile.add = ["python3"]`).
 
 ## Why it matters for remote execution
@@ -36,9 +37,12 @@ worker image does carry `python3`, add it to the executor profile.
 
 from __future__ import annotations
 
+import re
+
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.labels import LabelError, parse_label
 from hermetic_scan.model import TargetModel, command_labels
+from hermetic_scan.model.values import Str
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
 META = RuleMeta(
@@ -55,9 +59,26 @@ _REMEDY = " (add it to the profile if the worker image has it, or use the script
 
 def check_target(tm: TargetModel, ctx: Context) -> Check:
     target = tm.target
-    if target.kind not in ("py_test", "genrule") or _not_needed(ctx):
+    if _not_needed(ctx):
         return
     where = target.build.span(target.top_node)
+    if tm.rule is not None and tm.implementation is not None:
+        tool = _python_tool_run(tm, ctx)
+        if tool is not None:
+            label, mnemonic = tool
+            yield ctx.report(
+                META,
+                where,
+                f"{target.text}'s {mnemonic} action runs the py_binary {label}, which starts through "
+                "Python's bootstrap stub (`#!/usr/bin/env python3`): the worker needs `python3` on PATH, "
+                f"which the executor profile does not provide{_REMEDY}",
+                owners={target.key},
+                target=target.text,
+                subject="python3",
+            )
+        return
+    if target.kind not in ("py_test", "genrule"):
+        return
     if target.kind == "py_test":
         yield ctx.report(
             META,
@@ -87,6 +108,45 @@ def check_target(tm: TargetModel, ctx: Context) -> Check:
                 subject="python3",
             )
             return
+
+
+# `ctx.executable.tool`, `ctx.attr.tool.files_to_run`, `ctx.file._tool`: the attribute an action runs.
+_ATTRIBUTE_RUN = re.compile(r"^ctx\.(?:executable|attr|file|files)\.(\w+)")
+
+
+def _python_tool_run(tm: TargetModel, ctx: Context) -> tuple[str, str] | None:
+    """(label, mnemonic) of a py_binary an action of a custom rule's target runs as its executable."""
+    assert tm.rule is not None and tm.implementation is not None
+    for action in tm.implementation.actions:
+        found = _ATTRIBUTE_RUN.match(action.executable_name or "")
+        if found is None or found.group(1) not in tm.rule.attrs:
+            continue
+        name = found.group(1)
+        value = tm.target.attr(name)
+        base = tm.target.label
+        if not isinstance(value, Str):  # not set by the call: the attribute's default
+            value, base = tm.rule.attrs[name].default, None
+        if not isinstance(value, Str) or not value.static:
+            continue
+        try:
+            label = (
+                parse_label(value.text.text, base.repo, base.package)
+                if base is not None
+                else parse_label(value.text.text, _repository_of(tm), tm.rule.module.package)
+            )
+        except LabelError:
+            continue
+        tool = ctx.model.find_target(label)
+        if tool is not None and tool.target.kind == "py_binary":
+            return tool.target.text, action.effective_mnemonic
+    return None
+
+
+def _repository_of(tm: TargetModel) -> str:
+    """Where a rule's default labels point: the repository of the .bzl file that defines the rule."""
+    assert tm.rule is not None
+    repo = tm.rule.module.repo
+    return repo.name if repo.external else ""
 
 
 def _not_needed(ctx: Context) -> bool:
