@@ -58,38 +58,32 @@ _REMEDY = " (add it to the profile if the worker image has it, or use the script
 
 
 def check_target(tm: TargetModel, ctx: Context) -> Check:
-    target = tm.target
     if _not_needed(ctx):
         return
-    where = target.build.span(target.top_node)
+    runs = _what_runs_python(tm, ctx)
+    if runs is None:
+        return
+    target = tm.target
+    yield ctx.report(
+        META,
+        target.build.span(target.top_node),
+        f"{runs}, which starts through Python's bootstrap stub (`#!/usr/bin/env python3`): the worker "
+        f"needs `python3` on PATH, which the executor profile does not provide{_REMEDY}",
+        owners={target.key},
+        target=target.text,
+        subject="python3",
+    )
+
+
+def _what_runs_python(tm: TargetModel, ctx: Context) -> str | None:
+    target = tm.target
     if tm.rule is not None and tm.implementation is not None:
         tool = _python_tool_run(tm, ctx)
-        if tool is not None:
-            label, mnemonic = tool
-            yield ctx.report(
-                META,
-                where,
-                f"{target.text}'s {mnemonic} action runs the py_binary {label}, which starts through "
-                "Python's bootstrap stub (`#!/usr/bin/env python3`): the worker needs `python3` on PATH, "
-                f"which the executor profile does not provide{_REMEDY}",
-                owners={target.key},
-                target=target.text,
-                subject="python3",
-            )
-        return
-    if target.kind not in ("py_test", "genrule"):
-        return
+        return f"{target.text}'s {tool[1]} action runs the py_binary {tool[0]}" if tool is not None else None
     if target.kind == "py_test":
-        yield ctx.report(
-            META,
-            where,
-            f"{target.text} starts through Python's bootstrap stub (`#!/usr/bin/env python3`): the "
-            f"worker needs `python3` on PATH, which the executor profile does not provide{_REMEDY}",
-            owners={target.key},
-            target=target.text,
-            subject="python3",
-        )
-        return
+        return f"{target.text} is a py_test"
+    if target.kind != "genrule":
+        return None
     for label_text in command_labels(tm):
         try:
             label = parse_label(label_text, target.label.repo, target.label.package)
@@ -97,17 +91,8 @@ def check_target(tm: TargetModel, ctx: Context) -> Check:
             continue
         tool = ctx.model.find_target(label)
         if tool is not None and tool.target.kind == "py_binary":
-            yield ctx.report(
-                META,
-                where,
-                f"{target.text} runs the py_binary {tool.target.text}, which starts through Python's "
-                "bootstrap stub (`#!/usr/bin/env python3`): the worker needs `python3` on PATH, which "
-                f"the executor profile does not provide{_REMEDY}",
-                owners={target.key},
-                target=target.text,
-                subject="python3",
-            )
-            return
+            return f"{target.text} runs the py_binary {tool.target.text}"
+    return None
 
 
 # `ctx.executable.tool`, `ctx.attr.tool.files_to_run`, `ctx.file._tool`: the attribute an action runs.
