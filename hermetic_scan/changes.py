@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 from hermetic_scan.diagnostics import Diagnostic
-from hermetic_scan.engine import Result
+from hermetic_scan.engine import Result, narrow
 
 
 class GitError(Exception):
@@ -47,11 +47,6 @@ def changed_files(root: Path, revision: str) -> set[str]:
 
 
 def select(result: Result, changed: set[str]) -> list[Diagnostic]:
-    owners: set[str] = set()
-    for verdict in result.inventory.targets:
-        info = verdict.info
-        if info.path in changed:
-            owners.add(info.key)
-            if info.rule_key is not None:
-                owners.add(info.rule_key)
-    return [d for d in result.diagnostics if d.span.path in changed or d.owners & owners]
+    """The findings of the changed files, and of the targets changed BUILD files define, shown at
+    their lines (as `check FILE...` does)."""
+    return narrow(result.diagnostics, result.inventory, changed.__contains__)

@@ -150,6 +150,14 @@ def only_paths(
     def named(path: str) -> bool:
         return any(p in ("", ".") or path == p or path.startswith(p + "/") for p in wanted)
 
+    return narrow(diagnostics, inventory, named)
+
+
+def narrow(
+    diagnostics: list[Diagnostic], inventory: Inventory | None, named: Callable[[str], bool]
+) -> list[Diagnostic]:
+    """The findings of the named files, and those of every target a named BUILD file defines, shown
+    at that target's line (`check FILE...`, `--changed-since`)."""
     targets: dict[str, list[TargetInfo]] = defaultdict(list)  # owner key -> named targets it belongs to
     if inventory is not None and inventory.entries is None:
         for verdict in inventory.targets:

@@ -143,9 +143,12 @@ def test_changed_since_keeps_targets_of_changed_build_files(tmp_path: Path) -> N
 
     assert paths() == set()
     (root / "a" / "BUILD.bazel").write_text('load("//rules:defs.bzl", "mk")\nmk(name = "a2")\n')
-    assert paths() == {"rules/defs.bzl"}, (
-        "the hazard of a changed BUILD file's target, though its .bzl did not change"
+    assert paths() == {"a/BUILD.bazel"}, (
+        "the hazard of a changed BUILD file's target, though its .bzl did not change, at the target"
     )
+    out = run_cli("check", str(root), "--changed-since", "HEAD", "--format", "json")
+    (finding,) = json.loads(out.stdout)["findings"]
+    assert (finding["line"], finding["related"]) == (2, [{"path": "rules/defs.bzl", "line": 2, "column": 38}])
     out = run_cli("check", str(root), "--changed-since", "no-such-rev")
     assert out.returncode == 2 and "'no-such-rev' is not a commit" in out.stderr
 
