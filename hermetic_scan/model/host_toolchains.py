@@ -218,12 +218,7 @@ def toolchain_types_in(text: str) -> list[str]:
 
 
 def _calls(function: Node) -> Iterable[Node]:
-    stack = [function]
-    while stack:
-        node = stack.pop()
-        stack.extend(node.children)
-        if node.type == "call":
-            yield node
+    return (node for node in _walk(function) if node.type == "call")
 
 
 def _arguments(call: Node) -> dict[int | str, Node]:
