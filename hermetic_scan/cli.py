@@ -171,12 +171,22 @@ def _parser() -> argparse.ArgumentParser:
     selection(inventory)
     jobs(inventory)
 
-    fix = sub.add_parser("fix", help="add the suggested no-remote-exec tags to BUILD files")
+    fix = sub.add_parser(
+        "fix",
+        help="add the suggested no-remote-exec tags to BUILD files and apply the findings' safe fixes",
+    )
     fix.add_argument("paths", nargs="*", default=["."])
     mode = fix.add_mutually_exclusive_group()
     mode.add_argument("--diff", action="store_true", help="print a unified diff (the default)")
     mode.add_argument("--write", action="store_true", help="write the changes (atomically)")
-    fix.add_argument("--format", choices=["diff", "buildozer"], default="diff")
+    fix.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="also apply fixes a human should review (a mnemonic named after its rule's function)",
+    )
+    fix.add_argument(
+        "--format", choices=["diff", "buildozer"], default="diff", help="buildozer: the tag changes only"
+    )
     common(fix)
 
     config = sub.add_parser("config", help="show the effective configuration")
@@ -516,7 +526,9 @@ def _use_color(choice: str, output: str | None) -> bool:
 
 
 def _fix(args: argparse.Namespace, result: Result) -> int:
-    fix_plan = fix.plan(result.inventory, result.root)
+    fix_plan = fix.plan(
+        result.inventory, result.root, result.require_model(), result.diagnostics, args.unsafe_fixes
+    )
     for note in fix_plan.notes:
         print(f"note: {note}", file=sys.stderr)
     if args.format == "buildozer":

@@ -32,6 +32,34 @@ class Span:
     end_byte: int = 0
 
 
+class Applicability(StrEnum):
+    """How sure a fix is (ruff's terms): `fix` applies safe fixes, `fix --unsafe-fixes` both kinds;
+    the editor offers both and prefers only safe ones."""
+
+    SAFE = "safe"  # keeps what the code means; nothing to review
+    UNSAFE = "unsafe"  # a reasonable change a human should review (a guessed name)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace bytes [start_byte, end_byte) of the fix's file with `text`."""
+
+    start_byte: int
+    end_byte: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """The change a rule proposes for one finding, in the file `path` (a workspace-relative path, as in
+    `Span.path`), with offsets into the bytes the finding was computed on."""
+
+    title: str
+    path: str
+    edits: tuple[Edit, ...]
+    applicability: Applicability
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     rule: str
@@ -50,6 +78,8 @@ class Diagnostic:
     # The finding this one was anchored from (`check FILE...` shows a .bzl finding at the line of each
     # target of a named BUILD file); baselines and fingerprints follow the original.
     origin: Diagnostic | None = field(default=None, compare=False, repr=False)
+    # The change the rule proposes (`fix`, editor quick fixes, JSON `fix`, SARIF `fixes`).
+    fix: Fix | None = field(default=None, compare=False)
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:

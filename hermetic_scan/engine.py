@@ -132,7 +132,8 @@ def finish(
 ) -> list[Diagnostic]:
     """Add unused-suppression findings, once every other finding has had its chance to be suppressed."""
     if options.runs("unused-suppression"):
-        unused = list(_override(_unused(every, sources), options))
+        found = unused_suppression.findings(every, sources, _rule_exists, options.runs)
+        unused = list(_override(found, options))
         if unused:
             diagnostics = merge([*diagnostics, *unused])
     return diagnostics
@@ -200,21 +201,8 @@ def _override(found: Iterable[Diagnostic], options: Options) -> Iterable[Diagnos
         yield replace(d, severity=Severity(severity)) if severity else d
 
 
-def _unused(
-    all_suppressions: list[suppressions.Suppression], sources: dict[str, SourceFile]
-) -> Iterable[Diagnostic]:
-    for s in all_suppressions:
-        if s.used:
-            continue
-        source = sources[s.path]
-        what = "suppresses nothing" if rule_meta(s.rule) else "names no known rule"
-        yield Diagnostic(
-            unused_suppression.META.id,
-            unused_suppression.META.severity,
-            source.span(s.byte, s.byte + 1),
-            f"`disable{'-file' if s.whole_file else ''}={s.rule}` {what}",
-            subject=s.rule,
-        )
+def _rule_exists(rule_id: str) -> bool:
+    return rule_meta(rule_id) is not None
 
 
 def run_rules(ctx: Context, options: Options, inventory: Inventory | None = None) -> Iterable[Diagnostic]:
@@ -285,6 +273,15 @@ def merge(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
         target = previous.target if previous.target == d.target else None
         related = tuple(dict.fromkeys((*previous.related, *d.related)))
         merged[key] = Diagnostic(
-            d.rule, severity, d.span, d.message, target, d.subject, owners, related, previous.origin
+            d.rule,
+            severity,
+            d.span,
+            d.message,
+            target,
+            d.subject,
+            owners,
+            related,
+            previous.origin,
+            previous.fix or d.fix,
         )
     return sorted(merged.values(), key=lambda d: d.sort_key)

@@ -1,4 +1,9 @@
-"""`hermetic-scan fix`: add the inventory's suggested tags to BUILD files.
+"""`hermetic-scan fix`: add the inventory's suggested tags to BUILD files, and apply the fixes that
+findings carry (each rule builds its own: `Diagnostic.fix`).
+
+Safe fixes are applied by default, unsafe ones (a guessed mnemonic) with `--unsafe-fixes`. Two fixes
+whose edits overlap in one file are not both applied: the first in file order wins and the other is
+reported; identical edits (the ids of one suppression comment share one fix) are made once.
 
 Edits keep every other byte of the file and, on a buildifier-formatted file, keep it formatted:
 buildifier orders a BUILD call's keyword arguments by a priority table and then by name, sorts
@@ -26,7 +31,9 @@ from pathlib import Path
 
 from tree_sitter import Node
 
+from hermetic_scan.diagnostics import Applicability, Diagnostic, Edit, Fix
 from hermetic_scan.inventory import Inventory, TargetVerdict
+from hermetic_scan.model import WorkspaceModel
 from hermetic_scan.model.modules import ModuleModel
 
 # buildifier's argument priorities in BUILD files (lower first; unlisted names are 0, then by name).
@@ -58,16 +65,9 @@ ARGUMENT_PRIORITY = {
 }
 
 
-@dataclass(frozen=True)
-class TextEdit:
-    start: int  # byte offsets in the BUILD file
-    end: int
-    text: str
-
-
 @dataclass
 class FixPlan:
-    edits: dict[Path, list[TextEdit]]
+    edits: dict[Path, list[Edit]]
     notes: list[str]  # targets that need a change the tool will not make
     buildozer: list[str]
     # sha256 of the bytes each file's edits were computed on: a file that differs is not written
@@ -84,7 +84,60 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def plan(inventory: Inventory, root: Path) -> FixPlan:
+def plan(
+    inventory: Inventory,
+    root: Path,
+    model: WorkspaceModel | None = None,
+    diagnostics: list[Diagnostic] | tuple[Diagnostic, ...] = (),
+    unsafe: bool = False,
+) -> FixPlan:
+    """The inventory's tags, then the findings' own fixes (safe ones, and unsafe ones if asked)."""
+    result = _tag_plan(inventory)
+    if model is not None:
+        _add_rule_fixes(result, root, model, diagnostics, unsafe)
+    return result
+
+
+def _add_rule_fixes(
+    result: FixPlan,
+    root: Path,
+    model: WorkspaceModel,
+    diagnostics: list[Diagnostic] | tuple[Diagnostic, ...],
+    unsafe: bool,
+) -> None:
+    sources = model.sources()
+    external = {m.display_path for m in model.modules if m.repo.external}
+    wanted = {Applicability.SAFE, Applicability.UNSAFE} if unsafe else {Applicability.SAFE}
+    same_file = {path.resolve(): path for path in result.edits}
+    fixes: dict[Fix, None] = {}  # in report order, each once (anchored copies carry their origin)
+    for d in diagnostics:
+        proposed = (d.origin or d).fix
+        if proposed is not None and proposed.applicability in wanted:
+            fixes[proposed] = None
+    for proposed in fixes:
+        source = sources.get(proposed.path)
+        if source is None or proposed.path in external or proposed.path.startswith("external/"):
+            continue
+        path = same_file.get((root / proposed.path).resolve(), root / proposed.path)
+        taken = result.edits.setdefault(path, [])
+        fresh = [e for e in proposed.edits if e not in taken]
+        if any(_overlap(e, other) for e in fresh for other in taken):
+            _note(result, f"{proposed.path}: {proposed.title}: overlaps another fix; run fix again")
+            continue
+        taken.extend(fresh)
+        result.digests[path] = digest(source.data)
+
+
+def _overlap(a: Edit, b: Edit) -> bool:
+    """Two edits touch the same bytes, or insert at one place (their order would be a guess)."""
+    if a.start_byte == a.end_byte or b.start_byte == b.end_byte:
+        return a.start_byte == b.start_byte or (
+            b.start_byte < a.start_byte < b.end_byte or a.start_byte < b.start_byte < a.end_byte
+        )
+    return a.start_byte < b.end_byte and b.start_byte < a.end_byte
+
+
+def _tag_plan(inventory: Inventory) -> FixPlan:
     result = FixPlan({}, [], [])
     done: set[tuple[str, int]] = set()
     for verdict in inventory.targets:
@@ -202,7 +255,7 @@ def _quoted(tag: str) -> str:
     return f'"{tag}"'
 
 
-def _tag_edit(build: ModuleModel, call: Node, tag: str) -> TextEdit | None:
+def _tag_edit(build: ModuleModel, call: Node, tag: str) -> Edit | None:
     existing = _keyword(call, "tags")
     if existing is None:
         return _new_tags_argument(build, call, tag)
@@ -212,7 +265,7 @@ def _tag_edit(build: ModuleModel, call: Node, tag: str) -> TextEdit | None:
     if value.type != "list":
         if _mentions(build, value, tag):
             return None  # `select(...) + ["tag"]`, a concatenation that already adds it: twice is once
-        return TextEdit(value.end_byte, value.end_byte, f" + [{_quoted(tag)}]")
+        return Edit(value.end_byte, value.end_byte, f" + [{_quoted(tag)}]")
     items = [c for c in value.named_children if c.type != "comment"]
     strings = [build.text(c) for c in items]
     if any(s.strip("\"'") == tag for s in strings):
@@ -223,11 +276,11 @@ def _tag_edit(build: ModuleModel, call: Node, tag: str) -> TextEdit | None:
     )
     indent = _indent_of(build, existing.start_byte)
     if not items:
-        return TextEdit(value.start_byte, value.end_byte, f"[{_quoted(tag)}]")
+        return Edit(value.start_byte, value.end_byte, f"[{_quoted(tag)}]")
     if not multiline and plain:
         values = sorted([*(s.strip("\"'") for s in strings), tag])
         body = "".join(f"{indent}    {_quoted(v)},\n" for v in values)
-        return TextEdit(value.start_byte, value.end_byte, f"[\n{body}{indent}]")
+        return Edit(value.start_byte, value.end_byte, f"[\n{body}{indent}]")
     if multiline:
         keys = [s.strip("\"'") for s in strings]
         position = len(items)
@@ -237,7 +290,7 @@ def _tag_edit(build: ModuleModel, call: Node, tag: str) -> TextEdit | None:
         if position < len(items):
             return _line_before(build, items[position], item_indent, _quoted(tag))
         return _line_after(build, items[-1], value, item_indent, _quoted(tag))
-    return TextEdit(items[-1].end_byte, items[-1].end_byte, f", {_quoted(tag)}")
+    return Edit(items[-1].end_byte, items[-1].end_byte, f", {_quoted(tag)}")
 
 
 def _mentions(build: ModuleModel, value: Node, tag: str) -> bool:
@@ -251,21 +304,21 @@ def _mentions(build: ModuleModel, value: Node, tag: str) -> bool:
     return False
 
 
-def _line_before(build: ModuleModel, node: Node, indent: str, text: str) -> TextEdit:
+def _line_before(build: ModuleModel, node: Node, indent: str, text: str) -> Edit:
     """`text,` as a line of its own just above the line of `node` (an element of a multi-line list
     or call)."""
     anchor = _line_start(build, node.start_byte)
-    return TextEdit(anchor, anchor, f"{indent}{text},\n")
+    return Edit(anchor, anchor, f"{indent}{text},\n")
 
 
-def _line_after(build: ModuleModel, last: Node, container: Node, indent: str, text: str) -> TextEdit:
+def _line_after(build: ModuleModel, last: Node, container: Node, indent: str, text: str) -> Edit:
     """`text` as a new line after `last`, the last element of `container`: below its line when it has
     a trailing comma, else after a comma added to it."""
     after = build.source.data[last.end_byte : container.end_byte]
     if after.lstrip().startswith(b","):
         anchor = _line_end(build, last.end_byte) + 1
-        return TextEdit(anchor, anchor, f"{indent}{text},\n")
-    return TextEdit(last.end_byte, last.end_byte, f",\n{indent}{text}")
+        return Edit(anchor, anchor, f"{indent}{text},\n")
+    return Edit(last.end_byte, last.end_byte, f",\n{indent}{text}")
 
 
 def _line_start(build: ModuleModel, byte: int) -> int:
@@ -281,7 +334,7 @@ def _order(name: str) -> tuple[int, str]:
     return (ARGUMENT_PRIORITY.get(name, 0), name)
 
 
-def _new_tags_argument(build: ModuleModel, call: Node, tag: str) -> TextEdit | None:
+def _new_tags_argument(build: ModuleModel, call: Node, tag: str) -> Edit | None:
     args = call.child_by_field_name("arguments")
     if args is None:
         return None
@@ -300,7 +353,7 @@ def _new_tags_argument(build: ModuleModel, call: Node, tag: str) -> TextEdit | N
         positional = [e for e in entries if not e[0]]
         ordered = positional + sorted(keyed, key=lambda e: _order(e[0]))
         body = "".join(f"{indent}    {text},\n" for _, text in ordered)
-        return TextEdit(args.start_byte, args.end_byte, f"(\n{body}{indent})")
+        return Edit(args.start_byte, args.end_byte, f"(\n{body}{indent})")
     indent = (
         _indent_of(build, arguments[0].start_byte)
         if arguments
@@ -314,16 +367,16 @@ def _new_tags_argument(build: ModuleModel, call: Node, tag: str) -> TextEdit | N
     if arguments:
         return _line_after(build, arguments[-1], args, indent, new)
     close = args.end_byte - 1
-    return TextEdit(close, close, f"\n{indent}{new},\n")
+    return Edit(close, close, f"\n{indent}{new},\n")
 
 
-def apply_edits(data: bytes, edits: list[TextEdit]) -> bytes:
+def apply_edits(data: bytes, edits: list[Edit]) -> bytes:
     """Apply edits (offsets into `data`); inserted lines end the way the file's lines mostly do."""
     crlf = data.count(b"\r\n") * 2 > data.count(b"\n")
     out = data
-    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+    for edit in sorted(edits, key=lambda e: (e.start_byte, e.end_byte), reverse=True):
         text = edit.text.replace("\n", "\r\n") if crlf else edit.text
-        out = out[: edit.start] + text.encode("utf-8") + out[edit.end :]
+        out = out[: edit.start_byte] + text.encode("utf-8") + out[edit.end_byte :]
     return out
 
 
@@ -383,7 +436,7 @@ def write(root: Path, fix: FixPlan) -> tuple[list[Path], list[WriteProblem]]:
     return written, problems
 
 
-def _write_one(real: Path, edits: list[TextEdit], expected: str | None) -> str | None:
+def _write_one(real: Path, edits: list[Edit], expected: str | None) -> str | None:
     """Write one file; None when written, "" when nothing changed, else why it was not written."""
     before = _read_regular(real)
     if expected is not None and digest(before) != expected:

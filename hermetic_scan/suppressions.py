@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from hermetic_scan.diagnostics import Diagnostic
+from hermetic_scan.diagnostics import Applicability, Diagnostic, Edit, Fix
 from hermetic_scan.model.modules import ModuleModel
 from hermetic_scan.source import SourceFile
 
@@ -96,3 +96,18 @@ def apply(
         if not suppressed:
             kept.append(d)
     return kept
+
+
+def suppress_fix(source: SourceFile, rule: str, line: int) -> Fix:
+    """The edit that silences `rule` on `line`: its id added to the line's suppression comment, or a
+    new comment at the end of the line. Offered for every finding; never applied by `fix`."""
+    text = source.line_text(line)
+    start = source.line_start(line)
+    existing = COMMENT.search(text)
+    if existing is not None and existing.group("kind") == "disable":
+        at = start + len(text[: existing.end("ids")].encode("utf-8"))
+        edit = Edit(at, at, f",{rule}")
+    else:
+        at = start + len(text.rstrip("\r\n").encode("utf-8"))
+        edit = Edit(at, at, f"  # hermetic-scan: disable={rule}")
+    return Fix(f"Suppress {rule} on this line", source.path, (edit,), Applicability.UNSAFE)

@@ -30,8 +30,9 @@ LAYERS: list[tuple[str, ...]] = [
     ("hermetic_scan.bazel",),  # Bazel's own formats as plain data
     ("hermetic_scan.shell",),  # shell text -> commands
     ("hermetic_scan.model",),  # the semantic model
+    ("hermetic_scan.suppressions",),  # suppression comments (unused-suppression builds on them)
     ("hermetic_scan.rules",),  # one module per rule
-    ("hermetic_scan.suppressions", "hermetic_scan.inventory", "hermetic_scan.fingerprint"),
+    ("hermetic_scan.inventory", "hermetic_scan.fingerprint"),
     ("hermetic_scan.config", "hermetic_scan.ids"),  # settings (validated against the rules)
     ("hermetic_scan.options", "hermetic_scan.cache"),  # the one options path; the result cache
     ("hermetic_scan.engine",),  # rules over a model -> Result

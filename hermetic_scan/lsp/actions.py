@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from lsprotocol import types as lsp
-from tree_sitter import Node
 
-from hermetic_scan import fix, shell
-from hermetic_scan.diagnostics import Diagnostic
+from hermetic_scan import fix, shell, suppressions
+from hermetic_scan.diagnostics import Applicability, Fix
 from hermetic_scan.engine import Result
 from hermetic_scan.inventory import Inventory, TargetVerdict
 from hermetic_scan.lsp import convert
 from hermetic_scan.model.actions import ActionModel
 from hermetic_scan.source import SourceFile
-
-
-def suggested_mnemonic(function_name: str) -> str:
-    """`_tofu_validate_impl` -> `TofuValidate`."""
-    name = re.sub(r"(_impl|_implementation)$", "", function_name.strip("_"))
-    return "".join(part.capitalize() for part in name.split("_") if part) or "Action"
 
 
 def _uri(root: Path, rel: str) -> str:
@@ -48,9 +40,12 @@ def code_actions(
     ]
     for d in relevant:
         lsp_diagnostic = convert.diagnostic(d, source)
-        actions.append(_suppress(uri, source, d.rule, d.span.start_line, lsp_diagnostic))
-        if d.rule == "missing-mnemonic":
-            action = _mnemonic(uri, source, result, d, lsp_diagnostic)
+        fixes = [suppressions.suppress_fix(source, d.rule, d.span.start_line)]
+        if d.fix is not None:
+            fixes.insert(0, d.fix)
+        for proposed in fixes:
+            target_uri = uri if proposed.path == rel else _uri(root, proposed.path)
+            action = _quick_fix(target_uri, proposed, lsp_diagnostic, sources)
             if action is not None:
                 actions.append(action)
     for verdict in result.inventory.targets:
@@ -67,77 +62,22 @@ def code_actions(
     return actions
 
 
-def _suppress(
-    uri: str, source: SourceFile, rule: str, line: int, diagnostic: lsp.Diagnostic
-) -> lsp.CodeAction:
-    text = source.line_text(line)
-    end = convert.utf16_column(text, len(text))
-    existing = "# hermetic-scan: disable="
-    if existing in text:
-        insert = f",{rule}"
-        index = text.index(existing) + len(existing)
-        while index < len(text) and (text[index].isalnum() or text[index] in "-,"):
-            index += 1
-        at = lsp.Position(line=line, character=convert.utf16_column(text, index))
-    else:
-        insert = f"  # hermetic-scan: disable={rule}"
-        at = lsp.Position(line=line, character=end)
-    edit = lsp.TextEdit(range=lsp.Range(start=at, end=at), new_text=insert)
-    return lsp.CodeAction(
-        title=f"Suppress {rule} on this line",
-        kind=lsp.CodeActionKind.QuickFix,
-        diagnostics=[diagnostic],
-        edit=lsp.WorkspaceEdit(changes={uri: [edit]}),
-    )
-
-
-def _enclosing_function(node: Node) -> Node | None:
-    scope = node.parent
-    while scope is not None and scope.type != "function_definition":
-        scope = scope.parent
-    return scope
-
-
-def _mnemonic(
-    uri: str,
-    source: SourceFile,
-    result: Result,
-    d: Diagnostic,
-    diagnostic: lsp.Diagnostic,
+def _quick_fix(
+    uri: str, fix: Fix, diagnostic: lsp.Diagnostic, sources: dict[str, SourceFile]
 ) -> lsp.CodeAction | None:
-    action = next(
-        (
-            a
-            for a in result.require_model().all_actions()
-            if a.module.source is source and a.node.start_byte <= d.span.start_byte < a.node.end_byte
-        ),
-        None,
-    )
-    if action is None:
+    source = sources.get(fix.path)
+    if source is None:
         return None
-    args = action.node.child_by_field_name("arguments")
-    if args is None:
-        return None
-    function = _enclosing_function(action.node)
-    name = action.module.text(function.child_by_field_name("name")) if function is not None else "action"
-    mnemonic = suggested_mnemonic(name)
-    first = next((a for a in args.named_children if a.type != "comment"), None)
-    if first is not None and first.start_point[0] != args.start_point[0]:
-        indent = source.line_text(first.start_point[0])[: first.start_point[1]]
-        line_start = source._line_starts[first.start_point[0]]
-        at = convert.byte_range(source, line_start, line_start).start
-        new_text = f'{indent}mnemonic = "{mnemonic}",\n'
-    else:
-        at = convert.byte_range(source, args.start_byte + 1, args.start_byte + 1).start
-        new_text = f'mnemonic = "{mnemonic}", '
+    edits = [
+        lsp.TextEdit(range=convert.byte_range(source, e.start_byte, e.end_byte), new_text=e.text)
+        for e in fix.edits
+    ]
     return lsp.CodeAction(
-        title=f'Add mnemonic = "{mnemonic}" (review the name)',
+        title=fix.title,
         kind=lsp.CodeActionKind.QuickFix,
         diagnostics=[diagnostic],
-        is_preferred=False,
-        edit=lsp.WorkspaceEdit(
-            changes={uri: [lsp.TextEdit(range=lsp.Range(start=at, end=at), new_text=new_text)]}
-        ),
+        is_preferred=fix.applicability is Applicability.SAFE,
+        edit=lsp.WorkspaceEdit(changes={uri: edits}),
     )
 
 
@@ -153,7 +93,8 @@ def _add_tag(
         rel = path.resolve().relative_to(root.resolve()).as_posix()
         source = sources.get(rel) or SourceFile(rel, path.read_bytes())
         changes[_uri(root, rel)] = [
-            lsp.TextEdit(range=convert.byte_range(source, e.start, e.end), new_text=e.text) for e in edits
+            lsp.TextEdit(range=convert.byte_range(source, e.start_byte, e.end_byte), new_text=e.text)
+            for e in edits
         ]
     owners = {f"target:{verdict.label}"} | ({verdict.attached.rule.key} if verdict.attached.rule else set())
     resolved = [convert.diagnostic(d, sources.get(d.span.path)) for d in relevant if d.owners & owners]

@@ -8,10 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from hermetic_scan import __version__
+from hermetic_scan.diagnostics import Fix
 from hermetic_scan.engine import Result
 from hermetic_scan.fingerprint import fingerprints
 from hermetic_scan.render.json_text import dumps
 from hermetic_scan.rules import all_rules, rule_doc
+from hermetic_scan.source import SourceFile
 
 INFORMATION_URI = "https://github.com/hermetic-scan/hermetic-scan"
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -75,6 +77,9 @@ def document(result: Result) -> dict[str, Any]:
                 }
                 for index, span in enumerate(d.related)
             ]
+        fix = _fix(d.fix, result.sources) if d.fix is not None else None
+        if fix is not None:
+            entry["fixes"] = [fix]
         if d.target:
             entry["properties"] = {"target": d.target}
         results.append(entry)
@@ -102,3 +107,30 @@ def document(result: Result) -> dict[str, Any]:
 
 def render(result: Result) -> str:
     return dumps(document(result), expand=4)
+
+
+def _fix(fix: Fix, sources: dict[str, SourceFile]) -> dict[str, Any] | None:
+    """A SARIF fix: the rule's edits as replacements in one artifact (SARIF 2.1.0 §3.55)."""
+    source = sources.get(fix.path)
+    if source is None:
+        return None
+    replacements = []
+    for edit in fix.edits:
+        span = source.span(edit.start_byte, edit.end_byte)
+        replacements.append(
+            {
+                "deletedRegion": {
+                    "startLine": span.start_line + 1,
+                    "startColumn": span.start_col + 1,
+                    "endLine": span.end_line + 1,
+                    "endColumn": span.end_col + 1,
+                },
+                "insertedContent": {"text": edit.text},
+            }
+        )
+    return {
+        "description": {"text": f"{fix.title} ({fix.applicability.value})"},
+        "artifactChanges": [
+            {"artifactLocation": {"uri": fix.path, "uriBaseId": "%SRCROOT%"}, "replacements": replacements}
+        ],
+    }

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from hermetic_scan.diagnostics import Diagnostic, Severity, Span
+from hermetic_scan.diagnostics import Diagnostic, Fix, Severity, Span
 from hermetic_scan.model import WorkspaceFacts, WorkspaceModel
 from hermetic_scan.model.actions import ActionModel, ShellSite
 from hermetic_scan.profile import ExecutorProfile
@@ -53,9 +53,17 @@ class Context:
         owners: frozenset[str] | set[str] = frozenset(),
         target: str | None = None,
         subject: str | None = None,
+        fix: Fix | None = None,
     ) -> Diagnostic:
         return Diagnostic(
-            meta.id, severity or meta.severity, span, message, target, subject, frozenset(owners)
+            meta.id,
+            severity or meta.severity,
+            span,
+            message,
+            target,
+            subject,
+            frozenset(owners),
+            fix=fix,
         )
 
 

@@ -29,8 +29,13 @@ Add `mnemonic = "TofuFmtCheck"` (CamelCase, stable, unique to what the action do
 
 from __future__ import annotations
 
-from hermetic_scan.diagnostics import Severity
+import re
+
+from tree_sitter import Node
+
+from hermetic_scan.diagnostics import Applicability, Edit, Fix, Severity
 from hermetic_scan.model.actions import ActionModel
+from hermetic_scan.model.modules import ModuleModel
 from hermetic_scan.rules.base import Check, Context, RuleMeta, action_owners, owner_target
 
 META = RuleMeta(
@@ -53,4 +58,59 @@ def check_action(action: ActionModel, ctx: Context) -> Check:
         "--modify_execution_info and --strategy cannot target",
         owners=action_owners(action),
         target=owner_target(action.owner),
+        fix=mnemonic_fix(action),
     )
+
+
+def suggested_mnemonic(function_name: str) -> str:
+    """`_tofu_validate_impl` -> `TofuValidate`."""
+    name = re.sub(r"(_impl|_implementation)$", "", function_name.strip("_"))
+    return "".join(part.capitalize() for part in name.split("_") if part) or "Action"
+
+
+def mnemonic_fix(action: ActionModel) -> Fix | None:
+    """`mnemonic = "<Name>"` as the action call's first argument, the name made from the function that
+    registers it: unsafe, since only a human knows whether the name says what the action does, and a
+    new mnemonic changes which --strategy / --modify_execution_info lines select the action."""
+    args = action.node.child_by_field_name("arguments")
+    if args is None or args.type != "argument_list":
+        return None
+    module = action.module
+    function = _enclosing_function(action.node)
+    name_node = function.child_by_field_name("name") if function is not None else None
+    mnemonic = suggested_mnemonic(module.text(name_node) if name_node is not None else "action")
+    arguments = [a for a in args.named_children if a.type != "comment"]
+    if any(a.type == "dictionary_splat" or _keyword_name(module, a) == "mnemonic" for a in arguments):
+        # `mnemonic = mnemonic` of a helper whose callers may pass None: the fix is at the callers.
+        return None
+    first = arguments[0] if arguments else None
+    if first is not None and first.type != "keyword_argument":
+        return None  # a keyword argument before a positional one is a syntax error
+    if first is not None and first.start_point[0] != args.start_point[0]:
+        # One argument per line: a line of its own, indented like the first argument.
+        line_start = module.source.line_start(first.start_point[0])
+        indent = module.source.data[line_start : first.start_byte].decode("utf-8", errors="replace")
+        if indent.strip():
+            return None  # something else precedes the argument on its line
+        edit = Edit(line_start, line_start, f'{indent}mnemonic = "{mnemonic}",\n')
+    else:
+        after = ", " if first is not None else ""
+        edit = Edit(args.start_byte + 1, args.start_byte + 1, f'mnemonic = "{mnemonic}"{after}')
+    return Fix(
+        f'Add mnemonic = "{mnemonic}" (review the name)',
+        module.display_path,
+        (edit,),
+        Applicability.UNSAFE,
+    )
+
+
+def _keyword_name(module: ModuleModel, argument: Node) -> str | None:
+    name = argument.child_by_field_name("name") if argument.type == "keyword_argument" else None
+    return module.text(name) if name is not None else None
+
+
+def _enclosing_function(node: Node) -> Node | None:
+    scope = node.parent
+    while scope is not None and scope.type != "function_definition":
+        scope = scope.parent
+    return scope
