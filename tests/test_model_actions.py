@@ -133,12 +133,6 @@ def test_a_mnemonic_constant_loaded_from_another_file_is_literal(tmp_path: Path)
     assert "TerraformPlan" in model.known_mnemonics()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a mnemonic joined from a constant of another .bzl and a local literal is fully known, but "
-    "ActionAnalyzer._action calls it dynamic: MappedText.__add__ drops the offsets of the second "
-    "file's piece and `None not in offsets` is taken for 'not static' (Str.static says it is)",
-)
 def test_a_mnemonic_built_from_a_loaded_prefix_is_known(tmp_path: Path) -> None:
     model = _model(
         tmp_path,
@@ -254,12 +248,6 @@ def test_each_rule_calling_a_shared_helper_gets_the_action_it_runs(tmp_path: Pat
     assert not model.helpers  # run_tool was analyzed through the rules, not on its own
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="WorkspaceModel.owners_of matches the enclosing def by id() of a tree-sitter Node reached "
-    "through .parent, but py-tree-sitter makes a new Node object on every access, so it never equals "
-    "the id() ImplementationModel.function_ids recorded: every node gets no owners",
-)
 def test_the_owners_of_an_action_in_a_shared_helper_are_the_rules_calling_it(tmp_path: Path) -> None:
     model = _model(
         tmp_path,
@@ -282,7 +270,7 @@ def test_the_owners_of_an_action_in_a_shared_helper_are_the_rules_calling_it(tmp
         },
     )
     (action,) = model.implementations["rule:rules/defs.bzl:a"].actions
-    assert model.owners_of(action.node) == {"rule:rules/defs.bzl:a", "rule:rules/defs.bzl:b"}
+    assert model.owners_of(action.module, action.node) == {"rule:rules/defs.bzl:a", "rule:rules/defs.bzl:b"}
 
 
 # -- execution requirements and env -----------------------------------------------------------

@@ -200,14 +200,6 @@ def test_only_the_left_operand_of_an_explicit_concatenation_is_one_string() -> N
     assert _decode('X = "a" + "b"\n').text == "a"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "decode_literal decodes the source with errors='replace' and advances by the width of U+FFFD "
-        "(3 bytes) for an undecodable byte that is 1 byte long: in a Latin-1 BUILD file (which Bazel "
-        "reads), every character after a non-UTF-8 byte maps 2 bytes too far, past the closing quote"
-    ),
-)
 def test_characters_after_a_byte_that_is_not_utf8_keep_their_offsets() -> None:
     data = b'X = "caf\xe9 bar"\n'
     text = _decode(data)

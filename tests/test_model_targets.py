@@ -224,11 +224,6 @@ def test_computed_parts_of_a_name_are_shown_as_a_star(tmp_path: Path) -> None:
     assert targets["//app:*_moc"].label == Label("", "app", "*_moc")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_readable_name's pattern takes `__...__` after an opaque token for a declared-program hint, "
-    "so the name's own `__pb` suffix is eaten: `*pb` instead of `*__pb`",
-)
 def test_a_double_underscore_after_a_computed_part_is_kept(tmp_path: Path) -> None:
     macros = textwrap.dedent(
         """

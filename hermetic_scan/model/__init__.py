@@ -292,18 +292,23 @@ class WorkspaceModel:
             tm.run_scripts = [source for source in found if source is not None]
         return tm.run_scripts
 
-    def owners_of(self, node: Node) -> set[str]:
-        """Rule keys whose implementation analysis went through the function around `node`."""
-        scope: Node | None = node
-        while scope is not None and scope.type != "function_definition":
-            scope = scope.parent
-        if scope is None:
-            return set()
+    def owners_of(self, module: ModuleModel, node: Node) -> set[str]:
+        """Rule keys whose implementation analysis went through the top-level function around `node`.
+        Functions are matched through `module.functions`: the analysis records the id() of those
+        stored nodes, and tree-sitter makes a new Node object on every step to a parent."""
         if not self._owners_by_function:
             for key, impl in self.implementations.items():
                 for function_id in impl.function_ids:
                     self._owners_by_function.setdefault(function_id, set()).add(key)
-        return set(self._owners_by_function.get(id(scope), set()))
+        scope: Node | None = node
+        while scope is not None:
+            if scope.type == "function_definition":
+                name = scope.child_by_field_name("name")
+                stored = module.functions.get(module.text(name)) if name is not None else None
+                if stored is not None and stored.start_byte == scope.start_byte:
+                    return set(self._owners_by_function.get(id(stored), set()))
+            scope = scope.parent
+        return set()
 
 
 def build_model(

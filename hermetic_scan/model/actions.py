@@ -282,7 +282,7 @@ class ActionAnalyzer:
         mnemonic_entry = call.kwargs.get("mnemonic")
         if mnemonic_entry is not None:
             value = mnemonic_entry[1]
-            if isinstance(value, Str) and None not in value.text.offsets:
+            if isinstance(value, Str) and value.static:  # literals, joined across files too
                 mnemonic, source = value.text.text, "literal"
             elif isinstance(value, Const) and value.value is None:
                 # `mnemonic = None` (often a helper's default): Bazel names the action as if none was

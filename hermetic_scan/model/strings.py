@@ -56,7 +56,9 @@ def decode_literal(node: Node, source: SourceFile) -> MappedText:
     simple = _simple(node, source)
     if simple is not None:
         return simple
-    raw = source.data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
+    # surrogateescape keeps one character per undecodable byte, so offsets stay byte-exact; such a
+    # character is shown as U+FFFD.
+    raw = source.data[node.start_byte : node.end_byte].decode("utf-8", errors="surrogateescape")
     prefix_len = 0
     while prefix_len < len(raw) and raw[prefix_len] not in "\"'":
         prefix_len += 1
@@ -67,7 +69,7 @@ def decode_literal(node: Node, source: SourceFile) -> MappedText:
     start = prefix_len + len(quote)
     end = len(raw) - len(quote) if raw.endswith(quote) and len(raw) >= start + len(quote) else len(raw)
     body = raw[start:end]
-    base = node.start_byte + len(raw[:start].encode("utf-8"))
+    base = node.start_byte + len(raw[:start].encode("utf-8", errors="surrogateescape"))
     if "\\" not in body and body.isascii():
         return MappedText(body, range(base, base + len(body)), source, node.start_byte)
     chars: list[str] = []
@@ -76,7 +78,7 @@ def decode_literal(node: Node, source: SourceFile) -> MappedText:
     byte = base
     while i < len(body):
         ch = body[i]
-        width = len(ch.encode("utf-8"))
+        width = len(ch.encode("utf-8", errors="surrogateescape"))
         if ch == "\\" and not is_raw and i + 1 < len(body):
             nxt = body[i + 1]
             if nxt == "\n":  # line continuation
@@ -87,7 +89,7 @@ def decode_literal(node: Node, source: SourceFile) -> MappedText:
                 chars.append(_SIMPLE_ESCAPES[nxt])
                 offsets.append(byte)
                 i += 2
-                byte += 1 + len(nxt.encode("utf-8"))
+                byte += 1 + len(nxt.encode("utf-8", errors="surrogateescape"))
                 continue
             if nxt in "01234567":
                 j = i + 1
@@ -117,7 +119,7 @@ def decode_literal(node: Node, source: SourceFile) -> MappedText:
                     continue
                 except (ValueError, OverflowError):  # \UFFFFFFFF: over chr()'s C int; kept as written
                     pass
-        chars.append(ch)
+        chars.append("\ufffd" if "\udc80" <= ch <= "\udcff" else ch)
         offsets.append(byte)
         i += 1
         byte += width

@@ -125,7 +125,9 @@ def _readable_name(name: str) -> str:
     return _COMPUTED_PART.sub("*", name) if "__hs_" in name else name
 
 
-_COMPUTED_PART = re.compile(r"__hs_(?:declared|opaque)__(?:[A-Za-z0-9_]*?__)?")
+# Only a declared program's token carries a name hint (`__hs_declared__docker__`); an opaque one is
+# followed by the name's own text, which may start with `__`.
+_COMPUTED_PART = re.compile(r"__hs_opaque__|__hs_declared__(?:[A-Za-z0-9_]*?__)?")
 
 
 def _genrule_commands(target: Target) -> list[Str]:

@@ -110,7 +110,7 @@ def check_module(module: ModuleModel, ctx: Context) -> Check:
             META,
             module.span(node),
             "reads ctx.configuration.default_shell_env: the host's environment enters the action",
-            owners=ctx.model.owners_of(node),
+            owners=ctx.model.owners_of(module, node),
         )
 
 

@@ -60,7 +60,7 @@ def check_module(module: ModuleModel, ctx: Context) -> Check:
                 message = f"reads {module.text(node)} (stable status: host, user, commit): the cache key differs per machine and commit"
             else:
                 message = f"reads {module.text(node)} (volatile status: time): outputs differ between runs with identical inputs"
-            yield ctx.report(META, module.span(node), message, owners=ctx.model.owners_of(node))
+            yield ctx.report(META, module.span(node), message, owners=ctx.model.owners_of(module, node))
 
 
 def check_target(tm: TargetModel, ctx: Context) -> Check:
