@@ -340,3 +340,26 @@ def test_python_bootstrap_not_needed_with_the_script_bootstrap_or_python3_in_the
         {**files, ".bazelrc": "test:fast --@rules_python//python/config_settings:bootstrap_impl=script\n"},
     )
     assert _found(only_in_a_config) == {("BUILD.bazel", 2, "python-bootstrap")}
+
+
+def test_curl_option_values_are_not_urls(tmp_path: Path) -> None:
+    # A request body or a header after `-d`/`-H` is not a host; the URL decides.
+    script = (
+        "#!/bin/bash\n"
+        "ADDR=localhost:$TEST_PORT\n"
+        'curl -sf $ADDR/decorations -d \'{"location": {"ticket": "kythe://c?path=a"}}\' | jq .\n'
+        "curl -sS -X POST -H 'Content-Type: application/json' --data-raw '{}' http://127.0.0.1:8080/q\n"
+        "curl -fsSo out.tgz https://example.com/a.tgz\n"
+        "wget -q -O - --header 'Accept: x' localhost:9000/health\n"
+        "wget -O dist.zip https://example.com/dist.zip\n"
+    )
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "BUILD.bazel": 'sh_test(\n    name = "t",\n    srcs = ["t.sh"],\n)\n',
+            "t.sh": script,
+        },
+    )
+    network = {(path, line) for path, line, rule in _found(root) if rule == "network-access"}
+    assert network == {("t.sh", 5), ("t.sh", 7)}

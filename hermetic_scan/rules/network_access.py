@@ -82,6 +82,57 @@ def _is_loopback(url: str, loopback_names: frozenset[str]) -> bool:
     return variable is not None and variable.group(1) in loopback_names
 
 
+# Options whose value is the next word: a request body (`-d '{...}'`), a header or an output file is
+# not a URL. From `curl --help all` and `wget --help`; `--url` is a URL.
+_CURL_VALUE_SHORT = frozenset("dHoXuAeFTwmbcKrzYyCEDQ")
+_CURL_VALUE_LONG = frozenset(
+    {
+        "--data", "--data-raw", "--data-binary", "--data-urlencode", "--data-ascii", "--json",
+        "--header", "--output", "--request", "--user", "--user-agent", "--referer", "--form",
+        "--form-string", "--upload-file", "--write-out", "--max-time", "--connect-timeout",
+        "--cookie", "--cookie-jar", "--config", "--retry", "--retry-delay", "--retry-max-time",
+        "--cacert", "--capath", "--cert", "--key", "--range", "--time-cond", "--dump-header",
+        "--proxy", "--resolve", "--connect-to", "--unix-socket", "--output-dir", "--trace",
+        "--trace-ascii", "--stderr", "--limit-rate", "--interface", "--proxy-user", "--oauth2-bearer",
+    }
+)  # fmt: skip
+_WGET_VALUE_SHORT = frozenset("OoaPTtUeiB")
+_WGET_VALUE_LONG = frozenset(
+    {
+        "--output-document", "--output-file", "--append-output", "--directory-prefix",
+        "--header", "--post-data", "--post-file", "--timeout", "--tries", "--user-agent",
+        "--input-file", "--user", "--password", "--method", "--body-data", "--base",
+    }
+)  # fmt: skip
+
+
+def _transfer_targets(name: str, words: list[str]) -> list[str]:
+    """The URLs a curl or wget command names: its words that are neither options nor their values."""
+    short, long = (
+        (_CURL_VALUE_SHORT, _CURL_VALUE_LONG) if name == "curl" else (_WGET_VALUE_SHORT, _WGET_VALUE_LONG)
+    )
+    targets: list[str] = []
+    takes_value = False
+    for word in words:
+        if takes_value:
+            takes_value = False
+            continue
+        if word == "--url":
+            continue  # the next word is a URL: kept as a target
+        if word.startswith("--"):
+            takes_value = "=" not in word and word in long
+        elif word.startswith("-") and len(word) > 1:
+            # `-sSo out`: a cluster of short options; the one that takes a value takes the rest of the
+            # cluster, or the next word when it is last.
+            for index, letter in enumerate(word[1:], start=1):
+                if letter in short:
+                    takes_value = index == len(word) - 1
+                    break
+        else:
+            targets.append(word)
+    return targets
+
+
 def program_name(command: shell.Command) -> str:
     """The program's name; for a declared tool (`{tofu}` from ctx.executable._tofu) the attribute's."""
     declared = shell.declared_program(command.name)
@@ -100,7 +151,7 @@ def fetches(command: shell.Command, loopback_names: frozenset[str] = frozenset()
     if name == "kubectl":
         return command.subcommand() not in ("kustomize", "completion")
     if name in ("curl", "wget"):
-        targets = [w.strip("\"'") for w in words if not w.startswith("-")]
+        targets = _transfer_targets(name, [w.strip("\"'") for w in words])
         return not targets or not all(_is_loopback(t, loopback_names) for t in targets)
     if name in ANY_USE:
         return True
