@@ -152,6 +152,65 @@ def test_sh_binary_run_by_a_genrule_is_analysed_as_part_of_the_action(tmp_path: 
     assert verdicts == {"//:fetch": "remote-ok", "//:data": "no-remote-exec", "//:other": "remote-ok"}
 
 
+_PUBLISH_RULE = (
+    "def _impl(ctx):\n"
+    "    out = ctx.actions.declare_file(ctx.label.name + '.txt')\n"
+    "    ctx.actions.run(executable = ctx.executable._publisher, outputs = [out], mnemonic = 'Publish',\n"
+    "                    arguments = [out.path])\n"
+    "    return [DefaultInfo(files = depset([out]))]\n"
+    "_PUBLISHER = {'_publisher': attr.label(default = '//tools:publisher', executable = True, cfg = 'exec')}\n"
+    "publish = rule(_impl, attrs = _PUBLISHER)\n"
+    "def _local_impl(ctx):\n"
+    "    out = ctx.actions.declare_file(ctx.label.name + '.txt')\n"
+    "    ctx.actions.run(executable = ctx.executable._publisher, outputs = [out], mnemonic = 'PublishLocal',\n"
+    "                    execution_requirements = {'no-remote-exec': '1'})\n"
+    "    return [DefaultInfo(files = depset([out]))]\n"
+    "publish_local = rule(_local_impl, attrs = _PUBLISHER)\n"
+    "def _stamp_impl(ctx):\n"
+    "    out = ctx.actions.declare_file(ctx.label.name + '.txt')\n"
+    "    ctx.actions.run(executable = ctx.executable.tool, outputs = [out], mnemonic = 'Stamp')\n"
+    "    return [DefaultInfo(files = depset([out]))]\n"
+    "stamp = rule(_stamp_impl, attrs = {'tool': attr.label(executable = True, cfg = 'exec')})\n"
+)
+
+
+def test_sh_binary_run_by_a_custom_rule_attribute_is_analysed_as_part_of_the_action(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "tools/BUILD.bazel": (
+                'sh_binary(name = "publisher", srcs = ["publisher.sh"], visibility = ["//visibility:public"])\n'
+                'sh_binary(name = "quiet", srcs = ["quiet.sh"], visibility = ["//visibility:public"])\n'
+            ),
+            "tools/publisher.sh": '#!/usr/bin/env bash\ndocker push registry.example.com/app:latest > "$1"\n',
+            "tools/quiet.sh": '#!/usr/bin/env bash\necho ok > "$1"\n',
+            "rules/BUILD.bazel": "",
+            "rules/publish.bzl": _PUBLISH_RULE,
+            "BUILD.bazel": (
+                'load("//rules:publish.bzl", "publish", "publish_local", "stamp")\n'
+                'publish(name = "release")\n'
+                'publish_local(name = "pinned")\n'
+                'stamp(name = "loud", tool = "//tools:publisher")\n'
+                'stamp(name = "calm", tool = "//tools:quiet")\n'
+            ),
+        },
+    )
+    result = scan(root)
+    found = {(d.span.path, d.span.start_line + 1, d.rule) for d in result.diagnostics}
+    assert found == {("tools/publisher.sh", 2, "ambient-tool"), ("tools/publisher.sh", 2, "network-access")}
+    targets = {owner for d in result.diagnostics for owner in d.owners if owner.startswith("target:")}
+    assert targets == {"target://:release", "target://:pinned", "target://:loud"}
+    verdicts = {t.label: t for t in result.inventory.targets}
+    assert verdicts["//:release"].verdict == verdicts["//:loud"].verdict == "no-remote-exec"
+    assert not verdicts["//:release"].kept_local
+    assert verdicts["//:pinned"].kept_local == [
+        "execution_requirements 'no-remote-exec' on ctx.actions.run (rules/publish.bzl:10)"
+    ]
+    assert verdicts["//:calm"].verdict == "remote-ok"
+    assert verdicts["//tools:publisher"].verdict == "remote-ok"  # building an sh_binary runs nothing
+
+
 def test_host_path_in_an_option_value(tmp_path: Path) -> None:
     root = write_tree(
         tmp_path,

@@ -483,12 +483,55 @@ def _command_labels(tm: TargetModel, command: MappedText) -> list[str]:
     return labels
 
 
+# `ctx.executable.tool`, `ctx.attr.tool.files_to_run`, `ctx.file._tool`: the attribute an action runs.
+_ATTRIBUTE_RUN = re.compile(r"^ctx\.(?:executable|attr|file|files)\.(\w+)")
+
+
+def attribute_tools(model: WorkspaceModel, tm: TargetModel) -> Iterator[tuple[TargetModel, ActionModel]]:
+    """The targets a custom rule's actions run as their executable, named by an attribute of the rule
+    (set by the target's call, or the attribute's default), with the action that runs each."""
+    if tm.rule is None or tm.implementation is None:
+        return
+    for action in tm.implementation.actions:
+        found = _ATTRIBUTE_RUN.match(action.executable_name or "")
+        if found is None or found.group(1) not in tm.rule.attrs:
+            continue
+        label = _attribute_label(tm, found.group(1))
+        tool = model.find_target(label) if label is not None else None
+        if tool is not None:
+            yield tool, action
+
+
+def _attribute_label(tm: TargetModel, name: str) -> Label | None:
+    assert tm.rule is not None
+    value = tm.target.attr(name)
+    if isinstance(value, Str):
+        repo, package = tm.target.label.repo, tm.target.label.package
+    else:  # not set by the call: the attribute's default, relative to the .bzl file that defines the rule
+        value = tm.rule.attrs[name].default
+        module = tm.rule.module
+        repo, package = (module.repo.name if module.repo.external else ""), module.package
+    if not isinstance(value, Str) or not value.static:
+        return None
+    try:
+        return parse_label(value.text.text, repo, package)
+    except LabelError:
+        return None
+
+
 def _link_tool_binaries(model: WorkspaceModel) -> None:
-    """A genrule running an sh_binary (`$(location :tool) ...`) runs its script inside the action; an
-    sh_test with an sh_binary in its `data` runs it too (a test driver and the program it tests)."""
+    """A genrule running an sh_binary (`$(location :tool) ...`) runs its script inside the action, as
+    does a custom rule's action whose executable attribute names one; an sh_test with an sh_binary in
+    its `data` runs it too (a test driver and the program it tests)."""
     for tm in model.targets:
         if tm.target.kind == "sh_test":
             _link_data_binaries(model, tm)
+        for tool, action in attribute_tools(model, tm):
+            if tool.target.kind == "sh_binary":
+                tm.sites.extend(
+                    ShellSite(site.text, "action", tm.target.key, action, site.language)
+                    for site in tool.sites
+                )
         for label_text in command_labels(tm):
             try:
                 label = parse_label(label_text, tm.target.label.repo, tm.target.label.package)

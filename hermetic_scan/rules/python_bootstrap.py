@@ -37,12 +37,9 @@ worker image does carry `python3`, add it to the executor profile.
 
 from __future__ import annotations
 
-import re
-
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.labels import LabelError, parse_label
-from hermetic_scan.model import TargetModel, command_labels
-from hermetic_scan.model.values import Str
+from hermetic_scan.model import TargetModel, attribute_tools, command_labels
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
 META = RuleMeta(
@@ -95,43 +92,12 @@ def _what_runs_python(tm: TargetModel, ctx: Context) -> str | None:
     return None
 
 
-# `ctx.executable.tool`, `ctx.attr.tool.files_to_run`, `ctx.file._tool`: the attribute an action runs.
-_ATTRIBUTE_RUN = re.compile(r"^ctx\.(?:executable|attr|file|files)\.(\w+)")
-
-
 def _python_tool_run(tm: TargetModel, ctx: Context) -> tuple[str, str] | None:
     """(label, mnemonic) of a py_binary an action of a custom rule's target runs as its executable."""
-    assert tm.rule is not None and tm.implementation is not None
-    for action in tm.implementation.actions:
-        found = _ATTRIBUTE_RUN.match(action.executable_name or "")
-        if found is None or found.group(1) not in tm.rule.attrs:
-            continue
-        name = found.group(1)
-        value = tm.target.attr(name)
-        base = tm.target.label
-        if not isinstance(value, Str):  # not set by the call: the attribute's default
-            value, base = tm.rule.attrs[name].default, None
-        if not isinstance(value, Str) or not value.static:
-            continue
-        try:
-            label = (
-                parse_label(value.text.text, base.repo, base.package)
-                if base is not None
-                else parse_label(value.text.text, _repository_of(tm), tm.rule.module.package)
-            )
-        except LabelError:
-            continue
-        tool = ctx.model.find_target(label)
-        if tool is not None and tool.target.kind == "py_binary":
+    for tool, action in attribute_tools(ctx.model, tm):
+        if tool.target.kind == "py_binary":
             return tool.target.text, action.effective_mnemonic
     return None
-
-
-def _repository_of(tm: TargetModel) -> str:
-    """Where a rule's default labels point: the repository of the .bzl file that defines the rule."""
-    assert tm.rule is not None
-    repo = tm.rule.module.repo
-    return repo.name if repo.external else ""
 
 
 def _not_needed(ctx: Context) -> bool:
