@@ -750,7 +750,7 @@ def _rule_call_actions(
             unknown.append(f"{missing}, and the knowledge of {ruleset} does not cover it")
             return "unresolved"
         actions += [_known_action(m) for m in known.mnemonics]
-        for hazard in known.hazards:
+        for hazard in known.hazards_when("build"):
             if hazard_holds(tm, hazard) is None:
                 unknown.append(
                     f"{known.name} (@{ruleset}) {hazard.why} when {hazard.attr} is one of "

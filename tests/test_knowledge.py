@@ -93,12 +93,36 @@ def test_knowledge_verdicts_and_provenance_on_the_fixture() -> None:
             'remote = "ok" with hazards',
         ),
         (('remote = "ok"', 'remote = "depends"'), 'remote = "depends" needs a hazard with attr'),
+        (
+            (
+                'why = "packs declared files"',
+                'why = "x"\n[[rule.hazard]]\nkind = "network"\nwhen = "run"\nwhy = "y"',
+            ),
+            'a hazard with when = "run" needs kind = "run-only"',
+        ),
+        (
+            (
+                'why = "packs declared files"',
+                'why = "x"\n[[rule.hazard]]\nkind = "network"\nwhen = "later"\nwhy = "y"',
+            ),
+            "rule 'acme_image'.hazard.when: expected one of build, run",
+        ),
     ],
 )
 def test_a_bad_entry_names_the_file_and_key(change: tuple[str, str], message: str) -> None:
     with pytest.raises(KnowledgeError, match=re.escape(message)) as raised:
         parse_ruleset(GOOD.replace(*change), "team/rules_acme.toml")
     assert str(raised.value).startswith("team/rules_acme.toml: ")
+
+
+def test_a_run_hazard_leaves_a_run_only_rule_remote_ok() -> None:
+    text = GOOD.replace('kind = "build"', 'kind = "run-only"').replace(
+        'why = "packs declared files"',
+        'why = "x"\n[[rule.hazard]]\nkind = "network"\nwhen = "run"\nwhy = "uploads"',
+    )
+    rule = parse_ruleset(text, "team/rules_acme.toml").rules["acme_image"]
+    assert rule.remote == "ok" and rule.hazards_when("build") == ()
+    assert [h.why for h in rule.hazards_when("run")] == ["uploads"]
 
 
 def test_a_team_knowledge_file_is_checked_when_the_config_is_read(tmp_path: Path) -> None:

@@ -422,3 +422,37 @@ def test_curl_option_values_are_not_urls(tmp_path: Path) -> None:
     )
     network = {(path, line) for path, line, rule in _found(root) if rule == "network-access"}
     assert network == {("t.sh", 5), ("t.sh", 7)}
+
+
+def test_genrule_running_a_run_only_ruleset_target_gets_its_run_hazards(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": 'bazel_dep(name = "rules_oci", version = "2.2.0")\n',
+            "BUILD.bazel": (
+                'load("@rules_oci//oci:defs.bzl", "oci_image", "oci_load")\n'
+                'oci_image(name = "image", base = "@distroless_base", tars = ["app.tar"])\n'
+                'oci_load(name = "load", image = ":image", repo_tags = ["app:latest"])\n'
+                "genrule(\n"
+                '    name = "digest",\n'
+                '    outs = ["digest.txt"],\n'
+                '    cmd = "$(location :load) > $@",\n'
+                '    tools = [":load"],\n'
+                ")\n"
+                'genrule(name = "listing", srcs = [":load"], outs = ["listing.txt"], cmd = "ls $(SRCS) > $@")\n'
+            ),
+        },
+    )
+    result = scan(root)
+    found = {
+        (d.span.start_line + 1, d.rule, d.target) for d in result.diagnostics if d.rule == "ruleset-hazard"
+    }
+    assert found == {(4, "ruleset-hazard", "//:digest")}
+    message = next(d.message for d in result.diagnostics if d.rule == "ruleset-hazard")
+    assert "its command runs //:load (oci_load of @rules_oci)" in message and "docker load" in message
+    verdicts = {t.label: t.verdict for t in result.inventory.targets}
+    assert verdicts["//:digest"] == "no-remote-exec"
+    assert (
+        verdicts["//:load"] == "remote-ok"
+    )  # building it writes a script; `bazel run` is the user's machine
+    assert verdicts["//:listing"] == "remote-ok"  # reads the loader's files, runs nothing of it

@@ -24,6 +24,9 @@ KINDS = ("build", "test", "run-only")
 REMOTE = ("ok", "no", "depends")
 TOOL_ORIGINS = ("toolchain", "bazel", "host", "network")
 HAZARDS = ("docker-daemon", "network", "host-tool", "host-path", "workspace-dir")
+# When a hazard applies: while the target builds or tests ("build"), or only when its executable runs
+# ("run": under `bazel run`, which is the user's machine, or as the tool of another target's action).
+HAZARD_WHEN = ("build", "run")
 # Repositories made by package managers from a lock file: each holds the packages' own targets
 # (libraries, sources) and link or copy actions, never rules of their own that run tools.
 PACKAGE_MANAGERS = {
@@ -55,6 +58,7 @@ class Hazard:
     attr: str | None = None  # the hazard holds only when this attribute has one of `values`
     values: tuple[str, ...] = ()
     default: str | None = None  # the attribute's value when the call leaves it out
+    when: str = "build"  # one of HAZARD_WHEN
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,9 @@ class KnownRule:
     @property
     def test(self) -> bool:
         return self.kind == "test"
+
+    def hazards_when(self, when: str) -> tuple[Hazard, ...]:
+        return tuple(h for h in self.hazards if h.when == when)
 
 
 @dataclass(frozen=True)
@@ -186,7 +193,7 @@ def parse_ruleset(text: str, source: str) -> Ruleset:
             )
         hazards = []
         for hazard in reader.tables(entry, "hazard", where):
-            reader.only(hazard, f"{where}.hazard", {"kind", "why", "attr", "values", "default"})
+            reader.only(hazard, f"{where}.hazard", {"kind", "why", "attr", "values", "default", "when"})
             attr = reader.optional_string(hazard, f"{where}.hazard.attr")
             values = tuple(reader.strings(hazard, f"{where}.hazard.values", []))
             if (attr is None) != (not values):
@@ -198,13 +205,19 @@ def parse_ruleset(text: str, source: str) -> Ruleset:
                     attr,
                     values,
                     reader.optional_string(hazard, f"{where}.hazard.default"),
+                    reader.choice(hazard, f"{where}.hazard.when", HAZARD_WHEN)
+                    if "when" in hazard
+                    else "build",
                 )
             )
-        if remote == "ok" and (hazards or any(t.origin in ("host", "network") for t in tools)):
+        build_hazards = [h for h in hazards if h.when == "build"]
+        if any(h.when == "run" for h in hazards) and kind != "run-only":
+            raise KnowledgeError(f'{source}: {where}: a hazard with when = "run" needs kind = "run-only"')
+        if remote == "ok" and (build_hazards or any(t.origin in ("host", "network") for t in tools)):
             raise KnowledgeError(f'{source}: {where}: remote = "ok" with hazards or host tools')
-        if remote == "no" and not hazards:
+        if remote == "no" and not build_hazards:
             raise KnowledgeError(f'{source}: {where}: remote = "no" needs a hazard saying why')
-        if remote == "depends" and not any(h.attr for h in hazards):
+        if remote == "depends" and not any(h.attr for h in build_hazards):
             raise KnowledgeError(f'{source}: {where}: remote = "depends" needs a hazard with attr')
         ruleset.rules[rule_name] = KnownRule(
             name,

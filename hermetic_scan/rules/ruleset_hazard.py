@@ -9,6 +9,11 @@ only when the call's literal value (or the documented default) selects them: a
 `container_structure_test` with the default `driver = "docker"` is reported, one with
 `driver = "tar"` is not, and one whose driver the tool cannot read stays `unknown`.
 
+A run-only rule's hazards of running its executable (rules_oci's `oci_load`, whose script runs
+`docker load`) are harmless under `bazel run`, which is the user's machine, but are reported on a
+genrule whose command runs such a target (`$(location :image_load)`) and on a custom rule's target
+whose action runs it through an executable attribute.
+
 ## Why it matters for remote execution
 Without the rule's source, the target would be `unknown`; with the knowledge, the inventory can say
 what the ruleset's own docs say: this target will fail on a worker. The message names the doc and
@@ -37,9 +42,12 @@ to have the rule's real source analyzed instead of its documentation.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.knowledge import Hazard, KnownRule
-from hermetic_scan.model import TargetModel
+from hermetic_scan.labels import LabelError, parse_label
+from hermetic_scan.model import TargetModel, attribute_tools, command_labels
 from hermetic_scan.model.values import UnresolvedSymbol
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
@@ -54,34 +62,70 @@ META = RuleMeta(
 
 def check_target(tm: TargetModel, ctx: Context) -> Check:
     target = tm.target
-    callee = target.callee
+    known = _known(tm, ctx)
+    if known is not None:
+        for hazard in holding_hazards(tm, known):
+            node = target.attr_node(hazard.attr) if hazard.attr else None
+            span = target.call_module.span(node if node is not None else target.call.node)
+            yield ctx.report(
+                META,
+                span,
+                f"{target.label}: {known.name} (@{known.ruleset}) {hazard.why} [{_provenance(hazard, known)}]",
+                owners={target.key},
+                target=target.text,
+                # As network-access: a test that says it needs the network (tags = ["requires-network"])
+                # is told at info. Other hazards (a Docker daemon, a host path) are not waived by it.
+                severity=Severity.INFO
+                if hazard.kind == "network" and "requires-network" in target.tags
+                else None,
+            )
+    for tool, how in _tools_run(tm, ctx):
+        tool_known = _known(tool, ctx)
+        if tool_known is None:
+            continue
+        for hazard in holding_hazards(tool, tool_known, when="run"):
+            yield ctx.report(
+                META,
+                target.call_module.span(target.call.node),
+                f"{target.label}: {how} runs {tool.target.label} ({tool_known.name} of @{tool_known.ruleset}), "
+                f"whose executable {hazard.why} [{_provenance(hazard, tool_known)}]",
+                owners={target.key},
+                target=target.text,
+            )
+
+
+def _known(tm: TargetModel, ctx: Context) -> KnownRule | None:
+    callee = tm.target.callee
     if not isinstance(callee, UnresolvedSymbol):
-        return
+        return None
     found = ctx.model.known_rule(callee)
-    if found is None or found[1] is None:
-        return
-    known = found[1]
-    for hazard in holding_hazards(tm, known):
-        node = target.attr_node(hazard.attr) if hazard.attr else None
-        span = target.call_module.span(node if node is not None else target.call.node)
-        yield ctx.report(
-            META,
-            span,
-            f"{target.label}: {known.name} (@{known.ruleset}) {hazard.why} [{hazard.kind}; knowledge: "
-            f"{known.doc}, checked for {known.ruleset} {known.versions}]",
-            owners={target.key},
-            target=target.text,
-            # As network-access: a test that says it needs the network (tags = ["requires-network"])
-            # is told at info. Other hazards (a Docker daemon, a host path) are not waived by it.
-            severity=Severity.INFO
-            if hazard.kind == "network" and "requires-network" in target.tags
-            else None,
-        )
+    return found[1] if found is not None else None
 
 
-def holding_hazards(tm: TargetModel, known: KnownRule) -> list[Hazard]:
-    """The entry's hazards that hold for this call (undecided ones are not among them)."""
-    return [h for h in known.hazards if hazard_holds(tm, h) is True]
+def _provenance(hazard: Hazard, known: KnownRule) -> str:
+    return f"{hazard.kind}; knowledge: {known.doc}, checked for {known.ruleset} {known.versions}"
+
+
+def _tools_run(tm: TargetModel, ctx: Context) -> Iterator[tuple[TargetModel, str]]:
+    """Targets whose executable this target's actions run: a genrule's `$(location X)` command words, a
+    custom rule's executable attributes."""
+    target = tm.target
+    for label_text in command_labels(tm):
+        try:
+            label = parse_label(label_text, target.label.repo, target.label.package)
+        except LabelError:
+            continue
+        tool = ctx.model.find_target(label)
+        if tool is not None:
+            yield tool, "its command"
+    for tool, action in attribute_tools(ctx.model, tm):
+        yield tool, f"its {action.effective_mnemonic} action"
+
+
+def holding_hazards(tm: TargetModel, known: KnownRule, when: str = "build") -> list[Hazard]:
+    """The entry's hazards that hold for this call (undecided ones are not among them): those of its
+    own build or test (`when = "build"`), or those of running its executable (`when = "run"`)."""
+    return [h for h in known.hazards_when(when) if hazard_holds(tm, h) is True]
 
 
 def hazard_holds(tm: TargetModel, hazard: Hazard) -> bool | None:
