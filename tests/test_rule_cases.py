@@ -456,3 +456,24 @@ def test_genrule_running_a_run_only_ruleset_target_gets_its_run_hazards(tmp_path
         verdicts["//:load"] == "remote-ok"
     )  # building it writes a script; `bazel run` is the user's machine
     assert verdicts["//:listing"] == "remote-ok"  # reads the loader's files, runs nothing of it
+
+
+def test_a_tool_whose_rule_cannot_be_seen_leaves_the_target_running_it_unknown(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": 'bazel_dep(name = "rules_mystery", version = "1.0")\n',
+            "BUILD.bazel": (
+                'load("@rules_mystery//:defs.bzl", "mystery_binary")\n'
+                'mystery_binary(name = "gen")\n'
+                'genrule(name = "out", outs = ["o.txt"], cmd = "$(location :gen) > $@", tools = [":gen"])\n'
+                'genrule(name = "copy", srcs = [":gen"], outs = ["c.txt"], cmd = "cp $< $@")\n'
+            ),
+        },
+    )
+    verdicts = {t.label: t for t in scan(root).inventory.targets}
+    assert verdicts["//:out"].verdict == "unknown"
+    assert verdicts["//:out"].unknown_because == [
+        "it runs //:gen, a mystery_binary that comes from @rules_mystery//:defs.bzl, which is not available"
+    ]
+    assert verdicts["//:copy"].verdict == "remote-ok"  # copies the file, runs nothing

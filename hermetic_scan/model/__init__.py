@@ -522,26 +522,41 @@ def _attribute_label(tm: TargetModel, name: str) -> Label | None:
 def _link_tool_binaries(model: WorkspaceModel) -> None:
     """A genrule running an sh_binary (`$(location :tool) ...`) runs its script inside the action, as
     does a custom rule's action whose executable attribute names one; an sh_test with an sh_binary in
-    its `data` runs it too (a test driver and the program it tests)."""
+    its `data` runs it too (a test driver and the program it tests). A tool whose rule the model
+    cannot see leaves the target that runs it unknown: it may run anything."""
     for tm in model.targets:
         if tm.target.kind == "sh_test":
             _link_data_binaries(model, tm)
-        for tool, action in attribute_tools(model, tm):
-            if tool.target.kind == "sh_binary":
-                tm.sites.extend(
-                    ShellSite(site.text, "action", tm.target.key, action, site.language)
-                    for site in tool.sites
-                )
+        tools = [(tool, action) for tool, action in attribute_tools(model, tm)]
         for label_text in command_labels(tm):
             try:
                 label = parse_label(label_text, tm.target.label.repo, tm.target.label.package)
             except LabelError:
                 continue
             tool = model.find_target(label)
-            if tool is None or tool.target.kind != "sh_binary":
-                continue
-            for site in tool.sites:
-                tm.sites.append(ShellSite(site.text, "action", tm.target.key, None, site.language))
+            if tool is not None:
+                tools.append((tool, None))
+        for tool, action in tools:
+            unseen = _unseen_rule(model, tool)
+            if unseen is not None:
+                tm.unresolved.append(f"it runs {tool.target.label}, {unseen}")
+            elif tool.target.kind == "sh_binary":
+                tm.sites.extend(
+                    ShellSite(site.text, "action", tm.target.key, action, site.language)
+                    for site in tool.sites
+                )
+
+
+def _unseen_rule(model: WorkspaceModel, tm: TargetModel) -> str | None:
+    """Why what a target does when run cannot be known: its rule comes from a repository that is not
+    available and the knowledge base does not cover it. None when the model or the knowledge can tell."""
+    callee = tm.target.callee
+    if not isinstance(callee, UnresolvedSymbol):
+        return None
+    known = model.known_rule(callee)
+    if known is not None and known[1] is not None:
+        return None
+    return f"a {tm.target.kind} that comes from {callee.label}, which is not available"
 
 
 def _link_data_binaries(model: WorkspaceModel, tm: TargetModel) -> None:
@@ -554,21 +569,14 @@ def _link_data_binaries(model: WorkspaceModel, tm: TargetModel) -> None:
         except LabelError:
             continue
         binary = model.find_target(label)
-        if binary is None:
+        if binary is None or not binary.target.kind.endswith("_binary"):
             continue
-        callee = binary.target.callee
-        if binary.target.kind.endswith("_binary") and isinstance(callee, UnresolvedSymbol):
-            known = model.known_rule(callee)
-            if known is None or known[1] is None:
-                tm.unresolved.append(
-                    f"its data holds {label}, a {binary.target.kind} that comes from {callee.label}, which is not "
-                    "available: the test may run it"
-                )
-            continue
-        if binary.target.kind != "sh_binary":
-            continue
-        for site in binary.sites:
-            tm.sites.append(ShellSite(site.text, "test", tm.target.key, None, site.language))
+        unseen = _unseen_rule(model, binary)
+        if unseen is not None:
+            tm.unresolved.append(f"its data holds {label}, {unseen}: the test may run it")
+        elif binary.target.kind == "sh_binary":
+            for site in binary.sites:
+                tm.sites.append(ShellSite(site.text, "test", tm.target.key, None, site.language))
 
 
 # `source "$TEST_SRCDIR/_main/pkg/lib.sh"`, `. "${RUNFILES_DIR}/_main/pkg/lib.sh"`: a file of the main
