@@ -477,3 +477,20 @@ def test_a_tool_whose_rule_cannot_be_seen_leaves_the_target_running_it_unknown(t
         "it runs //:gen, a mystery_binary that comes from @rules_mystery//:defs.bzl, which is not available"
     ]
     assert verdicts["//:copy"].verdict == "remote-ok"  # copies the file, runs nothing
+
+
+def test_the_workspace_status_command_is_run_by_a_shell_which_expands_variables(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "BUILD.bazel": "",
+            ".bazelrc": (
+                "build --workspace_status_command=$PWD/tools/status.sh\n"
+                'build:ci --workspace_status_command="bash ${PWD}/tools/status.sh"\n'
+                "build:rbe --remote_executor=${BAZEL_REMOTE_EXECUTOR}\n"
+            ),
+        },
+    )
+    found = {(d.span.path, d.span.start_line + 1, d.rule) for d in scan(root).diagnostics}
+    assert found == {(".bazelrc", 3, "rc-env-placeholder")}
