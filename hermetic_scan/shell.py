@@ -355,7 +355,7 @@ def _constants(assigned: list[tuple[str, Word]]) -> dict[str, str]:
     seen: dict[str, str | None] = {}
     for name, word in assigned:
         defaulted = _DEFAULTED.fullmatch(word.text)
-        declared = _DECLARED_WORD.fullmatch(word.text) is not None  # `docker=$(location :docker)`
+        declared = DECLARED_WORD.fullmatch(word.text) is not None  # `docker=$(location :docker)`
         literal = (
             defaulted.group(1)
             if defaulted
@@ -635,7 +635,8 @@ def _commands_of(node: Node, data: bytes, to_char) -> list[Command]:  # noqa: AN
 # A declared program's word carries the name of what it runs: `__hs_declared__docker__` for
 # `$(location @multitool//tools/docker)` or `ctx.executable._docker.path` (model/evaluate.py).
 _DECLARED_PROGRAM = re.compile(re.escape(DECLARED_TOKEN) + r"([A-Za-z0-9_]+?)__")
-_DECLARED_WORD = re.compile(re.escape(DECLARED_TOKEN) + r"(?:\w+?__)?")
+# A command word that is one make variable: the token, with the name of what it names, if known.
+DECLARED_WORD = re.compile(re.escape(DECLARED_TOKEN) + r"(?:\w+?__)?")
 
 
 def declared_program(word: str) -> str | None:

@@ -444,8 +444,6 @@ def _claimed(
                 yield module
 
 
-# A command word that is one make variable: the token, with the name of what it names (evaluate.py).
-_DECLARED_WORD = re.compile(re.escape(DECLARED_TOKEN) + r"(?:\w+?__)?")
 MAKE_LOCATION = re.compile(r"\$\((?:location|execpath|rootpath)\s+([^)\s]+)\s*\)")
 
 # Mnemonics of actions Bazel's built-in rules register (seen in `bazel aquery` output).
@@ -472,7 +470,7 @@ def _command_labels(tm: TargetModel, command: MappedText) -> list[str]:
     labels = []
     for found in shell.analyze(command.text).commands:
         bare = found.name.removeprefix("./")  # `./$(location :tool)` too
-        if not _DECLARED_WORD.fullmatch(bare):
+        if not shell.DECLARED_WORD.fullmatch(bare):
             continue
         origin = command.origin(found.start + len(found.name) - len(bare))
         match = MAKE_LOCATION.match(
