@@ -11,6 +11,7 @@ from pathlib import Path
 
 from hermetic_scan.diagnostics import Diagnostic
 from hermetic_scan.fingerprint import fingerprints
+from hermetic_scan.shape import ShapeError, expect_object, json_document, member, mismatch
 from hermetic_scan.source import SourceFile
 
 
@@ -32,17 +33,25 @@ def write_baseline(diagnostics: list[Diagnostic], sources: dict[str, SourceFile]
 
 
 def read_baseline(path: Path) -> set[str]:
+    """The fingerprints of a baseline file; BaselineError naming the file and the field otherwise."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
+        data = json_document(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:  # ValueError: not UTF-8, invalid JSON, ShapeError
         raise BaselineError(f"{path}: cannot read baseline: {error}") from error
-    if (
-        not isinstance(data, dict)
-        or data.get("version") != 1
-        or not isinstance(data.get("fingerprints"), dict)
-    ):
-        raise BaselineError(f"{path}: not a hermetic-scan baseline (version 1)")
-    return set(data["fingerprints"])
+    try:
+        return _fingerprints(data)
+    except ShapeError as error:
+        raise BaselineError(f"{path}: not a hermetic-scan baseline (version 1): {error}") from None
+
+
+def _fingerprints(data: object) -> set[str]:
+    document = expect_object(data, "top level")
+    if document.get("version") != 1:
+        raise mismatch("version", "1", document.get("version"))
+    fingerprints = expect_object(document.get("fingerprints"), "fingerprints")
+    for fingerprint, entry in fingerprints.items():
+        expect_object(entry, member("fingerprints", fingerprint))
+    return set(fingerprints)
 
 
 def split(

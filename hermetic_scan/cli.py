@@ -481,8 +481,8 @@ def _run(args: argparse.Namespace) -> int:
 def _aquery(args: argparse.Namespace, result: Result, options: Options) -> dict:
     try:
         graph = aquery.load_file(Path(args.aquery))
-    except (aquery.AqueryError, OSError) as error:
-        raise UsageError(f"{args.aquery}: {error}") from error
+    except aquery.AqueryError as error:  # it names the file
+        raise UsageError(str(error)) from error
     return aquery.render_json(aquery.join(result, graph, profile=options.profile))
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -106,6 +107,11 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: {error}") from error
+    # tomllib recurses once per nesting level and its int() is capped at sys.get_int_max_str_digits().
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to read") from None
+    except ValueError:
+        raise ConfigError(f"{path}: a number of over {sys.get_int_max_str_digits()} digits") from None
     return _validate(data, text, path)
 
 
@@ -146,6 +152,13 @@ class _Reader:
             raise self.fail(key, "expected a list of strings")
         return list(value)
 
+    def relative_path(self, key: str, value: str) -> Path:
+        """`value` relative to the configuration file's directory."""
+        if "\0" in value:  # the operating system cannot name such a file: Path.resolve raises ValueError
+            raise self.fail(key, "a path cannot contain a NUL character")
+        candidate = Path(value)
+        return (candidate if candidate.is_absolute() else self.path.parent / candidate).resolve()
+
     def rule_ids(self, key: str, value: Any) -> list[str]:
         ids = self.string_list(key, value)
         for rule_id in ids:
@@ -184,14 +197,14 @@ class _Reader:
         self.config.auto_external = self.boolean(key, value)
 
     def knowledge(self, key: str, value: Any) -> None:
-        files = [
-            (Path(item) if Path(item).is_absolute() else self.path.parent / item).resolve()
-            for item in self.string_list(key, value)
-        ]
+        files = [self.relative_path(key, item) for item in self.string_list(key, value)]
         digest = hashlib.sha256()
-        try:
-            for file in files:
+        for file in files:
+            try:
                 digest.update(read_file(file, CONFIG_BYTES) + b"\0")
+            except OSError as error:
+                raise self.fail(key, f"{file}: {error.strerror or error}") from error
+        try:
             load_knowledge(files)
         except (OSError, KnowledgeError) as error:
             raise self.fail(key, str(error)) from error
@@ -229,10 +242,7 @@ class _Reader:
         for name, item in self.table(key, value).items():
             if not isinstance(item, str):
                 raise self.fail(f"repos.{name}", "expected a path string", name)
-            candidate = Path(item)
-            self.config.repos[name] = (
-                candidate if candidate.is_absolute() else self.path.parent / candidate
-            ).resolve()
+            self.config.repos[name] = self.relative_path(f"repos.{name}", item)
 
 
 _KEYS: dict[str, Callable[[_Reader, str, Any], None]] = {

@@ -23,9 +23,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hermetic_scan import jsonstream
 from hermetic_scan.bazel import wire
 from hermetic_scan.labels import normalize_label
+from hermetic_scan.shape import (
+    ShapeError,
+    describe,
+    expect_integer,
+    expect_list,
+    expect_object,
+    expect_string,
+    expect_strings,
+    json_document,
+    json_values,
+    member,
+)
 
 # Mnemonics of Bazel's own bookkeeping actions. The static model never lists them: they create
 # runfiles trees and symlinks, write files whose content the rule computed at analysis time, or
@@ -140,19 +151,31 @@ def load(data: bytes | str | Mapping[str, Any]) -> ActionGraph:
     if isinstance(data, Mapping):
         return parse_document(data)
     if isinstance(data, bytes):
-        if data.lstrip()[:1] not in (b"{", b"") or not _is_text(data):
+        # A proto never starts with "{" or "[" (field 15 or 11 as a group, which analysis_v2 lacks).
+        if data.lstrip()[:1] not in (b"{", b"[", b""):
             return parse_document(decode_proto(data), shape="proto")
         try:
             return load(data.decode("utf-8"))
-        except (AqueryError, UnicodeDecodeError):
-            return parse_document(decode_proto(data), shape="proto")  # binary that happens to start with "{"
+        except (AqueryError, UnicodeDecodeError) as json_error:
+            try:  # binary that happens to start with "{"
+                return parse_document(decode_proto(data), shape="proto")
+            except AqueryError:
+                pass
+            # It looked like JSON and is not a proto either: say what is wrong with the JSON.
+            if isinstance(json_error, UnicodeDecodeError):
+                raise AqueryError(
+                    f"not aquery JSON output: not UTF-8 text (byte {json_error.start})"
+                ) from None
+            raise json_error from None
     text = data.strip()
     if not text:
         return ActionGraph([], {})
     try:
-        document = json.loads(text)
+        document = json_document(text)
     except json.JSONDecodeError:
         document = None
+    except ShapeError as error:
+        raise AqueryError(f"not aquery JSON output: {error}") from None
     if isinstance(document, dict) and not _is_component(document):
         return parse_document(document)
     components = [document] if isinstance(document, dict) else _json_lines(text)
@@ -160,19 +183,15 @@ def load(data: bytes | str | Mapping[str, Any]) -> ActionGraph:
 
 
 def load_file(path: str | Path) -> ActionGraph:
+    """`load` of a file; every AqueryError names the file."""
     try:
         data = Path(path).read_bytes()
     except OSError as error:
-        raise AqueryError(f"cannot read {path}: {error.strerror or error}") from error
-    return load(data)
-
-
-def _is_text(data: bytes) -> bool:
+        raise AqueryError(f"{path}: cannot read: {error.strerror or error}") from error
     try:
-        data[:4096].decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+        return load(data)
+    except AqueryError as error:
+        raise AqueryError(f"{path}: {error}") from None
 
 
 COMPONENT_KEYS = {
@@ -192,18 +211,26 @@ COMPONENT_KEYS = {
 
 
 def _is_component(document: Mapping[str, Any]) -> bool:
-    return len(document) == 1 and next(iter(document)) in COMPONENT_KEYS
+    """One record of streamed output: `{"depSetOfFiles": {...}}`, not a document holding only a list."""
+    if len(document) != 1:
+        return False
+    key, value = next(iter(document.items()))
+    return key in COMPONENT_KEYS and isinstance(value, dict)
 
 
 def _json_lines(text: str) -> list[dict[str, Any]]:
     out = []
     try:
-        for value in jsonstream.values(text):
+        for value in json_values(text):
             if not isinstance(value, dict):
-                raise AqueryError("not aquery JSON output: expected objects")
+                raise AqueryError(
+                    f"not aquery JSON output: record {len(out) + 1}: expected an object, got {describe(value)}"
+                )
             out.append(value)
     except json.JSONDecodeError as error:
         raise AqueryError(f"not aquery JSON output: {error}") from error
+    except ShapeError as error:
+        raise AqueryError(f"not aquery JSON output: record {len(out) + 1}: {error}") from None
     return out
 
 
@@ -217,44 +244,89 @@ def _merge_components(components: Iterable[Mapping[str, Any]]) -> dict[str, list
     return merged
 
 
-def _get(obj: Mapping[str, Any], camel: str, default: Any = None) -> Any:
+def _field(obj: Mapping[str, Any], camel: str) -> tuple[str, Any]:
+    """(the key as written, its value): Bazel writes camelCase, protobuf's other printers snake_case."""
     if camel in obj:
-        return obj[camel]
+        return camel, obj[camel]
     snake = re.sub(r"(?<!^)(?=[A-Z])", "_", camel).lower()
-    return obj.get(snake, default)
+    return (snake, obj[snake]) if snake in obj else (camel, None)
 
 
-def _list(obj: Mapping[str, Any], camel: str) -> list[Any]:
-    value = _get(obj, camel, None)
+# The shape of an analysis_v2 document, checked field by field as parse_document reads it; fields it
+# does not read (configuration, aspectDescriptors, primaryOutputId, ...) are not checked.
+ID_LIMIT = 1 << 64  # ids are uint32 in analysis_v2, decimal strings in v1
+
+
+def _objects(parent: Mapping[str, Any], camel: str, where: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """The objects of a repeated message field, each with its path (`actions[3]`)."""
+    key, value = _field(parent, camel)
     if value is None:
         return []
-    if not isinstance(value, list):
-        raise AqueryError(f"field {camel} is not a list")
-    return value
+    path = member(where, key)
+    return [
+        (member(path, index), expect_object(item, member(path, index)))
+        for index, item in enumerate(expect_list(value, path, "a list of objects"))
+    ]
 
 
-def _ident(value: Any) -> str | None:
+def _id(obj: Mapping[str, Any], camel: str, where: str) -> str | int | None:
+    key, value = _field(obj, camel)
+    if value is None or isinstance(value, str):
+        return value
+    return expect_integer(value, member(where, key), 0, ID_LIMIT - 1)
+
+
+def _ids(obj: Mapping[str, Any], camel: str, where: str) -> list[str]:
+    key, value = _field(obj, camel)
+    if value is None:
+        return []
+    path = member(where, key)
+    out = []
+    for index, item in enumerate(expect_list(value, path, "a list of ids")):
+        if not isinstance(item, str):
+            expect_integer(item, member(path, index), 0, ID_LIMIT - 1)
+        out.append(str(item))
+    return out
+
+
+def _strings(obj: Mapping[str, Any], camel: str, where: str) -> list[str]:
+    key, value = _field(obj, camel)
+    return [] if value is None else expect_strings(value, member(where, key))
+
+
+def _text(obj: Mapping[str, Any], camel: str, where: str) -> str | None:
+    key, value = _field(obj, camel)
+    return None if value is None else expect_string(value, member(where, key))
+
+
+def _ident(value: str | int | None) -> str | None:
     if value is None or value == "":
         return None
     return str(value)
 
 
-def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
-    """A repeated KeyValuePair (list of {key, value}) or a JSON object."""
+def _pairs(obj: Mapping[str, Any], camel: str, where: str) -> tuple[tuple[str, str], ...]:
+    """A repeated KeyValuePair (list of {key, value}) or a JSON object of strings."""
+    key, value = _field(obj, camel)
+    path = member(where, key)
     if not value:
         return ()
-    if isinstance(value, Mapping):
-        return tuple((str(k), "" if v is None else str(v)) for k, v in value.items())
+    if isinstance(value, dict):
+        return tuple(
+            (name, "" if text is None else expect_string(text, member(path, name)))
+            for name, text in value.items()
+        )
     out = []
-    for item in value:
-        if isinstance(item, Mapping):
-            out.append((str(item.get("key", "")), str(item.get("value", "") or "")))
+    for item_path, item in _objects(obj, camel, where):
+        name = _text(item, "key", item_path) or ""
+        out.append((name, _text(item, "value", item_path) or ""))
     return tuple(out)
 
 
 def parse_document(doc: Mapping[str, Any], shape: str | None = None) -> ActionGraph:
+    """The graph of a decoded aquery document; AqueryError naming the field when it is not one."""
     if not isinstance(doc, Mapping):
-        raise AqueryError("not aquery JSON output: expected an object")
+        raise AqueryError(f"not aquery JSON output: expected an object, got {describe(doc)}")
     known = {
         "artifacts",
         "actions",
@@ -271,9 +343,19 @@ def parse_document(doc: Mapping[str, Any], shape: str | None = None) -> ActionGr
     }
     if doc and not (set(doc) & known):
         raise AqueryError("not aquery output: none of actions, artifacts, targets found")
+    try:
+        return _graph(doc, shape)
+    except ShapeError as error:
+        raise AqueryError(str(error)) from None
+
+
+def _graph(doc: Mapping[str, Any], shape: str | None) -> ActionGraph:
     fragments: dict[str, tuple[str, str | None]] = {}
-    for item in _list(doc, "pathFragments"):
-        fragments[str(item.get("id"))] = (str(item.get("label", "")), _ident(_get(item, "parentId")))
+    for where, item in _objects(doc, "pathFragments"):
+        fragments[str(_id(item, "id", where))] = (
+            _text(item, "label", where) or "",
+            _ident(_id(item, "parentId", where)),
+        )
 
     def fragment_path(ident: str | None) -> str:
         parts: list[str] = []
@@ -287,40 +369,45 @@ def parse_document(doc: Mapping[str, Any], shape: str | None = None) -> ActionGr
 
     artifacts: dict[str, str] = {}
     v1 = False
-    for item in _list(doc, "artifacts"):
-        exec_path = _get(item, "execPath")
+    for where, item in _objects(doc, "artifacts"):
+        exec_path = _text(item, "execPath", where)
         if exec_path is not None:
             v1 = True
-            artifacts[str(item.get("id"))] = str(exec_path)
+            artifacts[str(_id(item, "id", where))] = exec_path
         else:
-            artifacts[str(item.get("id"))] = fragment_path(_ident(_get(item, "pathFragmentId")))
-    rule_classes = {str(item.get("id")): str(item.get("name", "")) for item in _list(doc, "ruleClasses")}
+            path = fragment_path(_ident(_id(item, "pathFragmentId", where)))
+            artifacts[str(_id(item, "id", where))] = path
+    rule_classes = {
+        str(_id(item, "id", where)): _text(item, "name", where) or ""
+        for where, item in _objects(doc, "ruleClasses")
+    }
     targets: dict[str, tuple[str, str | None]] = {}
-    for item in _list(doc, "targets"):
-        raw_label = str(item.get("label", ""))
+    for where, item in _objects(doc, "targets"):
+        raw_label = _text(item, "label", where) or ""
         label = normalize_label(raw_label) or raw_label
-        targets[str(item.get("id"))] = (label, rule_classes.get(str(_get(item, "ruleClassId"))))
+        rule_class = rule_classes.get(str(_id(item, "ruleClassId", where)))
+        targets[str(_id(item, "id", where))] = (label, rule_class)
     dep_sets: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-    for item in _list(doc, "depSetOfFiles"):
-        direct = tuple(artifacts.get(str(a), f"<artifact {a}>") for a in _list(item, "directArtifactIds"))
-        transitive = tuple(str(t) for t in _list(item, "transitiveDepSetIds"))
-        dep_sets[str(item.get("id"))] = (direct, transitive)
+    for where, item in _objects(doc, "depSetOfFiles"):
+        direct = tuple(artifacts.get(a, f"<artifact {a}>") for a in _ids(item, "directArtifactIds", where))
+        transitive = tuple(_ids(item, "transitiveDepSetIds", where))
+        dep_sets[str(_id(item, "id", where))] = (direct, transitive)
     actions = []
-    for item in _list(doc, "actions"):
-        target = targets.get(str(_get(item, "targetId")))
+    for where, item in _objects(doc, "actions"):
+        target = targets.get(str(_id(item, "targetId", where)))
         actions.append(
             Action(
                 label=target[0] if target else None,
                 rule_class=target[1] if target else None,
-                mnemonic=str(item.get("mnemonic", "")),
-                arguments=tuple(str(a) for a in _list(item, "arguments")),
-                env=_pairs(_get(item, "environmentVariables")),
-                execution_info=_pairs(_get(item, "executionInfo")),
-                input_dep_sets=tuple(str(i) for i in _list(item, "inputDepSetIds")),
-                outputs=tuple(artifacts.get(str(o), f"<artifact {o}>") for o in _list(item, "outputIds")),
-                template_content=_get(item, "templateContent") or None,
-                substitutions=_pairs(_get(item, "substitutions")),
-                file_contents=_get(item, "fileContents") if _get(item, "fileContents") is not None else None,
+                mnemonic=_text(item, "mnemonic", where) or "",
+                arguments=tuple(_strings(item, "arguments", where)),
+                env=_pairs(item, "environmentVariables", where),
+                execution_info=_pairs(item, "executionInfo", where),
+                input_dep_sets=tuple(_ids(item, "inputDepSetIds", where)),
+                outputs=tuple(artifacts.get(o, f"<artifact {o}>") for o in _ids(item, "outputIds", where)),
+                template_content=_text(item, "templateContent", where) or None,
+                substitutions=_pairs(item, "substitutions", where),
+                file_contents=_text(item, "fileContents", where),
             )
         )
     labels = {label: rule_class for label, rule_class in targets.values()}
@@ -381,40 +468,58 @@ _REPEATED_TOP = {"Container"}
 def decode_proto(data: bytes) -> dict[str, Any]:
     """Decode a binary analysis_v2.ActionGraphContainer into the same dict the JSON output parses to."""
     try:
-        return _decode_message(memoryview(data), "Container")
-    except (IndexError, ValueError, UnicodeDecodeError) as error:
-        raise AqueryError(f"not aquery --output=proto data: {error}") from error
+        return _decode_message(memoryview(data), "Container", "")
+    except ShapeError as error:
+        raise AqueryError(f"not aquery --output=proto data: {error}") from None
 
 
-def _decode_message(buf: memoryview, message: str) -> dict[str, Any]:
+def _decode_message(buf: memoryview, message: str, where: str) -> dict[str, Any]:
+    """One message of `_PROTO`; ShapeError naming the field (`actions[2].arguments[0]`) where the
+    bytes are not what the schema says. Recursion follows the schema, never the input's nesting."""
     specs = _PROTO[message]
     out: dict[str, Any] = {}
-    for item in wire.fields(buf):
+    items = wire.fields(buf)
+    while True:
+        try:
+            item = next(items, None)
+        except wire.WireError as error:
+            raise ShapeError(f"{where or 'top level'}: {error}") from None
+        if item is None:
+            return out
         spec = specs.get(item.number)
         if spec is None:
             continue
         name, kind = spec
         repeated = kind.endswith("*") or message in _REPEATED_TOP
-        base = kind.rstrip("*")
-        chunk = item.chunk
-        if base.startswith("m:"):
-            if chunk is None:
-                raise ValueError(f"field {name} is not a message")
-            values: list[Any] = [_decode_message(chunk, base[2:])]
-        elif base == "s":
-            if chunk is None:
-                raise ValueError(f"field {name} is not a string")
-            values = [bytes(chunk).decode("utf-8")]
-        elif chunk is not None:  # packed varints
-            values = []
-            inner = 0
-            while inner < len(chunk):
-                value, inner = wire.varint(chunk, inner)
-                values.append(value)
-        else:
-            values = [bool(item.value) if base == "b" else item.value]
+        path = member(member(where, name), len(out.get(name, []))) if repeated else member(where, name)
+        out_values = _decode_field(item, kind.rstrip("*"), path, repeated)
         if repeated:
-            out.setdefault(name, []).extend(values)
+            out.setdefault(name, []).extend(out_values)
         else:
-            out[name] = values[-1]
-    return out
+            out[name] = out_values[-1]
+
+
+def _decode_field(item: wire.Field, kind: str, where: str, repeated: bool) -> list[Any]:
+    chunk = item.chunk
+    if kind.startswith("m:") or kind == "s":
+        if chunk is None:
+            raise ShapeError(f"{where}: expected a length-delimited field, got a varint")
+        if kind == "s":
+            try:
+                return [bytes(chunk).decode("utf-8")]
+            except UnicodeDecodeError as error:
+                raise ShapeError(f"{where}: not UTF-8 text (byte {error.start})") from None
+        return [_decode_message(chunk, kind[2:], where)]
+    if chunk is None:
+        return [bool(item.value) if kind == "b" else item.value]
+    if not repeated:
+        raise ShapeError(f"{where}: expected a varint, got a length-delimited field")
+    values = []  # packed varints
+    inner = 0
+    while inner < len(chunk):
+        try:
+            value, inner = wire.varint(chunk, inner)
+        except wire.WireError as error:
+            raise ShapeError(f"{where}: {error}") from None
+        values.append(value)
+    return values

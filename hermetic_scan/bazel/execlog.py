@@ -20,8 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hermetic_scan import jsonstream
 from hermetic_scan.bazel import wire
+from hermetic_scan.shape import (
+    ShapeError,
+    describe,
+    expect_integer,
+    expect_list,
+    expect_object,
+    expect_string,
+    expect_strings,
+    json_values,
+    member,
+    mismatch,
+)
 
 
 class ExecLogError(ValueError):
@@ -98,13 +109,6 @@ def _bool(value: Any) -> bool | None:
     return bool(value)
 
 
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
 # What a record must look like to be a spawn. Bazel writes `runner` for every spawn it ran (protobuf's
 # JSON leaves out only default values: false, 0, ""); int64 fields come as strings, int32 as numbers.
 _STRING_FIELDS = ("runner", "mnemonic", "progressMessage", "status", "targetLabel", "label")
@@ -116,22 +120,34 @@ def validate_spawn(obj: dict[str, Any]) -> str | None:
     runner = obj.get("runner")
     if not isinstance(runner, str) or not runner.strip():
         return "no runner (every spawn Bazel logs names the runner that ran it)"
-    for name in _STRING_FIELDS:
-        if name in obj and not isinstance(obj[name], str):
-            return f"{name}: expected a string, got {type(obj[name]).__name__}"
-    for name in _BOOL_FIELDS:
-        if name in obj and not isinstance(obj[name], bool | str):
-            return f"{name}: expected true or false, got {type(obj[name]).__name__}"
-    if "exitCode" in obj:
-        code = obj["exitCode"]
-        if isinstance(code, bool) or not isinstance(code, int | str) or not str(code).lstrip("-").isdigit():
-            return f"exitCode: expected an integer, got {code!r}"
-    for name in ("listedOutputs", "actualOutputs"):
-        if name in obj and not isinstance(obj[name], list):
-            return f"{name}: expected a list, got {type(obj[name]).__name__}"
-    if any(not isinstance(o, str) for o in obj.get("listedOutputs") or []):
-        return "listedOutputs: expected a list of paths"
+    try:
+        for name in _STRING_FIELDS:
+            if name in obj:
+                expect_string(obj[name], name)
+        for name in _BOOL_FIELDS:
+            if name in obj and not isinstance(obj[name], bool | str):
+                raise mismatch(name, "true or false", obj[name])
+        if "exitCode" in obj:
+            _exit_code(obj["exitCode"])
+        if "listedOutputs" in obj:
+            expect_strings(obj["listedOutputs"], "listedOutputs")
+        for index, output in enumerate(expect_list(obj.get("actualOutputs", []), "actualOutputs")):
+            where = member("actualOutputs", index)
+            if "path" in expect_object(output, where):
+                expect_string(output["path"], member(where, "path"))
+    except ShapeError as error:
+        return str(error)
     return None
+
+
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def _exit_code(value: object) -> int:
+    """exit_code is int32 in spawn.proto (a JSON number), int64 in some writers (a decimal string)."""
+    if isinstance(value, str) and len(value) <= 20 and value.lstrip("-").isdecimal() and value.isascii():
+        return int(value)
+    return expect_integer(value, "exitCode", INT64_MIN, INT64_MAX)
 
 
 def spawn_from_json(index: int, obj: dict[str, Any]) -> Spawn:
@@ -149,7 +165,7 @@ def spawn_from_json(index: int, obj: dict[str, Any]) -> Spawn:
         outputs=tuple(str(o) for o in outputs if o),
         progress=str(obj.get("progressMessage") or ""),
         status=str(obj.get("status") or ""),
-        exit_code=_int(obj.get("exitCode")),
+        exit_code=_exit_code(obj["exitCode"]) if "exitCode" in obj else 0,
         target_label=str(label) if label else None,
     )
 
@@ -166,14 +182,18 @@ def parse_json_log(text: str) -> list[Spawn]:
     """A stream of JSON objects: Bazel's pretty-printed `}{`-concatenated form, or one per line."""
     spawns: list[Spawn] = []
     try:
-        for obj in jsonstream.values(text):
+        for obj in json_values(text):
             if not isinstance(obj, dict):
-                raise ExecLogError(f"execution log: entry {len(spawns) + 1} is not a JSON object")
+                raise ExecLogError(
+                    f"execution log: entry {len(spawns) + 1}: expected an object, got {describe(obj)}"
+                )
             _append_spawn(spawns, obj, f"entry {len(spawns) + 1}")
     except json.JSONDecodeError as error:
         raise ExecLogError(
             f"execution log: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
         ) from error
+    except ShapeError as error:
+        raise ExecLogError(f"execution log: entry {len(spawns) + 1}: {error}") from None
     return spawns
 
 
@@ -215,7 +235,9 @@ def parse_binary_log(data: bytes) -> list[Spawn]:
         for chunk in wire.delimited(data):
             _append_spawn(spawns, _spawn_message(chunk), f"binary entry {len(spawns) + 1}")
     except wire.WireError as error:
-        raise ExecLogError(f"execution log: not a binary execution log ({error})") from error
+        raise ExecLogError(
+            f"execution log: not a binary execution log (entry {len(spawns) + 1}: {error})"
+        ) from error
     return spawns
 
 
@@ -280,6 +302,7 @@ def parse_compact_log(data: bytes) -> list[Spawn]:
         raise ExecLogError("execution log: a truncated compact execution log (the zstd frame does not end)")
     spawns: list[Spawn] = []
     paths: dict[int, str] = {}
+    number = 1
     try:
         for number, chunk in enumerate(wire.delimited(raw), 1):
             entry_id = 0
@@ -297,18 +320,22 @@ def parse_compact_log(data: bytes) -> list[Spawn]:
                 continue
             _append_spawn(spawns, _compact_spawn(spawn, paths), f"compact entry {number}")
     except wire.WireError as error:
-        raise ExecLogError(f"execution log: not a compact execution log ({error})") from error
+        raise ExecLogError(f"execution log: not a compact execution log (entry {number}: {error})") from error
     return spawns
 
 
 def read_exec_log(path: Path) -> tuple[list[Spawn], str]:
+    """The spawns of a log in any of the three formats; every ExecLogError names the file."""
     try:
         data = path.read_bytes()
     except OSError as error:
         raise ExecLogError(f"{path}: {error.strerror or error}") from error
-    head = data.lstrip()[:1]
-    if head in (b"{", b""):
-        return parse_json_log(data.decode("utf-8", errors="replace")), FORMAT_JSON
-    if data.startswith(ZSTD_MAGIC):
-        return parse_compact_log(data), FORMAT_COMPACT
-    return parse_binary_log(data), FORMAT_BINARY
+    try:
+        head = data.lstrip()[:1]
+        if head in (b"{", b""):
+            return parse_json_log(data.decode("utf-8", errors="replace")), FORMAT_JSON
+        if data.startswith(ZSTD_MAGIC):
+            return parse_compact_log(data), FORMAT_COMPACT
+        return parse_binary_log(data), FORMAT_BINARY
+    except ExecLogError as error:
+        raise ExecLogError(f"{path}: {error}") from None

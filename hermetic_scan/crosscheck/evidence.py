@@ -989,9 +989,15 @@ def run_evidence(
     console = None
     if build_log is not None:
         try:
-            console = parse_console(build_log.read_text(encoding="utf-8", errors="replace"))
+            text = build_log.read_text(encoding="utf-8", errors="replace")
         except OSError as error:
             raise EvidenceError(f"{build_log}: {error.strerror or error}") from error
+        try:
+            console = parse_console(text)
+        except ValueError as error:  # a count of over 4300 digits in a summary line: int() refuses it
+            raise EvidenceError(
+                f"{build_log}: a process count too long to read ({_first_line(error)})"
+            ) from None
     wrapper_facts = None
     if wrapper is not None:
         try:
@@ -1019,3 +1025,8 @@ def _display(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.name
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).split(";", 1)[0].strip()  # int()'s message goes on with advice for programmers
+    return text.splitlines()[0] if text else type(error).__name__
