@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
         "hermetic_scan.local_keys",
         "hermetic_scan.guard",
         "hermetic_scan.jsonstream",
+        "hermetic_scan.shape",
     ),
     # files on disk, grammars and queries; external repositories' names and the knowledge of rulesets
     ("hermetic_scan.workspace", "hermetic_scan.parse", "hermetic_scan.externals", "hermetic_scan.knowledge"),
