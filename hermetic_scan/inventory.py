@@ -740,7 +740,8 @@ def _rule_call_actions(
     callee = target.callee
     if isinstance(callee, UnresolvedSymbol):
         found = model.known_rule(callee)
-        missing = f"rule {callee.symbol} comes from {callee.label}, which is not available"
+        made_by = f" (made by {callee.symbol})" if "." in callee.symbol else ""
+        missing = f"rule {target.kind}{made_by} comes from {callee.label}, which is not available"
         if found is None:
             manager = package_manager(repository_of(callee.label))
             unknown.append(missing + (f" (a package-manager repository: {manager})" if manager else ""))

@@ -137,3 +137,40 @@ def test_a_team_knowledge_file_is_checked_when_the_config_is_read(tmp_path: Path
         load_config(tmp_path)
     (tmp_path / "rules_acme.toml").write_text(GOOD)
     assert load_config(tmp_path).knowledge_files == [(tmp_path / "rules_acme.toml").resolve()]
+
+
+def test_rules_made_by_a_factory_of_an_unavailable_file_are_judged_by_the_factory(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": 'bazel_dep(name = "bazel_skylib", version = "1.7.1")\n',
+            "t/defs.bzl": (
+                'load("@bazel_skylib//lib:unittest.bzl", "analysistest", "loadingtest", "unittest")\n'
+                "def _impl(ctx):\n"
+                "    env = analysistest.begin(ctx)\n"
+                "    return analysistest.end(env)\n"
+                "stamp_test = analysistest.make(_impl, config_settings = {})\n"
+                "unit_test = unittest.make(_impl)\n"
+                "odd_test = loadingtest.make(_impl)\n"
+            ),
+            "t/BUILD.bazel": (
+                'load(":defs.bzl", "odd_test", "stamp_test", "unit_test")\n'
+                'stamp_test(name = "a", target_under_test = ":b")\n'
+                'unit_test(name = "u")\n'
+                'odd_test(name = "o")\n'
+                'genrule(name = "b", outs = ["b.txt"], cmd = "echo > $@")\n'
+            ),
+        },
+    )
+    targets = {t.label: t for t in scan(root).inventory.targets}
+    assert (targets["//t:a"].verdict, targets["//t:a"].provenance, targets["//t:a"].info.kind) == (
+        "remote-ok",
+        "knowledge",
+        "stamp_test",
+    )
+    assert (targets["//t:u"].verdict, targets["//t:u"].provenance) == ("remote-ok", "knowledge")
+    assert targets["//t:o"].verdict == "unknown"
+    assert targets["//t:o"].unknown_because == [
+        "rule odd_test (made by loadingtest.make) comes from @bazel_skylib//lib:unittest.bzl, which is not "
+        "available, and the knowledge of bazel_skylib does not cover it"
+    ]

@@ -46,6 +46,7 @@ from hermetic_scan.model.values import (
     Subrule,
     SymbolicMacro,
     Unknown,
+    UnresolvedMember,
     UnresolvedSymbol,
     Value,
     alternatives,
@@ -581,6 +582,8 @@ class Interpreter:
             return Declared(f"{_describe(obj)}.{name}")
         if isinstance(obj, (ListV, DictV)):
             return BoundMethod(obj, name)
+        if isinstance(obj, UnresolvedSymbol):
+            return UnresolvedMember(f"attribute {name}", obj.label, f"{obj.symbol}.{name}")
         return Unknown(f"attribute {name}")
 
     def _subscript(self, node: Node, frame: Frame) -> Value:
@@ -710,6 +713,8 @@ class Interpreter:
             return _attr_value(callee.kind, keywords)
         if isinstance(callee, Unknown) and callee_node is not None and callee_node.type == "identifier":
             return self._rule_call(callee, node, keywords, frame, splat and self._open_arguments(node, frame))
+        if isinstance(callee, UnresolvedMember) and not callee.called:
+            return UnresolvedMember(f"{callee.symbol}()", callee.label, callee.symbol, called=True)
         return Unknown("call")
 
     def _mutation(self, method: Node, call: Node, frame: Frame) -> Value | None:
@@ -892,6 +897,8 @@ class Interpreter:
             if isinstance(callee, UnresolvedSymbol)
             else frame.module.text(node.child_by_field_name("function"))  # type: ignore[arg-type]
         )
+        if isinstance(callee, UnresolvedMember) and callee.called:
+            callee = UnresolvedSymbol(callee.label, callee.symbol)  # a rule the unavailable file made
         frame.collector.rule_calls.append(
             RuleCall(callee, kind, frame.module, node, keywords, splat, alternatives)
         )

@@ -201,6 +201,18 @@ class UnresolvedSymbol(Value):
     symbol: str
 
 
+@dataclass(unsafe_hash=True, slots=True)
+class UnresolvedMember(Unknown):
+    """A member of a name loaded from a file that could not be found (`analysistest.make`), or what
+    calling it returned (`called`). Unknown like any value the model cannot read, but a rule made by
+    such a call (`my_test = analysistest.make(_impl)`) keeps where it came from, so its targets can be
+    judged by the knowledge base (symbol `analysistest.make`) instead of "not defined or loaded"."""
+
+    label: str = ""
+    symbol: str = ""
+    called: bool = False
+
+
 @dataclass(eq=False, slots=True)
 class Choice(Value):
     """One of several values where the model cannot tell which: the branches of `x if c else y`, of an
