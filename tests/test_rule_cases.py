@@ -494,3 +494,30 @@ def test_the_workspace_status_command_is_run_by_a_shell_which_expands_variables(
     )
     found = {(d.span.path, d.span.start_line + 1, d.rule) for d in scan(root).diagnostics}
     assert found == {(".bazelrc", 3, "rc-env-placeholder")}
+
+
+def test_rules_native_until_bazel_8_need_no_load(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            ".bazelversion": "7.1.0\n",
+            "BUILD.bazel": (
+                'proto_library(name = "status_proto", srcs = ["status.proto"])\n'
+                'cc_proto_library(name = "status_cc_proto", deps = [":status_proto"])\n'
+                'java_proto_library(name = "status_java_proto", deps = [":status_proto"])\n'
+                'java_plugin(name = "processor", srcs = ["P.java"], processor_class = "P")\n'
+                'py_runtime(name = "runtime", interpreter = "bin/python3", python_version = "PY3")\n'
+                'extra_action(name = "printer", cmd = "cat $(EXTRA_ACTION_FILE)")\n'
+            ),
+        },
+    )
+    targets = {t.label: (t.verdict, t.provenance) for t in scan(root).inventory.targets}
+    assert targets == {
+        "//:status_proto": ("remote-ok", "knowledge"),
+        "//:status_cc_proto": ("remote-ok", "knowledge"),
+        "//:status_java_proto": ("remote-ok", "knowledge"),
+        "//:processor": ("remote-ok", "knowledge"),
+        "//:runtime": ("remote-ok", "source"),
+        "//:printer": ("unknown", "unresolved"),  # runs its command in every action it listens to
+    }

@@ -41,6 +41,18 @@ NATIVE_RULES = {
     "environment_group",
     "package_group",
     "licenses",
+    # Native until Bazel 8 moved them to rulesets (autoloaded there): Bazel 7 workspaces call them bare.
+    "cc_proto_library",
+    "java_proto_library",
+    "java_lite_proto_library",
+    "java_plugin",
+    "java_toolchain",
+    "java_runtime",
+    "java_package_configuration",
+    "cc_toolchain",
+    "cc_toolchain_suite",
+    "proto_lang_toolchain",
+    "py_runtime",
 }
 # Rulesets that now hold what used to be native rules (https://bazel.build/reference/be/overview lists
 # the native ones; https://github.com/bazelbuild/rules_shell and its siblings say they move there, and
@@ -91,6 +103,10 @@ TOOLCHAIN_NATIVE = frozenset(
         "py_binary",
         "py_test",
         "proto_library",
+        "cc_proto_library",
+        "java_proto_library",
+        "java_lite_proto_library",
+        "java_plugin",
         "genquery",
         "starlark_doc_extract",
     }
@@ -116,6 +132,14 @@ ACTIONLESS_NATIVE = frozenset(
         "package_group",
         "licenses",
         "environment_group",
+        # Toolchain and runtime declarations: providers for other rules' actions, none of their own.
+        "java_toolchain",
+        "java_runtime",
+        "java_package_configuration",
+        "cc_toolchain",
+        "cc_toolchain_suite",
+        "proto_lang_toolchain",
+        "py_runtime",
         # testing.analysis_test (https://bazel.build/rules/lib/toplevel/testing#analysis_test): its
         # assertions run during analysis; its test action only reports the result.
         "analysis_test",
