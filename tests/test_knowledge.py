@@ -174,3 +174,33 @@ def test_rules_made_by_a_factory_of_an_unavailable_file_are_judged_by_the_factor
         "rule odd_test (made by loadingtest.make) comes from @bazel_skylib//lib:unittest.bzl, which is not "
         "available, and the knowledge of bazel_skylib does not cover it"
     ]
+
+
+def test_compatibility_proxies_tar_bzl_and_bazel_lib_3(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": (
+                'bazel_dep(name = "tar.bzl", version = "0.7.0")\n'
+                'bazel_dep(name = "bazel_lib", version = "3.0.0")\n'
+                'bazel_dep(name = "rules_java", version = "8.6.0")\n'
+            ),
+            "BUILD.bazel": (
+                'load("@bazel_lib//:bzl_library.bzl", "bzl_library")\n'
+                'load("@cc_compatibility_proxy//:proxy.bzl", "cc_library")\n'
+                'load("@compatibility_proxy//:proxy.bzl", "java_library")\n'
+                'load("@tar.bzl//tar:tar.bzl", "tar")\n'
+                'bzl_library(name = "defs", srcs = ["defs.bzl"])\n'
+                'cc_library(name = "lib", srcs = ["lib.cc"])\n'
+                'java_library(name = "jlib", srcs = ["A.java"])\n'
+                'tar(name = "bundle", srcs = ["lib.cc"])\n'
+            ),
+        },
+    )
+    targets = {t.label: (t.verdict, t.provenance) for t in scan(root).inventory.targets}
+    assert targets == {
+        "//:defs": ("remote-ok", "knowledge"),
+        "//:lib": ("remote-ok", "knowledge"),
+        "//:jlib": ("remote-ok", "knowledge"),
+        "//:bundle": ("remote-ok", "knowledge"),
+    }

@@ -59,11 +59,32 @@ NATIVE_RULES = {
 # Bazel 8 needs the load). A rule loaded from one of them
 # is the native rule it stands for, whether or not the ruleset's source is on disk: its script in
 # `srcs` is analyzed and its verdict is the native rule's.
+_CC_RULES = frozenset(
+    {"cc_binary", "cc_library", "cc_test", "cc_import", "cc_shared_library", "cc_toolchain"}
+)
+_JAVA_RULES = frozenset(
+    {
+        "java_binary",
+        "java_library",
+        "java_test",
+        "java_import",
+        "java_plugin",
+        "java_toolchain",
+        "java_runtime",
+        "java_package_configuration",
+    }
+)
 NATIVE_STAND_INS: dict[str, frozenset[str]] = {
     "rules_shell": frozenset({"sh_test", "sh_binary", "sh_library"}),
-    "rules_cc": frozenset({"cc_binary", "cc_library", "cc_test", "cc_import", "cc_shared_library"}),
+    "rules_cc": _CC_RULES,
     "rules_python": frozenset({"py_binary", "py_library", "py_test"}),
-    "rules_java": frozenset({"java_binary", "java_library", "java_test", "java_import"}),
+    "rules_java": _JAVA_RULES,
+    # The repositories rules_cc and rules_java generate to pick the native rule or their own Starlark
+    # one by Bazel version (`@cc_compatibility_proxy//:proxy.bzl`, `@compatibility_proxy//:proxy.bzl`):
+    # the rulesets' own .bzl files load their rules from there, so with the ruleset's source present
+    # and the generated repository absent, what the proxy hands out is still the native rule.
+    "cc_compatibility_proxy": _CC_RULES,
+    "compatibility_proxy": _JAVA_RULES,
     "rules_proto": frozenset({"proto_library"}),
     "protobuf": frozenset({"proto_library"}),
     "com_google_protobuf": frozenset({"proto_library"}),
