@@ -521,3 +521,30 @@ def test_rules_native_until_bazel_8_need_no_load(tmp_path: Path) -> None:
         "//:runtime": ("remote-ok", "source"),
         "//:printer": ("unknown", "unresolved"),  # runs its command in every action it listens to
     }
+
+
+def test_a_tool_label_naming_the_workspace_by_its_module_name_is_found(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": 'module(name = "rules_acme")\n',
+            "tools/BUILD.bazel": 'sh_binary(name = "publisher", srcs = ["publisher.sh"])\n',
+            "tools/publisher.sh": '#!/usr/bin/env bash\nterraform apply -auto-approve > "$1"\n',
+            "rules/BUILD.bazel": "",
+            "rules/publish.bzl": (
+                "def _impl(ctx):\n"
+                "    out = ctx.actions.declare_file(ctx.label.name)\n"
+                "    tools = struct(publisher = ctx.executable._publisher)\n"
+                "    ctx.actions.run(executable = tools.publisher, outputs = [out], mnemonic = 'Publish')\n"
+                "    return [DefaultInfo(files = depset([out]))]\n"
+                "publish = rule(_impl, attrs = {'_publisher': attr.label(\n"
+                "    default = Label('@rules_acme//tools:publisher'), executable = True, cfg = 'exec')})\n"
+            ),
+            "BUILD.bazel": 'load("//rules:publish.bzl", "publish")\npublish(name = "release")\n',
+        },
+    )
+    result = scan(root)
+    assert {(d.span.path, d.rule, d.target) for d in result.diagnostics} == {
+        ("tools/publisher.sh", "ambient-tool", "//:release")
+    }
+    assert {t.label: t.verdict for t in result.inventory.targets}["//:release"] == "no-remote-exec"

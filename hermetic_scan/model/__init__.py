@@ -226,6 +226,8 @@ class WorkspaceModel:
         processes, except within `current` (the BUILD file being evaluated), where only the targets
         above are known.
         """
+        if label.repo and self.loader.repository(label.repo, self.workspace.main) is self.workspace.main:
+            label = Label("", label.package, label.name)  # `@rules_x//pkg:t` written inside rules_x itself
         found = self._by_label.get(str(label))
         if found is not None or self._evaluate is None:
             return found
@@ -380,7 +382,7 @@ def build_model(
                 analyzer.analyze_free_function,
                 Function(module, node, name),
             )
-            if helper is not None and helper.actions or helper.sites:
+            if helper is not None and (helper.actions or helper.sites):
                 model.helpers.append(helper)
 
     def evaluate(build: ModuleModel) -> list[TargetModel]:
