@@ -75,6 +75,36 @@ def test_knowledge_verdicts_and_provenance_on_the_fixture() -> None:
     # A helper of rules_cc known to register nothing leaves the workspace's own rule analysable.
     assert verdicts["//toolchain:compiler_report"] == ("remote-ok", "source")
     assert verdicts["//toolchain:linked"] == ("unknown", "source")
+    # googleapis' generated @com_google_googleapis_imports: protoc-only rules run remotely, the GAPIC
+    # post-processing and packaging rules use the host's zip/unzip, csharp's packaging Bazel's zipper.
+    for ok in (
+        "library_proto_with_info",
+        "library_java_proto",
+        "library_java_grpc",
+        "library_cc_grpc",
+        "library_java_gapic_test_suite",
+        "library_nodejs_gapic",
+        "library_php_proto",
+        "library_ruby_proto",
+        "library_ruby_grpc",
+        "library_csharp_proto",
+        "library_csharp_grpc",
+        "google-example-library-v1-csharp",
+    ):
+        assert verdicts[f"//googleapis:{ok}"] == ("remote-ok", "knowledge"), ok
+    for no in (
+        "library_java_gapic",
+        "google-example-library-v1-java",
+        "library_go_gapic",
+        "gapi-example-library-v1-go",
+        "library_py_gapic",
+        "library-v1-py",
+        "google-example-library-v1-php",
+        "library-v1-nodejs",
+        "google-example-library-v1-ruby",
+    ):
+        assert verdicts[f"//googleapis:{no}"] == ("no-remote-exec", "knowledge"), no
+    assert verdicts["//googleapis:library_ruby_gapic"] == ("unknown", "unresolved")  # left out
     causes = {cause: n for cause, n, _ in result.inventory.unknown_causes()}
     assert causes["@rules_unheard_of is not available"] == 1
     assert causes["@bazel_skylib: rules the knowledge base does not cover"] == 1
