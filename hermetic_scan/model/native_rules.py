@@ -59,9 +59,7 @@ NATIVE_RULES = {
 # Bazel 8 needs the load). A rule loaded from one of them
 # is the native rule it stands for, whether or not the ruleset's source is on disk: its script in
 # `srcs` is analyzed and its verdict is the native rule's.
-_CC_RULES = frozenset(
-    {"cc_binary", "cc_library", "cc_test", "cc_import", "cc_shared_library", "cc_toolchain"}
-)
+_CC_RULES = frozenset({"cc_binary", "cc_library", "cc_test", "cc_import", "cc_shared_library"})
 _JAVA_RULES = frozenset(
     {
         "java_binary",
@@ -83,7 +81,8 @@ NATIVE_STAND_INS: dict[str, frozenset[str]] = {
     # one by Bazel version (`@cc_compatibility_proxy//:proxy.bzl`, `@compatibility_proxy//:proxy.bzl`):
     # the rulesets' own .bzl files load their rules from there, so with the ruleset's source present
     # and the generated repository absent, what the proxy hands out is still the native rule.
-    "cc_compatibility_proxy": _CC_RULES,
+    # (rules_cc's own `cc_toolchain` is also a newer, rule-based macro of the same name: not native.)
+    "cc_compatibility_proxy": _CC_RULES | {"cc_toolchain"},
     "compatibility_proxy": _JAVA_RULES,
     "rules_proto": frozenset({"proto_library"}),
     "protobuf": frozenset({"proto_library"}),
