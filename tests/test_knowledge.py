@@ -12,7 +12,7 @@ from helpers import write_tree
 
 from hermetic_scan.config import ConfigError, load_config
 from hermetic_scan.knowledge import KnowledgeError, bundled, parse_ruleset
-from hermetic_scan.options import load_options
+from hermetic_scan.options import Overrides, load_options
 from hermetic_scan.runner import scan
 
 GOOD = """\
@@ -234,3 +234,23 @@ def test_compatibility_proxies_tar_bzl_and_bazel_lib_3(tmp_path: Path) -> None:
         "//:jlib": ("remote-ok", "knowledge"),
         "//:bundle": ("remote-ok", "knowledge"),
     }
+
+
+def test_a_host_tool_hazard_does_not_hold_when_the_worker_image_has_its_programs() -> None:
+    root = CORPUS / "knowledge"
+    with_zip = scan(root, load_options(root, overrides=Overrides(profile_add=["zip", "unzip"])))
+    verdicts = {t.label: (t.verdict, t.provenance) for t in with_zip.inventory.targets}
+    assert verdicts["//googleapis:library_java_gapic"] == ("remote-ok", "knowledge")  # unzip and zip
+    assert verdicts["//googleapis:library_py_gapic"] == ("remote-ok", "knowledge")  # unzip
+    # PHP packaging also runs zipinfo, which this profile lacks.
+    assert verdicts["//googleapis:google-example-library-v1-php"] == ("no-remote-exec", "knowledge")
+    assert not [d for d in with_zip.diagnostics if d.rule == "ruleset-hazard" and "`unzip -q`" in d.message]
+
+
+def test_programs_belong_to_host_tool_hazards() -> None:
+    text = GOOD.replace(
+        'why = "packs declared files"',
+        'why = "x"\n[[rule.hazard]]\nkind = "network"\nwhy = "y"\nprograms = ["curl"]',
+    ).replace('remote = "ok"', 'remote = "no"')
+    with pytest.raises(KnowledgeError, match='"programs" belongs to a host-tool hazard'):
+        parse_ruleset(text, "team/rules_acme.toml")

@@ -59,6 +59,9 @@ class Hazard:
     values: tuple[str, ...] = ()
     default: str | None = None  # the attribute's value when the call leaves it out
     when: str = "build"  # one of HAZARD_WHEN
+    # For a host-tool hazard: the programs it takes from the host PATH. A worker image that has them
+    # all (the executor profile) runs the target, as the ambient-tool rule decides for shell it reads.
+    programs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -193,7 +196,9 @@ def parse_ruleset(text: str, source: str) -> Ruleset:
             )
         hazards = []
         for hazard in reader.tables(entry, "hazard", where):
-            reader.only(hazard, f"{where}.hazard", {"kind", "why", "attr", "values", "default", "when"})
+            reader.only(
+                hazard, f"{where}.hazard", {"kind", "why", "attr", "values", "default", "when", "programs"}
+            )
             attr = reader.optional_string(hazard, f"{where}.hazard.attr")
             values = tuple(reader.strings(hazard, f"{where}.hazard.values", []))
             if (attr is None) != (not values):
@@ -208,8 +213,11 @@ def parse_ruleset(text: str, source: str) -> Ruleset:
                     reader.choice(hazard, f"{where}.hazard.when", HAZARD_WHEN)
                     if "when" in hazard
                     else "build",
+                    tuple(reader.strings(hazard, f"{where}.hazard.programs", [])),
                 )
             )
+            if hazards[-1].programs and hazards[-1].kind != "host-tool":
+                raise KnowledgeError(f'{source}: {where}.hazard: "programs" belongs to a host-tool hazard')
         build_hazards = [h for h in hazards if h.when == "build"]
         if any(h.when == "run" for h in hazards) and kind != "run-only":
             raise KnowledgeError(f'{source}: {where}: a hazard with when = "run" needs kind = "run-only"')

@@ -17,7 +17,9 @@ whose action runs it through an executable attribute.
 ## Why it matters for remote execution
 Without the rule's source, the target would be `unknown`; with the knowledge, the inventory can say
 what the ruleset's own docs say: this target will fail on a worker. The message names the doc and
-the ruleset versions the entry was checked for; the verdict's provenance is `knowledge`.
+the ruleset versions the entry was checked for; the verdict's provenance is `knowledge`. A hazard
+of programs taken from the host PATH (`zip`, `unzip`) is not reported when the executor profile
+says the worker image has them all, as for the `ambient-tool` rule.
 
 ## Example
 ```python
@@ -49,6 +51,7 @@ from hermetic_scan.knowledge import Hazard, KnownRule
 from hermetic_scan.labels import LabelError, parse_label
 from hermetic_scan.model import TargetModel, attribute_tools, command_labels
 from hermetic_scan.model.values import UnresolvedSymbol
+from hermetic_scan.profile import ExecutorProfile
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
 META = RuleMeta(
@@ -64,7 +67,7 @@ def check_target(tm: TargetModel, ctx: Context) -> Check:
     target = tm.target
     known = _known(tm, ctx)
     if known is not None:
-        for hazard in holding_hazards(tm, known):
+        for hazard in holding_hazards(tm, known, ctx.profile):
             node = target.attr_node(hazard.attr) if hazard.attr else None
             span = target.call_module.span(node if node is not None else target.call.node)
             yield ctx.report(
@@ -83,7 +86,7 @@ def check_target(tm: TargetModel, ctx: Context) -> Check:
         tool_known = _known(tool, ctx)
         if tool_known is None:
             continue
-        for hazard in holding_hazards(tool, tool_known, when="run"):
+        for hazard in holding_hazards(tool, tool_known, ctx.profile, when="run"):
             yield ctx.report(
                 META,
                 target.call_module.span(target.call.node),
@@ -122,10 +125,17 @@ def _tools_run(tm: TargetModel, ctx: Context) -> Iterator[tuple[TargetModel, str
         yield tool, f"its {action.effective_mnemonic} action"
 
 
-def holding_hazards(tm: TargetModel, known: KnownRule, when: str = "build") -> list[Hazard]:
+def holding_hazards(
+    tm: TargetModel, known: KnownRule, profile: ExecutorProfile, when: str = "build"
+) -> list[Hazard]:
     """The entry's hazards that hold for this call (undecided ones are not among them): those of its
-    own build or test (`when = "build"`), or those of running its executable (`when = "run"`)."""
-    return [h for h in known.hazards_when(when) if hazard_holds(tm, h) is True]
+    own build or test (`when = "build"`), or those of running its executable (`when = "run"`). A
+    host-tool hazard whose programs the executor profile provides does not hold."""
+    return [
+        h
+        for h in known.hazards_when(when)
+        if hazard_holds(tm, h) is True and not (h.programs and all(profile.provides(p) for p in h.programs))
+    ]
 
 
 def hazard_holds(tm: TargetModel, hazard: Hazard) -> bool | None:
