@@ -5,60 +5,6 @@ from __future__ import annotations
 from hermetic_scan.labels import repository_of
 from hermetic_scan.workspace import Repository
 
-# Rules Bazel provides without a load (https://bazel.build/reference/be/overview).
-NATIVE_RULES = {
-    "genrule",
-    "sh_test",
-    "sh_binary",
-    "sh_library",
-    "test_suite",
-    "filegroup",
-    "alias",
-    "exports_files",
-    "config_setting",
-    "cc_library",
-    "cc_binary",
-    "cc_test",
-    "java_library",
-    "java_binary",
-    "java_test",
-    "py_library",
-    "py_binary",
-    "py_test",
-    "proto_library",
-    "cc_import",
-    "cc_shared_library",
-    "java_import",
-    "genquery",
-    "starlark_doc_extract",
-    "platform",
-    "constraint_setting",
-    "constraint_value",
-    "toolchain",
-    "toolchain_type",
-    "label_flag",
-    "label_setting",
-    "environment_group",
-    "package_group",
-    "licenses",
-    # Native until Bazel 8 moved them to rulesets (autoloaded there): Bazel 7 workspaces call them bare.
-    "cc_proto_library",
-    "java_proto_library",
-    "java_lite_proto_library",
-    "java_plugin",
-    "java_toolchain",
-    "java_runtime",
-    "java_package_configuration",
-    "cc_toolchain",
-    "cc_toolchain_suite",
-    "proto_lang_toolchain",
-    "py_runtime",
-}
-# Rulesets that now hold what used to be native rules (https://bazel.build/reference/be/overview lists
-# the native ones; https://github.com/bazelbuild/rules_shell and its siblings say they move there, and
-# Bazel 8 needs the load). A rule loaded from one of them
-# is the native rule it stands for, whether or not the ruleset's source is on disk: its script in
-# `srcs` is analyzed and its verdict is the native rule's.
 _CC_RULES = frozenset({"cc_binary", "cc_library", "cc_test", "cc_import", "cc_shared_library"})
 _JAVA_RULES = frozenset(
     {
@@ -165,3 +111,11 @@ ACTIONLESS_NATIVE = frozenset(
         "analysis_test",
     }
 )
+
+# Rules Bazel provides without a load (https://bazel.build/reference/be/overview): those above, and
+# the ones whose work the model reads from their attributes (a genrule's command, an sh_* script).
+# Some were native until Bazel 8 moved them to rulesets (autoloaded there): Bazel 7 workspaces call
+# cc_proto_library, java_plugin and the toolchain declarations bare.
+NATIVE_RULES = (TOOLCHAIN_NATIVE | ACTIONLESS_NATIVE | {"genrule", "sh_test", "sh_binary"}) - {
+    "analysis_test"
+}
