@@ -132,13 +132,13 @@ def target_facts(
         for action in actions:
             af = ActionFacts(action)
             if not action.internal:
-                _analyse_action(af, graph, producers, profile, root, target_tags)
+                _analyze_action(af, graph, producers, profile, root, target_tags)
             facts.actions.append(af)
         out[label] = facts
     return out
 
 
-def _analyse_action(
+def _analyze_action(
     af: ActionFacts,
     graph: ActionGraph,
     producers: dict[str, Action],
@@ -167,13 +167,13 @@ def _analyse_action(
     if action.mnemonic == "TestRunner":
         script = _test_script(action, graph, producers, root)
         if isinstance(script, str):
-            _analyse_shell(af, script, profile, "test", waived)
+            _analyze_shell(af, script, profile, "test", waived)
         else:
             af.opaque = script[1] if script else "the test's executable is not in the aquery output"
         return
     command = action.shell_command()
     if command is not None:
-        _analyse_shell(af, GENRULE_SETUP.sub("", command, count=1), profile, "action", waived)
+        _analyze_shell(af, GENRULE_SETUP.sub("", command, count=1), profile, "action", waived)
         return
     if not args:
         af.opaque = "no command line in the aquery output (run aquery with --include_commandline)"
@@ -196,7 +196,7 @@ def _analyse_action(
             )
             return
         if script_language(text, program) == "shell":
-            _analyse_shell(af, text, profile, "action", waived)
+            _analyze_shell(af, text, profile, "action", waived)
 
 
 def _written_text(writer: Action) -> str | None:
@@ -257,7 +257,7 @@ def _classify(name: str, profile: ExecutorProfile) -> str | None:
     return classify(name, SimpleNamespace(profile=profile))  # type: ignore[arg-type]
 
 
-def _analyse_shell(af: ActionFacts, text: str, profile: ExecutorProfile, context: str, waived: bool) -> None:
+def _analyze_shell(af: ActionFacts, text: str, profile: ExecutorProfile, context: str, waived: bool) -> None:
     if script_language(text) != "shell":
         return
     facts = shell.analyze(text)
