@@ -41,7 +41,7 @@ def test_binary_and_empty_files(workspace: Path) -> None:
     assert ("ok/BUILD.bazel", 1, "ambient-tool") in found
 
 
-def test_syntax_error_reported_and_rest_analysed(workspace: Path) -> None:
+def test_syntax_error_reported_and_rest_analyzed(workspace: Path) -> None:
     write_tree(workspace, {"broken/BUILD.bazel": 'genrule(\n    name = "a"\n    outs = ["x"],\n)\n' + HAZARD})
     found = _findings(workspace)
     assert any(f[0] == "broken/BUILD.bazel" and f[2] == "parse-error" for f in found)

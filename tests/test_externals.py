@@ -121,7 +121,7 @@ def _layout(tmp_path: Path, separator: str) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize("separator", ["+", "~"], ids=["bazel8", "bazel7"])
-def test_rulesets_in_the_output_base_are_found_and_analysed(tmp_path: Path, separator: str) -> None:
+def test_rulesets_in_the_output_base_are_found_and_analyzed(tmp_path: Path, separator: str) -> None:
     ws, base = _layout(tmp_path, separator)
     found = find_output_base(ws)
     assert found is not None and found.external == (base / "external").resolve()

@@ -133,7 +133,7 @@ def test_unresolved_helper_receiving_ctx_makes_the_target_unknown(tmp_path: Path
     assert verdict.verdict == "unknown" and "run_tool" in verdict.unknown_because[0]
 
 
-def test_sh_binary_run_by_a_genrule_is_analysed_as_part_of_the_action(tmp_path: Path) -> None:
+def test_sh_binary_run_by_a_genrule_is_analyzed_as_part_of_the_action(tmp_path: Path) -> None:
     root = write_tree(
         tmp_path,
         {
@@ -174,7 +174,7 @@ _PUBLISH_RULE = (
 )
 
 
-def test_sh_binary_run_by_a_custom_rule_attribute_is_analysed_as_part_of_the_action(tmp_path: Path) -> None:
+def test_sh_binary_run_by_a_custom_rule_attribute_is_analyzed_as_part_of_the_action(tmp_path: Path) -> None:
     root = write_tree(
         tmp_path,
         {
