@@ -36,6 +36,7 @@ import pickle
 import tempfile
 import time
 from pathlib import Path
+from stat import S_ISREG
 
 from hermetic_scan import __version__
 from hermetic_scan.workspace import MAX_FILE_BYTES
@@ -120,10 +121,20 @@ def _feed_tree(digest: hashlib._Hash, top: str, previous: TreeIndex, index: Tree
             except OSError as error:
                 digest.update(f"X{child}\0{error.errno}\0".encode())
                 continue
+            if is_dir and entry.is_symlink():
+                # The scan walks no directory link (workspace._directory_link_problem): its text is
+                # what it reads of it. Following one to `/` would hash the whole machine.
+                digest.update(f"S{child}\0{_readlink(entry.path)}\0".encode())
+                continue
             if is_dir:
                 walk(entry.path, child)
                 continue
             assert stat is not None
+            if not S_ISREG(stat.st_mode):
+                # A FIFO or a device (a link to /dev/zero) is never read by the scan; reading it here
+                # would block or never end.
+                digest.update(f"N{child}\0{stat.st_mode}\0{stat.st_rdev}\0".encode())
+                continue
             if stat.st_size > MAX_FILE_BYTES:
                 digest.update(f"B{child}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
                 continue
@@ -154,6 +165,13 @@ def _feed_tree(digest: hashlib._Hash, top: str, previous: TreeIndex, index: Tree
 
     walk(top, "")
     seen.clear()
+
+
+def _readlink(path: str) -> str:
+    try:
+        return os.readlink(path)
+    except OSError as error:
+        return f"!{error.errno}"
 
 
 def _index_path(cache_dir: Path, top: Path) -> Path:

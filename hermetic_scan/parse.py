@@ -10,6 +10,7 @@ first error reported as `parse-error` (the rest of the tree is still analyzed).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -76,27 +77,67 @@ class ParsedStarlark:
     first_error: Node | None  # set only when no grammar parsed the file cleanly
 
 
+DEEP_INDENT = re.compile(rb"^[ \t]{256}", re.MULTILINE)
+
+
 def parse_starlark(data: bytes) -> ParsedStarlark:
     tree = _parser(STARLARK).parse(data)
     if not tree.root_node.has_error:
         return ParsedStarlark(tree, STARLARK, None)
-    fallback = _parser(PYTHON).parse(data)
-    if not fallback.root_node.has_error:
-        return ParsedStarlark(fallback, PYTHON, None)
-    return ParsedStarlark(tree, STARLARK, first_error(tree.root_node))
+    # tree-sitter-python crashes the process (SIGSEGV) on an unterminated triple-quoted string
+    # followed by some 500 levels of indentation (found by bench/fuzz.py); no Starlark file that
+    # could need the fallback indents a line 256 columns deep.
+    if not DEEP_INDENT.search(data):
+        fallback = _parser(PYTHON).parse(data)
+        if not fallback.root_node.has_error:
+            return ParsedStarlark(fallback, PYTHON, None)
+    error = first_error(tree.root_node)
+    return ParsedStarlark(_searchable(tree, data, STARLARK), STARLARK, error)
 
 
 def parse_bash(data: bytes) -> Tree:
-    return _parser(BASH).parse(data)
+    tree = _parser(BASH).parse(data)
+    return _searchable(tree, data, BASH) if tree.root_node.has_error else tree
+
+
+# tree-sitter's query cursor takes time quadratic in the length of a run of sibling tokens left
+# unmatched by a syntax error (20,000 stray `[`: half a second per query; a 500 KB line of them:
+# minutes, found by bench/fuzz.py). Valid code never makes such runs.
+MAX_ERROR_RUN = 4000
+
+
+def _searchable(tree: Tree, data: bytes, grammar: str) -> Tree:
+    """The tree, or, when a syntax error left a run of more than MAX_ERROR_RUN sibling tokens, the
+    tree of the text before that run (byte offsets are unchanged; the rest is not analyzed). Only
+    the nodes holding an error are visited, in the order of the text."""
+    stack: list[Node] = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        children = node.children
+        run = 0
+        for child in children:
+            if child.is_named or child.child_count:
+                run = 0
+                continue
+            run += 1
+            if run == 1:
+                start = child.start_byte
+            elif run > MAX_ERROR_RUN:
+                return _parser(grammar).parse(data[:start])
+        stack.extend(reversed([child for child in children if child.has_error]))
+    return tree
 
 
 def first_error(node: Node) -> Node | None:
-    if node.type == "ERROR" or node.is_missing:
-        return node
-    if not node.has_error:
+    """The first ERROR or missing node, else the deepest node whose subtree holds the error.
+
+    A loop, not recursion: this runs before the per-file guard, and a file nested a few thousand
+    levels deep must get its parse-error, not a RecursionError that ends the scan."""
+    if not node.has_error and node.type != "ERROR" and not node.is_missing:
         return None
-    for child in node.children:
-        found = first_error(child)
-        if found is not None:
-            return found
+    while node.type != "ERROR" and not node.is_missing:
+        child = next((c for c in node.children if c.type == "ERROR" or c.is_missing or c.has_error), None)
+        if child is None:
+            return node
+        node = child
     return node

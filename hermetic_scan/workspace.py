@@ -189,6 +189,11 @@ def _walk(
                 if error.errno == errno.ELOOP:
                     workspace.problems.append(FileProblem(shown, "symbolic link loop; skipped"))
                 continue  # dangling link: nothing to read
+        if is_dir and entry.is_symlink():
+            problem = _directory_link_problem(workspace, entry.path, directory)
+            if problem:
+                workspace.problems.append(FileProblem(shown, problem))
+            continue
         if is_dir:
             _walk(workspace, repo, entry.path, child_rel, ignored, patterns, seen, entry.name != "BUILD")
         elif is_file:
@@ -200,6 +205,24 @@ def _walk(
                 repo.bzl_files.append(child_rel)
             elif entry.name in BOUNDARY_FILES and not rel:
                 repo.other_starlark.append(child_rel)
+
+
+def _directory_link_problem(workspace: Workspace, link: str, parent: str) -> str | None:
+    """Why a symbolic link to a directory is reported, or None when it is skipped silently. No such
+    link is walked: one leaving the workspace could lead anywhere (`/`, `..`) and is reported like a
+    file resolving outside it; one to an ancestor is a loop (Bazel fails on it too: "infinite symlink
+    expansion"); one to another directory of the workspace is skipped without a finding, because
+    that directory is scanned at its own path, so each BUILD file is analyzed once and a chain of
+    such links cannot multiply the walk (Bazel would see a second package with the same BUILD file
+    and the same hazards)."""
+    real = os.path.realpath(link)
+    top = os.path.realpath(workspace.root)
+    if real != top and not real.startswith(top + os.sep):
+        return "directory symbolic link resolves outside the workspace; not followed"
+    here = os.path.realpath(parent)
+    if here == real or here.startswith(real + os.sep):
+        return "symbolic link loop; skipped"
+    return None
 
 
 def _is_file(entry: os.DirEntry[str]) -> bool:

@@ -65,7 +65,10 @@ def _load(
     reader: Callable[[Path], bytes] = read_file,
 ) -> str | None:
     """Read one rc file and what it imports; returns why it could not be read, or None."""
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except ValueError:  # a NUL byte in an import's path (found by bench/fuzz.py)
+        return "not a valid path (it holds a NUL byte)"
     if resolved in seen:
         return None
     seen.add(resolved)
