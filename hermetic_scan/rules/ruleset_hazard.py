@@ -73,7 +73,8 @@ def check_target(tm: TargetModel, ctx: Context) -> Check:
             yield ctx.report(
                 META,
                 span,
-                f"{target.label}: {known.name} (@{known.ruleset}) {hazard.why} [{_provenance(hazard, known)}]",
+                f"{target.label}: {known.name} (@{known.ruleset}) {hazard.why}{_remedy(hazard, ctx)} "
+                f"[{_provenance(hazard, known)}]",
                 owners={target.key},
                 target=target.text,
                 # As network-access: a test that says it needs the network (tags = ["requires-network"])
@@ -103,6 +104,14 @@ def _known(tm: TargetModel, ctx: Context) -> KnownRule | None:
         return None
     found = ctx.model.known_rule(callee)
     return found[1] if found is not None else None
+
+
+def _remedy(hazard: Hazard, ctx: Context) -> str:
+    missing = [p for p in hazard.programs if not ctx.profile.provides(p)]
+    if not missing:
+        return ""
+    listed = ", ".join(f'"{p}"' for p in missing)
+    return f" (if the worker image has {'it' if len(missing) == 1 else 'them'}, say so: profile.add = [{listed}])"
 
 
 def _provenance(hazard: Hazard, known: KnownRule) -> str:
