@@ -861,11 +861,20 @@ def _action_hazards(model: WorkspaceModel, diagnostics: list[Diagnostic]) -> Act
 
 
 def _covered_mnemonics(model: WorkspaceModel) -> dict[str, str]:
-    """Mnemonics an existing rc line already keeps off remote executors, each with that line."""
+    """Mnemonics an existing rc line already keeps off remote executors, each with that line.
+
+    Only lines that hold when remote execution is on count: unconditional ones, and those of the
+    config that turns it on (one that sets --remote_executor, or is named like one: `build:rbe`). A
+    `build:ci --genrule_strategy=standalone` keeps genrules local only under --config=ci, which a
+    remote build need not use."""
     covered: dict[str, str] = {}
     names = {a.effective_mnemonic for a in model.all_actions() if a.mnemonic_source != "dynamic"}
     names.add("Genrule")
+    remote_configs = {o.config for o in model.rc.options if o.name == "--remote_executor" and o.config}
     for option in model.rc.options:
+        config = option.config
+        if config is not None and config not in remote_configs and not _REMOTE_CONFIG_NAME.search(config):
+            continue
         value = option.value or ""
         command = option.command + (f":{option.config}" if option.config else "")
         why = f"{option.source.path}:{option.span.start_line + 1}: {command} {option.text}"
@@ -886,6 +895,11 @@ def _covered_mnemonics(model: WorkspaceModel) -> dict[str, str]:
             covered.setdefault("Genrule", why)
     return covered
 
+
+# Names teams give the config that turns remote execution on (`--config=rbe`, `remote`, a vendor's).
+_REMOTE_CONFIG_NAME = re.compile(
+    r"rbe|remote|buildbuddy|engflow|nativelink|buildbarn|buildfarm", re.IGNORECASE
+)
 
 # Spawn strategies that never leave the machine (https://bazel.build/docs/user-manual#strategy);
 # `remote` and `dynamic` may run the action on a remote executor.

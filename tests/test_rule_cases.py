@@ -548,3 +548,32 @@ def test_a_tool_label_naming_the_workspace_by_its_module_name_is_found(tmp_path:
         ("tools/publisher.sh", "ambient-tool", "//:release")
     }
     assert {t.label: t.verdict for t in result.inventory.targets}["//:release"] == "no-remote-exec"
+
+
+def test_only_rc_lines_that_hold_under_remote_execution_keep_actions_local(tmp_path: Path) -> None:
+    files = {
+        "MODULE.bazel": "",
+        "BUILD.bazel": 'genrule(name = "g", outs = ["g.txt"], cmd = "terraform version > $@")\n',
+    }
+    ci_only = write_tree(
+        tmp_path / "ci",
+        files
+        | {
+            ".bazelrc": "build:ci --genrule_strategy=standalone\nbuild:rbe --remote_executor=grpc://rbe:8980\n"
+        },
+    )
+    under_rbe = write_tree(
+        tmp_path / "rbe",
+        files
+        | {".bazelrc": "build:rbe --remote_executor=grpc://rbe:8980\nbuild:rbe --strategy=Genrule=local\n"},
+    )
+    always = write_tree(tmp_path / "always", files | {".bazelrc": "build --genrule_strategy=local\n"})
+    kept = {
+        name: scan(root).inventory.targets[0].kept_local
+        for name, root in (("ci", ci_only), ("rbe", under_rbe), ("always", always))
+    }
+    assert kept == {
+        "ci": [],
+        "rbe": [".bazelrc:2: build:rbe --strategy=Genrule=local"],
+        "always": [".bazelrc:1: build --genrule_strategy=local"],
+    }
