@@ -121,6 +121,12 @@ def test_deep_indentation_after_an_open_string_does_not_crash_the_process(tmp_pa
     assert "p/BUILD.bazel:1:" in out.stdout and "[parse-error]" in out.stdout
 
 
+def test_a_backtick_string_is_no_internal_error(tmp_path: Path) -> None:
+    # tree-sitter-starlark reads `tool` as a string node with no quote: decode_literal raised IndexError.
+    root = write_tree(tmp_path, {**WORKSPACE, "p/BUILD.bazel": 'X = `tool`\ngenrule(name = "g", cmd = X)\n'})
+    assert not [rule for _, rule in _rules(root) if rule == "internal-error"]
+
+
 @pytest.mark.parametrize("index", [1303, 1925])
 def test_replayed_fuzz_cases(index: int, tmp_path: Path) -> None:
     # 1303: tree-sitter-python crashed the process (the test above); 1925: the helper above. A case is a

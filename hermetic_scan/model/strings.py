@@ -65,7 +65,9 @@ def decode_literal(node: Node, source: SourceFile) -> MappedText:
     is_raw = "r" in raw[:prefix_len].lower()
     quote = raw[prefix_len : prefix_len + 3]
     if quote not in ('"""', "'''"):
-        quote = raw[prefix_len]
+        # Empty when there is no quote: tree-sitter-starlark reads `tool` (backticks, which Bazel
+        # rejects) as a string (found by bench/fuzz.py: IndexError).
+        quote = raw[prefix_len : prefix_len + 1]
     start = prefix_len + len(quote)
     end = len(raw) - len(quote) if raw.endswith(quote) and len(raw) >= start + len(quote) else len(raw)
     body = raw[start:end]
