@@ -577,3 +577,25 @@ def test_only_rc_lines_that_hold_under_remote_execution_keep_actions_local(tmp_p
         "rbe": [".bazelrc:2: build:rbe --strategy=Genrule=local"],
         "always": [".bazelrc:1: build --genrule_strategy=local"],
     }
+
+
+def test_a_shebang_naming_a_declared_interpreter_is_not_a_host_program(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "rules/BUILD.bazel": "",
+            "rules/launch.bzl": (
+                "def _impl(ctx):\n"
+                "    out = ctx.actions.declare_file(ctx.label.name)\n"
+                "    sh = ctx.toolchains['@rules_shell//shell:toolchain_type'].path\n"
+                '    ctx.actions.write(out, content = \'#!{}\\nexec "$0.real" "$@"\\n\'.format(sh), is_executable = True)\n'
+                "    return [DefaultInfo(executable = out)]\n"
+                "launch_test = rule(_impl, test = True, toolchains = ['@rules_shell//shell:toolchain_type'])\n"
+            ),
+            "BUILD.bazel": 'load("//rules:launch.bzl", "launch_test")\nlaunch_test(name = "t")\n',
+        },
+    )
+    result = scan(root)
+    assert [(d.rule, d.message) for d in result.diagnostics if d.rule == "ambient-tool"] == []
+    assert {t.label: t.verdict for t in result.inventory.targets} == {"//:t": "remote-ok"}

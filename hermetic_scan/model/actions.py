@@ -35,7 +35,8 @@ from hermetic_scan.model.values import (
     Value,
     alternatives,
 )
-from hermetic_scan.source import MappedText, SourceFile
+from hermetic_scan.shell import declared_program
+from hermetic_scan.source import DECLARED_TOKEN, MappedText, SourceFile
 
 SHELL_ACTIONS = ("run", "run_shell")
 # Calls a helper analyzed on its own may make. Measured on the sweep (docs/performance.md): the
@@ -76,6 +77,13 @@ def script_language(text: str, filename: str | None = None, template: str | None
         words = head[2:].split("\n", 1)[0].split()
         if words:
             program = words[0].rsplit("/", 1)[-1]
+            if DECLARED_TOKEN in words[0]:
+                # `#!{sh_toolchain.path}`: a declared interpreter, not the worker's. One the model can
+                # name and is no shell is kept as its token (no rule reads it as a host program); an
+                # unnamed one is taken for the shell toolchain's, the common case (rules_shell's
+                # launchers), so that its script is still read.
+                named = declared_program(words[0])
+                return "shell" if named is None or named in SHELLS else words[0]
             if program == "env":
                 rest = [w for w in words[1:] if not w.startswith("-") and "=" not in w]
                 program = rest[0].rsplit("/", 1)[-1] if rest else "sh"

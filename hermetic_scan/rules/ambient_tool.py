@@ -44,6 +44,7 @@ from hermetic_scan import shell
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.model.actions import ActionModel, ShellSite, script_language
 from hermetic_scan.rules.base import Check, Context, RuleMeta, action_owners, owner_target, site_owners
+from hermetic_scan.source import DECLARED_TOKEN
 
 META = RuleMeta(
     "ambient-tool",
@@ -207,6 +208,8 @@ def _interpreted(site: ShellSite, ctx: Context) -> Check:
     text = site.text.text
     if not text.lstrip("\n").startswith("#!"):
         return  # a language known from the file name: what runs it is the action's executable
+    if DECLARED_TOKEN in site.language:
+        return  # the shebang names a declared interpreter (a toolchain's path), not the worker's
     kind = classify(site.language, ctx)
     if kind is None or (kind == "profile" and not ctx.strict):
         return
