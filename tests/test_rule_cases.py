@@ -599,3 +599,22 @@ def test_a_shebang_naming_a_declared_interpreter_is_not_a_host_program(tmp_path:
     result = scan(root)
     assert [(d.rule, d.message) for d in result.diagnostics if d.rule == "ambient-tool"] == []
     assert {t.label: t.verdict for t in result.inventory.targets} == {"//:t": "remote-ok"}
+
+
+def test_test_data_that_starts_like_a_host_path_is_not_a_path(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "BUILD.bazel": 'sh_test(name = "t", srcs = ["t.sh"])\n',
+            "t.sh": (
+                "#!/usr/bin/env bash\n"
+                'check() { printf "%s\\n" "$1" | grep -q type=; }\n'
+                'check "/home/user/bin type=dir mode=0755 uid=1000"\n'
+                'check "/opt/app/lib type=link\n./usr/bin type=dir"\n'
+                "cat /home/ci/.netrc\n"
+            ),
+        },
+    )
+    found = {(d.span.start_line + 1, d.rule) for d in scan(root).diagnostics if d.rule == "host-path"}
+    assert found == {(6, "host-path")}  # only the real file

@@ -36,6 +36,8 @@ Check the file in, or fetch it with a repository rule, and use it as a declared 
 
 from __future__ import annotations
 
+import re
+
 from hermetic_scan import shell
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.model import TargetModel
@@ -74,7 +76,7 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
         if text.startswith("-") and "=" in text:  # --config=/home/me/x: the option's value
             name, _, text = text.partition("=")
             start += len(name) + 1
-        if not is_host_path(text):
+        if not is_host_path(text) or _is_data(text):
             continue
         span = site.text.span(start, word.end)
         if span is None:
@@ -87,6 +89,15 @@ def check_site(site: ShellSite, ctx: Context) -> Check:
             target=owner_target(site.owner),
             subject=text,
         )
+
+
+# `"/home/user/bin type=dir mode=0755"`, a line of test data handed to a function: text that goes on
+# with `key=value` words, or over several lines, names no file.
+_DATA = re.compile(r"\n|\s+[\w.-]+=")
+
+
+def _is_data(text: str) -> bool:
+    return _DATA.search(text.strip("\"'")) is not None
 
 
 def check_action(action: ActionModel, ctx: Context) -> Check:
