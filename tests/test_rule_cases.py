@@ -618,3 +618,31 @@ def test_test_data_that_starts_like_a_host_path_is_not_a_path(tmp_path: Path) ->
     )
     found = {(d.span.start_line + 1, d.rule) for d in scan(root).diagnostics if d.rule == "host-path"}
     assert found == {(6, "host-path")}  # only the real file
+
+
+def test_a_bzl_file_in_a_directory_without_build_file_belongs_to_the_package_above(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "rules/BUILD.bazel": "",
+            "rules/defs.bzl": 'load(":private/impl.bzl", "deploy")\n',
+            # Package `rules`: its loads are relative to `rules`, not to `rules/private`.
+            "rules/private/impl.bzl": (
+                'load(":private/cmd.bzl", "CMD")\n'
+                "def _impl(ctx):\n"
+                "    out = ctx.actions.declare_file(ctx.label.name)\n"
+                "    ctx.actions.run_shell(outputs = [out], command = CMD + ' > ' + out.path, mnemonic = 'Deploy')\n"
+                "    return [DefaultInfo(files = depset([out]))]\n"
+                "deploy = rule(_impl)\n"
+            ),
+            "rules/private/cmd.bzl": 'CMD = "kubectl apply -f manifests"\n',
+            "BUILD.bazel": 'load("//rules:defs.bzl", "deploy")\ndeploy(name = "prod")\n',
+        },
+    )
+    result = scan(root)
+    assert {(d.rule, d.span.path) for d in result.diagnostics} == {
+        ("ambient-tool", "rules/private/cmd.bzl"),
+        ("network-access", "rules/private/cmd.bzl"),
+    }
+    assert {t.label: t.verdict for t in result.inventory.targets} == {"//:prod": "no-remote-exec"}

@@ -173,7 +173,7 @@ class Loader:
             return None
         source = SourceFile(display, data)
         if package is None:
-            package = rel_path.rsplit("/", 1)[0] if "/" in rel_path else ""
+            package = _enclosing_package(repo, rel_path)
         model = ModuleModel(source, repo, rel_path, package, self._parse(path, data))
         self.modules[key] = model
         cache = self.workspace.parse_cache
@@ -287,3 +287,18 @@ class Loader:
         if not path.is_file():
             return ("unresolved", f"cannot resolve {label_text!r}: no file {repo.display(label.path)}")
         return (label.path, label.package, repo)
+
+
+def _enclosing_package(repo: Repository, rel_path: str) -> str:
+    """The package a file belongs to: the nearest directory above it with a BUILD file. A .bzl file in
+    `haskell/private/` with no BUILD file of its own is in package `haskell`, and its
+    `load(":private/x.bzl", ...)` names `haskell/private/x.bzl`. The file's own directory when no
+    directory above it is a package."""
+    directory = rel_path.rsplit("/", 1)[0] if "/" in rel_path else ""
+    candidate = directory
+    while True:
+        if candidate in repo.packages:
+            return candidate
+        if not candidate:
+            return directory
+        candidate = candidate.rsplit("/", 1)[0] if "/" in candidate else ""
