@@ -519,6 +519,22 @@ def _attribute_label(tm: TargetModel, name: str) -> Label | None:
         return None
 
 
+def tools_run(model: WorkspaceModel, tm: TargetModel) -> list[tuple[TargetModel, ActionModel | None]]:
+    """Targets whose executable this target runs in a build action: a genrule's `$(location X)`
+    command words (no action model: the genrule's command), a custom rule's executable attributes
+    (with the action that runs each)."""
+    found: list[tuple[TargetModel, ActionModel | None]] = list(attribute_tools(model, tm))
+    for label_text in command_labels(tm):
+        try:
+            label = parse_label(label_text, tm.target.label.repo, tm.target.label.package)
+        except LabelError:
+            continue
+        tool = model.find_target(label)
+        if tool is not None:
+            found.append((tool, None))
+    return found
+
+
 def _link_tool_binaries(model: WorkspaceModel) -> None:
     """A genrule running an sh_binary (`$(location :tool) ...`) runs its script inside the action, as
     does a custom rule's action whose executable attribute names one; an sh_test with an sh_binary in
@@ -527,16 +543,7 @@ def _link_tool_binaries(model: WorkspaceModel) -> None:
     for tm in model.targets:
         if tm.target.kind == "sh_test":
             _link_data_binaries(model, tm)
-        tools = [(tool, action) for tool, action in attribute_tools(model, tm)]
-        for label_text in command_labels(tm):
-            try:
-                label = parse_label(label_text, tm.target.label.repo, tm.target.label.package)
-            except LabelError:
-                continue
-            tool = model.find_target(label)
-            if tool is not None:
-                tools.append((tool, None))
-        for tool, action in tools:
+        for tool, action in tools_run(model, tm):
             unseen = _unseen_rule(model, tool)
             if unseen is not None:
                 tm.unresolved.append(f"it runs {tool.target.label}, {unseen}")

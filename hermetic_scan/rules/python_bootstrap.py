@@ -38,8 +38,7 @@ worker image does carry `python3`, add it to the executor profile.
 from __future__ import annotations
 
 from hermetic_scan.diagnostics import Severity
-from hermetic_scan.labels import LabelError, parse_label
-from hermetic_scan.model import TargetModel, attribute_tools, command_labels
+from hermetic_scan.model import TargetModel, tools_run
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
 META = RuleMeta(
@@ -74,29 +73,15 @@ def check_target(tm: TargetModel, ctx: Context) -> Check:
 
 def _what_runs_python(tm: TargetModel, ctx: Context) -> str | None:
     target = tm.target
-    if tm.rule is not None and tm.implementation is not None:
-        tool = _python_tool_run(tm, ctx)
-        return f"{target.text}'s {tool[1]} action runs the py_binary {tool[0]}" if tool is not None else None
-    if target.kind == "py_test":
+    custom = tm.rule is not None and tm.implementation is not None
+    if not custom and target.kind == "py_test":
         return f"{target.text} is a py_test"
-    if target.kind != "genrule":
-        return None
-    for label_text in command_labels(tm):
-        try:
-            label = parse_label(label_text, target.label.repo, target.label.package)
-        except LabelError:
+    for tool, action in tools_run(ctx.model, tm):
+        if tool.target.kind != "py_binary":
             continue
-        tool = ctx.model.find_target(label)
-        if tool is not None and tool.target.kind == "py_binary":
+        if action is None:
             return f"{target.text} runs the py_binary {tool.target.text}"
-    return None
-
-
-def _python_tool_run(tm: TargetModel, ctx: Context) -> tuple[str, str] | None:
-    """(label, mnemonic) of a py_binary an action of a custom rule's target runs as its executable."""
-    for tool, action in attribute_tools(ctx.model, tm):
-        if tool.target.kind == "py_binary":
-            return tool.target.text, action.effective_mnemonic
+        return f"{target.text}'s {action.effective_mnemonic} action runs the py_binary {tool.target.text}"
     return None
 
 

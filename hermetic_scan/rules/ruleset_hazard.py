@@ -44,12 +44,9 @@ to have the rule's real source analyzed instead of its documentation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.knowledge import Hazard, KnownRule
-from hermetic_scan.labels import LabelError, parse_label
-from hermetic_scan.model import TargetModel, attribute_tools, command_labels
+from hermetic_scan.model import TargetModel, tools_run
 from hermetic_scan.model.values import UnresolvedSymbol
 from hermetic_scan.profile import ExecutorProfile
 from hermetic_scan.rules.base import Check, Context, RuleMeta
@@ -83,7 +80,8 @@ def check_target(tm: TargetModel, ctx: Context) -> Check:
                 if hazard.kind == "network" and "requires-network" in target.tags
                 else None,
             )
-    for tool, how in _tools_run(tm, ctx):
+    for tool, action in tools_run(ctx.model, tm):
+        how = "its command" if action is None else f"its {action.effective_mnemonic} action"
         tool_known = _known(tool, ctx)
         if tool_known is None:
             continue
@@ -116,22 +114,6 @@ def _remedy(hazard: Hazard, ctx: Context) -> str:
 
 def _provenance(hazard: Hazard, known: KnownRule) -> str:
     return f"{hazard.kind}; knowledge: {known.doc}, checked for {known.ruleset} {known.versions}"
-
-
-def _tools_run(tm: TargetModel, ctx: Context) -> Iterator[tuple[TargetModel, str]]:
-    """Targets whose executable this target's actions run: a genrule's `$(location X)` command words, a
-    custom rule's executable attributes."""
-    target = tm.target
-    for label_text in command_labels(tm):
-        try:
-            label = parse_label(label_text, target.label.repo, target.label.package)
-        except LabelError:
-            continue
-        tool = ctx.model.find_target(label)
-        if tool is not None:
-            yield tool, "its command"
-    for tool, action in attribute_tools(ctx.model, tm):
-        yield tool, f"its {action.effective_mnemonic} action"
 
 
 def holding_hazards(
