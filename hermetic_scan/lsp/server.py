@@ -10,19 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import re
+import sys
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as lsp
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from hermetic_scan import __version__
 from hermetic_scan.config import Config, ConfigError, load_config
 from hermetic_scan.engine import Result, analyze, attach_externals, with_discovered_externals
 from hermetic_scan.inventory import TargetVerdict
-from hermetic_scan.lsp import convert
+from hermetic_scan.lsp import convert, transport
 from hermetic_scan.lsp.actions import code_actions, hover_text
 from hermetic_scan.options import Options, OptionsError, Overrides, build_options
 from hermetic_scan.workspace import BUILD_FILES, Workspace, discover, find_root
@@ -37,16 +42,75 @@ def uri_to_path(uri: str) -> Path:
     return Path(unquote(urlparse(uri).path))
 
 
+def is_file_uri(uri: str) -> bool:
+    parsed = urlparse(uri)
+    return parsed.scheme == "file" and parsed.path.startswith("/")
+
+
+class LatestParses(dict[tuple[Any, ...], object]):
+    """The parse cache, keyed by (path, hash of the contents, ...): storing an entry for new contents
+    of a path drops the entries of its older contents, so a buffer edited 2,000 times keeps one tree,
+    not 2,000 (only one version of a file is current at a time)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_path: dict[Path, set[tuple[Any, ...]]] = {}
+
+    def __setitem__(self, key: tuple[Any, ...], value: object) -> None:
+        keys = self.by_path.setdefault(key[0], set())
+        for old in [k for k in keys if k[1] != key[1]]:
+            keys.discard(old)
+            super().pop(old, None)
+        keys.add(key)
+        super().__setitem__(key, value)
+
+    def drop(self, path: Path) -> None:
+        for key in self.by_path.pop(path, set()):
+            super().pop(key, None)
+
+
+class Protocol(LanguageServerProtocol):
+    """pygls' protocol, with two holes closed: a change to a document that is not open is logged, not
+    a KeyError shown to the user, and finished handlers of notifications are forgotten (pygls 2.1
+    keeps the future of every notification in `_request_futures`, so memory grew with each edit)."""
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(
+        self, params: lsp.DidChangeTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        if unquote(params.text_document.uri) not in self.workspace.text_documents:
+            transport.logger.warning(
+                "didChange of %r, which is not open: ignored", params.text_document.uri[:200]
+            )
+            return
+        yield from super().lsp_text_document__did_change(params)
+
+    def handle_message(self, message: Any) -> None:
+        super().handle_message(message)
+        futures = getattr(self, "_request_futures", None)
+        if isinstance(futures, dict):
+            # Unfinished ones are requests in flight (theirs and ours); a finished request was
+            # already removed when its response was sent.
+            for key in [key for key, future in futures.items() if future.done()]:
+                del futures[key]
+
+
 class HermeticScanServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("hermetic-scan", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Full)
+        super().__init__(
+            "hermetic-scan",
+            __version__,
+            text_document_sync_kind=lsp.TextDocumentSyncKind.Full,
+            protocol_cls=Protocol,
+        )
         self.root: Path | None = None
         self.workspace_model: Workspace | None = None
         self.settings: dict[str, Any] = {}
         self.open_documents: dict[str, str] = {}  # uri -> text
         self.result: Result | None = None
         self.generation = 0
-        self.parse_cache: dict[tuple[Path, int], object] = {}
+        self.parse_cache = LatestParses()
+        self.unsaved: set[str] = set()  # open buffers discovery did not see, listed by _list
         self.loaded_by: dict[str, set[str]] | None = None  # .bzl path -> .bzl and BUILD files loading it
         self.loads_of: dict[str, set[str]] = {}  # .bzl or BUILD path -> .bzl files it loads
 
@@ -58,8 +122,9 @@ class HermeticScanServer(LanguageServer):
             options = with_discovered_externals(self.root, self.options())
             workspace = discover(self.root, options.exclude)
             attach_externals(workspace, options)
-            workspace.parse_cache = self.parse_cache
+            workspace.parse_cache = self.parse_cache  # type: ignore[assignment]
             self.workspace_model = workspace
+            self.unsaved = set()
             self.loaded_by = None
         return self.workspace_model
 
@@ -68,7 +133,11 @@ class HermeticScanServer(LanguageServer):
         workspace = self.ensure_workspace()
         assert self.loaded_by is not None
         for target in self.loads_of.pop(bzl, set()):
-            self.loaded_by.get(target, set()).discard(bzl)
+            users = self.loaded_by.get(target)
+            if users is not None:
+                users.discard(bzl)
+                if not users:  # labels typed one character at a time must not pile up
+                    del self.loaded_by[target]
         try:
             text = workspace.read(workspace.root / bzl).decode("utf-8", errors="replace")
         except OSError:
@@ -137,8 +206,34 @@ class HermeticScanServer(LanguageServer):
         except ValueError:
             return None
 
+    def forget(self, uri: str) -> None:
+        """A closed document leaves every cache: its parse trees, its overlay, its place in the reverse
+        load index (re-read from disk when the file exists), its listing if it was never saved."""
+        path = uri_to_path(uri).resolve()
+        self.parse_cache.drop(path)
+        workspace = self.workspace_model
+        if workspace is None:
+            return
+        workspace.overlays.pop(path, None)
+        rel = self.relative(uri)
+        if rel is None:
+            return
+        if rel in self.unsaved:
+            self.unsaved.discard(rel)
+            _unlist(workspace, rel)
+            if self.loaded_by is not None:
+                for target in self.loads_of.pop(rel, set()):
+                    users = self.loaded_by.get(target)
+                    if users is not None:
+                        users.discard(rel)
+                        if not users:
+                            del self.loaded_by[target]
+        elif self.loaded_by is not None and rel in self.loads_of:
+            self.index_loads(rel)  # back to the file on disk
+
     def analyze(self) -> Result | None:
         if not self.open_documents:
+            self.result = None  # nothing open: keep no model of closed documents
             return None
         workspace = self.ensure_workspace(next(iter(self.open_documents)))
         workspace.overlays = {
@@ -152,7 +247,8 @@ class HermeticScanServer(LanguageServer):
                 continue
             name = rel.rsplit("/", 1)[-1]
             if name in STARLARK_NAMES or name.endswith(".bzl"):
-                _list(workspace, rel)
+                if _list(workspace, rel):
+                    self.unsaved.add(rel)
                 only.add(rel)
                 if name.endswith(".bzl"):
                     users = self.dependents(rel)
@@ -198,32 +294,59 @@ def settings_overrides(settings: dict[str, Any], root: Path) -> Overrides:
     configuration's (`--profile-add`), `profile.tools` replaces it (`--profile`), `repos` and
     `external` name source directories (relative ones from the workspace root), `strict` and
     `bazelVersion` as the flags of the same names."""
-    profile = settings.get("profile") or {}
-    tools = profile.get("tools")
+    # A setting of the wrong shape is logged and ignored, never an exception: it would otherwise fail
+    # every later analysis until the client sends better settings.
+    profile = _setting(settings, "profile", dict) or {}
+    tools = _setting(profile, "tools", list)
 
-    def path(value: object) -> Path:
-        return (root / str(value)).resolve()
+    def paths(values: list[object]) -> list[Path]:
+        return [(root / str(value)).resolve() for value in values if "\0" not in str(value)]
 
+    repos = _setting(settings, "repos", dict) or {}
     return Overrides(
         strict=bool(settings.get("strict", False)),
-        profile_add=[str(t) for t in profile.get("add") or []],
+        profile_add=[str(t) for t in _setting(profile, "add", list) or []],
         profile_tools=[str(t) for t in tools] if tools is not None else None,
-        repos={str(name): path(value) for name, value in (settings.get("repos") or {}).items()},
-        external_dirs=[path(value) for value in settings.get("external") or []],
+        repos={str(name): path for name in repos for path in paths([repos[name]])},
+        external_dirs=paths(_setting(settings, "external", list) or []),
         bazel_version=str(settings["bazelVersion"]) if settings.get("bazelVersion") else None,
     )
 
 
-def _list(workspace: Workspace, rel: str) -> None:
-    """An open buffer for a file discovery did not see (new, unsaved) joins the main repository."""
+def _setting(settings: dict[str, Any], name: str, kind: type) -> Any:
+    value = settings.get(name)
+    if value is None or isinstance(value, kind):
+        return value
+    transport.logger.warning("setting %r is not a %s: ignored", name, "table" if kind is dict else "list")
+    return None
+
+
+def _list(workspace: Workspace, rel: str) -> bool:
+    """An open buffer for a file discovery did not see (new, unsaved) joins the main repository;
+    whether it was added."""
     repo = workspace.main
     name = rel.rsplit("/", 1)[-1]
     package = rel.rsplit("/", 1)[0] if "/" in rel else ""
     if name in BUILD_FILES and rel not in repo.build_files:
         repo.build_files.append(rel)
         repo.packages.add(package)
-    elif name.endswith(".bzl") and rel not in repo.bzl_files:
+        return True
+    if name.endswith(".bzl") and rel not in repo.bzl_files:
         repo.bzl_files.append(rel)
+        return True
+    return False
+
+
+def _unlist(workspace: Workspace, rel: str) -> None:
+    """Undo _list for a buffer closed without being saved."""
+    repo = workspace.main
+    package = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    if rel in repo.build_files:
+        repo.build_files.remove(rel)
+        if not any((f.rsplit("/", 1)[0] if "/" in f else "") == package for f in repo.build_files):
+            repo.packages.discard(package)
+    elif rel in repo.bzl_files:
+        repo.bzl_files.remove(rel)
 
 
 LOAD = re.compile(r"""\bload\(\s*["']([^"']+)["']""")
@@ -285,13 +408,18 @@ def initialize(ls: HermeticScanServer, params: lsp.InitializeParams) -> None:
 @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
 async def did_change_configuration(ls: HermeticScanServer, params: lsp.DidChangeConfigurationParams) -> None:
     settings = params.settings if isinstance(params.settings, dict) else {}
-    ls.settings = dict(settings.get("hermeticScan", settings))
+    ours = settings.get("hermeticScan", settings)
+    ls.settings = dict(ours) if isinstance(ours, dict) else {}
     ls.workspace_model = None
     await ls.schedule(0)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
 async def did_open(ls: HermeticScanServer, params: lsp.DidOpenTextDocumentParams) -> None:
+    if not is_file_uri(params.text_document.uri):
+        # untitled:, git:, a relative path: nothing on disk to analyze it with.
+        transport.logger.warning("didOpen of %r: not a file URI, ignored", params.text_document.uri[:200])
+        return
     ls.open_documents[params.text_document.uri] = params.text_document.text
     await ls.schedule(0)
 
@@ -326,7 +454,9 @@ async def did_save(ls: HermeticScanServer, params: lsp.DidSaveTextDocumentParams
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
 async def did_close(ls: HermeticScanServer, params: lsp.DidCloseTextDocumentParams) -> None:
-    ls.open_documents.pop(params.text_document.uri, None)
+    if ls.open_documents.pop(params.text_document.uri, None) is None:
+        return  # never opened (or not a file URI): nothing to clear
+    ls.forget(params.text_document.uri)
     ls.text_document_publish_diagnostics(
         lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
     )
@@ -354,9 +484,34 @@ def hover(ls: HermeticScanServer, params: lsp.HoverParams) -> lsp.Hover | None:
 
 
 def run() -> int:
+    """Serve on stdin/stdout until `exit` (0 after `shutdown`, 1 without, as the specification
+    says), the end of input (0) or a message over the size limit (1)."""
+    transport.configure_logging()
     # Objects alive at start-up (grammars, compiled queries) never need collecting; fewer young
     # collections keep edit-to-diagnostics latency flat.
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
-    server.start_io()
-    return 0
+    writer = StdoutWriter(sys.stdout.buffer)
+    server.protocol.set_writer(writer)
+
+    def send(message: dict[str, Any]) -> None:
+        body = json.dumps(message).encode()
+        writer.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    dispatch = transport.Dispatcher(server.protocol, send)
+
+    async def serve() -> int:
+        async for body in transport.frames(transport.Reader(sys.stdin.buffer, server.thread_pool)):
+            dispatch(body)
+        return 0
+
+    try:
+        return asyncio.run(serve())
+    except SystemExit as exit_:  # pygls' `exit` handler
+        return exit_.code if isinstance(exit_.code, int) else 1
+    except transport.MessageTooLarge as error:
+        transport.logger.error("%s; exiting", error)
+        return 1
+    except BrokenPipeError:
+        transport.logger.error("the client closed the connection; exiting")
+        return 1
