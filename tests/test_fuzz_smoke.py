@@ -87,6 +87,21 @@ def test_a_shell_command_with_many_words_is_linear(tmp_path: Path) -> None:
     assert time.monotonic() - started < 15
 
 
+def test_format_and_percent_over_a_huge_string_are_linear(tmp_path: Path) -> None:
+    # `.format` and `%` added the template to the result one character at a time: a 1 MB template
+    # took minutes (bench/fuzz.py's hangs 2211, 4557, 5501).
+    filler = "echo " + "x" * 1_000_000
+    build = (
+        f'genrule(name = "f", outs = ["f.txt"], cmd = "{filler} && {{tool}} fmt > $@".format(tool = "terraform"))\n'
+        f'genrule(name = "p", outs = ["p.txt"], cmd = "{filler} && %s fmt > $@" % "tofu")\n'
+    )
+    root = write_tree(tmp_path, {**WORKSPACE, "g/BUILD.bazel": build})
+    started = time.monotonic()
+    found = {(d.target, d.subject) for d in scan(root).diagnostics if d.rule == "ambient-tool"}
+    assert found == {("//g:f", "terraform"), ("//g:p", "tofu")}
+    assert time.monotonic() - started < 15
+
+
 def test_a_nul_in_a_bazelrc_import_is_an_io_error(tmp_path: Path) -> None:
     # Path.resolve raised ValueError ("embedded null byte") out of the scan.
     root = write_tree(tmp_path, {**WORKSPACE, ".bazelrc": "import %workspace%/a\0b.rc\nbuild --jobs=4\n"})

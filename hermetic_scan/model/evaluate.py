@@ -1360,15 +1360,17 @@ def _format(
     frame: Frame,
 ) -> Value:
     text = template.text
-    out = MappedText.empty(text.source, text.anchor)
+    raw = text.text
+    pieces: list[MappedText] = []  # joined once at the end: adding a character at a time is quadratic
+    literal = 0  # where the pending run of literal text starts
     i = 0
     auto = 0
-    raw = text.text
     while i < len(raw):
         ch = raw[i]
         if ch in "{}" and i + 1 < len(raw) and raw[i + 1] == ch:
-            out = out + text.slice(i, i + 1)
+            pieces.append(text.slice(literal, i + 1))  # `{{` is one `{`
             i += 2
+            literal = i
             continue
         if ch == "{":
             close = raw.find("}", i)
@@ -1390,26 +1392,29 @@ def _format(
             piece = as_text(value, frame.module, arg_node)
             if piece.source is not text.source or not isinstance(value, Str):
                 piece = MappedText(piece.text, tuple(None for _ in piece.text), text.source, text.origin(i))
-            out = out + piece
+            pieces += [text.slice(literal, i), piece]
             i = close + 1
+            literal = i
             continue
-        out = out + text.slice(i, i + 1)
         i += 1
-    return Str(out)
+    pieces.append(text.slice(literal, len(raw)))
+    return Str(MappedText.join(pieces, text.source, text.anchor))
 
 
 def _percent(template: Str, right: Value, node: Node, frame: Frame) -> Value:
     values = list(right.items) if isinstance(right, ListV) else [right]
     text = template.text
     raw = text.text
-    out = MappedText.empty(text.source, text.anchor)
+    pieces: list[MappedText] = []
+    literal = 0
     i = 0
     while i < len(raw):
         if raw[i] == "%" and i + 1 < len(raw):
             spec = raw[i + 1]
             if spec == "%":
-                out = out + text.slice(i, i + 1)
+                pieces.append(text.slice(literal, i + 1))  # `%%` is one `%`
                 i += 2
+                literal = i
                 continue
             if spec in "sdr" and values:
                 value = values.pop(0)
@@ -1418,12 +1423,13 @@ def _percent(template: Str, right: Value, node: Node, frame: Frame) -> Value:
                     piece = MappedText(
                         piece.text, tuple(None for _ in piece.text), text.source, text.origin(i)
                     )
-                out = out + piece
+                pieces += [text.slice(literal, i), piece]
                 i += 2
+                literal = i
                 continue
-        out = out + text.slice(i, i + 1)
         i += 1
-    return Str(out)
+    pieces.append(text.slice(literal, len(raw)))
+    return Str(MappedText.join(pieces, text.source, text.anchor))
 
 
 _QUOTES = frozenset(b"\"'")
