@@ -18,6 +18,11 @@ _JAVA_RULES = frozenset(
         "java_package_configuration",
     }
 )
+# Rulesets that now hold what used to be native rules (https://bazel.build/reference/be/overview lists
+# the native ones; https://github.com/bazelbuild/rules_shell and its siblings say they move there, and
+# Bazel 8 needs the load). A rule loaded from one of them is the native rule it stands for, whether or
+# not the ruleset's source is on disk: its script in `srcs` is analyzed and its verdict is the native
+# rule's.
 NATIVE_STAND_INS: dict[str, frozenset[str]] = {
     "rules_shell": frozenset({"sh_test", "sh_binary", "sh_library"}),
     "rules_cc": _CC_RULES,
