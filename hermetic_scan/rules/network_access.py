@@ -67,6 +67,10 @@ SUBCOMMANDS = {
     "docker": {"pull", "build", "push"},
     "podman": {"pull", "build", "push"},
     "nix": {"build", "develop", "shell", "run"},
+    # Registry clients: each of these talks to an image registry.
+    "crane": {"push", "pull", "copy", "cp", "append", "mutate", "digest", "manifest", "ls", "catalog", "tag"},
+    "skopeo": {"copy", "inspect", "sync", "delete", "list-tags"},
+    "oras": {"push", "pull", "copy", "cp", "attach", "discover"},
 }
 
 

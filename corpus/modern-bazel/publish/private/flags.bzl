@@ -1,0 +1,3 @@
+"""Flags every push passes."""
+
+PUSH_FLAGS = ["--retries", "3"]
