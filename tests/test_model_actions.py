@@ -538,7 +538,7 @@ def test_a_template_without_a_default_label_is_not_read(tmp_path: Path) -> None:
     assert model.template_files == {}
 
 
-def test_an_executable_script_no_action_runs_is_an_action_site_of_a_plain_rule(tmp_path: Path) -> None:
+def test_an_executable_script_no_action_runs_is_kept_for_whoever_runs_the_target(tmp_path: Path) -> None:
     model = _model(
         tmp_path,
         {
@@ -552,7 +552,8 @@ def test_an_executable_script_no_action_runs_is_an_action_site_of_a_plain_rule(t
         },
     )
     impl = model.implementations[RULE]
-    assert [(s.text.text, s.context, s.action) for s in impl.sites] == [("make all", "action", None)]
+    assert impl.sites == []  # not run by the rule's own actions
+    assert [(s.text.text, s.context, s.action) for s in impl.written] == [("make all", "action", None)]
 
 
 # -- conditions, identity, helpers, unresolved implementations --------------------------------

@@ -646,3 +646,32 @@ def test_a_bzl_file_in_a_directory_without_build_file_belongs_to_the_package_abo
         ("network-access", "rules/private/cmd.bzl"),
     }
     assert {t.label: t.verdict for t in result.inventory.targets} == {"//:prod": "no-remote-exec"}
+
+
+def test_an_executable_script_a_rule_writes_is_a_hazard_of_whoever_runs_it(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "rules/BUILD.bazel": "",
+            "rules/shim.bzl": (
+                "def _impl(ctx):\n"
+                "    out = ctx.actions.declare_file('node_modules/.bin/' + ctx.label.name)\n"
+                '    ctx.actions.write(out, \'#!/bin/sh\\nexec node "$0.js" "$@"\\n\', is_executable = True)\n'
+                "    return [DefaultInfo(files = depset([out]))]\n"
+                "bin_shim = rule(_impl)\n"
+            ),
+            "BUILD.bazel": (
+                'load("//rules:shim.bzl", "bin_shim")\n'
+                'bin_shim(name = "tsc")\n'
+                'genrule(name = "types", outs = ["types.d.ts"], tools = [":tsc"], cmd = "$(location :tsc) > $@")\n'
+                'genrule(name = "listing", srcs = [":tsc"], outs = ["l.txt"], cmd = "ls $(SRCS) > $@")\n'
+            ),
+        },
+    )
+    result = scan(root)
+    assert {(d.rule, d.subject, d.target) for d in result.diagnostics} == {
+        ("ambient-tool", "node", "//:types")
+    }
+    verdicts = {t.label: t.verdict for t in result.inventory.targets}
+    assert verdicts == {"//:tsc": "remote-ok", "//:types": "no-remote-exec", "//:listing": "remote-ok"}

@@ -537,9 +537,10 @@ def tools_run(model: WorkspaceModel, tm: TargetModel) -> list[tuple[TargetModel,
 
 def _link_tool_binaries(model: WorkspaceModel) -> None:
     """A genrule running an sh_binary (`$(location :tool) ...`) runs its script inside the action, as
-    does a custom rule's action whose executable attribute names one; an sh_test with an sh_binary in
-    its `data` runs it too (a test driver and the program it tests). A tool whose rule the model
-    cannot see leaves the target that runs it unknown: it may run anything."""
+    does a custom rule's action whose executable attribute names one, and likewise the executable
+    scripts a tool's rule writes without running them; an sh_test with an sh_binary in its `data`
+    runs it too (a test driver and the program it tests). A tool whose rule the model cannot see
+    leaves the target that runs it unknown: it may run anything."""
     for tm in model.targets:
         if tm.target.kind == "sh_test":
             _link_data_binaries(model, tm)
@@ -547,10 +548,11 @@ def _link_tool_binaries(model: WorkspaceModel) -> None:
             unseen = _unseen_rule(model, tool)
             if unseen is not None:
                 tm.unresolved.append(f"it runs {tool.target.label}, {unseen}")
-            elif tool.target.kind == "sh_binary":
+            else:
+                written = tool.implementation.written if tool.implementation is not None else []
+                run = tool.sites if tool.target.kind == "sh_binary" else written
                 tm.sites.extend(
-                    ShellSite(site.text, "action", tm.target.key, action, site.language)
-                    for site in tool.sites
+                    ShellSite(site.text, "action", tm.target.key, action, site.language) for site in run
                 )
 
 

@@ -153,6 +153,10 @@ class ImplementationModel:
     sites: list[ShellSite] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
     function_ids: set[int] = field(default_factory=set)  # def nodes the analysis went through
+    # Executable scripts a build rule writes and none of its own actions runs (rules_js' `.bin`
+    # shims): whoever runs the target runs them, so they become sites of that target's action
+    # (model.tools_run), not of the rule's.
+    written: list[ShellSite] = field(default_factory=list)
 
 
 class ActionAnalyzer:
@@ -261,8 +265,8 @@ class ActionAnalyzer:
             for script in written:
                 if key in used or not script.is_executable:
                     continue
-                fallback = context or "action"
-                result.sites.append(_script_site(script, outputs.get(key), fallback, result.owner, None))
+                site = _script_site(script, outputs.get(key), context or "action", result.owner, None)
+                (result.written if rule is not None and context is None else result.sites).append(site)
 
     def _scripts(self, call: ActionCall, rule: RuleClass | None) -> list[Script]:
         """What a write or expand_template call may write: one script per choice of its content."""
