@@ -873,7 +873,7 @@ def _covered_mnemonics(model: WorkspaceModel) -> dict[str, str]:
     remote_configs = {o.config for o in model.rc.options if o.name == "--remote_executor" and o.config}
     for option in model.rc.options:
         config = option.config
-        if config is not None and config not in remote_configs and not _REMOTE_CONFIG_NAME.search(config):
+        if config is not None and config not in remote_configs and not _remote_named(config):
             continue
         value = option.value or ""
         command = option.command + (f":{option.config}" if option.config else "")
@@ -896,10 +896,16 @@ def _covered_mnemonics(model: WorkspaceModel) -> dict[str, str]:
     return covered
 
 
-# Names teams give the config that turns remote execution on (`--config=rbe`, `remote`, a vendor's).
+# Names teams give the config that turns remote execution on (`--config=rbe`, `remote`, a vendor's);
+# a remote *cache* config (`remote-cache`) sends no action anywhere.
 _REMOTE_CONFIG_NAME = re.compile(
     r"rbe|remote|buildbuddy|engflow|nativelink|buildbarn|buildfarm", re.IGNORECASE
 )
+
+
+def _remote_named(config: str) -> bool:
+    return _REMOTE_CONFIG_NAME.search(config) is not None and "cache" not in config.lower()
+
 
 # Spawn strategies that never leave the machine (https://bazel.build/docs/user-manual#strategy);
 # `remote` and `dynamic` may run the action on a remote executor.

@@ -568,12 +568,20 @@ def test_only_rc_lines_that_hold_under_remote_execution_keep_actions_local(tmp_p
         | {".bazelrc": "build:rbe --remote_executor=grpc://rbe:8980\nbuild:rbe --strategy=Genrule=local\n"},
     )
     always = write_tree(tmp_path / "always", files | {".bazelrc": "build --genrule_strategy=local\n"})
+    cache_only = write_tree(
+        tmp_path / "cache",
+        files
+        | {
+            ".bazelrc": "build:remote-cache --remote_cache=grpc://c\nbuild:remote-cache --strategy=Genrule=local\n"
+        },
+    )
     kept = {
         name: scan(root).inventory.targets[0].kept_local
-        for name, root in (("ci", ci_only), ("rbe", under_rbe), ("always", always))
+        for name, root in (("ci", ci_only), ("rbe", under_rbe), ("always", always), ("cache", cache_only))
     }
     assert kept == {
         "ci": [],
+        "cache": [],
         "rbe": [".bazelrc:2: build:rbe --strategy=Genrule=local"],
         "always": [".bazelrc:1: build --genrule_strategy=local"],
     }
