@@ -254,3 +254,30 @@ def test_programs_belong_to_host_tool_hazards() -> None:
     ).replace('remote = "ok"', 'remote = "no"')
     with pytest.raises(KnowledgeError, match='"programs" belongs to a host-tool hazard'):
         parse_ruleset(text, "team/rules_acme.toml")
+
+
+def test_a_known_rule_that_runs_a_tool_attribute_takes_on_the_tool_s_hazards(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": 'bazel_dep(name = "bazel_skylib", version = "1.7.1")\n',
+            "BUILD.bazel": (
+                'load("@bazel_skylib//rules:run_binary.bzl", "run_binary")\n'
+                'py_binary(name = "lint", srcs = ["lint.py"])\n'
+                'sh_binary(name = "stamp", srcs = ["stamp.sh"])\n'
+                'sh_binary(name = "copy", srcs = ["copy.sh"])\n'
+                'run_binary(name = "report", tool = ":lint", outs = ["report.txt"], args = ["$(location report.txt)"])\n'
+                'run_binary(name = "stamped", tool = ":stamp", outs = ["s.txt"])\n'
+                'run_binary(name = "copied", tool = ":copy", outs = ["c.txt"])\n'
+            ),
+            "stamp.sh": '#!/usr/bin/env bash\nterraform version > "$1"\n',
+            "copy.sh": '#!/usr/bin/env bash\ncp "$1" "$2"\n',
+        },
+    )
+    result = scan(root)
+    found = {(d.rule, d.target) for d in result.diagnostics if d.rule in ("python-bootstrap", "ambient-tool")}
+    assert found == {("python-bootstrap", "//:report"), ("ambient-tool", "//:stamped")}
+    verdicts = {t.label: (t.verdict, t.provenance) for t in result.inventory.targets}
+    assert verdicts["//:report"] == ("no-remote-exec", "knowledge")
+    assert verdicts["//:stamped"] == ("no-remote-exec", "knowledge")
+    assert verdicts["//:copied"] == ("remote-ok", "knowledge")

@@ -76,6 +76,9 @@ class KnownRule:
     mnemonics: tuple[str, ...] = ()
     tools: tuple[Tool, ...] = ()
     hazards: tuple[Hazard, ...] = ()
+    # Attributes naming an executable target its action runs (run_binary's `tool`): what that target
+    # does while it runs is judged from the target itself, as for a genrule's tools.
+    runs: tuple[str, ...] = ()
 
     @property
     def test(self) -> bool:
@@ -180,7 +183,9 @@ def parse_ruleset(text: str, source: str) -> Ruleset:
     ruleset = Ruleset(name, repositories, versions, docs, source)
     for index, entry in enumerate(reader.tables(data, "rule")):
         where = f"rule[{index}]"
-        reader.only(entry, where, {"name", "kind", "remote", "why", "doc", "mnemonics", "tools", "hazard"})
+        reader.only(
+            entry, where, {"name", "kind", "remote", "why", "doc", "mnemonics", "tools", "hazard", "runs"}
+        )
         rule_name = reader.string(entry, f"{where}.name")
         where = f"rule {rule_name!r}"
         kind = reader.choice(entry, f"{where}.kind", KINDS)
@@ -238,6 +243,7 @@ def parse_ruleset(text: str, source: str) -> Ruleset:
             tuple(reader.strings(entry, f"{where}.mnemonics", [])),
             tuple(tools),
             tuple(hazards),
+            tuple(reader.strings(entry, f"{where}.runs", [])),
         )
     for index, entry in enumerate(reader.tables(data, "function")):
         where = f"function[{index}]"

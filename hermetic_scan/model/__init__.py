@@ -521,10 +521,10 @@ def _attribute_label(tm: TargetModel, name: str) -> Label | None:
 
 def tools_run(model: WorkspaceModel, tm: TargetModel) -> list[tuple[TargetModel, ActionModel | None]]:
     """Targets whose executable this target runs in a build action: a genrule's `$(location X)`
-    command words (no action model: the genrule's command), a custom rule's executable attributes
-    (with the action that runs each)."""
+    command words and the `runs` attributes of a rule known from the knowledge base (no action model
+    for either), a custom rule's executable attributes (with the action that runs each)."""
     found: list[tuple[TargetModel, ActionModel | None]] = list(attribute_tools(model, tm))
-    for label_text in command_labels(tm):
+    for label_text in [*command_labels(tm), *_known_rule_tools(model, tm)]:
         try:
             label = parse_label(label_text, tm.target.label.repo, tm.target.label.package)
         except LabelError:
@@ -533,6 +533,16 @@ def tools_run(model: WorkspaceModel, tm: TargetModel) -> list[tuple[TargetModel,
         if tool is not None:
             found.append((tool, None))
     return found
+
+
+def _known_rule_tools(model: WorkspaceModel, tm: TargetModel) -> list[str]:
+    """Labels of the executables a rule known only from the knowledge base runs (`runs = ["tool"]`)."""
+    callee = tm.target.callee
+    known = model.known_rule(callee) if isinstance(callee, UnresolvedSymbol) else None
+    if known is None or known[1] is None:
+        return []
+    values = [tm.target.attr(name) for name in known[1].runs]
+    return [value.text.text for value in values if isinstance(value, Str) and value.static]
 
 
 def _link_tool_binaries(model: WorkspaceModel) -> None:

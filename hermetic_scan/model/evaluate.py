@@ -663,7 +663,7 @@ class Interpreter:
                 if isinstance(callee, NativeRule)
                 else TARGET_ATTRIBUTES | tool_attributes(callee)
                 if isinstance(callee, RuleClass)
-                else TARGET_ATTRIBUTES
+                else TARGET_ATTRIBUTES | self._known_runs(callee)
             )
         positional, keywords, splat = self.arguments(node.child_by_field_name("arguments"), frame, only)
         module = frame.module
@@ -716,6 +716,14 @@ class Interpreter:
         if isinstance(callee, UnresolvedMember) and not callee.called:
             return UnresolvedMember(f"{callee.symbol}()", callee.label, callee.symbol, called=True)
         return Unknown("call")
+
+    def _known_runs(self, callee: Value) -> frozenset[str]:
+        """The attributes naming what a rule known from the knowledge base runs (run_binary's `tool`)."""
+        if not isinstance(callee, UnresolvedSymbol):
+            return frozenset()
+        ruleset = self.loader.known_ruleset(callee.label)
+        known = ruleset.rules.get(callee.symbol) if ruleset is not None else None
+        return frozenset(known.runs) if known is not None else frozenset()
 
     def _mutation(self, method: Node, call: Node, frame: Frame) -> Value | None:
         """`cmds.append(x)`, `cmds.extend(more)`, `env.update(...)` on a list or dict of this frame: the
