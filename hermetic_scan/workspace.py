@@ -79,7 +79,13 @@ class Workspace:
                     f"buffer is {len(overlay) / 1e6:.1f} MB, over the {MAX_FILE_BYTES // 2**20} MiB limit; skipped",
                 )
             return overlay
-        real = os.path.realpath(path)
+        try:
+            real = os.path.realpath(path)
+        except (UnicodeEncodeError, ValueError) as error:
+            # A name decoded from an escape (`\ud800`) or holding a NUL names no file on disk.
+            raise OSError(
+                errno.ENOENT, f"not a file name the system can open ({type(error).__name__})"
+            ) from error
         if not any(real == top or real.startswith(top + os.sep) for top in self.allowed_roots()):
             raise OSError(
                 errno.EACCES,

@@ -102,6 +102,29 @@ def test_format_and_percent_over_a_huge_string_are_linear(tmp_path: Path) -> Non
     assert time.monotonic() - started < 15
 
 
+def test_a_template_label_no_file_system_can_name_is_no_internal_error(tmp_path: Path) -> None:
+    # `\\ud800` in a label decodes to a lone surrogate, which os.path.realpath cannot encode
+    # (bench/fuzz.py's UnicodeEncodeError, seed 1 case 5584).
+    rules = (
+        "def _impl(ctx):\n"
+        "    out = ctx.actions.declare_file(ctx.label.name)\n"
+        "    ctx.actions.expand_template(template = ctx.file._tpl, output = out, substitutions = {},\n"
+        "                                is_executable = True)\n"
+        "    return [DefaultInfo(executable = out)]\n"
+        'x_test = rule(_impl, test = True, attrs = {"_tpl": attr.label(default = "t\\ud800.sh", allow_single_file = True)})\n'
+    )
+    root = write_tree(
+        tmp_path,
+        {
+            **WORKSPACE,
+            "r/BUILD.bazel": "",
+            "r/defs.bzl": rules,
+            "BUILD.bazel": 'load("//r:defs.bzl", "x_test")\nx_test(name = "t")\n',
+        },
+    )
+    assert "internal-error" not in {d.rule for d in scan(root).diagnostics}
+
+
 def test_a_nul_in_a_bazelrc_import_is_an_io_error(tmp_path: Path) -> None:
     # Path.resolve raised ValueError ("embedded null byte") out of the scan.
     root = write_tree(tmp_path, {**WORKSPACE, ".bazelrc": "import %workspace%/a\0b.rc\nbuild --jobs=4\n"})
