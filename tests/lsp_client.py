@@ -15,12 +15,12 @@ from typing import Any
 
 
 class LspClient:
-    def __init__(self, cwd: str | None = None) -> None:
+    def __init__(self, cwd: str | None = None, stderr: Any = subprocess.PIPE) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "hermetic_scan", "lsp"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=stderr,
             cwd=cwd,
         )
         self.messages: queue.Queue[dict[str, Any]] = queue.Queue()

@@ -5,16 +5,13 @@ real process's stdin/stdout, malformed frames included. No sleeps: every wait is
 from __future__ import annotations
 
 import json
-import queue
-import subprocess
-import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from helpers import write_tree
+from lsp_client import LspClient
 
 from hermetic_scan.lsp.transport import MAX_MESSAGE_BYTES
 
@@ -22,83 +19,16 @@ WAIT = 60.0
 Message = dict[str, Any]
 
 
-class RawServer:
+class RawServer(LspClient):
     """`hermetic-scan lsp` with stderr kept in a file (a pipe nobody reads could fill and block it)."""
 
     def __init__(self, root: Path, stderr: Path) -> None:
         self.stderr_path = stderr
         self.stderr_file = stderr.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "hermetic_scan", "lsp"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.stderr_file,
-            cwd=root,
-        )
-        self.messages: queue.Queue[Message] = queue.Queue()
-        self.next_id = 0
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        stream = self.process.stdout
-        assert stream is not None
-        while True:
-            length = 0
-            while True:
-                line = stream.readline()
-                if not line:
-                    return
-                if not line.strip():
-                    break
-                key, _, value = line.decode().partition(":")
-                if key.strip().lower() == "content-length":
-                    length = int(value)
-            self.messages.put(json.loads(stream.read(length)))
-
-    def send_raw(self, data: bytes) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(data)
-        self.process.stdin.flush()
-
-    def send(self, message: Message) -> None:
-        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
-        self.send_raw(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-
-    def notify(self, method: str, params: Any) -> None:
-        self.send({"method": method, "params": params})
-
-    def request(self, method: str, params: Any) -> Message:
-        self.next_id += 1
-        ident = self.next_id
-        self.send({"id": ident, "method": method, "params": params})
-        return self.response(ident)
+        super().__init__(cwd=str(root), stderr=self.stderr_file)
 
     def response(self, ident: int | str | None) -> Message:
         return self.wait(lambda m: "method" not in m and m.get("id") == ident)
-
-    def wait(self, predicate: Callable[[Message], bool]) -> Message:
-        skipped: list[Message] = []
-        try:
-            while True:
-                message = self.messages.get(timeout=WAIT)
-                if predicate(message):
-                    return message
-                skipped.append(message)
-        except queue.Empty:
-            raise TimeoutError(f"no matching message; saw {skipped}") from None
-        finally:
-            for message in skipped:
-                self.messages.put(message)
-
-    def diagnostics(self, uri: str, where: Callable[[list[Message]], bool]) -> list[Message]:
-        message = self.wait(
-            lambda m: (
-                m.get("method") == "textDocument/publishDiagnostics"
-                and m["params"]["uri"] == uri
-                and where(m["params"]["diagnostics"])
-            )
-        )
-        return message["params"]["diagnostics"]
 
     def initialize(self, root: Path) -> None:
         reply = self.request("initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {}})
@@ -202,7 +132,7 @@ def test_malformed_headers_are_skipped_and_the_next_request_answered(
         follow = server.request("hermetic/noSuchMethod", {})
         assert follow["error"]["code"] == -32601, name
     uri = _open(server, workspace / "BUILD.bazel", GENRULE)
-    server.diagnostics(uri, lambda ds: any(d["code"] == "ambient-tool" for d in ds))
+    server.diagnostics(uri, where=lambda ds: any(d["code"] == "ambient-tool" for d in ds))
     code, stderr = server.finish()
     _clean(code, stderr)
     assert "invalid Content-Length 'twelve'" in stderr and "invalid Content-Length '-5'" in stderr
@@ -274,8 +204,8 @@ def test_invalid_params_get_an_error_or_a_log_line(
     outside = write_tree(tmp_path / "outside", {"BUILD.bazel": GENRULE}) / "BUILD.bazel"
     outside_uri = _open(server, outside, GENRULE)
     uri = _open(server, workspace / "BUILD.bazel", GENRULE)
-    server.diagnostics(uri, lambda ds: any(d["code"] == "ambient-tool" for d in ds))
-    assert server.diagnostics(outside_uri, lambda ds: True) == []
+    server.diagnostics(uri, where=lambda ds: any(d["code"] == "ambient-tool" for d in ds))
+    assert server.diagnostics(outside_uri, where=lambda ds: True) == []
     for params in (
         None,
         {},
@@ -309,7 +239,7 @@ def test_invalid_params_get_an_error_or_a_log_line(
             "contentChanges": [{"text": GENRULE.replace("terraform", "echo")}],
         },
     )
-    server.diagnostics(uri, lambda ds: not any(d["code"] == "ambient-tool" for d in ds))
+    server.diagnostics(uri, where=lambda ds: not any(d["code"] == "ambient-tool" for d in ds))
     code, stderr = server.finish()
     _clean(code, stderr)
     assert "textDocument/didOpen with invalid params" in stderr
@@ -325,7 +255,7 @@ def test_requests_before_initialize_get_server_not_initialized(server: RawServer
     server.initialize(workspace)
     assert server.request("textDocument/hover", {"textDocument": {"uri": early}, "position": {"line": 0, "character": 0}})["result"] is None  # fmt: skip
     uri = _open(server, workspace / "BUILD.bazel", GENRULE)
-    server.diagnostics(uri, lambda ds: any(d["code"] == "ambient-tool" for d in ds))
+    server.diagnostics(uri, where=lambda ds: any(d["code"] == "ambient-tool" for d in ds))
     code, stderr = server.finish()
     _clean(code, stderr)
     assert "textDocument/didOpen before initialize: dropped" in stderr
@@ -336,7 +266,7 @@ def test_exit_without_shutdown_is_status_1(server: RawServer, workspace: Path, i
     if initialized:
         server.initialize(workspace)
         uri = _open(server, workspace / "BUILD.bazel", GENRULE)
-        server.diagnostics(uri, lambda ds: bool(ds))
+        server.diagnostics(uri, where=lambda ds: bool(ds))
     code, stderr = server.finish(shutdown=False)
     _clean(code, stderr, expected=1)
 
@@ -359,7 +289,7 @@ def test_memory_stays_bounded_over_edits_and_documents(server: RawServer, worksp
     )
     server.initialize(workspace)
     uri = _open(server, workspace / "BUILD.bazel", base + GENRULE)
-    server.diagnostics(uri, lambda ds: any(d["code"] == "ambient-tool" for d in ds))
+    server.diagnostics(uri, where=lambda ds: any(d["code"] == "ambient-tool" for d in ds))
 
     def edit(version: int, tool: str = "terraform") -> None:
         text = base + f"# edit {version}\n" + GENRULE.replace("terraform", tool)
@@ -374,7 +304,8 @@ def test_memory_stays_bounded_over_edits_and_documents(server: RawServer, worksp
         edit(mark, f"marker{mark}")
         server.request("hermetic/noSuchMethod", {})
         server.diagnostics(
-            uri, lambda ds: any(d["code"] == "ambient-tool" and f"marker{mark}" in d["message"] for d in ds)
+            uri,
+            where=lambda ds: any(d["code"] == "ambient-tool" and f"marker{mark}" in d["message"] for d in ds),
         )
 
     for version in range(2, 300):
