@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from hermetic_scan import jsonstream
@@ -100,10 +101,11 @@ def _too_deep() -> ShapeError:
     return ShapeError(f"JSON nested too deeply to read (over about {sys.getrecursionlimit()} levels)")
 
 
-def json_document(text: str) -> Any:
-    """`json.loads(text)`; json.JSONDecodeError when invalid, ShapeError when too deep or too long."""
+@contextmanager
+def _readable_json() -> Iterator[None]:
+    """json.JSONDecodeError passes; Python's own limits (recursion, digits) become ShapeErrors."""
     try:
-        return json.loads(text)
+        yield
     except RecursionError:
         raise _too_deep() from None
     except json.JSONDecodeError:
@@ -112,18 +114,19 @@ def json_document(text: str) -> Any:
         raise _too_long() from None
 
 
+def json_document(text: str) -> Any:
+    """`json.loads(text)`; json.JSONDecodeError when invalid, ShapeError when too deep or too long."""
+    with _readable_json():
+        return json.loads(text)
+
+
 def json_values(text: str) -> Iterator[Any]:
     """Each JSON value of a concatenated stream (`jsonstream.values`), with json_document's errors."""
     values = jsonstream.values(text)
     while True:
-        try:
-            value = next(values)
-        except StopIteration:
-            return
-        except RecursionError:
-            raise _too_deep() from None
-        except json.JSONDecodeError:
-            raise
-        except ValueError:
-            raise _too_long() from None
+        with _readable_json():
+            try:
+                value = next(values)
+            except StopIteration:
+                return
         yield value
