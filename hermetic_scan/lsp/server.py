@@ -128,16 +128,21 @@ class HermeticScanServer(LanguageServer):
             self.loaded_by = None
         return self.workspace_model
 
+    def unindex_loads(self, file: str) -> None:
+        """Forget what one file loads in the reverse index."""
+        assert self.loaded_by is not None
+        for target in self.loads_of.pop(file, set()):
+            users = self.loaded_by.get(target)
+            if users is not None:
+                users.discard(file)
+                if not users:  # labels typed one character at a time must not pile up
+                    del self.loaded_by[target]
+
     def index_loads(self, bzl: str) -> None:
         """(Re)record the load() statements of one .bzl or BUILD file in the reverse index."""
         workspace = self.ensure_workspace()
         assert self.loaded_by is not None
-        for target in self.loads_of.pop(bzl, set()):
-            users = self.loaded_by.get(target)
-            if users is not None:
-                users.discard(bzl)
-                if not users:  # labels typed one character at a time must not pile up
-                    del self.loaded_by[target]
+        self.unindex_loads(bzl)
         try:
             text = workspace.read(workspace.root / bzl).decode("utf-8", errors="replace")
         except OSError:
@@ -222,12 +227,7 @@ class HermeticScanServer(LanguageServer):
             self.unsaved.discard(rel)
             _unlist(workspace, rel)
             if self.loaded_by is not None:
-                for target in self.loads_of.pop(rel, set()):
-                    users = self.loaded_by.get(target)
-                    if users is not None:
-                        users.discard(rel)
-                        if not users:
-                            del self.loaded_by[target]
+                self.unindex_loads(rel)
         elif self.loaded_by is not None and rel in self.loads_of:
             self.index_loads(rel)  # back to the file on disk
 
