@@ -1,7 +1,11 @@
 """Find the workspace root, its repositories, packages and the files of each kind.
 
 A directory below the root holding its own MODULE.bazel / WORKSPACE / REPO.bazel is a separate
-repository: it is scanned, but its labels never mix with the outer repository's.
+repository: it is scanned, but its labels never mix with the outer repository's. Its targets are
+labelled `@NAME//...` with its module or workspace name (its directory's name when it declares none);
+when another nested repository has the same name, or the main repository does, NAME is that name and
+its path, `~` for `/` (`@other_module~examples~bzlmod~other_module//pkg:lib`), so that every target
+has a label of its own (docs/architecture.md, "Nested repositories").
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import fnmatch
 import os
 import re
 import stat
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +36,9 @@ class FileProblem:
 
 @dataclass
 class Repository:
-    name: str  # "" for the main repository; otherwise the directory's module/workspace name
+    # "" for the main repository; a nested one's label name (its `apparent` name, or that and its
+    # path when another repository has the same name); an external one's name as labels write it
+    name: str
     root: Path
     prefix: str  # path of root relative to the workspace root ("" for the main repository)
     build_files: list[str] = field(default_factory=list)  # repository-relative
@@ -41,6 +48,7 @@ class Repository:
     module_name: str | None = None
     repo_name: str | None = None  # module(repo_name = ...): how the module refers to itself
     external: bool = False
+    apparent: str = ""  # a nested repository's module/workspace name (or directory's): what labels write
 
     def display(self, rel: str) -> str:
         """A repository-relative path as shown in findings (relative to the workspace root)."""
@@ -140,8 +148,40 @@ def discover(root: Path, exclude: Iterable[str] = ()) -> Workspace:
         repo.module_name = _module_name(repo)
         repo.repo_name = _repo_name(repo)
         if repo is not main and not repo.name:
-            repo.name = repo.module_name or repo.root.name
+            repo.name = repo.apparent = repo.module_name or repo.root.name
+    _disambiguate(workspace)
     return workspace
+
+
+# What a path component may keep in a label name: the characters of Bazel repository names but `~`
+# and `+`, which then only separate the parts.
+_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def _disambiguate(workspace: Workspace) -> None:
+    """Give the nested repositories that share a name, or have the main repository's, label names of
+    their own: the name and the path (`other_module~examples~bzlmod~other_module`). All of them, not
+    all but the first, so a label does not depend on which one was found first; the result is a valid
+    Bazel repository name (schemas, patterns and readers of `@NAME//` keep working) that no module or
+    workspace name can be (those have no `~`)."""
+    main = workspace.main
+    counts = Counter(repo.apparent for repo in workspace.nested)
+    shared = {name for name, count in counts.items() if count > 1} | (
+        {main.module_name, main.repo_name} & set(counts)
+    )
+    if not shared:
+        return
+    used = {repo.name for repo in workspace.nested if repo.apparent not in shared}
+    for repo in workspace.nested:
+        if repo.apparent not in shared:
+            continue
+        base = "~".join([repo.apparent, *(_UNSAFE_IN_NAME.sub("_", part) for part in repo.prefix.split("/"))])
+        name, count = base, 1
+        while name in used:  # two paths the same once their odd characters are replaced
+            count += 1
+            name = f"{base}~{count}"
+        used.add(name)
+        repo.name = name
 
 
 def _walk(

@@ -219,15 +219,17 @@ class WorkspaceModel:
     def target_by_label(self, label: str) -> TargetModel | None:
         return self._by_label.get(label)
 
-    def find_target(self, label: Label, current: ModuleModel | None = None) -> TargetModel | None:
-        """The target a label names, evaluating its package if no target of it is known yet.
+    def find_target(
+        self, label: Label, current: ModuleModel | None = None, context: Repository | None = None
+    ) -> TargetModel | None:
+        """The target a label names, evaluating its package if no target of it is known yet; the
+        label is written in a file of `context` (or `current`'s repository; the main one without).
 
         Independent of the order BUILD files are evaluated in, and of how they are split between
         processes, except within `current` (the BUILD file being evaluated), where only the targets
         above are known.
         """
-        if label.repo and self.loader.repository(label.repo, self.workspace.main) is self.workspace.main:
-            label = Label("", label.package, label.name)  # `@rules_x//pkg:t` written inside rules_x itself
+        label = self.labelled(label, current.repo if current is not None else context)
         found = self._by_label.get(str(label))
         if found is not None or self._evaluate is None:
             return found
@@ -246,11 +248,23 @@ class WorkspaceModel:
     def definition(self, label: Label, current: ModuleModel) -> Target | None:
         """The target a label names, from a BUILD file evaluated while `current` is (its own targets
         included, wherever they are defined in it)."""
+        label = self.labelled(label, current.repo)
         defining = self._defining.get(current.display_path)
         if defining is not None and self._build_module(label) is current:
             return defining.get(str(label))
         found = self.find_target(label, current)
         return found.target if found is not None else None
+
+    def labelled(self, label: Label, context: Repository | None = None) -> Label:
+        """A label written in a file of `context` (the main repository without) as the model labels
+        targets: `@rules_x//pkg:t` written inside rules_x itself is `//pkg:t`, `@other_module//pkg:t`
+        the label of the nested repository it names (docs/architecture.md, "Nested repositories")."""
+        if not label.repo:
+            return label
+        repo = self.loader.repository(label.repo, context or self.workspace.main)
+        if repo is None or repo.external or repo.name == label.repo:
+            return label
+        return Label(repo.name, label.package, label.name)
 
     def package_targets(self, current: ModuleModel) -> list[Target]:
         """The targets of the BUILD file being evaluated."""
@@ -497,7 +511,7 @@ def attribute_tools(model: WorkspaceModel, tm: TargetModel) -> Iterator[tuple[Ta
         if found is None or found.group(1) not in tm.rule.attrs:
             continue
         label = _attribute_label(tm, found.group(1))
-        tool = model.find_target(label) if label is not None else None
+        tool = model.find_target(label, context=tm.target.build.repo) if label is not None else None
         if tool is not None:
             yield tool, action
 
@@ -510,7 +524,7 @@ def _attribute_label(tm: TargetModel, name: str) -> Label | None:
     else:  # not set by the call: the attribute's default, relative to the .bzl file that defines the rule
         value = tm.rule.attrs[name].default
         module = tm.rule.module
-        repo, package = (module.repo.name if module.repo.external else ""), module.package
+        repo, package = module.repo.name, module.package  # "" for the main repository
     if not isinstance(value, Str) or not value.static:
         return None
     try:
@@ -529,7 +543,7 @@ def tools_run(model: WorkspaceModel, tm: TargetModel) -> list[tuple[TargetModel,
             label = parse_label(label_text, tm.target.label.repo, tm.target.label.package)
         except LabelError:
             continue
-        tool = model.find_target(label)
+        tool = model.find_target(label, context=tm.target.build.repo)
         if tool is not None:
             found.append((tool, None))
     return found
@@ -587,7 +601,7 @@ def _link_data_binaries(model: WorkspaceModel, tm: TargetModel) -> None:
             label = parse_label(item.text.text, tm.target.label.repo, tm.target.label.package)
         except LabelError:
             continue
-        binary = model.find_target(label)
+        binary = model.find_target(label, context=tm.target.build.repo)
         if binary is None or not binary.target.kind.endswith("_binary"):
             continue
         unseen = _unseen_rule(model, binary)
@@ -888,7 +902,7 @@ def _script_file(
     """The source file a label names; with `unless_a_target`, None when a target has that name (Bazel's
     label then means the target)."""
     repo = target.build.repo
-    if label.repo not in ("", repo.name):
+    if label.repo and model.loader.repository(label.repo, repo) is not repo:
         return None
     display = repo.display(label.path)
     path: Path = repo.root / label.path

@@ -88,6 +88,7 @@ class Loader:
         self.internal_problems: list[tuple[str, str]] = []  # (display path, message): internal-error
         self._loading: list[Path] = []
         self._external: dict[str, Repository] = {}
+        self._nested: tuple[dict[str, Repository], dict[str, list[Repository]]] | None = None
         self._deps: ModuleDeps | None = None
         self._knowledge: KnowledgeBase | None = None
         self._absent: set[str] = set()  # names already looked for in vain
@@ -97,16 +98,24 @@ class Loader:
 
     # -- repositories -----------------------------------------------------------------------
     def repository(self, name: str, current: Repository) -> Repository | None:
+        """The repository `name` names in a file of `current`: itself by its own names, then the main
+        repository, a nested one by its label name, then by the name it declares (of those sharing it,
+        the nearest to `current`: the longest common directory prefix, the first in path order on a
+        tie), then an external one."""
         if name == "":
             return current
         main = self.workspace.main
+        if current.external is False and name in (current.module_name, current.repo_name):
+            return current  # before the main repository's names: a nested module may share them
         if name in ("@",) or name in (main.module_name, main.repo_name):
             return main
-        if current.external is False and name in (current.module_name, current.repo_name):
-            return current
-        for repo in self.workspace.nested:
-            if repo.name == name:
-                return repo
+        by_name, by_apparent = self._nested_names()
+        if name in by_name:
+            return by_name[name]
+        if name in by_apparent:
+            candidates = by_apparent[name]
+            here = current.prefix.split("/") if current.prefix and not current.external else []
+            return max(candidates, key=lambda repo: _common_parts(here, repo.prefix.split("/")))
         if name in self._external:
             return self._external[name]
         if name in self._absent:
@@ -123,6 +132,18 @@ class Loader:
         repo = Repository(name, path, "", external=True)
         self._external[name] = repo
         return repo
+
+    def _nested_names(self) -> tuple[dict[str, Repository], dict[str, list[Repository]]]:
+        """Nested repositories by label name, and by the name they declare when several share it (in
+        path order)."""
+        if self._nested is None:
+            by_name = {repo.name: repo for repo in reversed(self.workspace.nested)}
+            by_apparent: dict[str, list[Repository]] = {}
+            for repo in self.workspace.nested:
+                if repo.apparent and repo.apparent != repo.name:
+                    by_apparent.setdefault(repo.apparent, []).append(repo)
+            self._nested = (by_name, by_apparent)
+        return self._nested
 
     def external_repositories(self) -> list[Repository]:
         """The external repositories found so far (each is looked for when a label first names it)."""
@@ -287,6 +308,15 @@ class Loader:
         if not path.is_file():
             return ("unresolved", f"cannot resolve {label_text!r}: no file {repo.display(label.path)}")
         return (label.path, label.package, repo)
+
+
+def _common_parts(a: list[str], b: list[str]) -> int:
+    count = 0
+    for left, right in zip(a, b, strict=False):
+        if left != right:
+            break
+        count += 1
+    return count
 
 
 def _enclosing_package(repo: Repository, rel_path: str) -> str:
