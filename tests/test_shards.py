@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS, ROOT
-from helpers import run_cli
+from helpers import SAME_NAME_REPOSITORIES, run_cli, write_tree
 
 from hermetic_scan import runner, shards
 from hermetic_scan.engine import Result, analyze
@@ -122,6 +122,30 @@ def test_generated_workspace_reports_the_same_in_two_and_three_shards(tmp_path: 
     )
     assert _build_files(workspace) > 100
     _compare(workspace, [2, 3])
+
+
+def test_nested_repositories_sharing_a_name_report_the_same_in_shards(tmp_path: Path) -> None:
+    """Two nested repositories named `tools`: one process kept the first of two targets with one
+    label, shards one each. Now each has a label of its own, and every split lists each target once."""
+    workspace = write_tree(tmp_path / "ws", SAME_NAME_REPOSITORIES)
+    count = _build_files(workspace)
+    _compare(workspace, [2, count])
+    expected = {
+        "//:top": "remote-ok",
+        "@a//:gen": "no-remote-exec",
+        "@a//:lint": "no-remote-exec",
+        "@b//:gen": "remote-ok",
+        "@b//:lint": "remote-ok",
+        "@outer~c//:top": "no-remote-exec",
+        "@tools~a~tools//:fmt": "remote-ok",
+        "@tools~b~tools//:fmt": "remote-ok",
+        "@tools~b~tools//self:gen": "remote-ok",
+    }
+    for groups in (None, shards.split(discover(workspace), count)):
+        result = shards.analyze_in_shards(discover(workspace), _options(workspace), count, groups)
+        labels = [t.label for t in result.inventory.targets]
+        assert sorted(labels) == sorted(expected)
+        assert {t.label: t.verdict for t in result.inventory.targets} == expected
 
 
 def test_split_balances_bytes_and_keeps_every_build_file() -> None:

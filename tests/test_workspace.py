@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from helpers import write_tree
+from helpers import SAME_NAME_REPOSITORIES, write_tree
 
+from hermetic_scan.model.modules import Loader
 from hermetic_scan.options import Options
 from hermetic_scan.runner import scan
 from hermetic_scan.workspace import discover, find_root
@@ -83,6 +84,50 @@ def test_nested_repository_is_scanned_with_its_own_labels(tmp_path: Path) -> Non
     assert labels == {"//tools:g", "@demo//:g", "@demo//pkg:f"}
     targets = {d.target for d in result.diagnostics}
     assert targets == {"//tools:g", "@demo//:g"}
+
+
+def test_nested_repositories_sharing_a_name_are_labelled_by_their_paths(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, SAME_NAME_REPOSITORIES)
+    workspace = discover(root)
+    assert [(repo.prefix, repo.apparent, repo.name) for repo in workspace.nested] == [
+        ("a", "a", "a"),
+        ("a/tools", "tools", "tools~a~tools"),
+        ("b", "b", "b"),
+        ("b/tools", "tools", "tools~b~tools"),
+        ("c", "outer", "outer~c"),
+    ]
+    loader = Loader(workspace)
+    a, a_tools, b, b_tools, c = workspace.nested
+    # A shared name names the nearest repository of that name; the first in path order on a tie.
+    assert loader.repository("tools", a) is a_tools and loader.repository("tools", b) is b_tools
+    assert (
+        loader.repository("tools", b_tools) is b_tools
+        and loader.repository("tools", workspace.main) is a_tools
+    )
+    assert loader.repository("tools~b~tools", a) is b_tools
+    # A repository's own name names itself, even when the main repository has it too.
+    assert loader.repository("outer", c) is c and loader.repository("outer", b) is workspace.main
+
+    result = scan(root)
+    verdicts = {t.label: t.verdict for t in result.inventory.targets}
+    assert verdicts == {
+        "//:top": "remote-ok",
+        "@a//:gen": "no-remote-exec",
+        "@a//:lint": "no-remote-exec",
+        "@b//:gen": "remote-ok",
+        "@b//:lint": "remote-ok",
+        "@outer~c//:top": "no-remote-exec",
+        "@tools~a~tools//:fmt": "remote-ok",
+        "@tools~b~tools//:fmt": "remote-ok",
+        "@tools~b~tools//self:gen": "remote-ok",
+    }, "every target once, each repository's @tools its own"
+    assert len(result.inventory.targets) == len(verdicts)
+    findings = {(d.rule, d.span.path, d.span.start_line + 1, d.target) for d in result.diagnostics}
+    assert findings == {
+        ("ambient-tool", "a/tools/defs.bzl", 2, "@a//:lint"),
+        ("ambient-tool", "a/tools/fmt.sh", 2, "@a//:gen"),
+        ("ambient-tool", "c/defs.bzl", 2, "@outer~c//:top"),
+    }
 
 
 def test_main_repository_answers_to_its_module_name_and_at(tmp_path: Path) -> None:
