@@ -25,6 +25,9 @@ class SourceFile:
     path: str  # relative to the workspace root, forward slashes
     data: bytes
     _line_starts: list[int] = field(default_factory=list, repr=False)
+    # (start byte, end byte) -> the decoded string literal there: a macro's docstring and literals are
+    # decoded at every call of the macro otherwise (strings.decode_literal).
+    literals: dict[tuple[int, int], MappedText] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         # Start of line i+1 = (lengths of lines 0..i) + (i + 1) newlines; in C, without a loop per line.

@@ -245,6 +245,8 @@ class Interpreter:
                     self._assign(child, frame)
                 elif child.type == "augmented_assignment":
                     self._augmented(child, frame)
+                elif child.type in _DOCSTRINGS:
+                    pass  # a docstring: its value is dropped, and a literal calls nothing
                 else:
                     self.eval(child, frame)
         elif kind == "return_statement":
@@ -1164,6 +1166,7 @@ def _maybe(value: Value, frame: Frame) -> Value:
     return value
 
 
+_DOCSTRINGS = frozenset({"string", "concatenated_string"})
 _MUTATIONS = frozenset({"append", "extend", "update", "setdefault", "pop"})
 MAX_LOOP_ITEMS = 256
 # The attributes of a target the model reads; the others are not evaluated (a large BUILD file is

@@ -52,7 +52,16 @@ def decode_string(node: Node, source: SourceFile) -> MappedText:
 
 
 def decode_literal(node: Node, source: SourceFile) -> MappedText:
-    """The value of one `string` node."""
+    """The value of one `string` node (decoded once per source and byte range: MappedText is not
+    mutated, so every call may share it)."""
+    key = (node.start_byte, node.end_byte)
+    found = source.literals.get(key)
+    if found is None:
+        found = source.literals[key] = _decode_literal(node, source)
+    return found
+
+
+def _decode_literal(node: Node, source: SourceFile) -> MappedText:
     simple = _simple(node, source)
     if simple is not None:
         return simple
@@ -74,6 +83,10 @@ def decode_literal(node: Node, source: SourceFile) -> MappedText:
     base = node.start_byte + len(raw[:start].encode("utf-8", errors="surrogateescape"))
     if "\\" not in body and body.isascii():
         return MappedText(body, range(base, base + len(body)), source, node.start_byte)
+    if "\\" not in body or is_raw:
+        plain = _plain(body, base, source, node.start_byte)
+        if plain is not None:
+            return plain
     chars: list[str] = []
     offsets: list[int | None] = []
     i = 0
@@ -126,3 +139,16 @@ def decode_literal(node: Node, source: SourceFile) -> MappedText:
         i += 1
         byte += width
     return MappedText("".join(chars), tuple(offsets), source, node.start_byte)
+
+
+def _plain(body: str, base: int, source: SourceFile, anchor: int) -> MappedText | None:
+    """A body without escapes that is valid UTF-8 (a docstring with a non-ASCII character): each
+    character starts at a byte that is not a UTF-8 continuation byte. What the loop of
+    `_decode_literal` gives, without encoding every character; None for bytes that are not UTF-8."""
+    data = body.encode("utf-8", errors="surrogateescape")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    offsets = tuple(base + i for i, byte in enumerate(data) if byte & 0xC0 != 0x80)
+    return MappedText(body, offsets, source, anchor)
