@@ -11,7 +11,7 @@ from hermetic_scan import guard, suppressions
 from hermetic_scan.diagnostics import Diagnostic, Severity, Span
 from hermetic_scan.externals import find_output_base
 from hermetic_scan.inventory import Inventory, TargetInfo, build_inventory
-from hermetic_scan.model import WorkspaceModel, build_model
+from hermetic_scan.model import PreparedModel, WorkspaceModel, build_model, evaluate_packages
 from hermetic_scan.options import Options
 from hermetic_scan.rules import RULE_MODULES, internal_error, rule_meta, unused_suppression
 from hermetic_scan.rules.base import Context
@@ -79,9 +79,13 @@ class Analysis:
         options: Options,
         only: set[str] | None = None,
         claim: Callable[[], list[str]] | None = None,
+        prepared: PreparedModel | None = None,
     ) -> None:
+        """With `prepared`, the .bzl files are analyzed already (`only` is then ignored)."""
         self.options = options
-        self.model = build_model(workspace, only, claim)
+        self.model = (
+            build_model(workspace, only, claim) if prepared is None else evaluate_packages(prepared, claim)
+        )
         self.ctx = Context(self.model, options.profile, options.strict, options.bazel_version)
         self.sources = self.model.sources()
         self.modules = {m.source.path: m for m in self.model.modules}

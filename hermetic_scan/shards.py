@@ -1,7 +1,9 @@
 """A scan split across processes: each analyzes a share of the BUILD files, the parent merges.
 
-Every shard parses and analyzes all .bzl files (rule implementations and helpers then come out the
-same in each, so their findings merge into one), and evaluates only its own BUILD files. Which BUILD
+The parent parses and analyzes every .bzl file (rule implementations, helpers) once, then forks: each
+shard starts from that prepared model (sharing its pages with the others until it writes to them), so
+rule implementations come out the same in each and their findings merge into one. Each shard
+evaluates only its own BUILD files. Which BUILD
 files are its own is decided as it goes: shards take them from a shared list, largest first, a few at
 a time, so that a shard slowed down (by heavier files, or by a busy machine) takes fewer and all
 finish together. The result must not depend on the split: tests compare it with a single-process
@@ -37,7 +39,7 @@ from hermetic_scan.inventory import (
     build_inventory,
     inventory_findings,
 )
-from hermetic_scan.model import WorkspaceFacts
+from hermetic_scan.model import PreparedModel, WorkspaceFacts, add_other_modules, prepare_model
 from hermetic_scan.options import Options
 from hermetic_scan.source import SourceFile
 from hermetic_scan.suppressions import Suppression
@@ -138,16 +140,18 @@ def analyze_in_shards(
     per group of BUILD files."""
     common = {repo.display(rel) for repo in workspace.repositories for rel in repo.bzl_files}
     others = {repo.display(rel) for repo in workspace.repositories for rel in repo.other_starlark}
+    prepared = prepare_model(workspace, common, with_build_files=False)
     context = multiprocessing.get_context("fork")
     shared = _SharedClaims(context, [path for _size, path in _by_size(workspace)]) if groups is None else None
     workers: list[tuple[Any, Connection]] = []
     try:
         for index in range(shards if groups is None else len(groups)):
-            only = common | (others if index == 0 else set())
             claim = shared if groups is None else _FixedClaim(groups[index])
             parent_end, child_end = context.Pipe()
             process = context.Process(
-                target=_shard, args=(child_end, workspace, options, only, claim), daemon=True
+                target=_shard,
+                args=(child_end, workspace, options, prepared, others if index == 0 else set(), claim),
+                daemon=True,
             )
             process.start()
             child_end.close()
@@ -188,11 +192,13 @@ def _shard(
     connection: Connection,
     workspace: Workspace,
     options: Options,
-    only: set[str],
+    prepared: PreparedModel,
+    others: set[str],
     claim: Callable[[], list[str]],
 ) -> None:
     try:
-        analysis = Analysis(workspace, options, only, claim)
+        add_other_modules(prepared, others)
+        analysis = Analysis(workspace, options, claim=claim, prepared=prepared)
         connection.send(analysis.model.facts())
         analysis.ctx.shared_facts = connection.recv()
         connection.send(_output(analysis))

@@ -327,6 +327,19 @@ class WorkspaceModel:
         return set()
 
 
+@dataclass(eq=False)
+class PreparedModel:
+    """A model whose .bzl files are parsed and analyzed (rule classes, their implementations,
+    helpers) and whose BUILD files are not evaluated yet. A scan in shards prepares it once, before
+    forking: every shard would otherwise analyze every .bzl file again, and the forked shards share
+    its pages (syntax trees above all) instead of each holding a copy."""
+
+    model: WorkspaceModel
+    interpreter: Interpreter
+    analyzer: ActionAnalyzer
+    templates: TemplateReader
+
+
 def build_model(
     workspace: Workspace, only: set[str] | None = None, claim: Callable[[], list[str]] | None = None
 ) -> WorkspaceModel:
@@ -336,6 +349,14 @@ def build_model(
     With `claim`, the BUILD files to evaluate are not taken from `only` but asked for, a few at a
     time, until `claim` returns none: processes sharing a scan take work as they become free.
     """
+    return evaluate_packages(prepare_model(workspace, only, with_build_files=claim is None), claim)
+
+
+def prepare_model(
+    workspace: Workspace, only: set[str] | None = None, with_build_files: bool = True
+) -> PreparedModel:
+    """Read the Starlark files (all, or those in `only`), BUILD files only `with_build_files`, and
+    analyze the rule classes and helpers of the .bzl files among them."""
     loader = Loader(workspace)
     model = WorkspaceModel(workspace, loader)
     interpreter = Interpreter(loader)
@@ -352,7 +373,7 @@ def build_model(
             module = loader.module(repo, rel)
             if module is not None:
                 model.bzl_modules.append(module)
-        for rel in repo.build_files if claim is None else ():
+        for rel in repo.build_files if with_build_files else ():
             if not wanted(repo, rel):
                 continue
             module = loader.module(repo, rel, _package_of(rel))
@@ -398,6 +419,28 @@ def build_model(
             )
             if helper is not None and (helper.actions or helper.sites):
                 model.helpers.append(helper)
+    return PreparedModel(model, interpreter, analyzer, templates)
+
+
+def add_other_modules(prepared: PreparedModel, wanted: set[str]) -> None:
+    """Read the Starlark files that are neither .bzl nor BUILD files (WORKSPACE, MODULE.bazel, ...)
+    among `wanted` (display paths) into a prepared model: one shard of a scan reads them."""
+    model = prepared.model
+    for repo in model.workspace.repositories:
+        for rel in repo.other_starlark:
+            if repo.display(rel) in wanted:
+                module = model.loader.module(repo, rel, "")
+                if module is not None:
+                    model.other_modules.append(module)
+
+
+def evaluate_packages(
+    prepared: PreparedModel, claim: Callable[[], list[str]] | None = None
+) -> WorkspaceModel:
+    """Evaluate the BUILD files of a prepared model (those it read, or, with `claim`, those `claim`
+    hands out) into targets, and link what targets run to the scripts and tools behind them."""
+    model, interpreter, analyzer = prepared.model, prepared.interpreter, prepared.analyzer
+    loader, workspace = model.loader, model.workspace
 
     def evaluate(build: ModuleModel) -> list[TargetModel]:
         out = []
@@ -426,7 +469,7 @@ def build_model(
     _link_tool_binaries(model)
     _read_sourced_libraries(model)
     model.rc = load_bazelrc(workspace.root, workspace.bazelrc, workspace.read)
-    model.template_files = templates.sources
+    model.template_files = prepared.templates.sources
     return model
 
 
