@@ -57,7 +57,9 @@ class ModuleModel:
         return self.parsed.tree.root_node
 
     def text(self, node: Node) -> str:
-        return self.source.data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
+        # Asked for every name the evaluator reads (a quarter million times in rules_rust): the error
+        # handler is passed positionally, which is faster than by keyword.
+        return self.source.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
     def span(self, node: Node) -> Span:
         return self.source.span(node.start_byte, node.end_byte)
