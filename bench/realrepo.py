@@ -17,8 +17,10 @@ across repositories, each round timing:
 
 When the scanner has no cache (`--cache-dir` is not among its options) warm and the edits are
 plain cold runs. For every run it records the wall time, the CPU time of the children (user + sys)
-and the peak resident memory of the whole process tree (the scanner and every process it forked,
-RSS summed, sampled every 20 ms from /proc). It prints per-repository medians, the totals over the
+and the peak memory of the whole process tree (the scanner and every process it forked, sampled
+every 20 ms from /proc): RSS summed, which counts a page shared by forked processes once in each,
+and PSS summed (proportional set size: a shared page split between the processes sharing it), which
+is what the tree really holds. It prints per-repository medians, the totals over the
 repositories (sum of medians) and the ratios to buildifier's median, and with --json writes every
 figure. See docs/performance.md for the figures taken with it.
 """
@@ -45,7 +47,6 @@ DEFAULT_REPOS = ["rules_go", "rules_python", "rules_rust", "rules_js", "googleap
 BUILD_NAMES = {"BUILD", "BUILD.bazel"}
 KINDS = ["buildifier", "cold", "warm", "build-edit", "bzl-edit"]
 LOAD = re.compile(r"""load\(\s*["']([^"']+\.bzl)["']""")
-PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclass
@@ -53,20 +54,23 @@ class Runs:
     wall: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
+    pss_mb: list[float] = field(default_factory=list)
 
     def summary(self) -> dict[str, object]:
         return {
             "median_wall_seconds": statistics.median(self.wall) if self.wall else None,
             "median_cpu_seconds": statistics.median(self.cpu) if self.cpu else None,
             "max_peak_rss_mb": max(self.rss_mb) if self.rss_mb else None,
+            "max_peak_pss_mb": max(self.pss_mb) if self.pss_mb else None,
             "wall": self.wall,
             "cpu": self.cpu,
             "peak_rss_mb": self.rss_mb,
+            "peak_pss_mb": self.pss_mb,
         }
 
 
-def tree_rss(root_pid: int) -> int:
-    """Resident bytes of root_pid and all its descendants, summed."""
+def tree_memory(root_pid: int) -> tuple[int, int]:
+    """Resident and proportional bytes (RSS, PSS) of root_pid and all its descendants, summed."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -87,28 +91,33 @@ def tree_rss(root_pid: int) -> int:
             if ppid in tree and pid not in tree:
                 tree.add(pid)
                 changed = True
-    total = 0
+    rss = pss = 0
     for pid in tree:
         try:
-            with open(f"/proc/{pid}/statm", "rb") as handle:
-                total += int(handle.read().split()[1]) * PAGE
+            with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+                for line in handle:
+                    if line.startswith(b"Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith(b"Pss:"):
+                        pss += int(line.split()[1]) * 1024
         except (OSError, IndexError, ValueError):
             continue
-    return total
+    return rss, pss
 
 
-def measured(argv: list[str], ok: tuple[int, ...]) -> tuple[float, float, float]:
-    """Run argv; return (wall seconds, children CPU seconds, peak tree RSS in MB)."""
+def measured(argv: list[str], ok: tuple[int, ...]) -> tuple[float, float, float, float]:
+    """Run argv; return (wall seconds, children CPU seconds, peak tree RSS and PSS in MB)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    peak = 0
+    peak = peak_pss = 0
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not done.is_set():
-            peak = max(peak, tree_rss(proc.pid))
+            rss, pss = tree_memory(proc.pid)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -122,7 +131,7 @@ def measured(argv: list[str], ok: tuple[int, ...]) -> tuple[float, float, float]
     if proc.returncode not in ok or b"Traceback (most recent call last)" in err:
         tail = err.decode(errors="replace").strip().splitlines()[-5:]
         raise SystemExit(f"failed (exit {proc.returncode}): {' '.join(argv)}\n" + "\n".join(tail))
-    return wall, cpu, peak / 2**20
+    return wall, cpu, peak / 2**20, peak_pss / 2**20
 
 
 def most_loaded_bzl(root: Path) -> Path | None:
@@ -277,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
                 runs.wall.append(result[0])
                 runs.cpu.append(result[1])
                 runs.rss_mb.append(result[2])
+                runs.pss_mb.append(result[3])
             print(
                 f"round {round_no + 1} {name}: "
                 + ", ".join(f"{k} {figures[name][k].wall[-1]:.2f}s" for k in kinds if figures[name][k].wall),
@@ -288,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     header = (
         f"{'repository':<14}"
         + "".join(f"{k:>12}" for k in kinds)
-        + f"{'cold/bf':>9}{'cold cpu/bf':>12}{'peak MB':>9}"
+        + f"{'cold/bf':>9}{'cold cpu/bf':>12}{'RSS MB':>8}{'PSS MB':>8}"
     )
     print(header)
     totals = {k: 0.0 for k in kinds}
@@ -300,9 +310,9 @@ def main(argv: list[str] | None = None) -> int:
         for k in med:
             totals[k] += med[k]
             total_cpu[k] += cpu[k]
-        peak = max(
-            (max(r.rss_mb) for r in row.values() if r.rss_mb and r is not row.get("buildifier")), default=0
-        )
+        scans = [r for r in row.values() if r.rss_mb and r is not row.get("buildifier")]
+        peak = max((max(r.rss_mb) for r in scans), default=0)
+        peak_pss = max((max(r.pss_mb) for r in scans), default=0)
         ratio = (
             med.get("cold", 0) / med["buildifier"] if "buildifier" in med and "cold" in med else float("nan")
         )
@@ -312,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{name:<14}"
             + "".join(f"{med.get(k, float('nan')):>11.2f}s" for k in kinds)
-            + f"{ratio:>9.3f}{cratio:>12.3f}{peak:>9.0f}"
+            + f"{ratio:>9.3f}{cratio:>12.3f}{peak:>8.0f}{peak_pss:>8.0f}"
         )
     print(f"{'TOTAL':<14}" + "".join(f"{totals[k]:>11.2f}s" for k in kinds))
     print(f"{'TOTAL cpu':<14}" + "".join(f"{total_cpu[k]:>11.2f}s" for k in kinds))

@@ -3,20 +3,42 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from hermetic_scan import guard, suppressions
 from hermetic_scan.diagnostics import Diagnostic, Severity, Span
 from hermetic_scan.externals import find_output_base
-from hermetic_scan.inventory import Inventory, TargetInfo, build_inventory
-from hermetic_scan.model import PreparedModel, WorkspaceModel, build_model, evaluate_packages
+from hermetic_scan.inventory import (
+    ActionSummary,
+    Inventory,
+    Pins,
+    RcCoverage,
+    TargetInfo,
+    VerdictInputs,
+    Verdicts,
+    action_hazards,
+    assemble,
+    build_inventory,
+    findings_by_owner,
+)
+from hermetic_scan.model import (
+    PreparedModel,
+    TargetModel,
+    WorkspaceFacts,
+    WorkspaceModel,
+    build_model,
+    evaluate_packages,
+    prepare_model,
+)
+from hermetic_scan.model.actions import ActionModel
+from hermetic_scan.model.modules import ModuleModel
 from hermetic_scan.options import Options
 from hermetic_scan.rules import RULE_MODULES, internal_error, rule_meta, unused_suppression
 from hermetic_scan.rules.base import Context
 from hermetic_scan.source import SourceFile
-from hermetic_scan.workspace import Workspace
+from hermetic_scan.workspace import Repository, Workspace
 
 
 @dataclass
@@ -99,16 +121,221 @@ class Analysis:
         options, ctx = self.options, self.ctx
         diagnostics = self.settle(run_rules(ctx, options))
         # Rules about verdicts (scope "inventory") see the inventory of the first pass.
-        if any(
-            options.runs(r.META.id) and "inventory" in r.META.scopes and r.needs_inventory(ctx)
-            for r in RULE_MODULES
-        ):
+        if needs_first_inventory(ctx, options):
             first = build_inventory(self.model, diagnostics, options.bazel_version)
             diagnostics = self.settle([*diagnostics, *run_rules(ctx, options, first)])
         return diagnostics
 
     def every_suppression(self) -> list[suppressions.Suppression]:
         return [s for found in self.comments.values() for s in found]
+
+    def facts(self) -> WorkspaceFacts:
+        return self.model.facts()
+
+    def inventory(self, diagnostics: list[Diagnostic]) -> Inventory:
+        return build_inventory(self.model, diagnostics, self.options.bazel_version)
+
+    @property
+    def read(self) -> set[str]:
+        """Paths of every file this analysis read."""
+        return set(self.sources)
+
+    def source(self, path: str) -> SourceFile | None:
+        """A file this analysis read (a .bzl file loaded from outside the scanned tree included)."""
+        return self.sources.get(path) or _loaded_sources(self.model).get(path)
+
+    @property
+    def module_paths(self) -> set[str]:
+        return {m.source.path for m in self.model.modules}
+
+    @property
+    def target_count(self) -> int:
+        return len(self.model.targets)
+
+
+def streams(options: Options, prepared: PreparedModel) -> bool:
+    """Whether a scan with these options can go package by package (`StreamedAnalysis`): not when a
+    rule reads the model of every target's verdict (scope "inventory", e.g. tags-not-propagated under
+    Bazel 6)."""
+    context = Context(prepared.model, options.profile, options.strict, options.bazel_version)
+    return options.stream and not needs_first_inventory(context, options)
+
+
+def needs_first_inventory(ctx: Context, options: Options) -> bool:
+    """Whether a rule of scope "inventory" runs, over the verdicts of a first pass."""
+    return any(
+        options.runs(r.META.id) and "inventory" in r.META.scopes and r.needs_inventory(ctx)
+        for r in RULE_MODULES
+    )
+
+
+class StreamedAnalysis:
+    """The rules run package by package: each handful of BUILD files is evaluated, the rules of its
+    targets, their actions and shell sites run, what their verdicts need is kept as plain data
+    (`VerdictInputs`), and the targets and syntax trees are released before the next handful. Memory
+    then holds the .bzl files' model and one handful of packages, not every tree of the workspace.
+
+    What only the whole workspace knows comes at the end: the rules of .bzl files, rule
+    implementations and helpers (a rule first seen in a BUILD file is analyzed then), the workspace
+    rules (over the facts of all shards), suppressions, and the verdicts. The report is the one
+    `Analysis` gives (tests compare them over the corpus), except that a rule of scope "inventory"
+    needs every target's model: `streams` says when this class is used."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        options: Options,
+        prepared: PreparedModel,
+        claim: Callable[[], list[str]],
+    ) -> None:
+        self.options = options
+        self.workspace = workspace
+        model = prepared.model
+        self.ctx = Context(model, options.profile, options.strict, options.bazel_version)
+        self.found: list[Diagnostic] = []
+        self.inputs: list[VerdictInputs] = []
+        self.summaries: list[ActionSummary] = []
+        self.target_facts = WorkspaceFacts()
+        self.comments: dict[str, list[suppressions.Suppression]] = {}
+        self.kept: dict[str, SourceFile] = {}  # BUILD files a finding, a suppression or a problem is in
+        self.build_read: set[str] = set()
+        self.target_count = 0
+        self.verdicts: Verdicts | None = None
+        self.model = evaluate_packages(prepared, claim, self._chunk)
+        self.sources = self.model.sources()
+        self.comments.update(suppressions.collect(self.sources))
+        self.sources.update(self.kept)
+
+    def _chunk(self, builds: list[ModuleModel], targets: list[TargetModel]) -> None:
+        ctx, options, model = self.ctx, self.options, self.ctx.model
+        problems = len(model.loader.problems), len(model.loader.internal_problems)
+        subjects: dict[str, Sequence[object]] = {
+            "module": builds,
+            "target": targets,
+            "action": [a for tm in targets for a in tm.actions],
+            "site": [s for tm in targets for s in tm.sites],
+        }
+        start = len(self.found)
+        self.found.extend(run_rules(ctx, options, subjects=subjects, workspace=False))
+        if options.inventory:
+            if self.verdicts is None:
+                self.verdicts = Verdicts({}, Pins(RcCoverage(model.rc)), model, attach=False)
+            self.inputs.extend(self.verdicts.prepare(tm) for tm in targets)
+        self.target_facts.merge(model.targets_facts(targets))
+        self.summaries.extend(ActionSummary.of(a) for tm in targets for a in tm.actions)
+        self.target_count += len(targets)
+        wanted = {d.span.path for d in self.found[start:]}
+        wanted.update(p.span.path for p in model.loader.problems[problems[0] :])
+        wanted.update(path for path, _ in model.loader.internal_problems[problems[1] :])
+        for build in builds:
+            source = build.source
+            self.build_read.add(source.path)
+            found = suppressions.find(source)
+            if found:
+                self.comments[source.path] = found
+            if found or source.path in wanted:
+                self.kept[source.path] = source
+
+    def facts(self) -> WorkspaceFacts:
+        facts = WorkspaceFacts()
+        facts.merge(self.target_facts)
+        facts.merge(self.model.targets_facts([]))
+        facts.merge(self.model.loader_facts())
+        return facts
+
+    def findings(self) -> list[Diagnostic]:
+        """Every rule's findings, suppressions applied, except unused-suppression."""
+        model = self.model
+        if self.ctx.shared_facts is None:  # in one process: the facts of this scan are the workspace's
+            self.ctx.shared_facts = self.facts()
+        rule_sites = [s for impl in [*model.implementations.values(), *model.helpers] for s in impl.sites]
+        subjects: dict[str, Sequence[object]] = {
+            "module": [*model.bzl_modules, *model.other_modules],
+            "action": model.rule_actions(),
+            "site": rule_sites,
+        }
+        found = [*self.found, *run_rules(self.ctx, self.options, subjects=subjects)]
+        modules = _ReadAgain(self.workspace, model, self.build_read)
+        return suppressions.apply(merge(_override(found, self.options)), self.comments, modules)
+
+    def every_suppression(self) -> list[suppressions.Suppression]:
+        return [s for found in self.comments.values() for s in found]
+
+    def inventory(self, diagnostics: list[Diagnostic]) -> Inventory:
+        model = self.model
+        coverage = RcCoverage(model.rc)
+        verdicts = self.verdicts or Verdicts({}, Pins(coverage), model, attach=False)
+        verdicts.by_owner = findings_by_owner(diagnostics)
+        targets = [verdicts.decide(inputs) for inputs in self.inputs]
+        actions: list[ActionModel | ActionSummary] = [*model.rule_actions(), *self.summaries]
+        hazards = action_hazards(actions, coverage, diagnostics)
+        return assemble(str(model.workspace.root), self.options.bazel_version, targets, hazards, diagnostics)
+
+    @property
+    def read(self) -> set[str]:
+        return self.build_read | set(self.sources)
+
+    def source(self, path: str) -> SourceFile | None:
+        """A file this analysis read; a released BUILD file read again (a finding of a later package,
+        or a load problem found before its turn, can be in it)."""
+        found = self.sources.get(path) or _loaded_sources(self.model).get(path)
+        if found is None and path in self.build_read:
+            repo, rel = _build_files(self.workspace)[path]
+            try:
+                found = self.sources[path] = SourceFile(path, self.workspace.read(repo.root / rel))
+            except OSError:
+                return None
+        return found
+
+    @property
+    def module_paths(self) -> set[str]:
+        return self.build_read | {m.source.path for m in self.model.modules}
+
+
+def _loaded_sources(model: WorkspaceModel) -> dict[str, SourceFile]:
+    """The Starlark files the loader holds, by the path findings use (computed once the scan is done)."""
+    if model.loaded_sources is None:
+        model.loaded_sources = {m.source.path: m.source for m in model.loader.modules.values()}
+    return model.loaded_sources
+
+
+def _build_files(workspace: Workspace) -> dict[str, tuple[Repository, str]]:
+    """Every BUILD file of the workspace: display path -> (repository, path in it)."""
+    return {repo.display(rel): (repo, rel) for repo in workspace.repositories for rel in repo.build_files}
+
+
+class _ReadAgain(Mapping[str, ModuleModel]):
+    """The modules suppressions look into (the calls around a finding), for a scan that released its
+    BUILD files: a released one is parsed again when a suppression asks for it, and not kept."""
+
+    def __init__(self, workspace: Workspace, model: WorkspaceModel, builds: set[str]) -> None:
+        self.model = model
+        self.live = {m.source.path: m for m in model.modules}
+        self.builds = {path: where for path, where in _build_files(workspace).items() if path in builds}
+
+    def __getitem__(self, path: str) -> ModuleModel:
+        if path in self.live:
+            return self.live[path]
+        repo, rel = self.builds[path]
+        loader = self.model.loader
+        key = repo.root / rel
+        known = key in loader.modules
+        module = loader.module(repo, rel, rel.rsplit("/", 1)[0] if "/" in rel else "")
+        if module is None:
+            raise KeyError(path)
+        if not known:
+            del loader.modules[key]
+        return module
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.live or path in self.builds
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.live
+        yield from self.builds
+
+    def __len__(self) -> int:
+        return len(self.live) + len(self.builds)
 
 
 def analyze(workspace: Workspace, options: Options, only: set[str] | None = None) -> Result:
@@ -126,6 +353,40 @@ def analyze(workspace: Workspace, options: Options, only: set[str] | None = None
         len(model.targets),
         analysis.sources,
     )
+
+
+def analyze_streamed(workspace: Workspace, options: Options) -> Result | None:
+    """`analyze` package by package in this process (`StreamedAnalysis`), for a result that needs no
+    model; None when these options cannot stream (`streams`)."""
+    prepared = prepare_model(workspace, None, with_build_files=False)
+    if not streams(options, prepared):
+        return None
+    files = [repo.display(rel) for repo in workspace.repositories for rel in repo.build_files]
+    chunks = iter([files[i : i + CHUNK_SIZE] for i in range(0, len(files), CHUNK_SIZE)])
+    analysis = StreamedAnalysis(workspace, options, prepared, lambda: next(chunks, []))
+    every = analysis.every_suppression()
+    wanted: set[str] = {s.path for s in every}
+    found = analysis.findings()
+    wanted.update(d.span.path for d in found)
+    sources = {path: source for path in sorted(wanted) if (source := analysis.source(path)) is not None}
+    diagnostics = finish(found, every, sources, options)
+    inventory = analysis.inventory(diagnostics) if options.inventory else None
+    diagnostics = only_paths(diagnostics, options, inventory)
+    return Result(
+        workspace.root,
+        None,
+        diagnostics,
+        inventory,
+        len(analysis.module_paths),
+        analysis.target_count,
+        sources,
+    )
+
+
+# BUILD files evaluated, checked and released at a time: small enough that a handful of packages is
+# all the syntax trees a scan holds, and for shards taking them as they go to finish within a file or
+# two of each other; large enough that asking for them costs nothing (a lock and a shared integer).
+CHUNK_SIZE = 8
 
 
 def finish(
@@ -209,15 +470,23 @@ def _rule_exists(rule_id: str) -> bool:
     return rule_meta(rule_id) is not None
 
 
-def run_rules(ctx: Context, options: Options, inventory: Inventory | None = None) -> Iterable[Diagnostic]:
-    """Without an inventory: every scope but "inventory"; with one: only the "inventory" scope."""
-    model = ctx.model
-    subjects = {
-        "module": model.modules,
-        "action": model.all_actions(),
-        "site": model.all_sites(),
-        "target": model.targets,
-    }
+def run_rules(
+    ctx: Context,
+    options: Options,
+    inventory: Inventory | None = None,
+    subjects: Mapping[str, Sequence[object]] | None = None,
+    workspace: bool = True,
+) -> Iterable[Diagnostic]:
+    """Without an inventory: every scope but "inventory" (over the model's subjects, or over
+    `subjects`; the "workspace" scope only with `workspace`); with one: only the "inventory" scope."""
+    if subjects is None:
+        model = ctx.model
+        subjects = {
+            "module": model.modules,
+            "action": model.all_actions(),
+            "site": model.all_sites(),
+            "target": model.targets,
+        }
     for rule in RULE_MODULES:
         if not options.runs(rule.META.id):
             continue
@@ -228,9 +497,10 @@ def run_rules(ctx: Context, options: Options, inventory: Inventory | None = None
             if scope == "inventory":
                 yield from _guarded(rule.META.id, check, None, inventory, ctx)
             elif scope == "workspace":
-                yield from _guarded(rule.META.id, check, None, ctx)
+                if workspace:
+                    yield from _guarded(rule.META.id, check, None, ctx)
             else:
-                for subject in subjects[scope]:
+                for subject in subjects.get(scope, ()):
                     yield from _guarded(rule.META.id, check, subject, subject, ctx)
 
 

@@ -10,15 +10,17 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hermetic_scan.bazel.bazelrc import RcFiles, RcOption
 from hermetic_scan.diagnostics import Diagnostic, Severity
 from hermetic_scan.knowledge import package_manager
 from hermetic_scan.labels import Label, repository_of
 from hermetic_scan.local_keys import LOCAL_KEY_SET, LOCAL_TEST_TAGS
 from hermetic_scan.model import TargetModel, WorkspaceModel
+from hermetic_scan.model.actions import ActionModel
 from hermetic_scan.model.evaluate import NOT_EVALUATED, Guards
 from hermetic_scan.model.native_rules import ACTIONLESS_NATIVE, TOOLCHAIN_NATIVE
 from hermetic_scan.model.values import ListV, UnresolvedSymbol, known_truth
@@ -410,8 +412,8 @@ class Pins:
     """What already keeps actions local: their execution_requirements, or a .bazelrc line that matches
     their mnemonic. One helper's action (one key) may be pinned for one rule and not for another."""
 
-    def __init__(self, model: WorkspaceModel) -> None:
-        self.rc_lines = _covered_mnemonics(model)
+    def __init__(self, coverage: RcCoverage) -> None:
+        self.rc_lines = coverage
 
     def __bool__(self) -> bool:
         return True
@@ -438,25 +440,31 @@ class Pins:
                 unpinned.add(action.key)
             else:
                 pinned.setdefault(action.key, why)
-        if tm.target.kind == "genrule" and "Genrule" in self.rc_lines:
-            pinned[tm.target.key] = self.rc_lines["Genrule"]
+        genrule_line = self.rc_lines.get("Genrule") if tm.target.kind == "genrule" else None
+        if genrule_line is not None:
+            pinned[tm.target.key] = genrule_line
         return {key: None for key in unpinned} | {k: why for k, why in pinned.items() if k not in unpinned}
 
 
 def build_inventory(
     model: WorkspaceModel, diagnostics: list[Diagnostic], bazel_version: str | None
 ) -> Inventory:
+    by_owner = findings_by_owner(diagnostics)
+    coverage = RcCoverage(model.rc)
+    verdicts = Verdicts(by_owner, Pins(coverage), model)
+    targets = [verdicts.of(tm) for tm in model.targets]
+    hazards = action_hazards(model.all_actions(), coverage, diagnostics)
+    return assemble(str(model.workspace.root), bazel_version, targets, hazards, diagnostics)
+
+
+def findings_by_owner(diagnostics: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
     by_owner: dict[str, list[Diagnostic]] = defaultdict(list)
     for d in diagnostics:
         for owner in d.owners:
             by_owner[owner].append(d)
     for found in by_owner.values():
         found.sort(key=_sort_key)  # sorted already, as a rule: then this costs one pass
-    verdicts = _Verdicts(by_owner, Pins(model), model)
-    targets = [verdicts.of(tm) for tm in model.targets]
-    return assemble(
-        str(model.workspace.root), bazel_version, targets, _action_hazards(model, diagnostics), diagnostics
-    )
+    return by_owner
 
 
 def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
@@ -548,23 +556,30 @@ def assemble_encoded(
 _WAIVING_TAGS = frozenset(tag for module in RULE_MODULES for tag in module.META.waived_by_tags)
 
 
-class _Verdicts:
+class Verdicts:
     """Verdicts of the targets of one model. Targets of one rule share its findings and its actions:
     the findings are split into reasons and caveats, and the actions turned into entries, once per rule."""
 
-    def __init__(self, by_owner: dict[str, list[Diagnostic]], pins: Pins, model: WorkspaceModel) -> None:
+    def __init__(
+        self,
+        by_owner: dict[str, list[Diagnostic]],
+        pins: Pins,
+        model: WorkspaceModel,
+        attach: bool = True,
+    ) -> None:
         self.by_owner = by_owner
         self.pins = pins
         self.model = model
+        self.attach = attach  # whether verdicts keep their target's model
         self.splits: dict[int, tuple[list[Diagnostic], tuple[list[Diagnostic], list[Diagnostic]]]] = {}
         self.action_entries: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
         self.guarded_actions: dict[int, tuple[Any, dict[str, list[Guards]]]] = {}
 
-    def findings(self, tm: TargetModel) -> tuple[list[Diagnostic], bool]:
+    def findings_of(self, inputs: VerdictInputs) -> tuple[list[Diagnostic], bool]:
         """The target's findings, sorted, and whether the list is one of `by_owner` (shared)."""
-        own = self.by_owner.get(tm.target.key, [])
-        shared = self.by_owner.get(tm.rule.key, []) if tm.rule is not None else []
-        skipped = self.skipped_actions(tm) if shared else set()
+        own = self.by_owner.get(inputs.info.key, [])
+        shared = self.by_owner.get(inputs.rule_key, []) if inputs.rule_key is not None else []
+        skipped = inputs.skipped if shared else set()
         if skipped:
             shared = [d for d in shared if not _only_in(d, skipped)]
         if not (own and shared):
@@ -633,9 +648,11 @@ class _Verdicts:
         return cached[1]
 
     def of(self, tm: TargetModel) -> TargetVerdict:
+        return self.decide(self.prepare(tm))
+
+    def prepare(self, tm: TargetModel) -> VerdictInputs:
+        """What the verdict of `tm` needs from its model: all of it but the findings."""
         target = tm.target
-        tags = target.tags
-        reasons, caveats = self.split(*self.findings(tm), tags)
         unknown: list[str] = list(tm.unresolved)
         provenance = "source"
         actions: list[dict[str, Any]] = []
@@ -646,14 +663,32 @@ class _Verdicts:
             provenance = _rule_call_actions(self.model, tm, actions, unknown)
         if target.is_test:
             actions.append(_call_action("test", "TestRunner", target))
+        tags = target.tags
         already = (
             not LOCAL_KEY_SET.isdisjoint(tags)
             or (target.is_test and not LOCAL_TEST_TAGS.isdisjoint(tags))
             or ((target.kind == "genrule" or target.is_test) and target.bool_attr("local"))
         )
+        return VerdictInputs(
+            TargetInfo.of(tm),
+            tm if self.attach else None,
+            list(tags),
+            tm.rule.key if tm.rule is not None else None,
+            self.skipped_actions(tm),
+            unknown,
+            actions,
+            provenance,
+            already,
+            {} if already else self.pins.of_target(tm),
+        )
+
+    def decide(self, inputs: VerdictInputs) -> TargetVerdict:
+        info, tags = inputs.info, inputs.tags
+        reasons, caveats = self.split(*self.findings_of(inputs), tags)
+        already = inputs.already
         kept_local: list[str] = []
         if not already:
-            pinned = self.pins.of_target(tm)
+            pinned = inputs.pinned
             if reasons:
                 whys = [kept_local_by(d, pinned) for d in reasons] if any(pinned.values()) else [[]]
             else:  # nothing found, but every action of the target already runs locally
@@ -663,32 +698,50 @@ class _Verdicts:
                 kept_local = sorted({why for found in whys for why in found if why})
         if reasons or already:
             verdict = "no-remote-exec"
-        elif unknown:
+        elif inputs.unknown:
             verdict = "unknown"
         else:
             verdict = "remote-ok"
         suggested: list[str] = []
         if verdict == "no-remote-exec" and not already:
             suggested = ["no-remote-exec"]
-            if target.is_test:
+            if info.is_test:
                 for d in reasons:
                     meta = rule_meta(d.rule)
                     suggested += [
                         t for t in (meta.test_tags if meta else ()) if t not in suggested and t not in tags
                     ]
         return TargetVerdict(
-            TargetInfo.of(tm),
-            tm,
+            info,
+            inputs.model,
             verdict,
             reasons,
             caveats,
-            unknown,
+            inputs.unknown,
             already,
             suggested,
-            actions,
-            provenance,
+            inputs.actions,
+            inputs.provenance,
             kept_local=kept_local,
         )
+
+
+@dataclass(slots=True)
+class VerdictInputs:
+    """A target's part of its verdict, taken from its model: a scan that releases the targets of each
+    package once its rules ran (engine.StreamedAnalysis) keeps these, and decides the verdicts when
+    every finding is known."""
+
+    info: TargetInfo
+    model: TargetModel | None
+    tags: list[str]
+    rule_key: str | None
+    skipped: set[str]  # keys of the rule's actions that the target's attributes keep from running
+    unknown: list[str]
+    actions: list[dict[str, Any]]
+    provenance: str
+    already: bool  # tagged, or `local = True`
+    pinned: dict[str, str | None]  # Pins.of_target, when not `already`
 
 
 def _only_in(d: Diagnostic, actions: set[str]) -> bool:
@@ -847,53 +900,97 @@ class ActionHazards:
         ]
 
 
-def _action_hazards(model: WorkspaceModel, diagnostics: list[Diagnostic]) -> ActionHazards:
+def action_hazards(
+    actions: list[ActionModel] | list[ActionSummary], coverage: RcCoverage, diagnostics: list[Diagnostic]
+) -> ActionHazards:
+    """The action hazards of `actions` (every action of a model, or their summaries)."""
     hazardous = {
         owner for d in diagnostics if is_blocking(d) for owner in d.owners if owner.startswith("action:")
     }
-    hazardous -= {a.key for a in model.all_actions() if a.execution_requirements & LOCAL_KEY_SET}
+    hazardous -= {a.key for a in actions if a.execution_requirements & LOCAL_KEY_SET}
     by_mnemonic: dict[str, dict[str, bool]] = defaultdict(dict)
-    for action in model.all_actions():
+    for action in actions:
         if action.mnemonic_source != "literal" or action.mnemonic is None:
             continue
         by_mnemonic[action.mnemonic].setdefault(action.key, action.key in hazardous)
-    return ActionHazards(dict(by_mnemonic), set(_covered_mnemonics(model)))
+    names = {a.effective_mnemonic for a in actions if a.mnemonic_source != "dynamic"} | {"Genrule"}
+    return ActionHazards(dict(by_mnemonic), set(coverage.covered(names)))
 
 
-def _covered_mnemonics(model: WorkspaceModel) -> dict[str, str]:
-    """Mnemonics an existing rc line already keeps off remote executors, each with that line.
+@dataclass(frozen=True, slots=True)
+class ActionSummary:
+    """What the inventory and the workspace facts read of an action, kept when its model is released."""
+
+    key: str
+    kind: str
+    mnemonic: str | None
+    mnemonic_source: str
+    effective_mnemonic: str
+    execution_requirements: frozenset[str]
+
+    @staticmethod
+    def of(action: ActionModel) -> ActionSummary:
+        return ActionSummary(
+            action.key,
+            action.kind,
+            action.mnemonic,
+            action.mnemonic_source,
+            action.effective_mnemonic,
+            frozenset(action.execution_requirements) & LOCAL_KEY_SET,
+        )
+
+
+class RcCoverage:
+    """Which mnemonics an existing rc line already keeps off remote executors, each with that line
+    (the first line that does, in the order Bazel reads them).
 
     Only lines that hold when remote execution is on count: unconditional ones, and those of the
     config that turns it on (one that sets --remote_executor, or is named like one: `build:rbe`). A
     `build:ci --genrule_strategy=standalone` keeps genrules local only under --config=ci, which a
-    remote build need not use."""
-    covered: dict[str, str] = {}
-    names = {a.effective_mnemonic for a in model.all_actions() if a.mnemonic_source != "dynamic"}
-    names.add("Genrule")
-    remote_configs = {o.config for o in model.rc.options if o.name == "--remote_executor" and o.config}
-    for option in model.rc.options:
-        config = option.config
-        if config is not None and config not in remote_configs and not _remote_named(config):
-            continue
-        value = option.value or ""
-        command = option.command + (f":{option.config}" if option.config else "")
-        why = f"{option.source.path}:{option.span.start_line + 1}: {command} {option.text}"
-        if option.name == "--modify_execution_info":
-            for expression in value.split(","):
-                regex, _, key = expression.rpartition("=")
-                if key.lstrip("+") in LOCAL_KEY_SET and not key.startswith("-"):
-                    try:
-                        matched = {n for n in names if re.fullmatch(regex, n)}
-                    except re.error:
-                        continue
-                    covered.update(dict.fromkeys(matched - covered.keys(), why))
-        elif option.name == "--strategy" and "=" in value:
-            mnemonic, _, strategies = value.partition("=")
-            if set(strategies.split(",")) <= LOCAL_STRATEGIES:
-                covered.setdefault(mnemonic, why)
-        elif option.name == "--genrule_strategy" and set(value.split(",")) <= LOCAL_STRATEGIES:
-            covered.setdefault("Genrule", why)
-    return covered
+    remote build need not use. Asked mnemonic by mnemonic: a scan that goes package by package does not
+    know every mnemonic of the workspace when it asks."""
+
+    def __init__(self, rc: RcFiles) -> None:
+        remote_configs = {o.config for o in rc.options if o.name == "--remote_executor" and o.config}
+        self.lines: list[tuple[RcOption, str]] = []
+        for option in rc.options:
+            config = option.config
+            if config is not None and config not in remote_configs and not _remote_named(config):
+                continue
+            command = option.command + (f":{option.config}" if option.config else "")
+            why = f"{option.source.path}:{option.span.start_line + 1}: {command} {option.text}"
+            self.lines.append((option, why))
+        self.found: dict[str, str | None] = {}
+
+    def get(self, mnemonic: str) -> str | None:
+        if mnemonic not in self.found:
+            self.found[mnemonic] = next(
+                (why for option, why in self.lines if _covers(option, mnemonic)), None
+            )
+        return self.found[mnemonic]
+
+    def covered(self, mnemonics: Iterable[str]) -> dict[str, str]:
+        return {name: why for name in mnemonics if (why := self.get(name)) is not None}
+
+
+def _covers(option: RcOption, mnemonic: str) -> bool:
+    value = option.value or ""
+    if option.name == "--modify_execution_info":
+        for expression in value.split(","):
+            regex, _, key = expression.rpartition("=")
+            if key.lstrip("+") in LOCAL_KEY_SET and not key.startswith("-"):
+                try:
+                    if re.fullmatch(regex, mnemonic):
+                        return True
+                except re.error:
+                    continue
+        return False
+    if option.name == "--strategy" and "=" in value:
+        named, _, strategies = value.partition("=")
+        return named == mnemonic and set(strategies.split(",")) <= LOCAL_STRATEGIES
+    if option.name == "--genrule_strategy":
+        return mnemonic == "Genrule" and set(value.split(",")) <= LOCAL_STRATEGIES
+    return False
 
 
 # Names teams give the config that turns remote execution on (`--config=rbe`, `remote`, a vendor's);

@@ -38,6 +38,10 @@ class Options:
     # returns those alone in `Result.diagnostics`, with no sources and no unused-suppression findings.
     report_findings: bool = True
     jobs: int | None = 1  # processes to split the BUILD files between; None: as many as pay off
+    # A scan whose result needs no model (jobs not 1: `fix`, --aquery, evidence and the editor set 1)
+    # releases each handful of packages once its rules ran (engine.StreamedAnalysis). Off: every
+    # target and syntax tree is held to the end, as with one job. Same report either way.
+    stream: bool = True
     only_paths: list[str] | None = None  # report findings only under these root-relative paths
     enable: list[str] | None = None  # None: every rule
     disable: list[str] = field(default_factory=list)

@@ -7,7 +7,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from hermetic_scan import cache, shards
-from hermetic_scan.engine import Result, analyze, attach_externals, with_discovered_externals
+from hermetic_scan.engine import (
+    Result,
+    analyze,
+    analyze_streamed,
+    attach_externals,
+    with_discovered_externals,
+)
 from hermetic_scan.options import Options, read_bazelversion
 from hermetic_scan.workspace import discover
 
@@ -41,6 +47,10 @@ def _scan(root: Path, options: Options) -> Result:
             # The report must not depend on the machine: one process gives the same one, only slower.
             first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
             print(f"hermetic-scan: {first_line}; scanning in one process", file=sys.stderr)
+    if options.jobs != 1 and options.stream:  # one job is asked for by those that read the model
+        streamed = analyze_streamed(workspace, options)
+        if streamed is not None:
+            return streamed
     return analyze(workspace, options)
 
 

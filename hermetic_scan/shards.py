@@ -29,14 +29,22 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from hermetic_scan.diagnostics import Diagnostic
-from hermetic_scan.engine import Analysis, Result, finish, merge, only_paths
+from hermetic_scan.engine import (
+    CHUNK_SIZE,
+    Analysis,
+    Result,
+    StreamedAnalysis,
+    finish,
+    merge,
+    only_paths,
+    streams,
+)
 from hermetic_scan.inventory import (
     ActionHazards,
     EncodedVerdicts,
     TargetVerdict,
     assemble,
     assemble_encoded,
-    build_inventory,
     inventory_findings,
 )
 from hermetic_scan.model import PreparedModel, WorkspaceFacts, add_other_modules, prepare_model
@@ -103,9 +111,8 @@ def split(workspace: Workspace, shards: int) -> list[set[str]]:
     return groups
 
 
-# BUILD files a shard takes at a time: small enough for shards to finish within a file or two of
-# each other, large enough that asking costs nothing (a lock and a shared integer).
-CLAIM_SIZE = 8
+# BUILD files a shard takes at a time, and releases at once after checking them (engine.CHUNK_SIZE).
+CLAIM_SIZE = CHUNK_SIZE
 
 
 class _SharedClaims:
@@ -198,8 +205,12 @@ def _shard(
 ) -> None:
     try:
         add_other_modules(prepared, others)
-        analysis = Analysis(workspace, options, claim=claim, prepared=prepared)
-        connection.send(analysis.model.facts())
+        analysis: Analysis | StreamedAnalysis = (
+            StreamedAnalysis(workspace, options, prepared, claim)
+            if streams(options, prepared)
+            else Analysis(workspace, options, claim=claim, prepared=prepared)
+        )
+        connection.send(analysis.facts())
         analysis.ctx.shared_facts = connection.recv()
         connection.send(_output(analysis))
     except BaseException:  # the parent must hear about it, whatever it is
@@ -211,24 +222,23 @@ def _shard(
         connection.close()
 
 
-def _output(analysis: Analysis) -> ShardOutput:
-    model = analysis.model
+def _output(analysis: Analysis | StreamedAnalysis) -> ShardOutput:
     diagnostics = analysis.findings()
-    read = set(analysis.sources)
+    read = analysis.read
     owned = [d for d in diagnostics if d.span.path in read]
     foreign = [d for d in diagnostics if d.span.path not in read]
     every = analysis.every_suppression()
     if analysis.options.report_findings:
-        known = {m.source.path: m.source for m in model.loader.modules.values()} | analysis.sources
         wanted = {d.span.path for d in diagnostics} | {s.path for s in every}
-        sources = {path: known[path] for path in wanted if path in known}
+        found = ((path, analysis.source(path)) for path in wanted)
+        sources = {path: source for path, source in found if source is not None}
     else:  # only the inventory is reported: of the findings, it shows fetch hazards and rc findings
         owned, foreign, every, sources = inventory_findings(owned), inventory_findings(foreign), [], {}
     verdicts: list[TargetVerdict] = []
     encoded = None
     hazards = ActionHazards({}, set())
     if analysis.options.inventory:
-        inventory = build_inventory(model, diagnostics, analysis.options.bazel_version)
+        inventory = analysis.inventory(diagnostics)
         hazards = inventory.action_hazards
         if (
             analysis.options.verdicts_as_json
@@ -240,10 +250,10 @@ def _output(analysis: Analysis) -> ShardOutput:
         owned,
         foreign,
         read,
-        {m.source.path for m in model.modules},
+        analysis.module_paths,
         every,
         sources,
-        len(model.targets),
+        analysis.target_count,
         verdicts,
         encoded,
         hazards,

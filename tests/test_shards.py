@@ -13,8 +13,9 @@ from conftest import CORPUS, ROOT
 from helpers import SAME_NAME_REPOSITORIES, run_cli, write_tree
 
 from hermetic_scan import runner, shards
-from hermetic_scan.engine import Result, analyze
+from hermetic_scan.engine import Result, analyze, analyze_streamed, streams
 from hermetic_scan.inventory import inventory_findings
+from hermetic_scan.model import prepare_model
 from hermetic_scan.options import Options, load_options, read_bazelversion
 from hermetic_scan.render import inventory_json, sarif
 from hermetic_scan.render import json as json_render
@@ -59,6 +60,16 @@ def _compare(workspace: Path, counts: list[int]) -> None:
             )
             for name, report in single.items():
                 assert split[name] == report, f"{name} differs with {count} shards {how}"
+    # Shards release each handful of packages once checked (StreamedAnalysis) unless told not to, and
+    # one process does the same when no model is asked for (`analyze_streamed`).
+    whole = _options(workspace)
+    whole.stream = False
+    held = _reports(shards.analyze_in_shards(discover(workspace), whole, counts[-1]))
+    streamed = analyze_streamed(discover(workspace), _options(workspace))
+    assert streamed is not None or not streams(_options(workspace), prepare_model(discover(workspace)))
+    for how, result in (("holding every package", held), ("in one process", streamed and _reports(streamed))):
+        for name, report in single.items():
+            assert result is None or result[name] == report, f"{name} differs {how}"
     # For the `inventory` command's JSON report, shards send JSON entries (the same text, without
     # verdict objects) and no findings but the fetch hazards and rc findings the reports show.
     options = _options(workspace)

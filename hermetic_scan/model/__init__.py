@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,7 +100,7 @@ class WorkspaceModel:
     _owners_by_function: dict[int, set[str]] = field(default_factory=dict, repr=False)
     # Packages evaluated before their turn or outside this model's share of the BUILD files (another
     # package's genrule named one of their targets): BUILD display path -> targets by label.
-    _packages: dict[str, dict[str, TargetModel]] = field(default_factory=dict, repr=False)
+    _packages: OrderedDict[str, dict[str, TargetModel]] = field(default_factory=OrderedDict, repr=False)
     _evaluate: Callable[[ModuleModel], list[TargetModel]] | None = field(default=None, repr=False)
     _evaluated: set[str] = field(
         default_factory=set, repr=False
@@ -110,6 +111,13 @@ class WorkspaceModel:
     _host_scanned: set[str] = field(default_factory=set, repr=False)
     # Targets of the BUILD files being evaluated, by label: a target may name one defined below it.
     _defining: dict[str, dict[str, Target]] = field(default_factory=dict, repr=False)
+    # BUILD files whose targets were evaluated in turn and then released (`release`), and the loader's
+    # key of every BUILD module read for evaluation or lookup (display path -> path), to forget them.
+    _released: set[str] = field(default_factory=set, repr=False)
+    loaded_sources: dict[str, SourceFile] | None = field(default=None, repr=False)  # engine._loaded_sources
+    _loaded_builds: dict[str, Path] = field(default_factory=dict, repr=False)
+    # Files sourced by shell scripts -> the functions they define (None: unreadable or not a library).
+    _library_functions: dict[str, frozenset[str] | None] = field(default_factory=dict, repr=False)
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -167,22 +175,18 @@ class WorkspaceModel:
 
     def known_mnemonics(self) -> set[str]:
         """Mnemonics some action of this workspace has (Bazel's own rules' included)."""
-        names = set(BAZEL_MNEMONICS)
-        for action in self.all_actions():
-            names.add(action.effective_mnemonic if action.mnemonic_source != "dynamic" else "")
-        if any(t.target.kind == "genrule" for t in self.targets):
-            names.add("Genrule")
-        if any(t.target.is_test for t in self.targets):
-            names.add("TestRunner")
-        names.discard("")
-        return names
-
-    def has_dynamic_mnemonics(self) -> bool:
-        return any(a.mnemonic_source == "dynamic" for a in self.all_actions())
+        return self.targets_facts(self.targets).known_mnemonics
 
     def facts(self) -> WorkspaceFacts:
+        facts = self.targets_facts(self.targets)
+        facts.merge(self.loader_facts())
+        return facts
+
+    def targets_facts(self, targets: list[TargetModel]) -> WorkspaceFacts:
+        """The facts `targets` contribute (their actions' mnemonics and the scripts they run), with
+        those of the rule implementations and helpers."""
         runners: dict[str, tuple[SourceFile, set[str]]] = {}
-        for tm in self.targets:
+        for tm in targets:
             target = tm.target
             scripts: list[SourceFile] = []
             if target.kind == "sh_test":
@@ -191,13 +195,23 @@ class WorkspaceModel:
                 scripts = self.genrule_scripts(tm)
             for source in scripts:
                 runners.setdefault(source.path, (source, set()))[1].add(target.text)
+        actions = self.rule_actions() + [a for tm in targets for a in tm.actions]
+        names = set(BAZEL_MNEMONICS)
+        names.update(a.effective_mnemonic if a.mnemonic_source != "dynamic" else "" for a in actions)
+        if any(t.target.kind == "genrule" for t in targets):
+            names.add("Genrule")
+        if any(t.target.is_test for t in targets):
+            names.add("TestRunner")
+        names.discard("")
+        dynamic = any(a.mnemonic_source == "dynamic" for a in actions)
+        return WorkspaceFacts(names, dynamic, script_runners=runners)
+
+    def loader_facts(self) -> WorkspaceFacts:
+        """The problems of reading and loading files, once every file is read."""
         return WorkspaceFacts(
-            self.known_mnemonics(),
-            self.has_dynamic_mnemonics(),
-            [(p.kind, p.span, p.message) for p in self.loader.problems],
-            list(self.loader.io_problems),
-            list(self.loader.internal_problems),
-            runners,
+            load_problems=[(p.kind, p.span, p.message) for p in self.loader.problems],
+            io_problems=list(self.loader.io_problems),
+            internal_problems=list(self.loader.internal_problems),
         )
 
     @property
@@ -205,9 +219,12 @@ class WorkspaceModel:
         return self.build_modules + self.bzl_modules + self.other_modules
 
     def all_actions(self) -> list[ActionModel]:
+        return self.rule_actions() + [a for t in self.targets for a in t.actions]
+
+    def rule_actions(self) -> list[ActionModel]:
+        """The actions of rule implementations and helpers (not of native rules' targets)."""
         out = [a for impl in self.implementations.values() for a in impl.actions]
         out += [a for impl in self.helpers for a in impl.actions]
-        out += [a for t in self.targets for a in t.actions]
         return out
 
     def all_sites(self) -> list[ShellSite]:
@@ -234,15 +251,19 @@ class WorkspaceModel:
         if found is not None or self._evaluate is None:
             return found
         build = self._build_module(label)
-        if build is None or build is current or build.display_path in self._evaluated:
+        key = build.display_path if build is not None else ""
+        if build is None or build is current or (key in self._evaluated and key not in self._released):
             return None
-        key = build.display_path
         if key not in self._packages:
             self._packages[key] = {}  # a package reached again while it is evaluated sees none
             targets: dict[str, TargetModel] = {}
             for tm in self._evaluate(build):
                 targets.setdefault(tm.target.text, tm)
             self._packages[key] = targets
+            while len(self._packages) > PACKAGES_KEPT:
+                self._packages.popitem(last=False)
+        else:
+            self._packages.move_to_end(key)
         return self._packages[key].get(str(label))
 
     def definition(self, label: Label, current: ModuleModel) -> Target | None:
@@ -283,15 +304,42 @@ class WorkspaceModel:
         for name in ("BUILD.bazel", "BUILD"):
             rel = f"{label.package}/{name}" if label.package else name
             if (repo.root / rel).is_file():
-                return self.loader.module(repo, rel, label.package)
+                module = self.loader.module(repo, rel, label.package)
+                if module is not None:
+                    self.loaded_build(module, repo.root / rel)
+                return module
         return None
 
-    def add_target(self, tm: TargetModel) -> None:
+    def loaded_build(self, module: ModuleModel, path: Path) -> None:
+        """Note a BUILD module the loader read (`path` is its key there), for `release` to forget it."""
+        self._loaded_builds[module.display_path] = path
+
+    def add_target(self, tm: TargetModel) -> bool:
         label = tm.target.text
         if label in self._by_label:
-            return  # both branches of an undecidable `if` named the same target: keep the first
+            return False  # both branches of an undecidable `if` named the same target: keep the first
         self.targets.append(tm)
         self._by_label[label] = tm
+        return True
+
+    def release(self, builds: list[ModuleModel], targets: list[TargetModel]) -> None:
+        """Forget packages whose rules ran: their targets, and the syntax trees of every BUILD file not
+        kept for lookups (`_packages`). A label of a released package is answered by evaluating it
+        again (`find_target`), which gives the same targets."""
+        self._released.update(build.display_path for build in builds)
+        for tm in targets:
+            del self._by_label[tm.target.text]
+        gone = {id(tm) for tm in targets}
+        self.targets = [tm for tm in self.targets if id(tm) not in gone]
+        self.build_modules = []
+        kept = self._packages.keys()
+        for display, path in list(self._loaded_builds.items()):
+            if display not in kept:
+                self.loader.modules.pop(path, None)
+                del self._loaded_builds[display]
+        for key, module in list(self._build_modules.items()):
+            if module is not None and module.display_path not in kept:
+                del self._build_modules[key]
 
     def package_file(self, target: Target, label_text: str) -> SourceFile | None:
         """A source file of the target's repository named by a label, if it exists (not a rule)."""
@@ -435,10 +483,16 @@ def add_other_modules(prepared: PreparedModel, wanted: set[str]) -> None:
 
 
 def evaluate_packages(
-    prepared: PreparedModel, claim: Callable[[], list[str]] | None = None
+    prepared: PreparedModel,
+    claim: Callable[[], list[str]] | None = None,
+    on_chunk: Callable[[list[ModuleModel], list[TargetModel]], None] | None = None,
 ) -> WorkspaceModel:
     """Evaluate the BUILD files of a prepared model (those it read, or, with `claim`, those `claim`
-    hands out) into targets, and link what targets run to the scripts and tools behind them."""
+    hands out) into targets, and link what targets run to the scripts and tools behind them.
+
+    With `on_chunk`, each handful of BUILD files `claim` hands out is given to it with its targets,
+    which are then released (`WorkspaceModel.release`): the model ends with no targets, and memory
+    holds one handful of packages at a time instead of every syntax tree of the workspace."""
     model, interpreter, analyzer = prepared.model, prepared.interpreter, prepared.analyzer
     loader, workspace = model.loader, model.workspace
 
@@ -461,15 +515,25 @@ def evaluate_packages(
         return out
 
     model._evaluate = evaluate
-    for build in model.build_modules if claim is None else _claimed(workspace, loader, model, claim):
-        model._evaluated.add(build.display_path)
-        early = model._packages.get(build.display_path)
-        for tm in early.values() if early else evaluate(build):
-            model.add_target(tm)
-    _link_tool_binaries(model)
-    _read_sourced_libraries(model)
+    # Read first: what keeps actions local (Pins) is asked while packages are released one by one.
     model.rc = load_bazelrc(workspace.root, workspace.bazelrc, workspace.read)
     model.template_files = prepared.templates.sources
+    chunks = [list(model.build_modules)] if claim is None else _claimed(workspace, loader, model, claim)
+    for chunk in chunks:
+        targets: list[TargetModel] = []
+        for build in chunk:
+            model._evaluated.add(build.display_path)
+            early = model._packages.get(build.display_path)
+            for tm in early.values() if early else evaluate(build):
+                if model.add_target(tm):
+                    targets.append(tm)
+        _link_tool_binaries(model, targets)
+        _read_sourced_libraries(model, [s for tm in targets for s in tm.sites], targets)
+        if on_chunk is not None:
+            on_chunk(chunk, targets)
+            model.release(chunk, targets)
+    helpers = list(model.implementations.values()) + model.helpers
+    _read_sourced_libraries(model, [s for impl in helpers for s in impl.sites], [])
     return model
 
 
@@ -489,19 +553,26 @@ def _package_of(build_file: str) -> str:
 
 def _claimed(
     workspace: Workspace, loader: Loader, model: WorkspaceModel, claim: Callable[[], list[str]]
-) -> Iterator[ModuleModel]:
-    """BUILD files as `claim` hands them out (display paths), parsed as they come."""
+) -> Iterator[list[ModuleModel]]:
+    """BUILD files as `claim` hands them out (display paths), parsed as they come, a handful at a time."""
     by_display = {
         repo.display(rel): (repo, rel) for repo in workspace.repositories for rel in repo.build_files
     }
     while chunk := claim():
+        modules = []
         for display in chunk:
             repo, rel = by_display[display]
             module = loader.module(repo, rel, _package_of(rel))
             if module is not None:
+                model.loaded_build(module, repo.root / rel)
                 model.build_modules.append(module)
-                yield module
+                modules.append(module)
+        yield modules
 
+
+# Packages evaluated for a lookup (a label of a package not evaluated in turn, or released) kept with
+# their targets and syntax trees; the least recently used beyond these are evaluated again if needed.
+PACKAGES_KEPT = 256
 
 MAKE_LOCATION = re.compile(r"\$\((?:location|execpath|rootpath)\s+([^)\s]+)\s*\)")
 
@@ -602,13 +673,13 @@ def _known_rule_tools(model: WorkspaceModel, tm: TargetModel) -> list[str]:
     return [value.text.text for value in values if isinstance(value, Str) and value.static]
 
 
-def _link_tool_binaries(model: WorkspaceModel) -> None:
+def _link_tool_binaries(model: WorkspaceModel, targets: list[TargetModel]) -> None:
     """A genrule running an sh_binary (`$(location :tool) ...`) runs its script inside the action, as
     does a custom rule's action whose executable attribute names one, and likewise the executable
     scripts a tool's rule writes without running them; an sh_test with an sh_binary in its `data`
     runs it too (a test driver and the program it tests). A tool whose rule the model cannot see
     leaves the target that runs it unknown: it may run anything."""
-    for tm in model.targets:
+    for tm in targets:
         if tm.target.kind == "sh_test":
             _link_data_binaries(model, tm)
         for tool, action in tools_run(model, tm):
@@ -664,13 +735,15 @@ _BESIDE_SCRIPT = re.compile(
 )
 
 
-def _read_sourced_libraries(model: WorkspaceModel) -> None:
-    """Gives each shell script that sources files of the workspace the functions those files define,
-    so that a function from a helper library is not taken for a program from the host; a test runs
-    what the files it sources run (their commands become sites of the test, two levels deep)."""
-    functions_of: dict[str, frozenset[str] | None] = {}
-    sites = model.all_sites()
-    for tm in model.targets:
+def _read_sourced_libraries(
+    model: WorkspaceModel, sites: list[ShellSite], targets: list[TargetModel]
+) -> None:
+    """Gives each shell script (of `sites`, and those `targets` source) that sources files of the
+    workspace the functions those files define, so that a function from a helper library is not
+    taken for a program from the host; a test runs what the files it sources run (their commands
+    become sites of the test, two levels deep)."""
+    functions_of = model._library_functions
+    for tm in targets:
         if tm.target.kind == "sh_test":
             sites.extend(_sourced_sites(model, tm))
     for site in sites:
