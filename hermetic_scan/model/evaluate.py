@@ -242,11 +242,12 @@ class Interpreter:
         kind = node.type
         if kind == "expression_statement":
             for child in node.named_children:
-                if child.type == "assignment":
+                child_kind = child.type  # read once: each read of a node's type makes a new str
+                if child_kind == "assignment":
                     self._assign(child, frame)
-                elif child.type == "augmented_assignment":
+                elif child_kind == "augmented_assignment":
                     self._augmented(child, frame)
-                elif child.type in _DOCSTRINGS:
+                elif child_kind in _DOCSTRINGS:
                     pass  # a docstring: its value is dropped, and a literal calls nothing
                 else:
                     self.eval(child, frame)
@@ -280,11 +281,12 @@ class Interpreter:
             (node.child_by_field_name("condition"), node.child_by_field_name("consequence"))
         ]
         for child in node.named_children:
-            if child.type == "elif_clause":
+            kind = child.type
+            if kind == "elif_clause":
                 branches.append(
                     (child.child_by_field_name("condition"), child.child_by_field_name("consequence"))
                 )
-            elif child.type == "else_clause":
+            elif kind == "else_clause":
                 branches.append((None, child.child_by_field_name("body")))
         undecided = False  # once a condition is undecided, every later branch (the else too) may not run
         outer = frame.guards
@@ -354,9 +356,10 @@ class Interpreter:
         frame.env[name] = _add(current, self.eval(right, frame))
 
     def _bind(self, target: Node, value: Value, frame: Frame) -> None:
-        if target.type == "identifier":
+        kind = target.type
+        if kind == "identifier":
             frame.env[frame.module.text(target)] = _maybe(value, frame)
-        elif target.type == "subscript":  # d[key] = value: a dict of this frame gains or changes a key
+        elif kind == "subscript":  # d[key] = value: a dict of this frame gains or changes a key
             name_node, key_node = target.child_by_field_name("value"), target.child_by_field_name("subscript")
             name = (
                 frame.module.text(name_node)
@@ -370,7 +373,7 @@ class Interpreter:
                     frame.env[name] = _maybe(_union(current, DictV(((key, value, key_node, None),))), frame)
                 else:
                     frame.env[name] = DictV(current.items, conditional=True)  # some key, we cannot say which
-        elif target.type in ("pattern_list", "tuple_pattern", "tuple", "list_pattern", "list"):
+        elif kind in ("pattern_list", "tuple_pattern", "tuple", "list_pattern", "list"):
             names = [c for c in target.named_children]
             items = value.items if isinstance(value, ListV) and len(value.items) == len(names) else None
             for i, child in enumerate(names):
@@ -388,6 +391,13 @@ class Interpreter:
         return Unknown(node.type)
 
     # -- one method per kind of expression (`_EVALUATORS` maps node types to them) --------------
+    def _literal(self, node: Node, frame: Frame) -> Value:
+        """A `string` node (`eval` knows the type: not read again)."""
+        source = frame.module.source
+        if source.data[node.start_byte] in _QUOTES:  # not an f-string
+            return Str(decode_literal(node, source))
+        return self._string(node, frame)
+
     def _string(self, node: Node, frame: Frame) -> Value:
         module = frame.module
         if node.type == "string" and module.source.data[node.start_byte] in _QUOTES:  # not an f-string
@@ -474,7 +484,8 @@ class Interpreter:
     def _compare(self, node: Node, frame: Frame) -> Value:
         """`i < 10`, `name == "x"`, `"a" in tags`: decided when both sides are known constants."""
         operands = [c for c in node.named_children if c.type != "comment"]
-        operator = " ".join(frame.module.text(c) for c in node.children if not c.is_named)
+        text = frame.module.text
+        operator = " ".join([text(c) for c in node.children if not c.is_named])
         if len(operands) != 2:
             return Unknown("comparison")
         left, right = (_constant(self.eval(o, frame)) for o in operands)
@@ -618,17 +629,19 @@ class Interpreter:
         splat = False
         if args is None:
             return positional, keywords, splat
+        text = frame.module.text
         for arg in args.named_children:
-            if arg.type == "keyword_argument":
+            kind = arg.type
+            if kind == "keyword_argument":
                 name = arg.child_by_field_name("name")
                 value = arg.child_by_field_name("value")
                 if name is not None and value is not None:
-                    key = frame.module.text(name)
+                    key = text(name)
                     keywords[key] = (
                         arg,
                         self.eval(value, frame) if only is None or key in only else NOT_EVALUATED,
                     )
-            elif arg.type == "dictionary_splat":
+            elif kind == "dictionary_splat":
                 inner = self.eval(arg.named_children[0] if arg.named_children else None, frame)
                 if isinstance(inner, DictV):
                     for k, v, knode, _ in inner.items:
@@ -636,15 +649,16 @@ class Interpreter:
                             keywords.setdefault(k.text.text, (knode or arg, v))
                 # Whatever it holds here, a **splat forwards the caller's choices.
                 splat = True
-            elif arg.type == "list_splat":
+            elif kind == "list_splat":
                 splat = True
-            elif arg.type != "comment":
+            elif kind != "comment":
                 positional.append((arg, self.eval(arg, frame)))
         return positional, keywords, splat
 
     def _call(self, node: Node, frame: Frame) -> Value:
         callee_node = node.child_by_field_name("function")
-        if callee_node is not None and callee_node.type == "attribute":
+        callee_kind = callee_node.type if callee_node is not None else None
+        if callee_kind == "attribute":
             mutated = self._mutation(callee_node, node, frame)
             if mutated is not None:
                 return mutated
@@ -657,16 +671,16 @@ class Interpreter:
             callee = callee.options[0]
             alternatives = kinds if len(kinds) > 1 else ()
         rule_like = isinstance(callee, (RuleClass, NativeRule, UnresolvedSymbol)) or (
-            isinstance(callee, Unknown) and callee_node is not None and callee_node.type == "identifier"
+            isinstance(callee, Unknown) and callee_kind == "identifier"
         )
         only = None
         if rule_like:
             only = (
                 NATIVE_RULE_ATTRIBUTES.get(callee.name, TARGET_ATTRIBUTES)
                 if isinstance(callee, NativeRule)
-                else TARGET_ATTRIBUTES | tool_attributes(callee)
+                else _read_attributes(callee)
                 if isinstance(callee, RuleClass)
-                else TARGET_ATTRIBUTES | self._known_runs(callee)
+                else self._loaded_rule_attributes(callee)
             )
         positional, keywords, splat = self.arguments(node.child_by_field_name("arguments"), frame, only)
         module = frame.module
@@ -714,23 +728,23 @@ class Interpreter:
             return self._builtin(callee.name, positional, keywords, node, frame)
         if isinstance(callee, AttrFactory):
             return _attr_value(callee.kind, keywords)
-        if isinstance(callee, Unknown) and callee_node is not None and callee_node.type == "identifier":
+        if isinstance(callee, Unknown) and callee_kind == "identifier":
             return self._rule_call(callee, node, keywords, frame, splat and self._open_arguments(node, frame))
         if isinstance(callee, UnresolvedMember) and not callee.called:
             return UnresolvedMember(f"{callee.symbol}()", callee.label, callee.symbol, called=True)
         return Unknown("call")
 
-    def _known_runs(self, callee: Value) -> frozenset[str]:
-        """The attributes naming what a rule known from the knowledge base runs (run_binary's `tool`);
-        remembered per symbol: asked at every call of a loaded rule (googleapis: 15,006 times, for
-        a few dozen symbols)."""
+    def _loaded_rule_attributes(self, callee: Value) -> frozenset[str]:
+        """TARGET_ATTRIBUTES and the attributes naming what a rule known from the knowledge base runs
+        (run_binary's `tool`); remembered per symbol: asked at every call of a loaded rule
+        (googleapis: 15,006 times, for a few dozen symbols)."""
         if not isinstance(callee, UnresolvedSymbol):
-            return frozenset()
+            return TARGET_ATTRIBUTES
         runs = self._runs.get(callee)
         if runs is None:
             ruleset = self.loader.known_ruleset(callee.label)
             known = ruleset.rules.get(callee.symbol) if ruleset is not None else None
-            runs = self._runs[callee] = frozenset(known.runs) if known is not None else frozenset()
+            runs = self._runs[callee] = TARGET_ATTRIBUTES | frozenset(known.runs if known is not None else ())
         return runs
 
     def _mutation(self, method: Node, call: Node, frame: Frame) -> Value | None:
@@ -850,14 +864,15 @@ class Interpreter:
             return env
         frame: Frame | None = None  # for default values, made when one is needed (most calls pass all)
         for param in params.named_children:
-            if param.type == "identifier":
+            kind = param.type
+            if kind == "identifier":
                 name = function.module.text(param)
                 if index < len(positional):
                     env[name] = positional[index]
                     index += 1
                 else:
                     env[name] = remaining.pop(name, Unknown(f"parameter {name}"))
-            elif param.type in ("default_parameter", "typed_default_parameter"):
+            elif kind in ("default_parameter", "typed_default_parameter"):
                 name_node = param.child_by_field_name("name")
                 name = function.module.text(name_node) if name_node is not None else "?"
                 if index < len(positional):
@@ -871,7 +886,7 @@ class Interpreter:
                     if frame is None:
                         frame = Frame(function.module, {}, Collector(), MAX_DEPTH)
                     env[name] = self.eval(param.child_by_field_name("value"), frame)
-            elif param.type == "dictionary_splat_pattern":
+            elif kind == "dictionary_splat_pattern":
                 inner = param.named_children[0] if param.named_children else None
                 if inner is not None:
                     items = tuple(
@@ -881,7 +896,7 @@ class Interpreter:
                     env[function.module.text(inner)] = DictV(
                         items + ((_OPEN, _OPEN, None, None),) if splat else items
                     )
-            elif param.type == "list_splat_pattern":
+            elif kind == "list_splat_pattern":
                 inner = param.named_children[0] if param.named_children else None
                 if inner is not None:
                     env[function.module.text(inner)] = ListV(tuple(positional[index:]))
@@ -1210,6 +1225,11 @@ NOT_EVALUATED = Unknown("not evaluated")
 
 
 @lru_cache(maxsize=4096)  # asked for at every call of the rule; RuleClass hashes by identity
+def _read_attributes(rule: RuleClass) -> frozenset[str]:
+    """The attributes of a custom rule's target the model evaluates."""
+    return TARGET_ATTRIBUTES | tool_attributes(rule)
+
+
 def tool_attributes(rule: RuleClass) -> frozenset[str]:
     """A custom rule's attributes that name programs its actions run (`executable = True` or
     `cfg = "exec"` labels): the model reads them to know what each target runs."""
@@ -1221,7 +1241,7 @@ def tool_attributes(rule: RuleClass) -> frozenset[str]:
 
 
 _EVALUATORS: dict[str, Callable[[Interpreter, Node, Frame], Value]] = {
-    "string": Interpreter._string,
+    "string": Interpreter._literal,
     "concatenated_string": Interpreter._string,
     "identifier": Interpreter._identifier,
     "call": Interpreter._call,

@@ -231,8 +231,12 @@ def choice(values: tuple[Value, ...] | list[Value]) -> Value:
     options: list[Value] = []
     for value in values:
         for option in value.options if isinstance(value, Choice) else (value,):
-            if len(options) < MAX_CHOICES and not any(option is seen for seen in options):
-                options.append(option)
+            if len(options) < MAX_CHOICES:
+                for seen in options:  # a loop, not any(): choice() is made for every merged branch
+                    if option is seen:
+                        break
+                else:
+                    options.append(option)
     return options[0] if len(options) == 1 else Choice(tuple(options))
 
 
