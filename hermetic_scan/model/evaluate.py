@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from tree_sitter import Node
 
@@ -156,6 +157,14 @@ class Interpreter:
         self.loader = loader
         self.seen_function_nodes: set[int] = set()
         self._runs: dict[UnresolvedSymbol, frozenset[str]] = {}
+        # What the evaluator reads of a call, attribute, argument list, assignment or `if` node (its
+        # fields, and names in it), once per node: a macro's body is walked again at every call, and
+        # each field read goes through tree-sitter's C API and makes new Node objects. A Node hashes
+        # and compares by its tree and position, so the fresh Node of a later walk finds the entry.
+        # Shapes holding text also hold the module it was read from, and are read again in another.
+        # Only in function bodies (depth > 0): a BUILD file's statements and a .bzl file's globals are
+        # evaluated once, and their shapes would only cost memory (googleapis: +10 % peak RSS).
+        self._shapes: dict[Node, tuple[Any, ...]] = {}
 
     # -- module level -----------------------------------------------------------------------
     def global_value(self, module: ModuleModel, name: str, depth: int = 0) -> Value | None:
@@ -277,17 +286,22 @@ class Interpreter:
 
     def _if(self, node: Node, frame: Frame) -> None:
         """Run the branch a constant condition selects; with an unknown condition, every branch."""
-        branches: list[tuple[Node | None, Node | None]] = [
-            (node.child_by_field_name("condition"), node.child_by_field_name("consequence"))
-        ]
-        for child in node.named_children:
-            kind = child.type
-            if kind == "elif_clause":
-                branches.append(
-                    (child.child_by_field_name("condition"), child.child_by_field_name("consequence"))
-                )
-            elif kind == "else_clause":
-                branches.append((None, child.child_by_field_name("body")))
+        branches: tuple[tuple[Node | None, Node | None], ...] | None = (
+            self._shapes.get(node) if frame.depth else None
+        )
+        if branches is None:
+            found = [(node.child_by_field_name("condition"), node.child_by_field_name("consequence"))]
+            for child in node.named_children:
+                kind = child.type
+                if kind == "elif_clause":
+                    found.append(
+                        (child.child_by_field_name("condition"), child.child_by_field_name("consequence"))
+                    )
+                elif kind == "else_clause":
+                    found.append((None, child.child_by_field_name("body")))
+            branches = tuple(found)
+            if frame.depth:
+                self._shapes[node] = branches
         undecided = False  # once a condition is undecided, every later branch (the else too) may not run
         outer = frame.guards
         earlier: Guards = ()  # earlier conditions on attributes, each false in the branches after it
@@ -340,8 +354,12 @@ class Interpreter:
         return None
 
     def _assign(self, node: Node, frame: Frame) -> None:
-        left = node.child_by_field_name("left")
-        right = node.child_by_field_name("right")
+        shape = self._shapes.get(node) if frame.depth else None
+        if shape is None:
+            shape = (node.child_by_field_name("left"), node.child_by_field_name("right"))
+            if frame.depth:
+                self._shapes[node] = shape
+        left, right = shape
         if left is None or right is None:
             return
         self._bind(left, self.eval(right, frame), frame)
@@ -531,11 +549,30 @@ class Interpreter:
         frame.env = saved
         return ListV(tuple(results)) if isinstance(items, ListV) else Unknown("comprehension")
 
+    def _attribute_shape(
+        self, node: Node, frame: Frame
+    ) -> tuple[ModuleModel, Node | None, Node | None, str, str | None]:
+        """(module, object node, attribute node, attribute name, the object's name when it is an
+        identifier) of an `a.b` node."""
+        module = frame.module
+        shape = self._shapes.get(node) if frame.depth else None
+        if shape is None or shape[0] is not module:
+            obj_node = node.child_by_field_name("object")
+            attr_node = node.child_by_field_name("attribute")
+            shape = (
+                module,
+                obj_node,
+                attr_node,
+                module.text(attr_node) if attr_node is not None else "",
+                module.text(obj_node) if obj_node is not None and obj_node.type == "identifier" else None,
+            )
+            if frame.depth:
+                self._shapes[node] = shape
+        return shape
+
     def _attribute(self, node: Node, frame: Frame) -> Value:
-        obj_node = node.child_by_field_name("object")
-        attr_node = node.child_by_field_name("attribute")
+        _module, obj_node, _attr_node, name, _receiver = self._attribute_shape(node, frame)
         obj = self.eval(obj_node, frame)
-        name = frame.module.text(attr_node) if attr_node is not None else ""
         if isinstance(obj, Ctx):
             if name == "actions":
                 return Actions()
@@ -629,37 +666,46 @@ class Interpreter:
         splat = False
         if args is None:
             return positional, keywords, splat
-        text = frame.module.text
-        for arg in args.named_children:
-            kind = arg.type
-            if kind == "keyword_argument":
-                name = arg.child_by_field_name("name")
-                value = arg.child_by_field_name("value")
-                if name is not None and value is not None:
-                    key = text(name)
-                    keywords[key] = (
-                        arg,
-                        self.eval(value, frame) if only is None or key in only else NOT_EVALUATED,
-                    )
-            elif kind == "dictionary_splat":
-                inner = self.eval(arg.named_children[0] if arg.named_children else None, frame)
+        module = frame.module
+        shape = self._shapes.get(args) if frame.depth else None
+        if shape is None or shape[0] is not module:
+            shape = (module, _argument_shape(args, module))
+            if frame.depth:
+                self._shapes[args] = shape
+        for kind, arg, key, value in shape[1]:
+            if kind == _KEYWORD:
+                keywords[key] = (
+                    arg,
+                    self.eval(value, frame) if only is None or key in only else NOT_EVALUATED,
+                )
+            elif kind == _DICTIONARY_SPLAT:
+                inner = self.eval(value, frame)
                 if isinstance(inner, DictV):
                     for k, v, knode, _ in inner.items:
                         if isinstance(k, Str):
                             keywords.setdefault(k.text.text, (knode or arg, v))
                 # Whatever it holds here, a **splat forwards the caller's choices.
                 splat = True
-            elif kind == "list_splat":
+            elif kind == _LIST_SPLAT:
                 splat = True
-            elif kind != "comment":
+            else:
                 positional.append((arg, self.eval(arg, frame)))
         return positional, keywords, splat
 
     def _call(self, node: Node, frame: Frame) -> Value:
-        callee_node = node.child_by_field_name("function")
-        callee_kind = callee_node.type if callee_node is not None else None
+        shape = self._shapes.get(node) if frame.depth else None
+        if shape is None:
+            callee_node = node.child_by_field_name("function")
+            shape = (
+                callee_node,
+                callee_node.type if callee_node is not None else None,
+                node.child_by_field_name("arguments"),
+            )
+            if frame.depth:
+                self._shapes[node] = shape
+        callee_node, callee_kind, arguments_node = shape
         if callee_kind == "attribute":
-            mutated = self._mutation(callee_node, node, frame)
+            mutated = self._mutation(callee_node, arguments_node, frame)
             if mutated is not None:
                 return mutated
         callee = self.eval(callee_node, frame)
@@ -682,7 +728,7 @@ class Interpreter:
                 if isinstance(callee, RuleClass)
                 else self._loaded_rule_attributes(callee)
             )
-        positional, keywords, splat = self.arguments(node.child_by_field_name("arguments"), frame, only)
+        positional, keywords, splat = self.arguments(arguments_node, frame, only)
         module = frame.module
         if isinstance(callee, ActionFn):
             call = ActionCall(callee.kind, module, node, keywords, positional, splat, guards=frame.guards)
@@ -747,17 +793,16 @@ class Interpreter:
             runs = self._runs[callee] = TARGET_ATTRIBUTES | frozenset(known.runs if known is not None else ())
         return runs
 
-    def _mutation(self, method: Node, call: Node, frame: Frame) -> Value | None:
+    def _mutation(self, method: Node, arguments: Node | None, frame: Frame) -> Value | None:
         """`cmds.append(x)`, `cmds.extend(more)`, `env.update(...)` on a list or dict of this frame: the
         name is bound to the grown value. None when the call is not such a mutation."""
-        receiver, name_node = method.child_by_field_name("object"), method.child_by_field_name("attribute")
-        if receiver is None or name_node is None or receiver.type != "identifier":
+        _module, _receiver, name_node, operation, name = self._attribute_shape(method, frame)
+        if name is None or name_node is None:  # the receiver is not a name
             return None
-        name, operation = frame.module.text(receiver), frame.module.text(name_node)
         current = frame.env.get(name)
         if operation not in _MUTATIONS or not isinstance(current, (ListV, DictV)):
             return None
-        positional, keywords, _splat = self.arguments(call.child_by_field_name("arguments"), frame)
+        positional, keywords, _splat = self.arguments(arguments, frame)
         if operation == "pop":
             return self._pop(name, current, positional, frame)
         grown: Value = Unknown(f".{operation}()")
@@ -1199,6 +1244,32 @@ def _maybe(value: Value, frame: Frame) -> Value:
 
 
 _DOCSTRINGS = frozenset({"string", "concatenated_string"})
+# What an entry of an argument list is (_argument_shape).
+_KEYWORD, _DICTIONARY_SPLAT, _LIST_SPLAT, _POSITIONAL = range(4)
+
+
+def _argument_shape(args: Node, module: ModuleModel) -> tuple[tuple[int, Node, str | None, Node | None], ...]:
+    """The entries of an argument list as (kind, argument, keyword, value node); a keyword argument
+    without its name or value, and comments, are left out."""
+    entries: list[tuple[int, Node, str | None, Node | None]] = []
+    for arg in args.named_children:
+        kind = arg.type
+        if kind == "keyword_argument":
+            name = arg.child_by_field_name("name")
+            value = arg.child_by_field_name("value")
+            if name is not None and value is not None:
+                entries.append((_KEYWORD, arg, module.text(name), value))
+        elif kind == "dictionary_splat":
+            entries.append(
+                (_DICTIONARY_SPLAT, arg, None, arg.named_children[0] if arg.named_children else None)
+            )
+        elif kind == "list_splat":
+            entries.append((_LIST_SPLAT, arg, None, None))
+        elif kind != "comment":
+            entries.append((_POSITIONAL, arg, None, None))
+    return tuple(entries)
+
+
 _MUTATIONS = frozenset({"append", "extend", "update", "setdefault", "pop"})
 MAX_LOOP_ITEMS = 256
 # The attributes of a target the model reads; the others are not evaluated (a large BUILD file is
