@@ -425,7 +425,13 @@ class Interpreter:
         return Str(decode_string(node, module.source))
 
     def _identifier(self, node: Node, frame: Frame) -> Value:
-        return self.lookup(frame.module.text(node), frame)
+        module = frame.module
+        if not frame.depth:
+            return self.lookup(module.text(node), frame)
+        shape = self._shapes.get(node)
+        if shape is None or shape[0] is not module:
+            shape = self._shapes[node] = (module, module.text(node))
+        return self.lookup(shape[1], frame)
 
     def _integer(self, node: Node, frame: Frame) -> Value:
         try:
@@ -501,9 +507,17 @@ class Interpreter:
 
     def _compare(self, node: Node, frame: Frame) -> Value:
         """`i < 10`, `name == "x"`, `"a" in tags`: decided when both sides are known constants."""
-        operands = [c for c in node.named_children if c.type != "comment"]
-        text = frame.module.text
-        operator = " ".join([text(c) for c in node.children if not c.is_named])
+        module = frame.module
+        shape = self._shapes.get(node) if frame.depth else None
+        if shape is None or shape[0] is not module:
+            shape = (
+                module,
+                tuple([c for c in node.named_children if c.type != "comment"]),
+                " ".join([module.text(c) for c in node.children if not c.is_named]),
+            )
+            if frame.depth:
+                self._shapes[node] = shape
+        _module, operands, operator = shape
         if len(operands) != 2:
             return Unknown("comparison")
         left, right = (_constant(self.eval(o, frame)) for o in operands)
