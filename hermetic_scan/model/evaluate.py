@@ -244,14 +244,30 @@ class Interpreter:
 
     # -- statements -------------------------------------------------------------------------
     def run_block(self, node: Node, frame: Frame) -> None:
-        for statement in node.named_children:
-            self.run_statement(statement, frame)
+        if not frame.depth:
+            for statement in node.named_children:
+                self.run_statement(statement, frame)
+            return
+        statements: tuple[tuple[str, Node, tuple[tuple[str, Node], ...]], ...] | None = self._shapes.get(node)
+        if statements is None:  # each statement's type, and its parts' types for an expression statement
+            statements = self._shapes[node] = tuple(
+                (kind, statement, _expression_parts(statement) if kind == "expression_statement" else ())
+                for statement in node.named_children
+                for kind in (statement.type,)
+            )
+        for kind, statement, parts in statements:
+            self._statement(kind, statement, parts, frame)
 
     def run_statement(self, node: Node, frame: Frame) -> None:
-        kind = node.type
+        self._statement(node.type, node, None, frame)
+
+    def _statement(
+        self, kind: str, node: Node, parts: tuple[tuple[str, Node], ...] | None, frame: Frame
+    ) -> None:
+        """Run a statement of type `kind`; `parts` are an expression statement's named children with
+        their types (None: read them here)."""
         if kind == "expression_statement":
-            for child in node.named_children:
-                child_kind = child.type  # read once: each read of a node's type makes a new str
+            for child_kind, child in parts if parts is not None else _expression_parts(node):
                 if child_kind == "assignment":
                     self._assign(child, frame)
                 elif child_kind == "augmented_assignment":
@@ -905,35 +921,67 @@ class Interpreter:
             function, [v for _, v in positional], {k: v for k, (_, v) in keywords.items()}, splat
         )
         frame = Frame(function.module, env, collector, depth, stack + (key,), guards=guards)
-        body = function.node.child_by_field_name("body")
-        if body is not None and function.node.type == "lambda":
+        _module, body, is_lambda, _parameters = self._function_shape(function)
+        if body is not None and is_lambda:
             return self.eval(body, frame)
         if body is not None:
             self.run_block(body, frame)
         return frame.returned or Const(None)
 
+    def _function_shape(
+        self, function: Function
+    ) -> tuple[ModuleModel, Node | None, bool, tuple[tuple[str, str | None, Node | None], ...] | None]:
+        """(module, body, whether it is a lambda, parameters) of a function: its parameters as
+        (kind, name, default value node), None when it has no parameter list. Read once per function,
+        not at every call."""
+        module = function.module
+        shape = self._shapes.get(function.node)
+        if shape is None or shape[0] is not module:
+            node = function.node
+            params = node.child_by_field_name("parameters")
+            parameters: tuple[tuple[str, str | None, Node | None], ...] | None = None
+            if params is not None:
+                found: list[tuple[str, str | None, Node | None]] = []
+                for param in params.named_children:
+                    kind = param.type
+                    if kind == "identifier":
+                        found.append((kind, module.text(param), None))
+                    elif kind in ("default_parameter", "typed_default_parameter"):
+                        name_node = param.child_by_field_name("name")
+                        name = module.text(name_node) if name_node is not None else "?"
+                        found.append(("default_parameter", name, param.child_by_field_name("value")))
+                    elif kind in ("dictionary_splat_pattern", "list_splat_pattern"):
+                        inner = param.named_children[0] if param.named_children else None
+                        found.append((kind, module.text(inner) if inner is not None else None, None))
+                parameters = tuple(found)
+            shape = self._shapes[node] = (
+                module,
+                node.child_by_field_name("body"),
+                node.type == "lambda",
+                parameters,
+            )
+        return shape  # type: ignore[return-value]
+
     def bind_parameters(
         self, function: Function, positional: list[Value], keywords: dict[str, Value], splat: bool
     ) -> dict[str, Value]:
         env: dict[str, Value] = {}
-        params = function.node.child_by_field_name("parameters")
+        params = self._function_shape(function)[3]
         remaining = dict(keywords)
         index = 0
         if params is None:
             return env
         frame: Frame | None = None  # for default values, made when one is needed (most calls pass all)
-        for param in params.named_children:
-            kind = param.type
+        for kind, param_name, default in params:
             if kind == "identifier":
-                name = function.module.text(param)
+                name: str = param_name  # type: ignore[assignment]
                 if index < len(positional):
                     env[name] = positional[index]
                     index += 1
                 else:
                     env[name] = remaining.pop(name, Unknown(f"parameter {name}"))
-            elif kind in ("default_parameter", "typed_default_parameter"):
-                name_node = param.child_by_field_name("name")
-                name = function.module.text(name_node) if name_node is not None else "?"
+            elif kind == "default_parameter":
+                name = param_name  # type: ignore[assignment]
                 if index < len(positional):
                     env[name] = positional[index]
                     index += 1
@@ -944,21 +992,17 @@ class Interpreter:
                 else:
                     if frame is None:
                         frame = Frame(function.module, {}, Collector(), MAX_DEPTH)
-                    env[name] = self.eval(param.child_by_field_name("value"), frame)
+                    env[name] = self.eval(default, frame)
             elif kind == "dictionary_splat_pattern":
-                inner = param.named_children[0] if param.named_children else None
-                if inner is not None:
+                if param_name is not None:
                     items = tuple(
                         (Str(MappedText(k, (None,) * len(k), None)), v, None, None)
                         for k, v in remaining.items()
                     )
-                    env[function.module.text(inner)] = DictV(
-                        items + ((_OPEN, _OPEN, None, None),) if splat else items
-                    )
+                    env[param_name] = DictV(items + ((_OPEN, _OPEN, None, None),) if splat else items)
             elif kind == "list_splat_pattern":
-                inner = param.named_children[0] if param.named_children else None
-                if inner is not None:
-                    env[function.module.text(inner)] = ListV(tuple(positional[index:]))
+                if param_name is not None:
+                    env[param_name] = ListV(tuple(positional[index:]))
         return env
 
     def _rule_call(
@@ -1258,6 +1302,12 @@ def _maybe(value: Value, frame: Frame) -> Value:
 
 
 _DOCSTRINGS = frozenset({"string", "concatenated_string"})
+
+
+def _expression_parts(statement: Node) -> tuple[tuple[str, Node], ...]:
+    return tuple((child.type, child) for child in statement.named_children)
+
+
 # What an entry of an argument list is (_argument_shape).
 _KEYWORD, _DICTIONARY_SPLAT, _LIST_SPLAT, _POSITIONAL = range(4)
 
