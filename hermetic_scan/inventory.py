@@ -579,7 +579,7 @@ class Verdicts:
         """The target's findings, sorted, and whether the list is one of `by_owner` (shared)."""
         own = self.by_owner.get(inputs.info.key, [])
         shared = self.by_owner.get(inputs.rule_key, []) if inputs.rule_key is not None else []
-        skipped = inputs.skipped if shared else set()
+        skipped = inputs.skipped if shared else NOTHING_SKIPPED
         if skipped:
             shared = [d for d in shared if not _only_in(d, skipped)]
         if not (own and shared):
@@ -587,12 +587,12 @@ class Verdicts:
         seen = {id(d) for d in own}
         return sorted(own + [d for d in shared if id(d) not in seen], key=_sort_key), False
 
-    def skipped_actions(self, tm: TargetModel) -> set[str]:
+    def skipped_actions(self, tm: TargetModel) -> frozenset[str]:
         """Keys of the rule's actions that this target's attributes keep from running: every call of
         the action sits under a condition (`if ctx.attr.push:`) that the target's value contradicts."""
         implementation = tm.implementation
         if implementation is None:
-            return set()
+            return NOTHING_SKIPPED
         cached = self.guarded_actions.get(id(implementation))
         if cached is None:
             calls: dict[str, list[Guards]] = defaultdict(list)
@@ -604,17 +604,17 @@ class Verdicts:
             )
         guarded = cached[1]
         if not guarded:
-            return set()
+            return NOTHING_SKIPPED
         truth: dict[str, bool | None] = {}
         for guards in guarded.values():
             for name, _ in (g for alternative in guards for g in alternative):
                 if name not in truth:
                     truth[name] = attribute_truth(tm, name)
-        return {
+        return frozenset(
             key
             for key, alternatives in guarded.items()
             if all(any(truth[name] is (not wanted) for name, wanted in guards) for guards in alternatives)
-        }
+        )
 
     def split(
         self, findings: list[Diagnostic], shared: bool, tags: list[str]
@@ -726,6 +726,9 @@ class Verdicts:
         )
 
 
+NOTHING_SKIPPED: frozenset[str] = frozenset()
+
+
 @dataclass(slots=True)
 class VerdictInputs:
     """A target's part of its verdict, taken from its model: a scan that releases the targets of each
@@ -736,7 +739,7 @@ class VerdictInputs:
     model: TargetModel | None
     tags: list[str]
     rule_key: str | None
-    skipped: set[str]  # keys of the rule's actions that the target's attributes keep from running
+    skipped: frozenset[str]  # keys of the rule's actions that the target's attributes keep from running
     unknown: list[str]
     actions: list[dict[str, Any]]
     provenance: str

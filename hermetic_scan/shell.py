@@ -116,9 +116,10 @@ class ShellFacts:
     optional: tuple[tuple[str, int, int, frozenset[str]], ...] = ()
 
 
-# The model reads a genrule's command once to find the scripts it runs, the rules read it again: the
-# cache must hold every command of a large workspace between the two.
-@lru_cache(maxsize=1 << 16)
+# The model reads a genrule's command once to find the scripts it runs, and each shell rule reads it
+# again: the cache must hold the commands of the packages checked at once (engine.CHUNK_SIZE BUILD
+# files), not every command of the workspace, which would grow with it (about 2 KB a command).
+@lru_cache(maxsize=1 << 11)
 def analyze(text: str) -> ShellFacts:
     data = text.encode("utf-8", errors="surrogatepass")  # a `\ud800` escape: lone surrogate
     tree = parse.parse_bash(data)

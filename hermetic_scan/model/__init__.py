@@ -572,7 +572,7 @@ def _claimed(
 
 # Packages evaluated for a lookup (a label of a package not evaluated in turn, or released) kept with
 # their targets and syntax trees; the least recently used beyond these are evaluated again if needed.
-PACKAGES_KEPT = 256
+PACKAGES_KEPT = 128
 
 MAKE_LOCATION = re.compile(r"\$\((?:location|execpath|rootpath)\s+([^)\s]+)\s*\)")
 

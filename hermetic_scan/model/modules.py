@@ -74,7 +74,7 @@ class ModuleModel:
 @dataclass
 class LoadProblem:
     kind: str  # "unresolved", "cycle", "io"
-    module: ModuleModel
+    path: str  # display path of the loading file (not its model: a released BUILD file's tree goes)
     span: Span
     message: str
 
@@ -271,7 +271,7 @@ class Loader:
             if kind != "unresolved" or not all(
                 stands_in_for_native(label_text, symbol, model.repo) for symbol in bindings.values()
             ):
-                self.problems.append(LoadProblem(kind, model, span, message))
+                self.problems.append(LoadProblem(kind, model.display_path, span, message))
             return Load(label_text, span, bindings, None)
 
         key = (model.repo.root, model.package if not label_text.startswith(("//", "@")) else "", label_text)
