@@ -1,19 +1,21 @@
 """A scan split across processes: each analyzes a share of the BUILD files, the parent merges.
 
-The parent parses and analyzes every .bzl file (rule implementations, helpers) once, then forks: each
-shard starts from that prepared model (sharing its pages with the others until it writes to them), so
-rule implementations come out the same in each and their findings merge into one. Each shard
-evaluates only its own BUILD files. Which BUILD
-files are its own is decided as it goes: shards take them from a shared list, largest first, a few at
-a time, so that a shard slowed down (by heavier files, or by a busy machine) takes fewer and all
-finish together. The result must not depend on the split: tests compare it with a single-process
-scan on every corpus workspace, split as it happens and split in fixed groups.
+The parent parses and analyzes every .bzl file (rule implementations, helpers) once, then forks the
+other shards and is the first shard itself: each starts from that prepared model (sharing its pages
+with the others until it writes to them), so rule implementations come out the same in each and their
+findings merge into one. Each shard evaluates only its own BUILD files, and, unless a rule needs every
+target's model (`engine.streams`), releases each handful of them once checked
+(`engine.StreamedAnalysis`). Which BUILD files are its own is decided as it goes: shards take them
+from a shared list, largest first, a few at a time, so that a shard slowed down (by heavier files, or
+by a busy machine) takes fewer and all finish together. The result must not depend on the split:
+tests compare it with a single-process scan on every corpus workspace, split as it happens and split
+in fixed groups.
 
 Two rounds per shard:
-1. build the model, send back its `WorkspaceFacts` (known mnemonics, load problems, scripts and the
-   targets running them);
-2. receive the facts of all shards merged, run every rule with them, apply suppressions, build the
-   verdicts of its own targets, send back findings, suppressions (used or not) and verdicts.
+1. evaluate its BUILD files, send back its `WorkspaceFacts` (known mnemonics, load problems, scripts
+   and the targets running them);
+2. receive the facts of all shards merged, run the rules that need them, apply suppressions, decide
+   the verdicts of its own targets, send back findings, suppressions (used or not) and verdicts.
 A finding can only be suppressed by the shard that read its file; a shard marks the findings in files
 it did not read as foreign, and the parent keeps those only when no shard read that file.
 """
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
+from hermetic_scan import guard
 from hermetic_scan.diagnostics import Diagnostic
 from hermetic_scan.engine import (
     CHUNK_SIZE,
@@ -47,7 +50,7 @@ from hermetic_scan.inventory import (
     assemble_encoded,
     inventory_findings,
 )
-from hermetic_scan.model import PreparedModel, WorkspaceFacts, add_other_modules, prepare_model
+from hermetic_scan.model import PreparedModel, add_other_modules, prepare_model
 from hermetic_scan.options import Options
 from hermetic_scan.source import SourceFile
 from hermetic_scan.suppressions import Suppression
@@ -150,25 +153,28 @@ def analyze_in_shards(
     prepared = prepare_model(workspace, common, with_build_files=False)
     context = multiprocessing.get_context("fork")
     shared = _SharedClaims(context, [path for _size, path in _by_size(workspace)]) if groups is None else None
+    claims = [shared or _FixedClaim(group) for group in (groups or [set()] * shards)]
     workers: list[tuple[Any, Connection]] = []
     try:
-        for index in range(shards if groups is None else len(groups)):
-            claim = shared if groups is None else _FixedClaim(groups[index])
+        # This process is the first shard: the prepared model it forked the others from is its own.
+        for claim in claims[1:]:
             parent_end, child_end = context.Pipe()
             process = context.Process(
-                target=_shard,
-                args=(child_end, workspace, options, prepared, others if index == 0 else set(), claim),
-                daemon=True,
+                target=_shard, args=(child_end, workspace, options, prepared, claim), daemon=True
             )
             process.start()
             child_end.close()
             workers.append((process, parent_end))
-        facts = WorkspaceFacts()
+        own = _own_share(workspace, options, prepared, others, claims[0])
+        facts = own.facts()
         for _process, connection in workers:
             facts.merge(_receive(connection))
         for _process, connection in workers:
             connection.send(facts)
-        outputs: list[ShardOutput] = [_receive(connection) for _process, connection in workers]
+        own.ctx.shared_facts = facts
+        outputs: list[ShardOutput] = [_output(own)]
+        del own, prepared  # what is left of them is freed at exit, with the rest
+        outputs += [_receive(connection) for _process, connection in workers]
         return _combine(
             workspace, options, outputs
         )  # while the shards exit (freeing their memory takes a while)
@@ -178,6 +184,33 @@ def analyze_in_shards(
             process.join(timeout=5)
             if process.is_alive():
                 process.kill()
+
+
+def _own_share(
+    workspace: Workspace,
+    options: Options,
+    prepared: PreparedModel,
+    others: set[str],
+    claim: Callable[[], list[str]],
+) -> Analysis | StreamedAnalysis:
+    """The first shard's analysis, in this process: it reads the Starlark files that are neither .bzl
+    nor BUILD files (WORKSPACE, MODULE.bazel) besides its BUILD files. It fails as a forked shard
+    does (RuntimeError), for the caller to scan in one process."""
+    try:
+        add_other_modules(prepared, others)
+        return _analysis(workspace, options, prepared, claim)
+    except Exception as error:  # noqa: BLE001 - reported as a forked shard's failure is
+        if guard.interrupted(error):
+            raise KeyboardInterrupt from error
+        raise RuntimeError(f"a scan process failed:\n{traceback.format_exc()}") from error
+
+
+def _analysis(
+    workspace: Workspace, options: Options, prepared: PreparedModel, claim: Callable[[], list[str]]
+) -> Analysis | StreamedAnalysis:
+    if streams(options, prepared):
+        return StreamedAnalysis(workspace, options, prepared, claim)
+    return Analysis(workspace, options, claim=claim, prepared=prepared)
 
 
 def _receive(connection: Connection) -> Any:
@@ -200,16 +233,10 @@ def _shard(
     workspace: Workspace,
     options: Options,
     prepared: PreparedModel,
-    others: set[str],
     claim: Callable[[], list[str]],
 ) -> None:
     try:
-        add_other_modules(prepared, others)
-        analysis: Analysis | StreamedAnalysis = (
-            StreamedAnalysis(workspace, options, prepared, claim)
-            if streams(options, prepared)
-            else Analysis(workspace, options, claim=claim, prepared=prepared)
-        )
+        analysis = _analysis(workspace, options, prepared, claim)
         connection.send(analysis.facts())
         analysis.ctx.shared_facts = connection.recv()
         connection.send(_output(analysis))
