@@ -25,8 +25,8 @@ class SourceFile:
     path: str  # relative to the workspace root, forward slashes
     data: bytes
     _line_starts: list[int] = field(default_factory=list, repr=False)
-    # (start byte, end byte) -> the decoded string literal there: a macro's docstring and literals are
-    # decoded at every call of the macro otherwise (strings.decode_literal).
+    # (start byte, end byte) -> the decoded string literal there (strings.decode_literal_once): the
+    # literals of a macro's body are decoded at every call of the macro otherwise.
     literals: dict[tuple[int, int], MappedText] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

@@ -18,7 +18,7 @@ from tree_sitter import Node
 
 from hermetic_scan.model.modules import Loader, ModuleModel
 from hermetic_scan.model.native_rules import NATIVE_RULES, stands_in_for_native
-from hermetic_scan.model.strings import decode_literal, decode_string
+from hermetic_scan.model.strings import decode_literal, decode_literal_once, decode_string
 from hermetic_scan.model.values import (
     DECLARED_TOKEN,
     MAX_CHOICES,
@@ -57,6 +57,8 @@ from hermetic_scan.model.values import (
 from hermetic_scan.source import MappedText
 
 MAX_DEPTH = 8
+# Shapes of nodes kept by the interpreter (Interpreter._shapes); rules_rust makes 36,000 (+15 MB).
+MAX_SHAPES = 100_000
 BUILTINS = {
     "DefaultInfo",
     "struct",
@@ -429,7 +431,7 @@ class Interpreter:
         """A `string` node (`eval` knows the type: not read again)."""
         source = frame.module.source
         if source.data[node.start_byte] in _QUOTES:  # not an f-string
-            return Str(decode_literal(node, source))
+            return Str((decode_literal_once if frame.depth else decode_literal)(node, source))
         return self._string(node, frame)
 
     def _string(self, node: Node, frame: Frame) -> Value:
@@ -916,6 +918,8 @@ class Interpreter:
             return Unknown("analysis budget")
         collector.functions_seen.add(key)
         self.seen_function_nodes.add(key)
+        if len(self._shapes) > MAX_SHAPES:
+            self._shapes.clear()  # a bound on their memory (about 400 bytes each); they are read again
         self.loader.resolve_loads(function.module)
         env = self.bind_parameters(
             function, [v for _, v in positional], {k: v for k, (_, v) in keywords.items()}, splat

@@ -51,17 +51,19 @@ def decode_string(node: Node, source: SourceFile) -> MappedText:
     return decode_literal(node, source)
 
 
-def decode_literal(node: Node, source: SourceFile) -> MappedText:
-    """The value of one `string` node (decoded once per source and byte range: MappedText is not
-    mutated, so every call may share it)."""
+def decode_literal_once(node: Node, source: SourceFile) -> MappedText:
+    """`decode_literal`, remembered per source and byte range (MappedText is not mutated, so every
+    use may share it): for the literals of function bodies, which are evaluated at every call. Not
+    for literals read once (a BUILD file's): the cache would only hold memory."""
     key = (node.start_byte, node.end_byte)
     found = source.literals.get(key)
     if found is None:
-        found = source.literals[key] = _decode_literal(node, source)
+        found = source.literals[key] = decode_literal(node, source)
     return found
 
 
-def _decode_literal(node: Node, source: SourceFile) -> MappedText:
+def decode_literal(node: Node, source: SourceFile) -> MappedText:
+    """The value of one `string` node."""
     simple = _simple(node, source)
     if simple is not None:
         return simple
