@@ -362,7 +362,7 @@ def analyze_streamed(workspace: Workspace, options: Options) -> Result | None:
     prepared = prepare_model(workspace, None, with_build_files=False)
     if not streams(options, prepared):
         return None
-    files = [repo.display(rel) for repo in workspace.repositories for rel in repo.build_files]
+    files = build_files_in_order(workspace)
     chunks = iter([files[i : i + CHUNK_SIZE] for i in range(0, len(files), CHUNK_SIZE)])
     analysis = StreamedAnalysis(workspace, options, prepared, lambda: next(chunks, []))
     every = analysis.every_suppression()
@@ -382,6 +382,13 @@ def analyze_streamed(workspace: Workspace, options: Options) -> Result | None:
         analysis.target_count,
         sources,
     )
+
+
+def build_files_in_order(workspace: Workspace) -> list[str]:
+    """BUILD files (display paths) in the order a streamed scan takes them: by path, so that a handful
+    taken together are neighbours, which name each other's targets (kept for lookups,
+    `model.PACKAGES_KEPT`)."""
+    return sorted(repo.display(rel) for repo in workspace.repositories for rel in repo.build_files)
 
 
 # BUILD files evaluated, checked and released at a time: small enough that a handful of packages is

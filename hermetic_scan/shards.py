@@ -37,6 +37,7 @@ from hermetic_scan.engine import (
     Analysis,
     Result,
     StreamedAnalysis,
+    build_files_in_order,
     finish,
     merge,
     only_paths,
@@ -152,7 +153,7 @@ def analyze_in_shards(
     others = {repo.display(rel) for repo in workspace.repositories for rel in repo.other_starlark}
     prepared = prepare_model(workspace, common, with_build_files=False)
     context = multiprocessing.get_context("fork")
-    shared = _SharedClaims(context, [path for _size, path in _by_size(workspace)]) if groups is None else None
+    shared = _SharedClaims(context, build_files_in_order(workspace)) if groups is None else None
     claims = [shared or _FixedClaim(group) for group in (groups or [set()] * shards)]
     workers: list[tuple[Any, Connection]] = []
     try:
