@@ -94,6 +94,7 @@ class Loader:
         self._deps: ModuleDeps | None = None
         self._knowledge: KnowledgeBase | None = None
         self._absent: set[str] = set()  # names already looked for in vain
+        self._rulesets: dict[str, Ruleset | None] = {}  # apparent repository name -> known_ruleset
         # (repository root, package, label text) -> the file it names, or why it names none: most
         # BUILD files load the same few .bzl files.
         self._resolved: dict[tuple[Path, str, str], tuple[str, str, Repository] | tuple[str, str]] = {}
@@ -172,9 +173,11 @@ class Loader:
         if not label_text.startswith("@"):
             return None
         apparent = repository_of(label_text)
-        return self.knowledge.ruleset(self.module_deps.module_of(apparent)) or self.knowledge.ruleset(
-            apparent
-        )
+        if apparent not in self._rulesets:  # asked at every call of a rule (googleapis: 74,595 times)
+            self._rulesets[apparent] = self.knowledge.ruleset(
+                self.module_deps.module_of(apparent)
+            ) or self.knowledge.ruleset(apparent)
+        return self._rulesets[apparent]
 
     def resolve(self, label: Label, current: Repository) -> tuple[Repository, Path] | None:
         repo = self.repository(label.repo, current)
