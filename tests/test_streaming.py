@@ -1,0 +1,141 @@
+"""A streamed scan (engine.StreamedAnalysis) lets go of each handful of packages once checked.
+
+tests/test_shards.py holds its reports to the whole-model scan's on every corpus workspace; this file
+checks what it holds on to, and when it is not used.
+"""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, ROOT
+
+import hermetic_scan.model as model_module
+from hermetic_scan import engine, shards
+from hermetic_scan.engine import StreamedAnalysis, analyze, analyze_streamed, streams
+from hermetic_scan.model import prepare_model
+from hermetic_scan.model.modules import ModuleModel
+from hermetic_scan.options import Options, load_options
+from hermetic_scan.render import json as json_render
+from hermetic_scan.render.inventory_json import document
+from hermetic_scan.workspace import discover
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workspace = tmp_path_factory.mktemp("streaming") / "ws"
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "generate.py"),
+            str(workspace),
+            "--files",
+            "240",
+            "--seed",
+            "3",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return workspace
+
+
+def _build_modules_alive() -> list[ModuleModel]:
+    gc.collect()
+    return [
+        o
+        for o in gc.get_objects()
+        if isinstance(o, ModuleModel) and o.rel_path.endswith(("BUILD", "BUILD.bazel"))
+    ]
+
+
+def test_a_streamed_scan_holds_only_the_packages_kept_for_lookups(
+    generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(model_module, "PACKAGES_KEPT", 3)
+    workspace = discover(generated)
+    files = engine.build_files_in_order(workspace)
+    assert len(files) > 100
+    chunks = iter([files[i : i + engine.CHUNK_SIZE] for i in range(0, len(files), engine.CHUNK_SIZE)])
+    analysis = StreamedAnalysis(
+        workspace, Options(jobs=None), prepare_model(workspace), lambda: next(chunks, [])
+    )
+    model = analysis.model
+    assert model.targets == [] and model.build_modules == []
+    assert analysis.target_count > 1000 and len(analysis.inputs) == analysis.target_count
+    # The generator's BUILD files load repositories that are not there: load problems used to hold
+    # their file's model, and with it its syntax tree.
+    assert any(p.path.endswith("BUILD.bazel") for p in model.loader.problems)
+    alive = {m.display_path for m in _build_modules_alive()}
+    assert alive <= set(model._packages) and len(model._packages) <= 3
+    del analysis, model
+
+
+def test_packages_taken_in_path_order_are_evaluated_once(
+    generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    evaluated: list[str] = []
+    original = model_module.targets_of_build_file
+
+    def counted(interpreter: object, build: ModuleModel) -> object:
+        evaluated.append(build.display_path)
+        return original(interpreter, build)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(model_module, "targets_of_build_file", counted)
+    result = analyze_streamed(discover(generated), Options(jobs=None))
+    assert result is not None
+    assert len(evaluated) == len(set(evaluated)) == len(engine.build_files_in_order(discover(generated)))
+
+
+def test_one_process_streamed_reports_what_the_whole_model_reports(generated: Path) -> None:
+    streamed = analyze_streamed(discover(generated), Options(jobs=None))
+    whole = analyze(discover(generated), Options(jobs=1))
+    assert streamed is not None and streamed.model is None and whole.model is not None
+    assert json_render.render(streamed) == json_render.render(whole)
+    assert document(streamed.inventory) == document(whole.inventory)
+    assert streamed.files_scanned == whole.files_scanned and streamed.targets_scanned == whole.targets_scanned
+
+
+def test_a_rule_that_reads_every_verdicts_model_turns_streaming_off() -> None:
+    workspace = CORPUS / "cross-package"
+    options = load_options(workspace)
+    options.bazel_version = "7.1.0"
+    prepared = prepare_model(discover(workspace))
+    assert streams(options, prepared)
+    options.bazel_version = "6.4.0"  # tags-not-propagated reads the tags of each verdict's target
+    assert not streams(options, prepared)
+    assert analyze_streamed(discover(workspace), options) is None
+    options.bazel_version, options.stream = "7.1.0", False
+    assert not streams(options, prepared)
+
+
+WORKSPACES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
+
+
+@pytest.mark.skipif(not shards.can_fork(), reason="shards are forked processes")
+@pytest.mark.parametrize("workspace", WORKSPACES, ids=lambda p: p.name)
+def test_corpus_streamed_under_bazel_7(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two corpus workspaces pin Bazel 6, under which a rule reads every verdict's model and nothing
+    streams: under Bazel 7 every workspace streams, in one process and one BUILD file per shard."""
+    monkeypatch.setattr(shards, "CLAIM_SIZE", 1)
+    monkeypatch.setattr(
+        model_module, "PACKAGES_KEPT", 1
+    )  # every lookup of a released package evaluates it again
+
+    def options() -> Options:
+        found = load_options(workspace)
+        found.bazel_version = "7.1.0"
+        return found
+
+    whole = analyze(discover(workspace), options())
+    streamed = analyze_streamed(discover(workspace), options())
+    assert streamed is not None
+    count = max(2, len(engine.build_files_in_order(discover(workspace))))
+    split = shards.analyze_in_shards(discover(workspace), options(), count)
+    for result in (streamed, split):
+        assert json_render.render(result) == json_render.render(whole)
+        assert document(result.inventory) == document(whole.inventory)
