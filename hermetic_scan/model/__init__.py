@@ -323,9 +323,10 @@ class WorkspaceModel:
         return True
 
     def release(self, builds: list[ModuleModel], targets: list[TargetModel]) -> None:
-        """Forget packages whose rules ran: their targets, and the syntax trees of every BUILD file not
-        kept for lookups (`_packages`). A label of a released package is answered by evaluating it
-        again (`find_target`), which gives the same targets."""
+        """Forget packages whose rules ran: their targets move to the packages kept for lookups
+        (`_packages`, the least recently used beyond `PACKAGES_KEPT` dropped), and the syntax trees of
+        every BUILD file not kept there are let go. A label of a package no longer kept is answered by
+        evaluating it again (`find_target`), which gives the same targets."""
         self._released.update(build.display_path for build in builds)
         for tm in targets:
             del self._by_label[tm.target.text]
