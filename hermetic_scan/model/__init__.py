@@ -56,6 +56,8 @@ class TargetModel:
     # A genrule's `$(location X)` command words and the source scripts among them, computed once.
     run_labels: list[str] | None = None
     run_scripts: list[SourceFile] | None = None
+    # The targets whose executables it runs (`tools_run`), asked by the model and by two rules.
+    tools: list[tuple[TargetModel, ActionModel | None]] | None = None
 
 
 @dataclass
@@ -660,6 +662,12 @@ def tools_run(model: WorkspaceModel, tm: TargetModel) -> list[tuple[TargetModel,
     """Targets whose executable this target runs in a build action: a genrule's `$(location X)`
     command words and the `runs` attributes of a rule known from the knowledge base (no action model
     for either), a custom rule's executable attributes (with the action that runs each)."""
+    if tm.tools is None:
+        tm.tools = _tools_run(model, tm)
+    return tm.tools
+
+
+def _tools_run(model: WorkspaceModel, tm: TargetModel) -> list[tuple[TargetModel, ActionModel | None]]:
     found: list[tuple[TargetModel, ActionModel | None]] = list(attribute_tools(model, tm))
     for label_text in [*command_labels(tm), *_known_rule_tools(model, tm)]:
         try:
