@@ -221,7 +221,7 @@ class StreamedAnalysis:
             if self.verdicts is None:
                 self.verdicts = Verdicts({}, Pins(RcCoverage(model.rc)), model, attach=False)
             self.inputs.extend(self.verdicts.prepare(tm) for tm in targets)
-        self.target_facts.merge(model.targets_facts(targets))
+        self.target_facts.merge(model.targets_facts(targets, with_rules=False))
         self.summaries.extend(ActionSummary.of(a) for tm in targets for a in tm.actions)
         self.target_count += len(targets)
         wanted = {d.span.path for d in self.found[start:]}

@@ -44,13 +44,16 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return workspace
 
 
-def _build_modules_alive() -> list[ModuleModel]:
+def _build_modules_alive(root: Path) -> set[str]:
+    """BUILD files of the workspace at `root` whose model is alive (other tests' may be too)."""
     gc.collect()
-    return [
-        o
+    return {
+        o.display_path
         for o in gc.get_objects()
-        if isinstance(o, ModuleModel) and o.rel_path.endswith(("BUILD", "BUILD.bazel"))
-    ]
+        if isinstance(o, ModuleModel)
+        and o.rel_path.endswith(("BUILD", "BUILD.bazel"))
+        and o.repo.root.is_relative_to(root)
+    }
 
 
 def test_a_streamed_scan_holds_only_the_packages_kept_for_lookups(
@@ -70,9 +73,16 @@ def test_a_streamed_scan_holds_only_the_packages_kept_for_lookups(
     # The generator's BUILD files load repositories that are not there: load problems used to hold
     # their file's model, and with it its syntax tree.
     assert any(p.path.endswith("BUILD.bazel") for p in model.loader.problems)
-    alive = {m.display_path for m in _build_modules_alive()}
-    assert alive <= set(model._packages) and len(model._packages) <= 3
-    del analysis, model
+    alive = _build_modules_alive(generated)
+    kept = set(model._packages)
+    # A kept target remembers the tools it runs (`tools_run`), and they their BUILD files.
+    kept_targets = [tm for package in model._packages.values() for tm in package.values()]
+    run = {tool.target.build.display_path for tm in kept_targets for tool, _ in tm.tools or ()}
+    del analysis, model, kept_targets  # plain sets below: a failing assertion must not print the model
+    assert len(kept) <= 3
+    assert kept <= alive  # the kept packages' trees, and no other but those of tools they run
+    assert alive - kept - run == set()
+    assert len(alive) < 20
 
 
 def test_packages_taken_in_path_order_are_evaluated_once(

@@ -118,6 +118,9 @@ class WorkspaceModel:
     _released: set[str] = field(default_factory=set, repr=False)
     loaded_sources: dict[str, SourceFile] | None = field(default=None, repr=False)  # engine._loaded_sources
     _loaded_builds: dict[str, Path] = field(default_factory=dict, repr=False)
+    _build_keys: dict[str, set[tuple[str, str]]] = field(
+        default_factory=dict, repr=False
+    )  # in _build_modules
     # Files sourced by shell scripts -> the functions they define (None: unreadable or not a library).
     _library_functions: dict[str, frozenset[str] | None] = field(default_factory=dict, repr=False)
 
@@ -184,9 +187,9 @@ class WorkspaceModel:
         facts.merge(self.loader_facts())
         return facts
 
-    def targets_facts(self, targets: list[TargetModel]) -> WorkspaceFacts:
-        """The facts `targets` contribute (their actions' mnemonics and the scripts they run), with
-        those of the rule implementations and helpers."""
+    def targets_facts(self, targets: list[TargetModel], with_rules: bool = True) -> WorkspaceFacts:
+        """The facts `targets` contribute (their actions' mnemonics and the scripts they run), and
+        `with_rules` those of the rule implementations and helpers."""
         runners: dict[str, tuple[SourceFile, set[str]]] = {}
         for tm in targets:
             target = tm.target
@@ -197,7 +200,7 @@ class WorkspaceModel:
                 scripts = self.genrule_scripts(tm)
             for source in scripts:
                 runners.setdefault(source.path, (source, set()))[1].add(target.text)
-        actions = self.rule_actions() + [a for tm in targets for a in tm.actions]
+        actions = (self.rule_actions() if with_rules else []) + [a for tm in targets for a in tm.actions]
         names = set(BAZEL_MNEMONICS)
         names.update(a.effective_mnemonic if a.mnemonic_source != "dynamic" else "" for a in actions)
         if any(t.target.kind == "genrule" for t in targets):
@@ -296,7 +299,9 @@ class WorkspaceModel:
     def _build_module(self, label: Label) -> ModuleModel | None:
         key = (label.repo, label.package)
         if key not in self._build_modules:
-            self._build_modules[key] = self._find_build_module(label)
+            module = self._build_modules[key] = self._find_build_module(label)
+            if module is not None:  # `//p` and `@main//p` are two keys of one module
+                self._build_keys.setdefault(module.display_path, set()).add(key)
         return self._build_modules[key]
 
     def _find_build_module(self, label: Label) -> ModuleModel | None:
@@ -346,9 +351,11 @@ class WorkspaceModel:
             if display not in kept:
                 self.loader.modules.pop(path, None)
                 del self._loaded_builds[display]
-        for key, module in list(self._build_modules.items()):
-            if module is not None and module.display_path not in kept:
-                del self._build_modules[key]
+        for display, keys in list(self._build_keys.items()):
+            if display not in kept:
+                for key in keys:
+                    del self._build_modules[key]
+                del self._build_keys[display]
 
     def package_file(self, target: Target, label_text: str) -> SourceFile | None:
         """A source file of the target's repository named by a label, if it exists (not a rule)."""
