@@ -6,10 +6,10 @@ with the others until it writes to them), so rule implementations come out the s
 findings merge into one. Each shard evaluates only its own BUILD files, and, unless a rule needs every
 target's model (`engine.streams`), releases each handful of them once checked
 (`engine.StreamedAnalysis`). Which BUILD files are its own is decided as it goes: shards take them
-from a shared list, largest first, a few at a time, so that a shard slowed down (by heavier files, or
-by a busy machine) takes fewer and all finish together. The result must not depend on the split:
-tests compare it with a single-process scan on every corpus workspace, split as it happens and split
-in fixed groups.
+from a shared list, in path order (neighbours name each other's targets), a few at a time, so that a
+shard slowed down (by heavier files, or by a busy machine) takes fewer and all finish together. The
+result must not depend on the split: tests compare it with a single-process scan on every corpus
+workspace, split as it happens and split in fixed groups.
 
 Two rounds per shard:
 1. evaluate its BUILD files, send back its `WorkspaceFacts` (known mnemonics, load problems, scripts
@@ -174,7 +174,7 @@ def analyze_in_shards(
             connection.send(facts)
         own.ctx.shared_facts = facts
         outputs: list[ShardOutput] = [_output(own)]
-        del own, prepared  # what is left of them is freed at exit, with the rest
+        del own, prepared  # freed while the other shards finish, not after
         outputs += [_receive(connection) for _process, connection in workers]
         return _combine(
             workspace, options, outputs
