@@ -28,9 +28,11 @@ from hermetic_scan.model import (
     TargetModel,
     WorkspaceFacts,
     WorkspaceModel,
+    build_files,
     build_model,
     evaluate_packages,
     prepare_model,
+    read_build_file,
 )
 from hermetic_scan.model.actions import ActionModel
 from hermetic_scan.model.modules import ModuleModel
@@ -38,7 +40,7 @@ from hermetic_scan.options import Options
 from hermetic_scan.rules import RULE_MODULES, internal_error, rule_meta, unused_suppression
 from hermetic_scan.rules.base import Context
 from hermetic_scan.source import SourceFile
-from hermetic_scan.workspace import Repository, Workspace
+from hermetic_scan.workspace import Workspace
 
 
 @dataclass
@@ -281,7 +283,7 @@ class StreamedAnalysis:
         or a load problem found before its turn, can be in it)."""
         found = self.sources.get(path) or _loaded_sources(self.model).get(path)
         if found is None and path in self.build_read:
-            repo, rel = _build_files(self.workspace)[path]
+            repo, rel = build_files(self.workspace)[path]
             try:
                 found = self.sources[path] = SourceFile(path, self.workspace.read(repo.root / rel))
             except OSError:
@@ -300,11 +302,6 @@ def _loaded_sources(model: WorkspaceModel) -> dict[str, SourceFile]:
     return model.loaded_sources
 
 
-def _build_files(workspace: Workspace) -> dict[str, tuple[Repository, str]]:
-    """Every BUILD file of the workspace: display path -> (repository, path in it)."""
-    return {repo.display(rel): (repo, rel) for repo in workspace.repositories for rel in repo.build_files}
-
-
 class _ReadAgain(Mapping[str, ModuleModel]):
     """The modules suppressions look into (the calls around a finding), for a scan that released its
     BUILD files: a released one is parsed again when a suppression asks for it, and not kept."""
@@ -312,7 +309,7 @@ class _ReadAgain(Mapping[str, ModuleModel]):
     def __init__(self, workspace: Workspace, model: WorkspaceModel, builds: set[str]) -> None:
         self.model = model
         self.live = {m.source.path: m for m in model.modules}
-        self.builds = {path: where for path, where in _build_files(workspace).items() if path in builds}
+        self.builds = {path: where for path, where in build_files(workspace).items() if path in builds}
 
     def __getitem__(self, path: str) -> ModuleModel:
         if path in self.live:
@@ -321,7 +318,7 @@ class _ReadAgain(Mapping[str, ModuleModel]):
         loader = self.model.loader
         key = repo.root / rel
         known = key in loader.modules
-        module = loader.module(repo, rel, rel.rsplit("/", 1)[0] if "/" in rel else "")
+        module = read_build_file(loader, repo, rel)
         if module is None:
             raise KeyError(path)
         if not known:
@@ -388,7 +385,7 @@ def build_files_in_order(workspace: Workspace) -> list[str]:
     """BUILD files (display paths) in the order a streamed scan takes them: by path, so that a handful
     taken together are neighbours, which name each other's targets (kept for lookups,
     `model.PACKAGES_KEPT`)."""
-    return sorted(repo.display(rel) for repo in workspace.repositories for rel in repo.build_files)
+    return sorted(build_files(workspace))
 
 
 # BUILD files evaluated, checked and released at a time: small enough that a handful of packages is

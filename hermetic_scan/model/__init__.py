@@ -440,7 +440,7 @@ def prepare_model(
         for rel in repo.build_files if with_build_files else ():
             if not wanted(repo, rel):
                 continue
-            module = loader.module(repo, rel, _package_of(rel))
+            module = read_build_file(loader, repo, rel)
             if module is not None:
                 model.build_modules.append(module)
         for rel in repo.other_starlark:
@@ -563,6 +563,16 @@ def _analyze_rule(loader: Loader, analyzer: ActionAnalyzer, rule: RuleClass) -> 
     )
 
 
+def build_files(workspace: Workspace) -> dict[str, tuple[Repository, str]]:
+    """Every BUILD file of the workspace: display path -> (repository, path in it)."""
+    return {repo.display(rel): (repo, rel) for repo in workspace.repositories for rel in repo.build_files}
+
+
+def read_build_file(loader: Loader, repo: Repository, rel: str) -> ModuleModel | None:
+    """A BUILD file's module (its package is its directory)."""
+    return loader.module(repo, rel, _package_of(rel))
+
+
 def _package_of(build_file: str) -> str:
     return build_file.rsplit("/", 1)[0] if "/" in build_file else ""
 
@@ -571,14 +581,12 @@ def _claimed(
     workspace: Workspace, loader: Loader, model: WorkspaceModel, claim: Callable[[], list[str]]
 ) -> Iterator[list[ModuleModel]]:
     """BUILD files as `claim` hands them out (display paths), parsed as they come, a handful at a time."""
-    by_display = {
-        repo.display(rel): (repo, rel) for repo in workspace.repositories for rel in repo.build_files
-    }
+    by_display = build_files(workspace)
     while chunk := claim():
         modules = []
         for display in chunk:
             repo, rel = by_display[display]
-            module = loader.module(repo, rel, _package_of(rel))
+            module = read_build_file(loader, repo, rel)
             if module is not None:
                 model.loaded_build(module, repo.root / rel)
                 model.build_modules.append(module)
