@@ -59,3 +59,16 @@ SAME_NAME_REPOSITORIES: dict[str, str | bytes] = {
     "c/defs.bzl": 'def fmt(name):\n    native.genrule(name = name, outs = [name + ".txt"], cmd = "terraform fmt > $@")\n',
     "c/BUILD.bazel": 'load("@outer//:defs.bzl", "fmt")\nfmt(name = "top")\n',
 }
+
+# The verdict of every target of SAME_NAME_REPOSITORIES, each listed once.
+SAME_NAME_VERDICTS = {
+    "//:top": "remote-ok",
+    "@a//:gen": "no-remote-exec",
+    "@a//:lint": "no-remote-exec",
+    "@b//:gen": "remote-ok",
+    "@b//:lint": "remote-ok",
+    "@outer~c//:top": "no-remote-exec",
+    "@tools~a~tools//:fmt": "remote-ok",
+    "@tools~b~tools//:fmt": "remote-ok",
+    "@tools~b~tools//self:gen": "remote-ok",
+}

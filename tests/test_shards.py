@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS, ROOT
-from helpers import SAME_NAME_REPOSITORIES, run_cli, write_tree
+from helpers import SAME_NAME_REPOSITORIES, SAME_NAME_VERDICTS, run_cli, write_tree
 
 from hermetic_scan import runner, shards
 from hermetic_scan.engine import Result, analyze, analyze_streamed, streams
@@ -141,17 +141,7 @@ def test_nested_repositories_sharing_a_name_report_the_same_in_shards(tmp_path: 
     workspace = write_tree(tmp_path / "ws", SAME_NAME_REPOSITORIES)
     count = _build_files(workspace)
     _compare(workspace, [2, count])
-    expected = {
-        "//:top": "remote-ok",
-        "@a//:gen": "no-remote-exec",
-        "@a//:lint": "no-remote-exec",
-        "@b//:gen": "remote-ok",
-        "@b//:lint": "remote-ok",
-        "@outer~c//:top": "no-remote-exec",
-        "@tools~a~tools//:fmt": "remote-ok",
-        "@tools~b~tools//:fmt": "remote-ok",
-        "@tools~b~tools//self:gen": "remote-ok",
-    }
+    expected = SAME_NAME_VERDICTS
     for groups in (None, shards.split(discover(workspace), count)):
         result = shards.analyze_in_shards(discover(workspace), _options(workspace), count, groups)
         labels = [t.label for t in result.inventory.targets]

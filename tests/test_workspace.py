@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from helpers import SAME_NAME_REPOSITORIES, write_tree
+from helpers import SAME_NAME_REPOSITORIES, SAME_NAME_VERDICTS, write_tree
 
 from hermetic_scan.model.modules import Loader
 from hermetic_scan.options import Options
@@ -110,17 +110,7 @@ def test_nested_repositories_sharing_a_name_are_labelled_by_their_paths(tmp_path
 
     result = scan(root)
     verdicts = {t.label: t.verdict for t in result.inventory.targets}
-    assert verdicts == {
-        "//:top": "remote-ok",
-        "@a//:gen": "no-remote-exec",
-        "@a//:lint": "no-remote-exec",
-        "@b//:gen": "remote-ok",
-        "@b//:lint": "remote-ok",
-        "@outer~c//:top": "no-remote-exec",
-        "@tools~a~tools//:fmt": "remote-ok",
-        "@tools~b~tools//:fmt": "remote-ok",
-        "@tools~b~tools//self:gen": "remote-ok",
-    }, "every target once, each repository's @tools its own"
+    assert verdicts == SAME_NAME_VERDICTS, "every target once, each repository's @tools its own"
     assert len(result.inventory.targets) == len(verdicts)
     findings = {(d.rule, d.span.path, d.span.start_line + 1, d.target) for d in result.diagnostics}
     assert findings == {
