@@ -236,7 +236,6 @@ class StreamedAnalysis:
             if found:
                 self.comments[source.path] = found
             if found or source.path in wanted:
-                source.literals = {}  # the evaluator's cache, larger than the text
                 self.kept[source.path] = source
 
     def facts(self) -> WorkspaceFacts:
