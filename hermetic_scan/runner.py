@@ -55,8 +55,11 @@ def _scan(root: Path, options: Options) -> Result:
 
 
 # With `jobs` unset, one process per this many BUILD files (up to the CPUs there are): below it, a
-# second process costs more (start-up, every .bzl file analyzed again) than it saves.
-BUILD_FILES_PER_JOB = 150
+# second process costs more (forking, sending results back, merging) than it saves. The .bzl files
+# are analyzed once before forking, so only BUILD files count. Measured (docs/performance.md): at 9
+# BUILD files (rules_shell) one process is faster, at 24 (bazel-skylib) two are, and two are faster
+# on every one of the six rulesets, rules_js's 59 BUILD files included.
+BUILD_FILES_PER_JOB = 16
 
 
 def shard_count(jobs: int | None, build_files: int) -> int:

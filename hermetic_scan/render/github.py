@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hermetic_scan.engine import Result
-from hermetic_scan.render.paths import from_cwd
+from hermetic_scan.render.paths import FromCwd
 
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -25,13 +25,14 @@ def _property(text: str) -> str:
 
 def render(result: Result, cwd: Path | None = None) -> str:
     lines = []
+    shown = FromCwd(result.root, cwd)
     for d in result.diagnostics:
         s = d.span
         props = (
-            f"file={_property(from_cwd(result.root, s.path, cwd))},line={s.start_line + 1},col={s.start_col + 1},"
+            f"file={_property(shown(s.path))},line={s.start_line + 1},col={s.start_col + 1},"
             f"endLine={s.end_line + 1},endColumn={s.end_col + 1},title={_property(d.rule)}"
         )
-        where = ", ".join(f"{from_cwd(result.root, r.path, cwd)}:{r.start_line + 1}" for r in d.related)
+        where = ", ".join(f"{shown(r.path)}:{r.start_line + 1}" for r in d.related)
         message = f"{d.message} (from {where})" if where else d.message
         lines.append(f"::{COMMAND[d.severity.value]} {props}::{_data(message)}")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from hermetic_scan.diagnostics import Diagnostic
 from hermetic_scan.engine import Result
-from hermetic_scan.render.paths import from_cwd
+from hermetic_scan.render.paths import FromCwd
 
 RESET = "\x1b[0m"
 SEVERITY_COLOR = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "info": "\x1b[1;36m"}
@@ -32,11 +32,11 @@ def _targets(d: Diagnostic) -> str:
     return f" (targets {labels[0]} and {len(labels) - 1} more)"
 
 
-def _related(result: Result, d: Diagnostic, cwd: Path | None) -> str:
+def _related(d: Diagnostic, shown: FromCwd) -> str:
     """Where a finding shown at a target's line comes from."""
     if not d.related:
         return ""
-    places = ", ".join(f"{from_cwd(result.root, s.path, cwd)}:{s.start_line + 1}" for s in d.related)
+    places = ", ".join(f"{shown(s.path)}:{s.start_line + 1}" for s in d.related)
     return f" (from {places})"
 
 
@@ -45,12 +45,13 @@ def render(result: Result, cwd: Path | None = None, color: bool = False) -> str:
         return f"{code}{text}{RESET}" if color else text
 
     lines = []
+    shown = FromCwd(result.root, cwd)
     for d in result.diagnostics:
-        where = f"{from_cwd(result.root, d.span.path, cwd)}:{d.span.start_line + 1}:{d.span.start_col + 1}"
+        where = f"{shown(d.span.path)}:{d.span.start_line + 1}:{d.span.start_col + 1}"
         severity = d.severity.value
         lines.append(
             f"{paint(LOCATION_COLOR, where)}: {paint(SEVERITY_COLOR[severity], severity)}: "
-            f"{d.message} {paint(RULE_COLOR, f'[{d.rule}]')}{_targets(d)}{_related(result, d, cwd)}"
+            f"{d.message} {paint(RULE_COLOR, f'[{d.rule}]')}{_targets(d)}{_related(d, shown)}"
         )
     counts = result.counts()
     total = len(result.diagnostics)
