@@ -14,6 +14,11 @@ across repositories, each round timing:
 - build-edit   `check` with the cache, after appending a comment line to one BUILD file (the largest)
 - bzl-edit     `check` with the cache, after appending a comment line to the .bzl file that most
                files of the repository load (directly); both edits are undone after their run
+- lsp-build-edit, lsp-bzl-edit   the same two edits made in the language server (`hermetic-scan
+               lsp`, the process that stays up): the file is opened (untimed), then changed
+               EDITS_PER_RUN times in the buffer, each time appending another comment line; a run's
+               time is the median from didChange to the publishDiagnostics that follows, its CPU
+               the server's CPU time per edit, its memory the server's RSS and PSS after the edits
 
 When the scanner has no cache (`--cache-dir` is not among its options) warm and the edits are
 plain cold runs. For every run it records the wall time, the CPU time of the children (user + sys)
@@ -41,11 +46,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The language-server client is test code (tests/lsp_client.py), not part of the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from lsp_client import LspClient  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_WORKDIR = HERE / "work" / "real"
 DEFAULT_REPOS = ["rules_go", "rules_python", "rules_rust", "rules_js", "googleapis", "protobuf"]
 BUILD_NAMES = {"BUILD", "BUILD.bazel"}
-KINDS = ["buildifier", "cold", "warm", "build-edit", "bzl-edit"]
+KINDS = ["buildifier", "cold", "warm", "build-edit", "bzl-edit", "lsp-build-edit", "lsp-bzl-edit"]
+EDITS_PER_RUN = 3
 LOAD = re.compile(r"""load\(\s*["']([^"']+\.bzl)["']""")
 
 
@@ -132,6 +142,47 @@ def measured(argv: list[str], ok: tuple[int, ...]) -> tuple[float, float, float,
         tail = err.decode(errors="replace").strip().splitlines()[-5:]
         raise SystemExit(f"failed (exit {proc.returncode}): {' '.join(argv)}\n" + "\n".join(tail))
     return wall, cpu, peak / 2**20, peak_pss / 2**20
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a live process, from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat", "rb") as handle:
+        stat = handle.read()
+    fields = stat[stat.rfind(b")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def editor_latency(root: Path, path: Path, round_no: int) -> tuple[float, float, float, float]:
+    """Open `path` in `hermetic-scan lsp` started at root, then change it EDITS_PER_RUN times; return
+    (median seconds from didChange to publishDiagnostics, server CPU seconds per edit, its RSS and PSS
+    in MB after the edits)."""
+    client = LspClient(cwd=str(root), stderr=subprocess.DEVNULL)
+    try:
+        client.request("initialize", {"processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": {}})
+        client.notify("initialized", {})
+        uri, text = path.as_uri(), path.read_text(encoding="utf-8")
+        client.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "starlark", "version": 1, "text": text}},
+        )
+        client.diagnostics(uri, timeout=600)
+        latencies = []
+        cpu_before = _cpu_seconds(client.process.pid)
+        for edit in range(EDITS_PER_RUN):
+            text += f"\n# bench edit {round_no}.{edit}\n"
+            client.drain()
+            sent = time.perf_counter()
+            client.notify(
+                "textDocument/didChange",
+                {"textDocument": {"uri": uri, "version": edit + 2}, "contentChanges": [{"text": text}]},
+            )
+            client.diagnostics(uri, timeout=600)
+            latencies.append(time.perf_counter() - sent)
+        cpu = (_cpu_seconds(client.process.pid) - cpu_before) / EDITS_PER_RUN
+        rss, pss = tree_memory(client.process.pid)
+    finally:
+        client.close()
+    return statistics.median(latencies), cpu, rss / 2**20, pss / 2**20
 
 
 def most_loaded_bzl(root: Path) -> Path | None:
@@ -275,6 +326,11 @@ def main(argv: list[str] | None = None) -> int:
                 elif kind == "warm":
                     measured(check_argv(root, True), (0, 1))  # untimed: the cache holds this state
                     result = measured(check_argv(root, True), (0, 1))
+                elif kind.startswith("lsp-"):
+                    target = build if kind == "lsp-build-edit" else bzl
+                    if target is None:
+                        continue
+                    result = editor_latency(root, target, round_no)
                 else:
                     target = build if kind == "build-edit" else bzl
                     if target is None:
@@ -297,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     header = (
         f"{'repository':<14}"
-        + "".join(f"{k:>12}" for k in kinds)
+        + "".join(f"{k:>15}" for k in kinds)
         + f"{'cold/bf':>9}{'cold cpu/bf':>12}{'RSS MB':>8}{'PSS MB':>8}"
     )
     print(header)
@@ -310,7 +366,8 @@ def main(argv: list[str] | None = None) -> int:
         for k in med:
             totals[k] += med[k]
             total_cpu[k] += cpu[k]
-        scans = [r for r in row.values() if r.rss_mb and r is not row.get("buildifier")]
+        # Peak memory of the command-line scans (the server's, after its edits, is in the JSON).
+        scans = [row[k] for k in kinds if row[k].rss_mb and k != "buildifier" and not k.startswith("lsp-")]
         peak = max((max(r.rss_mb) for r in scans), default=0)
         peak_pss = max((max(r.pss_mb) for r in scans), default=0)
         ratio = (
@@ -321,11 +378,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(
             f"{name:<14}"
-            + "".join(f"{med.get(k, float('nan')):>11.2f}s" for k in kinds)
+            + "".join(f"{med.get(k, float('nan')):>14.3f}s" for k in kinds)
             + f"{ratio:>9.3f}{cratio:>12.3f}{peak:>8.0f}{peak_pss:>8.0f}"
         )
-    print(f"{'TOTAL':<14}" + "".join(f"{totals[k]:>11.2f}s" for k in kinds))
-    print(f"{'TOTAL cpu':<14}" + "".join(f"{total_cpu[k]:>11.2f}s" for k in kinds))
+    print(f"{'TOTAL':<14}" + "".join(f"{totals[k]:>14.3f}s" for k in kinds))
+    print(f"{'TOTAL cpu':<14}" + "".join(f"{total_cpu[k]:>14.3f}s" for k in kinds))
     ratios: dict[str, float] = {}
     if totals.get("buildifier"):
         for k in kinds:
