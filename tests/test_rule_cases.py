@@ -334,6 +334,28 @@ def test_lambda_implementation_and_label_objects_in_macros(tmp_path: Path) -> No
     assert _found(root) == {("defs/runner.sh", 2, "ambient-tool")}
 
 
+def test_label_objects_in_a_nested_repository_macro(tmp_path: Path) -> None:
+    """`Label("//x:y")` in a nested repository's .bzl names that repository's target, also when a
+    BUILD file of the main repository calls the macro."""
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": 'bazel_dep(name = "tools")\nlocal_path_override(module_name = "tools", path = "tools")\n',
+            "tools/MODULE.bazel": 'module(name = "tools")\n',
+            "tools/defs/BUILD.bazel": 'exports_files(["runner.sh"])\n',
+            "tools/defs/runner.sh": "#!/bin/bash\nterraform validate\n",
+            "tools/defs/defs.bzl": (
+                "def checked(name):\n"
+                '    native.sh_test(name = name, srcs = [Label("//defs:runner.sh")])\n'
+            ),
+            "app/BUILD.bazel": 'load("@tools//defs:defs.bzl", "checked")\nchecked(name = "validate_test")\n',
+        },
+    )
+    verdicts = {t.label: t.verdict for t in scan(root).inventory.targets}
+    assert verdicts == {"//app:validate_test": "no-remote-exec"}
+    assert _found(root) == {("tools/defs/runner.sh", 2, "ambient-tool")}
+
+
 def test_macro_values_computed_the_way_macros_compute_them(tmp_path: Path) -> None:
     """Comparisons on known values pick one branch (zero-padded names), loops run past 64 items,
     `kwargs.pop("tags", [])` keeps the caller's tags, and `str(Label(...))` (Bzlmod-dependent) leaves

@@ -1050,8 +1050,11 @@ def _script_file(
     """The source file a label names; with `unless_a_target`, None when a target has that name (Bazel's
     label then means the target)."""
     repo = target.build.repo
-    if label.repo and model.loader.repository(label.repo, repo) is not repo:
-        return None
+    if label.repo:  # a script of another repository (a macro's `Label("//x")`), when it can be read
+        found = model.loader.repository(label.repo, repo)
+        if found is None:
+            return None
+        repo = found
     display = repo.display(label.path)
     path: Path = repo.root / label.path
     if display not in model.script_files and not os.path.isfile(path):

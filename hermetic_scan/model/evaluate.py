@@ -1649,7 +1649,7 @@ def _label_of_module(text: Str, module: ModuleModel) -> LabelStr:
         value = f"//{module.package}{value}"
     elif not value.startswith(("//", "@")):
         value = f"//{module.package}:{value}"
-    if value.startswith("//") and module.repo.external and module.repo.name:
+    if value.startswith("//") and module.repo.name:  # an external or a nested repository's
         value = f"@{module.repo.name}{value}"
     if value == text.text.text:
         return LabelStr(text.text)
