@@ -6,10 +6,11 @@ with the others until it writes to them), so rule implementations come out the s
 findings merge into one. Each shard evaluates only its own BUILD files, and, unless a rule needs every
 target's model (`engine.streams`), releases each handful of them once checked
 (`engine.StreamedAnalysis`). Which BUILD files are its own is decided as it goes: shards take them
-from a shared list, in path order (neighbours name each other's targets), a few at a time, so that a
-shard slowed down (by heavier files, or by a busy machine) takes fewer and all finish together. The
-result must not depend on the split: tests compare it with a single-process scan on every corpus
-workspace, split as it happens and split in fixed groups.
+from a shared list, in path order (neighbours name each other's targets), a run of them at a time,
+shorter as fewer are left (`_SharedClaims`), so that a shard slowed down (by heavier files, or by a
+busy machine) takes fewer and all finish together. The result must not depend on the split: tests
+compare it with a single-process scan on every corpus workspace, split as it happens and split in
+fixed groups.
 
 Two rounds per shard:
 1. evaluate its BUILD files, send back its `WorkspaceFacts` (known mnemonics, load problems, scripts
@@ -115,22 +116,45 @@ def split(workspace: Workspace, shards: int) -> list[set[str]]:
     return groups
 
 
-# BUILD files a shard takes at a time, and releases at once after checking them (engine.CHUNK_SIZE).
+# BUILD files a shard checks at a time, and releases at once after checking them (engine.CHUNK_SIZE);
+# the fewest it takes from the shared list at a time.
 CLAIM_SIZE = CHUNK_SIZE
+# A shard takes 1/(GUIDED_SHARE x shards) of the BUILD files left (guided self-scheduling).
+GUIDED_SHARE = 2
 
 
 class _SharedClaims:
-    """The BUILD files not taken yet, shared by the forked shards."""
+    """The BUILD files not taken yet, shared by the forked shards. A shard takes a run of them, in
+    path order: a share of those left, shrinking to CLAIM_SIZE towards the end so that the shards
+    finish together. Neighbours name each other's targets, and a package another shard took is
+    evaluated again for a lookup: runs of a few hundred keep most neighbours in one shard (handing
+    out CLAIM_SIZE at a time alternated them between shards: +11 % CPU on a 20,000-file workspace)."""
 
-    def __init__(self, context: Any, files: list[str]) -> None:
+    def __init__(self, context: Any, files: list[str], shards: int = 1) -> None:
         self.files = files
+        self.shards = shards
         self.taken = context.Value("q", 0)
 
     def __call__(self) -> list[str]:
         with self.taken.get_lock():
             start = self.taken.value
-            self.taken.value = start + CLAIM_SIZE
-        return self.files[start : start + CLAIM_SIZE]
+            size = max(CLAIM_SIZE, (len(self.files) - start) // (GUIDED_SHARE * self.shards))
+            self.taken.value = start + size
+        return self.files[start : start + size]
+
+
+class _InHandfuls:
+    """A shard's claims, CLAIM_SIZE files at a time: what it checks and releases together."""
+
+    def __init__(self, claim: Callable[[], list[str]]) -> None:
+        self.claim = claim
+        self.pending: list[str] = []
+
+    def __call__(self) -> list[str]:
+        if not self.pending:
+            self.pending = self.claim()
+        handful, self.pending = self.pending[:CLAIM_SIZE], self.pending[CLAIM_SIZE:]
+        return handful
 
 
 class _FixedClaim:
@@ -153,8 +177,10 @@ def analyze_in_shards(
     others = {repo.display(rel) for repo in workspace.repositories for rel in repo.other_starlark}
     prepared = prepare_model(workspace, common, with_build_files=False)
     context = multiprocessing.get_context("fork")
-    shared = _SharedClaims(context, build_files_in_order(workspace)) if groups is None else None
-    claims = [shared or _FixedClaim(group) for group in (groups or [set()] * shards)]
+    shared = _SharedClaims(context, build_files_in_order(workspace), shards) if groups is None else None
+    claims: list[Callable[[], list[str]]] = [
+        _InHandfuls(shared) if shared else _FixedClaim(group) for group in (groups or [set()] * shards)
+    ]
     workers: list[tuple[Any, Connection]] = []
     try:
         # This process is the first shard: the prepared model it forked the others from is its own.

@@ -157,16 +157,20 @@ def test_split_balances_bytes_and_keeps_every_build_file() -> None:
     assert all(groups)
 
 
-def test_shared_claims_hand_out_every_build_file_once_largest_first() -> None:
-    workspace = discover(CORPUS / "cross-package")
-    files = [path for _size, path in shards._by_size(workspace)]
-    claims = shards._SharedClaims(multiprocessing.get_context("fork"), files)
-    chunks = list(iter(claims, []))
-    taken = [path for chunk in chunks for path in chunk]
-    assert taken == files and sorted(taken) == sorted(workspace.main.build_files)
-    assert all(len(chunk) <= shards.CLAIM_SIZE for chunk in chunks)
-    sizes = [(CORPUS / "cross-package" / path).stat().st_size for path in taken]
+def test_shared_claims_hand_out_every_build_file_once_in_runs_that_shrink() -> None:
+    files = [f"pkg{i:03}/BUILD" for i in range(200)]
+    claims = shards._SharedClaims(multiprocessing.get_context("fork"), files, shards=2)
+    runs = list(iter(claims, []))
+    assert [path for run in runs for path in run] == files
+    sizes = [len(run) for run in runs]
+    assert sizes[0] == 200 // (shards.GUIDED_SHARE * 2)
     assert sizes == sorted(sizes, reverse=True)
+    assert all(size >= shards.CLAIM_SIZE for size in sizes[:-1]) and sizes[-1] <= shards.CLAIM_SIZE
+    handfuls = list(
+        iter(shards._InHandfuls(shards._SharedClaims(multiprocessing.get_context("fork"), files)), [])
+    )
+    assert [path for handful in handfuls for path in handful] == files
+    assert all(len(handful) <= shards.CLAIM_SIZE for handful in handfuls)
 
 
 def test_a_failing_shard_reports_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
