@@ -54,6 +54,7 @@ from hermetic_scan.inventory import (
 )
 from hermetic_scan.model import PreparedModel, add_other_modules, prepare_model
 from hermetic_scan.options import Options
+from hermetic_scan.parse import compile_queries
 from hermetic_scan.source import SourceFile
 from hermetic_scan.suppressions import Suppression
 from hermetic_scan.workspace import Workspace
@@ -176,6 +177,7 @@ def analyze_in_shards(
     common = {repo.display(rel) for repo in workspace.repositories for rel in repo.bzl_files}
     others = {repo.display(rel) for repo in workspace.repositories for rel in repo.other_starlark}
     prepared = prepare_model(workspace, common, with_build_files=False)
+    compile_queries()
     context = multiprocessing.get_context("fork")
     shared = _SharedClaims(context, build_files_in_order(workspace), shards) if groups is None else None
     claims: list[Callable[[], list[str]]] = [
