@@ -358,7 +358,8 @@ class WorkspaceModel:
                 del self._build_keys[display]
 
     def package_file(self, target: Target, label_text: str) -> SourceFile | None:
-        """A source file of the target's repository named by a label, if it exists (not a rule)."""
+        """A source file named by a label, if it exists (not a rule): of the target's repository, or
+        of another one the scan can read (a nested repository, an external one it found)."""
         try:
             label = parse_label(label_text, target.label.repo, target.label.package)
         except LabelError:
@@ -1047,8 +1048,8 @@ def _labels_of(target: Target, attribute: str) -> list[tuple[Label, Node | None]
 def _script_file(
     model: WorkspaceModel, target: Target, label: Label, unless_a_target: bool = False
 ) -> SourceFile | None:
-    """The source file a label names; with `unless_a_target`, None when a target has that name (Bazel's
-    label then means the target)."""
+    """The source file a label names, in the target's repository or in another one the scan can read;
+    with `unless_a_target`, None when a target has that name (Bazel's label then means the target)."""
     repo = target.build.repo
     if label.repo:  # a script of another repository (a macro's `Label("//x")`), when it can be read
         found = model.loader.repository(label.repo, repo)
