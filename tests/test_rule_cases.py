@@ -345,8 +345,7 @@ def test_label_objects_in_a_nested_repository_macro(tmp_path: Path) -> None:
             "tools/defs/BUILD.bazel": 'exports_files(["runner.sh"])\n',
             "tools/defs/runner.sh": "#!/bin/bash\nterraform validate\n",
             "tools/defs/defs.bzl": (
-                "def checked(name):\n"
-                '    native.sh_test(name = name, srcs = [Label("//defs:runner.sh")])\n'
+                'def checked(name):\n    native.sh_test(name = name, srcs = [Label("//defs:runner.sh")])\n'
             ),
             "app/BUILD.bazel": 'load("@tools//defs:defs.bzl", "checked")\nchecked(name = "validate_test")\n',
         },
