@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from helpers import SAME_NAME_REPOSITORIES, SAME_NAME_VERDICTS, write_tree
 
+from hermetic_scan import workspace as workspace_module
 from hermetic_scan.model.modules import Loader
 from hermetic_scan.options import Options
 from hermetic_scan.runner import scan
-from hermetic_scan.workspace import discover, find_root
+from hermetic_scan.workspace import discover, find_root, read_file
 
 HAZARD = 'genrule(name = "g", outs = ["o"], cmd = "terraform fmt > $@")\n'
 
@@ -182,3 +184,41 @@ def test_label_climbing_out_is_refused(tmp_path: Path) -> None:
     write_tree(tmp_path, {"MODULE.bazel": "", "BUILD.bazel": 'load("//../outside:x.bzl", "X")\n'})
     found = [d for d in scan(tmp_path).diagnostics if d.rule == "unresolved-load"]
     assert len(found) == 1 and "climbs out" in found[0].message
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="Linux's list of memory mappings")
+def test_files_read_do_not_each_keep_a_memory_mapping(tmp_path: Path) -> None:
+    """Linux allows 65,530 mappings a process: asking to read `limit + 1` bytes of every file left
+    each one in a mapping of its own, and a 100,000-file workspace failed with MemoryError."""
+    paths = []
+    for index in range(600):
+        path = tmp_path / f"BUILD{index}"
+        path.write_bytes(b'sh_test(name = "t%d")\n' % index)
+        paths.append(path)
+
+    def mappings() -> int:
+        with open("/proc/self/maps", "rb") as handle:
+            return sum(1 for _ in handle)
+
+    before = mappings()
+    held = [read_file(path) for path in paths]
+    assert held[7] == b'sh_test(name = "t7")\n'
+    assert mappings() - before < 60
+
+
+def test_a_file_that_grew_after_it_was_measured_is_read_whole_up_to_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grown = tmp_path / "BUILD"
+    grown.write_bytes(b"x" * 150)
+    real_fstat = os.fstat
+
+    def measured_earlier(fd: int) -> os.stat_result:
+        found = real_fstat(fd)
+        return os.stat_result((*found[:6], 10, *found[7:]))  # st_size as it was: 10 bytes
+
+    monkeypatch.setattr(workspace_module.os, "fstat", measured_earlier)
+    monkeypatch.setattr(workspace_module, "READ_PIECE", 16)
+    assert read_file(grown, limit=200) == b"x" * 150
+    with pytest.raises(OSError, match="over the 100 bytes limit"):
+        read_file(grown, limit=100)
