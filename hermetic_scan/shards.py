@@ -159,6 +159,23 @@ class _InHandfuls:
         return handful
 
 
+class _WhileAllAlive:
+    """The parent's claims, as long as no other shard has ended: before the facts are exchanged, a
+    shard ends only by failing, and the scan then runs again in one process (runner.py), which is
+    better started at once than after the parent's whole share."""
+
+    def __init__(self, claim: Callable[[], list[str]], workers: list[tuple[Any, Connection]]) -> None:
+        self.claim = claim
+        self.workers = workers
+
+    def __call__(self) -> list[str]:
+        for process, connection in self.workers:
+            if process.exitcode is not None:
+                _receive(connection)  # raises with the shard's traceback
+                raise RuntimeError(f"a scan process ended early (exit status {process.exitcode})")
+        return self.claim()
+
+
 class _FixedClaim:
     """One group of BUILD files, handed out once."""
 
@@ -195,7 +212,7 @@ def analyze_in_shards(
             process.start()
             child_end.close()
             workers.append((process, parent_end))
-        own = _own_share(workspace, options, prepared, others, claims[0])
+        own = _own_share(workspace, options, prepared, others, _WhileAllAlive(claims[0], workers))
         facts = own.facts()
         for _process, connection in workers:
             facts.merge(_receive(connection))

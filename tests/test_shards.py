@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -181,6 +184,36 @@ def test_a_failing_shard_reports_its_traceback(monkeypatch: pytest.MonkeyPatch) 
     workspace = CORPUS / "cross-package"
     with pytest.raises(RuntimeError, match="model exploded"):
         shards.analyze_in_shards(discover(workspace), _options(workspace), 2)
+
+
+def test_the_parent_stops_claiming_once_a_shard_has_failed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shard that failed makes the scan start again in one process: the parent stops at its next
+    claim instead of checking its whole share first."""
+    parent = os.getpid()
+    real = shards._analysis
+    taken: list[str] = []
+
+    def analysis(
+        workspace: object, options: object, prepared: object, claim: Callable[[], list[str]]
+    ) -> object:
+        if os.getpid() != parent:
+            raise ValueError("shard exploded")
+        deadline = time.monotonic() + 60
+        while multiprocessing.active_children() and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the failed shard has exited
+
+        def counted() -> list[str]:
+            files = claim()
+            taken.extend(files)
+            return files
+
+        return real(workspace, options, prepared, counted)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(shards, "_analysis", analysis)
+    workspace = CORPUS / "cross-package"
+    with pytest.raises(RuntimeError, match="shard exploded"):
+        shards.analyze_in_shards(discover(workspace), _options(workspace), 2)
+    assert taken == []
 
 
 def test_jobs_default_depends_on_the_workspace_size(monkeypatch: pytest.MonkeyPatch) -> None:
