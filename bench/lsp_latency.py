@@ -49,14 +49,10 @@ def main() -> int:
         f"workspace {root} ({args.files} files); editing {bzl.relative_to(root)} ({text.count(chr(10))} lines); nproc {os.cpu_count()}"
     )
     client = LspClient(cwd=str(root))
-    client.request("initialize", {"processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": {}})
-    client.notify("initialized", {})
+    client.start(root.as_uri())
     uri = bzl.as_uri()
     started = time.perf_counter()
-    client.notify(
-        "textDocument/didOpen",
-        {"textDocument": {"uri": uri, "languageId": "starlark", "version": 1, "text": text}},
-    )
+    client.open(uri, text)
     baseline = client.diagnostics(uri, timeout=600)
     print(
         f"first analysis (workspace discovery, reverse-load index, parse): {time.perf_counter() - started:.2f}s, {len(baseline)} diagnostics"
@@ -68,10 +64,7 @@ def main() -> int:
         expected = len(baseline)  # the module constant is never run, so the count stays
         client.drain()
         sent = time.perf_counter()
-        client.notify(
-            "textDocument/didChange",
-            {"textDocument": {"uri": uri, "version": edit + 2}, "contentChanges": [{"text": body}]},
-        )
+        client.change(uri, edit + 2, body)
         client.diagnostics(uri, timeout=600, where=lambda ds, n=expected: len(ds) == n)
         latencies.append((time.perf_counter() - sent) * 1000)
     client.close()

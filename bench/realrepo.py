@@ -158,13 +158,9 @@ def editor_latency(root: Path, path: Path, round_no: int) -> tuple[float, float,
     in MB after the edits)."""
     client = LspClient(cwd=str(root), stderr=subprocess.DEVNULL)
     try:
-        client.request("initialize", {"processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": {}})
-        client.notify("initialized", {})
+        client.start(root.as_uri())
         uri, text = path.as_uri(), path.read_text(encoding="utf-8")
-        client.notify(
-            "textDocument/didOpen",
-            {"textDocument": {"uri": uri, "languageId": "starlark", "version": 1, "text": text}},
-        )
+        client.open(uri, text)
         client.diagnostics(uri, timeout=600)
         latencies = []
         cpu_before = _cpu_seconds(client.process.pid)
@@ -172,10 +168,7 @@ def editor_latency(root: Path, path: Path, round_no: int) -> tuple[float, float,
             text += f"\n# bench edit {round_no}.{edit}\n"
             client.drain()
             sent = time.perf_counter()
-            client.notify(
-                "textDocument/didChange",
-                {"textDocument": {"uri": uri, "version": edit + 2}, "contentChanges": [{"text": text}]},
-            )
+            client.change(uri, edit + 2, text)
             client.diagnostics(uri, timeout=600)
             latencies.append(time.perf_counter() - sent)
         cpu = (_cpu_seconds(client.process.pid) - cpu_before) / EDITS_PER_RUN

@@ -7,6 +7,7 @@ No sleeps: every wait is a blocking read from a queue with a timeout.
 from __future__ import annotations
 
 import json
+import os
 import queue
 import subprocess
 import sys
@@ -83,6 +84,24 @@ class LspClient:
         finally:
             for message in skipped:
                 self.messages.put(message)
+
+    def start(self, root_uri: str) -> None:
+        """initialize (with this process as the client) and initialized, for a workspace root."""
+        self.request("initialize", {"processId": os.getpid(), "rootUri": root_uri, "capabilities": {}})
+        self.notify("initialized", {})
+
+    def open(self, uri: str, text: str) -> None:
+        self.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "starlark", "version": 1, "text": text}},
+        )
+
+    def change(self, uri: str, version: int, text: str) -> None:
+        """A whole-document change."""
+        self.notify(
+            "textDocument/didChange",
+            {"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]},
+        )
 
     def diagnostics(self, uri: str, timeout: float = 60, where=None) -> list[dict[str, Any]]:  # noqa: ANN001
         message = self.wait(
