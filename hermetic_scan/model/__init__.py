@@ -118,9 +118,8 @@ class WorkspaceModel:
     _released: set[str] = field(default_factory=set, repr=False)
     loaded_sources: dict[str, SourceFile] | None = field(default=None, repr=False)  # engine._loaded_sources
     _loaded_builds: dict[str, Path] = field(default_factory=dict, repr=False)
-    _build_keys: dict[str, set[tuple[str, str]]] = field(
-        default_factory=dict, repr=False
-    )  # in _build_modules
+    # BUILD file (display path) -> its keys in _build_modules (`//p` and `@main//p` are two keys of one).
+    _build_keys: dict[str, set[tuple[str, str]]] = field(default_factory=dict, repr=False)
     # Files sourced by shell scripts -> the functions they define (None: unreadable or not a library).
     _library_functions: dict[str, frozenset[str] | None] = field(default_factory=dict, repr=False)
 
