@@ -7,6 +7,7 @@ instance of the same rule in the same file does not.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from hermetic_scan.diagnostics import Diagnostic
@@ -19,7 +20,7 @@ class BaselineError(Exception):
     pass
 
 
-def write_baseline(diagnostics: list[Diagnostic], sources: dict[str, SourceFile]) -> str:
+def write_baseline(diagnostics: list[Diagnostic], sources: Mapping[str, SourceFile]) -> str:
     prints = fingerprints(diagnostics, sources)
     entries = {
         prints[id(d)]: {"rule": d.rule, "path": d.span.path, "message": d.message} for d in diagnostics
@@ -55,7 +56,7 @@ def _fingerprints(data: object) -> set[str]:
 
 
 def split(
-    diagnostics: list[Diagnostic], sources: dict[str, SourceFile], known: set[str]
+    diagnostics: list[Diagnostic], sources: Mapping[str, SourceFile], known: set[str]
 ) -> tuple[list[Diagnostic], int]:
     """(new findings, number of baselined ones)."""
     prints = fingerprints(diagnostics, sources)

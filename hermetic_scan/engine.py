@@ -37,6 +37,7 @@ from hermetic_scan.model import (
 from hermetic_scan.model.actions import ActionModel
 from hermetic_scan.model.modules import ModuleModel
 from hermetic_scan.options import Options
+from hermetic_scan.readback import ReadBack
 from hermetic_scan.rules import RULE_MODULES, internal_error, rule_meta, unused_suppression
 from hermetic_scan.rules.base import Context
 from hermetic_scan.source import SourceFile
@@ -53,7 +54,8 @@ class Result:
     built_inventory: Inventory | None  # None when `Options.inventory` was off
     files_scanned: int
     targets_scanned: int
-    sources: dict[str, SourceFile]  # at least every file a finding or a suppression is in
+    # At least every file a finding or a suppression is in; read back from disk for a streamed scan.
+    sources: Mapping[str, SourceFile]
     baselined: int = 0
 
     @property
@@ -146,6 +148,15 @@ class Analysis:
         """A file this analysis read (a .bzl file loaded from outside the scanned tree included)."""
         return self.sources.get(path) or _loaded_sources(self.model).get(path)
 
+    def report_sources(self, paths: Iterable[str], held: set[str]) -> ReadBack:
+        """The files of these paths for reports, by reference but those in `held` (suppressions'
+        files: unused-suppression reads them after the shards are merged)."""
+        out = ReadBack()
+        for path in sorted(paths):
+            if (source := self.source(path)) is not None:
+                out.add(source, hold=path in held)
+        return out
+
     @property
     def module_paths(self) -> set[str]:
         return {m.source.path for m in self.model.modules}
@@ -199,14 +210,14 @@ class StreamedAnalysis:
         self.summaries: list[ActionSummary] = []
         self.target_facts = WorkspaceFacts()
         self.comments: dict[str, list[suppressions.Suppression]] = {}
-        self.kept: dict[str, SourceFile] = {}  # BUILD files a finding, a suppression or a problem is in
+        # BUILD files a finding, a suppression or a problem is in, by reference: read back for reports.
+        self.kept = ReadBack()
         self.build_read: set[str] = set()
         self.target_count = 0
         self.verdicts: Verdicts | None = None
         self.model = evaluate_packages(prepared, claim, self._chunk)
         self.sources = self.model.sources()
         self.comments.update(suppressions.collect(self.sources))
-        self.sources.update(self.kept)
 
     def _chunk(self, builds: list[ModuleModel], targets: list[TargetModel]) -> None:
         ctx, options, model = self.ctx, self.options, self.ctx.model
@@ -236,7 +247,7 @@ class StreamedAnalysis:
             if found:
                 self.comments[source.path] = found
             if found or source.path in wanted:
-                self.kept[source.path] = source
+                self.kept.add(source, hold=bool(found))
 
     def facts(self) -> WorkspaceFacts:
         facts = WorkspaceFacts()
@@ -277,14 +288,26 @@ class StreamedAnalysis:
     def read(self) -> set[str]:
         return self.build_read | set(self.sources)
 
+    def report_sources(self, paths: Iterable[str], held: set[str]) -> ReadBack:
+        """As `Analysis.report_sources`; a BUILD file released already is referred to as it was read."""
+        out = ReadBack()
+        for path in sorted(paths):
+            ref = self.kept.refs.get(path)
+            if ref is not None and path not in held:
+                out.refer(path, ref)
+            elif (source := self.source(path)) is not None:
+                out.add(source, hold=path in held)
+        return out
+
     def source(self, path: str) -> SourceFile | None:
         """A file this analysis read; a released BUILD file read again (a finding of a later package,
         or a load problem found before its turn, can be in it)."""
-        found = self.sources.get(path) or _loaded_sources(self.model).get(path)
+        found = self.sources.get(path) or _loaded_sources(self.model).get(path) or self.kept.held.get(path)
         if found is None and path in self.build_read:
             repo, rel = build_files(self.workspace)[path]
             try:
-                found = self.sources[path] = SourceFile(path, self.workspace.read(repo.root / rel))
+                where = repo.root / rel
+                found = self.sources[path] = SourceFile(path, self.workspace.read(where), origin=where)
             except OSError:
                 return None
         return found
@@ -365,7 +388,7 @@ def analyze_streamed(workspace: Workspace, options: Options) -> Result | None:
     wanted: set[str] = {s.path for s in every}
     found = analysis.findings()
     wanted.update(d.span.path for d in found)
-    sources = {path: source for path in sorted(wanted) if (source := analysis.source(path)) is not None}
+    sources = analysis.report_sources(wanted, {s.path for s in every})
     diagnostics = finish(found, every, sources, options)
     inventory = analysis.inventory(diagnostics) if options.inventory else None
     diagnostics = only_paths(diagnostics, options, inventory)
@@ -396,7 +419,7 @@ CHUNK_SIZE = 8
 def finish(
     diagnostics: list[Diagnostic],
     every: list[suppressions.Suppression],
-    sources: dict[str, SourceFile],
+    sources: Mapping[str, SourceFile],
     options: Options,
 ) -> list[Diagnostic]:
     """Add unused-suppression findings, once every other finding has had its chance to be suppressed."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Mapping
 
 from hermetic_scan.diagnostics import Diagnostic
 from hermetic_scan.source import SourceFile
@@ -18,7 +19,7 @@ def _normalised(text: str) -> str:
     return " ".join(text.split())
 
 
-def fingerprints(diagnostics: list[Diagnostic], sources: dict[str, SourceFile]) -> dict[int, str]:
+def fingerprints(diagnostics: list[Diagnostic], sources: Mapping[str, SourceFile]) -> dict[int, str]:
     """Fingerprint per diagnostic, keyed by id(diagnostic). A finding anchored at a target's line
     (`Diagnostic.origin`) has the fingerprint of the finding it was anchored from."""
     originals = list({id(d.origin or d): d.origin or d for d in diagnostics}.values())
@@ -26,7 +27,7 @@ def fingerprints(diagnostics: list[Diagnostic], sources: dict[str, SourceFile]) 
     return {id(d): prints[id(d.origin or d)] for d in diagnostics}
 
 
-def _fingerprints(diagnostics: list[Diagnostic], sources: dict[str, SourceFile]) -> dict[int, str]:
+def _fingerprints(diagnostics: list[Diagnostic], sources: Mapping[str, SourceFile]) -> dict[int, str]:
     seen: Counter[str] = Counter()
     out: dict[int, str] = {}
     for d in diagnostics:

@@ -55,7 +55,7 @@ from hermetic_scan.inventory import (
 from hermetic_scan.model import PreparedModel, add_other_modules, prepare_model
 from hermetic_scan.options import Options
 from hermetic_scan.parse import compile_queries
-from hermetic_scan.source import SourceFile
+from hermetic_scan.readback import ReadBack
 from hermetic_scan.suppressions import Suppression
 from hermetic_scan.workspace import Workspace
 
@@ -81,7 +81,7 @@ class ShardOutput:
     read: set[str]  # paths of the files it read
     modules: set[str]  # paths of its Starlark files
     suppressions: list[Suppression]
-    sources: dict[str, SourceFile]  # files its findings and suppressions are in
+    sources: ReadBack  # files its findings and suppressions are in
     targets: int
     verdicts: list[
         TargetVerdict
@@ -303,11 +303,15 @@ def _output(analysis: Analysis | StreamedAnalysis) -> ShardOutput:
     foreign = [d for d in diagnostics if d.span.path not in read]
     every = analysis.every_suppression()
     if analysis.options.report_findings:
-        wanted = {d.span.path for d in diagnostics} | {s.path for s in every}
-        found = ((path, analysis.source(path)) for path in wanted)
-        sources = {path: source for path, source in found if source is not None}
+        held = {s.path for s in every}
+        sources = analysis.report_sources({d.span.path for d in diagnostics} | held, held)
     else:  # only the inventory is reported: of the findings, it shows fetch hazards and rc findings
-        owned, foreign, every, sources = inventory_findings(owned), inventory_findings(foreign), [], {}
+        owned, foreign, every, sources = (
+            inventory_findings(owned),
+            inventory_findings(foreign),
+            [],
+            ReadBack(),
+        )
     verdicts: list[TargetVerdict] = []
     encoded = None
     hazards = ActionHazards({}, set())
@@ -344,7 +348,7 @@ def _combine(workspace: Workspace, options: Options, outputs: list[ShardOutput])
         for s in o.suppressions:
             kept = by_place.setdefault((s.path, s.byte, s.rule, s.whole_file), s)
             kept.used = kept.used or s.used
-    sources: dict[str, SourceFile] = {}
+    sources = ReadBack()
     for o in outputs:
         sources.update(o.sources)
     diagnostics = finish(merge(found), list(by_place.values()), sources, options)

@@ -12,6 +12,7 @@ import itertools
 import operator
 from array import array
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from hermetic_scan.diagnostics import Span
 
@@ -31,6 +32,9 @@ class SourceFile:
     # (start byte, end byte) -> the decoded string literal there (strings.decode_literal_once): the
     # literals of a macro's body are decoded at every call of the macro otherwise.
     literals: dict[tuple[int, int], MappedText] = field(default_factory=dict, repr=False)
+    # The file it was read from, for a report to read it again (`readback.ReadBack`); None for text
+    # that is on no disk (a generated file, an editor's unsaved buffer).
+    origin: Path | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         # Start of line i+1 = (lengths of lines 0..i) + (i + 1) newlines; in C, without a loop per line.

@@ -80,7 +80,7 @@ def _load(
         data = reader(path)
     except OSError as error:
         return error.strerror or str(error)
-    source = SourceFile(display, data)
+    source = SourceFile(display, data, origin=path)
     rc.files.append(source)
     for start, line in _logical_lines(source.data):
         _parse_line(root, source, start, line, rc, seen, reader)

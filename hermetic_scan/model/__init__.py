@@ -60,6 +60,22 @@ class TargetModel:
     tools: list[tuple[TargetModel, ActionModel | None]] | None = None
 
 
+@dataclass(frozen=True)
+class ScriptHead:
+    """What a script's first line says: the interpreter its shebang runs, and where that line is."""
+
+    language: str
+    first_line: Span
+
+    @staticmethod
+    def of(source: SourceFile) -> ScriptHead | None:
+        """None for a script a shell or cmd.exe runs: workspace rules only ask about the others."""
+        language = script_language(source.text)
+        if language in ("shell", "batch"):
+            return None
+        return ScriptHead(language, source.span(0, len(source.line_text(0).encode("utf-8"))))
+
+
 @dataclass
 class WorkspaceFacts:
     """What workspace-wide checks read about all targets and files. Plain data: a scan split across
@@ -71,8 +87,10 @@ class WorkspaceFacts:
     io_problems: list[tuple[str, str]] = field(default_factory=list)  # (display path, message)
     # Files whose analysis raised (rules/internal_error.py): (display path, message)
     internal_problems: list[tuple[str, str]] = field(default_factory=list)
-    # Scripts a target runs directly (sh_test sources, genrule command words) and the labels running them.
-    script_runners: dict[str, tuple[SourceFile, set[str]]] = field(default_factory=dict)
+    # Scripts a target runs directly (sh_test sources, genrule command words) through an interpreter
+    # other than a shell: what their shebang runs and the labels running them. Only the first line
+    # is kept: these facts cross between shards, and whole scripts made them tens of MB at 20k files.
+    script_runners: dict[str, tuple[ScriptHead, set[str]]] = field(default_factory=dict)
 
     def merge(self, other: WorkspaceFacts) -> None:
         self.known_mnemonics |= other.known_mnemonics
@@ -80,8 +98,8 @@ class WorkspaceFacts:
         self.load_problems = list(dict.fromkeys([*self.load_problems, *other.load_problems]))
         self.io_problems = list(dict.fromkeys([*self.io_problems, *other.io_problems]))
         self.internal_problems = list(dict.fromkeys([*self.internal_problems, *other.internal_problems]))
-        for path, (source, labels) in other.script_runners.items():
-            self.script_runners.setdefault(path, (source, set()))[1].update(labels)
+        for path, (head, labels) in other.script_runners.items():
+            self.script_runners.setdefault(path, (head, set()))[1].update(labels)
 
 
 @dataclass(eq=False)
@@ -189,7 +207,8 @@ class WorkspaceModel:
     def targets_facts(self, targets: list[TargetModel], with_rules: bool = True) -> WorkspaceFacts:
         """The facts `targets` contribute (their actions' mnemonics and the scripts they run), and
         `with_rules` those of the rule implementations and helpers."""
-        runners: dict[str, tuple[SourceFile, set[str]]] = {}
+        runners: dict[str, tuple[ScriptHead, set[str]]] = {}
+        heads: dict[str, ScriptHead | None] = {}
         for tm in targets:
             target = tm.target
             scripts: list[SourceFile] = []
@@ -198,7 +217,11 @@ class WorkspaceModel:
             elif target.kind == "genrule":
                 scripts = self.genrule_scripts(tm)
             for source in scripts:
-                runners.setdefault(source.path, (source, set()))[1].add(target.text)
+                if source.path not in heads:
+                    heads[source.path] = ScriptHead.of(source)
+                head = heads[source.path]
+                if head is not None:
+                    runners.setdefault(source.path, (head, set()))[1].add(target.text)
         actions = (self.rule_actions() if with_rules else []) + [a for tm in targets for a in tm.actions]
         names = set(BAZEL_MNEMONICS)
         names.update(a.effective_mnemonic if a.mnemonic_source != "dynamic" else "" for a in actions)
@@ -862,7 +885,7 @@ def _workspace_script(model: WorkspaceModel, path: str) -> SourceFile | None:
         data = model.workspace.read(file)
     except OSError:
         return None
-    source = model.script_files[path] = SourceFile(path, data)
+    source = model.script_files[path] = SourceFile(path, data, origin=file)
     return source
 
 
@@ -1068,6 +1091,6 @@ def _script_file(
     except OSError as error:
         model.loader.io_problems.append((display, error.strerror or str(error)))
         return None
-    source = SourceFile(display, data)
+    source = SourceFile(display, data, origin=path)
     model.script_files[display] = source
     return source

@@ -415,7 +415,7 @@ class TemplateReader:
         except OSError:
             self._cache[path] = None
             return None
-        source = SourceFile(repo.display(label.path), data)
+        source = SourceFile(repo.display(label.path), data, origin=path)
         self.sources[source.path] = source
         text = MappedText.from_file(source)
         self._cache[path] = text

@@ -197,7 +197,7 @@ class Loader:
         except OSError as error:
             self.io_problems.append((display, error.strerror or str(error)))
             return None
-        source = SourceFile(display, data)
+        source = SourceFile(display, data, origin=path)
         if package is None:
             package = _enclosing_package(repo, rel_path)
         model = ModuleModel(source, repo, rel_path, package, self._parse(path, data))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from hermetic_scan import __version__
@@ -11,7 +12,7 @@ from hermetic_scan.render.json_text import dumps
 from hermetic_scan.source import SourceFile
 
 
-def finding(d: Diagnostic, sources: dict[str, SourceFile] | None = None) -> dict[str, Any]:
+def finding(d: Diagnostic, sources: Mapping[str, SourceFile] | None = None) -> dict[str, Any]:
     fix = _fix(d.fix, sources) if d.fix is not None and sources is not None else None
     return {
         "rule": d.rule,
@@ -28,7 +29,7 @@ def finding(d: Diagnostic, sources: dict[str, SourceFile] | None = None) -> dict
     }
 
 
-def _fix(fix: Fix, sources: dict[str, SourceFile]) -> dict[str, Any] | None:
+def _fix(fix: Fix, sources: Mapping[str, SourceFile]) -> dict[str, Any] | None:
     source = sources.get(fix.path)
     if source is None:
         return None

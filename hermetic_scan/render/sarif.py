@@ -5,6 +5,7 @@ https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from hermetic_scan import __version__
@@ -109,7 +110,7 @@ def render(result: Result) -> str:
     return dumps(document(result), expand=4)
 
 
-def _fix(fix: Fix, sources: dict[str, SourceFile]) -> dict[str, Any] | None:
+def _fix(fix: Fix, sources: Mapping[str, SourceFile]) -> dict[str, Any] | None:
     """A SARIF fix: the rule's edits as replacements in one artifact (SARIF 2.1.0 §3.55)."""
     source = sources.get(fix.path)
     if source is None:

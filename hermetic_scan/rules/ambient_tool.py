@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from hermetic_scan import shell
 from hermetic_scan.diagnostics import Severity
-from hermetic_scan.model.actions import ActionModel, ShellSite, script_language
+from hermetic_scan.model.actions import ActionModel, ShellSite
 from hermetic_scan.rules.base import Check, Context, RuleMeta, action_owners, owner_target, site_owners
 from hermetic_scan.source import DECLARED_TOKEN
 
@@ -232,18 +232,15 @@ def _interpreted(site: ShellSite, ctx: Context) -> Check:
 
 def check_workspace(ctx: Context) -> Check:
     """Scripts run directly (sh_test sources, genrule command words) need their shebang's interpreter."""
-    for _path, (source, labels) in sorted(ctx.facts.script_runners.items()):
-        program = script_language(source.text)
-        if program in ("shell", "batch"):
-            continue
-        length = len(source.line_text(0).encode("utf-8"))
+    for _path, (head, labels) in sorted(ctx.facts.script_runners.items()):
+        program = head.language
         kind = classify(program, ctx)
         if kind is None or (kind == "profile" and not ctx.strict):
             continue
         names = ", ".join(sorted(labels))
         yield ctx.report(
             META,
-            source.span(0, length),
+            head.first_line,
             f"the shebang runs `{program}`, which the worker must provide; executed by {names}",
             severity=Severity.INFO if kind == "profile" else None,
             owners={f"target:{label}" for label in labels},

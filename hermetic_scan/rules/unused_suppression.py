@@ -29,7 +29,7 @@ configuration) is not reported: nothing can tell whether it is still needed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from hermetic_scan.diagnostics import Applicability, Diagnostic, Edit, Fix, Severity
 from hermetic_scan.rules.base import RuleMeta
@@ -43,7 +43,7 @@ META = RuleMeta(
 
 def findings(
     every: list[Suppression],
-    sources: dict[str, SourceFile],
+    sources: Mapping[str, SourceFile],
     rule_exists: Callable[[str], bool],
     runs: Callable[[str], bool],
 ) -> Iterator[Diagnostic]:
