@@ -19,7 +19,7 @@ class Severity(StrEnum):
 _RANKS = {Severity.ERROR: 2, Severity.WARNING: 1, Severity.INFO: 0}
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Span:
     """A region of a file. Lines and columns are 0-based; columns count Unicode code points."""
 
@@ -60,7 +60,7 @@ class Fix:
     applicability: Applicability
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     rule: str
     severity: Severity

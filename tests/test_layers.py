@@ -27,7 +27,13 @@ LAYERS: list[tuple[str, ...]] = [
         "hermetic_scan.shape",
     ),
     # files on disk, grammars and queries; external repositories' names and the knowledge of rulesets
-    ("hermetic_scan.workspace", "hermetic_scan.parse", "hermetic_scan.externals", "hermetic_scan.knowledge"),
+    (
+        "hermetic_scan.workspace",
+        "hermetic_scan.readback",
+        "hermetic_scan.parse",
+        "hermetic_scan.externals",
+        "hermetic_scan.knowledge",
+    ),
     ("hermetic_scan.bazel",),  # Bazel's own formats as plain data
     ("hermetic_scan.shell",),  # shell text -> commands
     ("hermetic_scan.model",),  # the semantic model

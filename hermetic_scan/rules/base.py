@@ -11,6 +11,8 @@ from hermetic_scan.model import WorkspaceFacts, WorkspaceModel
 from hermetic_scan.model.actions import ActionModel, ShellSite
 from hermetic_scan.profile import ExecutorProfile
 
+# Sets of owners shared by findings (`Context.report`): enough for the findings of a few packages.
+OWNER_SETS_KEPT = 4096
 DOC_SECTIONS = ("What it does", "Why it matters for remote execution", "Example", "How to fix", "References")
 SCOPES = ("module", "action", "site", "target", "workspace", "inventory")
 
@@ -37,6 +39,9 @@ class Context:
     bazel_version: str | None = None
     # Set when the model holds only a share of the BUILD files: the merged facts of all shares.
     shared_facts: WorkspaceFacts | None = None
+    # One frozenset per set of owners among recent findings: a target's findings come together, and
+    # each set cost more (216 bytes for one owner) than the rest of a finding but its message.
+    _owner_sets: dict[frozenset[str], frozenset[str]] = field(default_factory=dict, repr=False)
 
     @cached_property
     def facts(self) -> WorkspaceFacts:
@@ -55,15 +60,12 @@ class Context:
         subject: str | None = None,
         fix: Fix | None = None,
     ) -> Diagnostic:
+        owner_set = frozenset(owners)
+        if len(self._owner_sets) >= OWNER_SETS_KEPT:
+            self._owner_sets.clear()
+        owner_set = self._owner_sets.setdefault(owner_set, owner_set)
         return Diagnostic(
-            meta.id,
-            severity or meta.severity,
-            span,
-            message,
-            target,
-            subject,
-            frozenset(owners),
-            fix=fix,
+            meta.id, severity or meta.severity, span, message, target, subject, owner_set, fix=fix
         )
 
 
