@@ -7,6 +7,7 @@ checks what it holds on to, and when it is not used.
 from __future__ import annotations
 
 import gc
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from conftest import CORPUS, ROOT
 
 import hermetic_scan.model as model_module
 from hermetic_scan import engine, shards
-from hermetic_scan.engine import StreamedAnalysis, analyze, analyze_streamed, streams
+from hermetic_scan.engine import Analysis, StreamedAnalysis, analyze, analyze_streamed, streams
 from hermetic_scan.model import prepare_model
 from hermetic_scan.model.modules import ModuleModel
 from hermetic_scan.options import Options, load_options
@@ -149,3 +150,20 @@ def test_corpus_streamed_under_bazel_7(workspace: Path, monkeypatch: pytest.Monk
     for result in (streamed, split):
         assert json_render.render(result) == json_render.render(whole)
         assert document(result.inventory) == document(whole.inventory)
+
+
+def test_facts_shards_exchange_keep_what_a_shebang_runs_not_the_script() -> None:
+    workspace = discover(CORPUS / "interpreters", [])
+    facts = Analysis(workspace, Options()).facts()
+    runners = {path: (head.language, sorted(labels)) for path, (head, labels) in facts.script_runners.items()}
+    assert runners["gen/gen_api.py"] == ("python3", ["//gen:api_client", "//gen:api_stubs"])
+    assert runners["tests/routes_test"] == ("ruby", ["//tests:routes_test"])
+    assert {language for language, _ in runners.values()} == {"python3", "perl", "node", "ruby"}
+    head, _ = facts.script_runners["gen/gen_api.py"]
+    first_line = (CORPUS / "interpreters" / "gen/gen_api.py").read_text().split("\n", 1)[0]
+    assert (head.first_line.start_line, head.first_line.end_line, head.first_line.end_col) == (
+        0,
+        0,
+        len(first_line),
+    )
+    assert b"import" not in pickle.dumps(facts)  # no script's text travels
