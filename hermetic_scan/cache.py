@@ -46,7 +46,7 @@ FORMAT = b"hermetic-scan-cache 2\n"
 # Entries kept per cache directory: older ones (by modification time) are removed after a write.
 MAX_ENTRIES = 64
 # Options fields that cannot change what a scan reports.
-NOT_IN_KEY = {"jobs", "cache_dir", "stream"}
+NOT_IN_KEY = {"jobs", "cache_dir", "stream", "keep_model"}
 
 
 def default_dir() -> Path:

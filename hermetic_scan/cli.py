@@ -443,10 +443,10 @@ def _run(args: argparse.Namespace) -> int:
     config = _load_config(root, args.config)
     options = _options(args, root, config)
     options.only_paths = only
-    # --aquery and fix read syntax trees, which stay in the process that built them.
-    options.jobs = (
-        1 if args.command == "fix" or getattr(args, "aquery", None) else getattr(args, "jobs", None)
-    )
+    # --aquery and fix read syntax trees, which stay in the process that built them. Otherwise
+    # `--jobs 1` is one process that lets go of each package once checked, as the shards do.
+    options.keep_model = args.command == "fix" or bool(getattr(args, "aquery", None))
+    options.jobs = getattr(args, "jobs", None)
     # `check FILE...` reports the findings of the targets the named BUILD files define, wherever they
     # are: the inventory says which targets those are.
     options.inventory = (

@@ -37,10 +37,14 @@ class Options:
     # findings an inventory shows besides its verdicts (`inventory.inventory_findings`), and a scan in shards
     # returns those alone in `Result.diagnostics`, with no sources and no unused-suppression findings.
     report_findings: bool = True
+    # The caller reads `Result.model` (`fix`, --aquery, evidence, verify, the editor; library callers
+    # unless they say otherwise): one process holds every target and syntax tree to the end, and
+    # `jobs` and `stream` are not used. `check` and `inventory` turn it off.
+    keep_model: bool = True
     jobs: int | None = 1  # processes to split the BUILD files between; None: as many as pay off
-    # A scan whose result needs no model (jobs not 1: `fix`, --aquery, evidence and the editor set 1)
-    # releases each handful of packages once its rules ran (engine.StreamedAnalysis). Off: every
-    # target and syntax tree is held to the end, as with one job. Same report either way.
+    # Without `keep_model`, a scan in one process releases each handful of packages once its rules
+    # ran (engine.StreamedAnalysis). Off: every target and syntax tree is held to the end. Same
+    # report either way.
     stream: bool = True
     only_paths: list[str] | None = None  # report findings only under these root-relative paths
     enable: list[str] | None = None  # None: every rule

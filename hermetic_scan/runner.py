@@ -39,6 +39,8 @@ def scan(root: Path, options: Options | None = None) -> Result:
 def _scan(root: Path, options: Options) -> Result:
     workspace = discover(root, options.exclude)
     attach_externals(workspace, options)
+    if options.keep_model:
+        return analyze(workspace, options)
     count = shard_count(options.jobs, sum(len(repo.build_files) for repo in workspace.repositories))
     if count > 1:
         try:
@@ -47,7 +49,7 @@ def _scan(root: Path, options: Options) -> Result:
             # The report must not depend on the machine: one process gives the same one, only slower.
             first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
             print(f"hermetic-scan: {first_line}; scanning in one process", file=sys.stderr)
-    if options.jobs != 1 and options.stream:  # one job is asked for by those that read the model
+    if options.stream:
         streamed = analyze_streamed(workspace, options)
         if streamed is not None:
             return streamed

@@ -247,7 +247,7 @@ def test_scan_falls_back_to_one_process_when_a_shard_fails(
     expected = _reports(analyze(discover(workspace), _options(workspace)))
     monkeypatch.setattr(shards, "Analysis", broken)
     options = _options(workspace)
-    options.jobs = 3
+    options.jobs, options.keep_model = 3, False
     result = runner.scan(workspace, options)
     assert result.model is not None  # built by the fallback, in this process
     assert _reports(result) == expected

@@ -11,12 +11,13 @@ import pickle
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import CORPUS, ROOT
 
 import hermetic_scan.model as model_module
-from hermetic_scan import engine, shards
+from hermetic_scan import cli, engine, runner, shards
 from hermetic_scan.engine import Analysis, StreamedAnalysis, analyze, analyze_streamed, streams
 from hermetic_scan.model import prepare_model
 from hermetic_scan.model.modules import ModuleModel
@@ -109,6 +110,28 @@ def test_one_process_streamed_reports_what_the_whole_model_reports(generated: Pa
     assert json_render.render(streamed) == json_render.render(whole)
     assert document(streamed.inventory) == document(whole.inventory)
     assert streamed.files_scanned == whole.files_scanned and streamed.targets_scanned == whole.targets_scanned
+
+
+def test_one_job_on_the_command_line_streams_and_fix_holds_the_model(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `--jobs 1` used to hold every syntax tree as `fix` does: 4.3 GB instead of 1.1 GB at 20,000 files.
+    whole = analyze(discover(generated), Options(jobs=1))
+    held: list[bool] = []
+    original = runner.analyze
+
+    def whole_model(*args: Any, **kwargs: Any) -> Any:
+        held.append(True)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "analyze", whole_model)
+    out = tmp_path / "report.json"
+    argv = ["check", str(generated), "--jobs", "1", "--no-cache", "--format", "json", "--output", str(out)]
+    assert cli.main([*argv, "--fail-on", "never"]) == 0
+    assert held == []
+    assert out.read_text() == json_render.render(whole)
+    assert cli.main(["fix", str(generated), "--diff"]) in (0, 1)
+    assert held == [True]
 
 
 def test_a_rule_that_reads_every_verdicts_model_turns_streaming_off() -> None:
