@@ -45,7 +45,7 @@ def main() -> None:
     parser.add_argument("--screenshots", type=Path)
     args = parser.parse_args()
 
-    inventory = scan(args.workspace.resolve(), Options(jobs=None)).inventory
+    inventory = scan(args.workspace.resolve(), Options(jobs=None, keep_model=False)).inventory
     html = render_inventory(inventory, "html")
     work = Path(tempfile.mkdtemp(prefix="hermetic-scan-report-"))
     report = work / "inventory.html"

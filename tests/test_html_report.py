@@ -48,7 +48,7 @@ def test_report_at_5000_targets_is_small_quick_and_filters(big_workspace: Path, 
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    inventory = scan(big_workspace, Options(jobs=None)).inventory
+    inventory = scan(big_workspace, Options(jobs=None, keep_model=False)).inventory
     summary = inventory.summary()
     assert sum(summary.values()) >= 5000
     html = render_inventory(inventory, "html")
