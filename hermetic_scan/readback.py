@@ -21,7 +21,7 @@ from typing import Any
 from hermetic_scan.source import SourceFile
 from hermetic_scan.workspace import read_file
 
-# Files read back and kept at a time: renderers go through findings in path order.
+# Files read back that stay read: renderers go through findings in path order.
 RECENT = 8
 
 
@@ -39,7 +39,8 @@ class FileRef:
 
 class ReadBack(Mapping[str, SourceFile]):
     """Display path -> source, for the files of a report: each one is either held (text that is on
-    no disk, and files a caller holds on purpose) or referred to and read again on demand."""
+    no disk, and files a caller holds on purpose) or referred to and read again on demand, never
+    both."""
 
     def __init__(self) -> None:
         self.refs: dict[str, FileRef] = {}
@@ -58,7 +59,7 @@ class ReadBack(Mapping[str, SourceFile]):
         if path not in self.held:
             self.refs[path] = ref
 
-    def update(self, other: ReadBack) -> None:  # type: ignore[override]
+    def update(self, other: ReadBack) -> None:
         for path, source in other.held.items():
             self.held[path] = source
             self.refs.pop(path, None)
@@ -92,7 +93,7 @@ class ReadBack(Mapping[str, SourceFile]):
 
     def __iter__(self) -> Iterator[str]:
         yield from self.held
-        yield from (path for path in self.refs if path not in self.held)
+        yield from self.refs
 
     def __len__(self) -> int:
         return len(self.held) + len(self.refs)
