@@ -103,6 +103,14 @@ def test_every_split_of_a_corpus_workspace_reports_the_same(workspace: Path) -> 
     _compare(workspace, sorted({2, min(_build_files(workspace), 6)}))
 
 
+def test_outputs_sent_in_small_batches_report_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Findings, verdicts and JSON entries go to the parent BATCH at a time (shards._send_output).
+    monkeypatch.setattr(shards, "BATCH", 2)
+    workspace = CORPUS / "cross-package"
+    assert len(analyze(discover(workspace), _options(workspace)).diagnostics) > 2 * shards.BATCH
+    _compare(workspace, [_build_files(workspace)])
+
+
 def test_cross_package_workspace_needs_every_shard() -> None:
     """The fixture made for splits: each finding below depends on facts from another shard."""
     workspace = CORPUS / "cross-package"
