@@ -13,6 +13,7 @@ from hermetic_scan.profile import ExecutorProfile
 
 # Sets of owners shared by findings (`Context.report`): enough for the findings of a few packages.
 OWNER_SETS_KEPT = 4096
+
 DOC_SECTIONS = ("What it does", "Why it matters for remote execution", "Example", "How to fix", "References")
 SCOPES = ("module", "action", "site", "target", "workspace", "inventory")
 
@@ -40,8 +41,10 @@ class Context:
     # Set when the model holds only a share of the BUILD files: the merged facts of all shares.
     shared_facts: WorkspaceFacts | None = None
     # One frozenset per set of owners among recent findings: a target's findings come together, and
-    # each set cost more (216 bytes for one owner) than the rest of a finding but its message.
-    _owner_sets: dict[frozenset[str], frozenset[str]] = field(default_factory=dict, repr=False)
+    # a set of one owner (216 bytes) was the largest object of a finding.
+    _owner_sets: dict[frozenset[str], frozenset[str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @cached_property
     def facts(self) -> WorkspaceFacts:
