@@ -79,8 +79,8 @@ class Runs:
         }
 
 
-def tree_memory(root_pid: int) -> tuple[int, int]:
-    """Resident and proportional bytes (RSS, PSS) of root_pid and all its descendants, summed."""
+def tree_pids(root_pid: int) -> set[int]:
+    """root_pid and all its live descendants, from /proc."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -101,17 +101,32 @@ def tree_memory(root_pid: int) -> tuple[int, int]:
             if ppid in tree and pid not in tree:
                 tree.add(pid)
                 changed = True
+    return tree
+
+
+def process_memory(pid: int) -> dict[str, int]:
+    """Bytes of one process by /proc/PID/smaps_rollup field (Rss, Pss, Shared_Clean, Private_Dirty,
+    ...); empty once it has exited."""
+    found: dict[str, int] = {}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                name, _, rest = line.partition(b":")
+                words = rest.split()
+                if len(words) == 2 and words[1] == b"kB":
+                    found[name.decode()] = int(words[0]) * 1024
+    except (OSError, ValueError):
+        return {}
+    return found
+
+
+def tree_memory(root_pid: int) -> tuple[int, int]:
+    """Resident and proportional bytes (RSS, PSS) of root_pid and all its descendants, summed."""
     rss = pss = 0
-    for pid in tree:
-        try:
-            with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
-                for line in handle:
-                    if line.startswith(b"Rss:"):
-                        rss += int(line.split()[1]) * 1024
-                    elif line.startswith(b"Pss:"):
-                        pss += int(line.split()[1]) * 1024
-        except (OSError, IndexError, ValueError):
-            continue
+    for pid in tree_pids(root_pid):
+        memory = process_memory(pid)
+        rss += memory.get("Rss", 0)
+        pss += memory.get("Pss", 0)
     return rss, pss
 
 
