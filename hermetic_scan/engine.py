@@ -216,6 +216,7 @@ class StreamedAnalysis:
         self.target_count = 0
         self.verdicts: Verdicts | None = None
         self.model = evaluate_packages(prepared, claim, self._chunk)
+        self.model.forget_packages()
         self.sources = self.model.sources()
         self.comments.update(suppressions.collect(self.sources))
 

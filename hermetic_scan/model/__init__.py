@@ -363,11 +363,21 @@ class WorkspaceModel:
             package = self._packages.setdefault(tm.target.build.display_path, {})
             package.setdefault(tm.target.text, tm)
             self._packages.move_to_end(tm.target.build.display_path)
-        while len(self._packages) > PACKAGES_KEPT:
-            self._packages.popitem(last=False)
         gone = {id(tm) for tm in targets}
         self.targets = [tm for tm in self.targets if id(tm) not in gone]
         self.build_modules = []
+        self._keep_packages(PACKAGES_KEPT)
+
+    def forget_packages(self) -> None:
+        """Let go of the packages kept for lookups, once every BUILD file was evaluated: no lookup
+        comes after, and the end of a scan, where findings and reports are built, is where its
+        memory peaks."""
+        self._keep_packages(0)
+
+    def _keep_packages(self, count: int) -> None:
+        """Keep the `count` packages used last, and the syntax trees of their BUILD files alone."""
+        while len(self._packages) > count:
+            self._packages.popitem(last=False)
         kept = self._packages.keys()
         for display, path in list(self._loaded_builds.items()):
             if display not in kept:
