@@ -149,13 +149,7 @@ class Analysis:
         return self.sources.get(path) or _loaded_sources(self.model).get(path)
 
     def report_sources(self, paths: Iterable[str], held: set[str]) -> ReadBack:
-        """The files of these paths for reports, by reference but those in `held` (suppressions'
-        files: unused-suppression reads them after the shards are merged)."""
-        out = ReadBack()
-        for path in sorted(paths):
-            if (source := self.source(path)) is not None:
-                out.add(source, hold=path in held)
-        return out
+        return report_sources(paths, held, self.source)
 
     @property
     def module_paths(self) -> set[str]:
@@ -290,15 +284,7 @@ class StreamedAnalysis:
         return self.build_read | set(self.sources)
 
     def report_sources(self, paths: Iterable[str], held: set[str]) -> ReadBack:
-        """As `Analysis.report_sources`; a BUILD file released already is referred to as it was read."""
-        out = ReadBack()
-        for path in sorted(paths):
-            ref = self.kept.refs.get(path)
-            if ref is not None and path not in held:
-                out.refer(path, ref)
-            elif (source := self.source(path)) is not None:
-                out.add(source, hold=path in held)
-        return out
+        return report_sources(paths, held, self.source, self.kept)
 
     def source(self, path: str) -> SourceFile | None:
         """A file this analysis read; a released BUILD file read again (a finding of a later package,
@@ -316,6 +302,25 @@ class StreamedAnalysis:
     @property
     def module_paths(self) -> set[str]:
         return self.build_read | {m.source.path for m in self.model.modules}
+
+
+def report_sources(
+    paths: Iterable[str],
+    held: set[str],
+    source: Callable[[str], SourceFile | None],
+    kept: ReadBack | None = None,
+) -> ReadBack:
+    """The files of these paths for reports, by reference (read back when quoted) but those in `held`
+    (suppressions' files: unused-suppression reads them after the shards are merged). A file `kept`
+    refers to already (a released BUILD file) is referred to as it was read."""
+    out = ReadBack()
+    for path in sorted(paths):
+        ref = kept.refs.get(path) if kept is not None else None
+        if ref is not None and path not in held:
+            out.refer(path, ref)
+        elif (found := source(path)) is not None:
+            out.add(found, hold=path in held)
+    return out
 
 
 def _loaded_sources(model: WorkspaceModel) -> dict[str, SourceFile]:
