@@ -13,7 +13,10 @@ across repositories, each round timing:
 - warm         `check` with the cache, nothing changed since the previous cached run
 - build-edit   `check` with the cache, after appending a comment line to one BUILD file (the largest)
 - bzl-edit     `check` with the cache, after appending a comment line to the .bzl file that most
-               files of the repository load (directly); both edits are undone after their run
+               files of the repository load (directly)
+- src-edit     `check` with the cache, after appending a comment line to the largest source file
+               (.go, .py, .rs, .js, .ts, .proto, .java, .cc, .c, .h): what most commits change; the
+               three edits are undone after their run
 - lsp-build-edit, lsp-bzl-edit   the same two edits made in the language server (`hermetic-scan
                lsp`, the process that stays up): the file is opened (untimed), then changed
                EDITS_PER_RUN times in the buffer, each time appending another comment line; a run's
@@ -54,7 +57,8 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_WORKDIR = HERE / "work" / "real"
 DEFAULT_REPOS = ["rules_go", "rules_python", "rules_rust", "rules_js", "googleapis", "protobuf"]
 BUILD_NAMES = {"BUILD", "BUILD.bazel"}
-KINDS = ["buildifier", "cold", "warm", "build-edit", "bzl-edit", "lsp-build-edit", "lsp-bzl-edit"]
+KINDS = ["buildifier", "cold", "warm", "build-edit", "bzl-edit", "src-edit", "lsp-build-edit", "lsp-bzl-edit"]
+SOURCE_SUFFIXES = {".go", ".py", ".rs", ".js", ".ts", ".proto", ".java", ".cc", ".c", ".h"}
 EDITS_PER_RUN = 3
 LOAD = re.compile(r"""load\(\s*["']([^"']+\.bzl)["']""")
 
@@ -226,6 +230,11 @@ def largest_build(root: Path) -> Path | None:
     return max(sorted(found), key=lambda p: p.stat().st_size) if found else None
 
 
+def largest_source(root: Path) -> Path | None:
+    found = [p for p in root.rglob("*") if p.suffix in SOURCE_SUFFIXES and p.is_file() and not p.is_symlink()]
+    return max(sorted(found), key=lambda p: p.stat().st_size) if found else None
+
+
 class Edit:
     """Append one comment line to a file for the duration of a run (a real content change)."""
 
@@ -234,7 +243,8 @@ class Edit:
         self.original = path.read_bytes()
 
     def __enter__(self) -> None:
-        self.path.write_bytes(self.original + f"\n# bench edit {self.round_no}\n".encode())
+        comment = "#" if self.path.suffix in (".py", ".bzl", ".bazel", "") else "//"
+        self.path.write_bytes(self.original + f"\n{comment} bench edit {self.round_no}\n".encode())
 
     def __exit__(self, *exc: object) -> None:
         self.path.write_bytes(self.original)
@@ -296,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     scan = [sys.executable, "-m", "hermetic_scan", "check"]
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     repos: dict[str, Path] = {}
-    edits: dict[str, tuple[Path | None, Path | None]] = {}
+    edits: dict[str, tuple[Path | None, Path | None, Path | None]] = {}
     for name in names:
         source = args.snapshots / name
         if not source.is_dir():
@@ -305,10 +315,11 @@ def main(argv: list[str] | None = None) -> int:
         if not copy.is_dir():
             shutil.copytree(source, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
         repos[name] = copy
-        edits[name] = (largest_build(copy), most_loaded_bzl(copy))
-        build, bzl = edits[name]
+        edits[name] = (largest_build(copy), most_loaded_bzl(copy), largest_source(copy))
+        build, bzl, source_file = edits[name]
         print(
-            f"{name}: BUILD edit {build and build.relative_to(copy)}, .bzl edit {bzl and bzl.relative_to(copy)}"
+            f"{name}: BUILD edit {build and build.relative_to(copy)}, .bzl edit {bzl and bzl.relative_to(copy)},"
+            f" source edit {source_file and source_file.relative_to(copy)}"
         )
     figures: dict[str, dict[str, Runs]] = {n: {k: Runs() for k in kinds} for n in names}
 
@@ -324,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         for offset in range(len(names)):
             name = names[(offset + round_no) % len(names)]
             root = repos[name]
-            build, bzl = edits[name]
+            build, bzl, source_file = edits[name]
             order = kinds if round_no % 2 == 0 else list(reversed(kinds))
             for kind in order:
                 if kind == "buildifier":
@@ -340,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
                         continue
                     result = editor_latency(root, target, round_no)
                 else:
-                    target = build if kind == "build-edit" else bzl
+                    target = {"build-edit": build, "bzl-edit": bzl, "src-edit": source_file}[kind]
                     if target is None:
                         continue
                     measured(check_argv(root, True), (0, 1))  # untimed: the cache holds the state before

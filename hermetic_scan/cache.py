@@ -1,33 +1,46 @@
-"""The analysis cache: a scan's result, keyed by the content of every file it could read.
+"""The analysis cache: a scan's result, kept with the log of what the scan read.
 
-A key is the SHA-256 of: the cache format, the tool's version and a digest of its own code, the effective options (every field of
-`options.Options` that can change a report; `jobs` cannot: a scan in shards is byte-identical to one
-in one process) and the contents of the workspace tree and of every `--external`/`--repo` directory
-(each file's path, size and SHA-256, in walk order; files over `workspace.MAX_FILE_BYTES`, which the
-scan never reads, by path, size and modification time). Reading every file again on each run would
-cost more than a scan of a small workspace, so each tree has an index in `index/` (path -> size,
+An entry is found by a key and trusted by its log. The key is the SHA-256 of: the cache format, the
+tool's version and a digest of its own code, the effective options (every field of `options.Options`
+that can change a report; `jobs` cannot: a scan in shards is byte-identical to one in one process)
+and the *listing* of the workspace tree and of every `--external`/`--repo` directory: each file and
+directory name in walk order, with the target of each symbolic link and the kind of anything that is
+not a regular file, but no file's contents. A new, deleted or renamed file (one a glob might match),
+a retargeted link or a renamed package changes the key. The walk is the scanner's own (it does not
+follow symbolic links to directories, skips `.git` and the root's `bazel-*` links).
+
+The log (`reads.ReadLog`) is what the scan that computed the result read: each file's path with the
+SHA-256 of the bytes it got, or the error it met, and where each path it asked for resolved to. An
+entry answers only if every file in its log reads the same now and every path resolves the same. So
+an edit to a file the scan never read (a .go or .py source, a README: most commits) leaves the entry
+valid, and an edit to any file it read (a BUILD or .bzl file, two loads away or not, a script a rule
+runs, the .bazelrc) does not. A key can have several entries (an edit, then its undoing), each named
+by the digest of its log; the newest are tried first.
+
+Checking the log must not read every file again: each tree has an index in `index/` (path -> size,
 modification and change times, inode, device, digest, when it was read): a file whose signature is
 unchanged, and whose last change was over 2 s before it was read, keeps its digest without being
 read. The change time (ctime) cannot be set back by a user, so an edit that restores the size and
-modification time is still seen. The walk is the scanner's own (it follows
-symbolic links to directories, skips `.git` and the root's `bazel-*` links), so any change a scan
-could see (an edit, a new or deleted file a glob might match, a renamed package) changes the key.
+modification time is still seen. A file outside the trees' walk (reached through a link) is read and
+hashed.
 
-An entry is one file `<key[:2]>/<key>.pickle` under the cache directory: a header, the SHA-256 of
-the payload and the payload (the pickled `Result`, without the model: a cached result carries no
-syntax trees). It is written to a temporary file in the same directory and renamed over the entry,
-so two runs at once each see either no entry or a whole one. A read that finds a wrong header, a
-digest that does not match, a truncated file or a payload that does not unpickle to a `Result` is a
-miss: the scan runs and the entry is written again. The cache directory is the user's own (as for
-any local cache, whoever can write it can make a scan return what they wrote there).
+An entry is one file `<key[:2]>/<key>-<log digest>.pickle`: a header, the SHA-256 of the payload and
+the payload (the log and the pickled `Result`, without the model: a cached result carries no syntax
+trees). It is written to a temporary file in the same directory and renamed over the entry, so two
+runs at once each see either no entry or a whole one. A read that finds a wrong header, a digest that
+does not match, a truncated file or a payload that does not unpickle is a miss: the scan runs and the
+entry is written again. A scan whose log cannot be checked later (an editor's buffer stood in for a
+file, a file changed while it was read twice) is not stored. The cache directory is the user's own
+(as for any local cache, whoever can write it can make a scan return what they wrote there).
 
-Scope: the whole result of one scan. Unchanged workspaces are answered from the cache; a change to
-any file re-runs the whole scan (see docs/performance.md for why per-package entries are not there yet).
+Scope: the whole result of one scan. A change to any file the scan read re-runs the whole scan (see
+docs/performance.md for why per-package entries are not there yet).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import errno
 import functools
 import hashlib
 import json
@@ -35,16 +48,20 @@ import os
 import pickle
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
 
-from hermetic_scan import __version__
-from hermetic_scan.workspace import MAX_FILE_BYTES
+from hermetic_scan import __version__, reads
+from hermetic_scan.workspace import MAX_FILE_BYTES, read_file
 
-# Bump when a cached Result changes shape (2: Inventory.rc_findings), so older entries are misses.
-FORMAT = b"hermetic-scan-cache 2\n"
+# Bump when a cached entry changes shape (2: Inventory.rc_findings; 3: entries keep the log of
+# what the scan read), so older entries are misses.
+FORMAT = b"hermetic-scan-cache 3\n"
 # Entries kept per cache directory: older ones (by modification time) are removed after a write.
 MAX_ENTRIES = 64
+# Entries of one key whose logs are checked before a lookup gives up (the newest first).
+MAX_CANDIDATES = 8
 # Options fields that cannot change what a scan reports.
 NOT_IN_KEY = {"jobs", "cache_dir", "stream", "keep_model"}
 
@@ -88,10 +105,18 @@ TreeIndex = dict[str, tuple[Signature, bytes, int]]
 RACY_NS = 2_000_000_000
 
 
-def _feed_tree(digest: hashlib._Hash, top: str, previous: TreeIndex, index: TreeIndex) -> None:
-    """Every file and directory name under top, with each file's size and contents digest, in a fixed
-    order. A file whose signature is the one in `previous`, recorded well after its last change, has
-    the digest recorded there; any other file is read and hashed. `index` receives every file's record."""
+@dataclass
+class _Tree:
+    top: str
+    real_top: str
+    previous: TreeIndex  # the index read from the cache
+    index: TreeIndex  # what it becomes: digests reused or taken in this run
+    signatures: dict[str, Signature]  # every regular file of the walk, by path relative to top
+
+
+def _feed_listing(digest: hashlib._Hash, tree: _Tree) -> None:
+    """Every file and directory name under the tree's top in a fixed order, with each link's target
+    and the kind of whatever is not a regular file; each regular file's signature goes to the tree."""
     seen: set[tuple[int, int]] = set()
 
     def walk(directory: str, rel: str) -> None:
@@ -118,53 +143,131 @@ def _feed_tree(digest: hashlib._Hash, top: str, previous: TreeIndex, index: Tree
             try:
                 is_dir = entry.is_dir()
                 stat = entry.stat() if not is_dir else None
+                link = _readlink(entry.path) if entry.is_symlink() else None
             except OSError as error:
                 digest.update(f"X{child}\0{error.errno}\0".encode())
                 continue
-            if is_dir and entry.is_symlink():
+            if is_dir and link is not None:
                 # The scan walks no directory link (workspace._directory_link_problem): its text is
                 # what it reads of it. Following one to `/` would hash the whole machine.
-                digest.update(f"S{child}\0{_readlink(entry.path)}\0".encode())
+                digest.update(f"S{child}\0{link}\0".encode())
                 continue
             if is_dir:
                 walk(entry.path, child)
                 continue
             assert stat is not None
             if not S_ISREG(stat.st_mode):
-                # A FIFO or a device (a link to /dev/zero) is never read by the scan; reading it here
-                # would block or never end.
+                # A FIFO or a device (a link to /dev/zero) is never read by the scan.
                 digest.update(f"N{child}\0{stat.st_mode}\0{stat.st_rdev}\0".encode())
                 continue
-            if stat.st_size > MAX_FILE_BYTES:
-                digest.update(f"B{child}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
-                continue
-            signature = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev)
-            known = previous.get(child)
-            changed = max(stat.st_mtime_ns, stat.st_ctime_ns)
-            if (
-                isinstance(known, tuple)
-                and len(known) == 3
-                and known[0] == signature
-                and isinstance(known[1], bytes)
-                and isinstance(known[2], int)
-                and changed + RACY_NS < known[2]
-            ):
-                index[child] = known
-                digest.update(f"F{child}\0{stat.st_size}\0".encode() + known[1])
-                continue
-            read_at = time.time_ns()
-            try:
-                with open(entry.path, "rb") as handle:
-                    data = handle.read()
-            except OSError as error:
-                digest.update(f"F!{child}\0{error.errno}\0".encode())
-                continue
-            content = hashlib.sha256(data).digest()
-            index[child] = (signature, content, read_at)
-            digest.update(f"F{child}\0{len(data)}\0".encode() + content)
+            digest.update(f"F{child}\0{link or ''}\0".encode())
+            tree.signatures[child] = (
+                stat.st_size,
+                stat.st_mtime_ns,
+                stat.st_ctime_ns,
+                stat.st_ino,
+                stat.st_dev,
+            )
 
-    walk(top, "")
+    walk(tree.top, "")
     seen.clear()
+
+
+@dataclass
+class Survey:
+    """One run's look at the trees: the key, and what tells whether a file still reads the same."""
+
+    key: str
+    trees: list[_Tree]
+    cache_dir: Path | None
+    started: int  # when the walk began (ns): index entries the scan adds are as old as that
+
+    def outcome_now(self, path: str, recorded: bytes) -> bytes | None:
+        """What reading `path` would give now, in the terms `recorded` is in (`reads.ReadLog.files`);
+        None when it cannot be told."""
+        failed = reads.parse_failure(recorded)
+        if failed is None and recorded != reads.ABSENT:
+            known = self._indexed_digest(path)
+            if known is not None:
+                return known
+        limit = failed[1] if failed is not None else MAX_FILE_BYTES
+        try:
+            data = read_file(Path(path), limit)
+        except OSError as error:
+            if error.errno == errno.ENOENT:
+                return reads.ABSENT
+            return reads.failure(error.errno or 0, limit)
+        return hashlib.sha256(data).digest()
+
+    def _indexed_digest(self, path: str) -> bytes | None:
+        """The digest of a file of the walk from its index entry, or read and recorded there."""
+        place = self._place(path)
+        if place is None:
+            return None
+        tree, rel, signature = place
+        known = tree.index.get(rel) or tree.previous.get(rel)
+        changed = max(signature[1], signature[2])
+        if (
+            isinstance(known, tuple)
+            and len(known) == 3
+            and known[0] == signature
+            and isinstance(known[1], bytes)
+            and isinstance(known[2], int)
+            and changed + RACY_NS < known[2]
+        ):
+            tree.index[rel] = known
+            return known[1]
+        read_at = time.time_ns()
+        try:
+            data = read_file(Path(path))
+        except OSError:
+            return None
+        content = hashlib.sha256(data).digest()
+        tree.index[rel] = (signature, content, read_at)
+        return content
+
+    def _place(self, path: str) -> tuple[_Tree, str, Signature] | None:
+        """The tree, relative path and signature of a regular file the walk saw at `path`."""
+        for tree in self.trees:
+            for top in (tree.top, tree.real_top):
+                if path.startswith(top + os.sep):
+                    rel = path[len(top) + 1 :]
+                    signature = tree.signatures.get(rel)
+                    if signature is not None:
+                        return tree, rel, signature
+        return None
+
+    def learn(self, log: reads.ReadLog) -> None:
+        """Index the digests the scan took of the files it read, as of the walk: a later run checks
+        them without reading them again. A file written after the walk has another signature (its
+        change time moved), so the next run does not trust the entry."""
+        for path, outcome in log.files.items():
+            if len(outcome) != reads.DIGEST_BYTES:  # ABSENT or a failure
+                continue
+            place = self._place(path)
+            if place is not None:
+                tree, rel, signature = place
+                tree.index[rel] = (signature, outcome, self.started)
+
+    def still_valid(self, log: reads.ReadLog) -> bool:
+        """Whether every file in the log reads the same now and every path resolves the same."""
+        for path, real in log.resolved.items():
+            try:
+                if os.path.realpath(path) != real:
+                    return False
+            except (OSError, ValueError):
+                return False
+        return all(self.outcome_now(path, recorded) == recorded for path, recorded in log.files.items())
+
+    def save_index(self) -> None:
+        """Write each tree's index back when this run added to it (or found entries gone)."""
+        if self.cache_dir is None:
+            return
+        for tree in self.trees:
+            kept = {rel: known for rel, known in tree.previous.items() if rel in tree.signatures}
+            kept.update(tree.index)
+            if kept != tree.previous:
+                _write(_index_path(self.cache_dir, Path(tree.top)), kept)
 
 
 def _readlink(path: str) -> str:
@@ -191,23 +294,76 @@ def _tool_digest() -> str:
     return digest.hexdigest()
 
 
-def key(root: Path, options: object, extra_dirs: list[Path], cache_dir: Path | None = None) -> str:
-    """The cache key of a scan of root with these options. With cache_dir, the content digests of files
-    whose signature did not change since the last run are taken from its index of each tree (and the
-    index is written back), so an unchanged workspace is not read again."""
+def survey(root: Path, options: object, extra_dirs: list[Path], cache_dir: Path | None = None) -> Survey:
+    """The key of a scan of root with these options, and the trees' signatures to check a log
+    against. With cache_dir, each tree's index is read from it (`Survey.save_index` writes it back)."""
+    started = time.time_ns()
     digest = hashlib.sha256(FORMAT + __version__.encode() + b"\0" + _tool_digest().encode())
     digest.update(options_digest(options).encode())
+    trees = []
     for top in [root, *extra_dirs]:
         digest.update(f"\0ROOT{top}\0".encode())
         previous: TreeIndex = {}
         if cache_dir is not None:
             loaded = _read(_index_path(cache_dir, top), dict)
             previous = loaded if isinstance(loaded, dict) else {}
-        index: TreeIndex = {}
-        _feed_tree(digest, str(top), previous, index)
-        if cache_dir is not None and index != previous:
-            _write(_index_path(cache_dir, top), index)
-    return digest.hexdigest()
+        tree = _Tree(str(top), os.path.realpath(top), previous, {}, {})
+        _feed_listing(digest, tree)
+        trees.append(tree)
+    return Survey(digest.hexdigest(), trees, cache_dir, started)
+
+
+@dataclass
+class Entry:
+    """What the cache stores under a key: the log of the scan and its result, pickled apart so that
+    a log that no longer holds costs no unpickling of the result."""
+
+    log: reads.ReadLog
+    result: bytes
+
+
+def lookup(survey: Survey, expected: type) -> object | None:
+    """The stored result of a scan with the survey's key whose log still holds, newest first."""
+    if survey.cache_dir is None:
+        return None
+    folder = survey.cache_dir / survey.key[:2]
+    try:
+        candidates = [p for p in folder.glob(f"{survey.key}-*.pickle")]
+        candidates.sort(key=_modified, reverse=True)
+    except OSError:
+        return None
+    for path in candidates[:MAX_CANDIDATES]:
+        entry = _read(path, Entry)
+        if not isinstance(entry, Entry) or not isinstance(entry.log, reads.ReadLog):
+            continue
+        if not survey.still_valid(entry.log):
+            continue
+        try:
+            value = pickle.loads(entry.result)
+        except Exception:  # a payload of an older layout of the classes: a miss, never a crash
+            continue
+        if isinstance(value, expected):
+            return value
+    return None
+
+
+def remember(survey: Survey, log: reads.ReadLog, value: object) -> None:
+    """Store a result with the log of the scan that computed it, unless the log cannot be checked."""
+    if survey.cache_dir is None or not log.complete:
+        return
+    survey.learn(log)
+    try:
+        result = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        return
+    store(survey.cache_dir, f"{survey.key}-{log.digest()[:32]}", Entry(log, result))
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _entry(cache_dir: Path, entry_key: str) -> Path:

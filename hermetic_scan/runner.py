@@ -6,7 +6,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from hermetic_scan import cache, shards
+from hermetic_scan import cache, reads, shards
 from hermetic_scan.engine import (
     Result,
     analyze,
@@ -19,20 +19,24 @@ from hermetic_scan.workspace import discover
 
 
 def scan(root: Path, options: Options | None = None) -> Result:
-    """Scan the workspace at root; with `Options.cache_dir`, answer from the cache when nothing the
-    scan reads has changed (the result then carries no model)."""
+    """Scan the workspace at root; with `Options.cache_dir`, answer from the cache when no file was
+    added, removed or renamed and none of the files the stored scan read has changed (the result
+    then carries no model)."""
     options = options or Options()
     if options.bazel_version is None:
         options.bazel_version = read_bazelversion(root)
     options = with_discovered_externals(root, options)
     if options.cache_dir is None:
         return _scan(root, options)
-    entry_key = cache.key(root, options, [*options.external_dirs, *options.repos.values()], options.cache_dir)
-    cached = cache.load(options.cache_dir, entry_key, Result)
+    survey = cache.survey(root, options, [*options.external_dirs, *options.repos.values()], options.cache_dir)
+    cached = cache.lookup(survey, Result)
     if isinstance(cached, Result):
+        survey.save_index()
         return cached
-    result = _scan(root, options)
-    cache.store(options.cache_dir, entry_key, replace(result, model=None))
+    with reads.recording() as log:
+        result = _scan(root, options)
+    cache.remember(survey, log, replace(result, model=None))
+    survey.save_index()
     return result
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
 
-from hermetic_scan import guard
+from hermetic_scan import guard, reads
 from hermetic_scan.diagnostics import Diagnostic
 from hermetic_scan.engine import (
     CHUNK_SIZE,
@@ -56,6 +56,7 @@ from hermetic_scan.model import PreparedModel, add_other_modules, prepare_model
 from hermetic_scan.options import Options
 from hermetic_scan.parse import compile_queries
 from hermetic_scan.readback import ReadBack
+from hermetic_scan.reads import ReadLog
 from hermetic_scan.suppressions import Suppression
 from hermetic_scan.workspace import Workspace
 
@@ -90,6 +91,7 @@ class ShardOutput:
         EncodedVerdicts | None
     )  # the same verdicts as JSON entries instead, with Options.verdicts_as_json
     hazards: ActionHazards
+    log: ReadLog | None = None  # what a forked shard read, for the cache (`reads`)
 
 
 def _by_size(workspace: Workspace) -> list[tuple[int, str]]:
@@ -283,10 +285,13 @@ def _shard(
     claim: Callable[[], list[str]],
 ) -> None:
     try:
+        reads.start_over()
         analysis = _analysis(workspace, options, prepared, claim)
         connection.send(analysis.facts())
         analysis.ctx.shared_facts = connection.recv()
-        _send_output(connection, _output(analysis))
+        output = _output(analysis)
+        output.log = reads.current()
+        _send_output(connection, output)
     except BaseException:  # the parent must hear about it, whatever it is
         try:
             connection.send(_Failure(traceback.format_exc()))
@@ -371,6 +376,10 @@ def _output(analysis: Analysis | StreamedAnalysis) -> ShardOutput:
 
 
 def _combine(workspace: Workspace, options: Options, outputs: list[ShardOutput]) -> Result:
+    log = reads.current()
+    for o in outputs:
+        if log is not None and o.log is not None:
+            log.merge(o.log)
     read = set().union(*(o.read for o in outputs))
     found = [d for o in outputs for d in o.owned]
     found += [d for o in outputs for d in o.foreign if d.span.path not in read]

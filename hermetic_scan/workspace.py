@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hermetic_scan import reads
 from hermetic_scan.labels import Label
 
 BOUNDARY_FILES = ("MODULE.bazel", "REPO.bazel", "WORKSPACE.bazel", "WORKSPACE")
@@ -81,6 +82,7 @@ class Workspace:
         if overlay is None and self.overlays:
             overlay = self.overlays.get(path.resolve())
         if overlay is not None:
+            reads.note_unverifiable()  # an editor's buffer: no later run can read it again
             if len(overlay) > MAX_FILE_BYTES:
                 raise OSError(
                     errno.EFBIG,
@@ -94,6 +96,7 @@ class Workspace:
             raise OSError(
                 errno.ENOENT, f"not a file name the system can open ({type(error).__name__})"
             ) from error
+        reads.note_resolved(str(path), real)
         if not any(real == top or real.startswith(top + os.sep) for top in self.allowed_roots()):
             raise OSError(
                 errno.EACCES,
@@ -315,7 +318,19 @@ def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     Only regular files are read: a FIFO, device or socket where a file is expected (`BUILD` ->
     /dev/zero, a `.bazelversion` FIFO) is refused at once instead of blocking or filling memory. It
     is opened without blocking and checked on the open descriptor, so a swap after a check is no way
-    around it; at most `limit` bytes are ever read."""
+    around it; at most `limit` bytes are ever read. What it read, or the error it met, is noted for
+    the cache (`reads`)."""
+    try:
+        data = _read_regular(path, limit)
+    except OSError as error:
+        missing = error.errno == errno.ENOENT
+        reads.note_outcome(str(path), reads.ABSENT if missing else reads.failure(error.errno or 0, limit))
+        raise
+    reads.note_content(str(path), data)
+    return data
+
+
+def _read_regular(path: Path, limit: int) -> bytes:
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(fd)

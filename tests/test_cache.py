@@ -1,5 +1,7 @@
-"""The analysis cache: cached results equal fresh ones, every change a scan can see misses, a damaged or
-concurrently written cache is never trusted, and --no-cache neither reads nor writes it."""
+"""The analysis cache: cached results equal fresh ones, every change a scan can see misses (a file
+added or removed, an edit to any file it read, in this process or in a shard) while an edit to a file
+it never read hits, a damaged or concurrently written cache is never trusted, and --no-cache neither
+reads nor writes it."""
 
 from __future__ import annotations
 
@@ -16,12 +18,14 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS
 
-from hermetic_scan import cache
+from hermetic_scan import cache, reads, shards
 from hermetic_scan.engine import Result
 from hermetic_scan.options import Options, load_options
+from hermetic_scan.reads import ReadLog
 from hermetic_scan.render import inventory_json
 from hermetic_scan.render import json as json_render
 from hermetic_scan.runner import scan
+from hermetic_scan.workspace import MAX_FILE_BYTES, discover
 
 WORKSPACES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
 
@@ -115,6 +119,103 @@ def test_new_file_a_glob_can_see_misses(tmp_path: Path) -> None:
     assert scan(root, _options(root, cache_dir)).model is not None
 
 
+def test_an_edit_to_a_file_the_scan_never_read_hits(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(root, {**LOAD_CHAIN, "app/main.go": "package main\n", "README.md": "# chain\n"})
+    first = scan(root, _options(root, cache_dir))
+    assert first.model is not None
+    _write(root, {"app/main.go": "package main\n\nfunc main() {}\n", "README.md": "# chain, edited\n"})
+    again = scan(root, _options(root, cache_dir))
+    assert again.model is None  # neither file is in the log: the stored result holds
+    assert _reports(again) == _reports(scan(root, _options(root, None))) == _reports(first)
+    assert len(_entries(cache_dir)) == 1
+
+
+SCRIPT_RUNNER = {
+    "MODULE.bazel": 'module(name = "scripts")\n',
+    "tools/BUILD.bazel": 'sh_binary(name = "deploy", srcs = ["deploy.sh"])\n',
+    "tools/deploy.sh": "#!/bin/bash\nset -eu\necho deploying\n",
+}
+
+
+LOUD_SCRIPT = '#!/bin/bash\nset -eu\ncd "$BUILD_WORKSPACE_DIRECTORY"\nterraform apply\n'
+
+
+def test_an_edit_to_a_script_a_target_runs_misses(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(root, SCRIPT_RUNNER)
+    before = scan(root, _options(root, cache_dir))
+    assert scan(root, _options(root, cache_dir)).model is None
+    _write(
+        root, {"tools/deploy.sh": '#!/bin/bash\nset -eu\ncd "$BUILD_WORKSPACE_DIRECTORY"\nterraform apply\n'}
+    )
+    after = scan(root, _options(root, cache_dir))
+    assert after.model is not None
+    assert _reports(after) == _reports(scan(root, _options(root, None)))
+    assert _reports(after) != _reports(before)
+
+
+def test_a_retargeted_link_misses(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(
+        root,
+        {
+            **SCRIPT_RUNNER,
+            "tools/quiet.sh": "#!/bin/bash\necho hi\n",
+            "tools/loud.sh": LOUD_SCRIPT,
+        },
+    )
+    (root / "tools/deploy.sh").unlink()
+    (root / "tools/deploy.sh").symlink_to("quiet.sh")
+    before = scan(root, _options(root, cache_dir))
+    (root / "tools/deploy.sh").unlink()
+    (root / "tools/deploy.sh").symlink_to("loud.sh")
+    after = scan(root, _options(root, cache_dir))
+    assert after.model is not None
+    assert _reports(after) == _reports(scan(root, _options(root, None)))
+    assert _reports(after) != _reports(before)
+
+
+def test_a_file_that_could_not_be_read_is_checked_as_such(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(root, SCRIPT_RUNNER)
+    (root / "tools/deploy.sh").write_bytes(b"#" * (MAX_FILE_BYTES + 1))
+    too_big = scan(root, _options(root, cache_dir))
+    assert any(d.rule == "io-error" and d.span.path == "tools/deploy.sh" for d in too_big.diagnostics)
+    assert scan(root, _options(root, cache_dir)).model is None  # still too big: the failure holds
+    _write(root, {"tools/deploy.sh": SCRIPT_RUNNER["tools/deploy.sh"]})
+    after = scan(root, _options(root, cache_dir))
+    assert after.model is not None
+    assert not any(d.rule == "io-error" for d in after.diagnostics)
+
+
+def test_shards_send_back_what_they_read(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    packages = {
+        f"p{n}/BUILD.bazel": f'genrule(name = "g{n}", outs = ["o{n}"], cmd = "touch $@")\n' for n in range(4)
+    }
+    _write(root, {"MODULE.bazel": "", **packages})
+    if not shards.can_fork():
+        pytest.skip("shards are forked")
+    workspace = discover(root)
+    options = _options(root, None)
+    options.keep_model = False
+    with reads.recording() as log:
+        shards.analyze_in_shards(
+            workspace,
+            options,
+            2,
+            [{"p0/BUILD.bazel", "p1/BUILD.bazel"}, {"p2/BUILD.bazel", "p3/BUILD.bazel"}],
+        )
+    read = {
+        Path(path).relative_to(root.resolve()).as_posix()
+        for path in log.files
+        if path.startswith(str(root.resolve()))
+    }
+    assert set(packages) <= read  # the second group was read in the forked process only
+    assert log.complete
+
+
 def test_edit_that_keeps_size_and_modification_time_misses(tmp_path: Path) -> None:
     root, cache_dir = tmp_path / "ws", tmp_path / "cache"
     _write(root, LOAD_CHAIN)
@@ -141,7 +242,7 @@ def test_a_damaged_index_is_rebuilt(tmp_path: Path) -> None:
     index.write_bytes(index.read_bytes()[:40])
     again = scan(root, _options(root, cache_dir))
     assert again.model is None and _reports(again) == first  # same key: the files were read again
-    assert cache.load(cache_dir, _entries(cache_dir)[0].stem, Result) is not None
+    assert isinstance(cache.load(cache_dir, _entries(cache_dir)[0].stem, cache.Entry), cache.Entry)
 
 
 def test_options_are_part_of_the_key(tmp_path: Path) -> None:
@@ -192,7 +293,7 @@ def test_a_tampered_payload_with_a_stale_digest_is_not_trusted(tmp_path: Path) -
     (entry,) = _entries(cache_dir)
     blob = entry.read_bytes()
     head = len(cache.FORMAT) + 32
-    forged = pickle.dumps(replace(first, model=None, diagnostics=[]))
+    forged = pickle.dumps(cache.Entry(ReadLog(), pickle.dumps(replace(first, model=None, diagnostics=[]))))
     entry.write_bytes(blob[:head] + forged)  # the old digest with a new payload
     again = scan(root, _options(root, cache_dir))
     assert again.model is not None and again.diagnostics == first.diagnostics
@@ -229,7 +330,7 @@ def test_concurrent_runs_share_a_cache_safely(tmp_path: Path) -> None:
         assert [out for out, _ in outputs] == [expected] * 4
     assert len(_entries(cache_dir)) == 1
     assert not list(cache_dir.glob("??/.tmp-*"))
-    assert cache.load(cache_dir, _entries(cache_dir)[0].stem, Result) is not None
+    assert isinstance(cache.load(cache_dir, _entries(cache_dir)[0].stem, cache.Entry), cache.Entry)
 
 
 def test_no_cache_neither_reads_nor_writes(tmp_path: Path) -> None:
@@ -239,10 +340,11 @@ def test_no_cache_neither_reads_nor_writes(tmp_path: Path) -> None:
     out, _ = _cli(root, "--no-cache", "--cache-dir", str(cache_dir)).communicate()
     assert not cache_dir.exists()
     assert json.loads(out)["findings"]
-    # Plant a well-formed entry under the key of the `check` command that claims there are no findings.
+    # Plant a well-formed entry, with the log of the `check` command, that claims there are no findings.
     real = scan(root, _options(root, None))
-    cli_key = _cli_key(root, cache_dir)
-    cache.store(cache_dir, cli_key, replace(real, model=None, diagnostics=[]))
+    name, entry = _cli_entry(root, cache_dir)
+    entry.result = pickle.dumps(replace(real, model=None, diagnostics=[]))
+    cache.store(cache_dir, name, entry)
     assert json.loads(_cli(root, "--no-cache", "--cache-dir", str(cache_dir)).communicate()[0]) == json.loads(
         out
     )
@@ -250,12 +352,14 @@ def test_no_cache_neither_reads_nor_writes(tmp_path: Path) -> None:
     assert planted["findings"] == []  # without --no-cache the same entry is read
 
 
-def _cli_key(root: Path, cache_dir: Path) -> str:
-    """The key the `check` command computes: run it once with a fresh cache and read the entry's name."""
+def _cli_entry(root: Path, cache_dir: Path) -> tuple[str, cache.Entry]:
+    """The entry the `check` command stores: run it once with a fresh cache and read it."""
     probe = cache_dir.parent / "probe"
     _cli(root, "--cache-dir", str(probe)).communicate()
     (entry,) = _entries(probe)
-    return entry.stem
+    loaded = cache.load(probe, entry.stem, cache.Entry)
+    assert isinstance(loaded, cache.Entry)
+    return entry.stem, loaded
 
 
 def test_default_directory_follows_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

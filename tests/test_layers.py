@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
         "hermetic_scan.guard",
         "hermetic_scan.jsonstream",
         "hermetic_scan.shape",
+        "hermetic_scan.reads",
     ),
     # files on disk, grammars and queries; external repositories' names and the knowledge of rulesets
     (
