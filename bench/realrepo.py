@@ -53,6 +53,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from lsp_client import LspClient  # noqa: E402
 
+from hermetic_scan.workspace import discover  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_WORKDIR = HERE / "work" / "real"
 DEFAULT_REPOS = ["rules_go", "rules_python", "rules_rust", "rules_js", "googleapis", "protobuf"]
@@ -226,7 +228,9 @@ def most_loaded_bzl(root: Path) -> Path | None:
 
 
 def largest_build(root: Path) -> Path | None:
-    found = [p for p in root.rglob("*") if p.name in BUILD_NAMES and p.is_file()]
+    """The largest BUILD file the scan reads: not one under .bazelignore or in a nested workspace,
+    whose edit a cached run rightly ignores (rules_rust's largest is a vendored crate's)."""
+    found = [root / rel for rel in discover(root).main.build_files]
     return max(sorted(found), key=lambda p: p.stat().st_size) if found else None
 
 
