@@ -3,19 +3,23 @@
 An entry is found by a key and trusted by its log. The key is the SHA-256 of: the cache format, the
 tool's version and a digest of its own code, the effective options (every field of `options.Options`
 that can change a report; `jobs` cannot: a scan in shards is byte-identical to one in one process)
-and the *listing* of the workspace tree and of every `--external`/`--repo` directory: each file and
-directory name in walk order, with the target of each symbolic link and the kind of anything that is
-not a regular file, but no file's contents. A new, deleted or renamed file (one a glob might match),
-a retargeted link or a renamed package changes the key. The walk is the scanner's own (it does not
-follow symbolic links to directories, skips `.git` and the root's `bazel-*` links).
+and the *listing* of the workspace tree and of every `--external`/`--repo` directory: each directory
+name in walk order, the name of each file the scan finds by walking (BUILD, .bzl, repository boundary
+and rc files: `named_in_key`), the target of each symbolic link and the kind of anything that is not
+a regular file, but no file's contents. A new, deleted or renamed BUILD or .bzl file, a new
+directory, a retargeted link or a renamed package changes the key. Other files' names are not in it:
+the scan never lists them (`glob` is not evaluated), it only reads some or looks for them by name,
+and those are in the log. The walk is the scanner's own (it does not follow symbolic links to
+directories, skips `.git` and the root's `bazel-*` links).
 
 The log (`reads.ReadLog`) is what the scan that computed the result read: each file's path with the
-SHA-256 of the bytes it got, or the error it met, and where each path it asked for resolved to. An
-entry answers only if every file in its log reads the same now and every path resolves the same. So
-an edit to a file the scan never read (a .go or .py source, a README: most commits) leaves the entry
-valid, and an edit to any file it read (a BUILD or .bzl file, two loads away or not, a script a rule
-runs, the .bazelrc) does not. A key can have several entries (an edit, then its undoing), each named
-by the digest of its log; the newest are tried first.
+SHA-256 of the bytes it got, or the error it met, where each path it asked for resolved to, and
+whether each file it looked for by name (a script a label names) was there. An entry answers only if
+all of that still holds. So an edit to a file the scan never read, or a new file it never looked for
+(a .go or .py source, a README: most commits), leaves the entry valid, and an edit to any file it
+read (a BUILD or .bzl file, two loads away or not, a script a rule runs, the .bazelrc) does not. A
+key can have several entries (an edit, then its undoing), each named by the digest of its log; the
+newest are tried first.
 
 Checking the log must not read every file again: each tree has an index in `index/` (path -> size,
 modification and change times, inode, device, digest, when it was read): a file whose signature is
@@ -53,13 +57,15 @@ from pathlib import Path
 from stat import S_ISREG
 
 from hermetic_scan import __version__, reads
-from hermetic_scan.workspace import MAX_FILE_BYTES, read_file
+from hermetic_scan.workspace import BOUNDARY_FILES, BUILD_FILES, MAX_FILE_BYTES, read_file
 
 # Bump when a cached entry changes shape (2: Inventory.rc_findings; 3: entries keep the log of
 # what the scan read), so older entries are misses.
 FORMAT = b"hermetic-scan-cache 3\n"
 # Entries kept per cache directory: older ones (by modification time) are removed after a write.
 MAX_ENTRIES = 64
+# Regular files whose names are in the key (`named_in_key`), besides every .bzl file.
+KEY_NAMES = frozenset({*BUILD_FILES, *BOUNDARY_FILES, ".bazelrc", ".bazelversion", ".bazelignore"})
 # Entries of one key whose logs are checked before a lookup gives up (the newest first).
 MAX_CANDIDATES = 8
 # Options fields that cannot change what a scan reports.
@@ -160,7 +166,8 @@ def _feed_listing(digest: hashlib._Hash, tree: _Tree) -> None:
                 # A FIFO or a device (a link to /dev/zero) is never read by the scan.
                 digest.update(f"N{child}\0{stat.st_mode}\0{stat.st_rdev}\0".encode())
                 continue
-            digest.update(f"F{child}\0{link or ''}\0".encode())
+            if link is not None or named_in_key(entry.name):
+                digest.update(f"F{child}\0{link or ''}\0".encode())
             tree.signatures[child] = (
                 stat.st_size,
                 stat.st_mtime_ns,
@@ -171,6 +178,13 @@ def _feed_listing(digest: hashlib._Hash, tree: _Tree) -> None:
 
     walk(tree.top, "")
     seen.clear()
+
+
+def named_in_key(name: str) -> bool:
+    """Whether a regular file's name is part of the key: the files the scan finds by walking (BUILD,
+    .bzl, repository boundary and rc files). Any other file counts only if a scan read it or looked
+    for it (`reads.ReadLog`), so adding a source file (`main.go`) keeps the key."""
+    return name in KEY_NAMES or name.endswith(".bzl")
 
 
 @dataclass
@@ -250,13 +264,16 @@ class Survey:
                 tree.index[rel] = (signature, outcome, self.started)
 
     def still_valid(self, log: reads.ReadLog) -> bool:
-        """Whether every file in the log reads the same now and every path resolves the same."""
+        """Whether every file in the log reads the same now, every path resolves the same and every
+        path looked for is (or is not) a file as it was."""
         for path, real in log.resolved.items():
             try:
                 if os.path.realpath(path) != real:
                     return False
             except (OSError, ValueError):
                 return False
+        if any(os.path.isfile(path) != exists for path, exists in log.probes.items()):
+            return False
         return all(self.outcome_now(path, recorded) == recorded for path, recorded in log.files.items())
 
     def save_index(self) -> None:

@@ -1,10 +1,11 @@
 """What a scan read from disk: each file's path with the SHA-256 of the bytes it got (or the error
-it met), and where each path it asked for resolved to. The cache (cache.py) keeps a result with this
+it met), where each path it asked for resolved to, and whether each path it looked for was a file. The cache (cache.py) keeps a result with this
 log and answers from it later only when every file in the log still reads the same: an edit to a file
 the scan never read (a .go source, a README) leaves the result valid.
 
-Every read of a file under analysis goes through `workspace.read_file`, which notes it here while a
-log is being kept (`recording`); nothing is noted otherwise, so a scan without the cache pays nothing.
+Every read of a file under analysis goes through `workspace.read_file`, and every look for one that
+the cache's key does not cover (a script a label names) through `workspace.is_file`; they note it
+here while a log is being kept (`recording`); nothing is noted otherwise, so a scan without the cache pays nothing.
 A forked shard keeps a log of its own (`start_over`) and sends it back with its output (shards.py).
 """
 
@@ -26,6 +27,8 @@ class ReadLog:
     files: dict[str, bytes] = field(default_factory=dict)
     # path asked for -> the real path it resolved to (Workspace.read refuses what leaves the roots)
     resolved: dict[str, str] = field(default_factory=dict)
+    # path -> whether it was a file when the scan asked (`workspace.is_file`: a script a label names)
+    probes: dict[str, bool] = field(default_factory=dict)
     # False once the scan read something no later run can check the same way: an editor's buffer
     # instead of the file, or one file read twice with different contents (edited during the scan).
     complete: bool = True
@@ -41,6 +44,8 @@ class ReadLog:
         for path, real in other.resolved.items():
             if self.resolved.setdefault(path, real) != real:
                 self.complete = False
+        for path, exists in other.probes.items():
+            note_probe_in(self, path, exists)
         self.complete = self.complete and other.complete
 
     def digest(self) -> str:
@@ -50,6 +55,8 @@ class ReadLog:
             out.update(path.encode("utf-8", "surrogateescape") + b"\0" + outcome + b"\0")
         for path, real in sorted(self.resolved.items()):
             out.update(f"{path}\0{real}\0".encode("utf-8", "surrogateescape"))
+        for path, exists in sorted(self.probes.items()):
+            out.update(f"{path}\0{exists:d}\0".encode("utf-8", "surrogateescape"))
         return out.hexdigest()
 
 
@@ -104,6 +111,16 @@ def note_outcome(path: str, outcome: bytes) -> None:
 def note_resolved(path: str, real: str) -> None:
     if _log is not None and _log.resolved.setdefault(path, real) != real:
         _log.complete = False
+
+
+def note_probe(path: str, exists: bool) -> None:
+    if _log is not None:
+        note_probe_in(_log, path, exists)
+
+
+def note_probe_in(log: ReadLog, path: str, exists: bool) -> None:
+    if log.probes.setdefault(path, exists) != exists:
+        log.complete = False
 
 
 def note_unverifiable() -> None:

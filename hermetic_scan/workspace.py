@@ -363,6 +363,15 @@ def _too_big(size: int, limit: int) -> str:
     return f"file is {size / 1e6:.1f} MB, over the {shown} limit; skipped"
 
 
+def is_file(path: Path | str) -> bool:
+    """Whether path is a regular file (through links), noted for the cache (`reads`): the key names
+    only the files a scan finds by walking (BUILD, .bzl, boundary and rc files), not a script a
+    label names, which a later commit can add."""
+    found = os.path.isfile(path)
+    reads.note_probe(str(path), found)
+    return found
+
+
 def read_small_text(path: Path, limit: int = SMALL_FILE_BYTES) -> str | None:
     """A small configuration file (.bazelversion, .bazelignore, MODULE.bazel's name) as text; None
     when it is missing, not a regular file, unreadable or larger than `limit`."""

@@ -110,13 +110,32 @@ def test_editing_a_bzl_two_loads_away_reanalyses_the_package(tmp_path: Path) -> 
     assert again.model is None and _reports(again) == _reports(before)
 
 
-def test_new_file_a_glob_can_see_misses(tmp_path: Path) -> None:
+def test_new_source_file_hits_and_new_starlark_file_misses(tmp_path: Path) -> None:
     root, cache_dir = tmp_path / "ws", tmp_path / "cache"
     _write(root, {"MODULE.bazel": "", "BUILD.bazel": 'filegroup(name = "all", srcs = glob(["*.txt"]))\n'})
     scan(root, _options(root, cache_dir))
     assert scan(root, _options(root, cache_dir)).model is None
+    # `glob` is not evaluated: no report depends on which files it would match.
     _write(root, {"notes.txt": "x"})
+    assert scan(root, _options(root, cache_dir)).model is None
+    _write(root, {"defs.bzl": "def noop():\n    pass\n"})
     assert scan(root, _options(root, cache_dir)).model is not None
+    _write(root, {"sub/BUILD.bazel": 'genrule(name = "g", outs = ["o"], cmd = "curl -o $@ https://x")\n'})
+    added = scan(root, _options(root, cache_dir))
+    assert added.model is not None
+    assert _reports(added) == _reports(scan(root, _options(root, None)))
+
+
+def test_a_script_a_label_names_appearing_misses(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(root, {name: text for name, text in SCRIPT_RUNNER.items() if name != "tools/deploy.sh"})
+    before = scan(root, _options(root, cache_dir))
+    assert scan(root, _options(root, cache_dir)).model is None
+    _write(root, {"tools/deploy.sh": LOUD_SCRIPT})  # looked for, not there, now there
+    after = scan(root, _options(root, cache_dir))
+    assert after.model is not None
+    assert _reports(after) == _reports(scan(root, _options(root, None)))
+    assert _reports(after) != _reports(before)
 
 
 def test_an_edit_to_a_file_the_scan_never_read_hits(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ from hermetic_scan.model.modules import Loader, ModuleModel
 from hermetic_scan.model.targets import Target, script_labels, targets_of_build_file
 from hermetic_scan.model.values import Function, ListV, RuleClass, Str, UnresolvedSymbol
 from hermetic_scan.source import DECLARED_TOKEN, MappedText, SourceFile
-from hermetic_scan.workspace import Repository, Workspace
+from hermetic_scan.workspace import Repository, Workspace, is_file
 
 
 @dataclass(eq=False, slots=True)
@@ -332,7 +332,7 @@ class WorkspaceModel:
             return None
         for name in ("BUILD.bazel", "BUILD"):
             rel = f"{label.package}/{name}" if label.package else name
-            if (repo.root / rel).is_file():
+            if is_file(repo.root / rel):
                 module = self.loader.module(repo, rel, label.package)
                 if module is not None:
                     self.loaded_build(module, repo.root / rel)
@@ -889,7 +889,7 @@ def _workspace_script(model: WorkspaceModel, path: str) -> SourceFile | None:
     if path in model.script_files:
         return model.script_files[path]
     file = model.workspace.root / path
-    if path.startswith("..") or not file.is_file():
+    if path.startswith("..") or not is_file(file):
         return None
     try:
         data = model.workspace.read(file)
@@ -901,7 +901,7 @@ def _workspace_script(model: WorkspaceModel, path: str) -> SourceFile | None:
 
 def _functions_in(model: WorkspaceModel, path: str) -> frozenset[str] | None:
     file = model.workspace.root / path
-    if path.startswith("..") or not file.is_file():
+    if path.startswith("..") or not is_file(file):
         return None
     try:
         text = model.workspace.read(file).decode("utf-8", errors="replace")
@@ -1090,7 +1090,7 @@ def _script_file(
         repo = found
     display = repo.display(label.path)
     path: Path = repo.root / label.path
-    if display not in model.script_files and not os.path.isfile(path):
+    if display not in model.script_files and not is_file(path):
         return None
     if unless_a_target and model.find_target(label, target.build) is not None:
         return None

@@ -18,7 +18,7 @@ from hermetic_scan.labels import Label, LabelError, parse_label, repository_of
 from hermetic_scan.model.native_rules import stands_in_for_native
 from hermetic_scan.model.strings import decode_string
 from hermetic_scan.source import SourceFile
-from hermetic_scan.workspace import Repository, Workspace
+from hermetic_scan.workspace import Repository, Workspace, is_file
 
 # Bazel repository names: letters, digits and `_ . ~ + -` (https://bazel.build/external/overview)
 _REPO_NAME = re.compile(r"[A-Za-z0-9_.~+-]+")
@@ -310,7 +310,7 @@ class Loader:
                 f"cannot resolve {label_text!r}: repository @{label.repo} is not available",
             )
         repo, path = found
-        if not path.is_file():
+        if not is_file(path):
             return ("unresolved", f"cannot resolve {label_text!r}: no file {repo.display(label.path)}")
         return (label.path, label.package, repo)
 
