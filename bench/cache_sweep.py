@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Check the result cache on real repository snapshots: every cached report must be the report.
+
+Usage:
+    python bench/cache_sweep.py SNAPSHOTS [--only a,b] [--workdir DIR]
+
+For each repository (a subdirectory of SNAPSHOTS, copied once under --workdir: the snapshot itself
+is never written) it runs `check --format json` and compares, byte for byte:
+
+- a scan with a fresh cache (a miss, which stores the result) and the same scan again (a hit) with
+  a `--no-cache` scan;
+- after appending a comment to the largest source file (`realrepo.largest_source`): a cached scan
+  (a hit: the scan never reads it) with a `--no-cache` scan of the edited tree;
+- after appending a genrule that downloads to the largest BUILD file the scan reads
+  (`realrepo.largest_build`): a cached scan (a miss) with a `--no-cache` scan of the edited tree, and
+  the report must name the new target;
+- after undoing that edit: a cached scan (a hit on the first entry) with the first report.
+
+It prints one line per repository with the wall times and OK or BAD; the exit status is 1 when any
+comparison failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from realrepo import largest_build, largest_source  # noqa: E402
+
+ADDED = b'\ngenrule(name = "zz_cache_sweep", outs = ["zz.txt"], cmd = "curl -o $@ https://example.com/x")\n'
+
+
+def check(root: Path, cache_dir: Path | None) -> tuple[str, float]:
+    argv = [
+        sys.executable,
+        "-m",
+        "hermetic_scan",
+        "check",
+        str(root),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]
+    argv += ["--cache-dir", str(cache_dir)] if cache_dir else ["--no-cache"]
+    start = time.perf_counter()
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    return out, time.perf_counter() - start
+
+
+def with_appended(path: Path, text: bytes) -> bytes:
+    original = path.read_bytes()
+    path.write_bytes(original + text)
+    return original
+
+
+def sweep_one(root: Path, cache_dir: Path) -> tuple[bool, str]:
+    fresh, fresh_s = check(root, None)
+    miss, miss_s = check(root, cache_dir)
+    hit, hit_s = check(root, cache_dir)
+    checks = {"miss": miss == fresh, "hit": hit == fresh}
+    times = [f"fresh {fresh_s:.2f}s", f"miss {miss_s:.2f}s", f"hit {hit_s:.2f}s"]
+    source = largest_source(root)
+    if source is not None:
+        original = with_appended(source, b"\n// cache sweep\n")
+        try:
+            edited, edit_s = check(root, cache_dir)
+            checks["src-edit"] = edited == check(root, None)[0]
+        finally:
+            source.write_bytes(original)
+        times.append(f"src-edit {edit_s:.2f}s")
+    build = largest_build(root)
+    if build is not None:
+        original = with_appended(build, ADDED)
+        try:
+            edited, edit_s = check(root, cache_dir)
+            checks["build-edit"] = edited == check(root, None)[0] and "zz_cache_sweep" in edited
+        finally:
+            build.write_bytes(original)
+        undone, undo_s = check(root, cache_dir)
+        checks["undo"] = undone == fresh
+        times += [f"build-edit {edit_s:.2f}s", f"undo {undo_s:.2f}s"]
+    failed = [name for name, ok in checks.items() if not ok]
+    return not failed, " ".join(times) + (f"  failed: {', '.join(failed)}" if failed else "")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("snapshots", type=Path)
+    parser.add_argument("--only", default="", help="comma-separated repository names")
+    parser.add_argument(
+        "--workdir", type=Path, default=None, help="where copies are made (default: a temporary one)"
+    )
+    args = parser.parse_args(argv)
+    wanted = {n for n in args.only.split(",") if n}
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cache-sweep-"))
+    bad = 0
+    for snapshot in sorted(p for p in args.snapshots.iterdir() if p.is_dir()):
+        if wanted and snapshot.name not in wanted:
+            continue
+        root = workdir / snapshot.name
+        if not root.exists():
+            shutil.copytree(snapshot, root, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+        cache_dir = workdir / "cache" / snapshot.name
+        shutil.rmtree(cache_dir, ignore_errors=True)
+        ok, line = sweep_one(root, cache_dir)
+        bad += not ok
+        print(f"{'OK ' if ok else 'BAD'} {snapshot.name}: {line}", flush=True)
+    print(f"{bad} repositories with a cached report that is not the report")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
