@@ -251,6 +251,16 @@ class Survey:
                         return tree, rel, signature
         return None
 
+    def _walked(self, path: str) -> bool:
+        """Whether path is a regular file the walk reached from a tree's real top: then it resolves
+        to itself (the walk follows no directory link, and a link in the tree is in the key), and it
+        is a file, without asking the system again (a realpath is a stat per component: 3.4 of a
+        warm run's 10 profiled seconds on the 20,000-file workspace)."""
+        for tree in self.trees:
+            if path.startswith(tree.real_top + os.sep) and path[len(tree.real_top) + 1 :] in tree.signatures:
+                return True
+        return False
+
     def learn(self, log: reads.ReadLog) -> None:
         """Index the digests the scan took of the files it read, as of the walk: a later run checks
         them without reading them again. A file written after the walk has another signature (its
@@ -267,13 +277,16 @@ class Survey:
         """Whether every file in the log reads the same now, every path resolves the same and every
         path looked for is (or is not) a file as it was."""
         for path, real in log.resolved.items():
+            if real == path and self._walked(path):
+                continue
             try:
                 if os.path.realpath(path) != real:
                     return False
             except (OSError, ValueError):
                 return False
-        if any(os.path.isfile(path) != exists for path, exists in log.probes.items()):
-            return False
+        for path, exists in log.probes.items():
+            if not (exists and self._walked(path)) and os.path.isfile(path) != exists:
+                return False
         return all(self.outcome_now(path, recorded) == recorded for path, recorded in log.files.items())
 
     def save_index(self) -> None:

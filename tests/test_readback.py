@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import pickle
 import shutil
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,20 @@ def test_pickled_read_back_refers_to_the_same_files(workspace: Path) -> None:
     assert again.refs == streamed.sources.refs
     assert again[ACTIONS].data == (workspace / ACTIONS).read_bytes()
     assert len(pickle.dumps(streamed.sources)) < sum(len(streamed.sources[p].data) for p in streamed.sources)
+
+
+def test_findings_survive_pickling_whole(workspace: Path) -> None:
+    """Findings are pickled by their constructors (`Diagnostic.__reduce__`): every field comes back,
+    the ones equality ignores (owners, origin, fix) too, and a set of owners shared stays shared."""
+    findings = _streamed(workspace).diagnostics
+    assert any(d.fix for d in findings) and any(d.owners for d in findings)
+    owners = frozenset({"//app:stamp"})
+    anchored = replace(findings[0], origin=findings[1], related=(findings[1].span,), owners=owners)
+    sharing = replace(findings[1], owners=owners)
+    again = pickle.loads(pickle.dumps([*findings, anchored, sharing]))
+    assert [_fields_of(d) for d in again] == [_fields_of(d) for d in [*findings, anchored, sharing]]
+    assert again[-2].owners is again[-1].owners
+
+
+def _fields_of(value: object) -> tuple[object, ...]:
+    return tuple(getattr(value, f.name) for f in fields(value))  # type: ignore[arg-type]
