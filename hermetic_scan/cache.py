@@ -60,8 +60,8 @@ from hermetic_scan import __version__, reads
 from hermetic_scan.workspace import BOUNDARY_FILES, BUILD_FILES, MAX_FILE_BYTES, read_file
 
 # Bump when a cached entry changes shape (2: Inventory.rc_findings; 3: entries keep the log of
-# what the scan read), so older entries are misses.
-FORMAT = b"hermetic-scan-cache 3\n"
+# what the scan read; 4: and its packages' records), so older entries are misses.
+FORMAT = b"hermetic-scan-cache 4\n"
 # Entries kept per cache directory: older ones (by modification time) are removed after a write.
 MAX_ENTRIES = 64
 # Regular files whose names are in the key (`named_in_key`), besides every .bzl file.
@@ -276,6 +276,11 @@ class Survey:
     def still_valid(self, log: reads.ReadLog) -> bool:
         """Whether every file in the log reads the same now, every path resolves the same and every
         path looked for is (or is not) a file as it was."""
+        if not self._resolved_and_probed(log):
+            return False
+        return all(self.outcome_now(path, recorded) == recorded for path, recorded in log.files.items())
+
+    def _resolved_and_probed(self, log: reads.ReadLog) -> bool:
         for path, real in log.resolved.items():
             if real == path and self._walked(path):
                 continue
@@ -287,7 +292,14 @@ class Survey:
         for path, exists in log.probes.items():
             if not (exists and self._walked(path)) and os.path.isfile(path) != exists:
                 return False
-        return all(self.outcome_now(path, recorded) == recorded for path, recorded in log.files.items())
+        return True
+
+    def changed_files(self, log: reads.ReadLog) -> set[str] | None:
+        """The files of the log that no longer read the same; None when a path resolves otherwise or
+        a file looked for came or went."""
+        if not self._resolved_and_probed(log):
+            return None
+        return {path for path, recorded in log.files.items() if self.outcome_now(path, recorded) != recorded}
 
     def save_index(self) -> None:
         """Write each tree's index back when this run added to it (or found entries gone)."""
@@ -346,23 +358,27 @@ def survey(root: Path, options: object, extra_dirs: list[Path], cache_dir: Path 
 @dataclass
 class Entry:
     """What the cache stores under a key: the log of the scan and its result, pickled apart so that
-    a log that no longer holds costs no unpickling of the result."""
+    a log that no longer holds costs no unpickling of the result; and, pickled apart too, the records
+    of its packages (engine.PackageRecord) that a later scan can reuse (`reusable`)."""
 
     log: reads.ReadLog
     result: bytes
+    packages: bytes = b""
+
+
+@dataclass
+class Carried:
+    """What a scan takes from an entry whose log no longer holds only because BUILD or .bzl files
+    changed: the records of the packages none of whose files changed, and the part of the log that
+    still holds (the reads those packages made, which the scan will not make again)."""
+
+    records: dict[str, object]
+    log: reads.ReadLog
 
 
 def lookup(survey: Survey, expected: type) -> object | None:
     """The stored result of a scan with the survey's key whose log still holds, newest first."""
-    if survey.cache_dir is None:
-        return None
-    folder = survey.cache_dir / survey.key[:2]
-    try:
-        candidates = [p for p in folder.glob(f"{survey.key}-*.pickle")]
-        candidates.sort(key=_modified, reverse=True)
-    except OSError:
-        return None
-    for path in candidates[:MAX_CANDIDATES]:
+    for path in _candidates(survey):
         entry = _read(path, Entry)
         if not isinstance(entry, Entry) or not isinstance(entry.log, reads.ReadLog):
             continue
@@ -377,16 +393,68 @@ def lookup(survey: Survey, expected: type) -> object | None:
     return None
 
 
-def remember(survey: Survey, log: reads.ReadLog, value: object) -> None:
-    """Store a result with the log of the scan that computed it, unless the log cannot be checked."""
+def reusable(survey: Survey) -> Carried | None:
+    """From the newest entry of the survey's key whose log still holds but for BUILD and .bzl files:
+    the records of the packages that depend on none of those (`Carried`). None when there is none:
+    a change to anything else (a script, the .bazelrc, a file looked for) runs the whole scan."""
+    for path in _candidates(survey):
+        entry = _read(path, Entry)
+        if not isinstance(entry, Entry) or not isinstance(entry.log, reads.ReadLog) or not entry.packages:
+            continue
+        changed = survey.changed_files(entry.log)
+        if changed is None or not all(_starlark(p) for p in changed):
+            continue
+        try:
+            records = pickle.loads(entry.packages)
+        except Exception:  # an older layout: no reuse, never a crash
+            continue
+        if not isinstance(records, dict):
+            continue
+        kept = {
+            build: r
+            for build, r in records.items()
+            if isinstance(depends := getattr(r, "depends", None), frozenset) and not depends & changed
+        }
+        still = reads.ReadLog(
+            {p: o for p, o in entry.log.files.items() if p not in changed},
+            dict(entry.log.resolved),
+            dict(entry.log.probes),
+        )
+        return Carried(kept, still)
+    return None
+
+
+def _starlark(path: str) -> bool:
+    name = os.path.basename(path)
+    return name in BUILD_FILES or name.endswith(".bzl")
+
+
+def remember(
+    survey: Survey, log: reads.ReadLog, value: object, packages: dict[str, object] | None = None
+) -> None:
+    """Store a result with the log of the scan that computed it (and the records of its packages),
+    unless the log cannot be checked."""
     if survey.cache_dir is None or not log.complete:
         return
     survey.learn(log)
     try:
         result = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        records = pickle.dumps(packages, protocol=pickle.HIGHEST_PROTOCOL) if packages else b""
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
         return
-    store(survey.cache_dir, f"{survey.key}-{log.digest()[:32]}", Entry(log, result))
+    store(survey.cache_dir, f"{survey.key}-{log.digest()[:32]}", Entry(log, result, records))
+
+
+def _candidates(survey: Survey) -> list[Path]:
+    """The entries of the survey's key, newest first, at most MAX_CANDIDATES."""
+    if survey.cache_dir is None:
+        return []
+    try:
+        found = list((survey.cache_dir / survey.key[:2]).glob(f"{survey.key}-*.pickle"))
+    except OSError:
+        return []
+    found.sort(key=_modified, reverse=True)
+    return found[:MAX_CANDIDATES]
 
 
 def _modified(path: Path) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -37,11 +38,11 @@ from hermetic_scan.model import (
 from hermetic_scan.model.actions import ActionModel
 from hermetic_scan.model.modules import ModuleModel
 from hermetic_scan.options import Options
-from hermetic_scan.readback import ReadBack
+from hermetic_scan.readback import FileRef, ReadBack
 from hermetic_scan.rules import RULE_MODULES, internal_error, rule_meta, unused_suppression
 from hermetic_scan.rules.base import Context
 from hermetic_scan.source import SourceFile
-from hermetic_scan.workspace import Workspace
+from hermetic_scan.workspace import Workspace, is_file
 
 
 @dataclass
@@ -57,6 +58,9 @@ class Result:
     # At least every file a finding or a suppression is in; read back from disk for a streamed scan.
     sources: Mapping[str, SourceFile]
     baselined: int = 0
+    # Each package's part of a streamed scan that can stand in for it in a later one (the cache
+    # keeps them beside the result); None unless asked for (`record`).
+    package_records: dict[str, PackageRecord] | None = None
 
     @property
     def inventory(self) -> Inventory:
@@ -194,7 +198,12 @@ class StreamedAnalysis:
         options: Options,
         prepared: PreparedModel,
         claim: Callable[[], list[str]],
+        reuse: Mapping[str, PackageRecord] | None = None,
+        records: dict[str, PackageRecord] | None = None,
     ) -> None:
+        """With `reuse`, the packages it has records of are not evaluated: their records stand in
+        (`_reuse`). With `records`, each package whose results can be reused later is recorded there
+        (`PackageRecord`), the reused ones too."""
         self.options = options
         self.workspace = workspace
         model = prepared.model
@@ -209,7 +218,24 @@ class StreamedAnalysis:
         self.build_read: set[str] = set()
         self.target_count = 0
         self.verdicts: Verdicts | None = None
-        self.model = evaluate_packages(prepared, claim, self._chunk)
+        self.records = records
+        self._real_paths: dict[Path, str] = {}
+        stored = reuse or {}
+
+        def claim_unrecorded() -> list[str]:
+            while paths := claim():
+                fresh = []
+                for path in paths:
+                    record = stored.get(path)
+                    if record is None:
+                        fresh.append(path)
+                    else:
+                        self._reuse(record, model)
+                if fresh:
+                    return fresh
+            return []
+
+        self.model = evaluate_packages(prepared, claim_unrecorded if stored else claim, self._chunk)
         self.model.forget_packages()
         self.sources = self.model.sources()
         self.comments.update(suppressions.collect(self.sources))
@@ -217,6 +243,7 @@ class StreamedAnalysis:
     def _chunk(self, builds: list[ModuleModel], targets: list[TargetModel]) -> None:
         ctx, options, model = self.ctx, self.options, self.ctx.model
         problems = len(model.loader.problems), len(model.loader.internal_problems)
+        starts = len(self.found), len(self.inputs), len(self.summaries)
         subjects: dict[str, Sequence[object]] = {
             "module": builds,
             "target": targets,
@@ -229,7 +256,8 @@ class StreamedAnalysis:
             if self.verdicts is None:
                 self.verdicts = Verdicts({}, Pins(RcCoverage(model.rc)), model, attach=False)
             self.inputs.extend(self.verdicts.prepare(tm) for tm in targets)
-        self.target_facts.merge(model.targets_facts(targets, with_rules=False))
+        facts = model.targets_facts(targets, with_rules=False)
+        self.target_facts.merge(facts)
         self.summaries.extend(ActionSummary.of(a) for tm in targets for a in tm.actions)
         self.target_count += len(targets)
         wanted = {d.span.path for d in self.found[start:]}
@@ -243,6 +271,85 @@ class StreamedAnalysis:
                 self.comments[source.path] = found
             if found or source.path in wanted:
                 self.kept.add(source, hold=bool(found))
+        if self.records is not None and len(builds) == 1:
+            record = self._record(builds[0], len(targets), facts, starts)
+            if record is not None:
+                self.records[record.build] = record
+
+    def _record(
+        self, build: ModuleModel, targets: int, facts: WorkspaceFacts, starts: tuple[int, int, int]
+    ) -> PackageRecord | None:
+        """This package's part of the scan, if it touched nothing but its own files (`PackageWatch`)."""
+        model = self.ctx.model
+        watch = model.watch
+        own = watch.own_problems(model) if watch is not None and watch.build == build.display_path else None
+        depends = self._load_closure(build)
+        if own is None or depends is None:
+            return None
+        facts_too = WorkspaceFacts()
+        facts_too.merge(facts)
+        facts_too.merge(own)
+        path = build.display_path
+        assert watch is not None
+        return PackageRecord(
+            path,
+            frozenset(depends),
+            self.found[starts[0] :],
+            self.inputs[starts[1] :],
+            self.summaries[starts[2] :],
+            facts_too,
+            targets,
+            self.comments.get(path, []),
+            self.kept.refs.get(path)
+            or (FileRef.of(self.kept.held[path]) if path in self.kept.held else None),
+            path in self.kept.held,
+            dict(watch.scripts),
+        )
+
+    def _load_closure(self, build: ModuleModel) -> set[str] | None:
+        """Where the BUILD file and every file it loads, directly or not, were read (as the read log
+        names them: real paths); None when a load of one of them is not resolved yet."""
+        out: set[str] = set()
+        seen: set[int] = set()
+        stack = [build]
+        while stack:
+            module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            origin = module.source.origin
+            if origin is None or len(module.loads) != len(module.load_nodes):
+                return None
+            real = self._real_paths.get(origin)
+            if real is None:
+                real = self._real_paths[origin] = os.path.realpath(origin)
+            out.add(real)
+            stack.extend(load.module for load in module.loads if load.module is not None)
+        return out
+
+    def _reuse(self, record: PackageRecord, model: WorkspaceModel) -> None:
+        """A package's recorded part stands in for evaluating and checking it again."""
+        self.found.extend(record.found)
+        self.inputs.extend(record.inputs)
+        self.summaries.extend(record.summaries)
+        self.target_facts.merge(record.facts)
+        self.target_count += record.targets
+        self.build_read.add(record.build)
+        if record.comments:  # unused until a finding of this scan is suppressed by one
+            self.comments[record.build] = [replace(c, used=False) for c in record.comments]
+        if record.kept is not None:
+            if record.held:
+                where = Path(record.kept.origin)
+                self.kept.add(SourceFile(record.build, self.workspace.read(where), origin=where), hold=True)
+            else:
+                self.kept.refer(record.build, record.kept)
+        for display, where in record.scripts.items():
+            if display not in model.script_files and is_file(where):
+                model.script_files[display] = SourceFile(
+                    display, self.workspace.read(Path(where)), origin=Path(where)
+                )
+        if self.records is not None:
+            self.records[record.build] = record
 
     def facts(self) -> WorkspaceFacts:
         facts = WorkspaceFacts()
@@ -302,6 +409,27 @@ class StreamedAnalysis:
     @property
     def module_paths(self) -> set[str]:
         return self.build_read | {m.source.path for m in self.model.modules}
+
+
+@dataclass
+class PackageRecord:
+    """One package's part of a streamed scan, kept by the cache (cache.py) to stand in for evaluating
+    and checking the package again when none of the files it `depends` on changed, and nothing but
+    BUILD and .bzl files did. Only a package that touched nothing besides its own files is recorded
+    (`model.PackageWatch`): then its part is a function of those files, of the scripts it used and of
+    what every scan reads alike (options, .bazelrc, MODULE.bazel), whose change runs the whole scan."""
+
+    build: str  # display path of the BUILD file
+    depends: frozenset[str]  # real paths of the BUILD file and every .bzl file it loads, transitively
+    found: list[Diagnostic]  # its targets', actions' and shell sites' findings, and its BUILD file's
+    inputs: list[VerdictInputs]
+    summaries: list[ActionSummary]
+    facts: WorkspaceFacts  # of its targets, and the problems found in its BUILD file
+    targets: int
+    comments: list[suppressions.Suppression]  # in its BUILD file
+    kept: FileRef | None  # its BUILD file, when a finding, problem or suppression is in it
+    held: bool  # kept whole (suppressions), not by reference
+    scripts: dict[str, str]  # display path -> where it is, of each script its targets use
 
 
 def report_sources(
@@ -381,15 +509,22 @@ def analyze(workspace: Workspace, options: Options, only: set[str] | None = None
     )
 
 
-def analyze_streamed(workspace: Workspace, options: Options) -> Result | None:
+def analyze_streamed(
+    workspace: Workspace,
+    options: Options,
+    reuse: Mapping[str, PackageRecord] | None = None,
+    record: bool = False,
+) -> Result | None:
     """`analyze` package by package in this process (`StreamedAnalysis`), for a result that needs no
-    model; None when these options cannot stream (`streams`)."""
+    model; None when these options cannot stream (`streams`). `reuse` and `record` are
+    StreamedAnalysis's: the result then carries the records."""
     prepared = prepare_model(workspace, None, with_build_files=False)
     if not streams(options, prepared):
         return None
     files = build_files_in_order(workspace)
     chunks = iter([files[i : i + CHUNK_SIZE] for i in range(0, len(files), CHUNK_SIZE)])
-    analysis = StreamedAnalysis(workspace, options, prepared, lambda: next(chunks, []))
+    records: dict[str, PackageRecord] | None = {} if record else None
+    analysis = StreamedAnalysis(workspace, options, prepared, lambda: next(chunks, []), reuse, records)
     every = analysis.every_suppression()
     wanted: set[str] = {s.path for s in every}
     found = analysis.findings()
@@ -406,6 +541,7 @@ def analyze_streamed(workspace: Workspace, options: Options) -> Result | None:
         len(analysis.module_paths),
         analysis.target_count,
         sources,
+        package_records=records,
     )
 
 

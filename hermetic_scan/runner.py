@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
 from hermetic_scan import cache, reads, shards
 from hermetic_scan.engine import (
+    PackageRecord,
     Result,
     analyze,
     analyze_streamed,
@@ -33,14 +35,22 @@ def scan(root: Path, options: Options | None = None) -> Result:
     if isinstance(cached, Result):
         survey.save_index()
         return cached
+    carried = cache.reusable(survey)
     with reads.recording() as log:
-        result = _scan(root, options)
-    cache.remember(survey, log, replace(result, model=None))
+        if carried is not None:
+            log.merge(carried.log)  # what the reused packages read: a later edit to it must miss
+        result = _scan(root, options, carried.records if carried is not None else {}, record=True)
+    records, result = result.package_records, replace(result, package_records=None)
+    cache.remember(survey, log, replace(result, model=None), records or {})
     survey.save_index()
     return result
 
 
-def _scan(root: Path, options: Options) -> Result:
+def _scan(
+    root: Path, options: Options, reuse: Mapping[str, PackageRecord] | None = None, record: bool = False
+) -> Result:
+    """The scan; a streamed one takes `reuse`'s packages as they were and, with `record`, returns
+    the records of its packages (engine.StreamedAnalysis)."""
     workspace = discover(root, options.exclude)
     attach_externals(workspace, options)
     if options.keep_model:
@@ -48,13 +58,13 @@ def _scan(root: Path, options: Options) -> Result:
     count = shard_count(options.jobs, sum(len(repo.build_files) for repo in workspace.repositories))
     if count > 1:
         try:
-            return shards.analyze_in_shards(workspace, options, count)
+            return shards.analyze_in_shards(workspace, options, count, reuse=reuse, record=record)
         except (OSError, RuntimeError) as error:
             # The report must not depend on the machine: one process gives the same one, only slower.
             first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
             print(f"hermetic-scan: {first_line}; scanning in one process", file=sys.stderr)
     if options.stream:
-        streamed = analyze_streamed(workspace, options)
+        streamed = analyze_streamed(workspace, options, reuse, record)
         if streamed is not None:
             return streamed
     return analyze(workspace, options)

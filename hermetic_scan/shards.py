@@ -26,7 +26,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
@@ -36,6 +36,7 @@ from hermetic_scan.diagnostics import Diagnostic
 from hermetic_scan.engine import (
     CHUNK_SIZE,
     Analysis,
+    PackageRecord,
     Result,
     StreamedAnalysis,
     build_files_in_order,
@@ -92,6 +93,7 @@ class ShardOutput:
     )  # the same verdicts as JSON entries instead, with Options.verdicts_as_json
     hazards: ActionHazards
     log: ReadLog | None = None  # what a forked shard read, for the cache (`reads`)
+    records: list[PackageRecord] | None = None  # its packages' records, when asked for (`record`)
 
 
 def _by_size(workspace: Workspace) -> list[tuple[int, str]]:
@@ -190,10 +192,16 @@ class _FixedClaim:
 
 
 def analyze_in_shards(
-    workspace: Workspace, options: Options, shards: int, groups: list[set[str]] | None = None
+    workspace: Workspace,
+    options: Options,
+    shards: int,
+    groups: list[set[str]] | None = None,
+    reuse: Mapping[str, PackageRecord] | None = None,
+    record: bool = False,
 ) -> Result:
     """The scan in `shards` processes taking BUILD files as they go, or, with `groups`, one process
-    per group of BUILD files."""
+    per group of BUILD files. `reuse` and `record` are StreamedAnalysis's."""
+    task = _Task(reuse or {}, record)
     common = {repo.display(rel) for repo in workspace.repositories for rel in repo.bzl_files}
     others = {repo.display(rel) for repo in workspace.repositories for rel in repo.other_starlark}
     prepared = prepare_model(workspace, common, with_build_files=False)
@@ -209,12 +217,12 @@ def analyze_in_shards(
         for claim in claims[1:]:
             parent_end, child_end = context.Pipe()
             process = context.Process(
-                target=_shard, args=(child_end, workspace, options, prepared, claim), daemon=True
+                target=_shard, args=(child_end, workspace, options, prepared, claim, task), daemon=True
             )
             process.start()
             child_end.close()
             workers.append((process, parent_end))
-        own = _own_share(workspace, options, prepared, others, _WhileAllAlive(claims[0], workers))
+        own = _own_share(workspace, options, prepared, others, _WhileAllAlive(claims[0], workers), task)
         facts = own.facts()
         for _process, connection in workers:
             facts.merge(_receive(connection))
@@ -241,24 +249,35 @@ def _own_share(
     prepared: PreparedModel,
     others: set[str],
     claim: Callable[[], list[str]],
+    task: _Task,
 ) -> Analysis | StreamedAnalysis:
     """The first shard's analysis, in this process: it reads the Starlark files that are neither .bzl
     nor BUILD files (WORKSPACE, MODULE.bazel) besides its BUILD files. It fails as a forked shard
     does (RuntimeError), for the caller to scan in one process."""
     try:
         add_other_modules(prepared, others)
-        return _analysis(workspace, options, prepared, claim)
+        return _analysis(workspace, options, prepared, claim, task)
     except Exception as error:  # noqa: BLE001 - reported as a forked shard's failure is
         if guard.interrupted(error):
             raise KeyboardInterrupt from error
         raise RuntimeError(f"a scan process failed:\n{traceback.format_exc()}") from error
 
 
+@dataclass
+class _Task:
+    reuse: Mapping[str, PackageRecord]
+    record: bool
+
+
 def _analysis(
-    workspace: Workspace, options: Options, prepared: PreparedModel, claim: Callable[[], list[str]]
+    workspace: Workspace,
+    options: Options,
+    prepared: PreparedModel,
+    claim: Callable[[], list[str]],
+    task: _Task,
 ) -> Analysis | StreamedAnalysis:
     if streams(options, prepared):
-        return StreamedAnalysis(workspace, options, prepared, claim)
+        return StreamedAnalysis(workspace, options, prepared, claim, task.reuse, {} if task.record else None)
     return Analysis(workspace, options, claim=claim, prepared=prepared)
 
 
@@ -283,10 +302,11 @@ def _shard(
     options: Options,
     prepared: PreparedModel,
     claim: Callable[[], list[str]],
+    task: _Task,
 ) -> None:
     try:
         reads.start_over()
-        analysis = _analysis(workspace, options, prepared, claim)
+        analysis = _analysis(workspace, options, prepared, claim, task)
         connection.send(analysis.facts())
         analysis.ctx.shared_facts = connection.recv()
         output = _output(analysis)
@@ -309,9 +329,9 @@ BATCH = 5_000
 def _send_output(connection: Connection, output: ShardOutput) -> None:
     """Send `output`: its long lists in batches of `BATCH` after the rest (`_receive_output`)."""
     encoded = output.encoded
-    parts = [output.owned, output.foreign, output.verdicts]
+    parts: list[list[Any]] = [output.owned, output.foreign, output.verdicts, output.records or []]
     parts += [encoded.labels, encoded.entries] if encoded is not None else [[], []]
-    bare = replace(output, owned=[], foreign=[], verdicts=[])
+    bare = replace(output, owned=[], foreign=[], verdicts=[], records=None if output.records is None else [])
     if encoded is not None:
         bare.encoded = replace(encoded, labels=[], entries=[])
     connection.send((bare, [len(part) for part in parts]))
@@ -328,9 +348,12 @@ def _receive_output(connection: Connection) -> ShardOutput:
         while len(items) < count:
             items.extend(_receive(connection))
         parts.append(items)
-    owned, foreign, verdicts, labels, entries = parts
+    owned, foreign, verdicts, records, labels, entries = parts
     encoded = None if bare.encoded is None else replace(bare.encoded, labels=labels, entries=entries)
-    return replace(bare, owned=owned, foreign=foreign, verdicts=verdicts, encoded=encoded)
+    records_or_none = None if bare.records is None else records
+    return replace(
+        bare, owned=owned, foreign=foreign, verdicts=verdicts, encoded=encoded, records=records_or_none
+    )
 
 
 def _output(analysis: Analysis | StreamedAnalysis) -> ShardOutput:
@@ -361,6 +384,7 @@ def _output(analysis: Analysis | StreamedAnalysis) -> ShardOutput:
             encoded = EncodedVerdicts.of(inventory)
         else:  # for reports that read verdict objects: their JSON entries are not needed
             verdicts = inventory.targets
+    records = analysis.records if isinstance(analysis, StreamedAnalysis) else None
     return ShardOutput(
         owned,
         foreign,
@@ -372,6 +396,7 @@ def _output(analysis: Analysis | StreamedAnalysis) -> ShardOutput:
         verdicts,
         encoded,
         hazards,
+        records=None if records is None else list(records.values()),
     )
 
 
@@ -405,6 +430,16 @@ def _combine(workspace: Workspace, options: Options, outputs: list[ShardOutput])
         inventory = assemble(str(workspace.root), options.bazel_version, verdicts, hazards, diagnostics)
     files = len(set().union(*(o.modules for o in outputs)))
     targets = sum(o.targets for o in outputs)
+    records = None
+    if all(o.records is not None for o in outputs):
+        records = {r.build: r for o in outputs for r in o.records or []}
     return Result(
-        workspace.root, None, only_paths(diagnostics, options, inventory), inventory, files, targets, sources
+        workspace.root,
+        None,
+        only_paths(diagnostics, options, inventory),
+        inventory,
+        files,
+        targets,
+        sources,
+        package_records=records,
     )

@@ -19,7 +19,7 @@ import pytest
 from conftest import CORPUS
 
 from hermetic_scan import cache, reads, shards
-from hermetic_scan.engine import Result
+from hermetic_scan.engine import PackageRecord, Result, StreamedAnalysis
 from hermetic_scan.options import Options, load_options
 from hermetic_scan.reads import ReadLog
 from hermetic_scan.render import inventory_json
@@ -28,6 +28,7 @@ from hermetic_scan.runner import scan
 from hermetic_scan.workspace import MAX_FILE_BYTES, discover
 
 WORKSPACES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
+BUILD_NAMES = {"BUILD", "BUILD.bazel"}
 
 
 def _options(workspace: Path, cache_dir: Path | None) -> Options:
@@ -393,3 +394,115 @@ def test_old_entries_are_pruned(tmp_path: Path) -> None:
     for number in range(cache.MAX_ENTRIES + 5):
         cache.store(tmp_path, f"{number:064x}", number)
     assert len(_entries(tmp_path)) == cache.MAX_ENTRIES
+
+
+# -- packages reused from an entry whose BUILD or .bzl files changed (engine.PackageRecord) ----------
+
+
+def _streamed_options(root: Path, cache_dir: Path | None, jobs: int) -> Options:
+    options = _options(root, cache_dir)
+    options.keep_model = False  # as `check` and `inventory` run: streamed, package by package
+    options.jobs = jobs
+    return options
+
+
+def _count_reused(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    reused: list[str] = []
+    original = StreamedAnalysis._reuse
+
+    def counting(self: StreamedAnalysis, record: PackageRecord, model: object) -> None:
+        reused.append(record.build)
+        original(self, record, model)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(StreamedAnalysis, "_reuse", counting)
+    return reused
+
+
+STARLARK_EDITS = {
+    "add": '\ngenrule(name = "zz_reused", outs = ["zz.txt"], cmd = "curl -o $@ https://example.com/x")\n',
+    "bzl": '\nZZ_REUSED = "x"\n',
+}
+
+
+@pytest.mark.parametrize("workspace", WORKSPACES, ids=lambda p: p.name)
+def test_packages_reused_after_a_starlark_edit_give_the_fresh_report(workspace: Path, tmp_path: Path) -> None:
+    """Every BUILD file edited (a target added, or emptied) and every .bzl file, one at a time: the scan
+    that reuses the other packages' records reports what a scan without the cache reports."""
+    root = tmp_path / "ws"
+    shutil.copytree(workspace, root, symlinks=True)
+    files = sorted(
+        p for p in root.rglob("*") if p.is_file() and (p.name in BUILD_NAMES or p.suffix == ".bzl")
+    )
+    for jobs in (1, 2):
+        cache_dir = tmp_path / f"cache-{jobs}"
+        scan(root, _streamed_options(root, cache_dir, jobs))
+        for path in files:
+            original = path.read_bytes()
+            edits = (
+                [STARLARK_EDITS["bzl"].encode()]
+                if path.suffix == ".bzl"
+                else [STARLARK_EDITS["add"].encode(), None]
+            )
+            for edit in edits:
+                path.write_bytes(original + edit if edit is not None else b"")
+                cached = scan(root, _streamed_options(root, cache_dir, jobs))
+                fresh = scan(root, _streamed_options(root, None, jobs))
+                assert _reports(cached) == _reports(fresh), (path.relative_to(root), edit, jobs)
+                path.write_bytes(original)
+
+
+def test_only_the_edited_package_and_those_loading_an_edited_bzl_are_evaluated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    packages = {
+        f"p{n}/BUILD.bazel": f'genrule(name = "g{n}", outs = ["o{n}"], cmd = "touch $@")\n' for n in range(4)
+    }
+    _write(root, {**LOAD_CHAIN, **packages})
+    reused = _count_reused(monkeypatch)
+    scan(root, _streamed_options(root, cache_dir, 1))
+    assert reused == []
+    _write(
+        root,
+        {
+            "p1/BUILD.bazel": packages["p1/BUILD.bazel"]
+            + 'genrule(name = "x", outs = ["x"], cmd = "curl -o $@ u")\n'
+        },
+    )
+    edited = scan(root, _streamed_options(root, cache_dir, 1))
+    assert sorted(reused) == [
+        "app/BUILD.bazel",
+        "p0/BUILD.bazel",
+        "p2/BUILD.bazel",
+        "p3/BUILD.bazel",
+        "tools/BUILD.bazel",
+    ]
+    assert _reports(edited) == _reports(scan(root, _streamed_options(root, None, 1)))
+    reused.clear()
+    # The helper two loads away from app/BUILD.bazel: only app is evaluated again.
+    _write(root, {"tools/helper.bzl": LOAD_CHAIN["tools/helper.bzl"].replace("date >", "terraform output >")})
+    after = scan(root, _streamed_options(root, cache_dir, 1))
+    assert "app/BUILD.bazel" not in reused and len(reused) == 5
+    assert _reports(after) == _reports(scan(root, _streamed_options(root, None, 1)))
+
+
+def test_an_edit_to_a_package_that_was_reused_misses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scan that reused a package did not read its BUILD file; its entry's log must still name it,
+    or the next edit to that file would find the entry valid and answer the report before it."""
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    packages = {
+        f"p{n}/BUILD.bazel": f'genrule(name = "g{n}", outs = ["o{n}"], cmd = "touch $@")\n' for n in range(2)
+    }
+    _write(root, {"MODULE.bazel": "", **packages})
+    reused = _count_reused(monkeypatch)
+    scan(root, _streamed_options(root, cache_dir, 1))
+    _write(root, {"p0/BUILD.bazel": packages["p0/BUILD.bazel"] + "# a comment\n"})
+    scan(root, _streamed_options(root, cache_dir, 1))
+    assert reused == ["p1/BUILD.bazel"]
+    _write(
+        root,
+        {"p1/BUILD.bazel": 'genrule(name = "g1", outs = ["o1"], cmd = "curl -o $@ https://example.com")\n'},
+    )
+    after = scan(root, _streamed_options(root, cache_dir, 1))
+    assert _reports(after) == _reports(scan(root, _streamed_options(root, None, 1)))
+    assert any(d.span.path == "p1/BUILD.bazel" for d in after.diagnostics)

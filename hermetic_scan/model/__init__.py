@@ -140,6 +140,8 @@ class WorkspaceModel:
     _build_keys: dict[str, set[tuple[str, str]]] = field(default_factory=dict, repr=False)
     # Files sourced by shell scripts -> the functions they define (None: unreadable or not a library).
     _library_functions: dict[str, frozenset[str] | None] = field(default_factory=dict, repr=False)
+    # The package being evaluated and checked, and what it touched besides itself (`PackageWatch`).
+    watch: PackageWatch | None = field(default=None, repr=False)
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -274,6 +276,8 @@ class WorkspaceModel:
         above are known.
         """
         label = self.labelled(label, current.repo if current is not None else context)
+        if self.watch is not None and (label.repo, label.package) != self.watch.package:
+            self.watch.isolated = False  # its results depend on another package's BUILD file
         found = self._by_label.get(str(label))
         if found is not None or self._evaluate is None:
             return found
@@ -571,19 +575,76 @@ def evaluate_packages(
     for chunk in chunks:
         targets: list[TargetModel] = []
         for build in chunk:
+            # One package at a time, so that what each one touched besides itself is known
+            # (`PackageWatch`): the cache reuses the results of those that touched nothing.
+            model.watch = PackageWatch.of(build, model)
+            mine: list[TargetModel] = []
             model._evaluated.add(build.display_path)
             early = model._packages.get(build.display_path)
             for tm in early.values() if early else evaluate(build):
                 if model.add_target(tm):
-                    targets.append(tm)
-        _link_tool_binaries(model, targets)
-        _read_sourced_libraries(model, [s for tm in targets for s in tm.sites], targets)
+                    mine.append(tm)
+            _link_tool_binaries(model, mine)
+            _read_sourced_libraries(model, [s for tm in mine for s in tm.sites], mine)
+            if on_chunk is not None:
+                on_chunk([build], mine)
+            model.watch = None
+            targets += mine
         if on_chunk is not None:
-            on_chunk(chunk, targets)
             model.release(chunk, targets)
     helpers = list(model.implementations.values()) + model.helpers
     _read_sourced_libraries(model, [s for impl in helpers for s in impl.sites], [])
     return model
+
+
+@dataclass
+class PackageWatch:
+    """What evaluating and checking one package touched besides its own BUILD file and the files it
+    loads. A package that touched nothing else is *isolated*: its findings, verdict inputs and facts
+    are a function of those files, the scripts it used and the files every scan reads alike (the
+    cache reuses them when none of those changed, engine.StreamedAnalysis). It is not isolated once
+    it names another package's target (a lookup, or a neighbour's targets), loads a module no package
+    loaded before it (only the first records that module's problems), analyzes a rule first seen in
+    it, reads a template, or meets a problem in a file other than its BUILD file."""
+
+    build: str  # display path of the BUILD file
+    package: tuple[str, str]  # (repository name, package) of its labels
+    before: tuple[int, int, int, int, int, int]  # `_shared_state` when it began
+    isolated: bool = True
+    scripts: dict[str, str] = field(default_factory=dict)  # display path -> where it is, of scripts used
+
+    @staticmethod
+    def of(build: ModuleModel, model: WorkspaceModel) -> PackageWatch:
+        return PackageWatch(build.display_path, (build.repo.name, build.package), _shared_state(model))
+
+    def own_problems(self, model: WorkspaceModel) -> WorkspaceFacts | None:
+        """The problems found in its BUILD file since it began, or None when it touched anything else."""
+        now = _shared_state(model)
+        loader = model.loader
+        load = loader.problems[self.before[0] : now[0]]
+        internal = loader.internal_problems[self.before[1] : now[1]]
+        if (
+            not self.isolated
+            or now[2:] != self.before[2:]
+            or any(p.path != self.build for p in load)
+            or any(path != self.build for path, _ in internal)
+        ):
+            return None
+        return WorkspaceFacts(
+            load_problems=[(p.kind, p.span, p.message) for p in load], internal_problems=list(internal)
+        )
+
+
+def _shared_state(model: WorkspaceModel) -> tuple[int, int, int, int, int, int]:
+    loader = model.loader
+    return (
+        len(loader.problems),
+        len(loader.internal_problems),
+        len(loader.io_problems),
+        loader.parsed,
+        len(model.implementations),
+        len(model.template_files),
+    )
 
 
 def _analyze_rule(loader: Loader, analyzer: ActionAnalyzer, rule: RuleClass) -> ImplementationModel:
@@ -886,6 +947,8 @@ def _sourced_sites(model: WorkspaceModel, tm: TargetModel) -> list[ShellSite]:
 
 
 def _workspace_script(model: WorkspaceModel, path: str) -> SourceFile | None:
+    if model.watch is not None:
+        model.watch.scripts[path] = str(model.workspace.root / path)
     if path in model.script_files:
         return model.script_files[path]
     file = model.workspace.root / path
@@ -1090,6 +1153,8 @@ def _script_file(
         repo = found
     display = repo.display(label.path)
     path: Path = repo.root / label.path
+    if model.watch is not None:
+        model.watch.scripts[display] = str(path)
     if display not in model.script_files and not is_file(path):
         return None
     if unless_a_target and model.find_target(label, target.build) is not None:

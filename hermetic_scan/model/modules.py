@@ -88,6 +88,7 @@ class Loader:
         self.problems: list[LoadProblem] = []
         self.io_problems: list[tuple[str, str]] = []  # (display path, message)
         self.internal_problems: list[tuple[str, str]] = []  # (display path, message): internal-error
+        self.parsed = 0  # modules read and parsed so far (a package that loads one first is not reusable)
         self._loading: list[Path] = []
         self._external: dict[str, Repository] = {}
         self._nested: tuple[dict[str, Repository], dict[str, list[Repository]]] | None = None
@@ -202,6 +203,7 @@ class Loader:
             package = _enclosing_package(repo, rel_path)
         model = ModuleModel(source, repo, rel_path, package, self._parse(path, data))
         self.modules[key] = model
+        self.parsed += 1
         cache = self.workspace.parse_cache
         index_key = (path, hash(data), "index")
         cached = cache.get(index_key) if cache is not None else None  # type: ignore[call-overload]
