@@ -12,9 +12,11 @@ is never written) it runs `check --format json` and compares, byte for byte:
 - after appending a comment to the largest source file (`realrepo.largest_source`): a cached scan
   (a hit: the scan never reads it) with a `--no-cache` scan of the edited tree;
 - after appending a genrule that downloads to the largest BUILD file the scan reads
-  (`realrepo.largest_build`): a cached scan (a miss) with a `--no-cache` scan of the edited tree, and
-  the report must name the new target;
-- after undoing that edit: a cached scan (a hit on the first entry) with the first report.
+  (`realrepo.largest_build`): a cached scan (a miss that reuses the other packages) with a
+  `--no-cache` scan of the edited tree, and the report must name the new target;
+- after undoing that edit: a cached scan (a hit on the first entry) with the first report;
+- after appending a global to the .bzl file most files load (`realrepo.most_loaded_bzl`): a cached
+  scan (a miss that evaluates the packages loading it again) with a `--no-cache` scan.
 
 It prints one line per repository with the wall times and OK or BAD; the exit status is 1 when any
 comparison failed.
@@ -31,7 +33,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from realrepo import largest_build, largest_source  # noqa: E402
+from realrepo import largest_build, largest_source, most_loaded_bzl  # noqa: E402
 
 ADDED = b'\ngenrule(name = "zz_cache_sweep", outs = ["zz.txt"], cmd = "curl -o $@ https://example.com/x")\n'
 
@@ -86,6 +88,15 @@ def sweep_one(root: Path, cache_dir: Path) -> tuple[bool, str]:
         undone, undo_s = check(root, cache_dir)
         checks["undo"] = undone == fresh
         times += [f"build-edit {edit_s:.2f}s", f"undo {undo_s:.2f}s"]
+    bzl = most_loaded_bzl(root)
+    if bzl is not None:
+        original = with_appended(bzl, b'\nZZ_CACHE_SWEEP = "x"\n')
+        try:
+            edited, edit_s = check(root, cache_dir)
+            checks["bzl-edit"] = edited == check(root, None)[0]
+        finally:
+            bzl.write_bytes(original)
+        times.append(f"bzl-edit {edit_s:.2f}s")
     failed = [name for name, ok in checks.items() if not ok]
     return not failed, " ".join(times) + (f"  failed: {', '.join(failed)}" if failed else "")
 
