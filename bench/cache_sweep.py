@@ -56,10 +56,16 @@ def check(root: Path, cache_dir: Path | None) -> tuple[str, float]:
     return out, time.perf_counter() - start
 
 
-def with_appended(path: Path, text: bytes) -> bytes:
+def edited(root: Path, path: Path, text: bytes, cache_dir: Path) -> tuple[str, bool, float]:
+    """With `text` appended to `path`: the cached report, whether it is the `--no-cache` one, and the
+    cached scan's wall time. The file is restored after."""
     original = path.read_bytes()
     path.write_bytes(original + text)
-    return original
+    try:
+        cached, seconds = check(root, cache_dir)
+        return cached, cached == check(root, None)[0], seconds
+    finally:
+        path.write_bytes(original)
 
 
 def sweep_one(root: Path, cache_dir: Path) -> tuple[bool, str]:
@@ -70,33 +76,19 @@ def sweep_one(root: Path, cache_dir: Path) -> tuple[bool, str]:
     times = [f"fresh {fresh_s:.2f}s", f"miss {miss_s:.2f}s", f"hit {hit_s:.2f}s"]
     source = largest_source(root)
     if source is not None:
-        original = with_appended(source, b"\n// cache sweep\n")
-        try:
-            edited, edit_s = check(root, cache_dir)
-            checks["src-edit"] = edited == check(root, None)[0]
-        finally:
-            source.write_bytes(original)
-        times.append(f"src-edit {edit_s:.2f}s")
+        _, checks["src-edit"], seconds = edited(root, source, b"\n// cache sweep\n", cache_dir)
+        times.append(f"src-edit {seconds:.2f}s")
     build = largest_build(root)
     if build is not None:
-        original = with_appended(build, ADDED)
-        try:
-            edited, edit_s = check(root, cache_dir)
-            checks["build-edit"] = edited == check(root, None)[0] and "zz_cache_sweep" in edited
-        finally:
-            build.write_bytes(original)
+        report, same, seconds = edited(root, build, ADDED, cache_dir)
+        checks["build-edit"] = same and "zz_cache_sweep" in report
         undone, undo_s = check(root, cache_dir)
         checks["undo"] = undone == fresh
-        times += [f"build-edit {edit_s:.2f}s", f"undo {undo_s:.2f}s"]
+        times += [f"build-edit {seconds:.2f}s", f"undo {undo_s:.2f}s"]
     bzl = most_loaded_bzl(root)
     if bzl is not None:
-        original = with_appended(bzl, b'\nZZ_CACHE_SWEEP = "x"\n')
-        try:
-            edited, edit_s = check(root, cache_dir)
-            checks["bzl-edit"] = edited == check(root, None)[0]
-        finally:
-            bzl.write_bytes(original)
-        times.append(f"bzl-edit {edit_s:.2f}s")
+        _, checks["bzl-edit"], seconds = edited(root, bzl, b'\nZZ_CACHE_SWEEP = "x"\n', cache_dir)
+        times.append(f"bzl-edit {seconds:.2f}s")
     failed = [name for name, ok in checks.items() if not ok]
     return not failed, " ".join(times) + (f"  failed: {', '.join(failed)}" if failed else "")
 

@@ -359,7 +359,8 @@ def survey(root: Path, options: object, extra_dirs: list[Path], cache_dir: Path 
 class Entry:
     """What the cache stores under a key: the log of the scan and its result, pickled apart so that
     a log that no longer holds costs no unpickling of the result; and, pickled apart too, the records
-    of its packages (engine.PackageRecord) that a later scan can reuse (`reusable`)."""
+    of its packages (engine.PackageRecord) that a later scan can reuse, with what every package
+    depends on (engine.PackageEdges): `reusable`."""
 
     log: reads.ReadLog
     result: bytes
@@ -369,8 +370,9 @@ class Entry:
 @dataclass
 class Carried:
     """What a scan takes from an entry whose log no longer holds only because BUILD or .bzl files
-    changed: the records of the packages none of whose files changed, and the part of the log that
-    still holds (the reads those packages made, which the scan will not make again)."""
+    changed: the records of the packages that reach none of the files that changed (and the edges of
+    those that were not recorded), and the part of the log that still holds (the reads those
+    packages made, which the scan will not make again)."""
 
     records: dict[str, object]
     log: reads.ReadLog
@@ -410,11 +412,8 @@ def reusable(survey: Survey) -> Carried | None:
             continue
         if not isinstance(records, dict):
             continue
-        kept = {
-            build: r
-            for build, r in records.items()
-            if isinstance(depends := getattr(r, "depends", None), frozenset) and not depends & changed
-        }
+        valid = still_valid(records, changed)
+        kept = {build: r for build, r in records.items() if build in valid}
         still = reads.ReadLog(
             {p: o for p, o in entry.log.files.items() if p not in changed},
             dict(entry.log.resolved),
@@ -422,6 +421,31 @@ def reusable(survey: Survey) -> Carried | None:
         )
         return Carried(kept, still)
     return None
+
+
+def still_valid(packages: dict[str, object], changed: set[str]) -> set[str]:
+    """The packages (by BUILD file) whose edges reach no file that changed: neither their own files
+    (`depends`) nor those of a package they name (`names`), transitively. A package naming one that
+    has no edges reaches what is not known, and is not valid either."""
+    edges = {
+        build: (depends, names)
+        for build, package in packages.items()
+        if isinstance(depends := getattr(package, "depends", None), frozenset)
+        and isinstance(names := getattr(package, "names", None), frozenset)
+    }
+    named_by: dict[str, list[str]] = {}
+    for build, (_, names) in edges.items():
+        for name in names:
+            named_by.setdefault(name, []).append(build)
+    stale = [b for b, (depends, _) in edges.items() if depends & changed]
+    stale += [name for name in named_by if name not in edges]
+    reached = set(stale)
+    while stale:
+        for build in named_by.get(stale.pop(), ()):
+            if build not in reached:
+                reached.add(build)
+                stale.append(build)
+    return edges.keys() - reached
 
 
 def _starlark(path: str) -> bool:

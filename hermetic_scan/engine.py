@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -60,7 +59,7 @@ class Result:
     baselined: int = 0
     # Each package's part of a streamed scan that can stand in for it in a later one (the cache
     # keeps them beside the result); None unless asked for (`record`).
-    package_records: dict[str, PackageRecord] | None = None
+    package_records: dict[str, PackageEntry] | None = None
 
     @property
     def inventory(self) -> Inventory:
@@ -198,12 +197,13 @@ class StreamedAnalysis:
         options: Options,
         prepared: PreparedModel,
         claim: Callable[[], list[str]],
-        reuse: Mapping[str, PackageRecord] | None = None,
-        records: dict[str, PackageRecord] | None = None,
+        reuse: Mapping[str, PackageEntry] | None = None,
+        records: dict[str, PackageEntry] | None = None,
     ) -> None:
         """With `reuse`, the packages it has records of are not evaluated: their records stand in
         (`_reuse`). With `records`, each package whose results can be reused later is recorded there
-        (`PackageRecord`), the reused ones too."""
+        (`PackageRecord`), the reused ones too, and what every other package evaluated depends on
+        when that is known (`PackageEdges`), those of `reuse` too."""
         self.options = options
         self.workspace = workspace
         model = prepared.model
@@ -219,23 +219,27 @@ class StreamedAnalysis:
         self.target_count = 0
         self.verdicts: Verdicts | None = None
         self.records = records
-        self._real_paths: dict[Path, str] = {}
         stored = reuse or {}
 
-        def claim_unrecorded() -> list[str]:
+        def claim_not_reused() -> list[str]:
             while paths := claim():
                 fresh = []
                 for path in paths:
                     record = stored.get(path)
-                    if record is None:
-                        fresh.append(path)
-                    else:
+                    if isinstance(record, PackageRecord):
                         self._reuse(record, model)
+                    else:
+                        fresh.append(path)
                 if fresh:
                     return fresh
             return []
 
-        self.model = evaluate_packages(prepared, claim_unrecorded if stored else claim, self._chunk)
+        self.model = evaluate_packages(prepared, claim_not_reused if stored else claim, self._chunk)
+        if records is not None:
+            for build, (depends, names) in self.model.package_graph().items():
+                records.setdefault(build, PackageEdges(build, depends, names))
+            for build, stands in stored.items():
+                records.setdefault(build, PackageEdges(build, stands.depends, stands.names))
         self.model.forget_packages()
         self.sources = self.model.sources()
         self.comments.update(suppressions.collect(self.sources))
@@ -283,17 +287,20 @@ class StreamedAnalysis:
         model = self.ctx.model
         watch = model.watch
         own = watch.own_problems(model) if watch is not None and watch.build == build.display_path else None
-        depends = self._load_closure(build)
-        if own is None or depends is None:
+        closure = model.load_closure(build)
+        # Evaluated during another package's turn, its lookups then are in the graph, not the watch.
+        edges = model.edges_of(build.display_path)
+        if own is None or closure is None or edges is None:
             return None
+        assert watch is not None
         facts_too = WorkspaceFacts()
         facts_too.merge(facts)
         facts_too.merge(own)
         path = build.display_path
-        assert watch is not None
         return PackageRecord(
             path,
-            frozenset(depends),
+            frozenset(closure),
+            edges[1] | watch.names,
             self.found[starts[0] :],
             self.inputs[starts[1] :],
             self.summaries[starts[2] :],
@@ -306,27 +313,6 @@ class StreamedAnalysis:
             dict(watch.scripts),
         )
 
-    def _load_closure(self, build: ModuleModel) -> set[str] | None:
-        """Where the BUILD file and every file it loads, directly or not, were read (as the read log
-        names them: real paths); None when a load of one of them is not resolved yet."""
-        out: set[str] = set()
-        seen: set[int] = set()
-        stack = [build]
-        while stack:
-            module = stack.pop()
-            if id(module) in seen:
-                continue
-            seen.add(id(module))
-            origin = module.source.origin
-            if origin is None or len(module.loads) != len(module.load_nodes):
-                return None
-            real = self._real_paths.get(origin)
-            if real is None:
-                real = self._real_paths[origin] = os.path.realpath(origin)
-            out.add(real)
-            stack.extend(load.module for load in module.loads if load.module is not None)
-        return out
-
     def _reuse(self, record: PackageRecord, model: WorkspaceModel) -> None:
         """A package's recorded part stands in for evaluating and checking it again."""
         self.found.extend(record.found)
@@ -337,19 +323,24 @@ class StreamedAnalysis:
         self.build_read.add(record.build)
         if record.comments:  # unused until a finding of this scan is suppressed by one
             self.comments[record.build] = [replace(c, used=False) for c in record.comments]
-        if record.kept is not None:
-            if record.held:
-                where = Path(record.kept.origin)
-                self.kept.add(SourceFile(record.build, self.workspace.read(where), origin=where), hold=True)
-            else:
-                self.kept.refer(record.build, record.kept)
+        if record.kept is not None and not record.held:
+            self.kept.refer(record.build, record.kept)
+        elif record.kept is not None and (source := self._read_again(record.build, record.kept.origin)):
+            self.kept.add(source, hold=True)
         for display, where in record.scripts.items():
             if display not in model.script_files and is_file(where):
-                model.script_files[display] = SourceFile(
-                    display, self.workspace.read(Path(where)), origin=Path(where)
-                )
+                if (script := self._read_again(display, where)) is not None:
+                    model.script_files[display] = script
         if self.records is not None:
             self.records[record.build] = record
+
+    def _read_again(self, path: str, where: str) -> SourceFile | None:
+        """A file a reused package's scan read (unchanged, or the cache would not reuse it); None if
+        it went away since: its findings are then reported without it, as for any unreadable file."""
+        try:
+            return SourceFile(path, self.workspace.read(Path(where)), origin=Path(where))
+        except OSError:
+            return None
 
     def facts(self) -> WorkspaceFacts:
         facts = WorkspaceFacts()
@@ -411,16 +402,28 @@ class StreamedAnalysis:
         return self.build_read | {m.source.path for m in self.model.modules}
 
 
-@dataclass
-class PackageRecord:
-    """One package's part of a streamed scan, kept by the cache (cache.py) to stand in for evaluating
-    and checking the package again when none of the files it `depends` on changed, and nothing but
-    BUILD and .bzl files did. Only a package that touched nothing besides its own files is recorded
-    (`model.PackageWatch`): then its part is a function of those files, of the scripts it used and of
-    what every scan reads alike (options, .bazelrc, MODULE.bazel), whose change runs the whole scan."""
+@dataclass(frozen=True)
+class PackageEdges:
+    """What a package's targets depend on (`model.WorkspaceModel.package_graph`): the cache follows
+    these edges to find which packages an edit reaches (cache.still_valid)."""
 
     build: str  # display path of the BUILD file
     depends: frozenset[str]  # real paths of the BUILD file and every .bzl file it loads, transitively
+    names: frozenset[str]  # BUILD files of the other packages it named targets of
+
+
+@dataclass
+class PackageRecord:
+    """One package's part of a streamed scan, kept by the cache (cache.py) to stand in for evaluating
+    and checking the package again when none of the files it `depends` on changed, nor those of the
+    packages it `names`, transitively, and nothing but BUILD and .bzl files did. Only a package whose
+    dependencies are known is recorded (`model.PackageWatch`): then its part is a function of those
+    files, of the scripts it used and of what every scan reads alike (options, .bazelrc,
+    MODULE.bazel), whose change runs the whole scan."""
+
+    build: str  # display path of the BUILD file
+    depends: frozenset[str]  # as `PackageEdges`
+    names: frozenset[str]
     found: list[Diagnostic]  # its targets', actions' and shell sites' findings, and its BUILD file's
     inputs: list[VerdictInputs]
     summaries: list[ActionSummary]
@@ -430,6 +433,10 @@ class PackageRecord:
     kept: FileRef | None  # its BUILD file, when a finding, problem or suppression is in it
     held: bool  # kept whole (suppressions), not by reference
     scripts: dict[str, str]  # display path -> where it is, of each script its targets use
+
+
+# What a scan records of each package: its part of the scan, or only what it depends on.
+PackageEntry = PackageRecord | PackageEdges
 
 
 def report_sources(
@@ -512,7 +519,7 @@ def analyze(workspace: Workspace, options: Options, only: set[str] | None = None
 def analyze_streamed(
     workspace: Workspace,
     options: Options,
-    reuse: Mapping[str, PackageRecord] | None = None,
+    reuse: Mapping[str, PackageEntry] | None = None,
     record: bool = False,
 ) -> Result | None:
     """`analyze` package by package in this process (`StreamedAnalysis`), for a result that needs no
@@ -523,7 +530,7 @@ def analyze_streamed(
         return None
     files = build_files_in_order(workspace)
     chunks = iter([files[i : i + CHUNK_SIZE] for i in range(0, len(files), CHUNK_SIZE)])
-    records: dict[str, PackageRecord] | None = {} if record else None
+    records: dict[str, PackageEntry] | None = {} if record else None
     analysis = StreamedAnalysis(workspace, options, prepared, lambda: next(chunks, []), reuse, records)
     every = analysis.every_suppression()
     wanted: set[str] = {s.path for s in every}

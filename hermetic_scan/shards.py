@@ -36,6 +36,8 @@ from hermetic_scan.diagnostics import Diagnostic
 from hermetic_scan.engine import (
     CHUNK_SIZE,
     Analysis,
+    PackageEdges,
+    PackageEntry,
     PackageRecord,
     Result,
     StreamedAnalysis,
@@ -93,7 +95,7 @@ class ShardOutput:
     )  # the same verdicts as JSON entries instead, with Options.verdicts_as_json
     hazards: ActionHazards
     log: ReadLog | None = None  # what a forked shard read, for the cache (`reads`)
-    records: list[PackageRecord] | None = None  # its packages' records, when asked for (`record`)
+    records: list[PackageEntry] | None = None  # its packages' records, when asked for (`record`)
 
 
 def _by_size(workspace: Workspace) -> list[tuple[int, str]]:
@@ -196,7 +198,7 @@ def analyze_in_shards(
     options: Options,
     shards: int,
     groups: list[set[str]] | None = None,
-    reuse: Mapping[str, PackageRecord] | None = None,
+    reuse: Mapping[str, PackageEntry] | None = None,
     record: bool = False,
 ) -> Result:
     """The scan in `shards` processes taking BUILD files as they go, or, with `groups`, one process
@@ -265,7 +267,7 @@ def _own_share(
 
 @dataclass
 class _Task:
-    reuse: Mapping[str, PackageRecord]
+    reuse: Mapping[str, PackageEntry]
     record: bool
 
 
@@ -432,7 +434,9 @@ def _combine(workspace: Workspace, options: Options, outputs: list[ShardOutput])
     targets = sum(o.targets for o in outputs)
     records = None
     if all(o.records is not None for o in outputs):
-        records = {r.build: r for o in outputs for r in o.records or []}
+        # Each shard records the packages it evaluated on the side by their edges: a record wins.
+        records = {r.build: r for o in outputs for r in o.records or [] if isinstance(r, PackageEdges)}
+        records.update((r.build, r) for o in outputs for r in o.records or [] if isinstance(r, PackageRecord))
     return Result(
         workspace.root,
         None,

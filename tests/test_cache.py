@@ -506,3 +506,51 @@ def test_an_edit_to_a_package_that_was_reused_misses(tmp_path: Path, monkeypatch
     after = scan(root, _streamed_options(root, cache_dir, 1))
     assert _reports(after) == _reports(scan(root, _streamed_options(root, None, 1)))
     assert any(d.span.path == "p1/BUILD.bazel" for d in after.diagnostics)
+
+
+# Packages that name each other's targets: the genrules of a and z run //q:tool, whose script is the
+# first file of a filegroup in r. a is evaluated first and evaluates q during its turn; z comes after
+# q's turn and finds its targets evaluated.
+NAMED_ACROSS = {
+    "MODULE.bazel": 'module(name = "across")\n',
+    "a/BUILD.bazel": 'genrule(name = "a", outs = ["a.txt"], tools = ["//q:tool"], cmd = "$(location //q:tool) > $@")\n',
+    "z/BUILD.bazel": 'genrule(name = "z", outs = ["z.txt"], tools = ["//q:tool"], cmd = "$(location //q:tool) > $@")\n',
+    "q/BUILD.bazel": 'sh_binary(name = "tool", srcs = ["//r:scripts"])\n',
+    "r/BUILD.bazel": 'filegroup(name = "scripts", srcs = ["fetch.sh"])\n',
+    "r/fetch.sh": "#!/bin/sh\ncurl -s https://example.com/data\n",
+    "r/quiet.sh": "#!/bin/sh\necho quiet\n",
+    "p/BUILD.bazel": 'genrule(name = "p", outs = ["p.txt"], cmd = "touch $@")\n',
+}
+
+
+def test_packages_naming_others_are_reused_until_a_package_they_reach_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(root, NAMED_ACROSS)
+    reused = _count_reused(monkeypatch)
+    first = scan(root, _streamed_options(root, cache_dir, 1))
+    assert {d.span.path for d in first.diagnostics} == {"r/fetch.sh"}
+    _write(root, {"p/BUILD.bazel": NAMED_ACROSS["p/BUILD.bazel"] + "# edited\n"})
+    scan(root, _streamed_options(root, cache_dir, 1))
+    assert sorted(reused) == ["a/BUILD.bazel", "q/BUILD.bazel", "r/BUILD.bazel", "z/BUILD.bazel"]
+    reused.clear()
+    # r is two lookups away from a and z: the script their tool runs is now another one.
+    _write(root, {"r/BUILD.bazel": NAMED_ACROSS["r/BUILD.bazel"].replace("fetch.sh", "quiet.sh")})
+    edited = scan(root, _streamed_options(root, cache_dir, 1))
+    assert reused == ["p/BUILD.bazel"]
+    assert edited.diagnostics == []
+    assert _reports(edited) == _reports(scan(root, _streamed_options(root, None, 1)))
+
+
+def test_a_package_evaluated_during_another_ones_turn_keeps_its_problems(tmp_path: Path) -> None:
+    """q is evaluated while a names its tool, and its unresolved load is met then: q's record must not
+    stand in for it once a names it no more, or the finding would be lost."""
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    broken = {"q/BUILD.bazel": 'load("//missing:defs.bzl", "x")\n' + NAMED_ACROSS["q/BUILD.bazel"]}
+    _write(root, {**NAMED_ACROSS, **broken})
+    scan(root, _streamed_options(root, cache_dir, 1))
+    _write(root, {"a/BUILD.bazel": NAMED_ACROSS["p/BUILD.bazel"].replace('"p', '"a')})
+    edited = scan(root, _streamed_options(root, cache_dir, 1))
+    assert "unresolved-load" in {d.rule for d in edited.diagnostics}
+    assert _reports(edited) == _reports(scan(root, _streamed_options(root, None, 1)))

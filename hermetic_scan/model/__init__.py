@@ -142,6 +142,11 @@ class WorkspaceModel:
     _library_functions: dict[str, frozenset[str] | None] = field(default_factory=dict, repr=False)
     # The package being evaluated and checked, and what it touched besides itself (`PackageWatch`).
     watch: PackageWatch | None = field(default=None, repr=False)
+    # BUILD file (display path) -> what its targets depend on (`package_graph`); None when not known.
+    _graph: dict[str, tuple[frozenset[str], frozenset[str]] | None] = field(default_factory=dict, repr=False)
+    # BUILD file -> the problems met when it was evaluated during another package's turn (`PackageWatch`).
+    _before_turn: dict[str, WorkspaceFacts | None] = field(default_factory=dict, repr=False)
+    _real_paths: dict[Path, str] = field(default_factory=dict, repr=False)
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -276,14 +281,21 @@ class WorkspaceModel:
         above are known.
         """
         label = self.labelled(label, current.repo if current is not None else context)
-        if self.watch is not None and (label.repo, label.package) != self.watch.package:
-            self.watch.isolated = False  # its results depend on another package's BUILD file
+        watch = (
+            self.watch
+            if self.watch is not None and (label.repo, label.package) != self.watch.package
+            else None
+        )
         found = self._by_label.get(str(label))
         if found is not None or self._evaluate is None:
+            if watch is not None:
+                watch.looked_up(self, found.target.build.display_path if found is not None else None)
             return found
         build = self._build_module(label)
         key = build.display_path if build is not None else ""
         if build is None or build is current or (key in self._evaluated and key not in self._released):
+            if watch is not None:
+                watch.looked_up(self, key or None)
             return None
         if key not in self._packages:
             self._packages[key] = {}  # a package reached again while it is evaluated sees none
@@ -295,6 +307,8 @@ class WorkspaceModel:
                 self._packages.popitem(last=False)
         else:
             self._packages.move_to_end(key)
+        if watch is not None:
+            watch.looked_up(self, key)
         return self._packages[key].get(str(label))
 
     def definition(self, label: Label, current: ModuleModel) -> Target | None:
@@ -342,6 +356,49 @@ class WorkspaceModel:
                     self.loaded_build(module, repo.root / rel)
                 return module
         return None
+
+    def evaluated(self, build: ModuleModel, watch: PackageWatch) -> None:
+        """Note what the targets of a package just evaluated (or checked) depend on (`package_graph`)."""
+        display = build.display_path
+        before = self._graph.get(display, (frozenset(), frozenset()))
+        closure = self.load_closure(build) if watch.isolated and before is not None else None
+        if closure is None or before is None:
+            self._graph[display] = None
+            return
+        self._graph[display] = (frozenset(closure) | before[0], frozenset(watch.names) | before[1])
+
+    def edges_of(self, build: str) -> tuple[frozenset[str], frozenset[str]] | None:
+        """What the targets of a package (by its BUILD file) depend on (`package_graph`); None unless
+        it is known: it was evaluated, and every package it named a target of is known in turn
+        (`PackageWatch.isolated`)."""
+        return self._graph.get(build)
+
+    def package_graph(self) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+        """BUILD file (display path) -> the real paths of it and of every file it loads, directly or
+        not, and the BUILD files of the packages it named targets of: what its targets are a function
+        of, for each package evaluated whose dependencies are `known`."""
+        return {build: edges for build, edges in self._graph.items() if edges is not None}
+
+    def load_closure(self, build: ModuleModel) -> set[str] | None:
+        """Where a BUILD file and every file it loads, directly or not, were read (as the read log
+        names them: real paths); None when a load of one of them is not resolved."""
+        out: set[str] = set()
+        seen: set[int] = set()
+        stack = [build]
+        while stack:
+            module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            origin = module.source.origin
+            if origin is None or len(module.loads) != len(module.load_nodes):
+                return None
+            real = self._real_paths.get(origin)
+            if real is None:
+                real = self._real_paths[origin] = os.path.realpath(origin)
+            out.add(real)
+            stack.extend(load.module for load in module.loads if load.module is not None)
+        return out
 
     def loaded_build(self, module: ModuleModel, path: Path) -> None:
         """Note a BUILD module the loader read (`path` is its key there), for `release` to forget it."""
@@ -550,6 +607,21 @@ def evaluate_packages(
     loader, workspace = model.loader, model.workspace
 
     def evaluate(build: ModuleModel) -> list[TargetModel]:
+        """Its targets; with a package watched, what they depend on is noted (`PackageWatch`)."""
+        outer = model.watch
+        if outer is None:
+            return evaluate_targets(build)
+        inner = model.watch = PackageWatch.of(build, model)
+        try:
+            return evaluate_targets(build)
+        finally:
+            model.watch = outer
+            model.evaluated(build, inner)
+            before_turn = outer.evaluated_here(inner, model)
+            if inner.build != outer.build and model._before_turn.get(inner.build, WorkspaceFacts()) is not None:
+                model._before_turn[inner.build] = before_turn
+
+    def evaluate_targets(build: ModuleModel) -> list[TargetModel]:
         out = []
         targets = guarded(
             loader.internal_problems, build.display_path, [], targets_of_build_file, interpreter, build
@@ -577,10 +649,12 @@ def evaluate_packages(
         for build in chunk:
             # One package at a time, so that what each one touched besides itself is known
             # (`PackageWatch`): the cache reuses the results of those that touched nothing.
-            model.watch = PackageWatch.of(build, model)
+            watch = model.watch = PackageWatch.of(build, model)
             mine: list[TargetModel] = []
             model._evaluated.add(build.display_path)
             early = model._packages.get(build.display_path)
+            if early:
+                watch.before_turn = model._before_turn.get(build.display_path)
             for tm in early.values() if early else evaluate(build):
                 if model.add_target(tm):
                     mine.append(tm)
@@ -589,6 +663,7 @@ def evaluate_packages(
             if on_chunk is not None:
                 on_chunk([build], mine)
             model.watch = None
+            model.evaluated(build, watch)  # its targets as linked: what later lookups see
             targets += mine
         if on_chunk is not None:
             model.release(chunk, targets)
@@ -600,39 +675,82 @@ def evaluate_packages(
 @dataclass
 class PackageWatch:
     """What evaluating and checking one package touched besides its own BUILD file and the files it
-    loads. A package that touched nothing else is *isolated*: its findings, verdict inputs and facts
-    are a function of those files, the scripts it used and the files every scan reads alike (the
-    cache reuses them when none of those changed, engine.StreamedAnalysis). It is not isolated once
-    it names another package's target (a lookup, or a neighbour's targets), loads a module no package
-    loaded before it (only the first records that module's problems), analyzes a rule first seen in
-    it, reads a template, or meets a problem in a file other than its BUILD file."""
+    loads. Its findings, verdict inputs and facts are a function of those files, of the packages it
+    named targets of (their BUILD files and loads, and what those named in turn: `names`, and
+    `WorkspaceModel.package_graph`), of the scripts it used and of the files every scan reads alike;
+    the cache reuses them when none of those changed (engine.StreamedAnalysis). Unless it is
+    *isolated*, they are not: it named a target of a package that has no BUILD file or is being
+    evaluated, or of one whose dependencies are not known (`WorkspaceModel.edges_of`). Nor are its
+    problems its own (`own_problems`) when it loads a module no package loaded before it (only the
+    first records that module's problems), analyzes a rule first seen in it, reads a template, or
+    meets a problem in a file other than its BUILD file; but for the problems of a package evaluated
+    during its turn (`evaluated_here`), which are that package's own (`before_turn`)."""
 
     build: str  # display path of the BUILD file
     package: tuple[str, str]  # (repository name, package) of its labels
     before: tuple[int, int, int, int, int, int]  # `_shared_state` when it began
     isolated: bool = True
+    names: set[str] = field(default_factory=set)  # BUILD files of the other packages it named targets of
     scripts: dict[str, str] = field(default_factory=dict)  # display path -> where it is, of scripts used
+    # The problems met while it was evaluated during another package's turn, before its own; None
+    # when that evaluation touched anything else.
+    before_turn: WorkspaceFacts | None = field(default_factory=lambda: WorkspaceFacts())
+    # Where, among the loader's problems (load, internal: start and end), other packages evaluated
+    # during its turn met theirs.
+    excused: list[tuple[int, int, int, int]] = field(default_factory=list)
 
     @staticmethod
     def of(build: ModuleModel, model: WorkspaceModel) -> PackageWatch:
         return PackageWatch(build.display_path, (build.repo.name, build.package), _shared_state(model))
 
+    def looked_up(self, model: WorkspaceModel, build: str | None) -> None:
+        """It named a target of the package of BUILD file `build` (None: a package with none)."""
+        if build == self.build:
+            return
+        if build is None or model.edges_of(build) is None:
+            self.isolated = False
+        else:
+            self.names.add(build)
+
+    def evaluated_here(self, inner: PackageWatch, model: WorkspaceModel) -> WorkspaceFacts | None:
+        """A package evaluated during this one's turn, watched by `inner`: its lookups, when it is
+        this package; its scripts, which this one's findings may quote; and its problems, which are
+        its own (returned, None when they are not) and not this package's."""
+        self.scripts.update(inner.scripts)
+        if inner.build == self.build:
+            self.isolated = self.isolated and inner.isolated
+            self.names |= inner.names
+            return None
+        own = inner.own_problems(model)
+        if own is not None:
+            now = _shared_state(model)
+            self.excused.append((inner.before[0], now[0], inner.before[1], now[1]))
+        return own
+
     def own_problems(self, model: WorkspaceModel) -> WorkspaceFacts | None:
-        """The problems found in its BUILD file since it began, or None when it touched anything else."""
+        """The problems found in its BUILD file since it began (and before, `before_turn`), or None
+        when it touched anything else."""
         now = _shared_state(model)
         loader = model.loader
-        load = loader.problems[self.before[0] : now[0]]
-        internal = loader.internal_problems[self.before[1] : now[1]]
-        if (
-            not self.isolated
-            or now[2:] != self.before[2:]
-            or any(p.path != self.build for p in load)
-            or any(path != self.build for path, _ in internal)
-        ):
+        if not self.isolated or self.before_turn is None or now[2:] != self.before[2:]:
             return None
-        return WorkspaceFacts(
+        load = [
+            p
+            for i, p in enumerate(loader.problems[self.before[0] : now[0]], self.before[0])
+            if not any(start <= i < end for start, end, _, _ in self.excused)
+        ]
+        internal = [
+            p
+            for i, p in enumerate(loader.internal_problems[self.before[1] : now[1]], self.before[1])
+            if not any(start <= i < end for _, _, start, end in self.excused)
+        ]
+        if any(p.path != self.build for p in load) or any(path != self.build for path, _ in internal):
+            return None
+        own = WorkspaceFacts(
             load_problems=[(p.kind, p.span, p.message) for p in load], internal_problems=list(internal)
         )
+        own.merge(self.before_turn)
+        return own
 
 
 def _shared_state(model: WorkspaceModel) -> tuple[int, int, int, int, int, int]:

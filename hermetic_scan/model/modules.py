@@ -18,7 +18,7 @@ from hermetic_scan.labels import Label, LabelError, parse_label, repository_of
 from hermetic_scan.model.native_rules import stands_in_for_native
 from hermetic_scan.model.strings import decode_string
 from hermetic_scan.source import SourceFile
-from hermetic_scan.workspace import Repository, Workspace, is_file
+from hermetic_scan.workspace import BUILD_FILES, Repository, Workspace, is_file
 
 # Bazel repository names: letters, digits and `_ . ~ + -` (https://bazel.build/external/overview)
 _REPO_NAME = re.compile(r"[A-Za-z0-9_.~+-]+")
@@ -88,7 +88,9 @@ class Loader:
         self.problems: list[LoadProblem] = []
         self.io_problems: list[tuple[str, str]] = []  # (display path, message)
         self.internal_problems: list[tuple[str, str]] = []  # (display path, message): internal-error
-        self.parsed = 0  # modules read and parsed so far (a package that loads one first is not reusable)
+        # Modules but BUILD files read and parsed so far: a package that loads one first is not reusable
+        # (engine.PackageRecord); one that reads a BUILD file first, for a lookup, is.
+        self.parsed = 0
         self._loading: list[Path] = []
         self._external: dict[str, Repository] = {}
         self._nested: tuple[dict[str, Repository], dict[str, list[Repository]]] | None = None
@@ -203,7 +205,8 @@ class Loader:
             package = _enclosing_package(repo, rel_path)
         model = ModuleModel(source, repo, rel_path, package, self._parse(path, data))
         self.modules[key] = model
-        self.parsed += 1
+        if path.name not in BUILD_FILES:
+            self.parsed += 1
         cache = self.workspace.parse_cache
         index_key = (path, hash(data), "index")
         cached = cache.get(index_key) if cache is not None else None  # type: ignore[call-overload]
