@@ -618,7 +618,10 @@ def evaluate_packages(
             model.watch = outer
             model.evaluated(build, inner)
             before_turn = outer.evaluated_here(inner, model)
-            if inner.build != outer.build and model._before_turn.get(inner.build, WorkspaceFacts()) is not None:
+            if (
+                inner.build != outer.build
+                and model._before_turn.get(inner.build, WorkspaceFacts()) is not None
+            ):
                 model._before_turn[inner.build] = before_turn
 
     def evaluate_targets(build: ModuleModel) -> list[TargetModel]:
