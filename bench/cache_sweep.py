@@ -15,6 +15,9 @@ is never written) it runs `check --format json` and compares, byte for byte:
   (`realrepo.largest_build`): a cached scan (a miss that reuses the other packages) with a
   `--no-cache` scan of the edited tree, and the report must name the new target;
 - after undoing that edit: a cached scan (a hit on the first entry) with the first report;
+- after emptying the BUILD file whose package most other BUILD files name a target of
+  (`most_named_build`): a cached scan (the packages naming it are evaluated again) with a
+  `--no-cache` scan;
 - after appending a global to the .bzl file most files load (`realrepo.most_loaded_bzl`): a cached
   scan (a miss that evaluates the packages loading it again) with a `--no-cache` scan.
 
@@ -33,7 +36,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from realrepo import largest_build, largest_source, most_loaded_bzl  # noqa: E402
+from realrepo import discover, largest_build, largest_source, most_loaded_bzl  # noqa: E402
 
 ADDED = b'\ngenrule(name = "zz_cache_sweep", outs = ["zz.txt"], cmd = "curl -o $@ https://example.com/x")\n'
 
@@ -56,16 +59,35 @@ def check(root: Path, cache_dir: Path | None) -> tuple[str, float]:
     return out, time.perf_counter() - start
 
 
-def edited(root: Path, path: Path, text: bytes, cache_dir: Path) -> tuple[str, bool, float]:
-    """With `text` appended to `path`: the cached report, whether it is the `--no-cache` one, and the
-    cached scan's wall time. The file is restored after."""
+def edited(root: Path, path: Path, text: bytes | None, cache_dir: Path) -> tuple[str, bool, float]:
+    """With `text` appended to `path` (None: with `path` emptied): the cached report, whether it is
+    the `--no-cache` one, and the cached scan's wall time. The file is restored after."""
     original = path.read_bytes()
-    path.write_bytes(original + text)
+    path.write_bytes(original + text if text is not None else b"")
     try:
         cached, seconds = check(root, cache_dir)
         return cached, cached == check(root, None)[0], seconds
     finally:
         path.write_bytes(original)
+
+
+def most_named_build(root: Path) -> Path | None:
+    """The BUILD file the scan reads whose package the most other BUILD files name a target of
+    (`"//pkg:`): emptied, the packages naming it must be evaluated again, not reused."""
+    builds = discover(root).main.build_files
+    texts: dict[str, str] = {}
+    for rel in builds:
+        try:
+            texts[rel] = (root / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+    counts: dict[str, int] = {}
+    for rel in texts:
+        package = rel.rpartition("/")[0]
+        needle = f'"//{package}:'
+        counts[rel] = sum(1 for other, text in texts.items() if other != rel and needle in text)
+    best = max(sorted(counts), key=lambda rel: counts[rel]) if counts else None
+    return root / best if best is not None and counts[best] > 0 else None
 
 
 def sweep_one(root: Path, cache_dir: Path) -> tuple[bool, str]:
@@ -85,6 +107,10 @@ def sweep_one(root: Path, cache_dir: Path) -> tuple[bool, str]:
         undone, undo_s = check(root, cache_dir)
         checks["undo"] = undone == fresh
         times += [f"build-edit {seconds:.2f}s", f"undo {undo_s:.2f}s"]
+    named = most_named_build(root)
+    if named is not None:
+        _, checks["named-empty"], seconds = edited(root, named, None, cache_dir)
+        times.append(f"named-empty {seconds:.2f}s")
     bzl = most_loaded_bzl(root)
     if bzl is not None:
         _, checks["bzl-edit"], seconds = edited(root, bzl, b'\nZZ_CACHE_SWEEP = "x"\n', cache_dir)
