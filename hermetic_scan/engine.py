@@ -211,7 +211,7 @@ class StreamedAnalysis:
         self.found: list[Diagnostic] = []
         self.inputs: list[VerdictInputs] = []
         self.summaries: list[ActionSummary] = []
-        self.target_facts = WorkspaceFacts()
+        self.target_facts: list[WorkspaceFacts] = []  # of each package, merged at the end (`facts`)
         self.comments: dict[str, list[suppressions.Suppression]] = {}
         # BUILD files a finding, a suppression or a problem is in, by reference: read back for reports.
         self.kept = ReadBack()
@@ -261,7 +261,7 @@ class StreamedAnalysis:
                 self.verdicts = Verdicts({}, Pins(RcCoverage(model.rc)), model, attach=False)
             self.inputs.extend(self.verdicts.prepare(tm) for tm in targets)
         facts = model.targets_facts(targets, with_rules=False)
-        self.target_facts.merge(facts)
+        self.target_facts.append(facts)
         self.summaries.extend(ActionSummary.of(a) for tm in targets for a in tm.actions)
         self.target_count += len(targets)
         wanted = {d.span.path for d in self.found[start:]}
@@ -318,7 +318,7 @@ class StreamedAnalysis:
         self.found.extend(record.found)
         self.inputs.extend(record.inputs)
         self.summaries.extend(record.summaries)
-        self.target_facts.merge(record.facts)
+        self.target_facts.append(record.facts)
         self.target_count += record.targets
         self.build_read.add(record.build)
         if record.comments:  # unused until a finding of this scan is suppressed by one
@@ -344,7 +344,7 @@ class StreamedAnalysis:
 
     def facts(self) -> WorkspaceFacts:
         facts = WorkspaceFacts()
-        facts.merge(self.target_facts)
+        facts.merge_all(self.target_facts)
         facts.merge(self.model.targets_facts([]))
         facts.merge(self.model.loader_facts())
         return facts

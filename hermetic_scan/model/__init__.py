@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,13 +93,23 @@ class WorkspaceFacts:
     script_runners: dict[str, tuple[ScriptHead, set[str]]] = field(default_factory=dict)
 
     def merge(self, other: WorkspaceFacts) -> None:
-        self.known_mnemonics |= other.known_mnemonics
-        self.dynamic_mnemonics |= other.dynamic_mnemonics
-        self.load_problems = list(dict.fromkeys([*self.load_problems, *other.load_problems]))
-        self.io_problems = list(dict.fromkeys([*self.io_problems, *other.io_problems]))
-        self.internal_problems = list(dict.fromkeys([*self.internal_problems, *other.internal_problems]))
-        for path, (head, labels) in other.script_runners.items():
-            self.script_runners.setdefault(path, (head, set()))[1].update(labels)
+        self.merge_all([other])
+
+    def merge_all(self, others: Iterable[WorkspaceFacts]) -> None:
+        """Merge many at once: the problems are deduplicated in one pass, not once per merge (a scan
+        that reuses 16,000 packages' facts spent 15 s rebuilding the lists one merge at a time)."""
+        load = dict.fromkeys(self.load_problems)
+        io = dict.fromkeys(self.io_problems)
+        internal = dict.fromkeys(self.internal_problems)
+        for other in others:
+            self.known_mnemonics |= other.known_mnemonics
+            self.dynamic_mnemonics |= other.dynamic_mnemonics
+            load.update(dict.fromkeys(other.load_problems))
+            io.update(dict.fromkeys(other.io_problems))
+            internal.update(dict.fromkeys(other.internal_problems))
+            for path, (head, labels) in other.script_runners.items():
+                self.script_runners.setdefault(path, (head, set()))[1].update(labels)
+        self.load_problems, self.io_problems, self.internal_problems = list(load), list(io), list(internal)
 
 
 @dataclass(eq=False)
@@ -376,7 +386,7 @@ class WorkspaceModel:
     def package_graph(self) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
         """BUILD file (display path) -> the real paths of it and of every file it loads, directly or
         not, and the BUILD files of the packages it named targets of: what its targets are a function
-        of, for each package evaluated whose dependencies are `known`."""
+        of, for each package evaluated whose dependencies are known (`edges_of`)."""
         return {build: edges for build, edges in self._graph.items() if edges is not None}
 
     def load_closure(self, build: ModuleModel) -> set[str] | None:
