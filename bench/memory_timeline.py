@@ -5,7 +5,8 @@ Usage:
     python bench/memory_timeline.py WORKSPACE [--every 0.1] [--print-every 5] [CHECK OPTIONS...]
 
 Runs `python -m hermetic_scan check WORKSPACE --format json --output /dev/null --fail-on never
---no-cache` (plus any option this script does not know, e.g. `--jobs 1`) with the interpreter running this script, samples
+--no-cache` (plus any option this script does not know, e.g. `--jobs 1`; with `--cache-dir DIR`, the
+cache instead of `--no-cache`) with the interpreter running this script, samples
 /proc/PID/smaps_rollup of the scanner and each process it forked every --every seconds, and prints
 a line per --print-every seconds: the summed PSS of the tree, then for each process its PSS, the
 pages it shares with the others (Shared_Clean + Shared_Dirty) and its private dirty pages. The last
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         "/dev/null",
         "--fail-on",
         "never",
-        "--no-cache",
+        *([] if any(o.startswith("--cache-dir") for o in check_options) else ["--no-cache"]),
         *check_options,
     ]
     start = time.perf_counter()

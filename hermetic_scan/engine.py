@@ -234,7 +234,9 @@ class StreamedAnalysis:
                     return fresh
             return []
 
-        self.model = evaluate_packages(prepared, claim_not_reused if stored else claim, self._chunk)
+        self.model = evaluate_packages(
+            prepared, claim_not_reused if stored else claim, self._chunk, watched=records is not None
+        )
         if records is not None:
             for build, (depends, names) in self.model.package_graph().items():
                 records.setdefault(build, PackageEdges(build, depends, names))

@@ -606,13 +606,16 @@ def evaluate_packages(
     prepared: PreparedModel,
     claim: Callable[[], list[str]] | None = None,
     on_chunk: Callable[[list[ModuleModel], list[TargetModel]], None] | None = None,
+    watched: bool = False,
 ) -> WorkspaceModel:
     """Evaluate the BUILD files of a prepared model (those it read, or, with `claim`, those `claim`
     hands out) into targets, and link what targets run to the scripts and tools behind them.
 
     With `on_chunk`, each handful of BUILD files `claim` hands out is given to it with its targets,
     which are then released (`WorkspaceModel.release`): the model ends with no targets, and memory
-    holds one handful of packages at a time instead of every syntax tree of the workspace."""
+    holds one handful of packages at a time instead of every syntax tree of the workspace. With
+    `watched`, what each package depends on is noted (`PackageWatch`, `package_graph`) for the
+    cache to record it: a scan that records nothing does not pay for it."""
     model, interpreter, analyzer = prepared.model, prepared.interpreter, prepared.analyzer
     loader, workspace = model.loader, model.workspace
 
@@ -662,11 +665,11 @@ def evaluate_packages(
         for build in chunk:
             # One package at a time, so that what each one touched besides itself is known
             # (`PackageWatch`): the cache reuses the results of those that touched nothing.
-            watch = model.watch = PackageWatch.of(build, model)
+            watch = model.watch = PackageWatch.of(build, model) if watched else None
             mine: list[TargetModel] = []
             model._evaluated.add(build.display_path)
             early = model._packages.get(build.display_path)
-            if early:
+            if early and watch is not None:
                 watch.before_turn = model._before_turn.get(build.display_path)
             for tm in early.values() if early else evaluate(build):
                 if model.add_target(tm):
@@ -676,7 +679,8 @@ def evaluate_packages(
             if on_chunk is not None:
                 on_chunk([build], mine)
             model.watch = None
-            model.evaluated(build, watch)  # its targets as linked: what later lookups see
+            if watch is not None:
+                model.evaluated(build, watch)  # its targets as linked: what later lookups see
             targets += mine
         if on_chunk is not None:
             model.release(chunk, targets)
