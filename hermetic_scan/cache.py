@@ -55,6 +55,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
+from typing import BinaryIO
 
 from hermetic_scan import __version__, reads
 from hermetic_scan.workspace import BOUNDARY_FILES, BUILD_FILES, MAX_FILE_BYTES, read_file
@@ -359,8 +360,8 @@ def survey(root: Path, options: object, extra_dirs: list[Path], cache_dir: Path 
 class Entry:
     """What the cache stores under a key: the log of the scan and its result, pickled apart so that
     a log that no longer holds costs no unpickling of the result; and, pickled apart too, the records
-    of its packages (engine.PackageRecord) that a later scan can reuse, with what every package
-    depends on (engine.PackageEdges): `reusable`."""
+    of its packages (engine.PackageEdges: what each depends on, and the record of its part of the
+    scan that a later scan can reuse): `reusable`."""
 
     log: reads.ReadLog
     result: bytes
@@ -511,7 +512,7 @@ def _read(path: Path, expected: type) -> object | None:
     head = len(FORMAT)
     if len(blob) < head + 32 or blob[:head] != FORMAT:
         return None
-    payload = blob[head + 32 :]
+    payload = memoryview(blob)[head + 32 :]  # not a copy of the entry
     if hashlib.sha256(payload).digest() != blob[head : head + 32]:
         return None
     try:
@@ -521,17 +522,32 @@ def _read(path: Path, expected: type) -> object | None:
     return value if isinstance(value, expected) else None
 
 
+class _HashingWriter:
+    """A file's `write` that digests what it writes."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes | memoryview) -> int:
+        self.digest.update(data)
+        return self.out.write(data)
+
+
 def _write(path: Path, value: object) -> bool:
     """Write header, digest and payload to a temporary file beside path and rename it over path."""
     try:
-        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(FORMAT)
-                out.write(hashlib.sha256(payload).digest())
-                out.write(payload)
+                out.write(bytes(32))  # the digest, once the payload is written
+                # Pickled into the file, not into memory first: an entry is 140 MB at 20,000 files.
+                hashing = _HashingWriter(out)
+                pickle.Pickler(hashing, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+                out.seek(len(FORMAT))
+                out.write(hashing.digest.digest())
             os.replace(temporary, path)
         except BaseException:
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -59,7 +60,7 @@ class Result:
     baselined: int = 0
     # Each package's part of a streamed scan that can stand in for it in a later one (the cache
     # keeps them beside the result); None unless asked for (`record`).
-    package_records: dict[str, PackageEntry] | None = None
+    package_records: dict[str, PackageEdges] | None = None
 
     @property
     def inventory(self) -> Inventory:
@@ -197,13 +198,13 @@ class StreamedAnalysis:
         options: Options,
         prepared: PreparedModel,
         claim: Callable[[], list[str]],
-        reuse: Mapping[str, PackageEntry] | None = None,
-        records: dict[str, PackageEntry] | None = None,
+        reuse: Mapping[str, PackageEdges] | None = None,
+        records: dict[str, PackageEdges] | None = None,
     ) -> None:
         """With `reuse`, the packages it has records of are not evaluated: their records stand in
-        (`_reuse`). With `records`, each package whose results can be reused later is recorded there
-        (`PackageRecord`), the reused ones too, and what every other package evaluated depends on
-        when that is known (`PackageEdges`), those of `reuse` too."""
+        (`_reuse`). With `records`, what each package evaluated or reused depends on is noted there
+        when it is known (`PackageEdges`), with its record when its results can be reused later
+        (`PackageRecord`), and so are the packages of `reuse`."""
         self.options = options
         self.workspace = workspace
         model = prepared.model
@@ -225,9 +226,10 @@ class StreamedAnalysis:
             while paths := claim():
                 fresh = []
                 for path in paths:
-                    record = stored.get(path)
-                    if isinstance(record, PackageRecord):
-                        self._reuse(record, model)
+                    stands = stored.get(path)
+                    record = stands.unpickled() if stands is not None else None
+                    if record is not None and stands is not None:
+                        self._reuse(record, stands, model)
                     else:
                         fresh.append(path)
                 if fresh:
@@ -241,7 +243,7 @@ class StreamedAnalysis:
             for build, (depends, names) in self.model.package_graph().items():
                 records.setdefault(build, PackageEdges(build, depends, names))
             for build, stands in stored.items():
-                records.setdefault(build, PackageEdges(build, stands.depends, stands.names))
+                records.setdefault(build, replace(stands, record=None))
         self.model.forget_packages()
         self.sources = self.model.sources()
         self.comments.update(suppressions.collect(self.sources))
@@ -280,7 +282,10 @@ class StreamedAnalysis:
         if self.records is not None and len(builds) == 1:
             record = self._record(builds[0], len(targets), facts, starts)
             if record is not None:
-                self.records[record.build] = record
+                # Pickled now, while its findings are at hand: the parent and the cache get bytes.
+                self.records[record.build] = PackageEdges(
+                    record.build, record.depends, record.names, pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
+                )
 
     def _record(
         self, build: ModuleModel, targets: int, facts: WorkspaceFacts, starts: tuple[int, int, int]
@@ -315,7 +320,7 @@ class StreamedAnalysis:
             dict(watch.scripts),
         )
 
-    def _reuse(self, record: PackageRecord, model: WorkspaceModel) -> None:
+    def _reuse(self, record: PackageRecord, stands: PackageEdges, model: WorkspaceModel) -> None:
         """A package's recorded part stands in for evaluating and checking it again."""
         self.found.extend(record.found)
         self.inputs.extend(record.inputs)
@@ -334,7 +339,7 @@ class StreamedAnalysis:
                 if (script := self._read_again(display, where)) is not None:
                     model.script_files[display] = script
         if self.records is not None:
-            self.records[record.build] = record
+            self.records[record.build] = stands
 
     def _read_again(self, path: str, where: str) -> SourceFile | None:
         """A file a reused package's scan read (unchanged, or the cache would not reuse it); None if
@@ -407,11 +412,25 @@ class StreamedAnalysis:
 @dataclass(frozen=True)
 class PackageEdges:
     """What a package's targets depend on (`model.WorkspaceModel.package_graph`): the cache follows
-    these edges to find which packages an edit reaches (cache.still_valid)."""
+    these edges to find which packages an edit reaches (cache.still_valid). With `record`, the
+    package's part of the scan (`PackageRecord`), pickled: entries of the cache, and the reuse of
+    one by the processes of a scan, hold bytes, which forked processes share, not objects, whose
+    pages each process copies once it touches them."""
 
     build: str  # display path of the BUILD file
     depends: frozenset[str]  # real paths of the BUILD file and every .bzl file it loads, transitively
     names: frozenset[str]  # BUILD files of the other packages it named targets of
+    record: bytes | None = None
+
+    def unpickled(self) -> PackageRecord | None:
+        """Its record, or None when it has none or it does not unpickle (an older layout)."""
+        if self.record is None:
+            return None
+        try:
+            record = pickle.loads(self.record)
+        except Exception:  # an entry of an older layout of the classes: evaluated again, never a crash
+            return None
+        return record if isinstance(record, PackageRecord) else None
 
 
 @dataclass
@@ -438,7 +457,6 @@ class PackageRecord:
 
 
 # What a scan records of each package: its part of the scan, or only what it depends on.
-PackageEntry = PackageRecord | PackageEdges
 
 
 def report_sources(
@@ -521,7 +539,7 @@ def analyze(workspace: Workspace, options: Options, only: set[str] | None = None
 def analyze_streamed(
     workspace: Workspace,
     options: Options,
-    reuse: Mapping[str, PackageEntry] | None = None,
+    reuse: Mapping[str, PackageEdges] | None = None,
     record: bool = False,
 ) -> Result | None:
     """`analyze` package by package in this process (`StreamedAnalysis`), for a result that needs no
@@ -532,7 +550,7 @@ def analyze_streamed(
         return None
     files = build_files_in_order(workspace)
     chunks = iter([files[i : i + CHUNK_SIZE] for i in range(0, len(files), CHUNK_SIZE)])
-    records: dict[str, PackageEntry] | None = {} if record else None
+    records: dict[str, PackageEdges] | None = {} if record else None
     analysis = StreamedAnalysis(workspace, options, prepared, lambda: next(chunks, []), reuse, records)
     every = analysis.every_suppression()
     wanted: set[str] = {s.path for s in every}

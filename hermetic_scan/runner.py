@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hermetic_scan import cache, reads, shards
 from hermetic_scan.engine import (
-    PackageEntry,
+    PackageEdges,
     Result,
     analyze,
     analyze_streamed,
@@ -47,7 +47,7 @@ def scan(root: Path, options: Options | None = None) -> Result:
 
 
 def _scan(
-    root: Path, options: Options, reuse: Mapping[str, PackageEntry] | None = None, record: bool = False
+    root: Path, options: Options, reuse: Mapping[str, PackageEdges] | None = None, record: bool = False
 ) -> Result:
     """The scan; a streamed one takes `reuse`'s packages as they were and, with `record`, returns
     the records of its packages (engine.StreamedAnalysis)."""

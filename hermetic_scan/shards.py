@@ -37,8 +37,6 @@ from hermetic_scan.engine import (
     CHUNK_SIZE,
     Analysis,
     PackageEdges,
-    PackageEntry,
-    PackageRecord,
     Result,
     StreamedAnalysis,
     build_files_in_order,
@@ -95,7 +93,7 @@ class ShardOutput:
     )  # the same verdicts as JSON entries instead, with Options.verdicts_as_json
     hazards: ActionHazards
     log: ReadLog | None = None  # what a forked shard read, for the cache (`reads`)
-    records: list[PackageEntry] | None = None  # its packages' records, when asked for (`record`)
+    records: list[PackageEdges] | None = None  # its packages' records, when asked for (`record`)
 
 
 def _by_size(workspace: Workspace) -> list[tuple[int, str]]:
@@ -198,7 +196,7 @@ def analyze_in_shards(
     options: Options,
     shards: int,
     groups: list[set[str]] | None = None,
-    reuse: Mapping[str, PackageEntry] | None = None,
+    reuse: Mapping[str, PackageEdges] | None = None,
     record: bool = False,
 ) -> Result:
     """The scan in `shards` processes taking BUILD files as they go, or, with `groups`, one process
@@ -267,7 +265,7 @@ def _own_share(
 
 @dataclass
 class _Task:
-    reuse: Mapping[str, PackageEntry]
+    reuse: Mapping[str, PackageEdges]
     record: bool
 
 
@@ -434,9 +432,9 @@ def _combine(workspace: Workspace, options: Options, outputs: list[ShardOutput])
     targets = sum(o.targets for o in outputs)
     records = None
     if all(o.records is not None for o in outputs):
-        # Each shard records the packages it evaluated on the side by their edges: a record wins.
-        records = {r.build: r for o in outputs for r in o.records or [] if isinstance(r, PackageEdges)}
-        records.update((r.build, r) for o in outputs for r in o.records or [] if isinstance(r, PackageRecord))
+        # Each shard notes the packages it evaluated on the side by their edges alone: a record wins.
+        records = {r.build: r for o in outputs for r in o.records or [] if r.record is None}
+        records.update((r.build, r) for o in outputs for r in o.records or [] if r.record is not None)
     return Result(
         workspace.root,
         None,

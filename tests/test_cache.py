@@ -19,7 +19,7 @@ import pytest
 from conftest import CORPUS
 
 from hermetic_scan import cache, reads, shards
-from hermetic_scan.engine import PackageRecord, Result, StreamedAnalysis
+from hermetic_scan.engine import PackageEdges, PackageRecord, Result, StreamedAnalysis
 from hermetic_scan.options import Options, load_options
 from hermetic_scan.reads import ReadLog
 from hermetic_scan.render import inventory_json
@@ -410,9 +410,9 @@ def _count_reused(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     reused: list[str] = []
     original = StreamedAnalysis._reuse
 
-    def counting(self: StreamedAnalysis, record: PackageRecord, model: object) -> None:
+    def counting(self: StreamedAnalysis, record: PackageRecord, stands: object, model: object) -> None:
         reused.append(record.build)
-        original(self, record, model)  # type: ignore[arg-type]
+        original(self, record, stands, model)  # type: ignore[arg-type]
 
     monkeypatch.setattr(StreamedAnalysis, "_reuse", counting)
     return reused
@@ -554,3 +554,11 @@ def test_a_package_evaluated_during_another_ones_turn_keeps_its_problems(tmp_pat
     edited = scan(root, _streamed_options(root, cache_dir, 1))
     assert "unresolved-load" in {d.rule for d in edited.diagnostics}
     assert _reports(edited) == _reports(scan(root, _streamed_options(root, None, 1)))
+
+
+def test_a_record_that_does_not_unpickle_is_evaluated_again_not_trusted() -> None:
+    edges = PackageEdges(
+        "p/BUILD.bazel", frozenset({"/ws/p/BUILD.bazel"}), frozenset(), b"\x80\x05not a pickle"
+    )
+    assert edges.unpickled() is None
+    assert PackageEdges("p/BUILD.bazel", frozenset(), frozenset(), pickle.dumps({"a": 1})).unpickled() is None
