@@ -456,9 +456,6 @@ class PackageRecord:
     scripts: dict[str, str]  # display path -> where it is, of each script its targets use
 
 
-# What a scan records of each package: its part of the scan, or only what it depends on.
-
-
 def report_sources(
     paths: Iterable[str],
     held: set[str],

@@ -88,8 +88,8 @@ class Loader:
         self.problems: list[LoadProblem] = []
         self.io_problems: list[tuple[str, str]] = []  # (display path, message)
         self.internal_problems: list[tuple[str, str]] = []  # (display path, message): internal-error
-        # Modules but BUILD files read and parsed so far: a package that loads one first is not reusable
-        # (engine.PackageRecord); one that reads a BUILD file first, for a lookup, is.
+        # Modules other than BUILD files read and parsed so far: a package that loads one first is not
+        # reusable (engine.PackageRecord); one that reads a BUILD file first, for a lookup, can be.
         self.parsed = 0
         self._loading: list[Path] = []
         self._external: dict[str, Repository] = {}
