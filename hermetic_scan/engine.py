@@ -227,8 +227,7 @@ class StreamedAnalysis:
                 fresh = []
                 for path in paths:
                     stands = stored.get(path)
-                    record = stands.unpickled() if stands is not None else None
-                    if record is not None and stands is not None:
+                    if stands is not None and (record := stands.unpickled()) is not None:
                         self._reuse(record, stands, model)
                     else:
                         fresh.append(path)
@@ -294,10 +293,9 @@ class StreamedAnalysis:
         model = self.ctx.model
         watch = model.watch
         own = watch.own_problems(model) if watch is not None and watch.build == build.display_path else None
-        closure = model.load_closure(build)
-        # Evaluated during another package's turn, its lookups then are in the graph, not the watch.
+        # Its closure, and its lookups when it was evaluated during another package's turn.
         edges = model.edges_of(build.display_path)
-        if own is None or closure is None or edges is None:
+        if own is None or edges is None:
             return None
         assert watch is not None
         facts_too = WorkspaceFacts()
@@ -306,7 +304,7 @@ class StreamedAnalysis:
         path = build.display_path
         return PackageRecord(
             path,
-            frozenset(closure),
+            edges[0],
             edges[1] | watch.names,
             self.found[starts[0] :],
             self.inputs[starts[1] :],

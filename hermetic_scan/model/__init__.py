@@ -371,7 +371,7 @@ class WorkspaceModel:
         """Note what the targets of a package just evaluated (or checked) depend on (`package_graph`)."""
         display = build.display_path
         before = self._graph.get(display, (frozenset(), frozenset()))
-        closure = self.load_closure(build) if watch.isolated and before is not None else None
+        closure = self._load_closure(build) if watch.isolated and before is not None else None
         if closure is None or before is None:
             self._graph[display] = None
             return
@@ -389,7 +389,7 @@ class WorkspaceModel:
         of, for each package evaluated whose dependencies are known (`edges_of`)."""
         return {build: edges for build, edges in self._graph.items() if edges is not None}
 
-    def load_closure(self, build: ModuleModel) -> set[str] | None:
+    def _load_closure(self, build: ModuleModel) -> set[str] | None:
         """Where a BUILD file and every file it loads, directly or not, were read (as the read log
         names them: real paths); None when a load of one of them is not resolved."""
         out: set[str] = set()
@@ -630,12 +630,7 @@ def evaluate_packages(
         finally:
             model.watch = outer
             model.evaluated(build, inner)
-            before_turn = outer.evaluated_here(inner, model)
-            if (
-                inner.build != outer.build
-                and model._before_turn.get(inner.build, WorkspaceFacts()) is not None
-            ):
-                model._before_turn[inner.build] = before_turn
+            outer.evaluated_here(inner, model)
 
     def evaluate_targets(build: ModuleModel) -> list[TargetModel]:
         out = []
@@ -729,20 +724,21 @@ class PackageWatch:
         else:
             self.names.add(build)
 
-    def evaluated_here(self, inner: PackageWatch, model: WorkspaceModel) -> WorkspaceFacts | None:
+    def evaluated_here(self, inner: PackageWatch, model: WorkspaceModel) -> None:
         """A package evaluated during this one's turn, watched by `inner`: its lookups, when it is
         this package; its scripts, which this one's findings may quote; and its problems, which are
-        its own (returned, None when they are not) and not this package's."""
+        its own, kept for its turn (`WorkspaceModel._before_turn`), and not this package's."""
         self.scripts.update(inner.scripts)
         if inner.build == self.build:
             self.isolated = self.isolated and inner.isolated
             self.names |= inner.names
-            return None
+            return
         own = inner.own_problems(model)
         if own is not None:
             now = _shared_state(model)
             self.excused.append((inner.before[0], now[0], inner.before[1], now[1]))
-        return own
+        if model._before_turn.get(inner.build, own) is not None:  # once None (not its own), None
+            model._before_turn[inner.build] = own
 
     def own_problems(self, model: WorkspaceModel) -> WorkspaceFacts | None:
         """The problems found in its BUILD file since it began (and before, `before_turn`), or None
