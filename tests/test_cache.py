@@ -544,8 +544,8 @@ def test_packages_naming_others_are_reused_until_a_package_they_reach_changes(
 
 
 def test_a_package_evaluated_during_another_ones_turn_keeps_its_problems(tmp_path: Path) -> None:
-    """q is evaluated while a names its tool, and its unresolved load is met then: q's record must not
-    stand in for it once a names it no more, or the finding would be lost."""
+    """q is evaluated while a names its tool, and its unresolved load is met then: q's record must hold
+    that problem, or a scan that reuses q once a names it no more would lose the finding."""
     root, cache_dir = tmp_path / "ws", tmp_path / "cache"
     broken = {"q/BUILD.bazel": 'load("//missing:defs.bzl", "x")\n' + NAMED_ACROSS["q/BUILD.bazel"]}
     _write(root, {**NAMED_ACROSS, **broken})
