@@ -61,8 +61,9 @@ from hermetic_scan import __version__, reads
 from hermetic_scan.workspace import BOUNDARY_FILES, BUILD_FILES, MAX_FILE_BYTES, read_file
 
 # Bump when a cached entry changes shape (2: Inventory.rc_findings; 3: entries keep the log of
-# what the scan read; 4: and its packages' records), so older entries are misses.
-FORMAT = b"hermetic-scan-cache 4\n"
+# what the scan read; 4: and its packages' records; 5: and the record of the .bzl files' analysis),
+# so older entries are misses.
+FORMAT = b"hermetic-scan-cache 5\n"
 # Entries kept per cache directory: older ones (by modification time) are removed after a write.
 MAX_ENTRIES = 64
 # Regular files whose names are in the key (`named_in_key`), besides every .bzl file.
@@ -361,22 +362,26 @@ class Entry:
     """What the cache stores under a key: the log of the scan and its result, pickled apart so that
     a log that no longer holds costs no unpickling of the result; and, pickled apart too, the records
     of its packages (engine.PackageEdges: what each depends on, and the record of its part of the
-    scan that a later scan can reuse): `reusable`."""
+    scan that a later scan can reuse): `reusable`; and, pickled apart, the record of the analysis of
+    the .bzl files (engine.BzlRecord), which a later scan whose changes it did not read reuses."""
 
     log: reads.ReadLog
     result: bytes
     packages: bytes = b""
+    bzl: bytes = b""
 
 
 @dataclass
 class Carried:
     """What a scan takes from an entry whose log no longer holds only because BUILD or .bzl files
     changed: the records of the packages that reach none of the files that changed (and the edges of
-    those that were not recorded), and the part of the log that still holds (the reads those
-    packages made, which the scan will not make again)."""
+    those that were not recorded), the record of the .bzl files' analysis when it read none of them,
+    and the part of the log that still holds (the reads those packages and that analysis made, which
+    the scan will not make again)."""
 
     records: dict[str, object]
     log: reads.ReadLog
+    bzl: object | None = None
 
 
 def lookup(survey: Survey, expected: type) -> object | None:
@@ -420,8 +425,23 @@ def reusable(survey: Survey) -> Carried | None:
             dict(entry.log.resolved),
             dict(entry.log.probes),
         )
-        return Carried(kept, still)
+        return Carried(kept, still, _bzl_still_valid(entry.bzl, changed))
     return None
+
+
+def _bzl_still_valid(stored: bytes, changed: set[str]) -> object | None:
+    """The record of the .bzl files' analysis, when no .bzl file changed and it read none of the
+    files that did (`depends`); None otherwise, or when it does not unpickle."""
+    if not stored or any(path.endswith(".bzl") for path in changed):
+        return None
+    try:
+        record = pickle.loads(stored)
+    except Exception:  # an older layout: analyzed again, never a crash
+        return None
+    depends = getattr(record, "depends", None)
+    if not isinstance(depends, frozenset) or depends & changed:
+        return None
+    return record
 
 
 def still_valid(packages: dict[str, object], changed: set[str]) -> set[str]:
@@ -455,19 +475,24 @@ def _starlark(path: str) -> bool:
 
 
 def remember(
-    survey: Survey, log: reads.ReadLog, value: object, packages: dict[str, object] | None = None
+    survey: Survey,
+    log: reads.ReadLog,
+    value: object,
+    packages: dict[str, object] | None = None,
+    bzl: object | None = None,
 ) -> None:
-    """Store a result with the log of the scan that computed it (and the records of its packages),
-    unless the log cannot be checked."""
+    """Store a result with the log of the scan that computed it (and the records of its packages
+    and of its .bzl files' analysis), unless the log cannot be checked."""
     if survey.cache_dir is None or not log.complete:
         return
     survey.learn(log)
     try:
         result = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         records = pickle.dumps(packages, protocol=pickle.HIGHEST_PROTOCOL) if packages else b""
+        analysis = pickle.dumps(bzl, protocol=pickle.HIGHEST_PROTOCOL) if bzl is not None else b""
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
         return
-    store(survey.cache_dir, f"{survey.key}-{log.digest()[:32]}", Entry(log, result, records))
+    store(survey.cache_dir, f"{survey.key}-{log.digest()[:32]}", Entry(log, result, records, analysis))
 
 
 def _candidates(survey: Survey) -> list[Path]:

@@ -29,14 +29,17 @@ from hermetic_scan.model import (
     TargetModel,
     WorkspaceFacts,
     WorkspaceModel,
+    actions_facts,
+    analyze_bzl_files,
     build_files,
     build_model,
     evaluate_packages,
     prepare_model,
     read_build_file,
 )
-from hermetic_scan.model.actions import ActionModel
+from hermetic_scan.model.actions import ActionModel, ImplementationModel
 from hermetic_scan.model.modules import ModuleModel
+from hermetic_scan.model.values import RuleClass
 from hermetic_scan.options import Options
 from hermetic_scan.readback import FileRef, ReadBack
 from hermetic_scan.rules import RULE_MODULES, internal_error, rule_meta, unused_suppression
@@ -61,6 +64,8 @@ class Result:
     # Each package's part of a streamed scan that can stand in for it in a later one (the cache
     # keeps them beside the result); None unless asked for (`record`).
     package_records: dict[str, PackageEdges] | None = None
+    # And the part of the analysis of the .bzl files (`BzlRecord`), likewise.
+    bzl_record: BzlRecord | None = None
 
     @property
     def inventory(self) -> Inventory:
@@ -200,11 +205,15 @@ class StreamedAnalysis:
         claim: Callable[[], list[str]],
         reuse: Mapping[str, PackageEdges] | None = None,
         records: dict[str, PackageEdges] | None = None,
+        bzl: BzlRecord | None = None,
+        record_bzl: bool = False,
     ) -> None:
         """With `reuse`, the packages it has records of are not evaluated: their records stand in
         (`_reuse`). With `records`, what each package evaluated or reused depends on is noted there
         when it is known (`PackageEdges`), with its record when its results can be reused later
-        (`PackageRecord`), and so are the packages of `reuse`."""
+        (`PackageRecord`), and so are the packages of `reuse`. With `bzl`, the model's rules were
+        not analyzed (`model.prepare_model`): the record stands in for that analysis. With
+        `record_bzl`, what the analysis contributed is kept as a record too (`bzl_record`)."""
         self.options = options
         self.workspace = workspace
         model = prepared.model
@@ -220,6 +229,9 @@ class StreamedAnalysis:
         self.target_count = 0
         self.verdicts: Verdicts | None = None
         self.records = records
+        self.bzl = bzl
+        self.bzl_record: BzlRecord | None = bzl if record_bzl else None
+        self._record_bzl_of = prepared if record_bzl and bzl is None else None
         stored = reuse or {}
 
         def claim_not_reused() -> list[str]:
@@ -244,6 +256,9 @@ class StreamedAnalysis:
             for build, stands in stored.items():
                 records.setdefault(build, replace(stands, record=None))
         self.model.forget_packages()
+        for display, where in bzl.templates.items() if bzl is not None else ():
+            if display not in self.model.template_files and (template := self._read_again(display, where)):
+                self.model.template_files[display] = template
         self.sources = self.model.sources()
         self.comments.update(suppressions.collect(self.sources))
 
@@ -352,6 +367,8 @@ class StreamedAnalysis:
         facts.merge_all(self.target_facts)
         facts.merge(self.model.targets_facts([]))
         facts.merge(self.model.loader_facts())
+        if self.bzl is not None:
+            facts.merge(self.bzl.facts)
         return facts
 
     def findings(self) -> list[Diagnostic]:
@@ -359,15 +376,38 @@ class StreamedAnalysis:
         model = self.model
         if self.ctx.shared_facts is None:  # in one process: the facts of this scan are the workspace's
             self.ctx.shared_facts = self.facts()
-        rule_sites = [s for impl in [*model.implementations.values(), *model.helpers] for s in impl.sites]
-        subjects: dict[str, Sequence[object]] = {
-            "module": [*model.bzl_modules, *model.other_modules],
-            "action": model.rule_actions(),
-            "site": rule_sites,
-        }
-        found = [*self.found, *run_rules(self.ctx, self.options, subjects=subjects)]
+        bzl_rules = [rule for key, rule in model.rules.items() if key in model.bzl_rules]
+        other_rules = [rule for key, rule in model.rules.items() if key not in model.bzl_rules]
+        if self.bzl is None:
+            analyzed = [*self._bzl_implementations(), *model.helpers]
+            subjects = _implementation_subjects(model.bzl_modules, bzl_rules, analyzed)
+            bzl_found = list(run_rules(self.ctx, self.options, subjects=subjects, workspace=False))
+            prepared = self._record_bzl_of
+            if prepared is not None and prepared.bzl_problems is not None:
+                facts = actions_facts(a for impl in analyzed for a in impl.actions)
+                facts.merge(prepared.bzl_problems)
+                summaries = [ActionSummary.of(a) for impl in analyzed for a in impl.actions]
+                templates = dict(prepared.bzl_templates or {})
+                self.bzl_record = BzlRecord(
+                    model.bzl_rules, prepared.bzl_depends, bzl_found, facts, summaries, templates
+                )
+                self._record_bzl_of = None
+        else:
+            bzl_found = self.bzl.found
+        subjects = _implementation_subjects(model.other_modules, other_rules, self._other_implementations())
+        found = [*self.found, *bzl_found, *run_rules(self.ctx, self.options, subjects=subjects)]
         modules = _ReadAgain(self.workspace, model, self.build_read)
         return suppressions.apply(merge(_override(found, self.options)), self.comments, modules)
+
+    def _bzl_implementations(self) -> list[ImplementationModel]:
+        """The implementations of the rules the .bzl files define (`BzlRecord`)."""
+        rules = self.model.bzl_rules
+        return [impl for key, impl in self.model.implementations.items() if key in rules]
+
+    def _other_implementations(self) -> list[ImplementationModel]:
+        """The implementations of rules first seen in BUILD files (of other repositories)."""
+        rules = self.model.bzl_rules
+        return [impl for key, impl in self.model.implementations.items() if key not in rules]
 
     def every_suppression(self) -> list[suppressions.Suppression]:
         return [s for found in self.comments.values() for s in found]
@@ -378,7 +418,12 @@ class StreamedAnalysis:
         verdicts = self.verdicts or Verdicts({}, Pins(coverage), model, attach=False)
         verdicts.by_owner = findings_by_owner(diagnostics)
         targets = [verdicts.decide(inputs) for inputs in self.inputs]
-        actions: list[ActionModel | ActionSummary] = [*model.rule_actions(), *self.summaries]
+        actions: list[ActionModel | ActionSummary] = [*self.summaries]
+        if self.bzl is None:
+            actions += model.rule_actions()
+        else:
+            actions += [a for impl in self._other_implementations() for a in impl.actions]
+            actions += self.bzl.summaries
         hazards = action_hazards(actions, coverage, diagnostics)
         return assemble(str(model.workspace.root), self.options.bazel_version, targets, hazards, diagnostics)
 
@@ -452,6 +497,36 @@ class PackageRecord:
     kept: FileRef | None  # its BUILD file, when a finding, problem or suppression is in it
     held: bool  # kept whole (suppressions), not by reference
     scripts: dict[str, str]  # display path -> where it is, of each script its targets use
+
+
+@dataclass
+class BzlRecord:
+    """What analyzing the rules and helpers of the .bzl files (`model.analyze_bzl_files`) gave a
+    streamed scan's report, kept by the cache beside the packages' records. A scan whose changes
+    are BUILD files that analysis did not read takes it instead of analyzing every rule: it
+    analyzes a rule's implementation only for a package it evaluates (`model._analyze_deferred`).
+    That analysis is a function of the .bzl files and of what they read (`depends`), and of the
+    options and knowledge in the cache key; none of it reads a BUILD file."""
+
+    rules: frozenset[str]  # the rules the .bzl files define: a scan finding others analyzes them all
+    depends: frozenset[str]  # real paths of the Starlark files read by the end of the analysis
+    # Findings of the .bzl files, of the rules' and helpers' actions and shell sites, before
+    # suppressions (which are applied with the rest of the scan's).
+    found: list[Diagnostic]
+    facts: WorkspaceFacts  # those actions' mnemonics, and the problems met analyzing them
+    summaries: list[ActionSummary]  # those actions, for the inventory's hazards
+    templates: dict[str, str]  # display path -> where, of the templates the rules expand
+
+
+def _implementation_subjects(
+    modules: list[ModuleModel], rules: list[RuleClass], implementations: list[ImplementationModel]
+) -> dict[str, Sequence[object]]:
+    return {
+        "module": modules,
+        "rule": rules,
+        "action": [a for impl in implementations for a in impl.actions],
+        "site": [s for impl in implementations for s in impl.sites],
+    }
 
 
 def report_sources(
@@ -531,22 +606,38 @@ def analyze(workspace: Workspace, options: Options, only: set[str] | None = None
     )
 
 
+def prepare(
+    workspace: Workspace, options: Options, only: set[str] | None, bzl: BzlRecord | None
+) -> tuple[PreparedModel, BzlRecord | None]:
+    """The model of the Starlark files (`model.prepare_model`, BUILD files aside), with the rules of
+    its .bzl files analyzed, unless `bzl` stands in for that: it is returned when it does (the scan
+    streams and the .bzl files define the rules they defined when it was made)."""
+    prepared = prepare_model(workspace, only, with_build_files=False, analyzed=bzl is None)
+    if bzl is not None and (bzl.rules != prepared.model.bzl_rules or not streams(options, prepared)):
+        analyze_bzl_files(prepared)
+        return prepared, None
+    return prepared, bzl
+
+
 def analyze_streamed(
     workspace: Workspace,
     options: Options,
     reuse: Mapping[str, PackageEdges] | None = None,
     record: bool = False,
+    bzl: BzlRecord | None = None,
 ) -> Result | None:
     """`analyze` package by package in this process (`StreamedAnalysis`), for a result that needs no
-    model; None when these options cannot stream (`streams`). `reuse` and `record` are
+    model; None when these options cannot stream (`streams`). `reuse`, `record` and `bzl` are
     StreamedAnalysis's: the result then carries the records."""
-    prepared = prepare_model(workspace, None, with_build_files=False)
+    prepared, bzl = prepare(workspace, options, None, bzl)
     if not streams(options, prepared):
         return None
     files = build_files_in_order(workspace)
     chunks = iter([files[i : i + CHUNK_SIZE] for i in range(0, len(files), CHUNK_SIZE)])
     records: dict[str, PackageEdges] | None = {} if record else None
-    analysis = StreamedAnalysis(workspace, options, prepared, lambda: next(chunks, []), reuse, records)
+    analysis = StreamedAnalysis(
+        workspace, options, prepared, lambda: next(chunks, []), reuse, records, bzl, record_bzl=record
+    )
     every = analysis.every_suppression()
     wanted: set[str] = {s.path for s in every}
     found = analysis.findings()
@@ -564,6 +655,7 @@ def analyze_streamed(
         analysis.target_count,
         sources,
         package_records=records,
+        bzl_record=analysis.bzl_record,
     )
 
 
@@ -677,6 +769,7 @@ def run_rules(
             "action": model.all_actions(),
             "site": model.all_sites(),
             "target": model.targets,
+            "rule": list(model.rules.values()),
         }
     for rule in RULE_MODULES:
         if not options.runs(rule.META.id):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hermetic_scan import cache, reads, shards
 from hermetic_scan.engine import (
+    BzlRecord,
     PackageEdges,
     Result,
     analyze,
@@ -39,18 +40,25 @@ def scan(root: Path, options: Options | None = None) -> Result:
     with reads.recording() as log:
         if carried is not None:
             log.merge(carried.log)  # what the reused packages read: a later edit to it must miss
-        result = _scan(root, options, carried.records if carried is not None else {}, record=True)
-    records, result = result.package_records, replace(result, package_records=None)
-    cache.remember(survey, log, replace(result, model=None), records or {})
+        bzl = carried.bzl if carried is not None and isinstance(carried.bzl, BzlRecord) else None
+        result = _scan(root, options, carried.records if carried is not None else {}, record=True, bzl=bzl)
+    records, bzl_record = result.package_records, result.bzl_record
+    result = replace(result, package_records=None, bzl_record=None)
+    cache.remember(survey, log, replace(result, model=None), records or {}, bzl_record)
     survey.save_index()
     return result
 
 
 def _scan(
-    root: Path, options: Options, reuse: Mapping[str, PackageEdges] | None = None, record: bool = False
+    root: Path,
+    options: Options,
+    reuse: Mapping[str, PackageEdges] | None = None,
+    record: bool = False,
+    bzl: BzlRecord | None = None,
 ) -> Result:
-    """The scan; a streamed one takes `reuse`'s packages as they were and, with `record`, returns
-    the records of its packages (engine.StreamedAnalysis)."""
+    """The scan; a streamed one takes `reuse`'s packages as they were and `bzl` for the analysis of
+    the .bzl files and, with `record`, returns the records of its packages and of that analysis
+    (engine.StreamedAnalysis)."""
     workspace = discover(root, options.exclude)
     attach_externals(workspace, options)
     if options.keep_model:
@@ -58,13 +66,13 @@ def _scan(
     count = shard_count(options.jobs, sum(len(repo.build_files) for repo in workspace.repositories))
     if count > 1:
         try:
-            return shards.analyze_in_shards(workspace, options, count, reuse=reuse, record=record)
+            return shards.analyze_in_shards(workspace, options, count, reuse=reuse, record=record, bzl=bzl)
         except (OSError, RuntimeError) as error:
             # The report must not depend on the machine: one process gives the same one, only slower.
             first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
             print(f"hermetic-scan: {first_line}; scanning in one process", file=sys.stderr)
     if options.stream:
-        streamed = analyze_streamed(workspace, options, reuse, record)
+        streamed = analyze_streamed(workspace, options, reuse, record, bzl)
         if streamed is not None:
             return streamed
     return analyze(workspace, options)

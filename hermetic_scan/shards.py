@@ -36,6 +36,7 @@ from hermetic_scan.diagnostics import Diagnostic
 from hermetic_scan.engine import (
     CHUNK_SIZE,
     Analysis,
+    BzlRecord,
     PackageEdges,
     Result,
     StreamedAnalysis,
@@ -43,6 +44,7 @@ from hermetic_scan.engine import (
     finish,
     merge,
     only_paths,
+    prepare,
     streams,
 )
 from hermetic_scan.inventory import (
@@ -53,7 +55,7 @@ from hermetic_scan.inventory import (
     assemble_encoded,
     inventory_findings,
 )
-from hermetic_scan.model import PreparedModel, add_other_modules, prepare_model
+from hermetic_scan.model import PreparedModel, add_other_modules
 from hermetic_scan.options import Options
 from hermetic_scan.parse import compile_queries
 from hermetic_scan.readback import ReadBack
@@ -94,6 +96,7 @@ class ShardOutput:
     hazards: ActionHazards
     log: ReadLog | None = None  # what a forked shard read, for the cache (`reads`)
     records: list[PackageEdges] | None = None  # its packages' records, when asked for (`record`)
+    bzl: BzlRecord | None = None  # the first shard's record of the .bzl files' analysis, likewise
 
 
 def _by_size(workspace: Workspace) -> list[tuple[int, str]]:
@@ -198,13 +201,14 @@ def analyze_in_shards(
     groups: list[set[str]] | None = None,
     reuse: Mapping[str, PackageEdges] | None = None,
     record: bool = False,
+    bzl: BzlRecord | None = None,
 ) -> Result:
     """The scan in `shards` processes taking BUILD files as they go, or, with `groups`, one process
-    per group of BUILD files. `reuse` and `record` are StreamedAnalysis's."""
-    task = _Task(reuse or {}, record)
+    per group of BUILD files. `reuse`, `record` and `bzl` are StreamedAnalysis's."""
     common = {repo.display(rel) for repo in workspace.repositories for rel in repo.bzl_files}
     others = {repo.display(rel) for repo in workspace.repositories for rel in repo.other_starlark}
-    prepared = prepare_model(workspace, common, with_build_files=False)
+    prepared, bzl = prepare(workspace, options, common, bzl)
+    task = _Task(reuse or {}, record, bzl)
     compile_queries()
     context = multiprocessing.get_context("fork")
     shared = _SharedClaims(context, build_files_in_order(workspace), shards) if groups is None else None
@@ -222,7 +226,14 @@ def analyze_in_shards(
             process.start()
             child_end.close()
             workers.append((process, parent_end))
-        own = _own_share(workspace, options, prepared, others, _WhileAllAlive(claims[0], workers), task)
+        own = _own_share(
+            workspace,
+            options,
+            prepared,
+            others,
+            _WhileAllAlive(claims[0], workers),
+            replace(task, first=True),
+        )
         facts = own.facts()
         for _process, connection in workers:
             facts.merge(_receive(connection))
@@ -267,6 +278,8 @@ def _own_share(
 class _Task:
     reuse: Mapping[str, PackageEdges]
     record: bool
+    bzl: BzlRecord | None = None
+    first: bool = False  # the shard that records the .bzl files' analysis, when `record`
 
 
 def _analysis(
@@ -277,7 +290,11 @@ def _analysis(
     task: _Task,
 ) -> Analysis | StreamedAnalysis:
     if streams(options, prepared):
-        return StreamedAnalysis(workspace, options, prepared, claim, task.reuse, {} if task.record else None)
+        records = {} if task.record else None
+        record_bzl = task.record and task.first
+        return StreamedAnalysis(
+            workspace, options, prepared, claim, task.reuse, records, task.bzl, record_bzl
+        )
     return Analysis(workspace, options, claim=claim, prepared=prepared)
 
 
@@ -385,6 +402,7 @@ def _output(analysis: Analysis | StreamedAnalysis) -> ShardOutput:
         else:  # for reports that read verdict objects: their JSON entries are not needed
             verdicts = inventory.targets
     records = analysis.records if isinstance(analysis, StreamedAnalysis) else None
+    bzl = analysis.bzl_record if isinstance(analysis, StreamedAnalysis) else None
     return ShardOutput(
         owned,
         foreign,
@@ -397,6 +415,7 @@ def _output(analysis: Analysis | StreamedAnalysis) -> ShardOutput:
         encoded,
         hazards,
         records=None if records is None else list(records.values()),
+        bzl=bzl,
     )
 
 
@@ -444,4 +463,5 @@ def _combine(workspace: Workspace, options: Options, outputs: list[ShardOutput])
         targets,
         sources,
         package_records=records,
+        bzl_record=next((o.bzl for o in outputs if o.bzl is not None), None),
     )

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,7 +20,10 @@ import pytest
 from conftest import CORPUS
 
 from hermetic_scan import cache, reads, shards
-from hermetic_scan.engine import PackageEdges, PackageRecord, Result, StreamedAnalysis
+from hermetic_scan.engine import BzlRecord, PackageEdges, PackageRecord, Result, StreamedAnalysis
+from hermetic_scan.model import WorkspaceFacts
+from hermetic_scan.model.actions import ActionAnalyzer, ImplementationModel
+from hermetic_scan.model.values import Function, RuleClass
 from hermetic_scan.options import Options, load_options
 from hermetic_scan.reads import ReadLog
 from hermetic_scan.render import inventory_json
@@ -562,3 +566,93 @@ def test_a_record_that_does_not_unpickle_is_evaluated_again_not_trusted() -> Non
     )
     assert edges.unpickled() is None
     assert PackageEdges("p/BUILD.bazel", frozenset(), frozenset(), pickle.dumps({"a": 1})).unpickled() is None
+
+
+# Two rules, each with a hazard in its implementation, and a helper no rule calls with one of its own:
+# a BUILD edit to the package using `fetched` analyzes `fetched` alone, and the record of the earlier
+# analysis gives the findings of the rest.
+RULES_AND_HELPER = {
+    "MODULE.bazel": 'module(name = "deferred")\n',
+    "rules/defs.bzl": (
+        "def _fetched(ctx):\n"
+        "    out = ctx.actions.declare_file(ctx.label.name)\n"
+        '    ctx.actions.run_shell(outputs = [out], command = "curl -o %s https://example.com" % out.path,'
+        ' mnemonic = "Fetch")\n'
+        "    return [DefaultInfo(files = depset([out]))]\n\n"
+        "fetched = rule(implementation = _fetched)\n\n"
+        "def _leaky(ctx):\n"
+        "    out = ctx.actions.declare_file(ctx.label.name)\n"
+        '    ctx.actions.run_shell(outputs = [out], command = "touch %s" % out.path, mnemonic = "Leak",'
+        " use_default_shell_env = True)\n"
+        "    return [DefaultInfo(files = depset([out]))]\n\n"
+        "leaky = rule(implementation = _leaky)\n\n"
+        "def unused_helper(ctx, out):\n"
+        '    ctx.actions.run_shell(outputs = [out], command = "cd $BUILD_WORKSPACE_DIRECTORY && touch x",'
+        ' mnemonic = "Helper")\n'
+    ),
+    "a/BUILD.bazel": 'load("//rules:defs.bzl", "fetched")\n\nfetched(name = "a")\n',
+    "b/BUILD.bazel": 'load("//rules:defs.bzl", "leaky")\n\nleaky(name = "b")\n',
+}
+
+
+def _count_analyses(monkeypatch: pytest.MonkeyPatch, log: Path) -> Callable[[], set[str]]:
+    """What rules and helpers the scans analyze, in this process or a forked one: noted in `log`."""
+    rule, helper = ActionAnalyzer.analyze_rule, ActionAnalyzer.analyze_free_function
+
+    def note(name: str) -> None:
+        with log.open("a", encoding="utf-8") as out:
+            out.write(name + "\n")
+
+    def counting_rule(self: ActionAnalyzer, value: RuleClass) -> ImplementationModel:
+        note(value.name)
+        return rule(self, value)
+
+    def counting_helper(self: ActionAnalyzer, function: Function) -> ImplementationModel:
+        note(function.name)
+        return helper(self, function)
+
+    def taken() -> set[str]:
+        names = set(log.read_text(encoding="utf-8").split()) if log.exists() else set()
+        log.unlink(missing_ok=True)
+        return names
+
+    monkeypatch.setattr(ActionAnalyzer, "analyze_rule", counting_rule)
+    monkeypatch.setattr(ActionAnalyzer, "analyze_free_function", counting_helper)
+    return taken
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_build_edit_analyzes_only_the_rules_of_the_packages_evaluated_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(root, RULES_AND_HELPER)
+    analyzed = _count_analyses(monkeypatch, tmp_path / "analyzed")
+    first = scan(root, _streamed_options(root, cache_dir, jobs))
+    assert analyzed() == {"fetched", "leaky", "unused_helper"}
+    assert {d.rule for d in first.diagnostics} >= {"network-access", "default-shell-env", "workspace-dir"}
+    _write(root, {"a/BUILD.bazel": RULES_AND_HELPER["a/BUILD.bazel"] + 'fetched(name = "a2")\n'})
+    edited = scan(root, _streamed_options(root, cache_dir, jobs))
+    assert analyzed() == {"fetched"}
+    # The findings of leaky and of the helper come from the record of the first scan's analysis.
+    assert {d.rule for d in edited.diagnostics} == {d.rule for d in first.diagnostics}
+    assert _reports(scan(root, _streamed_options(root, None, jobs))) == _reports(edited)
+    analyzed()  # the scan without the cache analyzed everything
+    # A .bzl edit: every rule and helper is analyzed again.
+    _write(root, {"rules/defs.bzl": RULES_AND_HELPER["rules/defs.bzl"].replace("touch x", "date > x")})
+    scan(root, _streamed_options(root, cache_dir, jobs))
+    assert analyzed() == {"fetched", "leaky", "unused_helper"}
+
+
+def test_the_record_of_the_bzl_analysis_holds_only_while_what_it_read_is_unchanged() -> None:
+    record = pickle.dumps(
+        BzlRecord(
+            frozenset(), frozenset({"/ws/rules/defs.bzl", "/ws/tools/BUILD"}), [], WorkspaceFacts(), [], {}
+        )
+    )
+    kept = cache._bzl_still_valid(record, {"/ws/a/BUILD.bazel"})
+    assert isinstance(kept, BzlRecord)
+    assert cache._bzl_still_valid(record, {"/ws/a/BUILD.bazel", "/ws/tools/BUILD"}) is None
+    assert cache._bzl_still_valid(record, {"/ws/other/new.bzl"}) is None
+    assert cache._bzl_still_valid(b"\x80\x05not a pickle", {"/ws/a/BUILD.bazel"}) is None
+    assert cache._bzl_still_valid(b"", set()) is None

@@ -157,6 +157,13 @@ class WorkspaceModel:
     # BUILD file -> the problems met when it was evaluated during another package's turn (`PackageWatch`).
     _before_turn: dict[str, WorkspaceFacts | None] = field(default_factory=dict, repr=False)
     _real_paths: dict[Path, str] = field(default_factory=dict, repr=False)
+    # The rules the .bzl files define (`prepare_model`), and those of them whose implementation is
+    # analyzed only when a target of theirs is evaluated (`analyze_bzl_files` was skipped).
+    bzl_rules: frozenset[str] = frozenset()
+    deferred: set[str] = field(default_factory=set, repr=False)
+    # What deferred analyses added to the loader and the model (modules parsed, implementations,
+    # templates): not counted against the package evaluated then (`_shared_state`).
+    _deferred_counts: list[int] = field(default_factory=lambda: [0, 0, 0], repr=False)
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -240,15 +247,13 @@ class WorkspaceModel:
                 if head is not None:
                     runners.setdefault(source.path, (head, set()))[1].add(target.text)
         actions = (self.rule_actions() if with_rules else []) + [a for tm in targets for a in tm.actions]
-        names = set(BAZEL_MNEMONICS)
-        names.update(a.effective_mnemonic if a.mnemonic_source != "dynamic" else "" for a in actions)
+        facts = actions_facts(actions)
         if any(t.target.kind == "genrule" for t in targets):
-            names.add("Genrule")
+            facts.known_mnemonics.add("Genrule")
         if any(t.target.is_test for t in targets):
-            names.add("TestRunner")
-        names.discard("")
-        dynamic = any(a.mnemonic_source == "dynamic" for a in actions)
-        return WorkspaceFacts(names, dynamic, script_runners=runners)
+            facts.known_mnemonics.add("TestRunner")
+        facts.script_runners = runners
+        return facts
 
     def loader_facts(self) -> WorkspaceFacts:
         """The problems of reading and loading files, once every file is read."""
@@ -506,6 +511,11 @@ class PreparedModel:
     interpreter: Interpreter
     analyzer: ActionAnalyzer
     templates: TemplateReader
+    # The problems met while analyzing the rules and helpers (`analyze_bzl_files`), and the
+    # templates read then; None until they are analyzed.
+    bzl_problems: WorkspaceFacts | None = None
+    bzl_templates: dict[str, str] | None = None
+    bzl_depends: frozenset[str] = frozenset()  # real paths of the Starlark files read by then
 
 
 def build_model(
@@ -521,10 +531,12 @@ def build_model(
 
 
 def prepare_model(
-    workspace: Workspace, only: set[str] | None = None, with_build_files: bool = True
+    workspace: Workspace, only: set[str] | None = None, with_build_files: bool = True, analyzed: bool = True
 ) -> PreparedModel:
-    """Read the Starlark files (all, or those in `only`), BUILD files only `with_build_files`, and
-    analyze the rule classes and helpers of the .bzl files among them."""
+    """Read the Starlark files (all, or those in `only`), BUILD files only `with_build_files`, find the
+    rules the .bzl files among them define and, when `analyzed`, analyze those rules' implementations
+    and the helpers (`analyze_bzl_files`). Not `analyzed`: a rule is analyzed when a target of it is
+    evaluated (a scan whose cached entry holds what the analysis reported, `engine.BzlRecord`)."""
     loader = Loader(workspace)
     model = WorkspaceModel(workspace, loader)
     interpreter = Interpreter(loader)
@@ -554,7 +566,6 @@ def prepare_model(
             if module is not None:
                 model.other_modules.append(module)
 
-    seen_functions: set[int] = set()
     for module in list(model.bzl_modules):
         loader.resolve_loads(module)
         for name, node in module.assignments.items():
@@ -566,13 +577,30 @@ def prepare_model(
             )
             if isinstance(value, RuleClass):
                 model.rules[value.key] = value
+    model.bzl_rules = frozenset(model.rules)
+    prepared = PreparedModel(model, interpreter, analyzer, templates)
+    if analyzed:
+        analyze_bzl_files(prepared)
+    else:
+        model.deferred = set(model.rules)
+    return prepared
 
+
+def analyze_bzl_files(prepared: PreparedModel) -> None:
+    """Analyze the implementations of the rules the .bzl files define, then every other top-level
+    function that takes `ctx` or `actions` (a helper), for what they run; note the problems met and
+    the templates read meanwhile (a cached entry keeps them, `engine.BzlRecord`)."""
+    model, loader, analyzer = prepared.model, prepared.model.loader, prepared.analyzer
+    before = len(loader.problems), len(loader.internal_problems), len(loader.io_problems)
+    seen_functions: set[int] = set()
     for key, rule in model.rules.items():
-        before = _function_ids(rule)
-        implementation = _analyze_rule(loader, analyzer, rule)
-        model.implementations[key] = implementation
-        seen_functions |= before
-    seen_functions |= _seen(interpreter)
+        if key in model.implementations:
+            continue
+        before_rule = _function_ids(rule)
+        model.implementations[key] = _analyze_rule(loader, analyzer, rule)
+        seen_functions |= before_rule
+    model.deferred.clear()
+    seen_functions |= _seen(prepared.interpreter)
 
     for module in model.bzl_modules:
         for name, node in module.functions.items():
@@ -587,7 +615,17 @@ def prepare_model(
             )
             if helper is not None and (helper.actions or helper.sites):
                 model.helpers.append(helper)
-    return PreparedModel(model, interpreter, analyzer, templates)
+    prepared.bzl_problems = WorkspaceFacts(
+        load_problems=[(p.kind, p.span, p.message) for p in loader.problems[before[0] :]],
+        io_problems=list(loader.io_problems[before[2] :]),
+        internal_problems=list(loader.internal_problems[before[1] :]),
+    )
+    prepared.bzl_templates = {
+        path: str(source.origin) for path, source in prepared.templates.sources.items() if source.origin
+    }
+    prepared.bzl_depends = frozenset(
+        os.path.realpath(module.source.origin) for module in loader.modules.values() if module.source.origin
+    )
 
 
 def add_other_modules(prepared: PreparedModel, wanted: set[str]) -> None:
@@ -640,7 +678,9 @@ def evaluate_packages(
         model._defining[build.display_path] = {t.text: t for t in targets}
         for target in targets:
             callee = target.callee
-            if isinstance(callee, RuleClass) and callee.key not in model.implementations:
+            if isinstance(callee, RuleClass) and callee.key in model.deferred:
+                _analyze_deferred(model, analyzer, callee)
+            elif isinstance(callee, RuleClass) and callee.key not in model.implementations:
                 # A rule from an external repository (or a .bzl outside the scanned tree).
                 model.rules[callee.key] = callee
                 model.implementations[callee.key] = _analyze_rule(loader, analyzer, callee)
@@ -768,14 +808,45 @@ class PackageWatch:
 
 def _shared_state(model: WorkspaceModel) -> tuple[int, int, int, int, int, int]:
     loader = model.loader
+    parsed, implementations, templates = model._deferred_counts
     return (
         len(loader.problems),
         len(loader.internal_problems),
         len(loader.io_problems),
-        loader.parsed,
-        len(model.implementations),
-        len(model.template_files),
+        loader.parsed - parsed,
+        len(model.implementations) - implementations,
+        len(model.template_files) - templates,
     )
+
+
+def _analyze_deferred(model: WorkspaceModel, analyzer: ActionAnalyzer, rule: RuleClass) -> None:
+    """Analyze a rule of the .bzl files whose analysis was deferred (`prepare_model`), for the target
+    being evaluated. What a scan analyzing every rule first would have found meanwhile (problems,
+    templates) is in the record that stands in for that analysis (`engine.BzlRecord`): it is neither
+    reported twice nor held against the package evaluated now (`PackageWatch`)."""
+    loader = model.loader
+    problems, internal, io = len(loader.problems), len(loader.internal_problems), len(loader.io_problems)
+    parsed, templates = loader.parsed, len(model.template_files)
+    model.deferred.discard(rule.key)
+    model.implementations[rule.key] = _analyze_rule(loader, analyzer, rule)
+    del loader.problems[problems:], loader.internal_problems[internal:], loader.io_problems[io:]
+    counts = model._deferred_counts
+    counts[0] += loader.parsed - parsed
+    counts[1] += 1
+    counts[2] += len(model.template_files) - templates
+
+
+def actions_facts(actions: Iterable[ActionModel]) -> WorkspaceFacts:
+    """The mnemonics `actions` have (Bazel's own rules' included), and whether one is not literal."""
+    names = set(BAZEL_MNEMONICS)
+    dynamic = False
+    for action in actions:
+        if action.mnemonic_source == "dynamic":
+            dynamic = True
+        else:
+            names.add(action.effective_mnemonic)
+    names.discard("")
+    return WorkspaceFacts(names, dynamic)
 
 
 def _analyze_rule(loader: Loader, analyzer: ActionAnalyzer, rule: RuleClass) -> ImplementationModel:

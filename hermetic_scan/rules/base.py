@@ -15,7 +15,9 @@ from hermetic_scan.profile import ExecutorProfile
 OWNER_SETS_KEPT = 4096
 
 DOC_SECTIONS = ("What it does", "Why it matters for remote execution", "Example", "How to fix", "References")
-SCOPES = ("module", "action", "site", "target", "workspace", "inventory")
+# What each scope's check is given: a Starlark file, an action, a shell site, a target, a rule class
+# (`rule()` of a .bzl file), the whole workspace (its facts), the verdicts of a first pass.
+SCOPES = ("module", "action", "site", "target", "rule", "workspace", "inventory")
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ from hermetic_scan.rules.base import Check, Context, RuleMeta
 META = RuleMeta(
     "host-toolchain",
     Severity.ERROR,
-    ("workspace", "target"),
+    ("rule", "target"),
     "A toolchain or repository hands actions a program found on the fetching machine's PATH",
     blocking=True,
 )
@@ -107,37 +107,36 @@ def check_target(tm: TargetModel, ctx: Context) -> Check:
             )
 
 
-def check_workspace(ctx: Context) -> Check:
+def check_rule(rule: RuleClass, ctx: Context) -> Check:
     model = ctx.model
-    for rule in list(model.rules.values()):
-        implementation = model.implementations.get(rule.key)
-        if not (rule.test or rule.executable or implementation is None or implementation.actions):
-            continue  # a rule that runs nothing (a flag, a provider): its toolchain's path is data
-        for toolchain_type in dict.fromkeys(rule.toolchains):
-            found = model.host_toolchain(rule, toolchain_type)
-            if found is None:
-                continue
-            missing = [t for t in found.tools if not ctx.profile.provides(t.removesuffix(".exe"))]
-            if not missing and not (found.unnamed and not found.tools):
-                continue
-            where = f"{found.span.path}:{found.span.start_line + 1}"
-            if missing:
-                programs = ", ".join(f"`{t}`" for t in missing)
-                what = f"which({missing[0]!r})" if len(missing) == 1 else "which()"
-                ran = f"the fetching machine's {programs} by absolute path"
-            else:
-                what, ran = "which()", "a program found on the fetching machine's PATH"
-            yield ctx.report(
-                META,
-                _span(rule, toolchain_type),
-                f"{rule.name} uses toolchain type {toolchain_type}, which repository rule "
-                f"{found.repository_rule} ({where}) configures with {what}: its actions run {ran}; "
-                "a remote worker has it only if its image has the same program at the same path",
-                # The actions too: an action already pinned local (`execution_requirements`) keeps the
-                # target's verdict "kept local", not "missing tag".
-                owners={rule.key, *(a.key for a in implementation.actions)} if implementation else {rule.key},
-                subject=missing[0] if missing else "which",
-            )
+    implementation = model.implementations.get(rule.key)
+    if not (rule.test or rule.executable or implementation is None or implementation.actions):
+        return  # a rule that runs nothing (a flag, a provider): its toolchain's path is data
+    for toolchain_type in dict.fromkeys(rule.toolchains):
+        found = model.host_toolchain(rule, toolchain_type)
+        if found is None:
+            continue
+        missing = [t for t in found.tools if not ctx.profile.provides(t.removesuffix(".exe"))]
+        if not missing and not (found.unnamed and not found.tools):
+            continue
+        where = f"{found.span.path}:{found.span.start_line + 1}"
+        if missing:
+            programs = ", ".join(f"`{t}`" for t in missing)
+            what = f"which({missing[0]!r})" if len(missing) == 1 else "which()"
+            ran = f"the fetching machine's {programs} by absolute path"
+        else:
+            what, ran = "which()", "a program found on the fetching machine's PATH"
+        yield ctx.report(
+            META,
+            _span(rule, toolchain_type),
+            f"{rule.name} uses toolchain type {toolchain_type}, which repository rule "
+            f"{found.repository_rule} ({where}) configures with {what}: its actions run {ran}; "
+            "a remote worker has it only if its image has the same program at the same path",
+            # The actions too: an action already pinned local (`execution_requirements`) keeps the
+            # target's verdict "kept local", not "missing tag".
+            owners={rule.key, *(a.key for a in implementation.actions)} if implementation else {rule.key},
+            subject=missing[0] if missing else "which",
+        )
 
 
 def _span(rule: RuleClass, toolchain_type: str) -> Span:
