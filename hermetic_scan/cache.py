@@ -37,8 +37,11 @@ entry is written again. A scan whose log cannot be checked later (an editor's bu
 file, a file changed while it was read twice) is not stored. The cache directory is the user's own
 (as for any local cache, whoever can write it can make a scan return what they wrote there).
 
-Scope: the whole result of one scan. A change to any file the scan read re-runs the whole scan (see
-docs/performance.md for why per-package entries are not there yet).
+Scope: the whole result of one scan, and beside it the parts a later scan can reuse when only BUILD
+and .bzl files changed (`reusable`): each package's record, found by following what packages depend
+on backwards from the files that changed (`still_valid`), and the record of the analysis of the .bzl
+files, which a scan whose changes it did not read takes instead of analyzing every rule
+(engine.BzlRecord). A change to any other file the scan read runs the whole scan.
 """
 
 from __future__ import annotations
