@@ -638,6 +638,12 @@ def test_a_build_edit_analyzes_only_the_rules_of_the_packages_evaluated_again(
     assert {d.rule for d in edited.diagnostics} == {d.rule for d in first.diagnostics}
     assert _reports(scan(root, _streamed_options(root, None, jobs))) == _reports(edited)
     analyzed()  # the scan without the cache analyzed everything
+    # The package evaluated with a deferred analysis was recorded: the next BUILD edit reuses it.
+    reused = _count_reused(monkeypatch)
+    _write(root, {"b/BUILD.bazel": RULES_AND_HELPER["b/BUILD.bazel"] + 'leaky(name = "b2")\n'})
+    scan(root, _streamed_options(root, cache_dir, 1))
+    assert reused == ["a/BUILD.bazel"]
+    assert analyzed() == {"leaky"}
     # A .bzl edit: every rule and helper is analyzed again.
     _write(root, {"rules/defs.bzl": RULES_AND_HELPER["rules/defs.bzl"].replace("touch x", "date > x")})
     scan(root, _streamed_options(root, cache_dir, jobs))
