@@ -169,12 +169,11 @@ class Analysis:
         return len(self.model.targets)
 
 
-def streams(options: Options, prepared: PreparedModel) -> bool:
-    """Whether a scan with these options can go package by package (`StreamedAnalysis`): not when a
-    rule reads the model of every target's verdict (scope "inventory", e.g. tags-not-propagated under
-    Bazel 6)."""
-    context = Context(prepared.model, options.profile, options.strict, options.bazel_version)
-    return options.stream and not needs_first_inventory(context, options)
+def streams(options: Options) -> bool:
+    """Whether a scan with these options goes package by package (`StreamedAnalysis`): unless
+    `Options.stream` is off. Rules of scope "inventory" read verdicts as plain data, which a streamed
+    scan decides at the end too."""
+    return options.stream
 
 
 def needs_first_inventory(ctx: Context, options: Options) -> bool:
@@ -218,6 +217,9 @@ class StreamedAnalysis:
         self.workspace = workspace
         model = prepared.model
         self.ctx = Context(model, options.profile, options.strict, options.bazel_version)
+        # Rules of scope "inventory" run over the verdicts of a first pass (`findings`): they are
+        # decided from the targets' verdict inputs, kept even when no inventory is reported.
+        self.first_inventory = needs_first_inventory(self.ctx, options)
         self.found: list[Diagnostic] = []
         self.inputs: list[VerdictInputs] = []
         self.summaries: list[ActionSummary] = []
@@ -274,7 +276,7 @@ class StreamedAnalysis:
         }
         start = len(self.found)
         self.found.extend(run_rules(ctx, options, subjects=subjects, workspace=False))
-        if options.inventory:
+        if options.inventory or self.first_inventory:
             if self.verdicts is None:
                 self.verdicts = Verdicts({}, Pins(RcCoverage(model.rc)), model, attach=False)
             self.inputs.extend(self.verdicts.prepare(tm) for tm in targets)
@@ -397,7 +399,12 @@ class StreamedAnalysis:
         subjects = _implementation_subjects(model.other_modules, other_rules, self._other_implementations())
         found = [*self.found, *bzl_found, *run_rules(self.ctx, self.options, subjects=subjects)]
         modules = _ReadAgain(self.workspace, model, self.build_read)
-        return suppressions.apply(merge(_override(found, self.options)), self.comments, modules)
+        diagnostics = suppressions.apply(merge(_override(found, self.options)), self.comments, modules)
+        if self.first_inventory:  # as `Analysis.findings`: over the verdicts of a first pass
+            first = self.inventory(diagnostics)
+            found = [*diagnostics, *run_rules(self.ctx, self.options, first)]
+            diagnostics = suppressions.apply(merge(_override(found, self.options)), self.comments, modules)
+        return diagnostics
 
     def _bzl_implementations(self) -> list[ImplementationModel]:
         """The implementations of the rules the .bzl files define (`BzlRecord`)."""
@@ -613,7 +620,7 @@ def prepare(
     its .bzl files analyzed, unless `bzl` stands in for that: it is returned when it does (the scan
     streams and the .bzl files define the rules they defined when it was made)."""
     prepared = prepare_model(workspace, only, with_build_files=False, analyzed=bzl is None)
-    if bzl is not None and (bzl.rules != prepared.model.bzl_rules or not streams(options, prepared)):
+    if bzl is not None and (bzl.rules != prepared.model.bzl_rules or not streams(options)):
         analyze_bzl_files(prepared)
         return prepared, None
     return prepared, bzl
@@ -630,7 +637,7 @@ def analyze_streamed(
     model; None when these options cannot stream (`streams`). `reuse`, `record` and `bzl` are
     StreamedAnalysis's: the result then carries the records."""
     prepared, bzl = prepare(workspace, options, None, bzl)
-    if not streams(options, prepared):
+    if not streams(options):
         return None
     files = build_files_in_order(workspace)
     chunks = iter([files[i : i + CHUNK_SIZE] for i in range(0, len(files), CHUNK_SIZE)])

@@ -20,7 +20,7 @@ from hermetic_scan.knowledge import package_manager
 from hermetic_scan.labels import Label, repository_of
 from hermetic_scan.local_keys import LOCAL_KEY_SET, LOCAL_TEST_TAGS
 from hermetic_scan.model import TargetModel, WorkspaceModel
-from hermetic_scan.model.actions import ActionModel
+from hermetic_scan.model.actions import SHELL_ACTIONS, ActionModel
 from hermetic_scan.model.evaluate import NOT_EVALUATED, Guards
 from hermetic_scan.model.native_rules import ACTIONLESS_NATIVE, TOOLCHAIN_NATIVE
 from hermetic_scan.model.values import ListV, UnresolvedSymbol, known_truth
@@ -148,7 +148,7 @@ class TargetVerdict:
 
     @property
     def uses_starlark_actions(self) -> bool:
-        return any(a["kind"] in ("run", "run_shell") for a in self.actions)
+        return any(a["kind"] in SHELL_ACTIONS for a in self.actions)
 
 
 def _verdict_from_parts(

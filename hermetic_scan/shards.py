@@ -289,7 +289,7 @@ def _analysis(
     claim: Callable[[], list[str]],
     task: _Task,
 ) -> Analysis | StreamedAnalysis:
-    if streams(options, prepared):
+    if streams(options):
         records = {} if task.record else None
         record_bzl = task.record and task.first
         return StreamedAnalysis(

@@ -18,7 +18,6 @@ from helpers import SAME_NAME_REPOSITORIES, SAME_NAME_VERDICTS, run_cli, write_t
 from hermetic_scan import runner, shards
 from hermetic_scan.engine import Result, analyze, analyze_streamed, streams
 from hermetic_scan.inventory import inventory_findings
-from hermetic_scan.model import prepare_model
 from hermetic_scan.options import Options, load_options, read_bazelversion
 from hermetic_scan.render import inventory_json, sarif
 from hermetic_scan.render import json as json_render
@@ -69,7 +68,7 @@ def _compare(workspace: Path, counts: list[int]) -> None:
     whole.stream = False
     held = _reports(shards.analyze_in_shards(discover(workspace), whole, counts[-1]))
     streamed = analyze_streamed(discover(workspace), _options(workspace))
-    assert streamed is not None or not streams(_options(workspace), prepare_model(discover(workspace)))
+    assert streamed is not None or not streams(_options(workspace))
     for how, result in (("holding every package", held), ("in one process", streamed and _reports(streamed))):
         for name, report in single.items():
             assert result is None or result[name] == report, f"{name} differs {how}"
@@ -189,6 +188,7 @@ def test_a_failing_shard_reports_its_traceback(monkeypatch: pytest.MonkeyPatch) 
         raise ValueError("model exploded")
 
     monkeypatch.setattr(shards, "Analysis", broken)  # the forked shards inherit it
+    monkeypatch.setattr(shards, "StreamedAnalysis", broken)
     workspace = CORPUS / "cross-package"
     with pytest.raises(RuntimeError, match="model exploded"):
         shards.analyze_in_shards(discover(workspace), _options(workspace), 2)
@@ -254,9 +254,9 @@ def test_scan_falls_back_to_one_process_when_a_shard_fails(
     workspace = CORPUS / "cross-package"
     expected = _reports(analyze(discover(workspace), _options(workspace)))
     monkeypatch.setattr(shards, "Analysis", broken)
+    monkeypatch.setattr(shards, "StreamedAnalysis", broken)  # engine's own, which the fallback uses, works
     options = _options(workspace)
     options.jobs, options.keep_model = 3, False
     result = runner.scan(workspace, options)
-    assert result.model is not None  # built by the fallback, in this process
     assert _reports(result) == expected
     assert "a scan process failed" in capsys.readouterr().err

@@ -21,7 +21,7 @@ from hermetic_scan import cli, engine, runner, shards
 from hermetic_scan.engine import Analysis, StreamedAnalysis, analyze, analyze_streamed, streams
 from hermetic_scan.model import prepare_model
 from hermetic_scan.model.modules import ModuleModel
-from hermetic_scan.options import Options, load_options
+from hermetic_scan.options import Options, load_options, read_bazelversion
 from hermetic_scan.render import json as json_render
 from hermetic_scan.render.inventory_json import document
 from hermetic_scan.workspace import discover
@@ -137,17 +137,22 @@ def test_one_job_on_the_command_line_streams_and_fix_holds_the_model(
     assert held == [True]
 
 
-def test_a_rule_that_reads_every_verdicts_model_turns_streaming_off() -> None:
+def test_rules_over_a_first_inventory_stream_too() -> None:
+    """tags-not-propagated under Bazel 6 reads the verdicts of a first pass: a streamed scan decides
+    them from the targets' verdict inputs (even for `check`, which reports no inventory) and reports
+    what the whole model reports."""
     workspace = CORPUS / "cross-package"
-    options = load_options(workspace)
-    options.bazel_version = "7.1.0"
-    prepared = prepare_model(discover(workspace))
-    assert streams(options, prepared)
-    options.bazel_version = "6.4.0"  # tags-not-propagated reads the tags of each verdict's target
-    assert not streams(options, prepared)
-    assert analyze_streamed(discover(workspace), options) is None
-    options.bazel_version, options.stream = "7.1.0", False
-    assert not streams(options, prepared)
+    for inventory in (True, False):
+        options = load_options(workspace)
+        options.bazel_version, options.inventory = "6.4.0", inventory
+        assert streams(options)
+        whole = analyze(discover(workspace), options)
+        streamed = analyze_streamed(discover(workspace), options)
+        assert streamed is not None
+        assert "tags-not-propagated" in {d.rule for d in streamed.diagnostics}
+        assert json_render.render(streamed) == json_render.render(whole)
+    options.stream = False
+    assert not streams(options)
 
 
 WORKSPACES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
@@ -155,27 +160,32 @@ WORKSPACES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
 
 @pytest.mark.skipif(not shards.can_fork(), reason="shards are forked processes")
 @pytest.mark.parametrize("workspace", WORKSPACES, ids=lambda p: p.name)
-def test_corpus_streamed_under_bazel_7(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two corpus workspaces pin Bazel 6, under which a rule reads every verdict's model and nothing
-    streams: under Bazel 7 every workspace streams, in one process and one BUILD file per shard."""
+def test_corpus_streamed(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every workspace streams, in one process and one BUILD file per shard, and reports what the whole
+    model reports: under Bazel 7, and under the Bazel 6 two of them pin (a rule of scope "inventory"
+    then reads the verdicts of a first pass)."""
     monkeypatch.setattr(shards, "CLAIM_SIZE", 1)
     monkeypatch.setattr(
         model_module, "PACKAGES_KEPT", 1
     )  # every lookup of a released package evaluates it again
 
-    def options() -> Options:
-        found = load_options(workspace)
-        found.bazel_version = "7.1.0"
-        return found
+    pinned = read_bazelversion(workspace)
+    versions = ["7.1.0", *([pinned] if pinned and pinned.startswith("6.") else [])]
+    for version in versions:
 
-    whole = analyze(discover(workspace), options())
-    streamed = analyze_streamed(discover(workspace), options())
-    assert streamed is not None
-    count = max(2, len(engine.build_files_in_order(discover(workspace))))
-    split = shards.analyze_in_shards(discover(workspace), options(), count)
-    for result in (streamed, split):
-        assert json_render.render(result) == json_render.render(whole)
-        assert document(result.inventory) == document(whole.inventory)
+        def options() -> Options:
+            found = load_options(workspace)
+            found.bazel_version = version  # noqa: B023 - called within this iteration
+            return found
+
+        whole = analyze(discover(workspace), options())
+        streamed = analyze_streamed(discover(workspace), options())
+        assert streamed is not None
+        count = max(2, len(engine.build_files_in_order(discover(workspace))))
+        split = shards.analyze_in_shards(discover(workspace), options(), count)
+        for result in (streamed, split):
+            assert json_render.render(result) == json_render.render(whole), version
+            assert document(result.inventory) == document(whole.inventory), version
 
 
 def test_facts_shards_exchange_keep_what_a_shebang_runs_not_the_script() -> None:

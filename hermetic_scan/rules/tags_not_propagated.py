@@ -31,12 +31,14 @@ from __future__ import annotations
 
 from hermetic_scan.diagnostics import Severity, Span
 from hermetic_scan.local_keys import LOCAL_KEYS
+from hermetic_scan.model import TargetModel
+from hermetic_scan.model.actions import SHELL_ACTIONS
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 
 META = RuleMeta(
     "tags-not-propagated",
     Severity.WARNING,
-    ("inventory",),
+    ("target", "inventory"),
     "Target tags do not reach Starlark actions before Bazel 7",
     blocking=False,
 )
@@ -50,33 +52,52 @@ def major_version(version: str | None) -> int | None:
 
 
 def needs_inventory(ctx: Context) -> bool:
+    """Whether `check_inventory` can report: before Bazel 7 (the .bazelrc is read with the packages)."""
     major = major_version(ctx.bazel_version)
     return major is not None and major < 7
 
 
+def _applies(ctx: Context) -> bool:
+    """Bazel before 7, and no .bazelrc flag turning propagation on."""
+    if not needs_inventory(ctx):
+        return False
+    return not ctx.model.rc.has_flag(
+        "incompatible_allow_tags_propagation", "experimental_allow_tags_propagation"
+    )
+
+
+def check_target(tm: TargetModel, ctx: Context) -> Check:
+    """Each local tag of a target whose Starlark rule registers actions (what the target's verdict
+    calls `uses_starlark_actions`). Checked with the target's package: its syntax is gone by the time
+    the verdicts are decided in a scan that goes package by package."""
+    implementation = tm.implementation
+    if tm.rule is None or implementation is None or not _applies(ctx):
+        return
+    if not any(action.kind in SHELL_ACTIONS for action in implementation.actions):
+        return
+    target = tm.target
+    for tag in LOCAL_KEYS:
+        for item in target.tag_nodes(tag):
+            yield ctx.report(
+                META,
+                target.call_module.span(item),
+                f"tag {tag!r} on {target.text} does not reach its {tm.rule.name} actions "
+                f"under Bazel {ctx.bazel_version} without --incompatible_allow_tags_propagation",
+                owners={target.key},
+                target=target.text,
+            )
+
+
 def check_inventory(inventory: object, ctx: Context) -> Check:
-    major = major_version(ctx.bazel_version)
-    if major is None or major >= 7:
+    """Once, where the fix goes: the targets with Starlark actions for which the inventory of a first
+    pass suggests a local tag. Read from each verdict's plain data (no model)."""
+    if not _applies(ctx):
         return
-    if ctx.model.rc.has_flag("incompatible_allow_tags_propagation", "experimental_allow_tags_propagation"):
-        return
-    suggested = []
-    for verdict in inventory.targets:  # type: ignore[attr-defined]
-        if not verdict.uses_starlark_actions or verdict.attached.rule is None:
-            continue
-        target = verdict.attached.target
-        if verdict.suggested_tags:
-            suggested.append(verdict.label)
-        for tag in LOCAL_KEYS:
-            for item in target.tag_nodes(tag):
-                yield ctx.report(
-                    META,
-                    target.call_module.span(item),
-                    f"tag {tag!r} on {verdict.label} does not reach its {verdict.attached.rule.name} actions "
-                    f"under Bazel {ctx.bazel_version} without --incompatible_allow_tags_propagation",
-                    owners={target.key},
-                    target=verdict.label,
-                )
+    suggested = [
+        verdict.label
+        for verdict in inventory.targets  # type: ignore[attr-defined]
+        if verdict.uses_starlark_actions and verdict.info.rule_key is not None and verdict.suggested_tags
+    ]
     if suggested:
         root = ctx.model.workspace.root
         # The fix goes into .bazelrc, so the finding points there when it exists.
