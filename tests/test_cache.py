@@ -662,3 +662,32 @@ def test_the_record_of_the_bzl_analysis_holds_only_while_what_it_read_is_unchang
     assert cache._bzl_still_valid(record, {"/ws/other/new.bzl"}) is None
     assert cache._bzl_still_valid(b"\x80\x05not a pickle", {"/ws/a/BUILD.bazel"}) is None
     assert cache._bzl_still_valid(b"", set()) is None
+
+
+def test_a_package_naming_one_that_does_not_exist_is_reused_until_it_appears(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lookup of a package with no BUILD file, or of an unavailable repository, keeps the naming
+    package recordable: adding that BUILD file changes the cache's key, and the whole scan runs."""
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    files = {
+        "MODULE.bazel": 'module(name = "absent")\n',
+        "a/BUILD.bazel": (
+            'genrule(name = "a", outs = ["a.txt"], tools = ["//tools:gen", "@nowhere//:tool"],'
+            ' cmd = "$(location //tools:gen) > $@")\n'
+        ),
+        "p/BUILD.bazel": 'genrule(name = "p", outs = ["p.txt"], cmd = "touch $@")\n',
+        "tools/gen.sh": "#!/bin/sh\ncurl -s https://example.com/data\n",
+    }
+    _write(root, files)
+    reused = _count_reused(monkeypatch)
+    scan(root, _streamed_options(root, cache_dir, 1))
+    _write(root, {"p/BUILD.bazel": files["p/BUILD.bazel"] + "# edited\n"})
+    scan(root, _streamed_options(root, cache_dir, 1))
+    assert reused == ["a/BUILD.bazel"]
+    reused.clear()
+    _write(root, {"tools/BUILD.bazel": 'sh_binary(name = "gen", srcs = ["gen.sh"])\n'})
+    appeared = scan(root, _streamed_options(root, cache_dir, 1))
+    assert reused == []
+    assert "network-access" in {d.rule for d in appeared.diagnostics}
+    assert _reports(appeared) == _reports(scan(root, _streamed_options(root, None, 1)))

@@ -308,6 +308,8 @@ class WorkspaceModel:
             return found
         build = self._build_module(label)
         key = build.display_path if build is not None else ""
+        if build is None and watch is not None and self._no_package(label):
+            return None  # and never will be, while the cache's key holds (`PackageWatch.looked_up`)
         if build is None or build is current or (key in self._evaluated and key not in self._released):
             if watch is not None:
                 watch.looked_up(self, key or None)
@@ -358,6 +360,15 @@ class WorkspaceModel:
             if module is not None:  # `//p` and `@main//p` are two keys of one module
                 self._build_keys.setdefault(module.display_path, set()).add(key)
         return self._build_modules[key]
+
+    def _no_package(self, label: Label) -> bool:
+        """Whether the label's package does not exist: its repository is not available, or no BUILD
+        file was found there by the walk. Either holds until a BUILD file is added (the walk lists
+        their names) or what says where repositories are changes (MODULE.bazel, WORKSPACE,
+        `--repo`/`--external` directories): both run a whole scan (cache.py). A BUILD file found
+        but not read is not this (a later fix to it is a BUILD edit the lookup depends on)."""
+        repo = self.loader.repository(label.repo, self.workspace.main)
+        return repo is None or label.package not in repo.packages
 
     def _find_build_module(self, label: Label) -> ModuleModel | None:
         repo = self.loader.repository(label.repo, self.workspace.main)
@@ -756,7 +767,9 @@ class PackageWatch:
         return PackageWatch(build.display_path, (build.repo.name, build.package), _shared_state(model))
 
     def looked_up(self, model: WorkspaceModel, build: str | None) -> None:
-        """It named a target of the package of BUILD file `build` (None: a package with none)."""
+        """It named a target of the package of BUILD file `build` (None: one whose BUILD file could not
+        be read, or an unknown target of a package no longer evaluated). A label of a package that does
+        not exist is not noted (`WorkspaceModel._no_package`)."""
         if build == self.build:
             return
         if build is None or model.edges_of(build) is None:
