@@ -636,9 +636,9 @@ def analyze_streamed(
     """`analyze` package by package in this process (`StreamedAnalysis`), for a result that needs no
     model; None when these options cannot stream (`streams`). `reuse`, `record` and `bzl` are
     StreamedAnalysis's: the result then carries the records."""
-    prepared, bzl = prepare(workspace, options, None, bzl)
     if not streams(options):
         return None
+    prepared, bzl = prepare(workspace, options, None, bzl)
     files = build_files_in_order(workspace)
     chunks = iter([files[i : i + CHUNK_SIZE] for i in range(0, len(files), CHUNK_SIZE)])
     records: dict[str, PackageEdges] | None = {} if record else None
