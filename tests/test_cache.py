@@ -691,3 +691,29 @@ def test_a_package_naming_one_that_does_not_exist_is_reused_until_it_appears(
     assert reused == []
     assert "network-access" in {d.rule for d in appeared.diagnostics}
     assert _reports(appeared) == _reports(scan(root, _streamed_options(root, None, 1)))
+
+
+def test_load_closures_kept_per_module_reach_what_each_package_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """x.bzl and y.bzl both load common.bzl, which loads deep.bzl: the closure of common.bzl, computed
+    for the first package and kept (`WorkspaceModel._load_closure`), makes the second depend on
+    deep.bzl too, and an edit there evaluates both again."""
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    files = {
+        "MODULE.bazel": 'module(name = "shared")\n',
+        "lib/deep.bzl": "DEEP = 1\n",
+        "lib/common.bzl": 'load("//lib:deep.bzl", "DEEP")\nCOMMON = DEEP\n',
+        "lib/x.bzl": 'load("//lib:common.bzl", "COMMON")\nX = COMMON\n',
+        "lib/y.bzl": 'load("//lib:common.bzl", "COMMON")\nY = COMMON\n',
+        "a/BUILD.bazel": 'load("//lib:x.bzl", "X")\ngenrule(name = "a", outs = ["a"], cmd = "touch $@")\n',
+        "b/BUILD.bazel": 'load("//lib:y.bzl", "Y")\ngenrule(name = "b", outs = ["b"], cmd = "touch $@")\n',
+        "d/BUILD.bazel": 'genrule(name = "d", outs = ["d"], cmd = "touch $@")\n',
+    }
+    _write(root, files)
+    reused = _count_reused(monkeypatch)
+    scan(root, _streamed_options(root, cache_dir, 1))
+    _write(root, {"lib/deep.bzl": 'DEEP = 1\nMORE = "x"\n'})
+    edited = scan(root, _streamed_options(root, cache_dir, 1))
+    assert reused == ["d/BUILD.bazel"]
+    assert _reports(edited) == _reports(scan(root, _streamed_options(root, None, 1)))

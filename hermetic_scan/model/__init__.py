@@ -157,6 +157,8 @@ class WorkspaceModel:
     # BUILD file -> the problems met when it was evaluated during another package's turn (`PackageWatch`).
     _before_turn: dict[str, WorkspaceFacts | None] = field(default_factory=dict, repr=False)
     _real_paths: dict[Path, str] = field(default_factory=dict, repr=False)
+    # id of a loaded module -> (the module, its load closure): `_load_closure`.
+    _closures: dict[int, tuple[ModuleModel, frozenset[str] | None]] = field(default_factory=dict, repr=False)
     # The rules the .bzl files define (`prepare_model`), and those of them whose implementation is
     # analyzed only when a target of theirs is evaluated (`analyze_bzl_files` was skipped).
     bzl_rules: frozenset[str] = frozenset()
@@ -391,7 +393,7 @@ class WorkspaceModel:
         if closure is None or before is None:
             self._graph[display] = None
             return
-        self._graph[display] = (frozenset(closure) | before[0], frozenset(watch.names) | before[1])
+        self._graph[display] = (closure | before[0], frozenset(watch.names) | before[1])
 
     def edges_of(self, build: str) -> tuple[frozenset[str], frozenset[str]] | None:
         """What the targets of a package (by its BUILD file) depend on (`package_graph`); None unless
@@ -405,26 +407,69 @@ class WorkspaceModel:
         of, for each package evaluated whose dependencies are known (`edges_of`)."""
         return {build: edges for build, edges in self._graph.items() if edges is not None}
 
-    def _load_closure(self, build: ModuleModel) -> set[str] | None:
+    def _load_closure(self, build: ModuleModel) -> frozenset[str] | None:
         """Where a BUILD file and every file it loads, directly or not, were read (as the read log
-        names them: real paths); None when a load of one of them is not resolved."""
-        out: set[str] = set()
-        seen: set[int] = set()
-        stack = [build]
-        while stack:
-            module = stack.pop()
-            if id(module) in seen:
+        names them: real paths); None when a load of one of them is not resolved. The closure of
+        each loaded module is computed once (`_closures`): thousands of packages load the same few."""
+        real = self._real_path(build)
+        if real is None or len(build.loads) != len(build.load_nodes):
+            return None
+        parts = [frozenset((real,))]
+        for load in build.loads:
+            if load.module is None:
                 continue
-            seen.add(id(module))
-            origin = module.source.origin
-            if origin is None or len(module.loads) != len(module.load_nodes):
+            closure = self._module_closure(load.module, {})
+            if closure is None:
                 return None
-            real = self._real_paths.get(origin)
-            if real is None:
-                real = self._real_paths[origin] = os.path.realpath(origin)
-            out.add(real)
-            stack.extend(load.module for load in module.loads if load.module is not None)
-        return out
+            parts.append(closure)
+        return frozenset().union(*parts)
+
+    def _module_closure(self, module: ModuleModel, walking: dict[int, int]) -> frozenset[str] | None:
+        """A loaded module's closure (`_load_closure`), kept once it is whole."""
+        return self._walk_closure(module, walking)[0]
+
+    def _walk_closure(
+        self, module: ModuleModel, walking: dict[int, int]
+    ) -> tuple[frozenset[str] | None, int]:
+        """The module's closure, and the depth of the shallowest module on the walk's path that a load
+        in it led back to. The loader leaves a load that closes a cycle unresolved (load-cycle reports
+        it), so this is a guard: a closure that led back above its own module would be partial (that
+        module's walk is not done) and is not kept."""
+        known = self._closures.get(id(module))
+        if known is not None and known[0] is module:
+            return known[1], len(walking)
+        real = self._real_path(module)
+        if real is None or len(module.loads) != len(module.load_nodes):
+            closure = None
+        elif id(module) in walking:
+            return frozenset((real,)), walking[id(module)]
+        else:
+            depth = walking[id(module)] = len(walking)
+            parts, low = [frozenset((real,))], depth
+            for load in module.loads:
+                if load.module is None:
+                    continue
+                inner, inner_low = self._walk_closure(load.module, walking)
+                low = min(low, inner_low)
+                if inner is None:
+                    parts = []
+                    break
+                parts.append(inner)
+            del walking[id(module)]
+            closure = frozenset().union(*parts) if parts else None
+            if low < depth:
+                return closure, low
+        self._closures[id(module)] = (module, closure)  # the module is kept: its id stays its own
+        return closure, len(walking)
+
+    def _real_path(self, module: ModuleModel) -> str | None:
+        origin = module.source.origin
+        if origin is None:
+            return None
+        real = self._real_paths.get(origin)
+        if real is None:
+            real = self._real_paths[origin] = os.path.realpath(origin)
+        return real
 
     def loaded_build(self, module: ModuleModel, path: Path) -> None:
         """Note a BUILD module the loader read (`path` is its key there), for `release` to forget it."""
