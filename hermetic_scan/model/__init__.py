@@ -650,11 +650,8 @@ def analyze_bzl_files(prepared: PreparedModel) -> None:
     before = len(loader.problems), len(loader.internal_problems), len(loader.io_problems)
     seen_functions: set[int] = set()
     for key, rule in model.rules.items():
-        if key in model.implementations:
-            continue
-        before_rule = _function_ids(rule)
         model.implementations[key] = _analyze_rule(loader, analyzer, rule)
-        seen_functions |= before_rule
+        seen_functions |= _function_ids(rule)
     model.deferred.clear()
     seen_functions |= _seen(prepared.interpreter)
 
