@@ -15,6 +15,7 @@ from hermetic_scan.engine import (
     analyze,
     analyze_streamed,
     attach_externals,
+    only_paths,
     with_discovered_externals,
 )
 from hermetic_scan.options import Options, read_bazelversion
@@ -31,6 +32,16 @@ def scan(root: Path, options: Options | None = None) -> Result:
     options = with_discovered_externals(root, options)
     if options.cache_dir is None:
         return _scan(root, options)
+    if options.only_paths is None:
+        return _cached_scan(root, options)
+    # `check FILE...` reports a view of the whole workspace's findings (`only_paths`): the entry holds
+    # the whole, so that runs naming other files share it (a pre-commit hook names the files of each
+    # commit: with the names in the key, every commit was a miss, and a miss scans everything).
+    result = _cached_scan(root, replace(options, only_paths=None))
+    return replace(result, diagnostics=only_paths(result.diagnostics, options, result.inventory))
+
+
+def _cached_scan(root: Path, options: Options) -> Result:
     survey = cache.survey(root, options, [*options.external_dirs, *options.repos.values()], options.cache_dir)
     cached = cache.lookup(survey, Result)
     if isinstance(cached, Result):

@@ -512,6 +512,48 @@ def test_an_edit_to_a_package_that_was_reused_misses(tmp_path: Path, monkeypatch
     assert any(d.span.path == "p1/BUILD.bazel" for d in after.diagnostics)
 
 
+def test_runs_naming_other_files_share_the_entry_of_the_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check FILE...` (a pre-commit hook names the files of each commit) reports a view of the whole
+    workspace's findings: a run naming other files is a hit, and after an edit it reuses packages
+    like a run of the whole, each reporting what a run without the cache reports for those files."""
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    packages = {
+        f"p{n}/BUILD.bazel": f'genrule(name = "g{n}", outs = ["o{n}"], cmd = "curl -o $@ https://example.com/{n}")\n'
+        for n in range(3)
+    }
+    _write(root, {"MODULE.bazel": "", **packages})
+    reused = _count_reused(monkeypatch)
+
+    def named(paths: list[str], cache: Path | None) -> Options:
+        options = _streamed_options(root, cache, 1)
+        options.only_paths = paths
+        return options
+
+    def findings(result: Result) -> list[str]:
+        return sorted(f"{d.rule} {d.span.path}:{d.span.start_line}" for d in result.diagnostics)
+
+    first = scan(root, named(["p0/BUILD.bazel"], cache_dir))  # a miss: the whole is scanned and stored
+    assert {d.span.path for d in first.diagnostics} == {"p0/BUILD.bazel"}
+    for paths in (["p1/BUILD.bazel"], ["p0/BUILD.bazel", "p2/BUILD.bazel"], ["p2"]):
+        hit = scan(root, named(paths, cache_dir))
+        assert len(_entries(cache_dir)) == 1 and not reused, paths  # answered by the entry of the whole
+        assert findings(hit) == findings(scan(root, named(paths, None))) != [], paths
+
+    _write(
+        root,
+        {
+            "p1/BUILD.bazel": packages["p1/BUILD.bazel"]
+            + 'genrule(name = "h", outs = ["h"], cmd = "nix build")\n'
+        },
+    )
+    edited = scan(root, named(["p1/BUILD.bazel"], cache_dir))
+    assert sorted(reused) == ["p0/BUILD.bazel", "p2/BUILD.bazel"]
+    assert findings(edited) == findings(scan(root, named(["p1/BUILD.bazel"], None)))
+    assert {d.span.path for d in edited.diagnostics} == {"p1/BUILD.bazel"} and len(edited.diagnostics) >= 2
+
+
 # Packages that name each other's targets: the genrules of a and z run //q:tool, whose script is the
 # first file of a filegroup in r. a is evaluated first and evaluates q during its turn; z comes after
 # q's turn and finds its targets evaluated.
