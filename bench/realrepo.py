@@ -17,6 +17,9 @@ across repositories, each round timing:
 - src-edit     `check` with the cache, after appending a comment line to the largest source file
                (.go, .py, .rs, .js, .ts, .proto, .java, .cc, .c, .h): what most commits change; the
                three edits are undone after their run
+- named-edit   the pre-commit hook's run: `check BUILDFILE` (the file named, as the hook names the
+               files of a commit) with the cache, after the same edit as build-edit; its untimed run
+               before names another file (the .bzl file of bzl-edit), as the commit before would
 - lsp-build-edit, lsp-bzl-edit   the same two edits made in the language server (`hermetic-scan
                lsp`, the process that stays up): the file is opened (untimed), then changed
                EDITS_PER_RUN times in the buffer, each time appending another comment line; a run's
@@ -59,7 +62,17 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_WORKDIR = HERE / "work" / "real"
 DEFAULT_REPOS = ["rules_go", "rules_python", "rules_rust", "rules_js", "googleapis", "protobuf"]
 BUILD_NAMES = {"BUILD", "BUILD.bazel"}
-KINDS = ["buildifier", "cold", "warm", "build-edit", "bzl-edit", "src-edit", "lsp-build-edit", "lsp-bzl-edit"]
+KINDS = [
+    "buildifier",
+    "cold",
+    "warm",
+    "build-edit",
+    "bzl-edit",
+    "src-edit",
+    "named-edit",
+    "lsp-build-edit",
+    "lsp-bzl-edit",
+]
 SOURCE_SUFFIXES = {".go", ".py", ".rs", ".js", ".ts", ".proto", ".java", ".cc", ".c", ".h"}
 EDITS_PER_RUN = 3
 LOAD = re.compile(r"""load\(\s*["']([^"']+\.bzl)["']""")
@@ -349,6 +362,12 @@ def main(argv: list[str] | None = None) -> int:
                 elif kind == "warm":
                     measured(check_argv(root, True), (0, 1))  # untimed: the cache holds this state
                     result = measured(check_argv(root, True), (0, 1))
+                elif kind == "named-edit":
+                    if build is None:
+                        continue
+                    measured(check_argv(bzl or root, True), (0, 1))  # untimed: the commit before
+                    with Edit(build, round_no):
+                        result = measured(check_argv(build, True), (0, 1))
                 elif kind.startswith("lsp-"):
                     target = build if kind == "lsp-build-edit" else bzl
                     if target is None:
