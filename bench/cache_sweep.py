@@ -19,7 +19,11 @@ is never written) it runs `check --format json` and compares, byte for byte:
   (`most_named_build`): a cached scan (the packages naming it are evaluated again) with a
   `--no-cache` scan;
 - after appending a global to the .bzl file most files load (`realrepo.most_loaded_bzl`): a cached
-  scan (a miss that evaluates the packages loading it again) with a `--no-cache` scan.
+  scan (a miss that evaluates the packages loading it again) with a `--no-cache` scan;
+- as the pre-commit hook runs, `check FILE` naming one file: naming that .bzl file (or the largest
+  BUILD file), cached and `--no-cache`; then, with the genrule appended to the largest BUILD file
+  again, naming that BUILD file (a run naming other files reuses the entry of the first), and the
+  report must name the new target.
 
 It prints one line per repository with the wall times and OK or BAD; the exit status is 1 when any
 comparison failed.
@@ -42,6 +46,7 @@ ADDED = b'\ngenrule(name = "zz_cache_sweep", outs = ["zz.txt"], cmd = "curl -o $
 
 
 def check(root: Path, cache_dir: Path | None) -> tuple[str, float]:
+    """`check ROOT`, or `check FILE` when root is a file (the files named, as the pre-commit hook does)."""
     argv = [
         sys.executable,
         "-m",
@@ -115,6 +120,13 @@ def sweep_one(root: Path, cache_dir: Path) -> tuple[bool, str]:
     if bzl is not None:
         _, checks["bzl-edit"], seconds = edited(root, bzl, b'\nZZ_CACHE_SWEEP = "x"\n', cache_dir)
         times.append(f"bzl-edit {seconds:.2f}s")
+    first = bzl or build
+    if first is not None and build is not None:
+        named_first, _ = check(first, cache_dir)
+        checks["named"] = named_first == check(first, None)[0]
+        report, same, seconds = edited(build, build, ADDED, cache_dir)
+        checks["named-edit"] = same and "zz_cache_sweep" in report
+        times.append(f"named-edit {seconds:.2f}s")
     failed = [name for name, ok in checks.items() if not ok]
     return not failed, " ".join(times) + (f"  failed: {', '.join(failed)}" if failed else "")
 
