@@ -18,8 +18,9 @@ across repositories, each round timing:
                (.go, .py, .rs, .js, .ts, .proto, .java, .cc, .c, .h): what most commits change; the
                three edits are undone after their run
 - named-edit   the pre-commit hook's run: `check BUILDFILE` (the file named, as the hook names the
-               files of a commit) with the cache, after the same edit as build-edit; its untimed run
-               before names another file (the .bzl file of bzl-edit), as the commit before would
+               files of a commit) with the cache, after the same edit as build-edit, naming with it
+               another BUILD file each round (each commit names other files); its untimed run
+               before names the .bzl file of bzl-edit, as the commit before would
 - lsp-build-edit, lsp-bzl-edit   the same two edits made in the language server (`hermetic-scan
                lsp`, the process that stays up): the file is opened (untimed), then changed
                EDITS_PER_RUN times in the buffer, each time appending another comment line; a run's
@@ -340,8 +341,19 @@ def main(argv: list[str] | None = None) -> int:
         )
     figures: dict[str, dict[str, Runs]] = {n: {k: Runs() for k in kinds} for n in names}
 
-    def check_argv(root: Path, use_cache: bool) -> list[str]:
-        out = [*scan, str(root), "--format", "json", "--output", os.devnull, "--fail-on", "never", *jobs]
+    def check_argv(root: Path, use_cache: bool, *more: Path) -> list[str]:
+        out = [
+            *scan,
+            str(root),
+            *map(str, more),
+            "--format",
+            "json",
+            "--output",
+            os.devnull,
+            "--fail-on",
+            "never",
+            *jobs,
+        ]
         if not use_cache or not cached:
             return [*out, "--no-cache"]
         return [*out, "--cache-dir", str(cache_dir)]
@@ -366,8 +378,13 @@ def main(argv: list[str] | None = None) -> int:
                     if build is None:
                         continue
                     measured(check_argv(bzl or root, True), (0, 1))  # untimed: the commit before
+                    # Each commit names other files: with them, another BUILD file each round.
+                    others = sorted(
+                        root / rel for rel in discover(root).main.build_files if root / rel != build
+                    )
+                    more = [others[round_no % len(others)]] if others else []
                     with Edit(build, round_no):
-                        result = measured(check_argv(build, True), (0, 1))
+                        result = measured(check_argv(build, True, *more), (0, 1))
                 elif kind.startswith("lsp-"):
                     target = build if kind == "lsp-build-edit" else bzl
                     if target is None:
