@@ -601,7 +601,6 @@ def analyze(workspace: Workspace, options: Options, only: set[str] | None = None
     diagnostics = finish(analysis.findings(), analysis.every_suppression(), analysis.sources, options)
     model = analysis.model
     inventory = build_inventory(model, diagnostics, options.bazel_version) if options.inventory else None
-    diagnostics = only_paths(diagnostics, options, inventory)
     return Result(
         workspace.root,
         model,
@@ -652,7 +651,6 @@ def analyze_streamed(
     sources = analysis.report_sources(wanted, {s.path for s in every})
     diagnostics = finish(found, every, sources, options)
     inventory = analysis.inventory(diagnostics) if options.inventory else None
-    diagnostics = only_paths(diagnostics, options, inventory)
     return Result(
         workspace.root,
         None,

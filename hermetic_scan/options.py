@@ -46,7 +46,7 @@ class Options:
     # ran (engine.StreamedAnalysis). Off: every target and syntax tree is held to the end. Same
     # report either way.
     stream: bool = True
-    only_paths: list[str] | None = None  # report findings only under these root-relative paths
+    only_paths: list[str] | None = None  # report findings only under these root-relative paths (runner.scan)
     enable: list[str] | None = None  # None: every rule
     disable: list[str] = field(default_factory=list)
     severity: dict[str, str] = field(default_factory=dict)

@@ -30,14 +30,13 @@ def scan(root: Path, options: Options | None = None) -> Result:
     if options.bazel_version is None:
         options.bazel_version = read_bazelversion(root)
     options = with_discovered_externals(root, options)
-    if options.cache_dir is None:
-        return _scan(root, options)
+    # `check FILE...` reports a view of the whole workspace's findings (`only_paths`), taken here from
+    # the result of the whole, scanned or cached: runs naming other files share one cache entry (a
+    # pre-commit hook names the files of each commit: with the names in the key, every commit missed).
+    whole = replace(options, only_paths=None)
+    result = _scan(root, whole) if options.cache_dir is None else _cached_scan(root, whole)
     if options.only_paths is None:
-        return _cached_scan(root, options)
-    # `check FILE...` reports a view of the whole workspace's findings (`only_paths`): the entry holds
-    # the whole, so that runs naming other files share it (a pre-commit hook names the files of each
-    # commit: with the names in the key, every commit was a miss, and a miss scans everything).
-    result = _cached_scan(root, replace(options, only_paths=None))
+        return result
     return replace(result, diagnostics=only_paths(result.diagnostics, options, result.inventory))
 
 

@@ -43,7 +43,6 @@ from hermetic_scan.engine import (
     build_files_in_order,
     finish,
     merge,
-    only_paths,
     prepare,
     streams,
 )
@@ -457,7 +456,7 @@ def _combine(workspace: Workspace, options: Options, outputs: list[ShardOutput])
     return Result(
         workspace.root,
         None,
-        only_paths(diagnostics, options, inventory),
+        diagnostics,
         inventory,
         files,
         targets,
