@@ -418,21 +418,17 @@ class WorkspaceModel:
         for load in build.loads:
             if load.module is None:
                 continue
-            closure = self._module_closure(load.module, {})
+            closure = self._walk_closure(load.module, {})[0]
             if closure is None:
                 return None
             parts.append(closure)
         return frozenset().union(*parts)
 
-    def _module_closure(self, module: ModuleModel, walking: dict[int, int]) -> frozenset[str] | None:
-        """A loaded module's closure (`_load_closure`), kept once it is whole."""
-        return self._walk_closure(module, walking)[0]
-
     def _walk_closure(
         self, module: ModuleModel, walking: dict[int, int]
     ) -> tuple[frozenset[str] | None, int]:
-        """The module's closure, and the depth of the shallowest module on the walk's path that a load
-        in it led back to. The loader leaves a load that closes a cycle unresolved (load-cycle reports
+        """A loaded module's closure (`_load_closure`), kept once it is whole, and the depth of the
+        shallowest module on the walk's path that a load in it led back to. The loader leaves a load that closes a cycle unresolved (load-cycle reports
         it), so this is a guard: a closure that led back above its own module would be partial (that
         module's walk is not done) and is not kept."""
         known = self._closures.get(id(module))
@@ -677,7 +673,7 @@ def analyze_bzl_files(prepared: PreparedModel) -> None:
         path: str(source.origin) for path, source in prepared.templates.sources.items() if source.origin
     }
     prepared.bzl_depends = frozenset(
-        os.path.realpath(module.source.origin) for module in loader.modules.values() if module.source.origin
+        real for module in loader.modules.values() if (real := model._real_path(module)) is not None
     )
 
 
