@@ -25,6 +25,7 @@ from hermetic_scan.inventory import (
     findings_by_owner,
 )
 from hermetic_scan.model import (
+    Preparation,
     PreparedModel,
     TargetModel,
     WorkspaceFacts,
@@ -35,7 +36,9 @@ from hermetic_scan.model import (
     build_model,
     evaluate_packages,
     prepare_model,
+    prepare_recorded,
     read_build_file,
+    read_recorded_sources,
 )
 from hermetic_scan.model.actions import ActionModel, ImplementationModel
 from hermetic_scan.model.modules import ModuleModel
@@ -261,6 +264,7 @@ class StreamedAnalysis:
         for display, where in bzl.templates.items() if bzl is not None else ():
             if display not in self.model.template_files and (template := self._read_again(display, where)):
                 self.model.template_files[display] = template
+        read_recorded_sources(self.model)
         self.sources = self.model.sources()
         self.comments.update(suppressions.collect(self.sources))
 
@@ -371,6 +375,8 @@ class StreamedAnalysis:
         facts.merge(self.model.loader_facts())
         if self.bzl is not None:
             facts.merge(self.bzl.facts)
+            if self.model.recorded_sources is not None and self.bzl.preparation is not None:
+                facts.merge(self.bzl.preparation.facts)  # the problems of the .bzl files not read again
         return facts
 
     def findings(self) -> list[Diagnostic]:
@@ -390,8 +396,15 @@ class StreamedAnalysis:
                 facts.merge(prepared.bzl_problems)
                 summaries = [ActionSummary.of(a) for impl in analyzed for a in impl.actions]
                 templates = dict(prepared.bzl_templates or {})
+                preparation = prepared.preparation
                 self.bzl_record = BzlRecord(
-                    model.bzl_rules, prepared.bzl_depends, bzl_found, facts, summaries, templates
+                    model.bzl_rules,
+                    prepared.bzl_depends,
+                    bzl_found,
+                    facts,
+                    summaries,
+                    templates,
+                    preparation.with_host_toolchains(model.loader) if preparation is not None else None,
                 )
                 self._record_bzl_of = None
         else:
@@ -456,7 +469,7 @@ class StreamedAnalysis:
 
     @property
     def module_paths(self) -> set[str]:
-        return self.build_read | {m.source.path for m in self.model.modules}
+        return self.build_read | {m.source.path for m in self.model.modules} | set(self.model.bzl_sources)
 
 
 @dataclass(frozen=True)
@@ -523,6 +536,9 @@ class BzlRecord:
     facts: WorkspaceFacts  # those actions' mnemonics, and the problems met analyzing them
     summaries: list[ActionSummary]  # those actions, for the inventory's hazards
     templates: dict[str, str]  # display path -> where, of the templates the rules expand
+    # What reading the .bzl files gave before the analysis: with it, a scan that takes this record
+    # parses only the .bzl files its packages load (`model.prepare_recorded`).
+    preparation: Preparation | None = None
 
 
 def _implementation_subjects(
@@ -564,21 +580,33 @@ def _loaded_sources(model: WorkspaceModel) -> dict[str, SourceFile]:
 
 class _ReadAgain(Mapping[str, ModuleModel]):
     """The modules suppressions look into (the calls around a finding), for a scan that released its
-    BUILD files: a released one is parsed again when a suppression asks for it, and not kept."""
+    BUILD files: a released one is parsed again when a suppression asks for it, and not kept; so is
+    a .bzl file that a model prepared from a record did not parse (`model.prepare_recorded`)."""
 
     def __init__(self, workspace: Workspace, model: WorkspaceModel, builds: set[str]) -> None:
         self.model = model
         self.live = {m.source.path: m for m in model.modules}
-        self.builds = {path: where for path, where in build_files(workspace).items() if path in builds}
+        self.unparsed = {path: where for path, where in build_files(workspace).items() if path in builds}
+        if model.recorded_sources is not None:
+            parsed = {
+                m.source.path: m for m in model.loader.modules.values() if m.source.path in model.bzl_sources
+            }
+            self.live.update(parsed)
+            self.unparsed.update(
+                (display, (repo, rel))
+                for repo in workspace.repositories
+                for rel in repo.bzl_files
+                if (display := repo.display(rel)) in model.bzl_sources and display not in parsed
+            )
 
     def __getitem__(self, path: str) -> ModuleModel:
         if path in self.live:
             return self.live[path]
-        repo, rel = self.builds[path]
+        repo, rel = self.unparsed[path]
         loader = self.model.loader
         key = repo.root / rel
         known = key in loader.modules
-        module = read_build_file(loader, repo, rel)
+        module = loader.module(repo, rel) if rel.endswith(".bzl") else read_build_file(loader, repo, rel)
         if module is None:
             raise KeyError(path)
         if not known:
@@ -586,14 +614,14 @@ class _ReadAgain(Mapping[str, ModuleModel]):
         return module
 
     def __contains__(self, path: object) -> bool:
-        return path in self.live or path in self.builds
+        return path in self.live or path in self.unparsed
 
     def __iter__(self) -> Iterator[str]:
         yield from self.live
-        yield from self.builds
+        yield from self.unparsed
 
     def __len__(self) -> int:
-        return len(self.live) + len(self.builds)
+        return len(self.live) + len(self.unparsed)
 
 
 def analyze(workspace: Workspace, options: Options, only: set[str] | None = None) -> Result:
@@ -617,7 +645,12 @@ def prepare(
 ) -> tuple[PreparedModel, BzlRecord | None]:
     """The model of the Starlark files (`model.prepare_model`, BUILD files aside), with the rules of
     its .bzl files analyzed, unless `bzl` stands in for that: it is returned when it does (the scan
-    streams and the .bzl files define the rules they defined when it was made)."""
+    streams and the .bzl files define the rules they defined when it was made). A record that kept
+    what reading the .bzl files gave stands in for reading them too (`model.prepare_recorded`), unless
+    a load cycle was met: which load of a cycle is cut depends on the order the files are read in."""
+    preparation = bzl.preparation if bzl is not None and streams(options) else None
+    if bzl is not None and preparation is not None and not preparation.has_cycles:
+        return prepare_recorded(workspace, only, bzl.rules, preparation), bzl
     prepared = prepare_model(workspace, only, with_build_files=False, analyzed=bzl is None)
     if bzl is not None and (bzl.rules != prepared.model.bzl_rules or not streams(options)):
         analyze_bzl_files(prepared)

@@ -23,6 +23,7 @@ from hermetic_scan import cache, reads, shards
 from hermetic_scan.engine import BzlRecord, PackageEdges, PackageRecord, Result, StreamedAnalysis
 from hermetic_scan.model import WorkspaceFacts
 from hermetic_scan.model.actions import ActionAnalyzer, ImplementationModel
+from hermetic_scan.model.modules import Loader
 from hermetic_scan.model.values import Function, RuleClass
 from hermetic_scan.options import Options, load_options
 from hermetic_scan.reads import ReadLog
@@ -759,3 +760,71 @@ def test_load_closures_kept_per_module_reach_what_each_package_loads(
     edited = scan(root, _streamed_options(root, cache_dir, 1))
     assert reused == ["d/BUILD.bazel"]
     assert _reports(edited) == _reports(scan(root, _streamed_options(root, None, 1)))
+
+
+# A workspace whose .bzl files no package loads hold a finding, a suppression, a load problem and
+# a helper: a BUILD edit must not parse them, and must report them all the same.
+UNLOADED_BZL = {
+    **RULES_AND_HELPER,
+    "deploy/push.bzl": (
+        'load("@nowhere//:defs.bzl", "missing")\n\n'
+        "def push(ctx, out):\n"
+        '    ctx.actions.run_shell(outputs = [out], command = "cd $BUILD_WORKSPACE_DIRECTORY && touch x",\n'
+        '        mnemonic = "Push", use_default_shell_env = True)  # hermetic-scan: disable=default-shell-env\n'
+        "\n"
+        "def quiet(ctx, out):\n"
+        '    ctx.actions.run_shell(outputs = [out], command = "touch x", mnemonic = "Quiet")'
+        "  # hermetic-scan: disable=network-access\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_build_edit_parses_only_the_bzl_files_its_packages_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(root, UNLOADED_BZL)
+    parsed_log = tmp_path / "parsed"
+    original = Loader._parse
+
+    def noting(self: Loader, path: Path, data: bytes) -> object:
+        with parsed_log.open("a", encoding="utf-8") as out:
+            out.write(path.relative_to(root).as_posix() + "\n")
+        return original(self, path, data)
+
+    def parsed() -> set[str]:
+        names = set(parsed_log.read_text(encoding="utf-8").split()) if parsed_log.exists() else set()
+        parsed_log.unlink(missing_ok=True)
+        return names
+
+    monkeypatch.setattr(Loader, "_parse", noting)
+    first = scan(root, _streamed_options(root, cache_dir, jobs))
+    assert {"rules/defs.bzl", "deploy/push.bzl"} <= parsed()
+    rules = {d.rule for d in first.diagnostics}
+    assert {"workspace-dir", "unresolved-load", "unused-suppression"} <= rules
+    assert "default-shell-env" in {d.rule for d in first.diagnostics if d.span.path == "rules/defs.bzl"}
+    _write(root, {"a/BUILD.bazel": UNLOADED_BZL["a/BUILD.bazel"] + 'fetched(name = "a2")\n'})
+    edited = scan(root, _streamed_options(root, cache_dir, jobs))
+    # Only MODULE.bazel, the edited package and the file it loads are parsed; deploy/push.bzl is read for the
+    # report (its findings and suppressions) without being parsed.
+    assert parsed() == {"MODULE.bazel", "a/BUILD.bazel", "rules/defs.bzl"}
+    assert edited.files_scanned == first.files_scanned
+    fresh = scan(root, _streamed_options(root, None, jobs))
+    assert _reports(edited) == _reports(fresh)
+    parsed()
+    # With a load cycle among the .bzl files, which load is cut depends on the order they are read
+    # in: every .bzl file is read again, in the order a scan without the record reads them.
+    _write(
+        root,
+        {
+            "cycle/one.bzl": 'load(":two.bzl", "T")\nO = 1\n',
+            "cycle/two.bzl": 'load(":one.bzl", "O")\nT = 2\n',
+        },
+    )
+    scan(root, _streamed_options(root, cache_dir, jobs))
+    parsed()
+    _write(root, {"a/BUILD.bazel": UNLOADED_BZL["a/BUILD.bazel"] + 'fetched(name = "a3")\n'})
+    cut = scan(root, _streamed_options(root, cache_dir, jobs))
+    assert {"rules/defs.bzl", "deploy/push.bzl", "cycle/one.bzl", "cycle/two.bzl"} <= parsed()
+    assert _reports(cut) == _reports(scan(root, _streamed_options(root, None, jobs)))

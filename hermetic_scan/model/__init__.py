@@ -9,7 +9,7 @@ import os
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tree_sitter import Node
@@ -163,6 +163,10 @@ class WorkspaceModel:
     # analyzed only when a target of theirs is evaluated (`analyze_bzl_files` was skipped).
     bzl_rules: frozenset[str] = frozenset()
     deferred: set[str] = field(default_factory=set, repr=False)
+    # Prepared from a record (`prepare_recorded`): the workspace's .bzl files (display path -> where),
+    # and, once the packages are done, their sources (`read_recorded_sources`), parsed or not.
+    recorded_sources: dict[str, str] | None = field(default=None, repr=False)
+    bzl_sources: dict[str, SourceFile] = field(default_factory=dict, repr=False)
     # What deferred analyses added to the loader and the model (modules parsed, implementations,
     # templates): not counted against the package evaluated then (`_shared_state`).
     _deferred_counts: list[int] = field(default_factory=lambda: [0, 0, 0], repr=False)
@@ -215,7 +219,9 @@ class WorkspaceModel:
 
     def sources(self) -> dict[str, SourceFile]:
         """Every file the model read, by the path findings use."""
-        out = {m.source.path: m.source for m in self.modules}
+        out = {m.source.path: m.source for m in self.build_modules + self.bzl_modules}
+        out.update(self.bzl_sources)
+        out.update({m.source.path: m.source for m in self.other_modules})
         out.update(self.script_files)
         out.update(self.template_files)
         out.update({f.path: f for f in self.rc.files})
@@ -568,6 +574,52 @@ class PreparedModel:
     bzl_problems: WorkspaceFacts | None = None
     bzl_templates: dict[str, str] | None = None
     bzl_depends: frozenset[str] = frozenset()  # real paths of the Starlark files read by then
+    # What reading the .bzl files gave, before any analysis (`Preparation`); None for a model that
+    # a record of it stands in for (`prepare_recorded`).
+    preparation: Preparation | None = None
+
+
+@dataclass
+class Preparation:
+    """What `prepare_model` read before analyzing anything, kept by the cache with the record of the
+    analysis (engine.BzlRecord) so that a BUILD edit need not read the .bzl files again: it parses
+    only those the packages it evaluates load (`prepare_recorded`). Valid while no .bzl file changed,
+    which the record's validity already asks (cache._bzl_still_valid)."""
+
+    loaded: tuple[str, ...]  # the .bzl modules it parsed (the loader's keys), in order
+    sources: dict[str, str]  # display path -> where it is, of each .bzl file of the workspace read
+    facts: WorkspaceFacts  # the problems met reading them and resolving their loads
+    # Toolchain types the modules it parsed configure from the fetching machine, and their display
+    # paths (`WorkspaceModel.host_toolchain` looks in every .bzl file already read).
+    host_toolchains: dict[TypeKey, HostToolchain] = field(default_factory=dict)
+    host_scanned: frozenset[str] = frozenset()
+
+    @staticmethod
+    def of(model: WorkspaceModel) -> Preparation:
+        loader = model.loader
+        loaded = tuple(str(path) for path, m in loader.modules.items() if m.rel_path.endswith(".bzl"))
+        return Preparation(
+            loaded,
+            {m.display_path: str(m.source.origin) for m in model.bzl_modules if m.source.origin is not None},
+            model.loader_facts(),
+        )
+
+    def with_host_toolchains(self, loader: Loader) -> Preparation:
+        """With the toolchain types the parsed modules configure, found as `host_toolchain` does."""
+        found: dict[TypeKey, HostToolchain] = {}
+        scanned: set[str] = set()
+        for path in self.loaded:
+            module = loader.modules.get(Path(path))
+            if module is not None:
+                scanned.add(module.display_path)
+                for key, configured in configured_in(loader, module).items():
+                    found.setdefault(key, configured)
+        return replace(self, host_toolchains=found, host_scanned=frozenset(scanned))
+
+    @property
+    def has_cycles(self) -> bool:
+        """Whether a load cycle was met: which load is cut depends on the order modules are read."""
+        return any(kind == "cycle" for kind, _span, _message in self.facts.load_problems)
 
 
 def build_model(
@@ -630,12 +682,55 @@ def prepare_model(
             if isinstance(value, RuleClass):
                 model.rules[value.key] = value
     model.bzl_rules = frozenset(model.rules)
-    prepared = PreparedModel(model, interpreter, analyzer, templates)
+    prepared = PreparedModel(model, interpreter, analyzer, templates, preparation=Preparation.of(model))
     if analyzed:
         analyze_bzl_files(prepared)
     else:
         model.deferred = set(model.rules)
     return prepared
+
+
+def prepare_recorded(
+    workspace: Workspace, only: set[str] | None, rules: frozenset[str], preparation: Preparation
+) -> PreparedModel:
+    """A model prepared as `prepare_model` would prepare it without analyzing (`analyzed` False),
+    from the record of an earlier preparation of the same .bzl files, without reading them: a
+    module is parsed when a package loads it, its load problems are the record's (`Loader.recorded`),
+    and the files themselves are read for the report at the end (`read_recorded_sources`). The files
+    that are neither .bzl nor BUILD files (WORKSPACE, MODULE.bazel) are read as `prepare_model` does."""
+    loader = Loader(workspace)
+    loader.recorded = frozenset(Path(path) for path in preparation.loaded)
+    model = WorkspaceModel(workspace, loader)
+    model.bzl_rules = rules
+    model.deferred = set(rules)
+    model._host_toolchains = dict(preparation.host_toolchains)
+    model._host_scanned = set(preparation.host_scanned)
+    model.recorded_sources = dict(preparation.sources)
+    interpreter = Interpreter(loader)
+    templates = TemplateReader(loader)
+    for repo in workspace.repositories:
+        for rel in repo.other_starlark:
+            if only is None or repo.display(rel) in only:
+                module = loader.module(repo, rel, "")
+                if module is not None:
+                    model.other_modules.append(module)
+    return PreparedModel(model, interpreter, ActionAnalyzer(interpreter, templates), templates)
+
+
+def read_recorded_sources(model: WorkspaceModel) -> None:
+    """The .bzl files of the workspace that a model prepared from a record did not parse, read for
+    the report (findings and suppressions in them), as a model that read them all would hold them."""
+    if model.recorded_sources is None:
+        return
+    parsed = {m.display_path: m.source for m in model.loader.modules.values()}
+    for display, where in model.recorded_sources.items():
+        source = parsed.get(display)
+        if source is None:
+            try:
+                source = SourceFile(display, model.workspace.read(Path(where)), origin=Path(where))
+            except OSError:
+                continue
+        model.bzl_sources[display] = source
 
 
 def analyze_bzl_files(prepared: PreparedModel) -> None:

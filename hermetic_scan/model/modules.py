@@ -91,6 +91,10 @@ class Loader:
         # Modules other than BUILD files read and parsed so far: a package that loads one first is not
         # reusable (engine.PackageRecord); one that reads a BUILD file first, for a lookup, can be.
         self.parsed = 0
+        # Modules a record of an earlier scan's preparation stands for (engine.BzlRecord): read only
+        # when something loads them, their load problems are the record's, and reading one first is
+        # no package's doing (`model.prepare_recorded`).
+        self.recorded: frozenset[Path] = frozenset()
         self._loading: list[Path] = []
         self._external: dict[str, Repository] = {}
         self._nested: tuple[dict[str, Repository], dict[str, list[Repository]]] | None = None
@@ -205,7 +209,7 @@ class Loader:
             package = _enclosing_package(repo, rel_path)
         model = ModuleModel(source, repo, rel_path, package, self._parse(path, data))
         self.modules[key] = model
-        if path.name not in BUILD_FILES:
+        if path.name not in BUILD_FILES and path not in self.recorded:
             self.parsed += 1
         cache = self.workspace.parse_cache
         index_key = (path, hash(data), "index")
@@ -276,6 +280,8 @@ class Loader:
         span = model.span(label_node)
 
         def unresolved(message: str, kind: str = "unresolved") -> Load:
+            if model.repo.root / model.rel_path in self.recorded:
+                return Load(label_text, span, bindings, None)  # a problem the record holds
             if kind != "unresolved" or not all(
                 stands_in_for_native(label_text, symbol, model.repo) for symbol in bindings.values()
             ):
