@@ -55,7 +55,7 @@ import os
 import pickle
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISREG
 from typing import BinaryIO
@@ -200,6 +200,10 @@ class Survey:
     trees: list[_Tree]
     cache_dir: Path | None
     started: int  # when the walk began (ns): index entries the scan adds are as old as that
+    # The logs of the entries of the key read so far that hold packages' records (None: an entry
+    # without, or not to be trusted): a lookup that misses reads every entry, and the search for
+    # records to reuse that follows compares their logs (`reusable`).
+    logs: dict[Path, reads.ReadLog | None] = field(default_factory=dict, repr=False)
 
     def outcome_now(self, path: str, recorded: bytes) -> bytes | None:
         """What reading `path` would give now, in the terms `recorded` is in (`reads.ReadLog.files`);
@@ -387,11 +391,19 @@ class Carried:
     bzl: object | None = None
 
 
+def _entry_of(survey: Survey, path: Path) -> Entry | None:
+    """An entry of the survey's key, its log noted (`Survey.logs`); None when it cannot be trusted."""
+    entry = _read(path, Entry)
+    trusted = entry if isinstance(entry, Entry) and isinstance(entry.log, reads.ReadLog) else None
+    survey.logs[path] = trusted.log if trusted is not None and trusted.packages else None
+    return trusted
+
+
 def lookup(survey: Survey, expected: type) -> object | None:
     """The stored result of a scan with the survey's key whose log still holds, newest first."""
     for path in _candidates(survey):
-        entry = _read(path, Entry)
-        if not isinstance(entry, Entry) or not isinstance(entry.log, reads.ReadLog):
+        entry = _entry_of(survey, path)
+        if entry is None:
             continue
         if not survey.still_valid(entry.log):
             continue
@@ -405,31 +417,46 @@ def lookup(survey: Survey, expected: type) -> object | None:
 
 
 def reusable(survey: Survey) -> Carried | None:
-    """From the newest entry of the survey's key whose log still holds but for BUILD and .bzl files:
-    the records of the packages that depend on none of those (`Carried`). None when there is none:
-    a change to anything else (a script, the .bazelrc, a file looked for) runs the whole scan."""
+    """From the entry of the survey's key closest to the files now, among those whose log still
+    holds but for BUILD and .bzl files: the records of the packages that depend on none of those
+    (`Carried`). None when there is none: a change to anything else (a script, the .bazelrc, a file
+    looked for) runs the whole scan.
+
+    The closest is the newest where no .bzl file changed (its record of the .bzl analysis holds);
+    failing that, the one with the fewest files changed. After an edit to a .bzl file is undone, the
+    entry made before the edit is taken, not the newest one, which would analyze every rule again."""
+    best: tuple[tuple[bool, int], Path, set[str]] | None = None
     for path in _candidates(survey):
-        entry = _read(path, Entry)
-        if not isinstance(entry, Entry) or not isinstance(entry.log, reads.ReadLog) or not entry.packages:
-            continue
-        changed = survey.changed_files(entry.log)
+        if path not in survey.logs:
+            _entry_of(survey, path)
+        log = survey.logs[path]
+        changed = survey.changed_files(log) if log is not None else None
         if changed is None or not all(_starlark(p) for p in changed):
             continue
-        try:
-            records = pickle.loads(entry.packages)
-        except Exception:  # an older layout: no reuse, never a crash
-            continue
-        if not isinstance(records, dict):
-            continue
-        valid = still_valid(records, changed)
-        kept = {build: r for build, r in records.items() if build in valid}
-        still = reads.ReadLog(
-            {p: o for p, o in entry.log.files.items() if p not in changed},
-            dict(entry.log.resolved),
-            dict(entry.log.probes),
-        )
-        return Carried(kept, still, _bzl_still_valid(entry.bzl, changed))
-    return None
+        distance = (any(p.endswith(".bzl") for p in changed), len(changed))
+        if best is None or distance < best[0]:
+            best = (distance, path, changed)
+        if not distance[0]:
+            break  # the newest entry whose .bzl files all hold: most often the newest of all
+    survey.logs.clear()
+    entry = _entry_of(survey, best[1]) if best is not None else None
+    if best is None or entry is None or not entry.packages:
+        return None
+    changed = best[2]
+    try:
+        records = pickle.loads(entry.packages)
+    except Exception:  # an older layout: no reuse, never a crash
+        return None
+    if not isinstance(records, dict):
+        return None
+    valid = still_valid(records, changed)
+    kept = {build: r for build, r in records.items() if build in valid}
+    still = reads.ReadLog(
+        {p: o for p, o in entry.log.files.items() if p not in changed},
+        dict(entry.log.resolved),
+        dict(entry.log.probes),
+    )
+    return Carried(kept, still, _bzl_still_valid(entry.bzl, changed))
 
 
 def _bzl_still_valid(stored: bytes, changed: set[str]) -> object | None:

@@ -828,3 +828,30 @@ def test_a_build_edit_parses_only_the_bzl_files_its_packages_load(
     cut = scan(root, _streamed_options(root, cache_dir, jobs))
     assert {"rules/defs.bzl", "deploy/push.bzl", "cycle/one.bzl", "cycle/two.bzl"} <= parsed()
     assert _reports(cut) == _reports(scan(root, _streamed_options(root, None, jobs)))
+
+
+def test_after_a_bzl_edit_is_undone_the_entry_made_before_it_is_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The newest entry was made with the .bzl edit; once it is undone, the entry made before it has
+    no .bzl file changed, so its record of the analysis stands in: a BUILD edit then analyzes only
+    the rules of the packages it evaluates, as it would have before the .bzl edit."""
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(root, RULES_AND_HELPER)
+    analyzed = _count_analyses(monkeypatch, tmp_path / "analyzed")
+    scan(root, _streamed_options(root, cache_dir, 1))
+    bzl = RULES_AND_HELPER["rules/defs.bzl"]
+    _write(root, {"rules/defs.bzl": bzl.replace("touch x", "date > x")})
+    scan(root, _streamed_options(root, cache_dir, 1))
+    assert analyzed() == {"fetched", "leaky", "unused_helper"}
+    time.sleep(0.01)  # the entries are told apart by their modification times
+    _write(
+        root,
+        {
+            "rules/defs.bzl": bzl,
+            "a/BUILD.bazel": RULES_AND_HELPER["a/BUILD.bazel"] + 'fetched(name = "a2")\n',
+        },
+    )
+    edited = scan(root, _streamed_options(root, cache_dir, 1))
+    assert analyzed() == {"fetched"}
+    assert _reports(edited) == _reports(scan(root, _streamed_options(root, None, 1)))
