@@ -32,6 +32,7 @@ comparison failed.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -60,7 +61,9 @@ def check(root: Path, cache_dir: Path | None) -> tuple[str, float]:
     ]
     argv += ["--cache-dir", str(cache_dir)] if cache_dir else ["--no-cache"]
     start = time.perf_counter()
-    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    # From the root directory: `python -m` puts the working directory first on the path, and a
+    # checkout there would shadow the package PYTHONPATH names.
+    out = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=os.sep).stdout
     return out, time.perf_counter() - start
 
 
@@ -140,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     wanted = {n for n in args.only.split(",") if n}
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cache-sweep-"))
+    workdir = (args.workdir or Path(tempfile.mkdtemp(prefix="cache-sweep-"))).resolve()
     bad = 0
     for snapshot in sorted(p for p in args.snapshots.iterdir() if p.is_dir()):
         if wanted and snapshot.name not in wanted:

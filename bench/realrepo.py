@@ -316,10 +316,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     names = args.only.split(",") if args.only else DEFAULT_REPOS
     kinds = [k for k in KINDS if k in args.kinds.split(",")]
-    buildifier = find_buildifier(args.buildifier)
+    buildifier = os.path.abspath(find_buildifier(args.buildifier))
+    workdir = args.workdir.resolve()
+    args.snapshots = args.snapshots.resolve()
+    args.json = args.json.resolve() if args.json else None
+    workdir.mkdir(parents=True, exist_ok=True)
+    # `python -m` puts the working directory first on the children's path: started in a checkout,
+    # they would import its package whatever PYTHONPATH names (a comparison of two versions then
+    # measures one twice). They run from the work directory instead.
+    os.chdir(workdir)
     byte_compile()
     cached = has_cache_option()
-    workdir = args.workdir.resolve()
     cache_dir = workdir / "cache"
     scan = [sys.executable, "-m", "hermetic_scan", "check"]
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []

@@ -54,10 +54,9 @@ _REMEDY = " (add it to the profile if the worker image has it, or use the script
 
 
 def check_target(tm: TargetModel, ctx: Context) -> Check:
-    if _not_needed(ctx):
-        return
+    # What the target runs first: the .bazelrc is read for the few targets that run Python.
     runs = _what_runs_python(tm, ctx)
-    if runs is None:
+    if runs is None or _not_needed(ctx):
         return
     target = tm.target
     yield ctx.report(
