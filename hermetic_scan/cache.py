@@ -389,6 +389,9 @@ class Carried:
     records: dict[str, object]
     log: reads.ReadLog
     bzl: object | None = None
+    # Real paths of the .bzl files that the packages to evaluate again loaded when the entry was
+    # made: what they will most likely load now (`model.prepare_recorded` reads them before forking).
+    loads: frozenset[str] = frozenset()
 
 
 def _entry_of(survey: Survey, path: Path) -> Entry | None:
@@ -451,12 +454,19 @@ def reusable(survey: Survey) -> Carried | None:
         return None
     valid = still_valid(records, changed)
     kept = {build: r for build, r in records.items() if build in valid}
+    loads = frozenset(
+        path
+        for build, r in records.items()
+        if build not in valid
+        for path in getattr(r, "depends", ())
+        if isinstance(path, str) and path.endswith(".bzl")
+    )
     still = reads.ReadLog(
         {p: o for p, o in entry.log.files.items() if p not in changed},
         dict(entry.log.resolved),
         dict(entry.log.probes),
     )
-    return Carried(kept, still, _bzl_still_valid(entry.bzl, changed))
+    return Carried(kept, still, _bzl_still_valid(entry.bzl, changed), loads)
 
 
 def _bzl_still_valid(stored: bytes, changed: set[str]) -> object | None:

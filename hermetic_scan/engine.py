@@ -641,16 +641,21 @@ def analyze(workspace: Workspace, options: Options, only: set[str] | None = None
 
 
 def prepare(
-    workspace: Workspace, options: Options, only: set[str] | None, bzl: BzlRecord | None
+    workspace: Workspace,
+    options: Options,
+    only: set[str] | None,
+    bzl: BzlRecord | None,
+    preload: frozenset[str] = frozenset(),
 ) -> tuple[PreparedModel, BzlRecord | None]:
     """The model of the Starlark files (`model.prepare_model`, BUILD files aside), with the rules of
     its .bzl files analyzed, unless `bzl` stands in for that: it is returned when it does (the scan
     streams and the .bzl files define the rules they defined when it was made). A record that kept
     what reading the .bzl files gave stands in for reading them too (`model.prepare_recorded`), unless
-    a load cycle was met: which load of a cycle is cut depends on the order the files are read in."""
+    a load cycle was met: which load of a cycle is cut depends on the order the files are read in.
+    The .bzl files in `preload` (real paths) are parsed all the same."""
     preparation = bzl.preparation if bzl is not None and streams(options) else None
     if bzl is not None and preparation is not None and not preparation.has_cycles:
-        return prepare_recorded(workspace, only, bzl.rules, preparation), bzl
+        return prepare_recorded(workspace, only, bzl.rules, preparation, preload), bzl
     prepared = prepare_model(workspace, only, with_build_files=False, analyzed=bzl is None)
     if bzl is not None and (bzl.rules != prepared.model.bzl_rules or not streams(options)):
         analyze_bzl_files(prepared)

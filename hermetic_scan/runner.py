@@ -51,7 +51,9 @@ def _cached_scan(root: Path, options: Options) -> Result:
         if carried is not None:
             log.merge(carried.log)  # what the reused packages read: a later edit to it must miss
         bzl = carried.bzl if carried is not None and isinstance(carried.bzl, BzlRecord) else None
-        result = _scan(root, options, carried.records if carried is not None else {}, record=True, bzl=bzl)
+        reuse = carried.records if carried is not None else {}
+        loads = carried.loads if carried is not None else frozenset()
+        result = _scan(root, options, reuse, record=True, bzl=bzl, loads=loads)
     records, bzl_record = result.package_records, result.bzl_record
     result = replace(result, package_records=None, bzl_record=None)
     cache.remember(survey, log, replace(result, model=None), records or {}, bzl_record)
@@ -65,10 +67,12 @@ def _scan(
     reuse: Mapping[str, PackageEdges] | None = None,
     record: bool = False,
     bzl: BzlRecord | None = None,
+    loads: frozenset[str] = frozenset(),
 ) -> Result:
     """The scan; a streamed one takes `reuse`'s packages as they were and `bzl` for the analysis of
     the .bzl files and, with `record`, returns the records of its packages and of that analysis
-    (engine.StreamedAnalysis)."""
+    (engine.StreamedAnalysis). In shards, the .bzl files in `loads` are read before forking
+    (`cache.Carried.loads`)."""
     workspace = discover(root, options.exclude)
     attach_externals(workspace, options)
     if options.keep_model:
@@ -76,7 +80,9 @@ def _scan(
     count = shard_count(options.jobs, sum(len(repo.build_files) for repo in workspace.repositories))
     if count > 1:
         try:
-            return shards.analyze_in_shards(workspace, options, count, reuse=reuse, record=record, bzl=bzl)
+            return shards.analyze_in_shards(
+                workspace, options, count, reuse=reuse, record=record, bzl=bzl, loads=loads
+            )
         except (OSError, RuntimeError) as error:
             # The report must not depend on the machine: one process gives the same one, only slower.
             first_line = str(error).splitlines()[0] if str(error) else type(error).__name__

@@ -201,12 +201,15 @@ def analyze_in_shards(
     reuse: Mapping[str, PackageEdges] | None = None,
     record: bool = False,
     bzl: BzlRecord | None = None,
+    loads: frozenset[str] = frozenset(),
 ) -> Result:
     """The scan in `shards` processes taking BUILD files as they go, or, with `groups`, one process
-    per group of BUILD files. `reuse`, `record` and `bzl` are StreamedAnalysis's."""
+    per group of BUILD files. `reuse`, `record` and `bzl` are StreamedAnalysis's. When `bzl` stands
+    in for reading the .bzl files, those in `loads` (real paths) are read before forking all the same:
+    the shards share them instead of each reading those its packages load (`engine.prepare`)."""
     common = {repo.display(rel) for repo in workspace.repositories for rel in repo.bzl_files}
     others = {repo.display(rel) for repo in workspace.repositories for rel in repo.other_starlark}
-    prepared, bzl = prepare(workspace, options, common, bzl)
+    prepared, bzl = prepare(workspace, options, common, bzl, preload=loads)
     task = _Task(reuse or {}, record, bzl)
     compile_queries()
     context = multiprocessing.get_context("fork")

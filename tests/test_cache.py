@@ -793,10 +793,13 @@ def test_a_build_edit_parses_only_the_bzl_files_its_packages_load(
             out.write(path.relative_to(root).as_posix() + "\n")
         return original(self, path, data)
 
-    def parsed() -> set[str]:
-        names = set(parsed_log.read_text(encoding="utf-8").split()) if parsed_log.exists() else set()
+    def parsed_in_order() -> list[str]:
+        names = parsed_log.read_text(encoding="utf-8").split() if parsed_log.exists() else []
         parsed_log.unlink(missing_ok=True)
         return names
+
+    def parsed() -> set[str]:
+        return set(parsed_in_order())
 
     monkeypatch.setattr(Loader, "_parse", noting)
     first = scan(root, _streamed_options(root, cache_dir, jobs))
@@ -806,9 +809,13 @@ def test_a_build_edit_parses_only_the_bzl_files_its_packages_load(
     assert "default-shell-env" in {d.rule for d in first.diagnostics if d.span.path == "rules/defs.bzl"}
     _write(root, {"a/BUILD.bazel": UNLOADED_BZL["a/BUILD.bazel"] + 'fetched(name = "a2")\n'})
     edited = scan(root, _streamed_options(root, cache_dir, jobs))
-    # Only MODULE.bazel, the edited package and the file it loads are parsed; deploy/push.bzl is read for the
-    # report (its findings and suppressions) without being parsed.
-    assert parsed() == {"MODULE.bazel", "a/BUILD.bazel", "rules/defs.bzl"}
+    # Only MODULE.bazel, the edited package and the file it loads are parsed; deploy/push.bzl is read
+    # for the report (its findings and suppressions) without being parsed. In shards, the file the
+    # package loaded when the entry was made is parsed before forking, before any BUILD file.
+    order = parsed_in_order()
+    assert set(order) == {"MODULE.bazel", "a/BUILD.bazel", "rules/defs.bzl"}
+    if jobs > 1:
+        assert order.index("rules/defs.bzl") < order.index("a/BUILD.bazel")
     assert edited.files_scanned == first.files_scanned
     fresh = scan(root, _streamed_options(root, None, jobs))
     assert _reports(edited) == _reports(fresh)

@@ -691,13 +691,19 @@ def prepare_model(
 
 
 def prepare_recorded(
-    workspace: Workspace, only: set[str] | None, rules: frozenset[str], preparation: Preparation
+    workspace: Workspace,
+    only: set[str] | None,
+    rules: frozenset[str],
+    preparation: Preparation,
+    preload: frozenset[str] = frozenset(),
 ) -> PreparedModel:
     """A model prepared as `prepare_model` would prepare it without analyzing (`analyzed` False),
     from the record of an earlier preparation of the same .bzl files, without reading them: a
     module is parsed when a package loads it, its load problems are the record's (`Loader.recorded`),
     and the files themselves are read for the report at the end (`read_recorded_sources`). The files
-    that are neither .bzl nor BUILD files (WORKSPACE, MODULE.bazel) are read as `prepare_model` does."""
+    that are neither .bzl nor BUILD files (WORKSPACE, MODULE.bazel) are read as `prepare_model` does.
+    The workspace's .bzl files in `preload` (real paths) are parsed now: a scan about to fork
+    parses those its packages will load once, for every process to share."""
     loader = Loader(workspace)
     loader.recorded = frozenset(Path(path) for path in preparation.loaded)
     model = WorkspaceModel(workspace, loader)
@@ -714,6 +720,10 @@ def prepare_recorded(
                 module = loader.module(repo, rel, "")
                 if module is not None:
                     model.other_modules.append(module)
+        real_root = os.path.realpath(repo.root) if preload else ""
+        for rel in repo.bzl_files if preload else ():
+            if str(repo.root / rel) in preload or os.path.join(real_root, rel) in preload:
+                loader.module(repo, rel)
     return PreparedModel(model, interpreter, ActionAnalyzer(interpreter, templates), templates)
 
 
