@@ -65,6 +65,13 @@ def _plain(value: Value) -> object:
         ('{"a": 1} | {"b": 2}', {"a": 1, "b": 2}),
         ("list(range(3))", [0, 1, 2]),
         ('[i for i, _ in enumerate(["a", "b"])]', [0, 1]),
+        # A release string's suffix decides which toolchains a BUILD file defines (protobuf's
+        # prebuilt protoc toolchains: none for a "-dev" version).
+        ('"v{}-dev".format("29.0").endswith("-dev")', True),
+        ('"linux-x86_64".startswith(("osx", "win"))', False),
+        ('"42".isdigit()', True),
+        ('"4a".isdigit()', False),
+        ('"rc".isalpha()', True),
     ],
 )
 def test_expressions_the_model_computes(tmp_path: Path, expression: str, expected: object) -> None:
@@ -76,6 +83,9 @@ def test_expressions_the_model_computes(tmp_path: Path, expression: str, expecte
     [
         'native.package_name() == "app"',  # a value of the BUILD file that calls the macro
         'str(Label("//x:y")).startswith("@@")',  # the canonical form depends on Bzlmod
+        '(native.package_name() + "_test").endswith("_test")',  # part of the text is not known
+        "native.package_name().isdigit()",
+        '"é1".isdigit()',  # beyond ASCII, character classes are Unicode's
         "UNDEFINED < 3",
         '1 < "a"',  # an error in Starlark: the model does not guess
     ],

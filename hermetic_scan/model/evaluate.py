@@ -1090,8 +1090,9 @@ class Interpreter:
                         out = piece if out is None else _add(_add(out, receiver), piece)
                     return out or Str(MappedText.empty(frame.module.source, node.start_byte))
                 return Unknown("join")
-            if name in ("strip", "lstrip", "rstrip", "lower", "upper", "replace"):
-                return Unknown(f"str.{name}")
+            tested = _string_test(receiver, name, positional, keywords)
+            if tested is not None:
+                return tested
             return Unknown(f"str.{name}")
         if isinstance(receiver, Ctx) and name in ("expand_location", "expand_make_variables") and positional:
             value = positional[0][1]
@@ -1537,6 +1538,44 @@ def _add(left: Value, right: Value) -> Value:
     if isinstance(left, ListV) and isinstance(right, ListV):
         return ListV(left.items + right.items, left.nodes + right.nodes)
     return Unknown("+")
+
+
+# String methods that answer a yes or no about a string's characters (Starlark's are Python's,
+# https://bazel.build/rules/lib/core/string): decided here for text the model knows in full, so that a
+# branch on them (`if c.isdigit():` in a version parser walking a string) runs one way, not both.
+_STRING_PREDICATES = frozenset(("isalnum", "isalpha", "isdigit", "islower", "isspace", "istitle", "isupper"))
+
+
+def _known_text(value: Value) -> str | None:
+    """The text of a string the model knows in full (no declared or opaque part), ASCII only: the
+    character classes of the rest are Unicode's, which Starlark implementations need not agree on."""
+    if not isinstance(value, Str) or isinstance(value, LabelStr):
+        return None
+    text = value.text.text
+    if DECLARED_TOKEN in text or OPAQUE_TOKEN in text or not text.isascii():
+        return None
+    return text
+
+
+def _string_test(
+    receiver: Str, name: str, positional: list[tuple[Node, Value]], keywords: dict[str, tuple[Node, Value]]
+) -> Value | None:
+    """`s.isdigit()` and the like, `s.startswith(x)` and `s.endswith(x)` (x a string or a tuple of
+    strings), for known text; None otherwise."""
+    text = _known_text(receiver)
+    if text is None or keywords:
+        return None
+    if name in _STRING_PREDICATES and not positional:
+        return Const(getattr(text, name)())
+    if name in ("startswith", "endswith") and len(positional) == 1:
+        argument = positional[0][1]
+        options = argument.items if isinstance(argument, ListV) else (argument,)
+        texts = [_known_text(option) for option in options]
+        if not texts or any(t is None for t in texts):
+            return None
+        test = text.startswith if name == "startswith" else text.endswith
+        return Const(any(test(t) for t in texts if t is not None))
+    return None
 
 
 def _format(
