@@ -38,10 +38,11 @@ file, a file changed while it was read twice) is not stored. The cache directory
 (as for any local cache, whoever can write it can make a scan return what they wrote there).
 
 Scope: the whole result of one scan, and beside it the parts a later scan can reuse when only BUILD
-and .bzl files changed (`reusable`): each package's record, found by following what packages depend
-on backwards from the files that changed (`still_valid`), and the record of the analysis of the .bzl
-files, which a scan whose changes it did not read takes instead of analyzing every rule
-(engine.BzlRecord). A change to any other file the scan read runs the whole scan.
+and .bzl files changed (`reusable`, from the entry closest to the files now): each package's record,
+found by following what packages depend on backwards from the files that changed (`still_valid`),
+and the record of the analysis of the .bzl files, which a scan whose changes it did not read takes
+instead of analyzing every rule, and instead of parsing every .bzl file (engine.BzlRecord,
+model.Preparation). A change to any other file the scan read runs the whole scan.
 """
 
 from __future__ import annotations
