@@ -70,6 +70,9 @@ from hermetic_scan.workspace import BOUNDARY_FILES, BUILD_FILES, MAX_FILE_BYTES,
 FORMAT = b"hermetic-scan-cache 5\n"
 # Entries kept per cache directory: older ones (by modification time) are removed after a write.
 MAX_ENTRIES = 64
+# And their bytes, at most: an entry holds every package's record, 140 MB on a 20,000-file workspace,
+# so 64 of them would fill 9 GB of a developer's disk. The newest entry is kept whatever its size.
+MAX_BYTES = 2 * 2**30
 # Regular files whose names are in the key (`named_in_key`), besides every .bzl file.
 KEY_NAMES = frozenset({*BUILD_FILES, *BOUNDARY_FILES, ".bazelrc", ".bazelversion", ".bazelignore"})
 # Entries of one key whose logs are checked before a lookup gives up (the newest first).
@@ -416,8 +419,18 @@ def lookup(survey: Survey, expected: type) -> object | None:
         except Exception:  # a payload of an older layout of the classes: a miss, never a crash
             continue
         if isinstance(value, expected):
+            _used(path)
             return value
     return None
+
+
+def _used(path: Path) -> None:
+    """Mark an entry that answered as recent: pruning keeps, and lookups try first, the entries used
+    last, not only those written last."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass  # a cache that cannot be written is still read
 
 
 def reusable(survey: Survey) -> Carried | None:
@@ -626,10 +639,11 @@ def _write(path: Path, value: object) -> bool:
     return True
 
 
-def prune(cache_dir: Path, keep: int = MAX_ENTRIES) -> None:
-    """Remove all but the `keep` most recently written entries, and temporary files left for an hour
-    (by a run that was killed while writing; younger ones may be another run's write in progress)."""
-    entries: list[tuple[float, Path]] = []
+def prune(cache_dir: Path, keep: int = MAX_ENTRIES, budget: int = MAX_BYTES) -> None:
+    """Remove all but the most recently written or used entries, at most `keep` of them and `budget`
+    bytes together (the newest is kept whatever its size), and temporary files left for an hour (by
+    a run that was killed while writing; younger ones may be another run's write in progress)."""
+    entries: list[tuple[float, int, Path]] = []
     stale: list[Path] = []
     now = time.time()
     try:
@@ -638,16 +652,20 @@ def prune(cache_dir: Path, keep: int = MAX_ENTRIES) -> None:
                 continue
             for path in sub.iterdir():
                 try:
-                    modified = path.stat().st_mtime
+                    status = path.stat()
                 except OSError:
                     continue
                 if not path.name.startswith(".tmp-"):
-                    entries.append((modified, path))
-                elif modified < now - 3600:
+                    entries.append((status.st_mtime, status.st_size, path))
+                elif status.st_mtime < now - 3600:
                     stale.append(path)
     except OSError:
         return
-    stale += [p for _, p in sorted(entries, reverse=True)[keep:]]
+    held = 0
+    for count, (_modified, size, path) in enumerate(sorted(entries, reverse=True)):
+        held += size
+        if count and (count >= keep or held > budget):
+            stale.append(path)
     for path in stale:
         try:
             path.unlink()

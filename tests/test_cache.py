@@ -401,6 +401,33 @@ def test_old_entries_are_pruned(tmp_path: Path) -> None:
     assert len(_entries(tmp_path)) == cache.MAX_ENTRIES
 
 
+def test_entries_are_pruned_to_a_size(tmp_path: Path) -> None:
+    """The newest entries that fit the budget are kept, and the newest one whatever its size."""
+    for number in range(5):
+        cache.store(tmp_path, f"{number:064x}", bytes(1000))
+        os.utime(cache._entry(tmp_path, f"{number:064x}"), (number, number))
+    size = cache._entry(tmp_path, f"{0:064x}").stat().st_size
+    cache.prune(tmp_path, budget=3 * size + size // 2)
+    assert sorted(p.name[:64] for p in _entries(tmp_path)) == [f"{n:064x}" for n in (2, 3, 4)]
+    cache.prune(tmp_path, budget=size // 2)
+    assert [p.name[:64] for p in _entries(tmp_path)] == [f"{4:064x}"]
+
+
+def test_an_entry_that_answers_is_kept_as_recent(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(root, RULES_AND_HELPER)
+    scan(root, _streamed_options(root, cache_dir, 1))
+    (first,) = _entries(cache_dir)
+    time.sleep(0.01)
+    _write(root, {"a/BUILD.bazel": RULES_AND_HELPER["a/BUILD.bazel"] + 'fetched(name = "a2")\n'})
+    scan(root, _streamed_options(root, cache_dir, 1))
+    time.sleep(0.01)
+    _write(root, {"a/BUILD.bazel": RULES_AND_HELPER["a/BUILD.bazel"]})
+    scan(root, _streamed_options(root, cache_dir, 1))  # answered by the first entry
+    cache.prune(cache_dir, keep=1)
+    assert _entries(cache_dir) == [first]
+
+
 # -- packages reused from an entry whose BUILD or .bzl files changed (engine.PackageRecord) ----------
 
 
