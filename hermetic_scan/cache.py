@@ -65,9 +65,9 @@ from hermetic_scan import __version__, reads
 from hermetic_scan.workspace import BOUNDARY_FILES, BUILD_FILES, MAX_FILE_BYTES, read_file
 
 # Bump when a cached entry changes shape (2: Inventory.rc_findings; 3: entries keep the log of
-# what the scan read; 4: and its packages' records; 5: and the record of the .bzl files' analysis),
-# so older entries are misses.
-FORMAT = b"hermetic-scan-cache 5\n"
+# what the scan read; 4: and its packages' records; 5: and the record of the .bzl files' analysis;
+# 6: the records keep their targets' index, `check` keeps no inventory), so older entries are misses.
+FORMAT = b"hermetic-scan-cache 6\n"
 # Entries kept per cache directory: older ones (by modification time) are removed after a write.
 MAX_ENTRIES = 64
 # And their bytes, at most: an entry holds every package's record, 140 MB on a 20,000-file workspace,

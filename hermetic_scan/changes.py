@@ -49,4 +49,4 @@ def changed_files(root: Path, revision: str) -> set[str]:
 def select(result: Result, changed: set[str]) -> list[Diagnostic]:
     """The findings of the changed files, and of the targets changed BUILD files define, shown at
     their lines (as `check FILE...` does)."""
-    return narrow(result.diagnostics, result.inventory, changed.__contains__)
+    return narrow(result.diagnostics, result.targets(), changed.__contains__)

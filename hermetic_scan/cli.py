@@ -447,11 +447,12 @@ def _run(args: argparse.Namespace) -> int:
     # `--jobs 1` is one process that lets go of each package once checked, as the shards do.
     options.keep_model = args.command == "fix" or bool(getattr(args, "aquery", None))
     options.jobs = getattr(args, "jobs", None)
-    # `check FILE...` reports the findings of the targets the named BUILD files define, wherever they
-    # are: the inventory says which targets those are.
-    options.inventory = (
-        args.command != "check" or args.changed_since is not None or bool(args.aquery) or only is not None
-    )
+    # `check FILE...` and --changed-since report the findings of the targets the named BUILD files
+    # define, wherever they are: the index of targets says which those are (the verdicts are not
+    # needed). Every `check` keeps it, so that a plain `check` and the pre-commit hook's
+    # `check FILE...` share one cache entry.
+    options.inventory = args.command != "check" or bool(args.aquery)
+    options.target_index = args.command == "check"
     options.verdicts_as_json = args.command == "inventory" and args.format == "json" and not args.aquery
     options.report_findings = args.command != "inventory"
     # fix and --aquery read the model, which a cached result does not carry.

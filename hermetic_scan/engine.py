@@ -69,12 +69,21 @@ class Result:
     package_records: dict[str, PackageEdges] | None = None
     # And the part of the analysis of the .bzl files (`BzlRecord`), likewise.
     bzl_record: BzlRecord | None = None
+    # Every target, where it is and what owns its findings (`Options.target_index`), for `narrow`.
+    target_index: list[TargetInfo] | None = None
 
     @property
     def inventory(self) -> Inventory:
         if self.built_inventory is None:
             raise RuntimeError("this scan ran with Options.inventory off")
         return self.built_inventory
+
+    def targets(self) -> list[TargetInfo]:
+        """Every target's place and owners (`narrow`), by label: the index, else the inventory's."""
+        if self.target_index is not None:
+            return sorted(self.target_index, key=lambda info: info.text)
+        built = self.built_inventory
+        return [v.info for v in built.targets] if built is not None and built.entries is None else []
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Severity}
@@ -226,6 +235,7 @@ class StreamedAnalysis:
         self.found: list[Diagnostic] = []
         self.inputs: list[VerdictInputs] = []
         self.summaries: list[ActionSummary] = []
+        self.target_index: list[TargetInfo] = []  # with Options.target_index
         self.target_facts: list[WorkspaceFacts] = []  # of each package, merged at the end (`facts`)
         self.comments: dict[str, list[suppressions.Suppression]] = {}
         # BUILD files a finding, a suppression or a problem is in, by reference: read back for reports.
@@ -271,7 +281,7 @@ class StreamedAnalysis:
     def _chunk(self, builds: list[ModuleModel], targets: list[TargetModel]) -> None:
         ctx, options, model = self.ctx, self.options, self.ctx.model
         problems = len(model.loader.problems), len(model.loader.internal_problems)
-        starts = len(self.found), len(self.inputs), len(self.summaries)
+        starts = len(self.found), len(self.inputs), len(self.summaries), len(self.target_index)
         subjects: dict[str, Sequence[object]] = {
             "module": builds,
             "target": targets,
@@ -287,6 +297,8 @@ class StreamedAnalysis:
         facts = model.targets_facts(targets, with_rules=False)
         self.target_facts.append(facts)
         self.summaries.extend(ActionSummary.of(a) for tm in targets for a in tm.actions)
+        if options.target_index:
+            self.target_index.extend(TargetInfo.of(tm) for tm in targets)
         self.target_count += len(targets)
         wanted = {d.span.path for d in self.found[start:]}
         wanted.update(p.span.path for p in model.loader.problems[problems[0] :])
@@ -308,7 +320,7 @@ class StreamedAnalysis:
                 )
 
     def _record(
-        self, build: ModuleModel, targets: int, facts: WorkspaceFacts, starts: tuple[int, int, int]
+        self, build: ModuleModel, targets: int, facts: WorkspaceFacts, starts: tuple[int, int, int, int]
     ) -> PackageRecord | None:
         """This package's part of the scan, if it touched nothing but its own files (`PackageWatch`)."""
         model = self.ctx.model
@@ -337,6 +349,7 @@ class StreamedAnalysis:
             or (FileRef.of(self.kept.held[path]) if path in self.kept.held else None),
             path in self.kept.held,
             dict(watch.scripts),
+            self.target_index[starts[3] :],
         )
 
     def _reuse(self, record: PackageRecord, stands: PackageEdges, model: WorkspaceModel) -> None:
@@ -344,6 +357,7 @@ class StreamedAnalysis:
         self.found.extend(record.found)
         self.inputs.extend(record.inputs)
         self.summaries.extend(record.summaries)
+        self.target_index.extend(record.target_index)
         self.target_facts.append(record.facts)
         self.target_count += record.targets
         self.build_read.add(record.build)
@@ -517,6 +531,7 @@ class PackageRecord:
     kept: FileRef | None  # its BUILD file, when a finding, problem or suppression is in it
     held: bool  # kept whole (suppressions), not by reference
     scripts: dict[str, str]  # display path -> where it is, of each script its targets use
+    target_index: list[TargetInfo]  # its targets (with Options.target_index, which is in the key)
 
 
 @dataclass
@@ -629,6 +644,7 @@ def analyze(workspace: Workspace, options: Options, only: set[str] | None = None
     diagnostics = finish(analysis.findings(), analysis.every_suppression(), analysis.sources, options)
     model = analysis.model
     inventory = build_inventory(model, diagnostics, options.bazel_version) if options.inventory else None
+    index = [TargetInfo.of(tm) for tm in model.targets] if options.target_index else None
     return Result(
         workspace.root,
         model,
@@ -637,6 +653,7 @@ def analyze(workspace: Workspace, options: Options, only: set[str] | None = None
         len(model.modules),
         len(model.targets),
         analysis.sources,
+        target_index=index,
     )
 
 
@@ -699,6 +716,7 @@ def analyze_streamed(
         sources,
         package_records=records,
         bzl_record=analysis.bzl_record,
+        target_index=analysis.target_index if options.target_index else None,
     )
 
 
@@ -731,7 +749,7 @@ def finish(
 
 
 def only_paths(
-    diagnostics: list[Diagnostic], options: Options, inventory: Inventory | None = None
+    diagnostics: list[Diagnostic], options: Options, targets: Iterable[TargetInfo] = ()
 ) -> list[Diagnostic]:
     """The findings `check FILE...` reports: those in the files named, and those of every target a
     named BUILD file defines, wherever the hazard lives (a rule's .bzl that did not change)."""
@@ -742,21 +760,21 @@ def only_paths(
     def named(path: str) -> bool:
         return any(p in ("", ".") or path == p or path.startswith(p + "/") for p in wanted)
 
-    return narrow(diagnostics, inventory, named)
+    return narrow(diagnostics, targets, named)
 
 
 def narrow(
-    diagnostics: list[Diagnostic], inventory: Inventory | None, named: Callable[[str], bool]
+    diagnostics: list[Diagnostic], every: Iterable[TargetInfo], named: Callable[[str], bool]
 ) -> list[Diagnostic]:
     """The findings of the named files, and those of every target a named BUILD file defines, shown
-    at that target's line (`check FILE...`, `--changed-since`)."""
+    at that target's line (`check FILE...`, `--changed-since`); `every` is every target
+    (`Result.targets`)."""
     targets: dict[str, list[TargetInfo]] = defaultdict(list)  # owner key -> named targets it belongs to
-    if inventory is not None and inventory.entries is None:
-        for verdict in inventory.targets:
-            if named(verdict.info.path):
-                targets[verdict.info.key].append(verdict.info)
-                if verdict.info.rule_key is not None:
-                    targets[verdict.info.rule_key].append(verdict.info)
+    for info in every:
+        if named(info.path):
+            targets[info.key].append(info)
+            if info.rule_key is not None:
+                targets[info.rule_key].append(info)
     out = []
     for d in diagnostics:
         if named(d.span.path):

@@ -28,8 +28,12 @@ class Options:
     knowledge_digest: str = ""  # of their contents: part of the cache key
     exclude: list[str] = field(default_factory=list)
     bazel_version: str | None = None
-    # Build the per-target verdicts (`check` alone does not need them, except for --changed-since).
+    # Build the per-target verdicts (`check` does not need them).
     inventory: bool = True
+    # Keep where each target is and what owns its findings (`Result.target_index`): what narrowing a
+    # report to the files named needs (`check FILE...`, --changed-since). `check` always keeps it, so
+    # that a plain `check` and the pre-commit hook's `check FILE...` share one cache entry.
+    target_index: bool = False
     # Only the JSON report will be rendered: shards send each verdict as its JSON entry, not as an
     # object (markdown, HTML, CSV, fixes, the editor and evidence read the objects).
     verdicts_as_json: bool = False

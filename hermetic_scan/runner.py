@@ -33,11 +33,13 @@ def scan(root: Path, options: Options | None = None) -> Result:
     # `check FILE...` reports a view of the whole workspace's findings (`only_paths`), taken here from
     # the result of the whole, scanned or cached: runs naming other files share one cache entry (a
     # pre-commit hook names the files of each commit: with the names in the key, every commit missed).
-    whole = replace(options, only_paths=None)
+    whole = replace(
+        options, only_paths=None, target_index=options.target_index or options.only_paths is not None
+    )
     result = _scan(root, whole) if options.cache_dir is None else _cached_scan(root, whole)
     if options.only_paths is None:
         return result
-    return replace(result, diagnostics=only_paths(result.diagnostics, options, result.inventory))
+    return replace(result, diagnostics=only_paths(result.diagnostics, options, result.targets()))
 
 
 def _cached_scan(root: Path, options: Options) -> Result:

@@ -49,6 +49,7 @@ from hermetic_scan.engine import (
 from hermetic_scan.inventory import (
     ActionHazards,
     EncodedVerdicts,
+    TargetInfo,
     TargetVerdict,
     assemble,
     assemble_encoded,
@@ -94,6 +95,7 @@ class ShardOutput:
     )  # the same verdicts as JSON entries instead, with Options.verdicts_as_json
     hazards: ActionHazards
     log: ReadLog | None = None  # what a forked shard read, for the cache (`reads`)
+    target_index: list[TargetInfo] | None = None  # of its own targets, with Options.target_index
     records: list[PackageEdges] | None = None  # its packages' records, when asked for (`record`)
     bzl: BzlRecord | None = None  # the first shard's record of the .bzl files' analysis, likewise
 
@@ -350,7 +352,15 @@ def _send_output(connection: Connection, output: ShardOutput) -> None:
     encoded = output.encoded
     parts: list[list[Any]] = [output.owned, output.foreign, output.verdicts, output.records or []]
     parts += [encoded.labels, encoded.entries] if encoded is not None else [[], []]
-    bare = replace(output, owned=[], foreign=[], verdicts=[], records=None if output.records is None else [])
+    parts.append(output.target_index or [])
+    bare = replace(
+        output,
+        owned=[],
+        foreign=[],
+        verdicts=[],
+        records=None if output.records is None else [],
+        target_index=None if output.target_index is None else [],
+    )
     if encoded is not None:
         bare.encoded = replace(encoded, labels=[], entries=[])
     connection.send((bare, [len(part) for part in parts]))
@@ -367,11 +377,17 @@ def _receive_output(connection: Connection) -> ShardOutput:
         while len(items) < count:
             items.extend(_receive(connection))
         parts.append(items)
-    owned, foreign, verdicts, records, labels, entries = parts
+    owned, foreign, verdicts, records, labels, entries, index = parts
     encoded = None if bare.encoded is None else replace(bare.encoded, labels=labels, entries=entries)
     records_or_none = None if bare.records is None else records
     return replace(
-        bare, owned=owned, foreign=foreign, verdicts=verdicts, encoded=encoded, records=records_or_none
+        bare,
+        owned=owned,
+        foreign=foreign,
+        verdicts=verdicts,
+        encoded=encoded,
+        records=records_or_none,
+        target_index=None if bare.target_index is None else index,
     )
 
 
@@ -405,6 +421,13 @@ def _output(analysis: Analysis | StreamedAnalysis) -> ShardOutput:
             verdicts = inventory.targets
     records = analysis.records if isinstance(analysis, StreamedAnalysis) else None
     bzl = analysis.bzl_record if isinstance(analysis, StreamedAnalysis) else None
+    index = None
+    if analysis.options.target_index:
+        index = (
+            analysis.target_index
+            if isinstance(analysis, StreamedAnalysis)
+            else [TargetInfo.of(tm) for tm in analysis.model.targets]
+        )
     return ShardOutput(
         owned,
         foreign,
@@ -418,6 +441,7 @@ def _output(analysis: Analysis | StreamedAnalysis) -> ShardOutput:
         hazards,
         records=None if records is None else list(records.values()),
         bzl=bzl,
+        target_index=index,
     )
 
 
@@ -466,4 +490,7 @@ def _combine(workspace: Workspace, options: Options, outputs: list[ShardOutput])
         sources,
         package_records=records,
         bzl_record=next((o.bzl for o in outputs if o.bzl is not None), None),
+        target_index=[info for o in outputs for info in o.target_index or []]
+        if options.target_index
+        else None,
     )

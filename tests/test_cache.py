@@ -582,6 +582,24 @@ def test_runs_naming_other_files_share_the_entry_of_the_whole(
     assert {d.span.path for d in edited.diagnostics} == {"p1/BUILD.bazel"} and len(edited.diagnostics) >= 2
 
 
+def test_a_plain_check_and_the_hooks_check_share_an_entry(tmp_path: Path) -> None:
+    """`check` keeps the index of targets that `check FILE...` narrows with: after a plain `check`,
+    the pre-commit hook's run is answered by its entry (no second entry is written), and reports
+    what it reports without the cache, the finding of a rule in its .bzl file shown at the named
+    BUILD file's target."""
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(root, RULES_AND_HELPER)
+    _, err = _cli(root, "--cache-dir", str(cache_dir)).communicate()
+    assert err == ""
+    assert len(_entries(cache_dir)) == 1
+    out, err = _cli(root / "b" / "BUILD.bazel", "--cache-dir", str(cache_dir)).communicate()
+    assert err == "" and len(_entries(cache_dir)) == 1
+    fresh, _ = _cli(root / "b" / "BUILD.bazel", "--no-cache").communicate()
+    assert json.loads(out) == json.loads(fresh)
+    shown = {(f["rule"], f["path"]) for f in json.loads(out)["findings"]}
+    assert ("default-shell-env", "b/BUILD.bazel") in shown
+
+
 # Packages that name each other's targets: the genrules of a and z run //q:tool, whose script is the
 # first file of a filegroup in r. a is evaluated first and evaluates q during its turn; z comes after
 # q's turn and finds its targets evaluated.
