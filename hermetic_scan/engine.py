@@ -17,6 +17,7 @@ from hermetic_scan.inventory import (
     Pins,
     RcCoverage,
     TargetInfo,
+    TargetPlace,
     VerdictInputs,
     Verdicts,
     action_hazards,
@@ -70,7 +71,7 @@ class Result:
     # And the part of the analysis of the .bzl files (`BzlRecord`), likewise.
     bzl_record: BzlRecord | None = None
     # Every target, where it is and what owns its findings (`Options.target_index`), for `narrow`.
-    target_index: list[TargetInfo] | None = None
+    target_index: list[TargetPlace] | None = None
 
     @property
     def inventory(self) -> Inventory:
@@ -78,12 +79,12 @@ class Result:
             raise RuntimeError("this scan ran with Options.inventory off")
         return self.built_inventory
 
-    def targets(self) -> list[TargetInfo]:
+    def targets(self) -> list[TargetPlace]:
         """Every target's place and owners (`narrow`), by label: the index, else the inventory's."""
         if self.target_index is not None:
-            return sorted(self.target_index, key=lambda info: info.text)
+            return sorted(self.target_index, key=lambda place: place[0])
         built = self.built_inventory
-        return [v.info for v in built.targets] if built is not None and built.entries is None else []
+        return [v.info.place for v in built.targets] if built is not None and built.entries is None else []
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Severity}
@@ -235,7 +236,7 @@ class StreamedAnalysis:
         self.found: list[Diagnostic] = []
         self.inputs: list[VerdictInputs] = []
         self.summaries: list[ActionSummary] = []
-        self.target_index: list[TargetInfo] = []  # with Options.target_index
+        self.target_index: list[TargetPlace] = []  # with Options.target_index
         self.target_facts: list[WorkspaceFacts] = []  # of each package, merged at the end (`facts`)
         self.comments: dict[str, list[suppressions.Suppression]] = {}
         # BUILD files a finding, a suppression or a problem is in, by reference: read back for reports.
@@ -298,7 +299,7 @@ class StreamedAnalysis:
         self.target_facts.append(facts)
         self.summaries.extend(ActionSummary.of(a) for tm in targets for a in tm.actions)
         if options.target_index:
-            self.target_index.extend(TargetInfo.of(tm) for tm in targets)
+            self.target_index.extend(TargetInfo.place_of(tm) for tm in targets)
         self.target_count += len(targets)
         wanted = {d.span.path for d in self.found[start:]}
         wanted.update(p.span.path for p in model.loader.problems[problems[0] :])
@@ -531,7 +532,7 @@ class PackageRecord:
     kept: FileRef | None  # its BUILD file, when a finding, problem or suppression is in it
     held: bool  # kept whole (suppressions), not by reference
     scripts: dict[str, str]  # display path -> where it is, of each script its targets use
-    target_index: list[TargetInfo]  # its targets (with Options.target_index, which is in the key)
+    target_index: list[TargetPlace]  # its targets (with Options.target_index, which is in the key)
 
 
 @dataclass
@@ -644,7 +645,7 @@ def analyze(workspace: Workspace, options: Options, only: set[str] | None = None
     diagnostics = finish(analysis.findings(), analysis.every_suppression(), analysis.sources, options)
     model = analysis.model
     inventory = build_inventory(model, diagnostics, options.bazel_version) if options.inventory else None
-    index = [TargetInfo.of(tm) for tm in model.targets] if options.target_index else None
+    index = [TargetInfo.place_of(tm) for tm in model.targets] if options.target_index else None
     return Result(
         workspace.root,
         model,
@@ -749,7 +750,7 @@ def finish(
 
 
 def only_paths(
-    diagnostics: list[Diagnostic], options: Options, targets: Iterable[TargetInfo] = ()
+    diagnostics: list[Diagnostic], options: Options, targets: Iterable[TargetPlace] = ()
 ) -> list[Diagnostic]:
     """The findings `check FILE...` reports: those in the files named, and those of every target a
     named BUILD file defines, wherever the hazard lives (a rule's .bzl that did not change)."""
@@ -764,39 +765,40 @@ def only_paths(
 
 
 def narrow(
-    diagnostics: list[Diagnostic], every: Iterable[TargetInfo], named: Callable[[str], bool]
+    diagnostics: list[Diagnostic], every: Iterable[TargetPlace], named: Callable[[str], bool]
 ) -> list[Diagnostic]:
     """The findings of the named files, and those of every target a named BUILD file defines, shown
     at that target's line (`check FILE...`, `--changed-since`); `every` is every target
     (`Result.targets`)."""
-    targets: dict[str, list[TargetInfo]] = defaultdict(list)  # owner key -> named targets it belongs to
-    for info in every:
-        if named(info.path):
-            targets[info.key].append(info)
-            if info.rule_key is not None:
-                targets[info.rule_key].append(info)
+    targets: dict[str, list[TargetPlace]] = defaultdict(list)  # owner key -> named targets it belongs to
+    for place in every:
+        _text, key, rule_key, path, _line = place
+        if named(path):
+            targets[key].append(place)
+            if rule_key is not None:
+                targets[rule_key].append(place)
     out = []
     for d in diagnostics:
         if named(d.span.path):
             out.append(d)
             continue
-        concerned = {info.key: info for owner in d.owners for info in targets.get(owner, ())}
-        out.extend(_anchored(d, info) for info in concerned.values())
+        concerned = {place[1]: place for owner in d.owners for place in targets.get(owner, ())}
+        out.extend(_anchored(d, place) for place in concerned.values())
     return sorted(out, key=lambda d: d.sort_key)
 
 
-def _anchored(d: Diagnostic, target: TargetInfo) -> Diagnostic:
+def _anchored(d: Diagnostic, target: TargetPlace) -> Diagnostic:
     """A finding of a file that was not named, shown at the line of a named BUILD file's target it
     concerns (where a pre-commit hook or a CI annotation looks), pointing at where the hazard is."""
-    line = target.line - 1
+    text, key, _rule_key, path, line = target
     return Diagnostic(
         d.rule,
         d.severity,
-        Span(target.path, line, 0, line, 0),
+        Span(path, line - 1, 0, line - 1, 0),
         d.message,
-        target.text,
+        text,
         d.subject,
-        frozenset({target.key}),
+        frozenset({key}),
         (d.span, *d.related),
         d.origin or d,
     )

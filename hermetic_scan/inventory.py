@@ -27,6 +27,12 @@ from hermetic_scan.model.values import ListV, UnresolvedSymbol, known_truth
 from hermetic_scan.rules import RULE_MODULES, rule_meta
 from hermetic_scan.rules.ruleset_hazard import hazard_holds
 
+# Where a target is and what owns its findings, all `check FILE...` needs to narrow a report
+# (engine.narrow): (label as written, key, rule key, BUILD file, 1-based line). A tuple, not a
+# TargetInfo: every cached `check` result holds one per target, and tuples pickle twenty times faster
+# (googleapis: 15,741 targets, 5 ms to load against 97 ms).
+TargetPlace = tuple[str, str, str | None, str, int]
+
 
 @dataclass(unsafe_hash=True, slots=True)  # not frozen, like Label; nothing mutates it
 class TargetInfo:
@@ -42,6 +48,17 @@ class TargetInfo:
     generator: str | None
     tags: tuple[str, ...]
     is_test: bool
+
+    @property
+    def place(self) -> TargetPlace:
+        return (self.text, self.key, self.rule_key, self.path, self.line)
+
+    @staticmethod
+    def place_of(tm: TargetModel) -> TargetPlace:
+        target = tm.target
+        line = target.build.source.line_of(target.top_node.start_byte) + 1
+        rule_key = tm.rule.key if tm.rule is not None else None
+        return (target.text, target.key, rule_key, target.build.display_path, line)
 
     @staticmethod
     def of(tm: TargetModel) -> TargetInfo:

@@ -50,6 +50,7 @@ from hermetic_scan.inventory import (
     ActionHazards,
     EncodedVerdicts,
     TargetInfo,
+    TargetPlace,
     TargetVerdict,
     assemble,
     assemble_encoded,
@@ -95,7 +96,7 @@ class ShardOutput:
     )  # the same verdicts as JSON entries instead, with Options.verdicts_as_json
     hazards: ActionHazards
     log: ReadLog | None = None  # what a forked shard read, for the cache (`reads`)
-    target_index: list[TargetInfo] | None = None  # of its own targets, with Options.target_index
+    target_index: list[TargetPlace] | None = None  # of its own targets, with Options.target_index
     records: list[PackageEdges] | None = None  # its packages' records, when asked for (`record`)
     bzl: BzlRecord | None = None  # the first shard's record of the .bzl files' analysis, likewise
 
@@ -426,7 +427,7 @@ def _output(analysis: Analysis | StreamedAnalysis) -> ShardOutput:
         index = (
             analysis.target_index
             if isinstance(analysis, StreamedAnalysis)
-            else [TargetInfo.of(tm) for tm in analysis.model.targets]
+            else [TargetInfo.place_of(tm) for tm in analysis.model.targets]
         )
     return ShardOutput(
         owned,
@@ -490,7 +491,7 @@ def _combine(workspace: Workspace, options: Options, outputs: list[ShardOutput])
         sources,
         package_records=records,
         bzl_record=next((o.bzl for o in outputs if o.bzl is not None), None),
-        target_index=[info for o in outputs for info in o.target_index or []]
+        target_index=[place for o in outputs for place in o.target_index or []]
         if options.target_index
         else None,
     )
