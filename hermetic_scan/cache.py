@@ -28,9 +28,10 @@ read. The change time (ctime) cannot be set back by a user, so an edit that rest
 modification time is still seen. A file outside the trees' walk (reached through a link) is read and
 hashed.
 
-An entry is one file `<key[:2]>/<key>-<log digest>.pickle`: a header, the SHA-256 of the payload and
-the payload (the log and the pickled `Result`, without the model: a cached result carries no syntax
-trees). It is written to a temporary file in the same directory and renamed over the entry, so two
+An entry is one file `<key[:2]>/<key>-<log digest>.pickle` in two parts (`ENTRY_FORMAT`): its log,
+with its length and SHA-256, then the SHA-256 and pickle of the rest (the pickled `Result`, without
+the model: a cached result carries no syntax trees, and the records). A lookup reads the logs alone
+until one holds; only then is the rest read and checked. It is written to a temporary file in the same directory and renamed over the entry, so two
 runs at once each see either no entry or a whole one. A read that finds a wrong header, a digest that
 does not match, a truncated file or a payload that does not unpickle is a miss: the scan runs and the
 entry is written again. A scan whose log cannot be checked later (an editor's buffer stood in for a
@@ -68,6 +69,10 @@ from hermetic_scan.workspace import BOUNDARY_FILES, BUILD_FILES, MAX_FILE_BYTES,
 # what the scan read; 4: and its packages' records; 5: and the record of the .bzl files' analysis;
 # 6: the records keep their targets' index, `check` keeps no inventory), so older entries are misses.
 FORMAT = b"hermetic-scan-cache 6\n"
+# The header of an entry (`Entry`): its log and the rest are two parts, each with its digest, so that a
+# lookup checks a log without reading, hashing and unpickling the result and the records (a key's
+# entries are read in turn until one's log holds: each is 140 MB at 20,000 files).
+ENTRY_FORMAT = b"hermetic-scan-entry 7\n"
 # Entries kept per cache directory: older ones (by modification time) are removed after a write.
 MAX_ENTRIES = 64
 # And their bytes, at most: an entry holds every package's record, 140 MB on a 20,000-file workspace,
@@ -204,9 +209,8 @@ class Survey:
     trees: list[_Tree]
     cache_dir: Path | None
     started: int  # when the walk began (ns): index entries the scan adds are as old as that
-    # The logs of the entries of the key read so far that hold packages' records (None: an entry
-    # without, or not to be trusted): a lookup that misses reads every entry, and the search for
-    # records to reuse that follows compares their logs (`reusable`).
+    # The logs of the entries of the key read so far (None: not to be trusted): a lookup that misses
+    # reads every entry's, and the search for records to reuse that follows compares them (`reusable`).
     logs: dict[Path, reads.ReadLog | None] = field(default_factory=dict, repr=False)
 
     def outcome_now(self, path: str, recorded: bytes) -> bytes | None:
@@ -398,21 +402,22 @@ class Carried:
     loads: frozenset[str] = frozenset()
 
 
-def _entry_of(survey: Survey, path: Path) -> Entry | None:
-    """An entry of the survey's key, its log noted (`Survey.logs`); None when it cannot be trusted."""
-    entry = _read(path, Entry)
-    trusted = entry if isinstance(entry, Entry) and isinstance(entry.log, reads.ReadLog) else None
-    survey.logs[path] = trusted.log if trusted is not None and trusted.packages else None
-    return trusted
+def _log_of(survey: Survey, path: Path) -> reads.ReadLog | None:
+    """The log of an entry of the survey's key, read once a run; None when it cannot be trusted."""
+    if path not in survey.logs:
+        found = _read_entry(path, log_only=True)
+        survey.logs[path] = found if isinstance(found, reads.ReadLog) else None
+    return survey.logs[path]
 
 
 def lookup(survey: Survey, expected: type) -> object | None:
     """The stored result of a scan with the survey's key whose log still holds, newest first."""
     for path in _candidates(survey):
-        entry = _entry_of(survey, path)
-        if entry is None:
+        log = _log_of(survey, path)
+        if log is None or not survey.still_valid(log):
             continue
-        if not survey.still_valid(entry.log):
+        entry = _read_entry(path)
+        if not isinstance(entry, Entry):
             continue
         try:
             value = pickle.loads(entry.result)
@@ -444,9 +449,7 @@ def reusable(survey: Survey) -> Carried | None:
     entry made before the edit is taken, not the newest one, which would analyze every rule again."""
     best: tuple[tuple[bool, int], Path, set[str]] | None = None
     for path in _candidates(survey):
-        if path not in survey.logs:
-            _entry_of(survey, path)
-        log = survey.logs[path]
+        log = _log_of(survey, path)
         changed = survey.changed_files(log) if log is not None else None
         if changed is None or not all(_starlark(p) for p in changed):
             continue
@@ -456,8 +459,8 @@ def reusable(survey: Survey) -> Carried | None:
         if not distance[0]:
             break  # the newest entry whose .bzl files all hold: most often the newest of all
     survey.logs.clear()
-    entry = _entry_of(survey, best[1]) if best is not None else None
-    if best is None or entry is None or not entry.packages:
+    entry = _read_entry(best[1]) if best is not None else None
+    if best is None or not isinstance(entry, Entry) or not entry.packages:
         return None
     changed = best[2]
     try:
@@ -574,13 +577,82 @@ def _entry(cache_dir: Path, entry_key: str) -> Path:
 
 def load(cache_dir: Path, entry_key: str, expected: type) -> object | None:
     """The cached object for entry_key, or None when there is none or it cannot be trusted."""
-    return _read(_entry(cache_dir, entry_key), expected)
+    path = _entry(cache_dir, entry_key)
+    if expected is Entry:
+        return _read_entry(path)
+    return _read(path, expected)
 
 
 def store(cache_dir: Path, entry_key: str, value: object) -> None:
     """Write the entry atomically, then prune old entries; a cache that cannot be written is skipped."""
-    if _write(_entry(cache_dir, entry_key), value):
+    path = _entry(cache_dir, entry_key)
+    if _write_entry(path, value) if isinstance(value, Entry) else _write(path, value):
         prune(cache_dir)
+
+
+def _write_entry(path: Path, entry: Entry) -> bool:
+    """An entry in two parts (`ENTRY_FORMAT`): the length, digest and pickle of its log, then the
+    digest and pickle of the rest; written beside path and renamed over it, as `_write` does."""
+    try:
+        log = pickle.dumps(entry.log, protocol=pickle.HIGHEST_PROTOCOL)
+        rest = (entry.result, entry.packages, entry.bzl)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(ENTRY_FORMAT)
+                out.write(len(log).to_bytes(8, "big"))
+                out.write(hashlib.sha256(log).digest())
+                out.write(log)
+                at = out.tell()
+                out.write(bytes(32))  # the digest of the rest, once it is written
+                hashing = _HashingWriter(out)
+                pickle.Pickler(hashing, protocol=pickle.HIGHEST_PROTOCOL).dump(rest)
+                out.seek(at)
+                out.write(hashing.digest.digest())
+            os.replace(temporary, path)
+        except BaseException:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+            raise
+    except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        return False
+    return True
+
+
+def _read_entry(path: Path, log_only: bool = False) -> Entry | reads.ReadLog | None:
+    """The entry at path (with `log_only`, its log alone, the rest not read), or None when either part
+    read is missing, truncated, does not match its digest or does not unpickle to what it should."""
+    try:
+        with path.open("rb") as source:
+            head = source.read(len(ENTRY_FORMAT) + 8 + 32)
+            if len(head) < len(ENTRY_FORMAT) + 40 or head[: len(ENTRY_FORMAT)] != ENTRY_FORMAT:
+                return None
+            size = int.from_bytes(head[len(ENTRY_FORMAT) : len(ENTRY_FORMAT) + 8], "big")
+            data = source.read(size)
+            if len(data) != size or hashlib.sha256(data).digest() != head[len(ENTRY_FORMAT) + 8 :]:
+                return None
+            log = pickle.loads(data)
+            if not isinstance(log, reads.ReadLog):
+                return None
+            if log_only:
+                return log
+            digest, rest = source.read(32), source.read()
+    except OSError:
+        return None
+    except Exception:  # a log of an older layout of the classes: a miss, never a crash
+        return None
+    if hashlib.sha256(rest).digest() != digest:
+        return None
+    try:
+        result, packages, bzl = pickle.loads(rest)
+    except Exception:  # an older layout, or not the three parts: a miss, never a crash
+        return None
+    if not all(isinstance(part, bytes) for part in (result, packages, bzl)):
+        return None
+    return Entry(log, result, packages, bzl)
 
 
 def _read(path: Path, expected: type) -> object | None:

@@ -26,7 +26,6 @@ from hermetic_scan.model.actions import ActionAnalyzer, ImplementationModel
 from hermetic_scan.model.modules import Loader
 from hermetic_scan.model.values import Function, RuleClass
 from hermetic_scan.options import Options, load_options
-from hermetic_scan.reads import ReadLog
 from hermetic_scan.render import inventory_json
 from hermetic_scan.render import json as json_render
 from hermetic_scan.runner import scan
@@ -317,9 +316,10 @@ def test_a_tampered_payload_with_a_stale_digest_is_not_trusted(tmp_path: Path) -
     first = scan(root, _options(root, cache_dir))
     (entry,) = _entries(cache_dir)
     blob = entry.read_bytes()
-    head = len(cache.FORMAT) + 32
-    forged = pickle.dumps(cache.Entry(ReadLog(), pickle.dumps(replace(first, model=None, diagnostics=[]))))
-    entry.write_bytes(blob[:head] + forged)  # the old digest with a new payload
+    start = len(cache.ENTRY_FORMAT)
+    log_end = start + 8 + 32 + int.from_bytes(blob[start : start + 8], "big")
+    forged = pickle.dumps((pickle.dumps(replace(first, model=None, diagnostics=[])), b"", b""))
+    entry.write_bytes(blob[: log_end + 32] + forged)  # the log, its digest and the old digest of the rest
     again = scan(root, _options(root, cache_dir))
     assert again.model is not None and again.diagnostics == first.diagnostics
 
@@ -906,4 +906,29 @@ def test_after_a_bzl_edit_is_undone_the_entry_made_before_it_is_reused(
     )
     edited = scan(root, _streamed_options(root, cache_dir, 1))
     assert analyzed() == {"fetched"}
+    assert _reports(edited) == _reports(scan(root, _streamed_options(root, None, 1)))
+
+
+def test_a_miss_reads_the_logs_of_the_entries_not_their_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries keep their log apart (`cache.ENTRY_FORMAT`): a lookup that finds no entry whose log
+    holds reads only logs, and then one whole entry, the one whose records are reused."""
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(root, RULES_AND_HELPER)
+    for n in range(3):
+        _write(root, {"a/BUILD.bazel": RULES_AND_HELPER["a/BUILD.bazel"] + f'fetched(name = "a{n}")\n'})
+        scan(root, _streamed_options(root, cache_dir, 1))
+    whole: list[Path] = []
+    original = cache._read_entry
+
+    def counting(path: Path, log_only: bool = False) -> object:
+        if not log_only:
+            whole.append(path)
+        return original(path, log_only)
+
+    monkeypatch.setattr(cache, "_read_entry", counting)
+    _write(root, {"a/BUILD.bazel": RULES_AND_HELPER["a/BUILD.bazel"] + 'fetched(name = "a9")\n'})
+    edited = scan(root, _streamed_options(root, cache_dir, 1))
+    assert len(_entries(cache_dir)) == 4 and len(whole) == 1
     assert _reports(edited) == _reports(scan(root, _streamed_options(root, None, 1)))
