@@ -57,6 +57,7 @@ import os
 import pickle
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISREG
@@ -592,34 +593,20 @@ def store(cache_dir: Path, entry_key: str, value: object) -> None:
 
 def _write_entry(path: Path, entry: Entry) -> bool:
     """An entry in two parts (`ENTRY_FORMAT`): the length, digest and pickle of its log, then the
-    digest and pickle of the rest; written beside path and renamed over it, as `_write` does."""
+    digest and pickle of the rest (`_replace_with`)."""
     try:
         log = pickle.dumps(entry.log, protocol=pickle.HIGHEST_PROTOCOL)
-        rest = (entry.result, entry.packages, entry.bzl)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(ENTRY_FORMAT)
-                out.write(len(log).to_bytes(8, "big"))
-                out.write(hashlib.sha256(log).digest())
-                out.write(log)
-                at = out.tell()
-                out.write(bytes(32))  # the digest of the rest, once it is written
-                hashing = _HashingWriter(out)
-                pickle.Pickler(hashing, protocol=pickle.HIGHEST_PROTOCOL).dump(rest)
-                out.seek(at)
-                out.write(hashing.digest.digest())
-            os.replace(temporary, path)
-        except BaseException:
-            try:
-                os.unlink(temporary)
-            except OSError:
-                pass
-            raise
-    except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
         return False
-    return True
+
+    def write(out: BinaryIO) -> None:
+        out.write(ENTRY_FORMAT)
+        out.write(len(log).to_bytes(8, "big"))
+        out.write(hashlib.sha256(log).digest())
+        out.write(log)
+        _digested_pickle(out, (entry.result, entry.packages, entry.bzl))
+
+    return _replace_with(path, write)
 
 
 def _read_entry(path: Path, log_only: bool = False) -> Entry | reads.ReadLog | None:
@@ -686,19 +673,35 @@ class _HashingWriter:
 
 
 def _write(path: Path, value: object) -> bool:
-    """Write header, digest and payload to a temporary file beside path and rename it over path."""
+    """Header, digest and pickle of `value` (`_replace_with`)."""
+
+    def write(out: BinaryIO) -> None:
+        out.write(FORMAT)
+        _digested_pickle(out, value)
+
+    return _replace_with(path, write)
+
+
+def _digested_pickle(out: BinaryIO, value: object) -> None:
+    """The SHA-256 of the pickle of `value`, then the pickle. Pickled into the file, not into memory
+    first: an entry is 140 MB at 20,000 files."""
+    at = out.tell()
+    out.write(bytes(32))  # the digest, once the pickle is written
+    hashing = _HashingWriter(out)
+    pickle.Pickler(hashing, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    out.seek(at)
+    out.write(hashing.digest.digest())
+
+
+def _replace_with(path: Path, write: Callable[[BinaryIO], None]) -> bool:
+    """Write a temporary file beside path with `write` and rename it over path: a reader sees the old
+    file or the new one whole. False when it could not be written or pickled (the cache is skipped)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
         try:
             with os.fdopen(handle, "wb") as out:
-                out.write(FORMAT)
-                out.write(bytes(32))  # the digest, once the payload is written
-                # Pickled into the file, not into memory first: an entry is 140 MB at 20,000 files.
-                hashing = _HashingWriter(out)
-                pickle.Pickler(hashing, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
-                out.seek(len(FORMAT))
-                out.write(hashing.digest.digest())
+                write(out)
             os.replace(temporary, path)
         except BaseException:
             try:
