@@ -18,7 +18,8 @@ across repositories, each round timing:
                (.go, .py, .rs, .js, .ts, .proto, .java, .cc, .c, .h): what most commits change; the
                three edits are undone after their run
 - named-edit   the pre-commit hook's run: `check BUILDFILE` (the file named, as the hook names the
-               files of a commit) with the cache, after the same edit as build-edit, naming with it
+               files of a commit) with the cache, after an edit like build-edit's (another line:
+               `check` and `check FILE...` share entries, and build-edit's would be a hit), naming with it
                another BUILD file each round (each commit names other files); its untimed run
                before names the .bzl file of bzl-edit, as the commit before would
 - lsp-build-edit, lsp-bzl-edit   the same two edits made in the language server (`hermetic-scan

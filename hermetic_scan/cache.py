@@ -31,12 +31,13 @@ hashed.
 An entry is one file `<key[:2]>/<key>-<log digest>.pickle` in two parts (`ENTRY_FORMAT`): its log,
 with its length and SHA-256, then the SHA-256 and pickle of the rest (the pickled `Result`, without
 the model: a cached result carries no syntax trees, and the records). A lookup reads the logs alone
-until one holds; only then is the rest read and checked. It is written to a temporary file in the same directory and renamed over the entry, so two
-runs at once each see either no entry or a whole one. A read that finds a wrong header, a digest that
-does not match, a truncated file or a payload that does not unpickle is a miss: the scan runs and the
-entry is written again. A scan whose log cannot be checked later (an editor's buffer stood in for a
-file, a file changed while it was read twice) is not stored. The cache directory is the user's own
-(as for any local cache, whoever can write it can make a scan return what they wrote there).
+until one holds; only then is the rest read and checked. It is written to a temporary file in the
+same directory and renamed over the entry, so two runs at once each see either no entry or a whole
+one. A read that finds a wrong header, a digest that does not match, a truncated file or a payload
+that does not unpickle is a miss: the scan runs and the entry is written again. A scan whose log
+cannot be checked later (an editor's buffer stood in for a file, a file changed while it was read
+twice) is not stored. The cache directory is the user's own (as for any local cache, whoever can
+write it can make a scan return what they wrote there).
 
 Scope: the whole result of one scan, and beside it the parts a later scan can reuse when only BUILD
 and .bzl files changed (`reusable`, from the entry closest to the files now): each package's record,
@@ -66,13 +67,14 @@ from typing import BinaryIO
 from hermetic_scan import __version__, reads
 from hermetic_scan.workspace import BOUNDARY_FILES, BUILD_FILES, MAX_FILE_BYTES, read_file
 
-# Bump when a cached entry changes shape (2: Inventory.rc_findings; 3: entries keep the log of
-# what the scan read; 4: and its packages' records; 5: and the record of the .bzl files' analysis;
-# 6: the records keep their targets' index, `check` keeps no inventory), so older entries are misses.
+# The header of the other files the cache writes (each tree's index), and of entries until 7.
 FORMAT = b"hermetic-scan-cache 6\n"
-# The header of an entry (`Entry`): its log and the rest are two parts, each with its digest, so that a
-# lookup checks a log without reading, hashing and unpickling the result and the records (a key's
-# entries are read in turn until one's log holds: each is 140 MB at 20,000 files).
+# The header of an entry (`Entry`). Bump when an entry changes shape (2: Inventory.rc_findings;
+# 3: entries keep the log of what the scan read; 4: and its packages' records; 5: and the record of
+# the .bzl files' analysis; 6: the records keep their targets' index, `check` keeps no inventory;
+# 7: the log and the rest are two parts, each with its digest, so that a lookup checks a log without
+# reading, hashing and unpickling the result and the records, 140 MB at 20,000 files), so older
+# entries are misses.
 ENTRY_FORMAT = b"hermetic-scan-entry 7\n"
 # Entries kept per cache directory: older ones (by modification time) are removed after a write.
 MAX_ENTRIES = 64
@@ -406,8 +408,7 @@ class Carried:
 def _log_of(survey: Survey, path: Path) -> reads.ReadLog | None:
     """The log of an entry of the survey's key, read once a run; None when it cannot be trusted."""
     if path not in survey.logs:
-        found = _read_entry(path, log_only=True)
-        survey.logs[path] = found if isinstance(found, reads.ReadLog) else None
+        survey.logs[path] = _read_log(path)
     return survey.logs[path]
 
 
@@ -418,7 +419,7 @@ def lookup(survey: Survey, expected: type) -> object | None:
         if log is None or not survey.still_valid(log):
             continue
         entry = _read_entry(path)
-        if not isinstance(entry, Entry):
+        if entry is None:
             continue
         try:
             value = pickle.loads(entry.result)
@@ -461,7 +462,7 @@ def reusable(survey: Survey) -> Carried | None:
             break  # the newest entry whose .bzl files all hold: most often the newest of all
     survey.logs.clear()
     entry = _read_entry(best[1]) if best is not None else None
-    if best is None or not isinstance(entry, Entry) or not entry.packages:
+    if best is None or entry is None or not entry.packages:
         return None
     changed = best[2]
     try:
@@ -609,29 +610,25 @@ def _write_entry(path: Path, entry: Entry) -> bool:
     return _replace_with(path, write)
 
 
-def _read_entry(path: Path, log_only: bool = False) -> Entry | reads.ReadLog | None:
-    """The entry at path (with `log_only`, its log alone, the rest not read), or None when either part
-    read is missing, truncated, does not match its digest or does not unpickle to what it should."""
+def _read_log(path: Path) -> reads.ReadLog | None:
+    """The log of the entry at path, the rest not read (`ENTRY_FORMAT`); None when it cannot be trusted."""
     try:
         with path.open("rb") as source:
-            head = source.read(len(ENTRY_FORMAT) + 8 + 32)
-            if len(head) < len(ENTRY_FORMAT) + 40 or head[: len(ENTRY_FORMAT)] != ENTRY_FORMAT:
-                return None
-            size = int.from_bytes(head[len(ENTRY_FORMAT) : len(ENTRY_FORMAT) + 8], "big")
-            data = source.read(size)
-            if len(data) != size or hashlib.sha256(data).digest() != head[len(ENTRY_FORMAT) + 8 :]:
-                return None
-            log = pickle.loads(data)
-            if not isinstance(log, reads.ReadLog):
-                return None
-            if log_only:
-                return log
+            return _log_part(source)
+    except OSError:
+        return None
+
+
+def _read_entry(path: Path) -> Entry | None:
+    """The entry at path, or None when either part is missing, truncated, does not match its digest or
+    does not unpickle to what it should."""
+    try:
+        with path.open("rb") as source:
+            log = _log_part(source)
             digest, rest = source.read(32), source.read()
     except OSError:
         return None
-    except Exception:  # a log of an older layout of the classes: a miss, never a crash
-        return None
-    if hashlib.sha256(rest).digest() != digest:
+    if log is None or hashlib.sha256(rest).digest() != digest:
         return None
     try:
         result, packages, bzl = pickle.loads(rest)
@@ -640,6 +637,22 @@ def _read_entry(path: Path, log_only: bool = False) -> Entry | reads.ReadLog | N
     if not all(isinstance(part, bytes) for part in (result, packages, bzl)):
         return None
     return Entry(log, result, packages, bzl)
+
+
+def _log_part(source: BinaryIO) -> reads.ReadLog | None:
+    """Read an entry's header and log from the start of `source`, leaving it at the rest."""
+    head = source.read(len(ENTRY_FORMAT) + 8 + 32)
+    if len(head) < len(ENTRY_FORMAT) + 40 or head[: len(ENTRY_FORMAT)] != ENTRY_FORMAT:
+        return None
+    size = int.from_bytes(head[len(ENTRY_FORMAT) : len(ENTRY_FORMAT) + 8], "big")
+    data = source.read(size)
+    if len(data) != size or hashlib.sha256(data).digest() != head[len(ENTRY_FORMAT) + 8 :]:
+        return None
+    try:
+        log = pickle.loads(data)
+    except Exception:  # a log of an older layout of the classes: a miss, never a crash
+        return None
+    return log if isinstance(log, reads.ReadLog) else None
 
 
 def _read(path: Path, expected: type) -> object | None:

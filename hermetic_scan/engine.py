@@ -80,11 +80,8 @@ class Result:
         return self.built_inventory
 
     def targets(self) -> list[TargetPlace]:
-        """Every target's place and owners (`narrow`), by label: the index, else the inventory's."""
-        if self.target_index is not None:
-            return sorted(self.target_index, key=lambda place: place[0])
-        built = self.built_inventory
-        return [v.info.place for v in built.targets] if built is not None and built.entries is None else []
+        """Every target's place and owners (`narrow`), by label; none without `Options.target_index`."""
+        return sorted(self.target_index or [], key=lambda place: place[0])
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Severity}
@@ -180,6 +177,10 @@ class Analysis:
     @property
     def target_count(self) -> int:
         return len(self.model.targets)
+
+    @property
+    def target_index(self) -> list[TargetPlace]:
+        return [TargetInfo.place_of(tm) for tm in self.model.targets]
 
 
 def streams(options: Options) -> bool:
@@ -645,7 +646,6 @@ def analyze(workspace: Workspace, options: Options, only: set[str] | None = None
     diagnostics = finish(analysis.findings(), analysis.every_suppression(), analysis.sources, options)
     model = analysis.model
     inventory = build_inventory(model, diagnostics, options.bazel_version) if options.inventory else None
-    index = [TargetInfo.place_of(tm) for tm in model.targets] if options.target_index else None
     return Result(
         workspace.root,
         model,
@@ -654,7 +654,7 @@ def analyze(workspace: Workspace, options: Options, only: set[str] | None = None
         len(model.modules),
         len(model.targets),
         analysis.sources,
-        target_index=index,
+        target_index=analysis.target_index if options.target_index else None,
     )
 
 

@@ -49,10 +49,6 @@ class TargetInfo:
     tags: tuple[str, ...]
     is_test: bool
 
-    @property
-    def place(self) -> TargetPlace:
-        return (self.text, self.key, self.rule_key, self.path, self.line)
-
     @staticmethod
     def place_of(tm: TargetModel) -> TargetPlace:
         target = tm.target
@@ -63,14 +59,15 @@ class TargetInfo:
     @staticmethod
     def of(tm: TargetModel) -> TargetInfo:
         target = tm.target
+        text, key, rule_key, path, line = TargetInfo.place_of(tm)
         return TargetInfo(
             target.label,
-            target.text,
-            target.key,
-            tm.rule.key if tm.rule is not None else None,
+            text,
+            key,
+            rule_key,
             target.kind,
-            target.build.display_path,
-            target.build.source.line_of(target.top_node.start_byte) + 1,
+            path,
+            line,
             target.generator,
             tuple(target.tags),
             target.is_test,

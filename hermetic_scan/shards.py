@@ -49,7 +49,6 @@ from hermetic_scan.engine import (
 from hermetic_scan.inventory import (
     ActionHazards,
     EncodedVerdicts,
-    TargetInfo,
     TargetPlace,
     TargetVerdict,
     assemble,
@@ -422,13 +421,6 @@ def _output(analysis: Analysis | StreamedAnalysis) -> ShardOutput:
             verdicts = inventory.targets
     records = analysis.records if isinstance(analysis, StreamedAnalysis) else None
     bzl = analysis.bzl_record if isinstance(analysis, StreamedAnalysis) else None
-    index = None
-    if analysis.options.target_index:
-        index = (
-            analysis.target_index
-            if isinstance(analysis, StreamedAnalysis)
-            else [TargetInfo.place_of(tm) for tm in analysis.model.targets]
-        )
     return ShardOutput(
         owned,
         foreign,
@@ -442,7 +434,7 @@ def _output(analysis: Analysis | StreamedAnalysis) -> ShardOutput:
         hazards,
         records=None if records is None else list(records.values()),
         bzl=bzl,
-        target_index=index,
+        target_index=analysis.target_index if analysis.options.target_index else None,
     )
 
 

@@ -922,10 +922,9 @@ def test_a_miss_reads_the_logs_of_the_entries_not_their_results(
     whole: list[Path] = []
     original = cache._read_entry
 
-    def counting(path: Path, log_only: bool = False) -> object:
-        if not log_only:
-            whole.append(path)
-        return original(path, log_only)
+    def counting(path: Path) -> object:
+        whole.append(path)
+        return original(path)
 
     monkeypatch.setattr(cache, "_read_entry", counting)
     _write(root, {"a/BUILD.bazel": RULES_AND_HELPER["a/BUILD.bazel"] + 'fetched(name = "a9")\n'})

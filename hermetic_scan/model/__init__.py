@@ -192,11 +192,7 @@ class WorkspaceModel:
         candidates = [m for m in list(self.loader.modules.values()) if m.rel_path.endswith(".bzl")]
         if key not in self._host_toolchains:
             candidates += package_modules(self.loader, key)
-        for module in candidates:
-            if module.display_path not in self._host_scanned:
-                self._host_scanned.add(module.display_path)
-                for found, configured in configured_in(self.loader, module).items():
-                    self._host_toolchains.setdefault(found, configured)
+        _scan_for_host_toolchains(self.loader, candidates, self._host_toolchains, self._host_scanned)
         return self._host_toolchains.get(key)
 
     def host_link(self, repository: str) -> HostLink | None:
@@ -434,9 +430,9 @@ class WorkspaceModel:
         self, module: ModuleModel, walking: dict[int, int]
     ) -> tuple[frozenset[str] | None, int]:
         """A loaded module's closure (`_load_closure`), kept once it is whole, and the depth of the
-        shallowest module on the walk's path that a load in it led back to. The loader leaves a load that closes a cycle unresolved (load-cycle reports
-        it), so this is a guard: a closure that led back above its own module would be partial (that
-        module's walk is not done) and is not kept."""
+        shallowest module on the walk's path that a load in it led back to. The loader leaves a load
+        that closes a cycle unresolved (load-cycle reports it), so this is a guard: a closure that led
+        back above its own module would be partial (that module's walk is not done) and is not kept."""
         known = self._closures.get(id(module))
         if known is not None and known[0] is module:
             return known[1], len(walking)
@@ -608,12 +604,8 @@ class Preparation:
         """With the toolchain types the parsed modules configure, found as `host_toolchain` does."""
         found: dict[TypeKey, HostToolchain] = {}
         scanned: set[str] = set()
-        for path in self.loaded:
-            module = loader.modules.get(Path(path))
-            if module is not None:
-                scanned.add(module.display_path)
-                for key, configured in configured_in(loader, module).items():
-                    found.setdefault(key, configured)
+        modules = [m for path in self.loaded if (m := loader.modules.get(Path(path))) is not None]
+        _scan_for_host_toolchains(loader, modules, found, scanned)
         return replace(self, host_toolchains=found, host_scanned=frozenset(scanned))
 
     @property
@@ -688,6 +680,18 @@ def prepare_model(
     else:
         model.deferred = set(model.rules)
     return prepared
+
+
+def _scan_for_host_toolchains(
+    loader: Loader, modules: Iterable[ModuleModel], found: dict[TypeKey, HostToolchain], scanned: set[str]
+) -> None:
+    """Add to `found` the toolchain types the modules not `scanned` yet configure from the fetching
+    machine (the first module to configure one wins), and note them scanned."""
+    for module in modules:
+        if module.display_path not in scanned:
+            scanned.add(module.display_path)
+            for key, configured in configured_in(loader, module).items():
+                found.setdefault(key, configured)
 
 
 def prepare_recorded(
