@@ -220,13 +220,16 @@ class StreamedAnalysis:
         records: dict[str, PackageEdges] | None = None,
         bzl: BzlRecord | None = None,
         record_bzl: bool = False,
+        bzl_later: Callable[[], BzlRecord] | None = None,
     ) -> None:
         """With `reuse`, the packages it has records of are not evaluated: their records stand in
         (`_reuse`). With `records`, what each package evaluated or reused depends on is noted there
         when it is known (`PackageEdges`), with its record when its results can be reused later
         (`PackageRecord`), and so are the packages of `reuse`. With `bzl`, the model's rules were
         not analyzed (`model.prepare_model`): the record stands in for that analysis. With
-        `record_bzl`, what the analysis contributed is kept as a record too (`bzl_record`)."""
+        `record_bzl`, what the analysis contributed is kept as a record too (`bzl_record`). With
+        `bzl_later`, the record is being made while the packages are evaluated (by the first shard,
+        `shards.analyze_in_shards`): it is asked for once they are."""
         self.options = options
         self.workspace = workspace
         model = prepared.model
@@ -273,6 +276,8 @@ class StreamedAnalysis:
             for build, stands in stored.items():
                 records.setdefault(build, replace(stands, record=None))
         self.model.forget_packages()
+        if bzl_later is not None:
+            self.bzl = bzl = bzl_later()
         for display, where in bzl.templates.items() if bzl is not None else ():
             if display not in self.model.template_files and (template := self._read_again(display, where)):
                 self.model.template_files[display] = template
@@ -400,29 +405,15 @@ class StreamedAnalysis:
         model = self.model
         if self.ctx.shared_facts is None:  # in one process: the facts of this scan are the workspace's
             self.ctx.shared_facts = self.facts()
-        bzl_rules = [rule for key, rule in model.rules.items() if key in model.bzl_rules]
         other_rules = [rule for key, rule in model.rules.items() if key not in model.bzl_rules]
         if self.bzl is None:
-            analyzed = [*self._bzl_implementations(), *model.helpers]
-            subjects = _implementation_subjects(model.bzl_modules, bzl_rules, analyzed)
-            bzl_found = list(run_rules(self.ctx, self.options, subjects=subjects, workspace=False))
             prepared = self._record_bzl_of
             if prepared is not None and prepared.bzl_problems is not None:
-                facts = actions_facts(a for impl in analyzed for a in impl.actions)
-                facts.merge(prepared.bzl_problems)
-                summaries = [ActionSummary.of(a) for impl in analyzed for a in impl.actions]
-                templates = dict(prepared.bzl_templates or {})
-                preparation = prepared.preparation
-                self.bzl_record = BzlRecord(
-                    model.bzl_rules,
-                    prepared.bzl_depends,
-                    bzl_found,
-                    facts,
-                    summaries,
-                    templates,
-                    preparation.with_host_toolchains(model.loader) if preparation is not None else None,
-                )
+                self.bzl_record = bzl_record_of(prepared, self.ctx, self.options)
                 self._record_bzl_of = None
+                bzl_found = self.bzl_record.found
+            else:
+                bzl_found = _bzl_findings(model, self.ctx, self.options)
         else:
             bzl_found = self.bzl.found
         subjects = _implementation_subjects(model.other_modules, other_rules, self._other_implementations())
@@ -434,11 +425,6 @@ class StreamedAnalysis:
             found = [*diagnostics, *run_rules(self.ctx, self.options, first)]
             diagnostics = suppressions.apply(merge(_override(found, self.options)), self.comments, modules)
         return diagnostics
-
-    def _bzl_implementations(self) -> list[ImplementationModel]:
-        """The implementations of the rules the .bzl files define (`BzlRecord`)."""
-        rules = self.model.bzl_rules
-        return [impl for key, impl in self.model.implementations.items() if key in rules]
 
     def _other_implementations(self) -> list[ImplementationModel]:
         """The implementations of rules first seen in BUILD files (of other repositories)."""
@@ -558,6 +544,40 @@ class BzlRecord:
     preparation: Preparation | None = None
 
 
+def bzl_record_of(prepared: PreparedModel, ctx: Context, options: Options) -> BzlRecord:
+    """The record of what analyzing the .bzl files (`model.analyze_bzl_files`, done on `prepared`)
+    gives the report. It reads no BUILD file, so it can be made before any package is evaluated."""
+    model = prepared.model
+    analyzed = _bzl_analyzed(model)
+    facts = actions_facts(a for impl in analyzed for a in impl.actions)
+    if prepared.bzl_problems is not None:
+        facts.merge(prepared.bzl_problems)
+    preparation = prepared.preparation
+    return BzlRecord(
+        model.bzl_rules,
+        prepared.bzl_depends,
+        _bzl_findings(model, ctx, options),
+        facts,
+        [ActionSummary.of(a) for impl in analyzed for a in impl.actions],
+        dict(prepared.bzl_templates or {}),
+        preparation.with_host_toolchains(model.loader) if preparation is not None else None,
+    )
+
+
+def _bzl_analyzed(model: WorkspaceModel) -> list[ImplementationModel]:
+    """The implementations of the rules the .bzl files define, and the helpers (`BzlRecord`)."""
+    rules = model.bzl_rules
+    return [*(impl for key, impl in model.implementations.items() if key in rules), *model.helpers]
+
+
+def _bzl_findings(model: WorkspaceModel, ctx: Context, options: Options) -> list[Diagnostic]:
+    """The findings of the .bzl files, their rules and what the rules and helpers run. Rules of
+    these scopes read no workspace facts: they may run before the packages are evaluated."""
+    rules = [rule for key, rule in model.rules.items() if key in model.bzl_rules]
+    subjects = _implementation_subjects(model.bzl_modules, rules, _bzl_analyzed(model))
+    return list(run_rules(ctx, options, subjects=subjects, workspace=False))
+
+
 def _implementation_subjects(
     modules: list[ModuleModel], rules: list[RuleClass], implementations: list[ImplementationModel]
 ) -> dict[str, Sequence[object]]:
@@ -664,19 +684,22 @@ def prepare(
     only: set[str] | None,
     bzl: BzlRecord | None,
     preload: frozenset[str] = frozenset(),
+    analyze: bool = True,
 ) -> tuple[PreparedModel, BzlRecord | None]:
     """The model of the Starlark files (`model.prepare_model`, BUILD files aside), with the rules of
     its .bzl files analyzed, unless `bzl` stands in for that: it is returned when it does (the scan
     streams and the .bzl files define the rules they defined when it was made). A record that kept
     what reading the .bzl files gave stands in for reading them too (`model.prepare_recorded`), unless
     a load cycle was met: which load of a cycle is cut depends on the order the files are read in.
-    The .bzl files in `preload` (real paths) are parsed all the same."""
+    The .bzl files in `preload` (real paths) are parsed all the same. Not `analyze`: when no record
+    stands in, the rules are left for the caller to analyze (`analyze_bzl_files`)."""
     preparation = bzl.preparation if bzl is not None and streams(options) else None
     if bzl is not None and preparation is not None and not preparation.has_cycles:
         return prepare_recorded(workspace, only, bzl.rules, preparation, preload), bzl
-    prepared = prepare_model(workspace, only, with_build_files=False, analyzed=bzl is None)
+    prepared = prepare_model(workspace, only, with_build_files=False, analyzed=bzl is None and analyze)
     if bzl is not None and (bzl.rules != prepared.model.bzl_rules or not streams(options)):
-        analyze_bzl_files(prepared)
+        if analyze:
+            analyze_bzl_files(prepared)
         return prepared, None
     return prepared, bzl
 

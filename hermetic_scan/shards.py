@@ -1,9 +1,12 @@
 """A scan split across processes: each analyzes a share of the BUILD files, the parent merges.
 
-The parent parses and analyzes every .bzl file (rule implementations, helpers) once, then forks the
-other shards and is the first shard itself: each starts from that prepared model (sharing its pages
-with the others until it writes to them), so rule implementations come out the same in each and their
-findings merge into one. Each shard evaluates only its own BUILD files, and, unless a rule needs every
+The parent parses every .bzl file once, then forks the other shards and is the first shard itself:
+each starts from that prepared model (sharing its pages with the others until it writes to them).
+When the scan streams, the parent then analyzes the rules and helpers of the .bzl files while the
+others start on their packages, analyzing a rule when one of their targets needs it, and hands them
+the record of its analysis (`engine.BzlRecord`), which they take as a scan with a cached entry would.
+Otherwise it analyzes them before forking, so that rule implementations come out the same in each
+shard and their findings merge into one. Each shard evaluates only its own BUILD files, and, unless a rule needs every
 target's model (`engine.streams`), releases each handful of them once checked
 (`engine.StreamedAnalysis`). Which BUILD files are its own is decided as it goes: shards take them
 from a shared list, in path order (neighbours name each other's targets), a run of them at a time,
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -41,6 +45,7 @@ from hermetic_scan.engine import (
     Result,
     StreamedAnalysis,
     build_files_in_order,
+    bzl_record_of,
     finish,
     merge,
     prepare,
@@ -55,11 +60,12 @@ from hermetic_scan.inventory import (
     assemble_encoded,
     inventory_findings,
 )
-from hermetic_scan.model import PreparedModel, add_other_modules
+from hermetic_scan.model import PreparedModel, add_other_modules, analyze_bzl_files
 from hermetic_scan.options import Options
 from hermetic_scan.parse import compile_queries
 from hermetic_scan.readback import ReadBack
 from hermetic_scan.reads import ReadLog
+from hermetic_scan.rules.base import Context
 from hermetic_scan.suppressions import Suppression
 from hermetic_scan.workspace import Workspace
 
@@ -211,8 +217,13 @@ def analyze_in_shards(
     the shards share them instead of each reading those its packages load (`engine.prepare`)."""
     common = {repo.display(rel) for repo in workspace.repositories for rel in repo.bzl_files}
     others = {repo.display(rel) for repo in workspace.repositories for rel in repo.other_starlark}
-    prepared, bzl = prepare(workspace, options, common, bzl, preload=loads)
-    task = _Task(reuse or {}, record, bzl)
+    streamed = streams(options)
+    prepared, bzl = prepare(workspace, options, common, bzl, preload=loads, analyze=not streamed)
+    # A streamed scan forks before the rules of the .bzl files are analyzed: this process analyzes
+    # them while the others evaluate packages, analyzing a rule when a target of theirs needs it,
+    # and then hands them the record of that analysis (`_hand_out`) as a cached entry would.
+    later = streamed and bzl is None
+    task = _Task(reuse or {}, record, bzl, bzl_later=later)
     compile_queries()
     context = multiprocessing.get_context("fork")
     shared = _SharedClaims(context, build_files_in_order(workspace), shards) if groups is None else None
@@ -230,6 +241,10 @@ def analyze_in_shards(
             process.start()
             child_end.close()
             workers.append((process, parent_end))
+        senders: list[threading.Thread] = []
+        if later:
+            task.bzl = _analyzed_first(prepared, options)
+            senders = [_hand_out(connection, task.bzl) for _process, connection in workers]
         own = _own_share(
             workspace,
             options,
@@ -241,6 +256,8 @@ def analyze_in_shards(
         facts = own.facts()
         for _process, connection in workers:
             facts.merge(_receive(connection))
+        for sender in senders:  # a shard reads the record before it sends its facts
+            sender.join()
         for _process, connection in workers:
             connection.send(facts)
         own.ctx.shared_facts = facts
@@ -278,12 +295,41 @@ def _own_share(
         raise RuntimeError(f"a scan process failed:\n{traceback.format_exc()}") from error
 
 
+def _analyzed_first(prepared: PreparedModel, options: Options) -> BzlRecord:
+    """Analyze the rules and helpers of the .bzl files in this process, for the record of it. It
+    fails as a shard does (RuntimeError), for the caller to scan in one process."""
+    try:
+        analyze_bzl_files(prepared)
+        ctx = Context(prepared.model, options.profile, options.strict, options.bazel_version)
+        return bzl_record_of(prepared, ctx, options)
+    except Exception as error:  # noqa: BLE001 - reported as a forked shard's failure is
+        if guard.interrupted(error):
+            raise KeyboardInterrupt from error
+        raise RuntimeError(f"a scan process failed:\n{traceback.format_exc()}") from error
+
+
+def _hand_out(connection: Connection, bzl: BzlRecord) -> threading.Thread:
+    """Send a shard the record while this process goes on: the shard reads it only once its
+    packages are evaluated, and a pipe holds far less than a record."""
+    sender = threading.Thread(target=_send_quietly, args=(connection, bzl), daemon=True)
+    sender.start()
+    return sender
+
+
+def _send_quietly(connection: Connection, message: object) -> None:
+    try:
+        connection.send(message)
+    except OSError:
+        pass  # the shard is gone: receiving its facts reports that
+
+
 @dataclass
 class _Task:
     reuse: Mapping[str, PackageEdges]
     record: bool
     bzl: BzlRecord | None = None
     first: bool = False  # the shard that records the .bzl files' analysis, when `record`
+    bzl_later: bool = False  # the other shards receive the record from the first (`_hand_out`)
 
 
 def _analysis(
@@ -292,12 +338,13 @@ def _analysis(
     prepared: PreparedModel,
     claim: Callable[[], list[str]],
     task: _Task,
+    bzl_later: Callable[[], BzlRecord] | None = None,
 ) -> Analysis | StreamedAnalysis:
     if streams(options):
         records = {} if task.record else None
         record_bzl = task.record and task.first
         return StreamedAnalysis(
-            workspace, options, prepared, claim, task.reuse, records, task.bzl, record_bzl
+            workspace, options, prepared, claim, task.reuse, records, task.bzl, record_bzl, bzl_later
         )
     return Analysis(workspace, options, claim=claim, prepared=prepared)
 
@@ -327,7 +374,8 @@ def _shard(
 ) -> None:
     try:
         reads.start_over()
-        analysis = _analysis(workspace, options, prepared, claim, task)
+        later = (lambda: _receive(connection)) if task.bzl_later else None
+        analysis = _analysis(workspace, options, prepared, claim, task, later)
         connection.send(analysis.facts())
         analysis.ctx.shared_facts = connection.recv()
         output = _output(analysis)

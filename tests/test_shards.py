@@ -202,7 +202,12 @@ def test_the_parent_stops_claiming_once_a_shard_has_failed(monkeypatch: pytest.M
     taken: list[str] = []
 
     def analysis(
-        workspace: object, options: object, prepared: object, claim: Callable[[], list[str]], task: object
+        workspace: object,
+        options: object,
+        prepared: object,
+        claim: Callable[[], list[str]],
+        task: object,
+        *later: object,
     ) -> object:
         if os.getpid() != parent:
             raise ValueError("shard exploded")
@@ -215,7 +220,7 @@ def test_the_parent_stops_claiming_once_a_shard_has_failed(monkeypatch: pytest.M
             taken.extend(files)
             return files
 
-        return real(workspace, options, prepared, counted, task)  # type: ignore[arg-type]
+        return real(workspace, options, prepared, counted, task, *later)  # type: ignore[arg-type]
 
     monkeypatch.setattr(shards, "_analysis", analysis)
     workspace = CORPUS / "cross-package"
