@@ -79,7 +79,12 @@ def _scan(
     attach_externals(workspace, options)
     if options.keep_model:
         return analyze(workspace, options)
-    count = shard_count(options.jobs, sum(len(repo.build_files) for repo in workspace.repositories))
+    repositories = workspace.repositories
+    count = shard_count(
+        options.jobs,
+        sum(len(repo.build_files) for repo in repositories),
+        sum(len(repo.bzl_files) for repo in repositories),
+    )
     if count > 1:
         try:
             return shards.analyze_in_shards(
@@ -96,18 +101,20 @@ def _scan(
     return analyze(workspace, options)
 
 
-# With `jobs` unset, one process per this many BUILD files (up to the CPUs there are): below it, a
-# second process costs more (forking, sending results back, merging) than it saves. Measured
-# (docs/performance.md, "The .bzl files are analyzed after forking"): once a streamed scan forked
-# before analyzing the rules of the .bzl files, 2 processes took 0.57 s on rules_python (173 BUILD
-# files) against 0.66 s in one, 0.27 s on bazel-examples (114) against 0.29 s, the same on rules_pkg
-# (47) and rules_oci (36), and 0.01 s more on rules_shell (9) and distroless (26).
-BUILD_FILES_PER_JOB = 50
+# With `jobs` unset, one process per this many Starlark files, BUILD and .bzl (up to the CPUs there
+# are): below it, a second process costs more (forking, sending results back, merging) than it saves.
+# The .bzl files count since a streamed scan forks before analyzing their rules (`shards`). Measured
+# (docs/performance.md, "The .bzl files are analyzed after forking"), 2 processes against one: 0.57
+# against 0.66 s on rules_python (173 BUILD and 279 .bzl files), 0.52 against 0.58 s on rules_js (59
+# and 83), 0.27 against 0.29 s on bazel-examples (114 and 30); the same on bazel-skylib (24 and 95),
+# rules_pkg (47 and 48) and rules_oci (36 and 28); 0.01 s more on rules_shell (9 and 12). Measured
+# on 2 CPUs: with more, a share of 60 files is a guess.
+STARLARK_FILES_PER_JOB = 60
 
 
-def shard_count(jobs: int | None, build_files: int) -> int:
+def shard_count(jobs: int | None, build_files: int, bzl_files: int = 0) -> int:
     if not shards.can_fork() or build_files < 2:
         return 1
     if jobs is None:
-        return max(1, min(shards.usable_cpus(), build_files // BUILD_FILES_PER_JOB))
+        return max(1, min(shards.usable_cpus(), (build_files + bzl_files) // STARLARK_FILES_PER_JOB))
     return max(1, min(jobs, build_files))

@@ -232,8 +232,10 @@ def test_the_parent_stops_claiming_once_a_shard_has_failed(monkeypatch: pytest.M
 def test_jobs_default_depends_on_the_workspace_size(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shards, "usable_cpus", lambda: 4)
     assert runner.shard_count(None, 20) == 1
-    assert runner.shard_count(None, runner.BUILD_FILES_PER_JOB * 2) == 2
-    assert runner.shard_count(None, runner.BUILD_FILES_PER_JOB * 100) == 4
+    assert runner.shard_count(None, runner.STARLARK_FILES_PER_JOB * 2) == 2
+    assert runner.shard_count(None, runner.STARLARK_FILES_PER_JOB * 100) == 4
+    assert runner.shard_count(None, 20, runner.STARLARK_FILES_PER_JOB * 2) == 2  # .bzl files count
+    assert runner.shard_count(None, 1, runner.STARLARK_FILES_PER_JOB * 2) == 1  # one BUILD file: one share
     assert runner.shard_count(3, 20) == 3
     assert runner.shard_count(8, 2) == 2
     monkeypatch.setattr(shards, "can_fork", lambda: False)
