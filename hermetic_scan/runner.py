@@ -19,7 +19,7 @@ from hermetic_scan.engine import (
     with_discovered_externals,
 )
 from hermetic_scan.options import Options, read_bazelversion
-from hermetic_scan.workspace import discover
+from hermetic_scan.workspace import Workspace, discover
 
 
 def scan(root: Path, options: Options | None = None) -> Result:
@@ -79,12 +79,8 @@ def _scan(
     attach_externals(workspace, options)
     if options.keep_model:
         return analyze(workspace, options)
-    repositories = workspace.repositories
-    count = shard_count(
-        options.jobs,
-        sum(len(repo.build_files) for repo in repositories),
-        sum(len(repo.bzl_files) for repo in repositories),
-    )
+    # With --jobs, the workspace's BUILD files are split as they always were, records or not.
+    count = shard_count(options.jobs, *_work(workspace, reuse if options.jobs is None else None, bzl))
     if count > 1:
         try:
             return shards.analyze_in_shards(
@@ -101,6 +97,17 @@ def _scan(
     return analyze(workspace, options)
 
 
+def _work(
+    workspace: Workspace, reuse: Mapping[str, PackageEdges] | None, bzl: BzlRecord | None
+) -> tuple[int, int]:
+    """The BUILD files to evaluate (those the cache has no record of) and the .bzl files whose rules
+    to analyze (none when a record of that analysis is carried)."""
+    recorded = sum(1 for edges in (reuse or {}).values() if edges.record is not None)
+    builds = sum(len(repo.build_files) for repo in workspace.repositories)
+    bzl_files = 0 if bzl is not None else sum(len(repo.bzl_files) for repo in workspace.repositories)
+    return max(builds - recorded, 0), bzl_files
+
+
 # With `jobs` unset, one process per this many Starlark files, BUILD and .bzl (up to the CPUs there
 # are): below it, a second process costs more (forking, sending results back, merging) than it saves.
 # The .bzl files count since a streamed scan forks before analyzing their rules (`shards`). Measured
@@ -113,6 +120,8 @@ STARLARK_FILES_PER_JOB = 60
 
 
 def shard_count(jobs: int | None, build_files: int, bzl_files: int = 0) -> int:
+    """How many processes scan `build_files` BUILD files and analyze the rules of `bzl_files` .bzl
+    files: `jobs`, if given, else as many as the work pays for (up to the CPUs there are)."""
     if not shards.can_fork() or build_files < 2:
         return 1
     if jobs is None:
