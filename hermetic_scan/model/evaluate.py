@@ -152,6 +152,11 @@ class Frame:
     # Conditions on the rule's attributes that must hold for this code to run, as (attribute, truthy):
     # `if ctx.attr.push:` adds ("push", True) in its body and ("push", False) in its else.
     guards: Guards = ()
+    # A `return`, `break` or `continue` the model knows is taken (`_jump`): the statements after it
+    # in its block, and the blocks around it up to its loop or function, do not run.
+    jump: str | None = None
+    loop_undecided: int = -1  # `undecided` where the innermost loop began (-1: in no loop)
+    blind_loops: int = 0  # loops around this code whose items the model does not know all of
 
 
 class Interpreter:
@@ -249,6 +254,8 @@ class Interpreter:
         if not frame.depth:
             for statement in node.named_children:
                 self.run_statement(statement, frame)
+                if frame.jump is not None:
+                    return
             return
         statements: tuple[tuple[str, Node, tuple[tuple[str, Node], ...]], ...] | None = self._shapes.get(node)
         if statements is None:  # each statement's type, and its parts' types for an expression statement
@@ -259,6 +266,8 @@ class Interpreter:
             )
         for kind, statement, parts in statements:
             self._statement(kind, statement, parts, frame)
+            if frame.jump is not None:
+                return
 
     def run_statement(self, node: Node, frame: Frame) -> None:
         self._statement(node.type, node, None, frame)
@@ -283,24 +292,50 @@ class Interpreter:
             result = self.eval(value, frame) if value is not None else Const(None)
             if frame.returned is None:
                 frame.returned = _maybe(result, frame)
+            if frame.depth and not frame.undecided and not frame.blind_loops:
+                frame.jump = _RETURN
         elif kind == "if_statement":
             self._if(node, frame)
         elif kind == "for_statement":
-            left = node.child_by_field_name("left")
-            right = node.child_by_field_name("right")
-            body = node.child_by_field_name("body")
-            items = self.eval(right, frame) if right is not None else Unknown()
-            for item in _loop_items(items):
-                if left is not None:
-                    self._bind(left, item, frame)
-                if body is not None:
-                    self.run_block(body, frame)
+            self._for(node, frame)
+        elif kind in _LOOP_JUMPS:
+            if (
+                frame.depth and frame.loop_undecided == frame.undecided
+            ):  # in a loop, on no undecided branch of it
+                frame.jump = _LOOP_JUMPS[kind]
         elif kind == "function_definition":
             name = node.child_by_field_name("name")
             if name is not None:
                 frame.env[frame.module.text(name)] = Function(frame.module, node, frame.module.text(name))
         elif kind == "block":
             self.run_block(node, frame)
+
+    def _for(self, node: Node, frame: Frame) -> None:
+        """Run the body once per item, or once with an unknown item when the items are not known. A
+        `return` in it counts as taken only when every item is known: the loop may run no time."""
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        body = node.child_by_field_name("body")
+        items = self.eval(right, frame) if right is not None else Unknown()
+        every_item = isinstance(items, ListV) and 0 < len(items.items) <= MAX_LOOP_ITEMS
+        outer_loop = frame.loop_undecided
+        frame.loop_undecided = frame.undecided
+        frame.blind_loops += not every_item
+        try:
+            for item in _loop_items(items):
+                if left is not None:
+                    self._bind(left, item, frame)
+                if body is not None:
+                    self.run_block(body, frame)
+                if frame.jump is _CONTINUE:
+                    frame.jump = None
+                elif frame.jump is not None:
+                    if frame.jump is _BREAK:
+                        frame.jump = None
+                    break
+        finally:
+            frame.loop_undecided = outer_loop
+            frame.blind_loops -= not every_item
 
     def _if(self, node: Node, frame: Frame) -> None:
         """Run the branch a constant condition selects; with an unknown condition, every branch."""
@@ -711,11 +746,8 @@ class Interpreter:
                     self.eval(value, frame) if only is None or key in only else NOT_EVALUATED,
                 )
             elif kind == _DICTIONARY_SPLAT:
-                inner = self.eval(value, frame)
-                if isinstance(inner, DictV):
-                    for k, v, knode, _ in inner.items:
-                        if isinstance(k, Str):
-                            keywords.setdefault(k.text.text, (knode or arg, v))
+                for k, v, knode in _splat_items(self.eval(value, frame)):
+                    keywords.setdefault(k, (knode or arg, v))
                 # Whatever it holds here, a **splat forwards the caller's choices.
                 splat = True
             elif kind == _LIST_SPLAT:
@@ -1042,7 +1074,11 @@ class Interpreter:
         frame.collector.rule_calls.append(
             RuleCall(callee, kind, frame.module, node, keywords, splat, alternatives)
         )
-        return Const(None)
+        if isinstance(callee, (RuleClass, NativeRule)):
+            return Const(None)  # instantiating a rule gives None
+        # A name the model does not know, or a symbol of a file it cannot read: maybe a rule, maybe a
+        # function whose value is read (`if not hasattr(cc_common, "...")`); its value is not None.
+        return Unknown(f"value of {kind}()")
 
     def _method(
         self,
@@ -1245,6 +1281,18 @@ class Interpreter:
         return collector.outputs[key]
 
 
+def _splat_items(value: Value) -> list[tuple[str, Value, Node | None]]:
+    """The keyword arguments `**value` passes that the model knows. Of a dict that an undecided `if`
+    may have changed (a choice of dicts: `if cond: kwargs["x"] = y`), those every option holds alike."""
+    if isinstance(value, DictV):
+        return [(k.text.text, v, knode) for k, v, knode, _ in value.items if isinstance(k, Str)]
+    if not isinstance(value, Choice) or not all(isinstance(option, DictV) for option in value.options):
+        return []
+    first, *others = [_splat_items(option) for option in value.options]
+    held = [{k: v for k, v, _ in reversed(items)} for items in others]  # the first of a key counts
+    return [(k, v, knode) for k, v, knode in first if all(options.get(k, _ABSENT) is v for options in held)]
+
+
 def _merge_branches(envs: list[dict[str, Value]]) -> dict[str, Value]:
     """The names bound after an `if` the model cannot decide: a name each branch binds alike keeps its
     value; one bound differently (or in some branches only) is a choice among them."""
@@ -1432,6 +1480,10 @@ def _rule_kind(callee: Value) -> str:
     if isinstance(callee, (RuleClass, NativeRule)):
         return callee.name
     return callee.symbol if isinstance(callee, UnresolvedSymbol) else "?"
+
+
+_RETURN, _BREAK, _CONTINUE = "return", "break", "continue"
+_LOOP_JUMPS = {"break_statement": _BREAK, "continue_statement": _CONTINUE}
 
 
 def _loop_items(items: Value) -> list[Value]:
