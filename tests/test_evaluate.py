@@ -124,3 +124,74 @@ def test_kwargs_pop_returns_the_value_and_removes_the_key(tmp_path: Path) -> Non
         ["//visibility:private"],
         {"name": "lock"},
     ]
+
+
+# -- return, break and continue --------------------------------------------------------------
+def test_a_break_the_model_knows_is_taken_ends_the_loop(tmp_path: Path) -> None:
+    source = (
+        "def f():\n"
+        "    out = []\n"
+        '    for x in ["a", "b", "c"]:\n'
+        '        if x == "b":\n'
+        "            break\n"
+        "        out.append(x)\n"
+        "    return out\n"
+        "X = f()\n"
+    )
+    assert _plain(_evaluate(tmp_path, source)) == ["a"]
+
+
+def test_a_continue_the_model_knows_is_taken_skips_the_rest_of_the_body(tmp_path: Path) -> None:
+    source = (
+        "def f():\n"
+        "    out = []\n"
+        '    for x in ["a", "b", "c"]:\n'
+        '        if x == "b":\n'
+        "            continue\n"
+        "        out.append(x)\n"
+        "    return out\n"
+        "X = f()\n"
+    )
+    assert _plain(_evaluate(tmp_path, source)) == ["a", "c"]
+
+
+def test_a_break_on_an_undecided_branch_does_not_end_the_loop(tmp_path: Path) -> None:
+    """The loop goes on as if the break were not taken: what later items add is kept."""
+    source = (
+        "def f():\n"
+        "    out = []\n"
+        '    for x in ["a", "b"]:\n'
+        "        if native.package_name():\n"
+        "            break\n"
+        "        out.append(x)\n"
+        "    return out\n"
+        "X = f()\n"
+    )
+    assert _plain(_evaluate(tmp_path, source)) == ["a", "b"]
+
+
+# -- what a name the model does not know gives ------------------------------------------------
+def test_the_value_of_an_unknown_function_is_unknown_not_none(tmp_path: Path) -> None:
+    """`hasattr` and `getattr` on Bazel's built-in objects depend on the Bazel version: a feature
+    check must keep both ways, not read as false (it hid targets after `if not hasattr(...)`)."""
+    value = _evaluate(tmp_path, 'X = "new" if hasattr(native, "subpackages") else "old"\n')
+    assert _plain(value) == {"one of": ["new", "old"]}
+    assert isinstance(_evaluate(tmp_path, 'X = getattr(proto_common, "INCOMPATIBLE_FLAG", False)\n'), Unknown)
+
+
+def test_kwargs_changed_on_an_undecided_branch_still_pass_the_keys_every_branch_holds(
+    tmp_path: Path,
+) -> None:
+    source = (
+        "def g(**kw):\n"
+        "    return kw\n"
+        "def f(flag, **kwargs):\n"
+        "    if flag:\n"
+        '        kwargs["toolchain_type"] = flag\n'
+        "    return g(**kwargs)\n"
+        'X = f(native.package_name(), name = "toolchain", tags = ["manual"])\n'
+    )
+    value = _plain(_evaluate(tmp_path, source))
+    assert isinstance(value, dict)
+    assert (value["name"], value["tags"]) == ("toolchain", ["manual"])
+    assert "toolchain_type" not in value  # passed on one branch only: not a known keyword

@@ -503,3 +503,55 @@ def test_script_labels_of_a_macro_are_relative_to_the_calling_package(tmp_path: 
         "//app:smoke.sh",
         "//rules:common.sh",
     ]
+
+
+# -- code the model knows does not run, and feature checks it cannot decide --------------------
+def test_a_macro_that_returns_early_makes_no_target_after_its_return(tmp_path: Path) -> None:
+    targets = _build(
+        tmp_path,
+        """
+        load(":macros.bzl", "maybe_schema")
+
+        maybe_schema(name = "schema")
+        """,
+        {
+            "app/macros.bzl": textwrap.dedent(
+                """
+                load("//rules:defs.bzl", "gen")
+
+                _ENABLED = False
+
+                def maybe_schema(name):
+                    if not _ENABLED:
+                        return
+                    gen(name = name)
+                """
+            )
+        },
+    )
+    assert "//app:schema" not in targets
+
+
+def test_targets_after_a_feature_check_on_bazel_builtins_are_kept(tmp_path: Path) -> None:
+    """`hasattr(native, ...)` depends on the Bazel version: the targets after it may exist."""
+    targets = _build(
+        tmp_path,
+        """
+        load(":macros.bzl", "subpackage_checks")
+
+        subpackage_checks(name = "checks")
+        """,
+        {
+            "app/macros.bzl": textwrap.dedent(
+                """
+                load("//rules:defs.bzl", "check")
+
+                def subpackage_checks(name):
+                    if not hasattr(native, "subpackages"):
+                        return
+                    check(name = name)
+                """
+            )
+        },
+    )
+    assert targets["//app:checks"].kind == "check"
