@@ -6,8 +6,8 @@ When the scan streams, the parent then analyzes the rules and helpers of the .bz
 others start on their packages, analyzing a rule when one of their targets needs it, and hands them
 the record of its analysis (`engine.BzlRecord`), which they take as a scan with a cached entry would.
 Otherwise it analyzes them before forking, so that rule implementations come out the same in each
-shard and their findings merge into one. Each shard evaluates only its own BUILD files, and, unless a rule needs every
-target's model (`engine.streams`), releases each handful of them once checked
+shard and their findings merge into one. Each shard evaluates only its own BUILD files, and, unless a
+rule needs every target's model (`engine.streams`), releases each handful of them once checked
 (`engine.StreamedAnalysis`). Which BUILD files are its own is decided as it goes: shards take them
 from a shared list, in path order (neighbours name each other's targets), a run of them at a time,
 shorter as fewer are left (`_SharedClaims`), so that a shard slowed down (by heavier files, or by a
@@ -16,8 +16,9 @@ compare it with a single-process scan on every corpus workspace, split as it hap
 fixed groups.
 
 Two rounds per shard:
-1. evaluate its BUILD files, send back its `WorkspaceFacts` (known mnemonics, load problems, scripts
-   and the targets running them);
+1. evaluate its BUILD files (then receive the record of the .bzl files' analysis, when the parent
+   made it meanwhile), send back its `WorkspaceFacts` (known mnemonics, load problems, scripts and
+   the targets running them);
 2. receive the facts of all shards merged, run the rules that need them, apply suppressions, decide
    the verdicts of its own targets, send back findings, suppressions (used or not) and verdicts.
 A finding can only be suppressed by the shard that read its file; a shard marks the findings in files
