@@ -72,6 +72,15 @@ def _plain(value: Value) -> object:
         ('"42".isdigit()', True),
         ('"4a".isdigit()', False),
         ('"rc".isalpha()', True),
+        # Macros check the types of their arguments (kythe: `type(value) != typename`).
+        ('type("requirements.txt") == "list"', False),
+        ("type(True)", "bool"),
+        ("type(3)", "int"),
+        ("type(None)", "NoneType"),
+        ('type({"a": 1})', "dict"),
+        ("type(struct(a = 1))", "struct"),
+        ('type(Label("//x:y"))', "Label"),
+        ('type("a" if native.package_name() else "b")', "string"),
     ],
 )
 def test_expressions_the_model_computes(tmp_path: Path, expression: str, expected: object) -> None:
@@ -88,6 +97,8 @@ def test_expressions_the_model_computes(tmp_path: Path, expression: str, expecte
         '"é1".isdigit()',  # beyond ASCII, character classes are Unicode's
         "UNDEFINED < 3",
         '1 < "a"',  # an error in Starlark: the model does not guess
+        "type([1])",  # a list and a tuple are one kind of value in the model
+        'type("a" if native.package_name() else 1)',
     ],
 )
 def test_comparisons_it_cannot_decide_are_unknown(tmp_path: Path, expression: str) -> None:

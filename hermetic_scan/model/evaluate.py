@@ -89,6 +89,7 @@ BUILTINS = {
     "enumerate",
     "sorted",
     "reversed",
+    "type",
 }
 
 
@@ -780,6 +781,10 @@ class Interpreter:
             kinds = tuple(dict.fromkeys(_rule_kind(option) for option in callee.options))
             callee = callee.options[0]
             alternatives = kinds if len(kinds) > 1 else ()
+        if isinstance(callee, Builtin) and callee.name in _MESSAGES:
+            # What fail() and print() say is not read: formatting it cost kythe 0.3 s, in a type check
+            # `fail("... %s" % ...)` on a branch the model could not decide, called 12,514 times.
+            return Unknown(f"{callee.name}()")
         rule_like = isinstance(callee, (RuleClass, NativeRule, UnresolvedSymbol)) or (
             isinstance(callee, Unknown) and callee_kind == "identifier"
         )
@@ -1226,6 +1231,8 @@ class Interpreter:
             return Subrule(
                 keywords.get("implementation", (None, positional[0][1] if positional else Unknown()))[1]
             )
+        if name == "type" and len(positional) == 1 and not keywords:
+            return _type_of(positional[0][1])
         if name == "str" and positional:
             if isinstance(positional[0][1], LabelStr):
                 return Unknown("str(Label(...))")
@@ -1482,6 +1489,7 @@ def _rule_kind(callee: Value) -> str:
     return callee.symbol if isinstance(callee, UnresolvedSymbol) else "?"
 
 
+_MESSAGES = frozenset({"fail", "print"})
 _RETURN, _BREAK, _CONTINUE = "return", "break", "continue"
 _LOOP_JUMPS = {"break_statement": _BREAK, "continue_statement": _CONTINUE}
 
@@ -1596,6 +1604,30 @@ def _add(left: Value, right: Value) -> Value:
 # https://bazel.build/rules/lib/core/string): decided here for text the model knows in full, so that a
 # branch on them (`if c.isdigit():` in a version parser walking a string) runs one way, not both.
 _STRING_PREDICATES = frozenset(("isalnum", "isalpha", "isdigit", "islower", "isspace", "istitle", "isupper"))
+
+
+def _type_of(value: Value) -> Value:
+    """`type(x)` where the model knows what x is (https://bazel.build/rules/lib/globals/all#type). A
+    list and a tuple are one kind of value in the model: their type is unknown."""
+    names = {_type_name(option) for option in alternatives(value)}
+    name = names.pop() if len(names) == 1 else None
+    return Str(MappedText(name, (None,) * len(name), None)) if name else Unknown("type()")
+
+
+def _type_name(value: Value) -> str | None:
+    if isinstance(value, LabelStr):
+        return "Label"
+    if isinstance(value, Str):
+        return "string"
+    if isinstance(value, Const):
+        return "NoneType" if value.value is None else "bool" if isinstance(value.value, bool) else "int"
+    if isinstance(value, DictV):
+        return "dict"
+    if isinstance(value, StructV):
+        return "struct"
+    if isinstance(value, Function):
+        return "function"
+    return None
 
 
 def _known_text(value: Value) -> str | None:
