@@ -236,8 +236,13 @@ def analyze_in_shards(
         # This process is the first shard: the prepared model it forked the others from is its own.
         for claim in claims[1:]:
             parent_end, child_end = context.Pipe()
+            # The parent's ends of the pipes, which the forked process holds copies of: it closes
+            # them, so that its reads end when the parent goes away (a failure) instead of waiting.
+            parent_ends = [parent_end, *(end for _process, end in workers)]
             process = context.Process(
-                target=_shard, args=(child_end, workspace, options, prepared, claim, task), daemon=True
+                target=_shard,
+                args=(child_end, parent_ends, workspace, options, prepared, claim, task),
+                daemon=True,
             )
             process.start()
             child_end.close()
@@ -367,12 +372,15 @@ class _Failure:
 
 def _shard(
     connection: Connection,
+    parent_ends: list[Connection],
     workspace: Workspace,
     options: Options,
     prepared: PreparedModel,
     claim: Callable[[], list[str]],
     task: _Task,
 ) -> None:
+    for end in parent_ends:
+        end.close()
     try:
         reads.start_over()
         later = (lambda: _receive(connection)) if task.bzl_later else None

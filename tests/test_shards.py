@@ -229,6 +229,24 @@ def test_the_parent_stops_claiming_once_a_shard_has_failed(monkeypatch: pytest.M
     assert taken == []
 
 
+def test_the_parent_failing_to_analyze_the_bzl_files_fails_the_sharded_scan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The parent analyzes the .bzl files after forking, while the shards wait for the record: its
+    failure is a scan process's failure (the caller scans again in one process), not a hang."""
+
+    def explode(_prepared: object) -> None:
+        raise ValueError("analysis exploded")
+
+    monkeypatch.setattr(shards, "analyze_bzl_files", explode)
+    workspace = CORPUS / "cross-package"
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="analysis exploded"):
+        shards.analyze_in_shards(discover(workspace), _options(workspace), 2)
+    assert time.monotonic() - started < 4  # not the 5 s the parent waits before killing a shard
+    assert not multiprocessing.active_children()
+
+
 def test_jobs_default_depends_on_the_workspace_size(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shards, "usable_cpus", lambda: 4)
     assert runner.shard_count(None, 20) == 1
