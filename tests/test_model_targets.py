@@ -555,3 +555,31 @@ def test_targets_after_a_feature_check_on_bazel_builtins_are_kept(tmp_path: Path
         },
     )
     assert targets["//app:checks"].kind == "check"
+
+
+def test_a_return_in_a_loop_over_items_a_condition_may_drop_does_not_hide_what_follows(
+    tmp_path: Path,
+) -> None:
+    """The list may be empty in Starlark (every item filtered out): the code after the loop may run."""
+    targets = _build(
+        tmp_path,
+        """
+        load(":macros.bzl", "schema_unless_generated")
+
+        schema_unless_generated(name = "schema", srcs = ["a.json", "b.json"])
+        """,
+        {
+            "app/macros.bzl": textwrap.dedent(
+                """
+                load("//rules:defs.bzl", "gen")
+
+                def schema_unless_generated(name, srcs):
+                    generated = [s for s in srcs if s.startswith(native.package_name())]
+                    for _ in generated:
+                        return
+                    gen(name = name)
+                """
+            )
+        },
+    )
+    assert targets["//app:schema"].kind == "gen"

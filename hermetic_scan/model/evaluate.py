@@ -318,7 +318,7 @@ class Interpreter:
         right = node.child_by_field_name("right")
         body = node.child_by_field_name("body")
         items = self.eval(right, frame) if right is not None else Unknown()
-        every_item = isinstance(items, ListV) and 0 < len(items.items) <= MAX_LOOP_ITEMS
+        every_item = _every_item_known(items)
         outer_loop = frame.loop_undecided
         frame.loop_undecided = frame.undecided
         frame.blind_loops += not every_item
@@ -605,17 +605,23 @@ class Interpreter:
         items = self.eval(right, frame)
         saved = dict(frame.env)
         results: list[Value] = []
+        complete = _every_item_known(items)
         for item in _loop_items(items):
             if left is not None:
                 self._bind(left, item, frame)
-            if any(
-                isinstance(v, Const) and not v.value
-                for v in (self.eval(c.named_children[0], frame) for c in conditions if c.named_children)
-            ):
-                continue
-            results.append(self.eval(body, frame))
+            kept = True
+            for condition in (c.named_children[0] for c in conditions if c.named_children):
+                value = self.eval(condition, frame)
+                if isinstance(value, Const) and not value.value:
+                    kept = False
+                    break
+                complete = complete and isinstance(value, Const)  # kept, but maybe not in Starlark
+            if kept:
+                results.append(self.eval(body, frame))
         frame.env = saved
-        return ListV(tuple(results)) if isinstance(items, ListV) else Unknown("comprehension")
+        return (
+            ListV(tuple(results), complete=complete) if isinstance(items, ListV) else Unknown("comprehension")
+        )
 
     def _attribute_shape(
         self, node: Node, frame: Frame
@@ -876,7 +882,9 @@ class Interpreter:
             return self._pop(name, current, positional, frame)
         grown: Value = Unknown(f".{operation}()")
         if isinstance(current, ListV) and operation == "append" and len(positional) == 1:
-            grown = ListV(current.items + (positional[0][1],), current.nodes + (positional[0][0],))
+            grown = ListV(
+                current.items + (positional[0][1],), current.nodes + (positional[0][0],), current.complete
+            )
         elif isinstance(current, ListV) and operation == "extend" and len(positional) == 1:
             grown = _add(current, positional[0][1])
         elif isinstance(current, DictV) and operation == "update":
@@ -1141,11 +1149,12 @@ class Interpreter:
                 return Str(mask_make_variables(value.text))
             return value
         if isinstance(receiver, DictV) and name in ("items", "keys", "values") and not receiver.conditional:
+            complete = all(k is not _OPEN for k, _, _, _ in receiver.items)  # no key a **splat hides
             if name == "keys":
-                return ListV(tuple(k for k, _, _, _ in receiver.items))
+                return ListV(tuple(k for k, _, _, _ in receiver.items), complete=complete)
             if name == "values":
-                return ListV(tuple(v for _, v, _, _ in receiver.items))
-            return ListV(tuple(ListV((k, v)) for k, v, _, _ in receiver.items))
+                return ListV(tuple(v for _, v, _, _ in receiver.items), complete=complete)
+            return ListV(tuple(ListV((k, v)) for k, v, _, _ in receiver.items), complete=complete)
         if isinstance(receiver, DictV) and name == "get" and positional:
             key = positional[0][1]
             if isinstance(key, Str):
@@ -1259,18 +1268,20 @@ class Interpreter:
         if name == "range" and positional and all(isinstance(v, Const) for _, v in positional):
             bounds = [v.value for _, v in positional]  # type: ignore[attr-defined]
             if all(isinstance(b, int) and not isinstance(b, bool) for b in bounds) and len(bounds) <= 3:
-                numbers = range(*bounds)[:MAX_LOOP_ITEMS]  # type: ignore[arg-type]
-                return ListV(tuple(Const(n) for n in numbers))
+                numbers = range(*bounds)  # type: ignore[arg-type]
+                kept = numbers[:MAX_LOOP_ITEMS]
+                return ListV(tuple(Const(n) for n in kept), complete=len(kept) == len(numbers))
         if name in ("sorted", "reversed") and positional and isinstance(positional[0][1], ListV):
-            items = positional[0][1].items
+            items, complete = positional[0][1].items, positional[0][1].complete
             if name == "reversed":
-                return ListV(tuple(reversed(items)))
+                return ListV(tuple(reversed(items)), complete=complete)
             if all(isinstance(item, Str) for item in items) and not keywords:
-                return ListV(tuple(sorted(items, key=lambda item: item.text.text)))  # type: ignore[attr-defined]
-            return ListV(items)  # the order matters less to the model than the items
+                ordered = tuple(sorted(items, key=lambda item: item.text.text))  # type: ignore[attr-defined]
+                return ListV(ordered, complete=complete)
+            return ListV(items, complete=complete)  # the order matters less to the model than the items
         if name == "enumerate" and positional and isinstance(positional[0][1], ListV):
-            items = positional[0][1].items
-            return ListV(tuple(ListV((Const(i), item)) for i, item in enumerate(items)))
+            items, complete = positional[0][1].items, positional[0][1].complete
+            return ListV(tuple(ListV((Const(i), item)) for i, item in enumerate(items)), complete=complete)
         if name == "select":
             # https://bazel.build/reference/be/functions#select: one of the dict's values, chosen by
             # the configuration, which the model does not know.
@@ -1494,6 +1505,11 @@ _RETURN, _BREAK, _CONTINUE = "return", "break", "continue"
 _LOOP_JUMPS = {"break_statement": _BREAK, "continue_statement": _CONTINUE}
 
 
+def _every_item_known(items: Value) -> bool:
+    """Whether a loop over `items` runs once per item of `_loop_items`, neither more nor fewer times."""
+    return isinstance(items, ListV) and items.complete and 0 < len(items.items) <= MAX_LOOP_ITEMS
+
+
 def _loop_items(items: Value) -> list[Value]:
     if isinstance(items, ListV) and items.items:
         return list(items.items[:MAX_LOOP_ITEMS])
@@ -1596,7 +1612,7 @@ def _add(left: Value, right: Value) -> Value:
         token = DECLARED_TOKEN if not isinstance(left, Unknown) else OPAQUE_TOKEN
         return Str(MappedText.opaque(token, right.text.source, right.text.origin(0)) + right.text)
     if isinstance(left, ListV) and isinstance(right, ListV):
-        return ListV(left.items + right.items, left.nodes + right.nodes)
+        return ListV(left.items + right.items, left.nodes + right.nodes, left.complete and right.complete)
     return Unknown("+")
 
 
