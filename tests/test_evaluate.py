@@ -81,6 +81,13 @@ def _plain(value: Value) -> object:
         ("type(struct(a = 1))", "struct"),
         ('type(Label("//x:y"))', "Label"),
         ('type("a" if native.package_name() else "b")', "string"),
+        # tflite-micro names a shared library after its sources' directory.
+        ('"ops/delay_op.py"[0:"ops/delay_op.py".rfind("/")]', "ops"),
+        ('"abcdef"[2:]', "cdef"),
+        ('"abc"[1]', "b"),
+        ('"a/b".find("x")', -1),
+        ('len("abc")', 3),
+        ('len("")', 0),
     ],
 )
 def test_expressions_the_model_computes(tmp_path: Path, expression: str, expected: object) -> None:
@@ -98,6 +105,11 @@ def test_expressions_the_model_computes(tmp_path: Path, expression: str, expecte
         "UNDEFINED < 3",
         '1 < "a"',  # an error in Starlark: the model does not guess
         "type([1])",  # a list and a tuple are one kind of value in the model
+        # A list may grow through another name for it (a struct field, an argument): not followed.
+        "len([1])",
+        "[1, 2][0:1]",
+        '"abc"[::2]',
+        '"a/b".index("x")',  # an error in Starlark
         'type("a" if native.package_name() else 1)',
     ],
 )

@@ -583,3 +583,28 @@ def test_a_return_in_a_loop_over_items_a_condition_may_drop_does_not_hide_what_f
         },
     )
     assert targets["//app:schema"].kind == "gen"
+
+
+def test_a_name_bazel_would_reject_is_no_target(tmp_path: Path) -> None:
+    """A branch the model cannot decide may build a name from a label (`kernels[0][1:]`): a name
+    with `:` is not a target name (https://bazel.build/concepts/labels#target-names)."""
+    targets = _build(
+        tmp_path,
+        """
+        load(":macros.bzl", "shared_library")
+
+        shared_library(name = "delay_op", kernels = ["//kernels:delay_kernel"])
+        """,
+        {
+            "app/macros.bzl": textwrap.dedent(
+                """
+                load("//rules:defs.bzl", "gen")
+
+                def shared_library(name, kernels):
+                    stem = kernels[0][1:] if native.package_name() else name
+                    gen(name = "_" + stem + ".so")
+                """
+            )
+        },
+    )
+    assert sorted(targets) == ["//app:_delay_op.so"]

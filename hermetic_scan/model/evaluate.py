@@ -714,6 +714,8 @@ class Interpreter:
     def _subscript(self, node: Node, frame: Frame) -> Value:
         value = self.eval(node.child_by_field_name("value"), frame)
         index_node = node.child_by_field_name("subscript")
+        if index_node is not None and index_node.type == "slice":
+            return _sliced(value, self._slice_bounds(index_node, frame))
         index = self.eval(index_node, frame)
         if isinstance(value, CtxField) and value.name == "toolchains":
             return Declared("toolchain")
@@ -728,7 +730,30 @@ class Interpreter:
                 return value.items[index.value]
             except IndexError:
                 return Unknown("index")
+        if isinstance(index, Const) and type(index.value) is int and (text := _known_text(value)) is not None:
+            at = index.value
+            if -len(text) <= at < len(text):
+                return _sliced(value, (at, at + 1 if at != -1 else None))
+            return Unknown("index")
         return Unknown("subscript")
+
+    def _slice_bounds(self, node: Node, frame: Frame) -> tuple[int | None, int | None] | None:
+        """`a:b` as (a, b) when each is absent or a known int; None with a step or anything unknown."""
+        parts: list[Node | None] = [None]
+        for child in node.children:
+            if child.type == ":":
+                parts.append(None)
+            elif child.is_named and child.type != "comment":
+                parts[-1] = child
+        if len(parts) > 2:  # a step: `s[::2]`
+            return None
+        bounds: list[int | None] = []
+        for part in parts + [None] * (2 - len(parts)):
+            value = self.eval(part, frame) if part is not None else Const(None)
+            if not isinstance(value, Const) or isinstance(value.value, bool):
+                return None
+            bounds.append(value.value)
+        return bounds[0], bounds[1]
 
     # -- calls ------------------------------------------------------------------------------
     def arguments(
@@ -1139,7 +1164,9 @@ class Interpreter:
                         out = piece if out is None else _add(_add(out, receiver), piece)
                     return out or Str(MappedText.empty(frame.module.source, node.start_byte))
                 return Unknown("join")
-            tested = _string_test(receiver, name, positional, keywords)
+            tested = _string_test(receiver, name, positional, keywords) or _string_search(
+                receiver, name, positional, keywords
+            )
             if tested is not None:
                 return tested
             return Unknown(f"str.{name}")
@@ -1242,6 +1269,12 @@ class Interpreter:
             )
         if name == "type" and len(positional) == 1 and not keywords:
             return _type_of(positional[0][1])
+        if name == "len" and len(positional) == 1 and not keywords:
+            # Of text only: a list or dict may have grown through another name for it (a struct
+            # field, an argument), which the model does not follow.
+            text = _known_text(positional[0][1])
+            if text is not None:
+                return Const(len(text))
         if name == "str" and positional:
             if isinstance(positional[0][1], LabelStr):
                 return Unknown("str(Label(...))")
@@ -1655,6 +1688,29 @@ def _known_text(value: Value) -> str | None:
     if DECLARED_TOKEN in text or OPAQUE_TOKEN in text or not text.isascii():
         return None
     return text
+
+
+def _sliced(value: Value, bounds: tuple[int | None, int | None] | None) -> Value:
+    """`s[a:b]` for text the model knows in full (Python's slice rules). Not of lists: a list may
+    have grown through another name for it, which the model does not follow."""
+    if bounds is None or not isinstance(value, Str) or _known_text(value) is None:
+        return Unknown("slice")
+    start, stop, _ = slice(*bounds).indices(len(value.text.text))
+    return Str(value.text.slice(start, max(start, stop)))
+
+
+def _string_search(
+    receiver: Str, name: str, positional: list[tuple[Node, Value]], keywords: dict[str, tuple[Node, Value]]
+) -> Value | None:
+    """`s.find(x)`, `s.rfind(x)`, `s.index(x)`, `s.rindex(x)` for known text and a known x."""
+    text = _known_text(receiver)
+    if text is None or keywords or len(positional) != 1 or name not in ("find", "rfind", "index", "rindex"):
+        return None
+    needle = _known_text(positional[0][1])
+    if needle is None:
+        return None
+    found = text.rfind(needle) if name in ("rfind", "rindex") else text.find(needle)
+    return Const(found) if found >= 0 or name in ("find", "rfind") else Unknown(f".{name}()")
 
 
 def _string_test(

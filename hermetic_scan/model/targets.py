@@ -101,7 +101,10 @@ def targets_of_build_file(interpreter: Interpreter, build: ModuleModel) -> list[
             # A name chosen by a condition the model cannot decide: each option may be the target.
             for option in alternatives(name[1]):
                 target_name = _readable_name(option.text.text) if isinstance(option, Str) else ""
-                if not target_name:
+                if not target_name or ":" in target_name:
+                    # https://bazel.build/concepts/labels#target-names: no `:` in a target's name.
+                    # Such a name is an option Bazel would reject (a branch the model could not
+                    # decide, e.g. a label cut into a name), not a target.
                     continue
                 macro = generator if call.node is not top_call else None
                 target = Target(
