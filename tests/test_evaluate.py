@@ -88,6 +88,9 @@ def _plain(value: Value) -> object:
         ('"a/b".find("x")', -1),
         ('len("abc")', 3),
         ('len("")', 0),
+        ('tuple(["a", "b"])', ["a", "b"]),
+        ('bool("")', False),
+        ("bool(1)", True),
     ],
 )
 def test_expressions_the_model_computes(tmp_path: Path, expression: str, expected: object) -> None:
@@ -110,6 +113,7 @@ def test_expressions_the_model_computes(tmp_path: Path, expression: str, expecte
         "[1, 2][0:1]",
         '"abc"[::2]',
         '"a/b".index("x")',  # an error in Starlark
+        "max(1, 2)",  # a built-in function the model does not compute: not a rule either
         'type("a" if native.package_name() else 1)',
     ],
 )

@@ -90,6 +90,21 @@ BUILTINS = {
     "sorted",
     "reversed",
     "type",
+    # Starlark's other global functions (https://bazel.build/rules/lib/globals/all): not rules, so
+    # their calls are neither targets nor `None`; `tuple` and `bool` are computed, the rest unknown.
+    "tuple",
+    "bool",
+    "int",
+    "hasattr",
+    "getattr",
+    "min",
+    "max",
+    "any",
+    "all",
+    "zip",
+    "hash",
+    "dir",
+    "abs",
 }
 
 
@@ -1275,6 +1290,9 @@ class Interpreter:
             text = _known_text(positional[0][1])
             if text is not None:
                 return Const(len(text))
+        if name == "bool" and len(positional) == 1 and not keywords:
+            truth = known_truth(positional[0][1])
+            return Const(truth) if truth is not None else Unknown("bool()")
         if name == "str" and positional:
             if isinstance(positional[0][1], LabelStr):
                 return Unknown("str(Label(...))")
