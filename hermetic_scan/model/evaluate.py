@@ -315,9 +315,8 @@ class Interpreter:
         elif kind == "for_statement":
             self._for(node, frame)
         elif kind in _LOOP_JUMPS:
-            if (
-                frame.depth and frame.loop_undecided == frame.undecided
-            ):  # in a loop, on no undecided branch of it
+            # Taken for sure when in a loop, on no undecided branch of it.
+            if frame.depth and frame.loop_undecided == frame.undecided:
                 frame.jump = _LOOP_JUMPS[kind]
         elif kind == "function_definition":
             name = node.child_by_field_name("name")
