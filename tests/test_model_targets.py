@@ -608,3 +608,13 @@ def test_a_name_bazel_would_reject_is_no_target(tmp_path: Path) -> None:
         },
     )
     assert sorted(targets) == ["//app:_delay_op.so"]
+
+
+def test_an_environment_is_a_native_rule(tmp_path: Path) -> None:
+    """`environment` (Bazel's constraint environments, for compatible_with) needs no load."""
+    targets = _build(
+        tmp_path,
+        'environment(name = "linux")\nenvironment_group(name = "os", environments = [":linux"], defaults = [":linux"])\n',
+    )
+    assert isinstance(targets["//app:linux"].callee, NativeRule)
+    assert isinstance(targets["//app:os"].callee, NativeRule)

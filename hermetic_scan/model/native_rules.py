@@ -103,6 +103,9 @@ ACTIONLESS_NATIVE = frozenset(
         "package_group",
         "licenses",
         "environment_group",
+        # Constraint environments for compatible_with / restricted_to: a native rule Bazel keeps
+        # undocumented (https://github.com/bazelbuild/bazel/issues/10849), with no action.
+        "environment",
         # Toolchain and runtime declarations: providers for other rules' actions, none of their own.
         "java_toolchain",
         "java_runtime",
