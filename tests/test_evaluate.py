@@ -154,47 +154,27 @@ def test_kwargs_pop_returns_the_value_and_removes_the_key(tmp_path: Path) -> Non
 
 
 # -- return, break and continue --------------------------------------------------------------
-def test_a_break_the_model_knows_is_taken_ends_the_loop(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("condition", "jump", "expected"),
+    [
+        ('x == "b"', "break", ["a"]),  # taken for sure: the loop ends
+        ('x == "b"', "continue", ["a", "c"]),  # taken for sure: the rest of the body is skipped
+        # Undecided: the loop goes on as if it were not taken, and what later items add is kept.
+        ("native.package_name()", "break", ["a", "b", "c"]),
+    ],
+)
+def test_break_and_continue(tmp_path: Path, condition: str, jump: str, expected: list[str]) -> None:
     source = (
         "def f():\n"
         "    out = []\n"
         '    for x in ["a", "b", "c"]:\n'
-        '        if x == "b":\n'
-        "            break\n"
+        f"        if {condition}:\n"
+        f"            {jump}\n"
         "        out.append(x)\n"
         "    return out\n"
         "X = f()\n"
     )
-    assert _plain(_evaluate(tmp_path, source)) == ["a"]
-
-
-def test_a_continue_the_model_knows_is_taken_skips_the_rest_of_the_body(tmp_path: Path) -> None:
-    source = (
-        "def f():\n"
-        "    out = []\n"
-        '    for x in ["a", "b", "c"]:\n'
-        '        if x == "b":\n'
-        "            continue\n"
-        "        out.append(x)\n"
-        "    return out\n"
-        "X = f()\n"
-    )
-    assert _plain(_evaluate(tmp_path, source)) == ["a", "c"]
-
-
-def test_a_break_on_an_undecided_branch_does_not_end_the_loop(tmp_path: Path) -> None:
-    """The loop goes on as if the break were not taken: what later items add is kept."""
-    source = (
-        "def f():\n"
-        "    out = []\n"
-        '    for x in ["a", "b"]:\n'
-        "        if native.package_name():\n"
-        "            break\n"
-        "        out.append(x)\n"
-        "    return out\n"
-        "X = f()\n"
-    )
-    assert _plain(_evaluate(tmp_path, source)) == ["a", "b"]
+    assert _plain(_evaluate(tmp_path, source)) == expected
 
 
 # -- what a name the model does not know gives ------------------------------------------------
