@@ -507,6 +507,16 @@ class Interpreter:
         except ValueError:
             return Unknown()
 
+    def _unary(self, node: Node, frame: Frame) -> Value:
+        """`-n`, `+n`, `~n` of an int the model knows (`s[-1]`, `range(n, -1, -1)`)."""
+        value = self.eval(node.child_by_field_name("argument"), frame)
+        operator = node.child_by_field_name("operator")
+        if operator is None or not isinstance(value, Const) or type(value.value) is not int:
+            return Unknown("unary")
+        sign = frame.module.text(operator)
+        number = value.value
+        return Const(-number if sign == "-" else ~number if sign == "~" else number)
+
     def _parenthesized(self, node: Node, frame: Frame) -> Value:
         inner = node.named_children
         return self.eval(inner[0], frame) if inner else Unknown()
@@ -1519,6 +1529,7 @@ _EVALUATORS: dict[str, Callable[[Interpreter, Node, Frame], Value]] = {
     "boolean_operator": Interpreter._boolean,
     "comparison_operator": Interpreter._compare,
     "not_operator": Interpreter._not,
+    "unary_operator": Interpreter._unary,
 }
 
 _NOT_CONSTANT = object()
