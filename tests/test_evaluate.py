@@ -88,6 +88,9 @@ def _plain(value: Value) -> object:
         ('"abc"[-1]', "c"),
         ("list(range(2, -1, -1))", [2, 1, 0]),
         ("-(3)", -3),
+        ('list(range(len("ab") - 1, -1, -1))', [1, 0]),
+        ("7 // 2 * 3 % 5", 4),
+        ("-7 // 2", -4),  # towards minus infinity, as in Starlark
         ('"a/b".find("x")', -1),
         ('len("abc")', 3),
         ('len("")', 0),
@@ -117,6 +120,8 @@ def test_expressions_the_model_computes(tmp_path: Path, expression: str, expecte
         '"abc"[::2]',
         '"a/b".index("x")',  # an error in Starlark
         "max(1, 2)",  # a built-in function the model does not compute: not a rule either
+        "1 // 0",  # an error in Starlark
+        "7 / 2",  # a float
         'type("a" if native.package_name() else 1)',
     ],
 )

@@ -539,6 +539,8 @@ class Interpreter:
         right = self.eval(node.child_by_field_name("right"), frame)
         op = node.child_by_field_name("operator")
         op_text = frame.module.text(op) if op is not None else ""
+        if op_text in _INT_OPERATORS and _is_int(left) and _is_int(right):
+            return _int_arithmetic(op_text, left.value, right.value)  # type: ignore[attr-defined]
         if op_text == "+":
             return _add(left, right)
         if op_text == "%" and isinstance(left, Str):
@@ -1559,6 +1561,27 @@ def _rule_kind(callee: Value) -> str:
     if isinstance(callee, (RuleClass, NativeRule)):
         return callee.name
     return callee.symbol if isinstance(callee, UnresolvedSymbol) else "?"
+
+
+def _is_int(value: Value) -> bool:
+    return isinstance(value, Const) and type(value.value) is int
+
+
+# Starlark's int operators (https://bazel.build/rules/lib/core/int): `//` and `%` round towards
+# minus infinity, as Python's do; `/` gives a float, which the model does not hold.
+_INT_OPERATORS = frozenset({"+", "-", "*", "//", "%"})
+
+
+def _int_arithmetic(op: str, left: int, right: int) -> Value:
+    if op in ("//", "%") and right == 0:
+        return Unknown("division by zero")  # an error in Starlark
+    if op == "+":
+        return Const(left + right)
+    if op == "-":
+        return Const(left - right)
+    if op == "*":
+        return Const(left * right)
+    return Const(left // right if op == "//" else left % right)
 
 
 _MESSAGES = frozenset({"fail", "print"})
