@@ -31,7 +31,8 @@ import multiprocessing
 import os
 import threading
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
@@ -290,24 +291,26 @@ def _own_share(
     task: _Task,
 ) -> Analysis | StreamedAnalysis:
     """The first shard's analysis, in this process: it reads the Starlark files that are neither .bzl
-    nor BUILD files (WORKSPACE, MODULE.bazel) besides its BUILD files. It fails as a forked shard
-    does (RuntimeError), for the caller to scan in one process."""
-    try:
+    nor BUILD files (WORKSPACE, MODULE.bazel) besides its BUILD files."""
+    with _failing_as_a_shard():
         add_other_modules(prepared, others)
         return _analysis(workspace, options, prepared, claim, task)
-    except Exception as error:  # noqa: BLE001 - reported as a forked shard's failure is
-        if guard.interrupted(error):
-            raise KeyboardInterrupt from error
-        raise RuntimeError(f"a scan process failed:\n{traceback.format_exc()}") from error
 
 
 def _analyzed_first(prepared: PreparedModel, options: Options) -> BzlRecord:
-    """Analyze the rules and helpers of the .bzl files in this process, for the record of it. It
-    fails as a shard does (RuntimeError), for the caller to scan in one process."""
-    try:
+    """Analyze the rules and helpers of the .bzl files in this process, for the record of it."""
+    with _failing_as_a_shard():
         analyze_bzl_files(prepared)
         ctx = Context(prepared.model, options.profile, options.strict, options.bazel_version)
         return bzl_record_of(prepared, ctx, options)
+
+
+@contextmanager
+def _failing_as_a_shard() -> Iterator[None]:
+    """This process's share of the work fails as a forked shard does (RuntimeError, with the
+    traceback), for the caller to scan in one process."""
+    try:
+        yield
     except Exception as error:  # noqa: BLE001 - reported as a forked shard's failure is
         if guard.interrupted(error):
             raise KeyboardInterrupt from error

@@ -506,53 +506,44 @@ def test_script_labels_of_a_macro_are_relative_to_the_calling_package(tmp_path: 
 
 
 # -- code the model knows does not run, and feature checks it cannot decide --------------------
-def test_a_macro_that_returns_early_makes_no_target_after_its_return(tmp_path: Path) -> None:
-    targets = _build(
+def _macro_targets(tmp_path: Path, call: str, macro: str) -> dict[str, Target]:
+    """The targets of app/BUILD.bazel making the one `call` of a macro that app/macros.bzl defines
+    (`macro`, with the rules gen and check loaded)."""
+    name = call.split("(", 1)[0]
+    return _build(
         tmp_path,
+        f'load(":macros.bzl", "{name}")\n\n{call}\n',
+        {"app/macros.bzl": 'load("//rules:defs.bzl", "check", "gen")\n' + textwrap.dedent(macro)},
+    )
+
+
+def test_a_macro_that_returns_early_makes_no_target_after_its_return(tmp_path: Path) -> None:
+    targets = _macro_targets(
+        tmp_path,
+        'maybe_schema(name = "schema")',
         """
-        load(":macros.bzl", "maybe_schema")
+        _ENABLED = False
 
-        maybe_schema(name = "schema")
+        def maybe_schema(name):
+            if not _ENABLED:
+                return
+            gen(name = name)
         """,
-        {
-            "app/macros.bzl": textwrap.dedent(
-                """
-                load("//rules:defs.bzl", "gen")
-
-                _ENABLED = False
-
-                def maybe_schema(name):
-                    if not _ENABLED:
-                        return
-                    gen(name = name)
-                """
-            )
-        },
     )
     assert "//app:schema" not in targets
 
 
 def test_targets_after_a_feature_check_on_bazel_builtins_are_kept(tmp_path: Path) -> None:
     """`hasattr(native, ...)` depends on the Bazel version: the targets after it may exist."""
-    targets = _build(
+    targets = _macro_targets(
         tmp_path,
+        'subpackage_checks(name = "checks")',
         """
-        load(":macros.bzl", "subpackage_checks")
-
-        subpackage_checks(name = "checks")
+        def subpackage_checks(name):
+            if not hasattr(native, "subpackages"):
+                return
+            check(name = name)
         """,
-        {
-            "app/macros.bzl": textwrap.dedent(
-                """
-                load("//rules:defs.bzl", "check")
-
-                def subpackage_checks(name):
-                    if not hasattr(native, "subpackages"):
-                        return
-                    check(name = name)
-                """
-            )
-        },
     )
     assert targets["//app:checks"].kind == "check"
 
@@ -561,26 +552,16 @@ def test_a_return_in_a_loop_over_items_a_condition_may_drop_does_not_hide_what_f
     tmp_path: Path,
 ) -> None:
     """The list may be empty in Starlark (every item filtered out): the code after the loop may run."""
-    targets = _build(
+    targets = _macro_targets(
         tmp_path,
+        'schema_unless_generated(name = "schema", srcs = ["a.json", "b.json"])',
         """
-        load(":macros.bzl", "schema_unless_generated")
-
-        schema_unless_generated(name = "schema", srcs = ["a.json", "b.json"])
+        def schema_unless_generated(name, srcs):
+            generated = [s for s in srcs if s.startswith(native.package_name())]
+            for _ in generated:
+                return
+            gen(name = name)
         """,
-        {
-            "app/macros.bzl": textwrap.dedent(
-                """
-                load("//rules:defs.bzl", "gen")
-
-                def schema_unless_generated(name, srcs):
-                    generated = [s for s in srcs if s.startswith(native.package_name())]
-                    for _ in generated:
-                        return
-                    gen(name = name)
-                """
-            )
-        },
     )
     assert targets["//app:schema"].kind == "gen"
 
@@ -588,24 +569,14 @@ def test_a_return_in_a_loop_over_items_a_condition_may_drop_does_not_hide_what_f
 def test_a_name_bazel_would_reject_is_no_target(tmp_path: Path) -> None:
     """A branch the model cannot decide may build a name from a label (`kernels[0][1:]`): a name
     with `:` is not a target name (https://bazel.build/concepts/labels#target-names)."""
-    targets = _build(
+    targets = _macro_targets(
         tmp_path,
+        'shared_library(name = "delay_op", kernels = ["//kernels:delay_kernel"])',
         """
-        load(":macros.bzl", "shared_library")
-
-        shared_library(name = "delay_op", kernels = ["//kernels:delay_kernel"])
+        def shared_library(name, kernels):
+            stem = kernels[0][1:] if native.package_name() else name
+            gen(name = "_" + stem + ".so")
         """,
-        {
-            "app/macros.bzl": textwrap.dedent(
-                """
-                load("//rules:defs.bzl", "gen")
-
-                def shared_library(name, kernels):
-                    stem = kernels[0][1:] if native.package_name() else name
-                    gen(name = "_" + stem + ".so")
-                """
-            )
-        },
     )
     assert sorted(targets) == ["//app:_delay_op.so"]
 
