@@ -129,6 +129,15 @@ def test_comparisons_it_cannot_decide_are_unknown(tmp_path: Path, expression: st
     assert isinstance(_evaluate(tmp_path, f"X = {expression}\n"), Unknown)
 
 
+def test_a_range_longer_than_the_loop_bound_is_numbers_the_model_does_not_know(tmp_path: Path) -> None:
+    # Starlark's `while`: rules_js walks a dependency graph in `for i in range(0, iteration_max + 1)`
+    # and breaks when its stack is empty. Its first 256 numbers said no more than one unknown number
+    # and made the helper's analysis 0.35 s slower.
+    value = _evaluate(tmp_path, "ITERATION_MAX = 999999\nX = range(0, ITERATION_MAX + 1)\n")
+    assert isinstance(value, ListV) and not value.complete
+    assert [type(item) for item in value.items] == [Unknown]
+
+
 def test_an_undecided_condition_keeps_both_branches(tmp_path: Path) -> None:
     value = _evaluate(tmp_path, 'X = "unzip -Z1" if native.package_name() else "tar -tf"\n')
     assert _plain(value) == {"one of": ["unzip -Z1", "tar -tf"]}

@@ -1331,8 +1331,13 @@ class Interpreter:
             bounds = [v.value for _, v in positional]  # type: ignore[attr-defined]
             if all(isinstance(b, int) and not isinstance(b, bool) for b in bounds) and len(bounds) <= 3:
                 numbers = range(*bounds)  # type: ignore[arg-type]
-                kept = numbers[:MAX_LOOP_ITEMS]
-                return ListV(tuple(Const(n) for n in kept), complete=len(kept) == len(numbers))
+                if len(numbers) <= MAX_LOOP_ITEMS:
+                    return ListV(tuple(Const(n) for n in numbers))
+                # Starlark has no `while`: `for i in range(BIG)` with a `break` is how it loops until
+                # done. Running the body for its first MAX_LOOP_ITEMS numbers would cost that many
+                # times the body and still not say how many times it runs; once with a number the
+                # model does not know says the same.
+                return ListV((Unknown("range item"),), complete=False)
         if name in ("sorted", "reversed") and positional and isinstance(positional[0][1], ListV):
             items, complete = positional[0][1].items, positional[0][1].complete
             if name == "reversed":

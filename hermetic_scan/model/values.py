@@ -152,7 +152,7 @@ class ListV(Value):
     items: tuple[Value, ...]
     nodes: tuple[Node | None, ...] = ()
     # False when the items stand for a list the model does not know all of (a comprehension over
-    # unknown items or with a condition it cannot decide, a range cut at MAX_LOOP_ITEMS): it may
+    # unknown items or with a condition it cannot decide, a range longer than MAX_LOOP_ITEMS): it may
     # hold other items, more or fewer, or none.
     complete: bool = True
 
