@@ -11,7 +11,7 @@ from conftest import CORPUS
 from helpers import write_tree
 
 from hermetic_scan.config import ConfigError, load_config
-from hermetic_scan.knowledge import KnowledgeError, bundled, parse_ruleset
+from hermetic_scan.knowledge import KnowledgeError, UnreadRuleset, bundled, load, parse_ruleset
 from hermetic_scan.options import Overrides, load_options
 from hermetic_scan.runner import scan
 
@@ -40,6 +40,25 @@ def test_every_bundled_ruleset_is_valid_and_cites_its_docs() -> None:
             assert rule.doc.startswith("https://") and rule.why and rule.versions
             if rule.remote != "ok":
                 assert rule.hazards, f"{ruleset.name} {rule.name}"
+
+
+def test_a_bundled_ruleset_is_read_when_a_scan_asks_for_it_and_reads_as_a_whole_file_does() -> None:
+    knowledge = load()
+    assert all(isinstance(entry, UnreadRuleset) for entry in knowledge.rulesets)
+    for ruleset in bundled():
+        for repository in ruleset.repositories:
+            assert knowledge.ruleset(repository) == ruleset
+            assert knowledge.ruleset(f"{repository}+") == ruleset
+
+
+def test_a_team_file_overrides_a_bundled_ruleset_read_later_through_another_name(tmp_path: Path) -> None:
+    team = tmp_path / "rules_go.toml"
+    team.write_text(GOOD.replace("rules_acme", "rules_go"))
+    knowledge = load([team])
+    bundled_go = knowledge.ruleset("io_bazel_rules_go")  # the bundled file's WORKSPACE name for it
+    assert bundled_go is not None and bundled_go.source == "knowledge/rulesets/rules_go.toml"
+    ours = knowledge.ruleset("rules_go")
+    assert ours is not None and ours.source == str(team) and set(ours.rules) == {"acme_image"}
 
 
 def test_every_entry_that_blocks_remote_execution_has_a_fixture() -> None:
