@@ -16,22 +16,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from hermetic_scan import __version__, baseline, cache, changes, fix, parse
+from hermetic_scan import __version__, baseline, cache, changes, parse
 from hermetic_scan.baseline import BaselineError
-from hermetic_scan.completion import script
 from hermetic_scan.config import Config, ConfigError, load_config
-from hermetic_scan.crosscheck import aquery
-from hermetic_scan.crosscheck.evidence import EvidenceError, run_evidence
-from hermetic_scan.crosscheck.verify import VerifyError, run_verify
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.engine import Result
 from hermetic_scan.ids import OTHER_IDS, other_doc, other_id
 from hermetic_scan.options import Options, OptionsError, Overrides, build_options, repo_name
-from hermetic_scan.render import evidence as evidence_render
 from hermetic_scan.render import github, render_inventory, sarif
 from hermetic_scan.render import json as json_render
 from hermetic_scan.render import text as text_render
-from hermetic_scan.render import verify as verify_render
 from hermetic_scan.render.inventory_json import document
 from hermetic_scan.render.json_text import dumps
 from hermetic_scan.rules import all_rules, rule_doc, rule_meta, rules_markdown
@@ -297,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
 
             return run()
         if args.command == "completion":
+            from hermetic_scan.completion import script
+
             sys.stdout.write(script(parser, args.shell))
             return 0
         if args.command == "explain":
@@ -480,6 +476,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _aquery(args: argparse.Namespace, result: Result, options: Options) -> dict:
+    from hermetic_scan.crosscheck import aquery
+
     try:
         graph = aquery.load_file(Path(args.aquery))
     except aquery.AqueryError as error:  # it names the file
@@ -527,6 +525,8 @@ def _use_color(choice: str, output: str | None) -> bool:
 
 
 def _fix(args: argparse.Namespace, result: Result) -> int:
+    from hermetic_scan import fix
+
     fix_plan = fix.plan(
         result.inventory, result.root, result.require_model(), result.diagnostics, args.unsafe_fixes
     )
@@ -551,6 +551,9 @@ def _fix(args: argparse.Namespace, result: Result) -> int:
 
 
 def _evidence(args: argparse.Namespace) -> int:
+    from hermetic_scan.crosscheck.evidence import EvidenceError, run_evidence
+    from hermetic_scan.render import evidence as evidence_render
+
     root, _ = _resolve_paths(args.paths)
     config = _load_config(root, args.config)
     targets = [p for entry in args.targets for p in entry.replace(",", " ").split()]
@@ -571,6 +574,9 @@ def _evidence(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from hermetic_scan.crosscheck.verify import VerifyError, run_verify
+    from hermetic_scan.render import verify as verify_render
+
     root, _ = _resolve_paths(args.paths)
     config = _load_config(root, args.config)
     targets = [p for entry in args.targets for p in entry.replace(",", " ").split()]

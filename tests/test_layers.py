@@ -156,6 +156,15 @@ def test_no_function_local_imports() -> None:
     allowed = {
         # pygls and lsprotocol take about a second to import; only `hermetic-scan lsp` needs them.
         ("hermetic_scan/cli.py", "hermetic_scan.lsp.server"),
+        # What only one command uses: 14 ms of the start of every `check`, where a BUILD edit with
+        # the cache takes 0.15 to 0.4 s in all.
+        ("hermetic_scan/cli.py", "hermetic_scan.completion"),
+        ("hermetic_scan/cli.py", "hermetic_scan.crosscheck.aquery"),
+        ("hermetic_scan/cli.py", "hermetic_scan.crosscheck.evidence"),
+        ("hermetic_scan/cli.py", "hermetic_scan.crosscheck.verify"),
+        ("hermetic_scan/cli.py", "hermetic_scan.render.evidence"),
+        ("hermetic_scan/cli.py", "hermetic_scan.render.verify"),
+        ("hermetic_scan/cli.py", "hermetic_scan.fix"),
     }
     local = []
     for path in sorted(PACKAGE.rglob("*.py")):
@@ -166,12 +175,17 @@ def test_no_function_local_imports() -> None:
             for inner in ast.walk(node):
                 if isinstance(inner, ast.Import):
                     names = [a.name for a in inner.names]
-                elif isinstance(inner, ast.ImportFrom):
-                    names = [inner.module or ""]
+                elif isinstance(inner, ast.ImportFrom):  # `from a import b` imports a.b or a's name b
+                    names = [f"{inner.module}.{a.name}" for a in inner.names]
                 else:
                     continue
                 where = path.relative_to(ROOT).as_posix()
-                if all(n.split(".")[0] in optional or (where, n) in allowed for n in names):
+                if all(
+                    n.split(".")[0] in optional
+                    or (where, n) in allowed
+                    or (where, n.rpartition(".")[0]) in allowed
+                    for n in names
+                ):
                     continue
                 local.append(f"{path.relative_to(ROOT)}:{inner.lineno}: {', '.join(names)}")
     assert not local, "function-local imports:\n" + "\n".join(sorted(set(local)))
