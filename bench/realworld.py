@@ -13,7 +13,10 @@ findings per rule, wall time, and crashes (an exit status other than 0 or 1, or 
 --save DIR   keeps every report as DIR/<repo>.check.json and DIR/<repo>.inventory.json, for review
              and for --compare.
 --compare D  prints, per repository, the findings and verdicts that differ from the reports saved in D
-             (a sweep before a change against one after it).
+             (a sweep before a change against one after it), and SLOWER where the repository took
+             more than 1.3 times its time in D and 0.3 s more (D/times.tsv, written by --save): a
+             change to the model can make it walk a loop far more often while every report stays
+             the same (a6f9537 made rules_js 0.56 -> 0.90 s a run that way).
 
 The exit status is 1 when any repository crashed, else 0.
 """
@@ -128,6 +131,22 @@ def compare(name: str, before_dir: Path, after_dir: Path) -> list[str]:
     return lines
 
 
+TIMES = "times.tsv"  # repository, seconds: not a report, so not *.json
+SLOWER_RATIO, SLOWER_SECONDS = 1.3, 0.3
+
+
+def saved_times(directory: Path) -> dict[str, float]:
+    path = directory / TIMES
+    if not path.is_file():
+        return {}
+    rows = (line.split("\t") for line in path.read_text(encoding="utf-8").splitlines() if line)
+    return {name: float(seconds) for name, seconds in rows}
+
+
+def slower(before: float | None, after: float) -> bool:
+    return before is not None and after > before * SLOWER_RATIO and after - before > SLOWER_SECONDS
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("snapshots", type=Path)
@@ -141,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.compare and not args.save:
         parser.error("--compare needs --save (the new reports to compare with)")
     all_figures = []
+    times_before = saved_times(args.compare) if args.compare else {}
     header = f"{'repository':<22} {'files':>6} {'targets':>7} {'ok':>6} {'no-rex':>6} {'unknown':>7} {'unk%':>5} {'time':>6}"
     print(header)
     for root in roots:
@@ -157,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.compare:
             for line in compare(root.name, args.compare, args.save):
                 print(line)
+            before = times_before.get(root.name)
+            if slower(before, figures.seconds):
+                print(f"  SLOWER {before:.1f}s -> {figures.seconds:.1f}s")
     total = RepoFigures("total")
     for figures in all_figures:
         total.starlark_files += figures.starlark_files
@@ -172,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("findings per rule: " + ", ".join(f"{rule} {n}" for rule, n in total.findings.most_common()))
     print(f"crashes: {len(total.crashes)}")
+    if args.save:
+        times = "".join(f"{figures.name}\t{figures.seconds:.3f}\n" for figures in all_figures)
+        (args.save / TIMES).write_text(times, encoding="utf-8")
     return 1 if total.crashes else 0
 
 
