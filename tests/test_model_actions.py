@@ -626,6 +626,67 @@ def test_a_free_helper_taking_ctx_or_actions_is_analyzed_on_its_own(tmp_path: Pa
     ]
 
 
+def test_a_rule_made_by_a_factory_is_a_rule_of_the_bzl_files_not_a_helper(tmp_path: Path) -> None:
+    # rules_apple's pattern: `ios_application = rule_factory.create_apple_rule(implementation = ...)`.
+    model = _model(
+        tmp_path,
+        {
+            "rules/factory.bzl": textwrap.dedent(
+                """
+                def _make_rule(*, implementation, doc):
+                    return rule(implementation = implementation, doc = doc)
+
+                factory = struct(make_rule = _make_rule)
+                """
+            ),
+            "rules/defs.bzl": textwrap.dedent(
+                """
+                load(":factory.bzl", "factory")
+
+                def _bundle_impl(ctx):
+                    out = ctx.actions.declare_file(ctx.label.name + ".zip")
+                    ctx.actions.run(outputs = [out], executable = ctx.executable._zipper, mnemonic = "Bundle")
+
+                bundle = factory.make_rule(implementation = _bundle_impl, doc = "Zips a bundle.")
+                """
+            ),
+        },
+    )
+    assert "rule:rules/defs.bzl:bundle" in model.bzl_rules
+    (action,) = model.implementations["rule:rules/defs.bzl:bundle"].actions
+    assert action.mnemonic == "Bundle"
+    assert model.helpers == []
+
+
+def test_a_helper_the_rules_reach_only_without_their_ctx_is_analyzed_on_its_own(tmp_path: Path) -> None:
+    # rules_apple: `ctx = common_variables.ctx`, the struct made by a function of rules_cc, which is
+    # not on disk. The implementation's analysis reaches `strip` with a ctx it does not know.
+    model = _model(
+        tmp_path,
+        {
+            "rules/helpers.bzl": textwrap.dedent(
+                """
+                load("@rules_far//:support.bzl", "support")
+
+                def strip(*, ctx, binary):
+                    out = ctx.actions.declare_file(binary.basename + ".stripped")
+                    ctx.actions.run(outputs = [out], inputs = [binary], executable = "/usr/bin/xcrun", mnemonic = "Strip")
+                    return out
+
+                def link(ctx, binary):
+                    variables = support.common_variables(ctx = ctx)
+                    return strip(ctx = variables.ctx, binary = binary)
+                """
+            ),
+            "rules/defs.bzl": _rule_file("link(ctx, out)", before='load(":helpers.bzl", "link")'),
+        },
+    )
+    assert model.implementations[RULE].actions == []
+    (action,) = _helper(model, "strip").actions
+    assert (action.mnemonic, action.owner) == ("Strip", "function:rules/helpers.bzl:strip")
+    assert [h.owner for h in model.helpers] == ["function:rules/helpers.bzl:strip"]
+
+
 @pytest.mark.parametrize(
     ("before", "implementation", "problem"),
     [

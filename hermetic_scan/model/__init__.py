@@ -665,8 +665,7 @@ def prepare_model(
     for module in list(model.bzl_modules):
         loader.resolve_loads(module)
         for name, node in module.assignments.items():
-            fn = node.child_by_field_name("function") if node.type == "call" else None
-            if fn is None or module.text(fn) != "rule":
+            if not _may_define_a_rule(module, node):
                 continue
             value = guarded(
                 loader.internal_problems, module.display_path, None, interpreter.global_value, module, name
@@ -692,6 +691,25 @@ def _scan_for_host_toolchains(
             scanned.add(module.display_path)
             for key, configured in configured_in(loader, module).items():
                 found.setdefault(key, configured)
+
+
+def _may_define_a_rule(module: ModuleModel, node: Node) -> bool:
+    """A global whose value may be a rule: `rule(...)`, or a call passing an `implementation`, which
+    rulesets' rule factories take (rules_apple's `rule_factory.create_apple_rule(implementation = ...)`).
+    A rule made by a factory was otherwise analyzed as another repository's rule, when a target of
+    it was met, and its implementation once more before that, as a helper."""
+    fn = node.child_by_field_name("function") if node.type == "call" else None
+    if fn is None:
+        return False
+    if module.text(fn) == "rule":
+        return True
+    arguments = node.child_by_field_name("arguments")
+    for argument in arguments.named_children if arguments is not None else ():
+        if argument.type == "keyword_argument":
+            keyword = argument.child_by_field_name("name")
+            if keyword is not None and module.text(keyword) == "implementation":
+                return True
+    return False
 
 
 def prepare_recorded(

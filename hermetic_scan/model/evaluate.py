@@ -1013,13 +1013,14 @@ class Interpreter:
                 )
             return Unknown("analysis budget")
         collector.functions_seen.add(key)
-        self.seen_function_nodes.add(key)
         if len(self._shapes) > MAX_SHAPES:
             self._shapes.clear()  # a bound on their memory (about 400 bytes each); they are read again
         self.loader.resolve_loads(function.module)
         env = self.bind_parameters(
             function, [v for _, v in positional], {k: v for k, (_, v) in keywords.items()}, splat
         )
+        if _knows_its_context(env):
+            self.seen_function_nodes.add(key)
         frame = Frame(function.module, env, collector, depth, stack + (key,), guards=guards)
         _module, body, is_lambda, _parameters = self._function_shape(function)
         if body is not None and is_lambda:
@@ -1592,6 +1593,19 @@ def _int_arithmetic(op: str, left: int, right: int) -> Value:
 _MESSAGES = frozenset({"fail", "print"})
 _RETURN, _BREAK, _CONTINUE = "return", "break", "continue"
 _LOOP_JUMPS = {"break_statement": _BREAK, "continue_statement": _CONTINUE}
+
+
+def _knows_its_context(env: dict[str, Value]) -> bool:
+    """Whether a call gave the function a rule's `ctx` or `actions` the model knows. A function
+    reached only without one (rules_apple's `ctx = common_variables.ctx`, a struct of an unavailable
+    repository) registered no action the model saw: it is analyzed on its own, as a helper, too."""
+    for name, kind in (("ctx", Ctx), ("actions", Actions)):
+        value = env.get(name)
+        if isinstance(value, kind) or (
+            isinstance(value, Choice) and any(isinstance(option, kind) for option in value.options)
+        ):
+            return True
+    return False
 
 
 def _every_item_known(items: Value) -> bool:
