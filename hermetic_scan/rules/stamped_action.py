@@ -53,8 +53,11 @@ def check_module(module: ModuleModel, ctx: Context) -> Check:
         return
     for name in (b"version_file", b"info_file"):
         for node in _attributes(module.root, name):
+            # The rule context's own (`ctx`, as implementations and helpers name it): a provider's
+            # field of that name (rules_apple's `version_info.version_file`) is a file another rule
+            # made, which reports the status it reads itself.
             obj = node.child_by_field_name("object")
-            if obj is None or obj.type != "identifier":
+            if obj is None or obj.type != "identifier" or module.text(obj) != "ctx":
                 continue
             if name == b"info_file":
                 message = f"reads {module.text(node)} (stable status: host, user, commit): the cache key differs per machine and commit"

@@ -92,12 +92,21 @@ build_info = rule(
     doc = "Writes BUILD_TIMESTAMP from ctx.version_file to a text file.",  # ok: stamped-action (doc text)
 )
 
+ReleaseVersionInfo = provider(
+    doc = "The version file a release's header was made from.",
+    fields = ["version_file"],
+)
+
 def _release_tarball_impl(ctx):
     out = ctx.actions.declare_file(ctx.label.name + ".tar.gz")
     status = _status_files(ctx) if ctx.attr.stamp else []
     srcs = list(ctx.files.srcs)
     if ctx.file.version_file:  # ok: stamped-action (a checked-in VERSION file, not ctx.version_file)
         srcs.append(ctx.file.version_file)
+    for src in ctx.attr.srcs:
+        if ReleaseVersionInfo in src:
+            version_info = src[ReleaseVersionInfo]
+            srcs.append(version_info.version_file)  # ok: stamped-action (a provider's file: its maker stamps, or not)
     ctx.actions.run(
         executable = ctx.executable._stamper,
         arguments = ["--tar", out.path] + [f.path for f in status + srcs],
