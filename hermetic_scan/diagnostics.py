@@ -116,5 +116,19 @@ class Diagnostic:
         )
 
     @property
-    def sort_key(self) -> tuple[str, int, int, str, str]:
-        return (self.span.path, self.span.start_line, self.span.start_col, self.rule, self.message)
+    def sort_key(self) -> tuple[str, int, int, str, str, int, int, str, str]:
+        """Place, rule and message first; then what tells apart findings that share them (macros'
+        targets at one call), so that the order does not depend on which was found first: a cached
+        scan finds a package's in another order than a scan of every package."""
+        span = self.span
+        return (
+            span.path,
+            span.start_line,
+            span.start_col,
+            self.rule,
+            self.message,
+            span.end_line,
+            span.end_col,
+            self.target or "",
+            self.subject or "",
+        )

@@ -481,7 +481,7 @@ def findings_by_owner(diagnostics: list[Diagnostic]) -> dict[str, list[Diagnosti
     return by_owner
 
 
-def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
+def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str, int, int, str, str]:
     return d.sort_key
 
 

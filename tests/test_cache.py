@@ -20,7 +20,8 @@ import pytest
 from conftest import CORPUS
 
 from hermetic_scan import cache, reads, shards
-from hermetic_scan.engine import BzlRecord, PackageEdges, PackageRecord, Result, StreamedAnalysis
+from hermetic_scan.diagnostics import Diagnostic, Severity, Span
+from hermetic_scan.engine import BzlRecord, PackageEdges, PackageRecord, Result, StreamedAnalysis, merge
 from hermetic_scan.model import WorkspaceFacts
 from hermetic_scan.model.actions import ActionAnalyzer, ImplementationModel
 from hermetic_scan.model.modules import Loader
@@ -931,3 +932,15 @@ def test_a_miss_reads_the_logs_of_the_entries_not_their_results(
     edited = scan(root, _streamed_options(root, cache_dir, 1))
     assert len(_entries(cache_dir)) == 4 and len(whole) == 1
     assert _reports(edited) == _reports(scan(root, _streamed_options(root, None, 1)))
+
+
+def test_findings_sharing_place_rule_and_message_are_ordered_whichever_was_found_first() -> None:
+    # rules_swift: two targets of one macro call, each with a default-shell-env finding at the call.
+    # A cached scan evaluates that package after the others, and the report came out in another order.
+    def finding(target: str, end_col: int) -> Diagnostic:
+        span = Span("app/BUILD", 4, 0, 4, end_col)
+        return Diagnostic("default-shell-env", Severity.WARNING, span, "inherits PATH", target=target)
+
+    found = [finding("//app:lib_swift", 9), finding("//app:lib", 5), finding("//app:lib_test", 7)]
+    orders = [[d.target for d in merge(ordering)] for ordering in (found, found[::-1], found[1:] + found[:1])]
+    assert orders == [["//app:lib", "//app:lib_test", "//app:lib_swift"]] * 3
