@@ -626,6 +626,18 @@ def test_a_free_helper_taking_ctx_or_actions_is_analyzed_on_its_own(tmp_path: Pa
     ]
 
 
+def test_an_action_eleven_calls_below_the_implementation_is_seen(tmp_path: Path) -> None:
+    # rules_swift: implementation -> compile -> ... -> the action, 9 to 11 calls deep.
+    chain = "".join(f"def _step{i}(ctx, out):\n    _step{i + 1}(ctx, out)\n\n" for i in range(1, 11))
+    chain += 'def _step11(ctx, out):\n    ctx.actions.run(outputs = [out], executable = ctx.executable._tool, mnemonic = "Deep")\n'
+    implementation = _model(
+        tmp_path, {"rules/defs.bzl": _rule_file("_step1(ctx, out)", before=chain)}
+    ).implementations[RULE]
+    (action,) = implementation.actions
+    assert action.mnemonic == "Deep"
+    assert implementation.unresolved == []
+
+
 def test_a_rule_made_by_a_factory_is_a_rule_of_the_bzl_files_not_a_helper(tmp_path: Path) -> None:
     # rules_apple's pattern: `ios_application = rule_factory.create_apple_rule(implementation = ...)`.
     model = _model(
