@@ -10,7 +10,17 @@ from helpers import write_tree
 
 from hermetic_scan.model.evaluate import Interpreter
 from hermetic_scan.model.modules import Loader
-from hermetic_scan.model.values import Choice, Const, DictV, LabelStr, ListV, Str, Unknown, Value
+from hermetic_scan.model.values import (
+    Choice,
+    Const,
+    DictV,
+    LabelStr,
+    ListV,
+    Str,
+    Unknown,
+    UnresolvedMember,
+    Value,
+)
 from hermetic_scan.workspace import discover
 
 
@@ -136,6 +146,26 @@ def test_a_range_longer_than_the_loop_bound_is_numbers_the_model_does_not_know(t
     value = _evaluate(tmp_path, "ITERATION_MAX = 999999\nX = range(0, ITERATION_MAX + 1)\n")
     assert isinstance(value, ListV) and not value.complete
     assert [type(item) for item in value.items] == [Unknown]
+
+
+def test_names_unpacked_at_the_top_level_are_globals(tmp_path: Path) -> None:
+    source = (
+        'MAJOR, MINOR = ("8", "1")\nX = MINOR\nFooInfo, _new_foo_info = provider(init = _init)\nY = FooInfo\n'
+    )
+    assert _plain(_evaluate(tmp_path, source)) == "1"
+    # provider(init = ...) gives the provider and its raw constructor: not modelled, but a global.
+    assert _evaluate(tmp_path, source, "Y").why == "FooInfo is unpacked from a value the model does not know"
+
+
+def test_what_a_call_of_an_unavailable_file_makes_keeps_where_it_came_from(tmp_path: Path) -> None:
+    # with_cfg.bzl's `rule, _internal = with_cfg(native.cc_binary).set(...).build()` (pixie).
+    source = (
+        'load("@with_cfg.bzl", "with_cfg")\n'
+        'X, _x_internal = with_cfg(native.cc_binary).set("compilation_mode", "opt").build()\n'
+    )
+    value = _evaluate(tmp_path, source)
+    assert isinstance(value, UnresolvedMember) and value.called
+    assert (value.label, value.symbol) == ("@with_cfg.bzl", "with_cfg.set.build")
 
 
 def test_an_undecided_condition_keeps_both_branches(tmp_path: Path) -> None:

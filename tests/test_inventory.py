@@ -299,3 +299,20 @@ def test_markdown_shows_each_verdicts_provenance() -> None:
     assert seen.keys() == by_label.keys()
     assert seen["//services/api:release"].startswith("knowledge")
     assert all(seen[label].split()[0] == provenance for label, provenance in by_label.items())
+
+
+def test_a_rule_made_by_a_call_of_an_unavailable_file_says_where_it_comes_from(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "defs.bzl": 'load("@with_cfg.bzl", "with_cfg")\n\n'
+            'opt_binary, _opt_binary_internal = with_cfg(native.cc_binary).set("compilation_mode", "opt").build()\n',
+            "BUILD.bazel": 'load(":defs.bzl", "opt_binary")\n\nopt_binary(name = "server", srcs = ["server.cc"])\n',
+        },
+    )
+    (target,) = scan(root).inventory.targets
+    assert (target.label, target.verdict) == ("//:server", "unknown")
+    assert target.unknown_because == [
+        "rule opt_binary (made by with_cfg.set.build) comes from @with_cfg.bzl, which is not available"
+    ]

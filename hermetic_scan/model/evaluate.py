@@ -220,6 +220,15 @@ class Interpreter:
                     value = SymbolicMacro(module, name, value.implementation, value.defaults)
             elif name in module.functions:
                 value = Function(module, module.functions[name], name)
+            elif name in module.unpacked:
+                node, position, count = module.unpacked[name]
+                whole = self.eval(node, Frame(module, {}, Collector(), 0))
+                if isinstance(whole, ListV) and whole.complete and len(whole.items) == count:
+                    value = whole.items[position]
+                elif isinstance(whole, UnresolvedMember):  # each part was made by the unavailable file
+                    value = whole
+                else:
+                    value = Unknown(f"{name} is unpacked from a value the model does not know")
             else:
                 self.loader.resolve_loads(module)
                 bound = module.binding_of_load(name)
@@ -240,6 +249,7 @@ class Interpreter:
         elif (
             name not in module.assignments
             and name not in module.functions
+            and name not in module.unpacked
             and module.binding_of_load(name) is None
         ):
             module.not_globals.add(name)  # a builtin or native rule name: found elsewhere, every time
@@ -735,7 +745,7 @@ class Interpreter:
             return Declared(f"{_describe(obj)}.{name}")
         if isinstance(obj, (ListV, DictV)):
             return BoundMethod(obj, name)
-        if isinstance(obj, UnresolvedSymbol):
+        if isinstance(obj, (UnresolvedSymbol, UnresolvedMember)):  # with_cfg(...).set(...).build()
             return UnresolvedMember(f"attribute {name}", obj.label, f"{obj.symbol}.{name}")
         return Unknown(f"attribute {name}")
 
@@ -1145,6 +1155,8 @@ class Interpreter:
             return Const(None)  # instantiating a rule gives None
         # A name the model does not know, or a symbol of a file it cannot read: maybe a rule, maybe a
         # function whose value is read (`if not hasattr(cc_common, "...")`); its value is not None.
+        if isinstance(callee, UnresolvedSymbol):  # what it made keeps where it came from
+            return UnresolvedMember(f"value of {kind}()", callee.label, callee.symbol, called=True)
         return Unknown(f"value of {kind}()")
 
     def _method(

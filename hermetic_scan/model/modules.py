@@ -32,6 +32,9 @@ class Load:
     module: ModuleModel | None  # None when unresolved (the Loader records why in a LoadProblem)
 
 
+_UNPACKING = frozenset({"pattern_list", "tuple_pattern", "list_pattern", "tuple", "list"})
+
+
 @dataclass(eq=False)
 class ModuleModel:
     source: SourceFile
@@ -41,6 +44,9 @@ class ModuleModel:
     parsed: parse.ParsedStarlark
     functions: dict[str, Node] = field(default_factory=dict)
     assignments: dict[str, Node] = field(default_factory=dict)
+    # Names bound by unpacking at the top level (`FooInfo, _new_foo = provider(init = ...)`, with_cfg's
+    # `rule, _internal = with_cfg(...).build()`): name -> (the value, its position, how many names).
+    unpacked: dict[str, tuple[Node, int, int]] = field(default_factory=dict)
     loads: list[Load] = field(default_factory=list)
     load_nodes: list[Node] = field(default_factory=list)
     # Filled by the evaluator: top-level names already evaluated.
@@ -215,15 +221,21 @@ class Loader:
         index_key = (path, hash(data), "index")
         cached = cache.get(index_key) if cache is not None else None  # type: ignore[call-overload]
         if isinstance(cached, tuple):
-            model.functions, model.assignments, model.load_nodes = (
+            model.functions, model.assignments, model.unpacked, model.load_nodes = (
                 dict(cached[0]),
                 dict(cached[1]),
-                list(cached[2]),
+                dict(cached[2]),
+                list(cached[3]),
             )
         else:
             self._index(model)
             if cache is not None:
-                cache[index_key] = (dict(model.functions), dict(model.assignments), list(model.load_nodes))  # type: ignore[index]
+                cache[index_key] = (  # type: ignore[index]
+                    dict(model.functions),
+                    dict(model.assignments),
+                    dict(model.unpacked),
+                    list(model.load_nodes),
+                )
         return model
 
     def _parse(self, path: Path, data: bytes) -> parse.ParsedStarlark:
@@ -243,9 +255,14 @@ class Loader:
             if "function.name" in found:
                 model.functions[model.text(found["function.name"][0])] = found["function"][0]
             elif "assignment.target" in found:
-                target = found["assignment.target"][0]
+                target, value = found["assignment.target"][0], found["assignment.value"][0]
                 if target.type == "identifier":
-                    model.assignments[model.text(target)] = found["assignment.value"][0]
+                    model.assignments[model.text(target)] = value
+                elif target.type in _UNPACKING:
+                    names = [c for c in target.named_children if c.type != "comment"]
+                    if all(name.type == "identifier" for name in names):
+                        for position, name in enumerate(names):
+                            model.unpacked[model.text(name)] = (value, position, len(names))
         # module > expression_statement > call: Bazel accepts load() only at the top level.
         for found in parse.matches("starlark-loads.scm", model.parsed.grammar, root, max_start_depth=2):
             model.load_nodes.append(found["load"][0])
