@@ -44,6 +44,11 @@ SHELL_ACTIONS = ("run", "run_shell")
 # rules_jvm_external, whose undecided branches multiply, made the check take 5 minutes instead of 19 s.
 # Past the budget the helper is unresolved ("analysis budget ... reached"): its targets become unknown.
 FREE_FUNCTION_CALLS = 5000
+# Statements an analysis may run before it goes on coarsely (evaluate.Collector.statement_budget):
+# a helper's, and a rule's, whose targets are unknown past it. On the sweep the most a rule ran is
+# 7,300 (rules_cc's toolchain configuration) and toolchains_llvm's test writer 37,000.
+FREE_FUNCTION_STATEMENTS = 20_000
+RULE_STATEMENTS = 100_000
 
 
 SHELLS = frozenset({"bash", "sh", "dash", "zsh", "ksh"})
@@ -173,7 +178,7 @@ class ActionAnalyzer:
         if not isinstance(impl, Function):
             result.unresolved.append("implementation function not found")
             return result
-        collector = Collector()
+        collector = Collector(statement_budget=RULE_STATEMENTS)
         self.interpreter.call_function(impl, [(impl.node, Ctx())], {}, False, collector, 1)
         context = "test" if rule.test else "launcher" if rule.executable else None
         self._build(result, collector, rule, context)
@@ -181,7 +186,7 @@ class ActionAnalyzer:
 
     def analyze_free_function(self, function: Function) -> ImplementationModel:
         """A top-level function with a `ctx` or `actions` parameter, analyzed on its own."""
-        collector = Collector(budget=FREE_FUNCTION_CALLS)
+        collector = Collector(budget=FREE_FUNCTION_CALLS, statement_budget=FREE_FUNCTION_STATEMENTS)
         env_overrides: dict[str, tuple[Node, Value]] = {}
         params = function.node.child_by_field_name("parameters")
         if params is not None:

@@ -9,6 +9,7 @@ or loaded files are followed to a bounded depth, which is how helpers that recei
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -156,6 +157,23 @@ class Collector:
     # so helpers that call helpers can multiply: one rules_jvm_external helper took minutes.
     budget: int | None = None
     calls: int = 0
+    # Statements this analysis may run. Past them it goes on coarsely, to the actions after the
+    # costly part: a loop runs once with an item the model does not know, a call gives a value it
+    # does not know. Unit tests of pure Starlark written as helpers (rules_py's PEP 508 evaluator,
+    # rules_jvm_external's version parser) ran 30,000 to 108,000 statements on constants, a second
+    # each; no analysis of a rule on the sweep runs more than 7,300.
+    statement_budget: int = sys.maxsize
+    statements: int = 0
+    spent: bool = False
+
+    def over_budget(self) -> bool:
+        """Whether this analysis ran out of statements; the first time, it says so."""
+        if self.statements <= self.statement_budget:
+            return False
+        if not self.spent:
+            self.spent = True
+            self.unresolved.append(f"analysis budget of {self.statement_budget:,} statements reached")
+        return True
 
 
 @dataclass(slots=True)
@@ -292,7 +310,9 @@ class Interpreter:
                 for statement in node.named_children
                 for kind in (statement.type,)
             )
+        collector = frame.collector
         for kind, statement, parts in statements:
+            collector.statements += 1
             self._statement(kind, statement, parts, frame)
             if frame.jump is not None:
                 return
@@ -344,6 +364,8 @@ class Interpreter:
         right = node.child_by_field_name("right")
         body = node.child_by_field_name("body")
         items = self.eval(right, frame) if right is not None else Unknown()
+        if frame.collector.over_budget():
+            items = Unknown("analysis budget")
         every_item = _every_item_known(items)
         outer_loop = frame.loop_undecided
         frame.loop_undecided = frame.undecided
@@ -1017,6 +1039,8 @@ class Interpreter:
         if depth > MAX_DEPTH or key in stack:
             collector.unresolved.append(f"call depth limit reached at {function.name}()")
             return Unknown("call depth")
+        if collector.over_budget():
+            return Unknown("analysis budget")
         collector.calls += 1
         if collector.budget is not None and collector.calls > collector.budget:
             if collector.calls == collector.budget + 1:
