@@ -174,15 +174,16 @@ class HermeticScanServer(LanguageServer):
 
     def creates_targets(self, bzl: str) -> bool:
         """Whether a .bzl file may have findings that come from the BUILD files using it: it calls
-        `native.*` or `macro()`, or defines a function that is not a rule's implementation (a macro, a
-        helper a macro may call). A file of rule implementations alone is analyzed without those BUILD
+        `native.*` or `macro()`, defines a function that is not a rule's implementation (a macro, a
+        helper a macro may call), or an executable rule (its launcher's findings are those of the
+        targets that run it). A file of rule implementations alone is analyzed without those BUILD
         files (its rules' actions are analyzed whatever the targets), which keeps edits fast."""
         workspace = self.ensure_workspace()
         try:
             text = workspace.read(workspace.root / bzl).decode("utf-8", errors="replace")
         except OSError:
             return True
-        if "native." in text or MACRO_CALL.search(text):
+        if "native." in text or MACRO_CALL.search(text) or EXECUTABLE_RULE.search(text):
             return True
         implementations = set(IMPLEMENTATION.findall(text))
         return any(name not in implementations for name in TOP_LEVEL_DEF.findall(text))
@@ -353,6 +354,9 @@ LOAD = re.compile(r"""\bload\(\s*["']([^"']+)["']""")
 MACRO_CALL = re.compile(r"\bmacro\s*\(")
 IMPLEMENTATION = re.compile(r"\bimplementation\s*=\s*([A-Za-z_]\w*)")
 TOP_LEVEL_DEF = re.compile(r"^def\s+([A-Za-z_]\w*)", re.M)
+# `executable = True` as an argument of a top-level call (buildifier indents those by four): a rule
+# whose launcher other targets may run, a genrule as its tool or a test through its args.
+EXECUTABLE_RULE = re.compile(r"^ {4}executable\s*=\s*True\b", re.M)
 
 
 def _label_path(label: str, package: str) -> str | None:

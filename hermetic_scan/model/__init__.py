@@ -1188,16 +1188,28 @@ def _link_tool_binaries(model: WorkspaceModel, targets: list[TargetModel]) -> No
     for tm in targets:
         if tm.target.kind == "sh_test":
             _link_data_binaries(model, tm)
+            _link_argument_programs(model, tm)
         for tool, action in tools_run(model, tm):
             unseen = _unseen_rule(model, tool)
             if unseen is not None:
                 tm.unresolved.append(f"it runs {tool.target.label}, {unseen}")
             else:
-                written = tool.implementation.written if tool.implementation is not None else []
-                run = tool.sites if tool.target.kind == "sh_binary" else written
                 tm.sites.extend(
-                    ShellSite(site.text, "action", tm.target.key, action, site.language) for site in run
+                    ShellSite(site.text, "action", tm.target.key, action, site.language)
+                    for site in _what_running_runs(tool)
                 )
+
+
+def _what_running_runs(program: TargetModel) -> list[ShellSite]:
+    """The shell a target's executable runs when another target runs it: an sh_binary's script; a
+    custom rule's launcher (rules_oci's oci_load: `docker load`) and the scripts it writes for
+    whoever runs it (rules_js' `.bin` shims)."""
+    if program.target.kind == "sh_binary":
+        return program.sites
+    implementation = program.implementation
+    if implementation is None:
+        return []
+    return [*implementation.written, *(s for s in implementation.sites if s.context == "launcher")]
 
 
 def _unseen_rule(model: WorkspaceModel, tm: TargetModel) -> str | None:
@@ -1230,6 +1242,46 @@ def _link_data_binaries(model: WorkspaceModel, tm: TargetModel) -> None:
         elif binary.target.kind == "sh_binary":
             for site in binary.sites:
                 tm.sites.append(ShellSite(site.text, "test", tm.target.key, None, site.language))
+
+
+# A positional parameter run as a command: `$1 --flag`, `"$@"`, `output=$($1)`.
+_RUN_POSITIONAL = re.compile(
+    r'(?:^|[;&|(]\s*|\b(?:then|do|else|exec)\s+)"?\$\{?(?P<n>[1-9@*])\}?"?(?=[\s)]|$)', re.M
+)
+_LOCATION_ARGUMENT = re.compile(r"^\$\((?:location|rootpath|execpath|rlocationpath)\s+([^)\s]+)\s*\)$")
+
+
+def _link_argument_programs(model: WorkspaceModel, tm: TargetModel) -> None:
+    """An sh_test whose script runs a positional parameter (`$1`, `"$@"`) runs the program its `args`
+    name there (`args = ["$(location :image_load)"]`, rules_oci's tests of oci_load): what that program
+    runs, the test runs (https://bazel.build/reference/be/common-definitions#test.args)."""
+    args = tm.target.attr("args")
+    if not isinstance(args, ListV) or not tm.sites:
+        return
+    run: set[str] = set()
+    for site in tm.sites:
+        run.update(match.group("n") for match in _RUN_POSITIONAL.finditer(site.text.text))
+    if not run:
+        return
+    for position, item in enumerate(args.items, start=1):
+        if not (run & {str(position), "@", "*"}) or not isinstance(item, Str):
+            continue
+        named = _LOCATION_ARGUMENT.match(item.text.text.strip())
+        if named is None:
+            continue
+        try:
+            label = parse_label(named.group(1), tm.target.label.repo, tm.target.label.package)
+        except LabelError:
+            continue
+        program = model.find_target(label, context=tm.target.build.repo)
+        if program is None or program is tm:
+            continue
+        unseen = _unseen_rule(model, program)
+        if unseen is not None:
+            tm.unresolved.append(f"its args name {label}, {unseen}: the test runs it")
+            continue
+        for site in _what_running_runs(program):
+            tm.sites.append(ShellSite(site.text, "test", tm.target.key, None, site.language))
 
 
 # `source "$TEST_SRCDIR/_main/pkg/lib.sh"`, `. "${RUNFILES_DIR}/_main/pkg/lib.sh"`: a file of the main
@@ -1392,7 +1444,11 @@ def _target_model_of_rule(model: WorkspaceModel, target: Target) -> TargetModel:
         if labels:
             label, _node = labels[0]
             source = _script_file(model, target, label) or _script_behind(model, target, label)
-            written = _heredoc_script(model, target, label) if source is None else None
+            written = (
+                _heredoc_script(model, target, label) or _written_file_script(model, target, label)
+                if source is None
+                else None
+            )
             if written is not None:
                 text, runs = written
                 tm.sites.append(ShellSite(text, context, target.key, None, script_language(text.text)))
@@ -1463,6 +1519,44 @@ def _heredoc_script(
         return None
     command, write = writes[0]
     return command.text.slice(write.start, write.end), _scripts_run_by_heredoc(model, generator, label)
+
+
+def _written_file_script(
+    model: WorkspaceModel, target: Target, label: Label
+) -> tuple[MappedText, list[SourceFile]] | None:
+    """The script a `write_file` target of the same package writes (bazel_skylib's, which
+    aspect_bazel_lib re-exports), when `label` names it or its `out`: its `content` lines, joined by
+    newlines (https://github.com/bazelbuild/bazel-skylib/blob/main/docs/write_file_doc.md), when the
+    model knows every line. bazel_lib's `assert_contains` writes its test script this way."""
+    writer = model.definition(label, target.build)
+    if writer is None or writer.kind != "write_file":
+        writer = next(
+            (
+                t
+                for t in model.package_targets(target.build)
+                if t.kind == "write_file"
+                and label.package == t.label.package
+                and _written_out(t) == label.name
+            ),
+            None,
+        )
+    content = writer.attr("content") if writer is not None else None
+    if not isinstance(content, ListV) or not content.complete or not content.items:
+        return None
+    lines = [item.text for item in content.items if isinstance(item, Str)]
+    if len(lines) != len(content.items):
+        return None
+    pieces: list[MappedText] = []
+    for line in lines:
+        if pieces:
+            pieces.append(MappedText("\n", (None,), line.source, line.origin(0)))
+        pieces.append(line)
+    return MappedText.join(pieces, lines[0].source, lines[0].anchor), []
+
+
+def _written_out(target: Target) -> str | None:
+    out = target.attr("out")
+    return out.text.text if isinstance(out, Str) else None
 
 
 # `$(location test.sh) args` where a command starts: at a line start or after `;`, `&&`, `||`, `|`.

@@ -950,7 +950,11 @@ class Interpreter:
         if runs is None:
             ruleset = self.loader.known_ruleset(callee.label)
             known = ruleset.rules.get(callee.symbol) if ruleset is not None else None
-            runs = self._runs[callee] = TARGET_ATTRIBUTES | frozenset(known.runs if known is not None else ())
+            runs = self._runs[callee] = (
+                TARGET_ATTRIBUTES
+                | frozenset(known.runs if known is not None else ())
+                | (WRITE_FILE_ATTRIBUTES if callee.symbol == "write_file" else frozenset())
+            )
         return runs
 
     def _mutation(self, method: Node, arguments: Node | None, frame: Frame) -> Value | None:
@@ -1518,13 +1522,16 @@ MAX_LOOP_ITEMS = 256
 TARGET_ATTRIBUTES = frozenset(
     {"name", "tags", "cmd", "cmd_bash", "local", "stamp", "env_inherit", "testonly"}
 )
+# bazel_skylib's write_file (aspect_bazel_lib re-exports it): macros write test scripts with it, whose
+# text is its `content` (model._written_file_script).
+WRITE_FILE_ATTRIBUTES = frozenset({"out", "content"})
 # Native rules whose other attributes the model reads too: the script of sh_* (and the sh_binary programs
 # an sh_test's data holds), what a filegroup or alias
 # stands for (to follow a script named through one), the files a genrule writes (a script it writes
 # with a here-document), a C++ rule's compiler and linker flags.
 _CC_FLAGS = TARGET_ATTRIBUTES | {"copts", "linkopts", "includes"}
 NATIVE_RULE_ATTRIBUTES = {
-    "sh_test": TARGET_ATTRIBUTES | {"srcs", "data"},
+    "sh_test": TARGET_ATTRIBUTES | {"srcs", "data", "args"},
     "sh_binary": TARGET_ATTRIBUTES | {"srcs"},
     "filegroup": TARGET_ATTRIBUTES | {"srcs"},
     "alias": TARGET_ATTRIBUTES | {"actual"},

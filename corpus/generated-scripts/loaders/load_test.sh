@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+set -o errexit
+"$1" app.tar
