@@ -1187,8 +1187,8 @@ def _link_tool_binaries(model: WorkspaceModel, targets: list[TargetModel]) -> No
     leaves the target that runs it unknown: it may run anything."""
     for tm in targets:
         if tm.target.kind == "sh_test":
+            _link_argument_programs(model, tm)  # before the data's scripts join the test's own
             _link_data_binaries(model, tm)
-            _link_argument_programs(model, tm)
         for tool, action in tools_run(model, tm):
             unseen = _unseen_rule(model, tool)
             if unseen is not None:
