@@ -93,6 +93,7 @@ def test_knowledge_verdicts_and_provenance_on_the_fixture() -> None:
     assert verdicts["//images:image_selected_test"][0] == "unknown"
     # A helper of rules_cc known to register nothing leaves the workspace's own rule analysable.
     assert verdicts["//toolchain:compiler_report"] == ("remote-ok", "source")
+    assert verdicts["//toolchain:java_version"] == ("remote-ok", "source")  # rules_java's find_java_toolchain
     assert verdicts["//toolchain:linked"] == ("unknown", "source")
     # googleapis' generated @com_google_googleapis_imports: protoc-only rules run remotely, the GAPIC
     # post-processing and packaging rules use the host's zip/unzip, csharp's packaging Bazel's zipper.
