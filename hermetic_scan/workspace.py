@@ -61,6 +61,20 @@ class Repository:
         return Label(self.name, package, name)
 
 
+@dataclass(frozen=True)
+class LoadSite:
+    """A load() of another repository in a file a scan may not read: where its label starts (the
+    opening quote, 0-based), the label and the symbols it takes. The language server analyzes the
+    open files alone and gives the sites of the others (`Workspace.load_sites`), so that a repository
+    loaded from several files is reported where `check` reports it."""
+
+    path: str  # display path
+    line: int
+    column: int
+    label: str
+    symbols: tuple[str, ...]
+
+
 @dataclass
 class Workspace:
     root: Path
@@ -75,6 +89,7 @@ class Workspace:
     # kept between analyses of the same contents (the language server sets both).
     overlays: dict[Path, bytes] = field(default_factory=dict)
     parse_cache: dict[tuple[Path, int], object] | None = None
+    load_sites: list[LoadSite] | None = None  # of the files the language server's analysis does not read
     _roots: tuple[object, list[str]] | None = field(default=None, repr=False)
 
     def read(self, path: Path) -> bytes:

@@ -30,7 +30,7 @@ from hermetic_scan.inventory import TargetVerdict
 from hermetic_scan.lsp import convert, transport
 from hermetic_scan.lsp.actions import code_actions, hover_text
 from hermetic_scan.options import Options, OptionsError, Overrides, build_options
-from hermetic_scan.workspace import BUILD_FILES, Workspace, discover, find_root
+from hermetic_scan.workspace import BUILD_FILES, LoadSite, Workspace, discover, find_root
 
 # Edits are coalesced rather than delayed: an analysis runs as soon as the server is idle, and
 # changes that arrived while it ran are folded into the next one. `debounceMs` adds a fixed delay.
@@ -113,6 +113,7 @@ class HermeticScanServer(LanguageServer):
         self.unsaved: set[str] = set()  # open buffers discovery did not see, listed by _list
         self.loaded_by: dict[str, set[str]] | None = None  # .bzl path -> .bzl and BUILD files loading it
         self.loads_of: dict[str, set[str]] = {}  # .bzl or BUILD path -> .bzl files it loads
+        self.load_sites_of: dict[str, list[LoadSite]] = {}  # the same -> its loads of other repositories
 
     # -- analysis ---------------------------------------------------------------------------
     def ensure_workspace(self, uri: str | None = None) -> Workspace:
@@ -131,6 +132,7 @@ class HermeticScanServer(LanguageServer):
     def unindex_loads(self, file: str) -> None:
         """Forget what one file loads in the reverse index."""
         assert self.loaded_by is not None
+        self.load_sites_of.pop(file, None)
         for target in self.loads_of.pop(file, set()):
             users = self.loaded_by.get(target)
             if users is not None:
@@ -150,23 +152,30 @@ class HermeticScanServer(LanguageServer):
         package = bzl.rsplit("/", 1)[0] if "/" in bzl else ""
         targets = {t for t in (_label_path(label, package) for label in LOAD.findall(text)) if t is not None}
         self.loads_of[bzl] = targets
+        self.load_sites_of[bzl] = _load_sites(bzl, text)
         for target in targets:
             self.loaded_by.setdefault(target, set()).add(bzl)
 
-    def dependents(self, rel: str) -> set[str]:
-        """.bzl and BUILD files that load `rel`, transitively: where its definitions get used by rules
-        and its rules and macros by targets (a .bzl alone is analyzed as `check` sees it)."""
+    def index_all_loads(self) -> dict[str, set[str]]:
+        """The reverse index of loads, made from every Starlark file of the workspace the first time."""
         workspace = self.ensure_workspace()
         if self.loaded_by is None:
             self.loaded_by = {}
             self.loads_of = {}
+            self.load_sites_of = {}
             for starlark in [*workspace.main.bzl_files, *workspace.main.build_files]:
                 self.index_loads(starlark)
         assert self.loaded_by is not None
+        return self.loaded_by
+
+    def dependents(self, rel: str) -> set[str]:
+        """.bzl and BUILD files that load `rel`, transitively: where its definitions get used by rules
+        and its rules and macros by targets (a .bzl alone is analyzed as `check` sees it)."""
+        loaded_by = self.index_all_loads()
         found: set[str] = set()
         pending = [rel]
         while pending:
-            for parent in self.loaded_by.get(pending.pop(), set()):
+            for parent in loaded_by.get(pending.pop(), set()):
                 if parent not in found:
                     found.add(parent)
                     pending.append(parent)
@@ -260,6 +269,13 @@ class HermeticScanServer(LanguageServer):
                 # A script, a template or a .bazelrc: which targets run it, which rules expand it and
                 # which mnemonics exist are facts of the whole workspace, as `check` sees them.
                 whole = True
+        if whole:
+            workspace.load_sites = None
+        else:
+            self.index_all_loads()
+            workspace.load_sites = [
+                site for rel, sites in self.load_sites_of.items() if rel not in only for site in sites
+            ]
         self.result = analyze(workspace, self.options(), None if whole else only)
         return self.result
 
@@ -357,6 +373,24 @@ TOP_LEVEL_DEF = re.compile(r"^def\s+([A-Za-z_]\w*)", re.M)
 # `executable = True` as an argument of a top-level call (buildifier indents those by four): a rule
 # whose launcher other targets may run, a genrule as its tool or a test through its args.
 EXECUTABLE_RULE = re.compile(r"^ {4}executable\s*=\s*True\b", re.M)
+
+
+# A top-level load() of another repository: its label (after the opening quote) and what follows.
+LOAD_STATEMENT = re.compile(r"""^load\(\s*(["'])(?P<label>@[^"']+)\1(?P<rest>[^)]*)\)""", re.M)
+LOADED_SYMBOL = re.compile(r"""(["'])([^"']+)\1""")
+
+
+def _load_sites(rel: str, text: str) -> list[LoadSite]:
+    """The loads of other repositories in a file, where `check`'s loader would report them."""
+    sites = []
+    for match in LOAD_STATEMENT.finditer(text):
+        quote = match.start("label") - 1
+        line_start = text.rfind("\n", 0, quote) + 1
+        symbols = tuple(symbol for _, symbol in LOADED_SYMBOL.findall(match.group("rest")))
+        sites.append(
+            LoadSite(rel, text.count("\n", 0, quote), quote - line_start, match.group("label"), symbols)
+        )
+    return sites
 
 
 def _label_path(label: str, package: str) -> str | None:

@@ -35,7 +35,10 @@ from collections import defaultdict
 
 from hermetic_scan.diagnostics import Severity, Span
 from hermetic_scan.knowledge import package_manager
+from hermetic_scan.labels import LabelError, parse_label
+from hermetic_scan.model.native_rules import stands_in_for_native
 from hermetic_scan.rules.base import Check, Context, RuleMeta
+from hermetic_scan.workspace import LoadSite
 
 META = RuleMeta(
     "unresolved-load",
@@ -59,6 +62,8 @@ def check_workspace(ctx: Context) -> Check:
             by_repository[missing.group(1)].append((span, message))
         else:
             yield ctx.report(META, span, message)
+    if ctx.model.workspace.load_sites:
+        _add_unread_loads(by_repository, ctx.model.workspace.load_sites, ctx)
     for repository, loads in sorted(by_repository.items()):
         loads.sort(key=lambda load: (load[0].path, load[0].start_line, load[0].start_col))
         span, message = loads[0]
@@ -78,3 +83,27 @@ def check_workspace(ctx: Context) -> Check:
         else:
             advice = "build once (the output base is then found), or pass --repo NAME=PATH or --external DIR"
         yield ctx.report(META, span, f"{message}{others}: {advice}", subject=f"@{repository}")
+
+
+def _add_unread_loads(
+    by_repository: dict[str, list[tuple[Span, str]]], sites: list[LoadSite], ctx: Context
+) -> None:
+    """The loads of each missing repository in the files the editor's analysis did not read, for the
+    count and the first load `check` reports (a file read is not counted twice: same place)."""
+    read = {
+        (span.path, span.start_line, span.start_col) for loads in by_repository.values() for span, _ in loads
+    }
+    main = ctx.model.workspace.main
+    for site in sites:
+        try:
+            repository = parse_label(site.label, "", "").repo
+        except LabelError:
+            continue
+        loads = by_repository.get(repository)
+        if loads is None or (site.path, site.line, site.column) in read:
+            continue
+        if site.symbols and all(stands_in_for_native(site.label, s, main) for s in site.symbols):
+            continue  # as the loader does: a native rule kept in a ruleset is no problem
+        end = site.column + len(site.label) + 2
+        span = Span(site.path, site.line, site.column, site.line, end, 0, 0)
+        loads.append((span, f"cannot resolve {site.label!r}: repository @{repository} is not available"))
