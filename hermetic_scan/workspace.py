@@ -72,7 +72,8 @@ class LoadSite:
     line: int
     column: int
     label: str
-    symbols: tuple[str, ...]
+    repository: str  # the label's, as the loader names it in "repository @... is not available"
+    native: bool  # every symbol it takes is a native rule kept in a ruleset: no problem for the loader
 
 
 @dataclass

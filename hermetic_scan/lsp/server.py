@@ -27,10 +27,12 @@ from hermetic_scan import __version__
 from hermetic_scan.config import Config, ConfigError, load_config
 from hermetic_scan.engine import Result, analyze, attach_externals, with_discovered_externals
 from hermetic_scan.inventory import TargetVerdict
+from hermetic_scan.labels import LabelError, parse_label
 from hermetic_scan.lsp import convert, transport
 from hermetic_scan.lsp.actions import code_actions, hover_text
+from hermetic_scan.model.native_rules import stands_in_for_native
 from hermetic_scan.options import Options, OptionsError, Overrides, build_options
-from hermetic_scan.workspace import BUILD_FILES, LoadSite, Workspace, discover, find_root
+from hermetic_scan.workspace import BUILD_FILES, LoadSite, Repository, Workspace, discover, find_root
 
 # Edits are coalesced rather than delayed: an analysis runs as soon as the server is idle, and
 # changes that arrived while it ran are folded into the next one. `debounceMs` adds a fixed delay.
@@ -152,7 +154,7 @@ class HermeticScanServer(LanguageServer):
         package = bzl.rsplit("/", 1)[0] if "/" in bzl else ""
         targets = {t for t in (_label_path(label, package) for label in LOAD.findall(text)) if t is not None}
         self.loads_of[bzl] = targets
-        self.load_sites_of[bzl] = _load_sites(bzl, text)
+        self.load_sites_of[bzl] = _load_sites(bzl, text, workspace.main)
         for target in targets:
             self.loaded_by.setdefault(target, set()).add(bzl)
 
@@ -380,16 +382,22 @@ LOAD_STATEMENT = re.compile(r"""^load\(\s*(["'])(?P<label>@[^"']+)\1(?P<rest>[^)
 LOADED_SYMBOL = re.compile(r"""(["'])([^"']+)\1""")
 
 
-def _load_sites(rel: str, text: str) -> list[LoadSite]:
+def _load_sites(rel: str, text: str, main: Repository) -> list[LoadSite]:
     """The loads of other repositories in a file, where `check`'s loader would report them."""
     sites = []
     for match in LOAD_STATEMENT.finditer(text):
+        label = match.group("label")
+        try:
+            repository = parse_label(label, "", "").repo
+        except LabelError:
+            continue  # the loader reports it where it is, in every file
         quote = match.start("label") - 1
         line_start = text.rfind("\n", 0, quote) + 1
-        symbols = tuple(symbol for _, symbol in LOADED_SYMBOL.findall(match.group("rest")))
-        sites.append(
-            LoadSite(rel, text.count("\n", 0, quote), quote - line_start, match.group("label"), symbols)
-        )
+        symbols = [symbol for _, symbol in LOADED_SYMBOL.findall(match.group("rest"))]
+        # As the loader decides: a label of another repository, whatever repository loads it.
+        native = bool(symbols) and all(stands_in_for_native(label, symbol, main) for symbol in symbols)
+        line, column = text.count("\n", 0, quote), quote - line_start
+        sites.append(LoadSite(rel, line, column, label, repository, native))
     return sites
 
 

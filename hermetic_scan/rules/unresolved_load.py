@@ -35,8 +35,6 @@ from collections import defaultdict
 
 from hermetic_scan.diagnostics import Severity, Span
 from hermetic_scan.knowledge import package_manager
-from hermetic_scan.labels import LabelError, parse_label
-from hermetic_scan.model.native_rules import stands_in_for_native
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 from hermetic_scan.workspace import LoadSite
 
@@ -93,17 +91,10 @@ def _add_unread_loads(
     read = {
         (span.path, span.start_line, span.start_col) for loads in by_repository.values() for span, _ in loads
     }
-    main = ctx.model.workspace.main
     for site in sites:
-        try:
-            repository = parse_label(site.label, "", "").repo
-        except LabelError:
+        loads = by_repository.get(site.repository)
+        if loads is None or site.native or (site.path, site.line, site.column) in read:
             continue
-        loads = by_repository.get(repository)
-        if loads is None or (site.path, site.line, site.column) in read:
-            continue
-        if site.symbols and all(stands_in_for_native(site.label, s, main) for s in site.symbols):
-            continue  # as the loader does: a native rule kept in a ruleset is no problem
         end = site.column + len(site.label) + 2
         span = Span(site.path, site.line, site.column, site.line, end, 0, 0)
-        loads.append((span, f"cannot resolve {site.label!r}: repository @{repository} is not available"))
+        loads.append((span, f"cannot resolve {site.label!r}: repository @{site.repository} is not available"))
