@@ -16,7 +16,8 @@ findings per rule, wall time, and crashes (an exit status other than 0 or 1, or 
              (a sweep before a change against one after it), and SLOWER where the repository took
              more than 1.3 times its time in D and 0.3 s more (D/times.tsv, written by --save): a
              change to the model can make it walk a loop far more often while every report stays
-             the same (a6f9537 made rules_js 0.56 -> 0.90 s a run that way).
+             the same (a6f9537 made rules_js 0.56 -> 0.90 s a run that way). Both sweeps must run on
+             an equally quiet machine: beside a test run, every repository is flagged.
 
 The exit status is 1 when any repository crashed, else 0.
 """
