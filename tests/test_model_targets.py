@@ -589,3 +589,24 @@ def test_an_environment_is_a_native_rule(tmp_path: Path) -> None:
     )
     assert isinstance(targets["//app:linux"].callee, NativeRule)
     assert isinstance(targets["//app:os"].callee, NativeRule)
+
+
+def test_extra_actions_are_native_rules_and_an_extra_action_s_command_is_read(tmp_path: Path) -> None:
+    """kythe's extractors: an action_listener picks the actions an extra_action's `cmd` runs beside
+    (https://bazel.build/reference/be/extra-actions)."""
+    write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "app/BUILD.bazel": (
+                'action_listener(name = "index_java", mnemonics = ["Javac"], extra_actions = [":indexer"])\n'
+                'extra_action(name = "indexer", cmd = "javaindexer --extra_action_file=$(EXTRA_ACTION_FILE)")\n'
+            ),
+        },
+    )
+    model = build_model(discover(tmp_path))
+    models = {str(tm.target.label): tm for tm in model.targets}
+    assert isinstance(models["//app:index_java"].target.callee, NativeRule)
+    assert models["//app:index_java"].sites == []
+    (site,) = models["//app:indexer"].sites
+    assert site.text.text.startswith("javaindexer --extra_action_file=")

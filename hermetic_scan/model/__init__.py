@@ -1086,9 +1086,10 @@ BAZEL_MNEMONICS = frozenset(
 
 
 def command_labels(tm: TargetModel) -> list[str]:
-    """Labels a genrule runs as programs: `$(location X)` / `$(execpath X)` in command position."""
+    """Labels a genrule (or an extra_action) runs as programs: `$(location X)` / `$(execpath X)` in
+    command position."""
     if tm.run_labels is None:
-        commands = tm.target.genrule_commands if tm.target.kind == "genrule" else []
+        commands = tm.target.genrule_commands if tm.target.kind in ("genrule", "extra_action") else []
         tm.run_labels = [label for command in commands for label in _command_labels(tm, command.text)]
     return tm.run_labels
 
@@ -1428,7 +1429,11 @@ def _target_model_of_rule(model: WorkspaceModel, target: Target) -> TargetModel:
     if isinstance(callee, RuleClass):
         return TargetModel(target, callee, model.implementations.get(callee.key))
     tm = TargetModel(target, None, None)
-    if target.kind == "genrule":
+    if target.kind == "extra_action":  # its `cmd` is a genrule's, with $(EXTRA_ACTION_FILE) beside
+        tm.sites.extend(
+            ShellSite(command.text, "action", target.key, None) for command in target.genrule_commands
+        )
+    elif target.kind == "genrule":
         for command in target.genrule_commands:
             tm.sites.append(ShellSite(command.text, "action", target.key, None))
         if target.genrule_commands:

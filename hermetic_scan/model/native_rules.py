@@ -106,6 +106,11 @@ ACTIONLESS_NATIVE = frozenset(
         # Constraint environments for compatible_with / restricted_to: a native rule Bazel keeps
         # undocumented (https://github.com/bazelbuild/bazel/issues/10849), with no action.
         "environment",
+        # Extra actions (https://bazel.build/reference/be/extra-actions): an action_listener "doesn't
+        # produce any output itself"; an extra_action's `cmd` runs only beside the actions a listener
+        # named by --experimental_action_listener picks, and is read as a genrule's (model).
+        "action_listener",
+        "extra_action",
         # Toolchain and runtime declarations: providers for other rules' actions, none of their own.
         "java_toolchain",
         "java_runtime",
