@@ -161,7 +161,7 @@ class Collector:
     # costly part: a loop runs once with an item the model does not know, a call gives a value it
     # does not know. Unit tests of pure Starlark written as helpers (rules_py's PEP 508 evaluator,
     # rules_jvm_external's version parser) ran 30,000 to 108,000 statements on constants, a second
-    # each; no analysis of a rule on the sweep runs more than 7,300.
+    # each (the budgets and what rules need: model/actions.py).
     statement_budget: int = sys.maxsize
     statements: int = 0
     spent: bool = False
