@@ -16,6 +16,7 @@ from hermetic_scan.model.values import (
     DictV,
     LabelStr,
     ListV,
+    NativeRule,
     Str,
     Unknown,
     UnresolvedMember,
@@ -158,14 +159,32 @@ def test_names_unpacked_at_the_top_level_are_globals(tmp_path: Path) -> None:
 
 
 def test_what_a_call_of_an_unavailable_file_makes_keeps_where_it_came_from(tmp_path: Path) -> None:
-    # with_cfg.bzl's `rule, _internal = with_cfg(native.cc_binary).set(...).build()` (pixie).
+    # rules_kotlin's Android rules are made by a function of @rules_android, absent here.
     source = (
-        'load("@with_cfg.bzl", "with_cfg")\n'
-        'X, _x_internal = with_cfg(native.cc_binary).set("compilation_mode", "opt").build()\n'
+        'load("@rules_android//rules:factory.bzl", "factory")\n'
+        'X, _x_internal = factory(kind = "android_library").with_defaults(testonly = True).build()\n'
     )
     value = _evaluate(tmp_path, source)
     assert isinstance(value, UnresolvedMember) and value.called
-    assert (value.label, value.symbol) == ("@with_cfg.bzl", "with_cfg.set.build")
+    assert (value.label, value.symbol) == ("@rules_android//rules:factory.bzl", "factory.with_defaults.build")
+
+
+def test_a_with_cfg_rule_is_the_rule_it_wraps(tmp_path: Path) -> None:
+    # https://github.com/fmeum/with_cfg.bzl: "The `opt_filegroup` rule can now be used just like
+    # `filegroup`"; pixie wraps cc_binary, java_binary and its own qemu runner this way.
+    chained = (
+        'load("@with_cfg.bzl", "with_cfg")\n'
+        'X, _x_internal = with_cfg(native.cc_binary).set("compilation_mode", "opt").build()\n'
+    )
+    value = _evaluate(tmp_path, chained)
+    assert isinstance(value, NativeRule) and value.name == "cc_binary"
+    stepwise = (
+        'load("@with_cfg.bzl", "with_cfg")\n'
+        "_builder = with_cfg(native.cc_test)\n"
+        'X, X_reset = _builder.resettable(Label(":original")).build()\n'
+    )
+    value = _evaluate(tmp_path, stepwise)
+    assert isinstance(value, NativeRule) and value.name == "cc_test"
 
 
 def test_an_undecided_condition_keeps_both_branches(tmp_path: Path) -> None:

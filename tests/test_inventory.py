@@ -306,13 +306,34 @@ def test_a_rule_made_by_a_call_of_an_unavailable_file_says_where_it_comes_from(t
         tmp_path,
         {
             "MODULE.bazel": "",
-            "defs.bzl": 'load("@with_cfg.bzl", "with_cfg")\n\n'
-            'opt_binary, _opt_binary_internal = with_cfg(native.cc_binary).set("compilation_mode", "opt").build()\n',
+            "defs.bzl": 'load("@rules_magic//:factory.bzl", "factory")\n\n'
+            'opt_binary, _opt_binary_internal = factory(kind = "binary").with_defaults(opt = True).build()\n',
             "BUILD.bazel": 'load(":defs.bzl", "opt_binary")\n\nopt_binary(name = "server", srcs = ["server.cc"])\n',
         },
     )
     (target,) = scan(root).inventory.targets
     assert (target.label, target.verdict) == ("//:server", "unknown")
     assert target.unknown_because == [
-        "rule opt_binary (made by with_cfg.set.build) comes from @with_cfg.bzl, which is not available"
+        "rule opt_binary (made by factory.with_defaults.build) comes from @rules_magic//:factory.bzl, "
+        "which is not available"
     ]
+
+
+def test_a_with_cfg_rule_is_judged_as_the_rule_it_wraps(tmp_path: Path) -> None:
+    """with_cfg.bzl (https://github.com/fmeum/with_cfg.bzl) changes Bazel settings, not what the
+    wrapped rule runs: a genrule wrapped with it runs its command."""
+    root = write_tree(
+        tmp_path,
+        {
+            "MODULE.bazel": "",
+            "defs.bzl": 'load("@with_cfg.bzl", "with_cfg")\n\n'
+            'opt_genrule, _opt_genrule_internal = with_cfg(native.genrule).set("compilation_mode", "opt").build()\n',
+            "BUILD.bazel": (
+                'load(":defs.bzl", "opt_genrule")\n\n'
+                'opt_genrule(name = "fetched", outs = ["f.txt"], cmd = "curl -o $@ https://example.com/f")\n'
+                'opt_genrule(name = "copied", srcs = ["in.txt"], outs = ["c.txt"], cmd = "cp $< $@")\n'
+            ),
+        },
+    )
+    verdicts = {t.label: (t.info.kind, t.verdict) for t in scan(root).inventory.targets}
+    assert verdicts == {"//:fetched": ("genrule", "no-remote-exec"), "//:copied": ("genrule", "remote-ok")}

@@ -17,6 +17,7 @@ from typing import Any
 
 from tree_sitter import Node
 
+from hermetic_scan.labels import repository_of
 from hermetic_scan.model.modules import Loader, ModuleModel
 from hermetic_scan.model.native_rules import NATIVE_RULES, stands_in_for_native
 from hermetic_scan.model.strings import decode_literal, decode_literal_once, decode_string
@@ -30,6 +31,7 @@ from hermetic_scan.model.values import (
     AttrFactory,
     BoundMethod,
     Builtin,
+    CfgBuilder,
     Choice,
     Const,
     Ctx,
@@ -765,7 +767,7 @@ class Interpreter:
             ):
                 return obj if name in ("files_to_run", "executable") else Declared(f"{_describe(obj)}.{name}")
             return Declared(f"{_describe(obj)}.{name}")
-        if isinstance(obj, (ListV, DictV)):
+        if isinstance(obj, (ListV, DictV, CfgBuilder)):
             return BoundMethod(obj, name)
         if isinstance(obj, (UnresolvedSymbol, UnresolvedMember)):  # with_cfg(...).set(...).build()
             return UnresolvedMember(f"attribute {name}", obj.label, f"{obj.symbol}.{name}")
@@ -914,6 +916,8 @@ class Interpreter:
                 frame.stack,
                 frame.guards,
             )
+        if isinstance(callee, UnresolvedSymbol) and _is_with_cfg(callee) and positional:
+            return CfgBuilder(positional[0][1])
         if isinstance(callee, UnresolvedSymbol) and any(
             isinstance(v, (Ctx, Actions)) for _, v in [*positional, *keywords.values()]
         ):
@@ -1196,6 +1200,10 @@ class Interpreter:
         frame: Frame,
     ) -> Value:
         receiver, name = method.receiver, method.name
+        if isinstance(receiver, CfgBuilder):  # set(), extend(), resettable(), reset_on_attrs(): the builder
+            if name == "build":  # the rule, and a second value its README calls internal
+                return ListV((receiver.kind, Unknown("with_cfg's internal value")))
+            return receiver
         if isinstance(receiver, Choice):
             return choice(
                 [
@@ -1638,6 +1646,11 @@ def _int_arithmetic(op: str, left: int, right: int) -> Value:
 _MESSAGES = frozenset({"fail", "print"})
 _RETURN, _BREAK, _CONTINUE = "return", "break", "continue"
 _LOOP_JUMPS = {"break_statement": _BREAK, "continue_statement": _CONTINUE}
+
+
+def _is_with_cfg(symbol: UnresolvedSymbol) -> bool:
+    """`with_cfg` of the with_cfg.bzl module (`load("@with_cfg.bzl", "with_cfg")`)."""
+    return symbol.symbol == "with_cfg" and repository_of(symbol.label) == "with_cfg.bzl"
 
 
 def _knows_its_context(env: dict[str, Value]) -> bool:

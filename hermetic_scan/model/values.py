@@ -197,6 +197,15 @@ class BoundMethod(Value):
     name: str
 
 
+@dataclass(eq=False, slots=True)
+class CfgBuilder(Value):
+    """with_cfg.bzl's builder, `with_cfg(kind)`: its `build()` gives a rule to use "just like" `kind`,
+    with other Bazel settings applied through a transition (https://github.com/fmeum/with_cfg.bzl).
+    Settings do not change what the rule's actions run, so its targets are judged as `kind`'s."""
+
+    kind: Value
+
+
 @dataclass(unsafe_hash=True, slots=True)
 class UnresolvedSymbol(Value):
     """A name bound by a load() whose file could not be found."""
