@@ -13,11 +13,12 @@ findings per rule, wall time, and crashes (an exit status other than 0 or 1, or 
 --save DIR   keeps every report as DIR/<repo>.check.json and DIR/<repo>.inventory.json, for review
              and for --compare.
 --compare D  prints, per repository, the findings and verdicts that differ from the reports saved in D
-             (a sweep before a change against one after it), and SLOWER where the repository took
-             more than 1.3 times its time in D and 0.3 s more (D/times.tsv, written by --save): a
-             change to the model can make it walk a loop far more often while every report stays
-             the same (a6f9537 made rules_js 0.56 -> 0.90 s a run that way). Both sweeps must run on
-             an equally quiet machine: beside a test run, every repository is flagged.
+             (a sweep before a change against one after it), and, at the end, the repositories
+             SLOWER than the sweep as a whole: their time grew 1.3 times more than the median
+             repository's did, and by 0.3 s more (D/times.tsv, written by --save). A change to the
+             model can make it walk a loop far more often while every report stays the same
+             (a6f9537 made rules_js 0.56 -> 0.90 s a run that way). Against the median, a machine
+             busier for one sweep than for the other slows every repository alike, and flags none.
 
 The exit status is 1 when any repository crashed, else 0.
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -144,8 +146,19 @@ def saved_times(directory: Path) -> dict[str, float]:
     return {name: float(seconds) for name, seconds in rows}
 
 
-def slower(before: float | None, after: float) -> bool:
-    return before is not None and after > before * SLOWER_RATIO and after - before > SLOWER_SECONDS
+def slower_than_the_sweep(before: dict[str, float], after: dict[str, float]) -> tuple[float, list[str]]:
+    """The median of after/before over the repositories timed in both, and those whose own ratio is
+    SLOWER_RATIO times that and who took SLOWER_SECONDS more than the median predicts."""
+    both = sorted(name for name in after if before.get(name))
+    if not both:
+        return 1.0, []
+    median = statistics.median(after[name] / before[name] for name in both)
+    return median, [
+        name
+        for name in both
+        if after[name] > before[name] * median * SLOWER_RATIO
+        and after[name] - before[name] * median > SLOWER_SECONDS
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,9 +191,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.compare:
             for line in compare(root.name, args.compare, args.save):
                 print(line)
-            before = times_before.get(root.name)
-            if slower(before, figures.seconds):
-                print(f"  SLOWER {before:.1f}s -> {figures.seconds:.1f}s")
     total = RepoFigures("total")
     for figures in all_figures:
         total.starlark_files += figures.starlark_files
@@ -196,6 +206,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("findings per rule: " + ", ".join(f"{rule} {n}" for rule, n in total.findings.most_common()))
     print(f"crashes: {len(total.crashes)}")
+    if times_before:
+        after = {figures.name: figures.seconds for figures in all_figures}
+        median, flagged = slower_than_the_sweep(times_before, after)
+        print(f"time against {args.compare}: the median repository took {median:.2f} times as long")
+        for name in flagged:
+            print(f"  SLOWER {name}: {times_before[name]:.1f}s -> {after[name]:.1f}s")
     if args.save:
         times = "".join(f"{figures.name}\t{figures.seconds:.3f}\n" for figures in all_figures)
         (args.save / TIMES).write_text(times, encoding="utf-8")
