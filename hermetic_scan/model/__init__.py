@@ -1501,17 +1501,8 @@ def _heredoc_script(
     """The script a genrule writes with a here-document (`cat <<'EOF' > $@`), when `label` names that
     genrule or its output in the same package (macros write test scripts this way), and the source
     scripts it runs by `$(location ...)` or appends to it."""
-    generator = model.definition(label, target.build)
+    generator = _writer_of(model, target, label, "genrule", _outs)
     if generator is None:
-        generator = next(
-            (
-                t
-                for t in model.package_targets(target.build)
-                if t.kind == "genrule" and label.name in _outs(t) and label.package == t.label.package
-            ),
-            None,
-        )
-    if generator is None or generator.kind != "genrule":
         return None
     writes = [
         (command, write)
@@ -1533,18 +1524,7 @@ def _written_file_script(
     aspect_bazel_lib re-exports), when `label` names it or its `out`: its `content` lines, joined by
     newlines (https://github.com/bazelbuild/bazel-skylib/blob/main/docs/write_file_doc.md), when the
     model knows every line. bazel_lib's `assert_contains` writes its test script this way."""
-    writer = model.definition(label, target.build)
-    if writer is None or writer.kind != "write_file":
-        writer = next(
-            (
-                t
-                for t in model.package_targets(target.build)
-                if t.kind == "write_file"
-                and label.package == t.label.package
-                and _written_out(t) == label.name
-            ),
-            None,
-        )
+    writer = _writer_of(model, target, label, "write_file", _written_out)
     content = writer.attr("content") if writer is not None else None
     if not isinstance(content, ListV) or not content.complete or not content.items:
         return None
@@ -1559,9 +1539,27 @@ def _written_file_script(
     return MappedText.join(pieces, lines[0].source, lines[0].anchor), []
 
 
-def _written_out(target: Target) -> str | None:
+def _written_out(target: Target) -> list[str]:
     out = target.attr("out")
-    return out.text.text if isinstance(out, Str) else None
+    return [out.text.text] if isinstance(out, Str) else []
+
+
+def _writer_of(
+    model: WorkspaceModel, target: Target, label: Label, kind: str, outputs: Callable[[Target], list[str]]
+) -> Target | None:
+    """The target of rule `kind` in `target`'s package that `label` names, or one of whose
+    `outputs` it names (a test's script written by a genrule or a write_file of its macro)."""
+    named = model.definition(label, target.build)
+    if named is not None:
+        return named if named.kind == kind else None
+    return next(
+        (
+            t
+            for t in model.package_targets(target.build)
+            if t.kind == kind and label.package == t.label.package and label.name in outputs(t)
+        ),
+        None,
+    )
 
 
 # `$(location test.sh) args` where a command starts: at a line start or after `;`, `&&`, `||`, `|`.
