@@ -32,6 +32,12 @@ class Load:
     module: ModuleModel | None  # None when unresolved (the Loader records why in a LoadProblem)
 
 
+def missing_repository(label_text: str, repository: str) -> str:
+    """The problem of a load() whose repository is not available (rules/unresolved_load.py groups
+    these by repository, the language server's unread files included)."""
+    return f"cannot resolve {label_text!r}: repository @{repository} is not available"
+
+
 _UNPACKING = frozenset({"pattern_list", "tuple_pattern", "list_pattern", "tuple", "list"})
 
 
@@ -333,10 +339,7 @@ class Loader:
         main_named = label_text.startswith(("@//", "@@//"))
         found = self.resolve(label, self.workspace.main if main_named else model.repo)
         if found is None:
-            return (
-                "unresolved",
-                f"cannot resolve {label_text!r}: repository @{label.repo} is not available",
-            )
+            return ("unresolved", missing_repository(label_text, label.repo))
         repo, path = found
         if not is_file(path):
             return ("unresolved", f"cannot resolve {label_text!r}: no file {repo.display(label.path)}")

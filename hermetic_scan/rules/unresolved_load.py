@@ -35,6 +35,7 @@ from collections import defaultdict
 
 from hermetic_scan.diagnostics import Severity, Span
 from hermetic_scan.knowledge import package_manager
+from hermetic_scan.model.modules import missing_repository
 from hermetic_scan.rules.base import Check, Context, RuleMeta
 from hermetic_scan.workspace import LoadSite
 
@@ -97,4 +98,4 @@ def _add_unread_loads(
             continue
         end = site.column + len(site.label) + 2
         span = Span(site.path, site.line, site.column, site.line, end, 0, 0)
-        loads.append((span, f"cannot resolve {site.label!r}: repository @{site.repository} is not available"))
+        loads.append((span, missing_repository(site.label, site.repository)))
