@@ -14,6 +14,10 @@ across repositories, each round timing:
 - build-edit   `check` with the cache, after appending a comment line to one BUILD file (the largest)
 - bzl-edit     `check` with the cache, after appending a comment line to the .bzl file that most
                files of the repository load (directly)
+- bzl-code-edit  `check` with the cache, after the same .bzl file gains a statement: a global
+               assigned above its middle top-level `def` (bzl-edit's comment leaves every statement
+               where it was, which the cache takes as no change to the model: this is the edit
+               that changes code, and moves what follows it)
 - src-edit     `check` with the cache, after appending a comment line to the largest source file
                (.go, .py, .rs, .js, .ts, .proto, .java, .cc, .c, .h): what most commits change; the
                three edits are undone after their run
@@ -70,6 +74,7 @@ KINDS = [
     "warm",
     "build-edit",
     "bzl-edit",
+    "bzl-code-edit",
     "src-edit",
     "named-edit",
     "lsp-build-edit",
@@ -269,6 +274,20 @@ class Edit:
         self.path.write_bytes(self.original)
 
 
+class CodeEdit(Edit):
+    """Insert a global assignment above the middle top-level `def` of a .bzl file (at its end when it
+    has none) for the duration of a run: the statements below it move, and the file has a new one."""
+
+    def __enter__(self) -> None:
+        lines = self.original.splitlines(keepends=True)
+        functions = [i for i, line in enumerate(lines) if line.startswith(b"def ")]
+        at = functions[len(functions) // 2] if functions else len(lines)
+        if at == len(lines) and lines and not lines[-1].endswith(b"\n"):
+            lines[-1] += b"\n"
+        lines.insert(at, f"_bench_code_edit = {self.round_no}\n\n".encode())
+        self.path.write_bytes(b"".join(lines))
+
+
 def find_buildifier(explicit: str | None) -> str:
     for candidate in (
         explicit,
@@ -401,11 +420,16 @@ def main(argv: list[str] | None = None) -> int:
                         continue
                     result = editor_latency(root, target, round_no)
                 else:
-                    target = {"build-edit": build, "bzl-edit": bzl, "src-edit": source_file}[kind]
+                    target = {
+                        "build-edit": build,
+                        "bzl-edit": bzl,
+                        "bzl-code-edit": bzl,
+                        "src-edit": source_file,
+                    }[kind]
                     if target is None:
                         continue
                     measured(check_argv(root, True), (0, 1))  # untimed: the cache holds the state before
-                    with Edit(target, round_no):
+                    with (CodeEdit if kind == "bzl-code-edit" else Edit)(target, round_no):
                         result = measured(check_argv(root, True), (0, 1))
                 runs = figures[name][kind]
                 runs.wall.append(result[0])

@@ -64,7 +64,7 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import BinaryIO
 
-from hermetic_scan import __version__, reads
+from hermetic_scan import __version__, parse, reads
 from hermetic_scan.workspace import BOUNDARY_FILES, BUILD_FILES, MAX_FILE_BYTES, read_file
 
 # The header of the other files the cache writes (each tree's index), and of entries until 7.
@@ -73,9 +73,9 @@ FORMAT = b"hermetic-scan-cache 6\n"
 # 3: entries keep the log of what the scan read; 4: and its packages' records; 5: and the record of
 # the .bzl files' analysis; 6: the records keep their targets' index, `check` keeps no inventory;
 # 7: the log and the rest are two parts, each with its digest, so that a lookup checks a log without
-# reading, hashing and unpickling the result and the records, 140 MB at 20,000 files), so older
-# entries are misses.
-ENTRY_FORMAT = b"hermetic-scan-entry 7\n"
+# reading, hashing and unpickling the result and the records, 140 MB at 20,000 files; 8: the log
+# keeps the statements' digest of each .bzl file parsed), so older entries are misses.
+ENTRY_FORMAT = b"hermetic-scan-entry 8\n"
 # Entries kept per cache directory: older ones (by modification time) are removed after a write.
 MAX_ENTRIES = 64
 # And their bytes, at most: an entry holds every package's record, 140 MB on a 20,000-file workspace,
@@ -446,32 +446,40 @@ def reusable(survey: Survey) -> Carried | None:
     (`Carried`). None when there is none: a change to anything else (a script, the .bazelrc, a file
     looked for) runs the whole scan.
 
+    A .bzl file whose statements are as they were (`quiet_edits`: a comment added or changed between
+    them, text after the last) counts as unchanged for the records; it is read again, and the
+    suppression comments in it are the new ones.
+
     The closest is the newest where no .bzl file changed (its record of the .bzl analysis holds);
     failing that, the one with the fewest files changed. After an edit to a .bzl file is undone, the
     entry made before the edit is taken, not the newest one, which would analyze every rule again."""
-    best: tuple[tuple[bool, int], Path, set[str]] | None = None
+    best: tuple[tuple[bool, int], Path, set[str], dict[str, bytes]] | None = None
+    now: dict[str, tuple[bytes, bytes | None] | None] = {}
     for path in _candidates(survey):
         log = _log_of(survey, path)
         changed = survey.changed_files(log) if log is not None else None
-        if changed is None or not all(_starlark(p) for p in changed):
+        if log is None or changed is None or not all(_starlark(p) for p in changed):
             continue
-        distance = (any(p.endswith(".bzl") for p in changed), len(changed))
+        quiet = quiet_edits(log, changed, now)
+        loud = changed - quiet.keys()
+        distance = (any(p.endswith(".bzl") for p in loud), len(loud))
         if best is None or distance < best[0]:
-            best = (distance, path, changed)
+            best = (distance, path, changed, quiet)
         if not distance[0]:
             break  # the newest entry whose .bzl files all hold: most often the newest of all
     survey.logs.clear()
     entry = _read_entry(best[1]) if best is not None else None
     if best is None or entry is None or not entry.packages:
         return None
-    changed = best[2]
+    changed, quiet = best[2], best[3]
     try:
         records = pickle.loads(entry.packages)
     except Exception:  # an older layout: no reuse, never a crash
         return None
     if not isinstance(records, dict):
         return None
-    valid = still_valid(records, changed)
+    loud = changed - quiet.keys()
+    valid = still_valid(records, loud)
     kept = {build: r for build, r in records.items() if build in valid}
     loads = frozenset(
         path
@@ -480,12 +488,42 @@ def reusable(survey: Survey) -> Carried | None:
         for path in getattr(r, "depends", ())
         if isinstance(path, str) and path.endswith(".bzl")
     )
+    # A file that changed is read again by the scan that takes the records and noted as it reads then;
+    # a quiet one may not be (an external .bzl file no package evaluated again loads), so what it was
+    # compared as is noted now: a scan that reads other bytes (an edit meanwhile) is not stored.
     still = reads.ReadLog(
-        {p: o for p, o in entry.log.files.items() if p not in changed},
+        {p: o for p, o in entry.log.files.items() if p not in changed} | quiet,
         dict(entry.log.resolved),
         dict(entry.log.probes),
+        {p: d for p, d in entry.log.statements.items() if p not in loud},
     )
-    return Carried(kept, still, _bzl_still_valid(entry.bzl, changed), loads)
+    return Carried(kept, still, _bzl_still_valid(entry.bzl, loud), loads)
+
+
+def quiet_edits(
+    log: reads.ReadLog, changed: set[str], now: dict[str, tuple[bytes, bytes | None] | None]
+) -> dict[str, bytes]:
+    """The .bzl files among `changed` whose statements are the ones the log's scan parsed
+    (`parse.statements_digest`: only comments, blank lines or text after the last statement differ),
+    each with the digest of its contents now. `now` keeps what each file read as (its contents'
+    digest and its statements'), read once for every entry compared."""
+    quiet = {}
+    for path in changed:
+        recorded = log.statements.get(path)
+        if recorded is None or not path.endswith(".bzl"):
+            continue
+        if path not in now:
+            try:
+                data = read_file(Path(path))
+            except OSError:
+                now[path] = None
+            else:
+                statements = parse.statements_digest(parse.parse_starlark(data), data)
+                now[path] = (hashlib.sha256(data).digest(), statements)
+        read = now[path]
+        if read is not None and read[1] == recorded:
+            quiet[path] = read[0]
+    return quiet
 
 
 def _bzl_still_valid(stored: bytes, changed: set[str]) -> object | None:

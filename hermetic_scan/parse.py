@@ -10,6 +10,7 @@ first error reported as `parse-error` (the rest of the tree is still analyzed).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -149,3 +150,29 @@ def first_error(node: Node) -> Node | None:
             return node
         node = child
     return node
+
+
+def statements_digest(parsed: ParsedStarlark, data: bytes) -> bytes | None:
+    """A digest of what the model can read of a Starlark file: its grammar and, for each top-level
+    statement, its kind, where it starts (byte, line and column) and its bytes. Two versions of a
+    file with the same digest differ only in comments between statements, blank lines or text after
+    the last statement: nothing the evaluator reads, and no finding of theirs moves (every place in
+    a statement is its start plus its bytes). The cache takes a .bzl file edited that way as
+    unchanged for what it recorded (`cache.reusable`); its suppression comments are read again.
+
+    None, never equal, for a file the parse or decode of which is reported (a syntax error, NUL
+    bytes, text that is not UTF-8: parse-error reads the whole file, comments included)."""
+    if parsed.first_error is not None or parsed.tree.root_node.has_error or b"\x00" in data:
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    out = hashlib.sha256(parsed.grammar.encode())
+    for node in parsed.tree.root_node.children:
+        if node.type == "comment":
+            continue
+        row, column = node.start_point
+        out.update(f"\0{node.type}\0{node.start_byte}\0{row}\0{column}\0{node.end_byte}\0".encode())
+        out.update(data[node.start_byte : node.end_byte])
+    return out.digest()

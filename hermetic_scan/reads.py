@@ -29,6 +29,10 @@ class ReadLog:
     resolved: dict[str, str] = field(default_factory=dict)
     # path -> whether it was a file when the scan asked (`workspace.is_file`: a script a label names)
     probes: dict[str, bool] = field(default_factory=dict)
+    # path -> `parse.statements_digest` of a Starlark file parsed: an edit that keeps it (a comment)
+    # leaves what the scan recorded of the file valid (`cache.reusable`). Derived from the bytes in
+    # `files`, so not part of `digest`.
+    statements: dict[str, bytes] = field(default_factory=dict)
     # False once the scan read something no later run can check the same way: an editor's buffer
     # instead of the file, or one file read twice with different contents (edited during the scan).
     complete: bool = True
@@ -46,6 +50,8 @@ class ReadLog:
                 self.complete = False
         for path, exists in other.probes.items():
             note_probe_in(self, path, exists)
+        for path, digest in other.statements.items():
+            self.statements.setdefault(path, digest)
         self.complete = self.complete and other.complete
 
     def digest(self) -> str:
@@ -106,6 +112,16 @@ def note_content(path: str, data: bytes) -> None:
 def note_outcome(path: str, outcome: bytes) -> None:
     if _log is not None:
         _log.note(path, outcome)
+
+
+def note_statements(path: str, digest: bytes) -> None:
+    if _log is not None:
+        _log.statements.setdefault(path, digest)
+
+
+def resolved(path: str) -> str | None:
+    """Where the log has `path` resolve to, while a log is kept."""
+    return _log.resolved.get(path) if _log is not None else None
 
 
 def note_resolved(path: str, real: str) -> None:

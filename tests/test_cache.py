@@ -454,6 +454,8 @@ def _count_reused(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 STARLARK_EDITS = {
     "add": '\ngenrule(name = "zz_reused", outs = ["zz.txt"], cmd = "curl -o $@ https://example.com/x")\n',
     "bzl": '\nZZ_REUSED = "x"\n',
+    # Statements left where they were: the records stand, and the suppressions are the new ones.
+    "bzl-comment": "\n# hermetic-scan: disable-file=ambient-tool,network-access,workspace-dir\n",
 }
 
 
@@ -472,7 +474,7 @@ def test_packages_reused_after_a_starlark_edit_give_the_fresh_report(workspace: 
         for path in files:
             original = path.read_bytes()
             edits = (
-                [STARLARK_EDITS["bzl"].encode()]
+                [STARLARK_EDITS["bzl"].encode(), STARLARK_EDITS["bzl-comment"].encode()]
                 if path.suffix == ".bzl"
                 else [STARLARK_EDITS["add"].encode(), None]
             )
@@ -737,6 +739,46 @@ def test_a_build_edit_analyzes_only_the_rules_of_the_packages_evaluated_again(
     _write(root, {"rules/defs.bzl": RULES_AND_HELPER["rules/defs.bzl"].replace("touch x", "date > x")})
     scan(root, _streamed_options(root, cache_dir, jobs))
     assert analyzed() == {"fetched", "leaky", "unused_helper"}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_comment_edit_to_a_bzl_file_reuses_everything_and_reads_its_suppressions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    """A .bzl edit that leaves its statements where they were (a comment after the last, or a file
+    suppression) analyzes nothing again and evaluates no package, and the new suppression applies;
+    a comment inside a function, or bytes that are not UTF-8, are edits like any other."""
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(root, RULES_AND_HELPER)
+    defs = root / "rules/defs.bzl"
+    analyzed = _count_analyses(monkeypatch, tmp_path / "analyzed")
+    reused = _count_reused(monkeypatch)
+    first = scan(root, _streamed_options(root, cache_dir, jobs))
+    assert analyzed() == {"fetched", "leaky", "unused_helper"} and reused == []
+    assert "workspace-dir" in {d.rule for d in first.diagnostics}
+
+    def edited(text: bytes) -> tuple[Result, set[str], list[str]]:
+        """The cached scan after the edit, what it analyzed and the packages it reused."""
+        defs.write_bytes(text)
+        reused.clear()
+        cached = scan(root, _streamed_options(root, cache_dir, jobs))
+        what = analyzed(), sorted(reused)
+        assert _reports(cached) == _reports(scan(root, _streamed_options(root, None, jobs)))
+        analyzed()  # the scan without the cache analyzed everything
+        return cached, *what
+
+    original = defs.read_bytes()
+    both = ["a/BUILD.bazel", "b/BUILD.bazel"] if jobs == 1 else []  # counted in this process only
+    assert edited(original + b"\n# rules above, helpers below\n")[1:] == (set(), both)
+    suppressed, *work = edited(original + b"# hermetic-scan: disable-file=workspace-dir\n")
+    assert work == [set(), both]
+    assert "workspace-dir" not in {d.rule for d in suppressed.diagnostics}
+    everything = {"fetched", "leaky", "unused_helper"}
+    inside = original.replace(b"def _leaky(ctx):\n", b"def _leaky(ctx):\n    # why it leaks\n")
+    assert edited(inside)[1:] == (everything, [])
+    not_text, *work = edited(inside + b"# caf\xe9\n")
+    assert work == [everything, []]
+    assert "parse-error" in {d.rule for d in not_text.diagnostics}
 
 
 def test_the_record_of_the_bzl_analysis_holds_only_while_what_it_read_is_unchanged() -> None:

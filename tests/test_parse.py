@@ -47,3 +47,32 @@ def _walk(node):
     yield node
     for child in node.children:
         yield from _walk(child)
+
+
+def _statements(data: bytes) -> bytes | None:
+    return parse.statements_digest(parse.parse_starlark(data), data)
+
+
+def test_the_statements_digest_sees_statements_and_their_places_not_comments() -> None:
+    base = b'load(":a.bzl", "a")\n\n# one\nX = a(1)\n\ndef f(ctx):\n    return X\n'
+    same = [
+        base + b"# appended\n",
+        base.replace(b"# one", b"# two"),  # same length, same lines
+        base.replace(b"# one", b"#   1"),
+        base + b"\n\n",
+    ]
+    assert all(_statements(text) == _statements(base) for text in same)
+    different = [
+        base.replace(b"# one", b"# one more"),  # X and f start at other bytes
+        base.replace(b"# one\n", b"# one\n\n"),  # and on other lines
+        base.replace(b"    return X", b"    return X  # why"),  # a comment inside a statement
+        base.replace(b"a(1)", b"a(2)"),
+        base + b"Y = 1\n",
+    ]
+    assert all(_statements(text) not in (None, _statements(base)) for text in different)
+    never_equal = [
+        base.replace(b"# one", b"#\xe9one"),  # not UTF-8: parse-error reads the whole file
+        base.replace(b"# one", b"# o\x00e"),
+        base + b"def (\n",  # a syntax error
+    ]
+    assert [_statements(text) for text in never_equal] == [None, None, None]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tree_sitter import Node
 
-from hermetic_scan import parse
+from hermetic_scan import parse, reads
 from hermetic_scan.diagnostics import Span
 from hermetic_scan.externals import ModuleDeps, locate, read_module_deps
 from hermetic_scan.knowledge import KnowledgeBase, Ruleset
@@ -221,6 +221,11 @@ class Loader:
             package = _enclosing_package(repo, rel_path)
         model = ModuleModel(source, repo, rel_path, package, self._parse(path, data))
         self.modules[key] = model
+        real = reads.resolved(str(path)) if rel_path.endswith(".bzl") else None
+        if real is not None:
+            digest = parse.statements_digest(model.parsed, data)
+            if digest is not None:
+                reads.note_statements(real, digest)
         if path.name not in BUILD_FILES and path not in self.recorded:
             self.parsed += 1
         cache = self.workspace.parse_cache
