@@ -58,13 +58,15 @@ import os
 import pickle
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISREG
 from typing import BinaryIO
 
 from hermetic_scan import __version__, parse, reads
+from hermetic_scan.model.evaluate import EVERY_NAME
+from hermetic_scan.model.modules import LOADS, definitions, name_digests
 from hermetic_scan.workspace import BOUNDARY_FILES, BUILD_FILES, MAX_FILE_BYTES, read_file
 
 # The header of the other files the cache writes (each tree's index), and of entries until 7.
@@ -442,19 +444,21 @@ def _used(path: Path) -> None:
 
 def reusable(survey: Survey) -> Carried | None:
     """From the entry of the survey's key closest to the files now, among those whose log still
-    holds but for BUILD and .bzl files: the records of the packages that depend on none of those
-    (`Carried`). None when there is none: a change to anything else (a script, the .bazelrc, a file
-    looked for) runs the whole scan.
+    holds but for BUILD and .bzl files: the records of the packages that the changes do not reach
+    (`still_valid`), and the record of the .bzl files' analysis when none of them changed (`Carried`).
+    None when there is none: a change to anything else (a script, the .bazelrc, a file looked for)
+    runs the whole scan.
 
     A .bzl file whose statements are as they were (`quiet_edits`: a comment added or changed between
     them, text after the last) counts as unchanged for the records; it is read again, and the
-    suppression comments in it are the new ones.
+    suppression comments in it are the new ones. For another .bzl edit, a package is evaluated again
+    only if it read a top-level name of the file whose statement changed (`NameChanges`).
 
     The closest is the newest where no .bzl file changed (its record of the .bzl analysis holds);
     failing that, the one with the fewest files changed. After an edit to a .bzl file is undone, the
     entry made before the edit is taken, not the newest one, which would analyze every rule again."""
     best: tuple[tuple[bool, int], Path, set[str], dict[str, bytes]] | None = None
-    now: dict[str, tuple[bytes, bytes | None] | None] = {}
+    now: dict[str, _Reading | None] = {}
     for path in _candidates(survey):
         log = _log_of(survey, path)
         changed = survey.changed_files(log) if log is not None else None
@@ -479,7 +483,11 @@ def reusable(survey: Survey) -> Carried | None:
     if not isinstance(records, dict):
         return None
     loud = changed - quiet.keys()
-    valid = still_valid(records, loud)
+    bzl = _unpickled_bzl(entry.bzl)
+    renamed = NameChanges.between(
+        bzl, {p: r for p in loud if p.endswith(".bzl") and (r := now.get(p)) is not None}
+    )
+    valid = still_valid(records, loud, renamed)
     kept = {build: r for build, r in records.items() if build in valid}
     loads = frozenset(
         path
@@ -488,74 +496,131 @@ def reusable(survey: Survey) -> Carried | None:
         for path in getattr(r, "depends", ())
         if isinstance(path, str) and path.endswith(".bzl")
     )
-    # A file that changed is read again by the scan that takes the records and noted as it reads then;
-    # a quiet one may not be (an external .bzl file no package evaluated again loads), so what it was
-    # compared as is noted now: a scan that reads other bytes (an edit meanwhile) is not stored.
+    # A file that changed is read again by the scan that takes the records and noted as it reads
+    # then. The .bzl files compared here are noted as they were compared: a quiet one may not be
+    # read again (an external file no package evaluated again loads), and a scan that reads other
+    # bytes of any of them (an edit meanwhile) is not stored.
+    compared = {p: r.content for p, r in now.items() if r is not None and p in changed}
     still = reads.ReadLog(
-        {p: o for p, o in entry.log.files.items() if p not in changed} | quiet,
+        {p: o for p, o in entry.log.files.items() if p not in changed} | compared,
         dict(entry.log.resolved),
         dict(entry.log.probes),
         {p: d for p, d in entry.log.statements.items() if p not in loud},
     )
-    return Carried(kept, still, _bzl_still_valid(entry.bzl, loud), loads)
+    return Carried(kept, still, bzl if bzl is not None and _bzl_holds(bzl, loud) else None, loads)
 
 
-def quiet_edits(
-    log: reads.ReadLog, changed: set[str], now: dict[str, tuple[bytes, bytes | None] | None]
-) -> dict[str, bytes]:
+@dataclass(frozen=True)
+class _Reading:
+    """A .bzl file as it reads now: its contents' digest, its statements' and its names'."""
+
+    content: bytes
+    statements: bytes | None
+    names: dict[str, bytes]
+
+
+def _reading(path: str, now: dict[str, _Reading | None]) -> _Reading | None:
+    if path not in now:
+        try:
+            data = read_file(Path(path))
+        except OSError:
+            now[path] = None
+        else:
+            parsed = parse.parse_starlark(data)
+            now[path] = _Reading(
+                hashlib.sha256(data).digest(),
+                parse.statements_digest(parsed, data),
+                name_digests(definitions(parsed, data), data),
+            )
+    return now[path]
+
+
+def quiet_edits(log: reads.ReadLog, changed: set[str], now: dict[str, _Reading | None]) -> dict[str, bytes]:
     """The .bzl files among `changed` whose statements are the ones the log's scan parsed
     (`parse.statements_digest`: only comments, blank lines or text after the last statement differ),
-    each with the digest of its contents now. `now` keeps what each file read as (its contents'
-    digest and its statements'), read once for every entry compared."""
+    each with the digest of its contents now. Every changed .bzl file is read into `now` once, for
+    every entry compared, and for `NameChanges`."""
     quiet = {}
     for path in changed:
-        recorded = log.statements.get(path)
-        if recorded is None or not path.endswith(".bzl"):
+        if not path.endswith(".bzl"):
             continue
-        if path not in now:
-            try:
-                data = read_file(Path(path))
-            except OSError:
-                now[path] = None
-            else:
-                statements = parse.statements_digest(parse.parse_starlark(data), data)
-                now[path] = (hashlib.sha256(data).digest(), statements)
-        read = now[path]
-        if read is not None and read[1] == recorded:
-            quiet[path] = read[0]
+        read = _reading(path, now)
+        recorded = log.statements.get(path)
+        if read is not None and recorded is not None and read.statements == recorded:
+            quiet[path] = read.content
     return quiet
 
 
-def _bzl_still_valid(stored: bytes, changed: set[str]) -> object | None:
-    """The record of the .bzl files' analysis, when no .bzl file changed and it read none of the
-    files that did (`depends`); None otherwise, or when it does not unpickle."""
-    if not stored or any(path.endswith(".bzl") for path in changed):
+@dataclass
+class NameChanges:
+    """For each .bzl file edited, its top-level names as the record of the .bzl files' preparation
+    has them (`modules.name_digests`) and as they read now."""
+
+    before: dict[str, dict[str, bytes]]
+    after: dict[str, dict[str, bytes]]
+
+    @staticmethod
+    def between(bzl: object | None, now: dict[str, _Reading]) -> NameChanges:
+        preparation = getattr(bzl, "preparation", None)
+        recorded = getattr(preparation, "names", None)
+        before = {
+            p: names for p in now if isinstance(recorded, dict) and isinstance(names := recorded.get(p), dict)
+        }
+        return NameChanges(before, {p: now[p].names for p in before})
+
+    def knows(self, path: str) -> bool:
+        return path in self.before
+
+    def touched(self, path: str, names: frozenset[str]) -> bool:
+        """Whether a package that read `names` of the file at `path` (`EVERY_NAME`: all of it) read
+        one the edit changed. A name no statement defines reads as the load statements do."""
+        if EVERY_NAME in names:
+            return True
+        before, after = self.before[path], self.after[path]
+        loads_before, loads_after = before.get(LOADS), after.get(LOADS)
+        return any(before.get(name, loads_before) != after.get(name, loads_after) for name in names)
+
+
+def _unpickled_bzl(stored: bytes) -> object | None:
+    """The record of the .bzl files' analysis stored in an entry; None when there is none or it does
+    not unpickle."""
+    if not stored:
         return None
     try:
-        record = pickle.loads(stored)
+        return pickle.loads(stored)
     except Exception:  # an older layout: analyzed again, never a crash
         return None
+
+
+def _bzl_holds(record: object, changed: set[str]) -> bool:
+    """Whether the record of the .bzl files' analysis holds: no .bzl file changed (but quietly,
+    `quiet_edits`), and it read none of the files that did (`depends`)."""
     depends = getattr(record, "depends", None)
-    if not isinstance(depends, frozenset) or depends & changed:
-        return None
-    return record
+    return (
+        isinstance(depends, frozenset)
+        and not any(path.endswith(".bzl") for path in changed)
+        and not depends & changed
+    )
 
 
-def still_valid(packages: dict[str, object], changed: set[str]) -> set[str]:
-    """The packages (by BUILD file) whose edges reach no file that changed: neither their own files
-    (`depends`) nor those of a package they name (`names`), transitively. A package naming one that
-    has no edges reaches what is not known, and is not valid either."""
+def still_valid(
+    packages: dict[str, object], changed: set[str], renamed: NameChanges | None = None
+) -> set[str]:
+    """The packages (by BUILD file) whose edges reach no change: no file of their own (`depends`)
+    changed, nor one of a package they name (`names`), transitively. With `renamed`, a .bzl file of
+    theirs whose edit changed none of the names they read (`reads`) is no change to them. A package
+    naming one that has no edges reaches what is not known, and is not valid either."""
     edges = {
-        build: (depends, names)
+        build: (depends, names, getattr(package, "reads", None))
         for build, package in packages.items()
         if isinstance(depends := getattr(package, "depends", None), frozenset)
         and isinstance(names := getattr(package, "names", None), frozenset)
     }
     named_by: dict[str, list[str]] = {}
-    for build, (_, names) in edges.items():
+    for build, (_, names, _) in edges.items():
         for name in names:
             named_by.setdefault(name, []).append(build)
-    stale = [b for b, (depends, _) in edges.items() if depends & changed]
+    stale = [b for b, (depends, _, read) in edges.items() if _reached(depends & changed, read, renamed)]
     stale += [name for name in named_by if name not in edges]
     reached = set(stale)
     while stale:
@@ -564,6 +629,15 @@ def still_valid(packages: dict[str, object], changed: set[str]) -> set[str]:
                 reached.add(build)
                 stale.append(build)
     return edges.keys() - reached
+
+
+def _reached(hit: frozenset[str], read: object, renamed: NameChanges | None) -> bool:
+    """Whether the changed files `hit` among a package's own change what it read (`still_valid`)."""
+    if not hit:
+        return False
+    if renamed is None or not isinstance(read, Mapping):
+        return True
+    return any(not renamed.knows(path) or renamed.touched(path, read.get(path, frozenset())) for path in hit)
 
 
 def _starlark(path: str) -> bool:

@@ -272,7 +272,9 @@ class StreamedAnalysis:
         )
         if records is not None:
             for build, (depends, names) in self.model.package_graph().items():
-                records.setdefault(build, PackageEdges(build, depends, names))
+                records.setdefault(
+                    build, PackageEdges(build, depends, names, reads=self.model.reads_of(build))
+                )
             for build, stands in stored.items():
                 records.setdefault(build, replace(stands, record=None))
         self.model.forget_packages()
@@ -323,7 +325,11 @@ class StreamedAnalysis:
             if record is not None:
                 # Pickled now, while its findings are at hand: the parent and the cache get bytes.
                 self.records[record.build] = PackageEdges(
-                    record.build, record.depends, record.names, pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
+                    record.build,
+                    record.depends,
+                    record.names,
+                    pickle.dumps(record, pickle.HIGHEST_PROTOCOL),
+                    model.reads_of(record.build, model.watch),
                 )
 
     def _record(
@@ -344,7 +350,7 @@ class StreamedAnalysis:
         path = build.display_path
         return PackageRecord(
             path,
-            edges[0],
+            edges[0] | watch.whole,
             edges[1] | watch.names,
             self.found[starts[0] :],
             self.inputs[starts[1] :],
@@ -486,6 +492,9 @@ class PackageEdges:
     depends: frozenset[str]  # real paths of the BUILD file and every .bzl file it loads, transitively
     names: frozenset[str]  # BUILD files of the other packages it named targets of
     record: bytes | None = None
+    # The top-level names of each .bzl file of `depends` (real path) it read, directly or through
+    # its targets' rules (`model.WorkspaceModel.reads_of`); None when not known.
+    reads: Mapping[str, frozenset[str]] | None = None
 
     def unpickled(self) -> PackageRecord | None:
         """Its record, or None when it has none or it does not unpickle (an older layout)."""
@@ -560,7 +569,7 @@ def bzl_record_of(prepared: PreparedModel, ctx: Context, options: Options) -> Bz
         facts,
         [ActionSummary.of(a) for impl in analyzed for a in impl.actions],
         dict(prepared.bzl_templates or {}),
-        preparation.with_host_toolchains(model.loader) if preparation is not None else None,
+        preparation.with_host_toolchains(model.loader).with_names(model) if preparation is not None else None,
     )
 
 

@@ -451,6 +451,24 @@ def _count_reused(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return reused
 
 
+def _count_reused_in_shards(monkeypatch: pytest.MonkeyPatch, log: Path) -> Callable[[], list[str]]:
+    """The packages the scans reuse, in this process or a forked one (noted in `log`), sorted."""
+    original = StreamedAnalysis._reuse
+
+    def counting(self: StreamedAnalysis, record: PackageRecord, stands: object, model: object) -> None:
+        with log.open("a", encoding="utf-8") as out:
+            out.write(record.build + "\n")
+        original(self, record, stands, model)  # type: ignore[arg-type]
+
+    def taken() -> list[str]:
+        names = sorted(log.read_text(encoding="utf-8").split()) if log.exists() else []
+        log.unlink(missing_ok=True)
+        return names
+
+    monkeypatch.setattr(StreamedAnalysis, "_reuse", counting)
+    return taken
+
+
 STARLARK_EDITS = {
     "add": '\ngenrule(name = "zz_reused", outs = ["zz.txt"], cmd = "curl -o $@ https://example.com/x")\n',
     "bzl": '\nZZ_REUSED = "x"\n',
@@ -459,10 +477,23 @@ STARLARK_EDITS = {
 }
 
 
+MIDDLE = b"middle"
+
+
+def _inserted_in_the_middle(text: bytes) -> bytes:
+    """A global inserted above the middle top-level `def`: what follows it moves."""
+    lines = text.splitlines(keepends=True)
+    functions = [i for i, line in enumerate(lines) if line.startswith(b"def ")]
+    at = functions[len(functions) // 2] if functions else 0
+    return b"".join([*lines[:at], b"_ZZ_MIDDLE = 1\n\n", *lines[at:]])
+
+
 @pytest.mark.parametrize("workspace", WORKSPACES, ids=lambda p: p.name)
 def test_packages_reused_after_a_starlark_edit_give_the_fresh_report(workspace: Path, tmp_path: Path) -> None:
-    """Every BUILD file edited (a target added, or emptied) and every .bzl file, one at a time: the scan
-    that reuses the other packages' records reports what a scan without the cache reports."""
+    """Every BUILD file edited (a target added, or emptied) and every .bzl file (a global appended, a
+    suppression comment appended, a global inserted above its middle function, emptied), one at a
+    time: the scan that reuses the other packages' records reports what a scan without the cache
+    reports."""
     root = tmp_path / "ws"
     shutil.copytree(workspace, root, symlinks=True)
     files = sorted(
@@ -474,12 +505,15 @@ def test_packages_reused_after_a_starlark_edit_give_the_fresh_report(workspace: 
         for path in files:
             original = path.read_bytes()
             edits = (
-                [STARLARK_EDITS["bzl"].encode(), STARLARK_EDITS["bzl-comment"].encode()]
+                [STARLARK_EDITS["bzl"].encode(), STARLARK_EDITS["bzl-comment"].encode(), MIDDLE, None]
                 if path.suffix == ".bzl"
                 else [STARLARK_EDITS["add"].encode(), None]
             )
             for edit in edits:
-                path.write_bytes(original + edit if edit is not None else b"")
+                if edit is MIDDLE:
+                    path.write_bytes(_inserted_in_the_middle(original))
+                else:
+                    path.write_bytes(original + edit if edit is not None else b"")
                 cached = scan(root, _streamed_options(root, cache_dir, jobs))
                 fresh = scan(root, _streamed_options(root, None, jobs))
                 assert _reports(cached) == _reports(fresh), (path.relative_to(root), edit, jobs)
@@ -747,52 +781,60 @@ def test_a_comment_edit_to_a_bzl_file_reuses_everything_and_reads_its_suppressio
 ) -> None:
     """A .bzl edit that leaves its statements where they were (a comment after the last, or a file
     suppression) analyzes nothing again and evaluates no package, and the new suppression applies;
-    a comment inside a function, or bytes that are not UTF-8, are edits like any other."""
+    a comment inside a function, or bytes that are not UTF-8, are edits of the file's code."""
     root, cache_dir = tmp_path / "ws", tmp_path / "cache"
     _write(root, RULES_AND_HELPER)
     defs = root / "rules/defs.bzl"
     analyzed = _count_analyses(monkeypatch, tmp_path / "analyzed")
-    reused = _count_reused(monkeypatch)
+    reused = _count_reused_in_shards(monkeypatch, tmp_path / "reused")
     first = scan(root, _streamed_options(root, cache_dir, jobs))
-    assert analyzed() == {"fetched", "leaky", "unused_helper"} and reused == []
+    assert analyzed() == {"fetched", "leaky", "unused_helper"} and reused() == []
     assert "workspace-dir" in {d.rule for d in first.diagnostics}
 
     def edited(text: bytes) -> tuple[Result, set[str], list[str]]:
         """The cached scan after the edit, what it analyzed and the packages it reused."""
         defs.write_bytes(text)
-        reused.clear()
         cached = scan(root, _streamed_options(root, cache_dir, jobs))
-        what = analyzed(), sorted(reused)
+        what = analyzed(), reused()
         assert _reports(cached) == _reports(scan(root, _streamed_options(root, None, jobs)))
         analyzed()  # the scan without the cache analyzed everything
         return cached, *what
 
     original = defs.read_bytes()
-    both = ["a/BUILD.bazel", "b/BUILD.bazel"] if jobs == 1 else []  # counted in this process only
+    both = ["a/BUILD.bazel", "b/BUILD.bazel"]
     assert edited(original + b"\n# rules above, helpers below\n")[1:] == (set(), both)
     suppressed, *work = edited(original + b"# hermetic-scan: disable-file=workspace-dir\n")
     assert work == [set(), both]
     assert "workspace-dir" not in {d.rule for d in suppressed.diagnostics}
+    # Edits that move or change statements analyze every rule again; a package is evaluated again
+    # only if it read a name whose statement moved or changed (b's `leaky`, below the edit).
     everything = {"fetched", "leaky", "unused_helper"}
     inside = original.replace(b"def _leaky(ctx):\n", b"def _leaky(ctx):\n    # why it leaks\n")
-    assert edited(inside)[1:] == (everything, [])
+    assert edited(inside)[1:] == (everything, both[:1])
     not_text, *work = edited(inside + b"# caf\xe9\n")
-    assert work == [everything, []]
+    assert work == [everything, both]
     assert "parse-error" in {d.rule for d in not_text.diagnostics}
 
 
 def test_the_record_of_the_bzl_analysis_holds_only_while_what_it_read_is_unchanged() -> None:
-    record = pickle.dumps(
-        BzlRecord(
-            frozenset(), frozenset({"/ws/rules/defs.bzl", "/ws/tools/BUILD"}), [], WorkspaceFacts(), [], {}
+    record = cache._unpickled_bzl(
+        pickle.dumps(
+            BzlRecord(
+                frozenset(),
+                frozenset({"/ws/rules/defs.bzl", "/ws/tools/BUILD"}),
+                [],
+                WorkspaceFacts(),
+                [],
+                {},
+            )
         )
     )
-    kept = cache._bzl_still_valid(record, {"/ws/a/BUILD.bazel"})
-    assert isinstance(kept, BzlRecord)
-    assert cache._bzl_still_valid(record, {"/ws/a/BUILD.bazel", "/ws/tools/BUILD"}) is None
-    assert cache._bzl_still_valid(record, {"/ws/other/new.bzl"}) is None
-    assert cache._bzl_still_valid(b"\x80\x05not a pickle", {"/ws/a/BUILD.bazel"}) is None
-    assert cache._bzl_still_valid(b"", set()) is None
+    assert isinstance(record, BzlRecord)
+    assert cache._bzl_holds(record, {"/ws/a/BUILD.bazel"})
+    assert not cache._bzl_holds(record, {"/ws/a/BUILD.bazel", "/ws/tools/BUILD"})
+    assert not cache._bzl_holds(record, {"/ws/other/new.bzl"})
+    assert cache._unpickled_bzl(b"\x80\x05not a pickle") is None
+    assert cache._unpickled_bzl(b"") is None
 
 
 def test_a_package_naming_one_that_does_not_exist_is_reused_until_it_appears(
@@ -829,7 +871,8 @@ def test_load_closures_kept_per_module_reach_what_each_package_loads(
 ) -> None:
     """x.bzl and y.bzl both load common.bzl, which loads deep.bzl: the closure of common.bzl, computed
     for the first package and kept (`WorkspaceModel._load_closure`), makes the second depend on
-    deep.bzl too, and an edit there evaluates both again."""
+    deep.bzl too, and an edit there to the name both read, through X and Y, evaluates both again;
+    a name added there, which neither reads, evaluates neither."""
     root, cache_dir = tmp_path / "ws", tmp_path / "cache"
     files = {
         "MODULE.bazel": 'module(name = "shared")\n',
@@ -837,17 +880,22 @@ def test_load_closures_kept_per_module_reach_what_each_package_loads(
         "lib/common.bzl": 'load("//lib:deep.bzl", "DEEP")\nCOMMON = DEEP\n',
         "lib/x.bzl": 'load("//lib:common.bzl", "COMMON")\nX = COMMON\n',
         "lib/y.bzl": 'load("//lib:common.bzl", "COMMON")\nY = COMMON\n',
-        "a/BUILD.bazel": 'load("//lib:x.bzl", "X")\ngenrule(name = "a", outs = ["a"], cmd = "touch $@")\n',
-        "b/BUILD.bazel": 'load("//lib:y.bzl", "Y")\ngenrule(name = "b", outs = ["b"], cmd = "touch $@")\n',
+        "a/BUILD.bazel": 'load("//lib:x.bzl", "X")\ngenrule(name = "a", outs = ["a"], cmd = "echo %s > $@" % X)\n',
+        "b/BUILD.bazel": 'load("//lib:y.bzl", "Y")\ngenrule(name = "b", outs = ["b"], cmd = "echo %s > $@" % Y)\n',
         "d/BUILD.bazel": 'genrule(name = "d", outs = ["d"], cmd = "touch $@")\n',
     }
     _write(root, files)
     reused = _count_reused(monkeypatch)
     scan(root, _streamed_options(root, cache_dir, 1))
-    _write(root, {"lib/deep.bzl": 'DEEP = 1\nMORE = "x"\n'})
+    _write(root, {"lib/deep.bzl": "DEEP = 2\n"})
     edited = scan(root, _streamed_options(root, cache_dir, 1))
     assert reused == ["d/BUILD.bazel"]
     assert _reports(edited) == _reports(scan(root, _streamed_options(root, None, 1)))
+    reused.clear()
+    _write(root, {"lib/deep.bzl": 'DEEP = 2\nMORE = "x"\n'})
+    added = scan(root, _streamed_options(root, cache_dir, 1))
+    assert sorted(reused) == ["a/BUILD.bazel", "b/BUILD.bazel", "d/BUILD.bazel"]
+    assert _reports(added) == _reports(scan(root, _streamed_options(root, None, 1)))
 
 
 # A workspace whose .bzl files no package loads hold a finding, a suppression, a load problem and

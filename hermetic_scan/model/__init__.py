@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tree_sitter import Node
 
-from hermetic_scan import shell
+from hermetic_scan import reads, shell
 from hermetic_scan.bazel.bazelrc import RcFiles, load_bazelrc
 from hermetic_scan.diagnostics import Span
 from hermetic_scan.guard import guarded
@@ -28,7 +28,7 @@ from hermetic_scan.model.actions import (
     TemplateReader,
     script_language,
 )
-from hermetic_scan.model.evaluate import Interpreter
+from hermetic_scan.model.evaluate import EVERY_NAME, Interpreter, ReadSet
 from hermetic_scan.model.host_toolchains import (
     HostLink,
     HostToolchain,
@@ -38,7 +38,7 @@ from hermetic_scan.model.host_toolchains import (
     package_modules,
     type_key,
 )
-from hermetic_scan.model.modules import Loader, ModuleModel
+from hermetic_scan.model.modules import Loader, ModuleModel, name_digests
 from hermetic_scan.model.targets import Target, script_labels, targets_of_build_file
 from hermetic_scan.model.values import Function, ListV, RuleClass, Str, UnresolvedSymbol
 from hermetic_scan.source import DECLARED_TOKEN, MappedText, SourceFile
@@ -154,6 +154,8 @@ class WorkspaceModel:
     watch: PackageWatch | None = field(default=None, repr=False)
     # BUILD file (display path) -> what its targets depend on (`package_graph`); None when not known.
     _graph: dict[str, tuple[frozenset[str], frozenset[str]] | None] = field(default_factory=dict, repr=False)
+    # BUILD file -> the top-level names of each .bzl file (real path) its targets read (`reads_of`).
+    _reads: dict[str, dict[str, frozenset[str]] | None] = field(default_factory=dict, repr=False)
     # BUILD file -> the problems met when it was evaluated during another package's turn (`PackageWatch`).
     _before_turn: dict[str, WorkspaceFacts | None] = field(default_factory=dict, repr=False)
     _real_paths: dict[Path, str] = field(default_factory=dict, repr=False)
@@ -211,7 +213,11 @@ class WorkspaceModel:
             return None
         repo, _path = resolved
         module = self.loader.module(repo, label.path)
-        return linking_rules(module).get(rule_name) if module is not None else None
+        if module is None:
+            return None
+        if self.watch is not None:  # read through the functions of the file, not its globals
+            self.watch.read_whole(module, self)
+        return linking_rules(module).get(rule_name)
 
     def sources(self) -> dict[str, SourceFile]:
         """Every file the model read, by the path findings use."""
@@ -395,7 +401,32 @@ class WorkspaceModel:
         if closure is None or before is None:
             self._graph[display] = None
             return
-        self._graph[display] = (closure | before[0], frozenset(watch.names) | before[1])
+        self._graph[display] = (closure | before[0] | watch.whole, frozenset(watch.names) | before[1])
+        known = self._reads.get(display, {})
+        now = self._reads_by_file(watch.reads) if watch.reads is not None else None
+        self._reads[display] = _merged_reads(known, now) if known is not None and now is not None else None
+
+    def reads_of(self, build: str, watch: PackageWatch | None = None) -> dict[str, frozenset[str]] | None:
+        """The top-level names of each .bzl file (by real path) that evaluating and checking a
+        package read (`evaluate.ReadSet`), the analyses of its targets' rules included, and with
+        `watch`, what its turn read so far; None when not known. An edit to a .bzl file that
+        changes none of them leaves the package's part of the scan as it was (`cache.still_valid`)."""
+        known = self._reads.get(build)
+        if watch is None or known is None:
+            return known
+        now = self._reads_by_file(watch.reads) if watch.reads is not None else None
+        return _merged_reads(known, now) if now is not None else None
+
+    def _reads_by_file(self, read: ReadSet) -> dict[str, frozenset[str]] | None:
+        by_file: dict[str, set[str]] = {}
+        for module, name in read.names:
+            if not module.rel_path.endswith(".bzl"):
+                continue  # a BUILD file's own globals: its own file, in `depends`
+            real = self._real_path(module)
+            if real is None:
+                return None
+            by_file.setdefault(real, set()).add(name)
+        return {real: frozenset(names) for real, names in by_file.items()}
 
     def edges_of(self, build: str) -> tuple[frozenset[str], frozenset[str]] | None:
         """What the targets of a package (by its BUILD file) depend on (`package_graph`); None unless
@@ -580,7 +611,7 @@ class Preparation:
     """What `prepare_model` read before analyzing anything, kept by the cache with the record of the
     analysis (engine.BzlRecord) so that a BUILD edit need not read the .bzl files again: it parses
     only those the packages it evaluates load (`prepare_recorded`). Valid while no .bzl file changed,
-    which the record's validity already asks (cache._bzl_still_valid)."""
+    which the record's validity already asks (cache._bzl_holds)."""
 
     loaded: tuple[str, ...]  # the .bzl modules it parsed (the loader's keys), in order
     sources: dict[str, str]  # display path -> where it is, of each .bzl file of the workspace read
@@ -589,6 +620,9 @@ class Preparation:
     # paths (`WorkspaceModel.host_toolchain` looks in every .bzl file already read).
     host_toolchains: dict[TypeKey, HostToolchain] = field(default_factory=dict)
     host_scanned: frozenset[str] = frozenset()
+    # Real path -> `modules.name_digests` of each .bzl module it parsed: against the file as it reads
+    # after an edit, which names the edit changed (`cache.still_valid`).
+    names: dict[str, dict[str, bytes]] = field(default_factory=dict)
 
     @staticmethod
     def of(model: WorkspaceModel) -> Preparation:
@@ -607,6 +641,16 @@ class Preparation:
         modules = [m for path in self.loaded if (m := loader.modules.get(Path(path))) is not None]
         _scan_for_host_toolchains(loader, modules, found, scanned)
         return replace(self, host_toolchains=found, host_scanned=frozenset(scanned))
+
+    def with_names(self, model: WorkspaceModel) -> Preparation:
+        """With the digests of the top-level names of every .bzl module parsed by now."""
+        names = {}
+        for module in list(model.loader.modules.values()):
+            real = model._real_path(module) if module.rel_path.endswith(".bzl") else None
+            if real is not None:
+                found = (module.functions, module.assignments, module.unpacked, module.load_nodes)
+                names[real] = name_digests(found, module.source.data)
+        return replace(self, names=names)
 
     @property
     def has_cycles(self) -> bool:
@@ -635,7 +679,7 @@ def prepare_model(
     evaluated (a scan whose cached entry holds what the analysis reported, `engine.BzlRecord`)."""
     loader = Loader(workspace)
     model = WorkspaceModel(workspace, loader)
-    interpreter = Interpreter(loader)
+    interpreter = _interpreter(loader)
     templates = TemplateReader(loader)
     analyzer = ActionAnalyzer(interpreter, templates)
 
@@ -679,6 +723,15 @@ def prepare_model(
     else:
         model.deferred = set(model.rules)
     return prepared
+
+
+def _interpreter(loader: Loader) -> Interpreter:
+    """An interpreter that records what packages read (`PackageWatch.reads`) when the scan is kept
+    by the cache (`reads.recording`), from the first global on: a global's value is computed once."""
+    interpreter = Interpreter(loader)
+    if reads.current() is not None:
+        interpreter.tracking()
+    return interpreter
 
 
 def _scan_for_host_toolchains(
@@ -734,7 +787,7 @@ def prepare_recorded(
     model._host_toolchains = dict(preparation.host_toolchains)
     model._host_scanned = set(preparation.host_scanned)
     model.recorded_sources = dict(preparation.sources)
-    interpreter = Interpreter(loader)
+    interpreter = _interpreter(loader)
     templates = TemplateReader(loader)
     for repo in workspace.repositories:
         for rel in repo.other_starlark:
@@ -838,11 +891,15 @@ def evaluate_packages(
         outer = model.watch
         if outer is None:
             return evaluate_targets(build)
-        inner = model.watch = PackageWatch.of(build, model)
+        inner = model.watch = PackageWatch.of(build, model, interpreter)
+        reading = interpreter.tracked
+        if inner.reads is not None:
+            interpreter.tracked = inner.reads
         try:
             return evaluate_targets(build)
         finally:
             model.watch = outer
+            interpreter.tracked = reading
             model.evaluated(build, inner)
             outer.evaluated_here(inner, model)
 
@@ -860,6 +917,9 @@ def evaluate_packages(
                 # A rule from an external repository (or a .bzl outside the scanned tree).
                 model.rules[callee.key] = callee
                 model.implementations[callee.key] = _analyze_rule(loader, analyzer, callee)
+            if isinstance(callee, RuleClass) and interpreter.tracked is not None:
+                analysis_read = interpreter.rule_reads.get(callee.key)
+                interpreter.tracked.add_all(analysis_read or frozenset({(callee.module, EVERY_NAME)}))
             made = guarded(loader.internal_problems, build.display_path, None, _target_model, model, target)
             if made is not None:
                 out.append(made)
@@ -876,7 +936,10 @@ def evaluate_packages(
         for build in chunk:
             # One package at a time, so that what each one touched besides itself is known
             # (`PackageWatch`): the cache reuses the results of those that touched nothing.
-            watch = model.watch = PackageWatch.of(build, model) if watched else None
+            watch = model.watch = PackageWatch.of(build, model, interpreter) if watched else None
+            reading = interpreter.tracked
+            if watch is not None and watch.reads is not None:
+                interpreter.tracked = watch.reads
             mine: list[TargetModel] = []
             model._evaluated.add(build.display_path)
             early = model._packages.get(build.display_path)
@@ -890,6 +953,7 @@ def evaluate_packages(
             if on_chunk is not None:
                 on_chunk([build], mine)
             model.watch = None
+            interpreter.tracked = reading
             if watch is not None:
                 model.evaluated(build, watch)  # its targets as linked: what later lookups see
             targets += mine
@@ -926,10 +990,27 @@ class PackageWatch:
     # Where, among the loader's problems (load, internal: start and end), other packages evaluated
     # during its turn met theirs.
     excused: list[tuple[int, int, int, int]] = field(default_factory=list)
+    # The names it read of .bzl files (`evaluate.ReadSet`); None when the interpreter records none.
+    reads: ReadSet | None = None
+    whole: frozenset[str] = frozenset()  # real paths of files it read other than through their names
 
     @staticmethod
-    def of(build: ModuleModel, model: WorkspaceModel) -> PackageWatch:
-        return PackageWatch(build.display_path, (build.repo.name, build.package), _shared_state(model))
+    def of(build: ModuleModel, model: WorkspaceModel, interpreter: Interpreter) -> PackageWatch:
+        return PackageWatch(
+            build.display_path,
+            (build.repo.name, build.package),
+            _shared_state(model),
+            reads=ReadSet() if interpreter.tracked is not None else None,
+        )
+
+    def read_whole(self, module: ModuleModel, model: WorkspaceModel) -> None:
+        """It read `module` otherwise than by its names (`WorkspaceModel.host_link`): it depends on
+        the whole file, loaded or not."""
+        real = model._real_path(module)
+        if real is not None:
+            self.whole |= {real}
+        if self.reads is not None:
+            self.reads.names.add((module, EVERY_NAME))
 
     def looked_up(self, model: WorkspaceModel, build: str | None) -> None:
         """It named a target of the package of BUILD file `build` (None: one whose BUILD file could not
@@ -950,6 +1031,9 @@ class PackageWatch:
         if inner.build == self.build:
             self.isolated = self.isolated and inner.isolated
             self.names |= inner.names
+            self.whole |= inner.whole
+            if self.reads is not None and inner.reads is not None:
+                self.reads.names |= inner.reads.names
             return
         own = inner.own_problems(model)
         if own is not None:
@@ -1028,13 +1112,24 @@ def actions_facts(actions: Iterable[ActionModel]) -> WorkspaceFacts:
 
 
 def _analyze_rule(loader: Loader, analyzer: ActionAnalyzer, rule: RuleClass) -> ImplementationModel:
-    return guarded(
-        loader.internal_problems,
-        rule.module.display_path,
-        ImplementationModel(rule.key),
-        analyzer.analyze_rule,
-        rule,
+    return analyzer.interpreter.analyzing(  # type: ignore[no-any-return]
+        rule.key,
+        lambda: guarded(
+            loader.internal_problems,
+            rule.module.display_path,
+            ImplementationModel(rule.key),
+            analyzer.analyze_rule,
+            rule,
+        ),
     )
+
+
+def _merged_reads(
+    one: dict[str, frozenset[str]], other: dict[str, frozenset[str]]
+) -> dict[str, frozenset[str]]:
+    return {
+        real: one.get(real, frozenset()) | other.get(real, frozenset()) for real in one.keys() | other.keys()
+    }
 
 
 def build_files(workspace: Workspace) -> dict[str, tuple[Repository, str]]:

@@ -114,6 +114,27 @@ BUILTINS = {
 
 
 Guards = tuple[tuple[str, bool], ...]
+Read = tuple[ModuleModel, str]
+# The name read of a module when what was read of it is not known: any edit to it counts.
+EVERY_NAME = "*"
+
+
+class ReadSet:
+    """The top-level names of modules an evaluation read (`Interpreter.tracked`), each global's
+    own reads included: a global's value is computed once and then served from `globals_cache`,
+    so what computing it read is kept with it (`ModuleModel.global_reads`) and added by every
+    later reader. A rule's analysis is kept the same way (`Interpreter.rule_reads`)."""
+
+    __slots__ = ("names", "_merged")
+
+    def __init__(self) -> None:
+        self.names: set[Read] = set()
+        self._merged: dict[int, frozenset[Read]] = {}  # by id, each held so that no id is reused
+
+    def add_all(self, reads: frozenset[Read]) -> None:
+        if id(reads) not in self._merged:
+            self._merged[id(reads)] = reads
+            self.names |= reads
 
 
 @dataclass
@@ -210,17 +231,48 @@ class Interpreter:
         # Only in function bodies (depth > 0): a BUILD file's statements and a .bzl file's globals are
         # evaluated once, and their shapes would only cost memory (googleapis: +10 % peak RSS).
         self._shapes: dict[Node, tuple[Any, ...]] = {}
+        # What is being read for (`ReadSet`): None when nothing records reads (a scan without the
+        # cache). Set for the whole scan or not at all, since globals computed while nobody
+        # listened are served to those who do.
+        self.tracked: ReadSet | None = None
+        self.rule_reads: dict[str, frozenset[Read]] = {}  # rule key -> what its analysis read
+
+    def tracking(self) -> None:
+        """Record what is read from now on: packages' watches (`model.PackageWatch`) take it."""
+        self.tracked = ReadSet()
+
+    def analyzing(self, key: str, analyze: Callable[[], Any]) -> Any:
+        """`analyze()`, a rule's analysis, with what it reads kept apart under `key`."""
+        outer = self.tracked
+        if outer is None:
+            return analyze()
+        mine = self.tracked = ReadSet()
+        try:
+            return analyze()
+        finally:
+            self.tracked = outer
+            self.rule_reads[key] = frozenset(mine.names)
 
     # -- module level -----------------------------------------------------------------------
     def global_value(self, module: ModuleModel, name: str, depth: int = 0) -> Value | None:
+        tracked = self.tracked
         if name in module.globals_cache:
+            if tracked is not None:
+                reads = module.global_reads.get(name)
+                if reads is not None:
+                    tracked.add_all(reads)
+                else:  # computed while nothing recorded: what it read is not known
+                    tracked.names.add((module, EVERY_NAME))
             return module.globals_cache[name]  # type: ignore[return-value]
+        if tracked is not None:
+            tracked.names.add((module, name))
         if name in module.not_globals:
             return None
         if name in module.evaluating or depth > 2 * MAX_DEPTH:
             return Unknown(f"{name} is defined in terms of itself")
         value: Value | None = None
         module.evaluating.add(name)
+        mine = self.tracked = ReadSet() if tracked is not None else None
         try:
             if name in module.assignments:
                 frame = Frame(module, {}, Collector(), 0)
@@ -264,9 +316,16 @@ class Interpreter:
                             value = Unknown(f"{load.label_text} does not define {exported}")
         finally:
             module.evaluating.discard(name)
+            self.tracked = tracked
         if value is not None:
             module.globals_cache[name] = value
-        elif (
+            if tracked is not None and mine is not None:
+                mine.names.add((module, name))
+                reads = module.global_reads[name] = frozenset(mine.names)
+                tracked.add_all(reads)
+        elif tracked is not None and mine is not None:
+            tracked.names |= mine.names
+        if value is None and (
             name not in module.assignments
             and name not in module.functions
             and name not in module.unpacked

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,8 @@ class ModuleModel:
     load_nodes: list[Node] = field(default_factory=list)
     # Filled by the evaluator: top-level names already evaluated.
     globals_cache: dict[str, object] = field(default_factory=dict)
+    # What computing each global read (`evaluate.ReadSet`), when reads are recorded.
+    global_reads: dict[str, frozenset[tuple[ModuleModel, str]]] = field(default_factory=dict)
     not_globals: set[str] = field(default_factory=set)
     evaluating: set[str] = field(default_factory=set)
 
@@ -261,22 +264,9 @@ class Loader:
         return parsed
 
     def _index(self, model: ModuleModel) -> None:
-        root = model.root
-        for found in parse.matches("starlark-definitions.scm", model.parsed.grammar, root, max_start_depth=0):
-            if "function.name" in found:
-                model.functions[model.text(found["function.name"][0])] = found["function"][0]
-            elif "assignment.target" in found:
-                target, value = found["assignment.target"][0], found["assignment.value"][0]
-                if target.type == "identifier":
-                    model.assignments[model.text(target)] = value
-                elif target.type in _UNPACKING:
-                    names = [c for c in target.named_children if c.type != "comment"]
-                    if all(name.type == "identifier" for name in names):
-                        for position, name in enumerate(names):
-                            model.unpacked[model.text(name)] = (value, position, len(names))
-        # module > expression_statement > call: Bazel accepts load() only at the top level.
-        for found in parse.matches("starlark-loads.scm", model.parsed.grammar, root, max_start_depth=2):
-            model.load_nodes.append(found["load"][0])
+        model.functions, model.assignments, model.unpacked, model.load_nodes = definitions(
+            model.parsed, model.source.data
+        )
 
     def resolve_loads(self, model: ModuleModel) -> None:
         """Resolve the load() statements of `model` (once), loading the files they name."""
@@ -373,3 +363,65 @@ def _enclosing_package(repo: Repository, rel_path: str) -> str:
         if not candidate:
             return directory
         candidate = candidate.rsplit("/", 1)[0] if "/" in candidate else ""
+
+
+Definitions = tuple[dict[str, Node], dict[str, Node], dict[str, tuple[Node, int, int]], list[Node]]
+
+
+def definitions(parsed: parse.ParsedStarlark, data: bytes) -> Definitions:
+    """What a module's top level defines, as `ModuleModel` keeps it: its functions, assignments and
+    names bound by unpacking (by name: the last statement binding a name wins), and its loads."""
+    functions: dict[str, Node] = {}
+    assignments: dict[str, Node] = {}
+    unpacked: dict[str, tuple[Node, int, int]] = {}
+    load_nodes: list[Node] = []
+
+    def text(node: Node) -> str:
+        return data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    root = parsed.tree.root_node
+    for found in parse.matches("starlark-definitions.scm", parsed.grammar, root, max_start_depth=0):
+        if "function.name" in found:
+            functions[text(found["function.name"][0])] = found["function"][0]
+        elif "assignment.target" in found:
+            target, value = found["assignment.target"][0], found["assignment.value"][0]
+            if target.type == "identifier":
+                assignments[text(target)] = value
+            elif target.type in _UNPACKING:
+                names = [c for c in target.named_children if c.type != "comment"]
+                if all(name.type == "identifier" for name in names):
+                    for position, name in enumerate(names):
+                        unpacked[text(name)] = (value, position, len(names))
+    # module > expression_statement > call: Bazel accepts load() only at the top level.
+    for found in parse.matches("starlark-loads.scm", parsed.grammar, root, max_start_depth=2):
+        load_nodes.append(found["load"][0])
+    return functions, assignments, unpacked, load_nodes
+
+
+# The key, among a module's `name_digests`, of what a name no statement of it defines reads as: a
+# load binds it, or it is a builtin (`native`, `rule`), either way a function of the load statements.
+LOADS = ""
+
+
+def name_digests(found: Definitions, data: bytes) -> dict[str, bytes]:
+    """For each name the module's top level defines, a digest of the statement `global_value`
+    evaluates for it (the same precedence: an assignment, else a function, else unpacking), with
+    where it starts: its value and every place in it. Under `LOADS`, the load statements, the same
+    way. A package whose record read only names with the same digest is still valid after an edit
+    to the module (`cache.still_valid`)."""
+    functions, assignments, unpacked, load_nodes = found
+
+    def digest(kind: bytes, *nodes: Node) -> bytes:
+        out = hashlib.blake2b(kind, digest_size=16)
+        for node in nodes:
+            row, column = node.start_point
+            out.update(f"\0{node.type}\0{node.start_byte}\0{row}\0{column}\0{node.end_byte}\0".encode())
+            out.update(data[node.start_byte : node.end_byte])
+        return out.digest()
+
+    digests = {LOADS: digest(b"load", *load_nodes)}
+    for name, (node, position, count) in unpacked.items():
+        digests[name] = digest(f"unpacked {position}/{count}".encode(), node)
+    digests.update((name, digest(b"def", node)) for name, node in functions.items())
+    digests.update((name, digest(b"=", node)) for name, node in assignments.items())
+    return digests
