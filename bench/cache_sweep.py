@@ -23,6 +23,9 @@ is never written) it runs `check --format json` and compares, byte for byte:
 - after appending a comment that suppresses the common rules for the whole of that .bzl file: a
   cached scan (every statement where it was: the records stand, the suppression is read) with a
   `--no-cache` scan;
+- after inserting a global above the middle top-level `def` of that .bzl file
+  (`realrepo.CodeEdit`): a cached scan (the packages that read a name at or below it are evaluated
+  again, the others reused) with a `--no-cache` scan;
 - as the pre-commit hook runs, `check FILE` naming one file: naming that .bzl file (or the largest
   BUILD file), cached and `--no-cache`; then, with the genrule appended to the largest BUILD file
   again, naming that BUILD file (a run naming other files reuses the entry of the first), and the
@@ -44,7 +47,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from realrepo import discover, largest_build, largest_source, most_loaded_bzl  # noqa: E402
+from realrepo import CodeEdit, discover, largest_build, largest_source, most_loaded_bzl  # noqa: E402
 
 ADDED = b'\ngenrule(name = "zz_cache_sweep", outs = ["zz.txt"], cmd = "curl -o $@ https://example.com/x")\n'
 
@@ -135,6 +138,10 @@ def sweep_one(root: Path, cache_dir: Path) -> tuple[bool, str]:
         times.append(f"bzl-edit {seconds:.2f}s")
         _, checks["bzl-comment"], seconds = edited(root, bzl, SUPPRESSED, cache_dir)
         times.append(f"bzl-comment {seconds:.2f}s")
+        with CodeEdit(bzl, 0):
+            cached, seconds = check(root, cache_dir)
+            checks["bzl-middle"] = cached == check(root, None)[0]
+        times.append(f"bzl-middle {seconds:.2f}s")
     first = bzl or build
     if first is not None and build is not None:
         named_first, _ = check(first, cache_dir)

@@ -919,7 +919,9 @@ def evaluate_packages(
                 model.implementations[callee.key] = _analyze_rule(loader, analyzer, callee)
             if isinstance(callee, RuleClass) and interpreter.tracked is not None:
                 analysis_read = interpreter.rule_reads.get(callee.key)
-                interpreter.tracked.add_all(analysis_read or frozenset({(callee.module, EVERY_NAME)}))
+                if analysis_read is None:  # analyzed while nothing recorded: its whole file counts
+                    analysis_read = frozenset({(callee.module, EVERY_NAME)})
+                interpreter.tracked.add_all(analysis_read)
             made = guarded(loader.internal_problems, build.display_path, None, _target_model, model, target)
             if made is not None:
                 out.append(made)
