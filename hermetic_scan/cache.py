@@ -66,7 +66,7 @@ from typing import BinaryIO
 
 from hermetic_scan import __version__, parse, reads
 from hermetic_scan.model.evaluate import EVERY_NAME
-from hermetic_scan.model.modules import LOADS, definitions, name_digests
+from hermetic_scan.model.modules import LOADS, PLACED, TEXT, definitions, name_digests
 from hermetic_scan.workspace import BOUNDARY_FILES, BUILD_FILES, MAX_FILE_BYTES, read_file
 
 # The header of the other files the cache writes (each tree's index), and of entries until 7.
@@ -571,14 +571,19 @@ class NameChanges:
     def knows(self, path: str) -> bool:
         return path in self.before
 
-    def touched(self, path: str, names: frozenset[str]) -> bool:
+    def touched(self, path: str, names: frozenset[str], placed: bool = True) -> bool:
         """Whether a package that read `names` of the file at `path` (`EVERY_NAME`: all of it) read
-        one the edit changed. A name no statement defines reads as the load statements do."""
+        one the edit changed; or, unless its record holds a place in the file (`placed`), one whose
+        text the edit changed: a statement that only moved evaluates the same. A name no statement
+        defines reads as the load statements do."""
         if EVERY_NAME in names:
             return True
+        part = PLACED if placed else TEXT
         before, after = self.before[path], self.after[path]
-        loads_before, loads_after = before.get(LOADS), after.get(LOADS)
-        return any(before.get(name, loads_before) != after.get(name, loads_after) for name in names)
+        loads_before, loads_after = before.get(LOADS, b""), after.get(LOADS, b"")
+        return any(
+            before.get(name, loads_before)[part] != after.get(name, loads_after)[part] for name in names
+        )
 
 
 def _unpickled_bzl(stored: bytes) -> object | None:
@@ -611,7 +616,7 @@ def still_valid(
     theirs whose edit changed none of the names they read (`reads`) is no change to them. A package
     naming one that has no edges reaches what is not known, and is not valid either."""
     edges = {
-        build: (depends, names, getattr(package, "reads", None))
+        build: (depends, names, package)
         for build, package in packages.items()
         if isinstance(depends := getattr(package, "depends", None), frozenset)
         and isinstance(names := getattr(package, "names", None), frozenset)
@@ -620,7 +625,7 @@ def still_valid(
     for build, (_, names, _) in edges.items():
         for name in names:
             named_by.setdefault(name, []).append(build)
-    stale = [b for b, (depends, _, read) in edges.items() if _reached(depends & changed, read, renamed)]
+    stale = [b for b, (depends, _, package) in edges.items() if _reached(depends & changed, package, renamed)]
     stale += [name for name in named_by if name not in edges]
     reached = set(stale)
     while stale:
@@ -631,13 +636,22 @@ def still_valid(
     return edges.keys() - reached
 
 
-def _reached(hit: frozenset[str], read: object, renamed: NameChanges | None) -> bool:
-    """Whether the changed files `hit` among a package's own change what it read (`still_valid`)."""
+def _reached(hit: frozenset[str], package: object, renamed: NameChanges | None) -> bool:
+    """Whether the changed files `hit` among a package's own (`PackageEdges`) change what it read
+    (`still_valid`)."""
     if not hit:
         return False
+    read = getattr(package, "reads", None)
+    placed = getattr(package, "placed", None)
     if renamed is None or not isinstance(read, Mapping):
         return True
-    return any(not renamed.knows(path) or renamed.touched(path, read.get(path, frozenset())) for path in hit)
+    return any(
+        not renamed.knows(path)
+        or renamed.touched(
+            path, read.get(path, frozenset()), not isinstance(placed, frozenset) or path in placed
+        )
+        for path in hit
+    )
 
 
 def _starlark(path: str) -> bool:

@@ -321,21 +321,26 @@ class StreamedAnalysis:
             if found or source.path in wanted:
                 self.kept.add(source, hold=bool(found))
         if self.records is not None and len(builds) == 1:
-            record = self._record(builds[0], len(targets), facts, starts)
-            if record is not None:
+            recorded = self._record(builds[0], len(targets), facts, starts)
+            if recorded is not None:
+                record, depends, names = recorded
                 # Pickled now, while its findings are at hand: the parent and the cache get bytes.
+                pickled = pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
+                read = model.reads_of(record.build, model.watch)
                 self.records[record.build] = PackageEdges(
                     record.build,
-                    record.depends,
-                    record.names,
-                    pickle.dumps(record, pickle.HIGHEST_PROTOCOL),
-                    model.reads_of(record.build, model.watch),
+                    depends,
+                    names,
+                    pickled,
+                    read,
+                    model.placed_in(pickled, read) if read is not None else None,
                 )
 
     def _record(
         self, build: ModuleModel, targets: int, facts: WorkspaceFacts, starts: tuple[int, int, int, int]
-    ) -> PackageRecord | None:
-        """This package's part of the scan, if it touched nothing but its own files (`PackageWatch`)."""
+    ) -> tuple[PackageRecord, frozenset[str], frozenset[str]] | None:
+        """This package's part of the scan, if it touched nothing but its own files (`PackageWatch`),
+        and its edges (`PackageEdges`)."""
         model = self.ctx.model
         watch = model.watch
         own = watch.own_problems(model) if watch is not None and watch.build == build.display_path else None
@@ -348,10 +353,8 @@ class StreamedAnalysis:
         facts_too.merge(facts)
         facts_too.merge(own)
         path = build.display_path
-        return PackageRecord(
+        record = PackageRecord(
             path,
-            edges[0] | watch.whole,
-            edges[1] | watch.names,
             self.found[starts[0] :],
             self.inputs[starts[1] :],
             self.summaries[starts[2] :],
@@ -364,6 +367,7 @@ class StreamedAnalysis:
             dict(watch.scripts),
             self.target_index[starts[3] :],
         )
+        return record, edges[0] | watch.whole, edges[1] | watch.names
 
     def _reuse(self, record: PackageRecord, stands: PackageEdges, model: WorkspaceModel) -> None:
         """A package's recorded part stands in for evaluating and checking it again."""
@@ -495,6 +499,9 @@ class PackageEdges:
     # The top-level names of each .bzl file of `depends` (real path) it read, directly or through
     # its targets' rules (`model.WorkspaceModel.reads_of`); None when not known.
     reads: Mapping[str, frozenset[str]] | None = None
+    # Those of these .bzl files whose places its record holds (a finding, an action's key); None:
+    # every one (no record). An edit that only moves what it read of another one leaves it valid.
+    placed: frozenset[str] | None = None
 
     def unpickled(self) -> PackageRecord | None:
         """Its record, or None when it has none or it does not unpickle (an older layout)."""
@@ -510,15 +517,14 @@ class PackageEdges:
 @dataclass
 class PackageRecord:
     """One package's part of a streamed scan, kept by the cache (cache.py) to stand in for evaluating
-    and checking the package again when none of the files it `depends` on changed, nor those of the
-    packages it `names`, transitively, and nothing but BUILD and .bzl files did. Only a package whose
-    dependencies are known is recorded (`model.PackageWatch`): then its part is a function of those
-    files, of the scripts it used and of what every scan reads alike (options, .bazelrc,
-    MODULE.bazel), whose change runs the whole scan."""
+    and checking the package again when none of the files it depends on changed, nor those of the
+    packages it names, transitively (its `PackageEdges`), and nothing but BUILD and .bzl files did.
+    Only a package whose dependencies are known is recorded (`model.PackageWatch`): then its part is
+    a function of those files, of the scripts it used and of what every scan reads alike (options,
+    .bazelrc, MODULE.bazel), whose change runs the whole scan. It holds no path of the files it
+    depends on but those of places in them (`WorkspaceModel.placed_in` looks for them)."""
 
     build: str  # display path of the BUILD file
-    depends: frozenset[str]  # as `PackageEdges`
-    names: frozenset[str]
     found: list[Diagnostic]  # its targets', actions' and shell sites' findings, and its BUILD file's
     inputs: list[VerdictInputs]
     summaries: list[ActionSummary]

@@ -898,6 +898,47 @@ def test_load_closures_kept_per_module_reach_what_each_package_loads(
     assert _reports(added) == _reports(scan(root, _streamed_options(root, None, 1)))
 
 
+def test_a_package_whose_record_holds_no_place_in_an_edited_bzl_is_reused_when_what_it_read_only_moved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """defs.bzl re-exports two macros of impl.bzl. A global inserted at its top moves both names:
+    the packages using them are reused, since their records hold places in impl.bzl (their
+    genrules' commands), none in defs.bzl. A re-export that now names the other macro is evaluated
+    again. The same insertion in impl.bzl evaluates both again: their records hold places there."""
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    defs = 'load(":impl.bzl", _loud = "loud", _quiet = "quiet")\n\nquiet = _quiet\n\nloud = _loud\n'
+    impl = (
+        "def quiet(name):\n"
+        '    native.genrule(name = name, outs = [name + ".txt"], cmd = "date > $@")\n\n'
+        "def loud(name):\n"
+        '    native.genrule(name = name, outs = [name + ".txt"], cmd = "curl -o $@ https://example.com/x")\n'
+    )
+    _write(
+        root,
+        {
+            "MODULE.bazel": 'module(name = "moved")\n',
+            "tools/defs.bzl": defs,
+            "tools/impl.bzl": impl,
+            "q/BUILD.bazel": 'load("//tools:defs.bzl", "quiet")\n\nquiet(name = "q")\n',
+            "l/BUILD.bazel": 'load("//tools:defs.bzl", "loud")\n\nloud(name = "l")\n',
+        },
+    )
+    reused = _count_reused(monkeypatch)
+    scan(root, _streamed_options(root, cache_dir, 1))
+
+    def edited(rel: str, text: str) -> list[str]:
+        _write(root, {rel: text})
+        reused.clear()
+        cached = scan(root, _streamed_options(root, cache_dir, 1))
+        assert _reports(cached) == _reports(scan(root, _streamed_options(root, None, 1)))
+        return sorted(reused)
+
+    moved = defs.replace("quiet = _quiet", "VERSION = 2\n\nquiet = _quiet")
+    assert edited("tools/defs.bzl", moved) == ["l/BUILD.bazel", "q/BUILD.bazel"]
+    assert edited("tools/defs.bzl", moved.replace("loud = _loud", "loud = _quiet")) == ["q/BUILD.bazel"]
+    assert edited("tools/impl.bzl", "VERSION = 2\n\n" + impl) == []
+
+
 # A workspace whose .bzl files no package loads hold a finding, a suppression, a load problem and
 # a helper: a BUILD edit must not parse them, and must report them all the same.
 UNLOADED_BZL = {

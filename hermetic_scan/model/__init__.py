@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -156,6 +156,7 @@ class WorkspaceModel:
     _graph: dict[str, tuple[frozenset[str], frozenset[str]] | None] = field(default_factory=dict, repr=False)
     # BUILD file -> the top-level names of each .bzl file (real path) its targets read (`reads_of`).
     _reads: dict[str, dict[str, frozenset[str]] | None] = field(default_factory=dict, repr=False)
+    _displays: dict[str, str] = field(default_factory=dict, repr=False)  # real path -> display path
     # BUILD file -> the problems met when it was evaluated during another package's turn (`PackageWatch`).
     _before_turn: dict[str, WorkspaceFacts | None] = field(default_factory=dict, repr=False)
     _real_paths: dict[Path, str] = field(default_factory=dict, repr=False)
@@ -425,8 +426,20 @@ class WorkspaceModel:
             real = self._real_path(module)
             if real is None:
                 return None
+            self._displays[real] = module.display_path
             by_file.setdefault(real, set()).add(name)
         return {real: frozenset(names) for real, names in by_file.items()}
+
+    def placed_in(self, record: bytes, read: Mapping[str, frozenset[str]]) -> frozenset[str]:
+        """The files of `read` (real paths) whose places a package's pickled record may hold: every
+        place is held with the path reports show for its file (a finding's span, an action's key, a
+        rule's key), so a record without that path holds none."""
+        return frozenset(
+            real
+            for real in read
+            if (display := self._displays.get(real)) is None
+            or display.encode("utf-8", "surrogatepass") in record
+        )
 
     def edges_of(self, build: str) -> tuple[frozenset[str], frozenset[str]] | None:
         """What the targets of a package (by its BUILD file) depend on (`package_graph`); None unless

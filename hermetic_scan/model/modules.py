@@ -403,21 +403,29 @@ def definitions(parsed: parse.ParsedStarlark, data: bytes) -> Definitions:
 LOADS = ""
 
 
+# Each of `name_digests` is two: of the statement with where it is, then of its text alone.
+PLACED = slice(0, 16)
+TEXT = slice(16, 32)
+
+
 def name_digests(found: Definitions, data: bytes) -> dict[str, bytes]:
-    """For each name the module's top level defines, a digest of the statement `global_value`
-    evaluates for it (the same precedence: an assignment, else a function, else unpacking), with
-    where it starts: its value and every place in it. Under `LOADS`, the load statements, the same
-    way. A package whose record read only names with the same digest is still valid after an edit
-    to the module (`cache.still_valid`)."""
+    """For each name the module's top level defines, digests of the statement `global_value`
+    evaluates for it (the same precedence: an assignment, else a function, else unpacking): under
+    `PLACED`, of its text and where it starts (every place in it, and so each finding in it); under
+    `TEXT`, of its text alone. Under `LOADS`, the load statements, the same way. A package that read
+    only names with the same digests is still valid after an edit to the module; the text alone
+    suffices when the package's record holds no place in the module (`cache.still_valid`)."""
     functions, assignments, unpacked, load_nodes = found
 
     def digest(kind: bytes, *nodes: Node) -> bytes:
-        out = hashlib.blake2b(kind, digest_size=16)
+        placed, text = hashlib.blake2b(kind, digest_size=16), hashlib.blake2b(kind, digest_size=16)
         for node in nodes:
             row, column = node.start_point
-            out.update(f"\0{node.type}\0{node.start_byte}\0{row}\0{column}\0{node.end_byte}\0".encode())
-            out.update(data[node.start_byte : node.end_byte])
-        return out.digest()
+            placed.update(f"\0{node.type}\0{node.start_byte}\0{row}\0{column}\0{node.end_byte}\0".encode())
+            placed.update(data[node.start_byte : node.end_byte])
+            text.update(f"\0{node.type}\0{node.end_byte - node.start_byte}\0".encode())
+            text.update(data[node.start_byte : node.end_byte])
+        return placed.digest() + text.digest()
 
     digests = {LOADS: digest(b"load", *load_nodes)}
     for name, (node, position, count) in unpacked.items():
