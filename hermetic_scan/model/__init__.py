@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -157,6 +158,7 @@ class WorkspaceModel:
     # BUILD file -> the top-level names of each .bzl file (real path) its targets read (`reads_of`).
     _reads: dict[str, dict[str, frozenset[str]] | None] = field(default_factory=dict, repr=False)
     _displays: dict[str, str] = field(default_factory=dict, repr=False)  # real path -> display path
+    _read_names: dict[frozenset[str], frozenset[str]] = field(default_factory=dict, repr=False)
     # BUILD file -> the problems met when it was evaluated during another package's turn (`PackageWatch`).
     _before_turn: dict[str, WorkspaceFacts | None] = field(default_factory=dict, repr=False)
     _real_paths: dict[Path, str] = field(default_factory=dict, repr=False)
@@ -405,7 +407,9 @@ class WorkspaceModel:
         self._graph[display] = (closure | before[0] | watch.whole, frozenset(watch.names) | before[1])
         known = self._reads.get(display, {})
         now = self._reads_by_file(watch.reads) if watch.reads is not None else None
-        self._reads[display] = _merged_reads(known, now) if known is not None and now is not None else None
+        self._reads[display] = (
+            self._merged_reads(known, now) if known is not None and now is not None else None
+        )
 
     def reads_of(self, build: str, watch: PackageWatch | None = None) -> dict[str, frozenset[str]] | None:
         """The top-level names of each .bzl file (by real path) that evaluating and checking a
@@ -416,7 +420,7 @@ class WorkspaceModel:
         if watch is None or known is None:
             return known
         now = self._reads_by_file(watch.reads) if watch.reads is not None else None
-        return _merged_reads(known, now) if now is not None else None
+        return self._merged_reads(known, now) if now is not None else None
 
     def _reads_by_file(self, read: ReadSet) -> dict[str, frozenset[str]] | None:
         by_file: dict[str, set[str]] = {}
@@ -427,8 +431,24 @@ class WorkspaceModel:
             if real is None:
                 return None
             self._displays[real] = module.display_path
-            by_file.setdefault(real, set()).add(name)
-        return {real: frozenset(names) for real, names in by_file.items()}
+            by_file.setdefault(real, set()).add(sys.intern(name))  # one string each, kept per package
+        # Most packages read the same few names of a file: one set each, shared.
+        return {
+            real: self._read_names.setdefault(key := frozenset(names), key) for real, names in by_file.items()
+        }
+
+    def _merged_reads(
+        self, one: dict[str, frozenset[str]], other: dict[str, frozenset[str]]
+    ) -> dict[str, frozenset[str]]:
+        merged = dict(one)
+        for real, names in other.items():
+            known = merged.get(real)
+            if known is None:
+                merged[real] = names
+            elif not names <= known:
+                union = known | names
+                merged[real] = self._read_names.setdefault(union, union)
+        return merged
 
     def placed_in(self, record: bytes, read: Mapping[str, frozenset[str]]) -> frozenset[str]:
         """The files of `read` (real paths) whose places a package's pickled record may hold: every
@@ -1137,14 +1157,6 @@ def _analyze_rule(loader: Loader, analyzer: ActionAnalyzer, rule: RuleClass) -> 
             rule,
         ),
     )
-
-
-def _merged_reads(
-    one: dict[str, frozenset[str]], other: dict[str, frozenset[str]]
-) -> dict[str, frozenset[str]]:
-    return {
-        real: one.get(real, frozenset()) | other.get(real, frozenset()) for real in one.keys() | other.keys()
-    }
 
 
 def build_files(workspace: Workspace) -> dict[str, tuple[Repository, str]]:

@@ -261,10 +261,14 @@ class Interpreter:
                 reads = module.global_reads.get(name)
                 if reads is not None:
                     tracked.add_all(reads)
-                else:  # computed while nothing recorded: what it read is not known
+                elif module.rel_path.endswith(".bzl"):  # computed while nothing recorded
                     tracked.names.add((module, EVERY_NAME))
             return module.globals_cache[name]  # type: ignore[return-value]
-        if tracked is not None:
+        # Only .bzl files' names are noted: a BUILD file is its package's own, and a pair naming
+        # one would keep its syntax tree alive past its release (in a cycle, through
+        # `global_reads`, which a scan with the collector off never frees).
+        noted = tracked is not None and module.rel_path.endswith(".bzl")
+        if noted:
             tracked.names.add((module, name))
         if name in module.not_globals:
             return None
@@ -320,7 +324,8 @@ class Interpreter:
         if value is not None:
             module.globals_cache[name] = value
             if tracked is not None and mine is not None:
-                mine.names.add((module, name))
+                if noted:
+                    mine.names.add((module, name))
                 reads = module.global_reads[name] = frozenset(mine.names)
                 tracked.add_all(reads)
         elif tracked is not None and mine is not None:
