@@ -66,7 +66,8 @@ from typing import BinaryIO
 
 from hermetic_scan import __version__, parse, reads
 from hermetic_scan.model.evaluate import EVERY_NAME
-from hermetic_scan.model.modules import LOADS, PLACED, TEXT, definitions, name_digests
+from hermetic_scan.model.host_toolchains import may_configure_hosts
+from hermetic_scan.model.modules import LOADS, PLACED, TEXT, analysis_shape, definitions, name_digests
 from hermetic_scan.workspace import BOUNDARY_FILES, BUILD_FILES, MAX_FILE_BYTES, read_file
 
 # The header of the other files the cache writes (each tree's index), and of entries until 7.
@@ -76,8 +77,9 @@ FORMAT = b"hermetic-scan-cache 6\n"
 # the .bzl files' analysis; 6: the records keep their targets' index, `check` keeps no inventory;
 # 7: the log and the rest are two parts, each with its digest, so that a lookup checks a log without
 # reading, hashing and unpickling the result and the records, 140 MB at 20,000 files; 8: the log
-# keeps the statements' digest of each .bzl file parsed), so older entries are misses.
-ENTRY_FORMAT = b"hermetic-scan-entry 8\n"
+# keeps the statements' digest of each .bzl file parsed; 9: the records keep the names read), so older
+# entries are misses.
+ENTRY_FORMAT = b"hermetic-scan-entry 9\n"
 # Entries kept per cache directory: older ones (by modification time) are removed after a write.
 MAX_ENTRIES = 64
 # And their bytes, at most: an entry holds every package's record, 140 MB on a 20,000-file workspace,
@@ -507,16 +509,20 @@ def reusable(survey: Survey) -> Carried | None:
         dict(entry.log.probes),
         {p: d for p, d in entry.log.statements.items() if p not in loud},
     )
-    return Carried(kept, still, bzl if bzl is not None and _bzl_holds(bzl, loud) else None, loads)
+    return Carried(kept, still, _bzl_carried(bzl, loud, renamed, now), loads)
 
 
 @dataclass(frozen=True)
 class _Reading:
-    """A .bzl file as it reads now: its contents' digest, its statements' and its names'."""
+    """A .bzl file as it reads now: its contents' digest, its statements' and its names', what of it
+    decides which of its globals the analysis reads (`modules.analysis_shape`), and whether it may
+    configure a toolchain from the fetching machine."""
 
     content: bytes
     statements: bytes | None
     names: dict[str, bytes]
+    shape: tuple[frozenset[str], frozenset[str]]
+    configures: bool
 
 
 def _reading(path: str, now: dict[str, _Reading | None]) -> _Reading | None:
@@ -527,10 +533,13 @@ def _reading(path: str, now: dict[str, _Reading | None]) -> _Reading | None:
             now[path] = None
         else:
             parsed = parse.parse_starlark(data)
+            found = definitions(parsed, data)
             now[path] = _Reading(
                 hashlib.sha256(data).digest(),
                 parse.statements_digest(parsed, data),
-                name_digests(definitions(parsed, data), data),
+                name_digests(found, data),
+                analysis_shape(found, data),
+                may_configure_hosts(data),
             )
     return now[path]
 
@@ -597,13 +606,56 @@ def _unpickled_bzl(stored: bytes) -> object | None:
         return None
 
 
+def _bzl_carried(
+    record: object | None, changed: set[str], renamed: NameChanges, now: dict[str, _Reading | None]
+) -> object | None:
+    """The record of the .bzl files' analysis, when it holds: it read none of the files that changed
+    but .bzl files (`depends`), and of each .bzl file edited, it read no name whose statement the
+    edit changed or moved, nor what decides which names it reads; then with the edited files' names
+    as they are now and their module-scope findings left to make again (`BzlRecord.restudy`). None
+    when it does not hold."""
+    depends = getattr(record, "depends", None)
+    if record is None or not isinstance(depends, frozenset):
+        return None
+    edited = {path for path in changed if path.endswith(".bzl")}
+    if depends & (changed - edited):
+        return None
+    if not edited:
+        return record
+    read = getattr(record, "reads", None)
+    preparation = getattr(record, "preparation", None)
+    shapes, displays = getattr(preparation, "shapes", None), getattr(preparation, "displays", None)
+    configuring = getattr(preparation, "configuring", None)
+    if not (isinstance(read, dict) and isinstance(shapes, dict) and isinstance(displays, dict)):
+        return None
+    if not isinstance(configuring, frozenset):
+        return None
+    for path in edited:
+        reading = now.get(path)
+        if reading is None or not renamed.knows(path) or path not in displays or path in configuring:
+            return None
+        if reading.configures or shapes.get(path) != reading.shape:
+            return None
+        if renamed.touched(path, read.get(path, frozenset()) | {LOADS}):
+            return None
+    restudy = frozenset(displays[path] for path in edited)
+    names = {**getattr(preparation, "names", {}), **{path: renamed.after[path] for path in edited}}
+    module_found = {p: found for p, found in getattr(record, "module_found", {}).items() if p not in restudy}
+    return dataclasses.replace(
+        record,  # type: ignore[type-var]
+        preparation=dataclasses.replace(preparation, names=names),  # type: ignore[type-var]
+        module_found=module_found,
+        restudy=getattr(record, "restudy", frozenset()) | restudy,
+    )
+
+
 def _bzl_holds(record: object, changed: set[str]) -> bool:
-    """Whether the record of the .bzl files' analysis holds: no .bzl file changed (but quietly,
-    `quiet_edits`), and it read none of the files that did (`depends`)."""
+    """Whether the record of the .bzl files' analysis holds with no .bzl file edited: it read none
+    of the files that changed (`depends`)."""
     depends = getattr(record, "depends", None)
     return (
         isinstance(depends, frozenset)
-        and not any(path.endswith(".bzl") for path in changed)
+        and not any(p.endswith(".bzl") for p in changed)
         and not depends & changed
     )
 

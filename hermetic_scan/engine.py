@@ -5,7 +5,7 @@ from __future__ import annotations
 import pickle
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hermetic_scan import guard, suppressions
@@ -421,11 +421,15 @@ class StreamedAnalysis:
             if prepared is not None and prepared.bzl_problems is not None:
                 self.bzl_record = bzl_record_of(prepared, self.ctx, self.options)
                 self._record_bzl_of = None
-                bzl_found = self.bzl_record.found
+                bzl_found = self.bzl_record.findings()
             else:
-                bzl_found = _bzl_findings(model, self.ctx, self.options)
+                found, module_found = _bzl_findings(model, self.ctx, self.options)
+                bzl_found = [*found, *(d for m in module_found.values() for d in m)]
         else:
-            bzl_found = self.bzl.found
+            self.bzl = self._restudied(self.bzl)
+            if self.bzl_record is not None:
+                self.bzl_record = self.bzl
+            bzl_found = self.bzl.findings()
         subjects = _implementation_subjects(model.other_modules, other_rules, self._other_implementations())
         found = [*self.found, *bzl_found, *run_rules(self.ctx, self.options, subjects=subjects)]
         modules = _ReadAgain(self.workspace, model, self.build_read)
@@ -435,6 +439,27 @@ class StreamedAnalysis:
             found = [*diagnostics, *run_rules(self.ctx, self.options, first)]
             diagnostics = suppressions.apply(merge(_override(found, self.options)), self.comments, modules)
         return diagnostics
+
+    def _restudied(self, bzl: BzlRecord) -> BzlRecord:
+        """The record, with the module-scope findings of the .bzl files edited since it was made
+        (`BzlRecord.restudy`) made again from their text now."""
+        if not bzl.restudy:
+            return bzl
+        modules = [m for display in sorted(bzl.restudy) if (m := self._bzl_module(display)) is not None]
+        self.model.recorded_owners = bzl.owners
+        try:
+            module_found = {**bzl.module_found, **module_findings(modules, self.ctx, self.options)}
+        finally:
+            self.model.recorded_owners = None
+        return replace(bzl, module_found=module_found, restudy=frozenset())
+
+    def _bzl_module(self, display: str) -> ModuleModel | None:
+        """The parsed module of a .bzl file of the workspace, by display path."""
+        for repo in self.workspace.repositories:
+            for rel in repo.bzl_files:
+                if repo.display(rel) == display:
+                    return self.model.loader.module(repo, rel)
+        return None
 
     def _other_implementations(self) -> list[ImplementationModel]:
         """The implementations of rules first seen in BUILD files (of other repositories)."""
@@ -548,8 +573,9 @@ class BzlRecord:
 
     rules: frozenset[str]  # the rules the .bzl files define: a scan finding others analyzes them all
     depends: frozenset[str]  # real paths of the Starlark files read by the end of the analysis
-    # Findings of the .bzl files, of the rules' and helpers' actions and shell sites, before
-    # suppressions (which are applied with the rest of the scan's).
+    # Findings of the rules and of the rules' and helpers' actions and shell sites, before
+    # suppressions (which are applied with the rest of the scan's); those of each .bzl file's own
+    # text are in `module_found`.
     found: list[Diagnostic]
     facts: WorkspaceFacts  # those actions' mnemonics, and the problems met analyzing them
     summaries: list[ActionSummary]  # those actions, for the inventory's hazards
@@ -557,6 +583,22 @@ class BzlRecord:
     # What reading the .bzl files gave before the analysis: with it, a scan that takes this record
     # parses only the .bzl files its packages load (`model.prepare_recorded`).
     preparation: Preparation | None = None
+    # The findings of the module scope, by .bzl file (display path): a function of its text alone.
+    module_found: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    # The names of .bzl files (real path) that finding the rules and analyzing them and the helpers
+    # read (`model.PreparedModel.bzl_reads`); None when not recorded. The record holds after an
+    # edit that changes none of them (and moves none: the findings hold places) nor what decides
+    # which globals are read (`modules.analysis_shape`): cache.py.
+    reads: dict[str, frozenset[str]] | None = None
+    # .bzl files (display paths) edited since, whose module-scope findings are to be made again
+    # (set by the cache, which leaves them out of `module_found`).
+    restudy: frozenset[str] = frozenset()
+    # The rules whose analysis went through each function (`WorkspaceModel.owned_functions`): the
+    # owners of the findings made again, without analyzing the rules.
+    owners: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+
+    def findings(self) -> list[Diagnostic]:
+        return [*self.found, *(d for found in self.module_found.values() for d in found)]
 
 
 def bzl_record_of(prepared: PreparedModel, ctx: Context, options: Options) -> BzlRecord:
@@ -568,14 +610,19 @@ def bzl_record_of(prepared: PreparedModel, ctx: Context, options: Options) -> Bz
     if prepared.bzl_problems is not None:
         facts.merge(prepared.bzl_problems)
     preparation = prepared.preparation
+    found, module_found = _bzl_findings(model, ctx, options)
+    reads = prepared.bzl_reads
     return BzlRecord(
         model.bzl_rules,
         prepared.bzl_depends,
-        _bzl_findings(model, ctx, options),
+        found,
         facts,
         [ActionSummary.of(a) for impl in analyzed for a in impl.actions],
         dict(prepared.bzl_templates or {}),
         preparation.with_host_toolchains(model.loader).with_names(model) if preparation is not None else None,
+        module_found,
+        model.reads_by_file(reads) if reads is not None else None,
+        owners=model.owned_functions(),
     )
 
 
@@ -585,12 +632,28 @@ def _bzl_analyzed(model: WorkspaceModel) -> list[ImplementationModel]:
     return [*(impl for key, impl in model.implementations.items() if key in rules), *model.helpers]
 
 
-def _bzl_findings(model: WorkspaceModel, ctx: Context, options: Options) -> list[Diagnostic]:
-    """The findings of the .bzl files, their rules and what the rules and helpers run. Rules of
-    these scopes read no workspace facts: they may run before the packages are evaluated."""
+def _bzl_findings(
+    model: WorkspaceModel, ctx: Context, options: Options
+) -> tuple[list[Diagnostic], dict[str, list[Diagnostic]]]:
+    """The findings of the rules the .bzl files define and of what the rules and helpers run, and
+    those of each .bzl file's text (`module_findings`). Rules of these scopes read no workspace
+    facts: they may run before the packages are evaluated."""
     rules = [rule for key, rule in model.rules.items() if key in model.bzl_rules]
-    subjects = _implementation_subjects(model.bzl_modules, rules, _bzl_analyzed(model))
-    return list(run_rules(ctx, options, subjects=subjects, workspace=False))
+    subjects = _implementation_subjects([], rules, _bzl_analyzed(model))
+    return list(run_rules(ctx, options, subjects=subjects, workspace=False)), module_findings(
+        model.bzl_modules, ctx, options
+    )
+
+
+def module_findings(
+    modules: Iterable[ModuleModel], ctx: Context, options: Options
+) -> dict[str, list[Diagnostic]]:
+    """The module-scope findings of each module that has some, by display path."""
+    found = {
+        m.display_path: list(run_rules(ctx, options, subjects={"module": [m]}, workspace=False))
+        for m in modules
+    }
+    return {path: diagnostics for path, diagnostics in found.items() if diagnostics}
 
 
 def _implementation_subjects(

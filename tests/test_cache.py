@@ -781,7 +781,7 @@ def test_a_comment_edit_to_a_bzl_file_reuses_everything_and_reads_its_suppressio
 ) -> None:
     """A .bzl edit that leaves its statements where they were (a comment after the last, or a file
     suppression) analyzes nothing again and evaluates no package, and the new suppression applies;
-    a comment inside a function, or bytes that are not UTF-8, are edits of the file's code."""
+    a comment inside a rule's implementation is an edit of its code."""
     root, cache_dir = tmp_path / "ws", tmp_path / "cache"
     _write(root, RULES_AND_HELPER)
     defs = root / "rules/defs.bzl"
@@ -811,9 +811,48 @@ def test_a_comment_edit_to_a_bzl_file_reuses_everything_and_reads_its_suppressio
     everything = {"fetched", "leaky", "unused_helper"}
     inside = original.replace(b"def _leaky(ctx):\n", b"def _leaky(ctx):\n    # why it leaks\n")
     assert edited(inside)[1:] == (everything, both[:1])
+    # Not UTF-8 (in a comment): the names and what the analysis read are as they were, so the
+    # record of the analysis holds, and the file's own findings are made again from its text.
     not_text, *work = edited(inside + b"# caf\xe9\n")
-    assert work == [everything, both]
+    assert work == [set(), both]
     assert "parse-error" in {d.rule for d in not_text.diagnostics}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_edit_no_analysis_read_keeps_the_record_of_the_analysis(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    """A macro the rules' analyses never read, below what they read, edited, analyzes no rule or
+    helper again; a function that becomes a helper, a new rule, an edit to what a rule reads, or one
+    that moves it, analyzes all."""
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    macro = 'def make(name):\n    native.genrule(name = name, outs = [name + ".txt"], cmd = "touch $@")\n'
+    files = {
+        **RULES_AND_HELPER,
+        "rules/defs.bzl": RULES_AND_HELPER["rules/defs.bzl"] + "\n" + macro,  # below what the rules read
+        "m/BUILD.bazel": 'load("//rules:defs.bzl", "make")\n\nmake(name = "m")\n',
+    }
+    _write(root, files)
+    analyzed = _count_analyses(monkeypatch, tmp_path / "analyzed")
+    scan(root, _streamed_options(root, cache_dir, jobs))
+    everything = {"fetched", "leaky", "unused_helper", "make"}  # every function no rule went through
+    assert analyzed() == everything
+
+    def edited(text: str) -> set[str]:
+        _write(root, {"rules/defs.bzl": text})
+        cached = scan(root, _streamed_options(root, cache_dir, jobs))
+        names = analyzed()
+        assert _reports(cached) == _reports(scan(root, _streamed_options(root, None, jobs)))
+        analyzed()
+        return names
+
+    defs = files["rules/defs.bzl"]
+    assert edited(defs.replace("touch $@", "curl -o $@ https://example.com/m")) == set()
+    assert edited(defs + "\ndef later(name):\n    make(name = name)\n") == set()  # not a helper: no ctx
+    assert edited(defs.replace("def make(name):", "def make(name, ctx = None):")) == everything
+    assert edited(defs + "\nlate = rule(implementation = _leaky)\n") == everything | {"late"}
+    assert edited(defs.replace('mnemonic = "Fetch"', 'mnemonic = "Fetched"')) == everything
+    assert edited("# moved\n" + defs) == everything
 
 
 def test_the_record_of_the_bzl_analysis_holds_only_while_what_it_read_is_unchanged() -> None:

@@ -36,10 +36,18 @@ from hermetic_scan.model.host_toolchains import (
     TypeKey,
     configured_in,
     linking_rules,
+    may_configure_hosts,
     package_modules,
     type_key,
 )
-from hermetic_scan.model.modules import Loader, ModuleModel, name_digests
+from hermetic_scan.model.modules import (
+    Loader,
+    ModuleModel,
+    analysis_shape,
+    context_parameters,
+    may_define_a_rule,
+    name_digests,
+)
 from hermetic_scan.model.targets import Target, script_labels, targets_of_build_file
 from hermetic_scan.model.values import Function, ListV, RuleClass, Str, UnresolvedSymbol
 from hermetic_scan.source import DECLARED_TOKEN, MappedText, SourceFile
@@ -129,6 +137,8 @@ class WorkspaceModel:
     template_files: dict[str, SourceFile] = field(default_factory=dict)
     _by_label: dict[str, TargetModel] = field(default_factory=dict, repr=False)
     _owners_by_function: dict[int, set[str]] = field(default_factory=dict, repr=False)
+    # `owned_functions` of a record of the analysis, when its rules were not analyzed in this scan.
+    recorded_owners: dict[tuple[str, str], frozenset[str]] | None = field(default=None, repr=False)
     # Packages evaluated before their turn or outside this model's share of the BUILD files (another
     # package's genrule named one of their targets): BUILD display path -> targets by label.
     _packages: OrderedDict[str, dict[str, TargetModel]] = field(default_factory=OrderedDict, repr=False)
@@ -406,7 +416,7 @@ class WorkspaceModel:
             return
         self._graph[display] = (closure | before[0] | watch.whole, frozenset(watch.names) | before[1])
         known = self._reads.get(display, {})
-        now = self._reads_by_file(watch.reads) if watch.reads is not None else None
+        now = self.reads_by_file(watch.reads) if watch.reads is not None else None
         self._reads[display] = (
             self._merged_reads(known, now) if known is not None and now is not None else None
         )
@@ -419,10 +429,11 @@ class WorkspaceModel:
         known = self._reads.get(build)
         if watch is None or known is None:
             return known
-        now = self._reads_by_file(watch.reads) if watch.reads is not None else None
+        now = self.reads_by_file(watch.reads) if watch.reads is not None else None
         return self._merged_reads(known, now) if now is not None else None
 
-    def _reads_by_file(self, read: ReadSet) -> dict[str, frozenset[str]] | None:
+    def reads_by_file(self, read: ReadSet) -> dict[str, frozenset[str]] | None:
+        """The names of .bzl files in `read`, by real path; None when a file's place is not known."""
         by_file: dict[str, set[str]] = {}
         for module, name in read.names:
             if not module.rel_path.endswith(".bzl"):
@@ -600,22 +611,40 @@ class WorkspaceModel:
         return tm.run_scripts
 
     def owners_of(self, module: ModuleModel, node: Node) -> set[str]:
-        """Rule keys whose implementation analysis went through the top-level function around `node`.
-        Functions are matched through `module.functions`: the analysis records the id() of those
-        stored nodes, and tree-sitter makes a new Node object on every step to a parent."""
-        if not self._owners_by_function:
-            for key, impl in self.implementations.items():
-                for function_id in impl.function_ids:
-                    self._owners_by_function.setdefault(function_id, set()).add(key)
+        """Rule keys whose implementation analysis went through the top-level function around `node`
+        (from `recorded_owners` when set). Functions are matched through `module.functions`: the
+        analysis records the id() of those stored nodes, and tree-sitter makes a new Node object on
+        every step to a parent."""
         scope: Node | None = node
         while scope is not None:
             if scope.type == "function_definition":
                 name = scope.child_by_field_name("name")
-                stored = module.functions.get(module.text(name)) if name is not None else None
+                text = module.text(name) if name is not None else ""
+                stored = module.functions.get(text)
                 if stored is not None and stored.start_byte == scope.start_byte:
-                    return set(self._owners_by_function.get(id(stored), set()))
+                    if self.recorded_owners is not None:
+                        return set(self.recorded_owners.get((module.display_path, text), ()))
+                    return set(self._owners().get(id(stored), set()))
             scope = scope.parent
         return set()
+
+    def _owners(self) -> dict[int, set[str]]:
+        if not self._owners_by_function:
+            for key, impl in self.implementations.items():
+                for function_id in impl.function_ids:
+                    self._owners_by_function.setdefault(function_id, set()).add(key)
+        return self._owners_by_function
+
+    def owned_functions(self) -> dict[tuple[str, str], frozenset[str]]:
+        """`owners_of` for each function of the .bzl files some rule's analysis went through, by
+        (display path, name): what a record of the analysis keeps (`recorded_owners`)."""
+        owners = self._owners()
+        return {
+            (module.display_path, name): frozenset(owners[id(node)])
+            for module in self.bzl_modules
+            for name, node in module.functions.items()
+            if id(node) in owners
+        }
 
 
 @dataclass(eq=False)
@@ -637,6 +666,10 @@ class PreparedModel:
     # What reading the .bzl files gave, before any analysis (`Preparation`); None for a model that
     # a record of it stands in for (`prepare_recorded`).
     preparation: Preparation | None = None
+    # The names of .bzl files that finding the rules, analyzing them and the helpers read, when
+    # reads are recorded (`evaluate.ReadSet`): the record of that analysis holds while none of them
+    # changes (cache.py).
+    bzl_reads: ReadSet | None = None
 
 
 @dataclass
@@ -656,6 +689,9 @@ class Preparation:
     # Real path -> `modules.name_digests` of each .bzl module it parsed: against the file as it reads
     # after an edit, which names the edit changed (`cache.still_valid`).
     names: dict[str, dict[str, bytes]] = field(default_factory=dict)
+    shapes: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
+    displays: dict[str, str] = field(default_factory=dict)  # real path -> display path
+    configuring: frozenset[str] = frozenset()  # real paths of those that may (`may_configure_hosts`)
 
     @staticmethod
     def of(model: WorkspaceModel) -> Preparation:
@@ -676,14 +712,22 @@ class Preparation:
         return replace(self, host_toolchains=found, host_scanned=frozenset(scanned))
 
     def with_names(self, model: WorkspaceModel) -> Preparation:
-        """With the digests of the top-level names of every .bzl module parsed by now."""
-        names = {}
+        """With the digests of the top-level names of every .bzl module parsed by now, what of each
+        decides what the analysis reads (`modules.analysis_shape`), and which may configure a
+        toolchain from the fetching machine."""
+        names, shapes, displays, configuring = {}, {}, {}, set()
         for module in list(model.loader.modules.values()):
             real = model._real_path(module) if module.rel_path.endswith(".bzl") else None
             if real is not None:
                 found = (module.functions, module.assignments, module.unpacked, module.load_nodes)
                 names[real] = name_digests(found, module.source.data)
-        return replace(self, names=names)
+                shapes[real] = analysis_shape(found, module.source.data)
+                displays[real] = module.display_path
+                if may_configure_hosts(module.source.data):
+                    configuring.add(real)
+        return replace(
+            self, names=names, shapes=shapes, displays=displays, configuring=frozenset(configuring)
+        )
 
     @property
     def has_cycles(self) -> bool:
@@ -739,18 +783,24 @@ def prepare_model(
             if module is not None:
                 model.other_modules.append(module)
 
+    # What finding the rules reads, for the record of the analysis (`PreparedModel.bzl_reads`).
+    outside, discovery = interpreter.tracked, ReadSet() if interpreter.tracked is not None else None
+    interpreter.tracked = discovery
     for module in list(model.bzl_modules):
         loader.resolve_loads(module)
         for name, node in module.assignments.items():
-            if not _may_define_a_rule(module, node):
+            if not may_define_a_rule(node, module.source.data):
                 continue
             value = guarded(
                 loader.internal_problems, module.display_path, None, interpreter.global_value, module, name
             )
             if isinstance(value, RuleClass):
                 model.rules[value.key] = value
+    interpreter.tracked = outside
     model.bzl_rules = frozenset(model.rules)
-    prepared = PreparedModel(model, interpreter, analyzer, templates, preparation=Preparation.of(model))
+    prepared = PreparedModel(
+        model, interpreter, analyzer, templates, preparation=Preparation.of(model), bzl_reads=discovery
+    )
     if analyzed:
         analyze_bzl_files(prepared)
     else:
@@ -777,25 +827,6 @@ def _scan_for_host_toolchains(
             scanned.add(module.display_path)
             for key, configured in configured_in(loader, module).items():
                 found.setdefault(key, configured)
-
-
-def _may_define_a_rule(module: ModuleModel, node: Node) -> bool:
-    """A global whose value may be a rule: `rule(...)`, or a call passing an `implementation`, which
-    rulesets' rule factories take (rules_apple's `rule_factory.create_apple_rule(implementation = ...)`).
-    A rule made by a factory was otherwise analyzed as another repository's rule, when a target of
-    it was met, and its implementation once more before that, as a helper."""
-    fn = node.child_by_field_name("function") if node.type == "call" else None
-    if fn is None:
-        return False
-    if module.text(fn) == "rule":
-        return True
-    arguments = node.child_by_field_name("arguments")
-    for argument in arguments.named_children if arguments is not None else ():
-        if argument.type == "keyword_argument":
-            keyword = argument.child_by_field_name("name")
-            if keyword is not None and module.text(keyword) == "implementation":
-                return True
-    return False
 
 
 def prepare_recorded(
@@ -864,6 +895,10 @@ def analyze_bzl_files(prepared: PreparedModel) -> None:
     model.deferred.clear()
     seen_functions |= _seen(prepared.interpreter)
 
+    read = prepared.bzl_reads if prepared.interpreter.tracked is not None else None
+    for key in model.rules:
+        if read is not None:
+            read.add_all(prepared.interpreter.rule_reads.get(key, frozenset()))
     for module in model.bzl_modules:
         for name, node in module.functions.items():
             if id(node) in seen_functions:
@@ -872,8 +907,10 @@ def analyze_bzl_files(prepared: PreparedModel) -> None:
                 loader.internal_problems,
                 module.display_path,
                 None,
-                analyzer.analyze_free_function,
+                _analyze_helper,
+                analyzer,
                 Function(module, node, name),
+                read,
             )
             if helper is not None and (helper.actions or helper.sites):
                 model.helpers.append(helper)
@@ -1144,6 +1181,22 @@ def actions_facts(actions: Iterable[ActionModel]) -> WorkspaceFacts:
             names.add(action.effective_mnemonic)
     names.discard("")
     return WorkspaceFacts(names, dynamic)
+
+
+def _analyze_helper(
+    analyzer: ActionAnalyzer, function: Function, read: ReadSet | None
+) -> ImplementationModel:
+    """A helper's analysis; with `read`, what a helper's analysis reads is added there, its own
+    statement first (a function without a context parameter is not one: nothing is read)."""
+    interpreter = analyzer.interpreter
+    if read is None or not context_parameters(function.node, function.module.source.data):
+        return analyzer.analyze_free_function(function)
+    read.names.add((function.module, function.name))
+    outer, interpreter.tracked = interpreter.tracked, read
+    try:
+        return analyzer.analyze_free_function(function)
+    finally:
+        interpreter.tracked = outer
 
 
 def _analyze_rule(loader: Loader, analyzer: ActionAnalyzer, rule: RuleClass) -> ImplementationModel:

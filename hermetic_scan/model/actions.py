@@ -17,7 +17,7 @@ from tree_sitter import Node
 
 from hermetic_scan.labels import LabelError, parse_label
 from hermetic_scan.model.evaluate import ActionCall, Collector, Guards, Interpreter, as_text
-from hermetic_scan.model.modules import ModuleModel
+from hermetic_scan.model.modules import ModuleModel, context_parameters
 from hermetic_scan.model.values import (
     Actions,
     Const,
@@ -189,18 +189,10 @@ class ActionAnalyzer:
     def analyze_free_function(self, function: Function) -> ImplementationModel:
         """A top-level function with a `ctx` or `actions` parameter, analyzed on its own."""
         collector = Collector(budget=FREE_FUNCTION_CALLS, statement_budget=FREE_FUNCTION_STATEMENTS)
-        env_overrides: dict[str, tuple[Node, Value]] = {}
-        params = function.node.child_by_field_name("parameters")
-        if params is not None:
-            for param in params.named_children:
-                name_node = param if param.type == "identifier" else param.child_by_field_name("name")
-                if name_node is None:
-                    continue
-                name = function.module.text(name_node)
-                if name == "ctx":
-                    env_overrides[name] = (param, Ctx())
-                elif name == "actions":
-                    env_overrides[name] = (param, Actions())
+        env_overrides: dict[str, tuple[Node, Value]] = {
+            name: (param, Ctx() if name == "ctx" else Actions())
+            for name, param in context_parameters(function.node, function.module.source.data).items()
+        }
         result = ImplementationModel(f"function:{function.module.display_path}:{function.name}")
         if not env_overrides:
             return result

@@ -69,10 +69,16 @@ def type_key(loader: Loader, text: str, repo: Repository, package: str) -> TypeK
     return (where, label.package, label.name)
 
 
+def may_configure_hosts(data: bytes) -> bool:
+    """Whether a file's text may configure a toolchain from the fetching machine (`configured_in`)
+    or link its programs (`linking_rules`): it calls `which()`."""
+    return b"which(" in data
+
+
 def configured_in(loader: Loader, module: ModuleModel) -> dict[TypeKey, HostToolchain]:
     """Toolchain types that a repository rule of this file configures with `which()`."""
     data = module.source.data
-    if b"which(" not in data or b"toolchain" not in data and b".template(" not in data:
+    if not may_configure_hosts(data) or b"toolchain" not in data and b".template(" not in data:
         return {}
     configurers: dict[str, _Configurer] = {}
     for function in fetch_functions(module).values():
@@ -126,7 +132,7 @@ class HostLink:
 def linking_rules(module: ModuleModel) -> dict[str, HostLink]:
     """Repository rules of this file (by their global name) that link host programs."""
     data = module.source.data
-    if b"which(" not in data or b".symlink(" not in data:
+    if not may_configure_hosts(data) or b".symlink(" not in data:
         return {}
     links: dict[str, HostLink] = {}
     for function in fetch_functions(module).values():

@@ -433,3 +433,51 @@ def name_digests(found: Definitions, data: bytes) -> dict[str, bytes]:
     digests.update((name, digest(b"def", node)) for name, node in functions.items())
     digests.update((name, digest(b"=", node)) for name, node in assignments.items())
     return digests
+
+
+# The parameters that make a top-level function a helper the analysis reads on its own: the rule
+# context, or the actions object a helper is handed (`ActionAnalyzer.analyze_free_function`).
+CONTEXT_PARAMETERS = ("ctx", "actions")
+
+
+def context_parameters(function: Node, data: bytes) -> dict[str, Node]:
+    """The parameters of a function definition named in CONTEXT_PARAMETERS, by name."""
+    found: dict[str, Node] = {}
+    params = function.child_by_field_name("parameters")
+    for param in params.named_children if params is not None else ():
+        name_node = param if param.type == "identifier" else param.child_by_field_name("name")
+        if name_node is None:
+            continue
+        name = data[name_node.start_byte : name_node.end_byte].decode("utf-8", "replace")
+        if name in CONTEXT_PARAMETERS:
+            found[name] = param
+    return found
+
+
+def may_define_a_rule(node: Node, data: bytes) -> bool:
+    """Whether an assigned value may be a rule: `rule(...)`, or a call passing an `implementation`,
+    which rulesets' rule factories take (rules_apple's `rule_factory.create_apple_rule(implementation
+    = ...)`). A rule made by a factory was otherwise analyzed as another repository's rule, when a
+    target of it was met, and its implementation once more before that, as a helper."""
+    fn = node.child_by_field_name("function") if node.type == "call" else None
+    if fn is None:
+        return False
+    if data[fn.start_byte : fn.end_byte] == b"rule":
+        return True
+    arguments = node.child_by_field_name("arguments")
+    for argument in arguments.named_children if arguments is not None else ():
+        if argument.type == "keyword_argument":
+            keyword = argument.child_by_field_name("name")
+            if keyword is not None and data[keyword.start_byte : keyword.end_byte] == b"implementation":
+                return True
+    return False
+
+
+def analysis_shape(found: Definitions, data: bytes) -> tuple[frozenset[str], frozenset[str]]:
+    """What of a module decides which of its globals the analysis of the .bzl files reads at all:
+    the functions it analyzes as helpers when no rule's analysis went through them (those with a
+    CONTEXT_PARAMETERS parameter), and the assignments it evaluates to find rules."""
+    functions, assignments, _unpacked, _loads = found
+    helpers = frozenset(name for name, node in functions.items() if context_parameters(node, data))
+    rules = frozenset(name for name, node in assignments.items() if may_define_a_rule(node, data))
+    return helpers, rules
