@@ -648,12 +648,12 @@ def _bzl_findings(
 def module_findings(
     modules: Iterable[ModuleModel], ctx: Context, options: Options
 ) -> dict[str, list[Diagnostic]]:
-    """The module-scope findings of each module that has some, by display path."""
-    found = {
-        m.display_path: list(run_rules(ctx, options, subjects={"module": [m]}, workspace=False))
-        for m in modules
-    }
-    return {path: diagnostics for path, diagnostics in found.items() if diagnostics}
+    """The module-scope findings of each module that has some, by display path (a module's checks
+    report in the module itself)."""
+    found: dict[str, list[Diagnostic]] = {}
+    for diagnostic in run_rules(ctx, options, subjects={"module": list(modules)}, workspace=False):
+        found.setdefault(diagnostic.span.path, []).append(diagnostic)
+    return found
 
 
 def _implementation_subjects(
