@@ -5,6 +5,7 @@ reads nor writes it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
@@ -853,6 +854,24 @@ def test_an_edit_no_analysis_read_keeps_the_record_of_the_analysis(
     assert edited(defs + "\nlate = rule(implementation = _leaky)\n") == everything | {"late"}
     assert edited(defs.replace('mnemonic = "Fetch"', 'mnemonic = "Fetched"')) == everything
     assert edited("# moved\n" + defs) == everything
+
+
+def test_the_edited_bzl_files_are_logged_as_they_were_compared(tmp_path: Path) -> None:
+    """The records carried past a .bzl edit were judged against the file as `reusable` read it: the
+    carried log notes those bytes, so a scan that reads others (an edit meanwhile) is not stored,
+    and a file no package loads, which the scan may not read again, still counts for the entry."""
+    root, cache_dir = tmp_path / "ws", tmp_path / "cache"
+    _write(root, RULES_AND_HELPER)
+    options = _streamed_options(root, cache_dir, 1)
+    scan(root, options)
+    defs = root / "rules/defs.bzl"
+    for edit in (b"# a comment\n", b"LATER = 1\n"):
+        defs.write_bytes(RULES_AND_HELPER["rules/defs.bzl"].encode() + edit)
+        carried = cache.reusable(cache.survey(root, options, [], cache_dir))
+        assert carried is not None and carried.bzl is not None
+        real = os.path.realpath(defs)
+        assert carried.log.files[real] == hashlib.sha256(defs.read_bytes()).digest()
+        assert carried.log.complete
 
 
 def test_the_record_of_the_bzl_analysis_holds_only_while_what_it_read_is_unchanged() -> None:
