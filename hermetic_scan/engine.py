@@ -610,8 +610,14 @@ def bzl_record_of(prepared: PreparedModel, ctx: Context, options: Options) -> Bz
     if prepared.bzl_problems is not None:
         facts.merge(prepared.bzl_problems)
     preparation = prepared.preparation
+    if preparation is not None:
+        preparation = preparation.with_host_toolchains(model.loader)
     found, module_found = _bzl_findings(model, ctx, options)
-    reads = prepared.bzl_reads
+    # What its reuse after a .bzl edit needs (cache.py), made only for a scan the cache keeps: in
+    # a scan without it, the record only goes to the other shards.
+    reads = prepared.bzl_reads if prepared.interpreter.tracked is not None else None
+    if reads is not None and preparation is not None:
+        preparation = preparation.with_names(model)
     return BzlRecord(
         model.bzl_rules,
         prepared.bzl_depends,
@@ -619,10 +625,10 @@ def bzl_record_of(prepared: PreparedModel, ctx: Context, options: Options) -> Bz
         facts,
         [ActionSummary.of(a) for impl in analyzed for a in impl.actions],
         dict(prepared.bzl_templates or {}),
-        preparation.with_host_toolchains(model.loader).with_names(model) if preparation is not None else None,
+        preparation,
         module_found,
         model.reads_by_file(reads) if reads is not None else None,
-        owners=model.owned_functions(),
+        owners=model.owned_functions() if reads is not None else {},
     )
 
 

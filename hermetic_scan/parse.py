@@ -89,6 +89,13 @@ class ParsedStarlark:
 DEEP_INDENT = re.compile(rb"^[ \t]{256}", re.MULTILINE)
 
 
+def attribute_accesses(parsed: ParsedStarlark, name: bytes) -> Iterator[Node]:
+    """The attribute accesses `object.<name>` of a Starlark file, in the order of the text."""
+    for found in matches("starlark-attributes.scm", parsed.grammar, parsed.tree.root_node):
+        if found["attribute.name"][0].text == name:
+            yield found["attribute"][0]
+
+
 def parse_starlark(data: bytes) -> ParsedStarlark:
     tree = _parser(STARLARK).parse(data)
     if not tree.root_node.has_error:

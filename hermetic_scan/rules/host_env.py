@@ -30,6 +30,7 @@ what a test needs as a declared input rather than through the environment.
 
 from __future__ import annotations
 
+from hermetic_scan import parse
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.model import TargetModel
 from hermetic_scan.model.modules import ModuleModel
@@ -102,7 +103,7 @@ def check_target(tm: TargetModel, ctx: Context) -> Check:
 def check_module(module: ModuleModel, ctx: Context) -> Check:
     if b"configuration.default_shell_env" not in module.source.data:
         return
-    for node in _attributes(module.root, b"default_shell_env"):
+    for node in parse.attribute_accesses(module.parsed, b"default_shell_env"):
         obj = node.child_by_field_name("object")
         if obj is None or obj.type != "attribute" or not module.text(obj).endswith(".configuration"):
             continue
@@ -112,14 +113,3 @@ def check_module(module: ModuleModel, ctx: Context) -> Check:
             "reads ctx.configuration.default_shell_env: the host's environment enters the action",
             owners=ctx.model.owners_of(module, node),
         )
-
-
-def _attributes(root, name: bytes):  # noqa: ANN001, ANN202
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.type == "attribute":
-            attr = node.child_by_field_name("attribute")
-            if attr is not None and attr.text == name:
-                yield node
-        stack.extend(node.children)

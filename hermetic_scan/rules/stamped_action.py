@@ -31,12 +31,12 @@ stable status small (only the `STABLE_` keys releases need).
 
 from __future__ import annotations
 
+from hermetic_scan import parse
 from hermetic_scan.diagnostics import Severity
 from hermetic_scan.model import TargetModel
 from hermetic_scan.model.modules import ModuleModel
 from hermetic_scan.model.values import Const
 from hermetic_scan.rules.base import Check, Context, RuleMeta
-from hermetic_scan.rules.host_env import _attributes
 
 META = RuleMeta(
     "stamped-action",
@@ -52,7 +52,7 @@ def check_module(module: ModuleModel, ctx: Context) -> Check:
     if b"version_file" not in data and b"info_file" not in data:
         return
     for name in (b"version_file", b"info_file"):
-        for node in _attributes(module.root, name):
+        for node in parse.attribute_accesses(module.parsed, name):
             # The rule context's own (`ctx`, as implementations and helpers name it): a provider's
             # field of that name (rules_apple's `version_info.version_file`) is a file another rule
             # made, which reports the status it reads itself.
