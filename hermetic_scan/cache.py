@@ -649,17 +649,6 @@ def _bzl_carried(
     )
 
 
-def _bzl_holds(record: object, changed: set[str]) -> bool:
-    """Whether the record of the .bzl files' analysis holds with no .bzl file edited: it read none
-    of the files that changed (`depends`)."""
-    depends = getattr(record, "depends", None)
-    return (
-        isinstance(depends, frozenset)
-        and not any(p.endswith(".bzl") for p in changed)
-        and not depends & changed
-    )
-
-
 def still_valid(
     packages: dict[str, object], changed: set[str], renamed: NameChanges | None = None
 ) -> set[str]:

@@ -888,9 +888,11 @@ def test_the_record_of_the_bzl_analysis_holds_only_while_what_it_read_is_unchang
         )
     )
     assert isinstance(record, BzlRecord)
-    assert cache._bzl_holds(record, {"/ws/a/BUILD.bazel"})
-    assert not cache._bzl_holds(record, {"/ws/a/BUILD.bazel", "/ws/tools/BUILD"})
-    assert not cache._bzl_holds(record, {"/ws/other/new.bzl"})
+    nothing_renamed = cache.NameChanges({}, {})
+    assert cache._bzl_carried(record, {"/ws/a/BUILD.bazel"}, nothing_renamed, {}) is record
+    assert cache._bzl_carried(record, {"/ws/a/BUILD.bazel", "/ws/tools/BUILD"}, nothing_renamed, {}) is None
+    # A .bzl file edited, with no record of what the analysis read: analyzed again.
+    assert cache._bzl_carried(record, {"/ws/other/new.bzl"}, nothing_renamed, {}) is None
     assert cache._unpickled_bzl(b"\x80\x05not a pickle") is None
     assert cache._unpickled_bzl(b"") is None
 

@@ -676,8 +676,10 @@ class PreparedModel:
 class Preparation:
     """What `prepare_model` read before analyzing anything, kept by the cache with the record of the
     analysis (engine.BzlRecord) so that a BUILD edit need not read the .bzl files again: it parses
-    only those the packages it evaluates load (`prepare_recorded`). Valid while no .bzl file changed,
-    which the record's validity already asks (cache._bzl_holds)."""
+    only those the packages it evaluates load (`prepare_recorded`). Valid while the record is: after
+    no .bzl edit, or one that changed none of its load statements, no file that may configure a
+    toolchain, and no name the analysis read (`cache._bzl_carried`, which gives it the edited
+    files' `names` as they are now)."""
 
     loaded: tuple[str, ...]  # the .bzl modules it parsed (the loader's keys), in order
     sources: dict[str, str]  # display path -> where it is, of each .bzl file of the workspace read
