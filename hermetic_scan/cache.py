@@ -138,7 +138,31 @@ class _Tree:
     real_top: str
     previous: TreeIndex  # the index read from the cache
     index: TreeIndex  # what it becomes: digests reused or taken in this run
-    signatures: dict[str, Signature]  # every regular file of the walk, by path relative to top
+    files: set[str] = field(default_factory=set)  # every regular file of the walk, relative to top
+    # Their signatures, taken when first asked for: only the files in a log are (a stat of each of
+    # googleapis's 9,300 files was a tenth of a warm run).
+    signatures: dict[str, Signature | None] = field(default_factory=dict)
+
+    def signature(self, rel: str) -> Signature | None:
+        """A regular file's signature now; None when it is not one of the walk or is gone. Taken
+        after the walk began, like every digest the run takes (`Survey.started`), so a change
+        since then is never trusted by the next run (`RACY_NS`)."""
+        if rel not in self.files:
+            return None
+        if rel not in self.signatures:
+            try:
+                stat = os.stat(os.path.join(self.top, rel))
+            except OSError:
+                self.signatures[rel] = None
+            else:
+                self.signatures[rel] = (
+                    stat.st_size,
+                    stat.st_mtime_ns,
+                    stat.st_ctime_ns,
+                    stat.st_ino,
+                    stat.st_dev,
+                )
+        return self.signatures[rel]
 
 
 def _feed_listing(digest: hashlib._Hash, tree: _Tree) -> None:
@@ -169,8 +193,10 @@ def _feed_listing(digest: hashlib._Hash, tree: _Tree) -> None:
                 continue
             try:
                 is_dir = entry.is_dir()
-                stat = entry.stat() if not is_dir else None
                 link = _readlink(entry.path) if entry.is_symlink() else None
+                # A regular file, not a link, is known as one from the directory itself: no stat.
+                plain = link is None and entry.is_file(follow_symlinks=False)
+                stat = entry.stat() if not is_dir and not plain else None
             except OSError as error:
                 digest.update(f"X{child}\0{error.errno}\0".encode())
                 continue
@@ -182,20 +208,13 @@ def _feed_listing(digest: hashlib._Hash, tree: _Tree) -> None:
             if is_dir:
                 walk(entry.path, child)
                 continue
-            assert stat is not None
-            if not S_ISREG(stat.st_mode):
+            if stat is not None and not S_ISREG(stat.st_mode):
                 # A FIFO or a device (a link to /dev/zero) is never read by the scan.
                 digest.update(f"N{child}\0{stat.st_mode}\0{stat.st_rdev}\0".encode())
                 continue
             if link is not None or named_in_key(entry.name):
                 digest.update(f"F{child}\0{link or ''}\0".encode())
-            tree.signatures[child] = (
-                stat.st_size,
-                stat.st_mtime_ns,
-                stat.st_ctime_ns,
-                stat.st_ino,
-                stat.st_dev,
-            )
+            tree.files.add(child)
 
     walk(tree.top, "")
     seen.clear()
@@ -270,7 +289,7 @@ class Survey:
             for top in (tree.top, tree.real_top):
                 if path.startswith(top + os.sep):
                     rel = path[len(top) + 1 :]
-                    signature = tree.signatures.get(rel)
+                    signature = tree.signature(rel)
                     if signature is not None:
                         return tree, rel, signature
         return None
@@ -281,7 +300,7 @@ class Survey:
         is a file, without asking the system again (a realpath is a stat per component: 3.4 of a
         warm run's 10 profiled seconds on the 20,000-file workspace)."""
         for tree in self.trees:
-            if path.startswith(tree.real_top + os.sep) and path[len(tree.real_top) + 1 :] in tree.signatures:
+            if path.startswith(tree.real_top + os.sep) and path[len(tree.real_top) + 1 :] in tree.files:
                 return True
         return False
 
@@ -330,7 +349,7 @@ class Survey:
         if self.cache_dir is None:
             return
         for tree in self.trees:
-            kept = {rel: known for rel, known in tree.previous.items() if rel in tree.signatures}
+            kept = {rel: known for rel, known in tree.previous.items() if rel in tree.files}
             kept.update(tree.index)
             if kept != tree.previous:
                 _write(_index_path(self.cache_dir, Path(tree.top)), kept)
@@ -373,7 +392,7 @@ def survey(root: Path, options: object, extra_dirs: list[Path], cache_dir: Path 
         if cache_dir is not None:
             loaded = _read(_index_path(cache_dir, top), dict)
             previous = loaded if isinstance(loaded, dict) else {}
-        tree = _Tree(str(top), os.path.realpath(top), previous, {}, {})
+        tree = _Tree(str(top), os.path.realpath(top), previous, {})
         _feed_listing(digest, tree)
         trees.append(tree)
     return Survey(digest.hexdigest(), trees, cache_dir, started)
