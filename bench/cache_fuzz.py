@@ -19,32 +19,17 @@ any difference.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cache_sweep import check  # noqa: E402
+
 KINDS = ("insert", "comment", "string", "code", "helper")
 DEFAULT_WORKDIR = Path(__file__).resolve().parent / "work" / "fuzz"
-
-
-def check(root: Path, cache_dir: Path | None) -> str:
-    argv = [
-        sys.executable,
-        "-m",
-        "hermetic_scan",
-        "check",
-        str(root),
-        "--format",
-        "json",
-        "--fail-on",
-        "never",
-    ]
-    argv += ["--cache-dir", str(cache_dir)] if cache_dir is not None else ["--no-cache"]
-    return subprocess.run(argv, capture_output=True, text=True, check=True, cwd=os.sep).stdout
 
 
 def edited(text: str, kind: str, rng: random.Random, round_no: int) -> str:
@@ -101,7 +86,7 @@ def fuzz_one(snapshot: Path, workdir: Path, rounds: int, seed: int) -> int:
     )
     if not files:
         return 0
-    check(root, cache_dir)
+    check(root, cache_dir)  # the entry the edits start from
     bad = 0
     for round_no in range(rounds):
         path = rng.choice(files)
@@ -112,7 +97,7 @@ def fuzz_one(snapshot: Path, workdir: Path, rounds: int, seed: int) -> int:
                 "utf-8", "surrogateescape"
             )
         )
-        same = check(root, cache_dir) == check(root, None)
+        same = check(root, cache_dir)[0] == check(root, None)[0]
         print(
             f"  {snapshot.name} {round_no} {kind} {path.relative_to(root)}: {'OK' if same else 'BAD'}",
             flush=True,
